@@ -1,0 +1,89 @@
+//! What the rules conclude, in a form every report format renders.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    // Order matters: `Info < Warning < Error`, so `--fail-on` compares with `>=`.
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// The part of an entry a label points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Area {
+    Url,
+    RequestHeader(String),
+    RequestBody,
+    ResponseHeader(String),
+    ResponseBody,
+    /// The redirect target a response sent (`Location` or HAR `redirectURL`).
+    Location,
+}
+
+/// Where in an entry a fact was found: the area and the value as it appears there.
+/// `needle` may be a raw secret: renderers must mask it (see `SecretSet::mask_text`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Locator {
+    pub area: Area,
+    pub needle: String,
+}
+
+impl std::fmt::Debug for Locator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Locator({:?}, #{})", self.area, crate::secret::fingerprint(&self.needle))
+    }
+}
+
+/// Where a label sits: a place in one entry, or a byte offset of the file (truncation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    Entry { entry: usize, locator: Option<Locator> },
+    Offset(usize),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub place: Place,
+    pub text: String,
+}
+
+/// Another entry that takes part in a finding (the first use of a reused code, say).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    pub entry: usize,
+    pub note: String,
+    pub locator: Option<Locator>,
+}
+
+/// One conclusion of one rule about one place in one capture. Every string here is already
+/// masked; only locators hold raw needles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    pub message: String,
+    pub help: String,
+    pub file: String,
+    /// The 1-based entry the finding is about; `None` for whole-capture findings.
+    pub entry: Option<usize>,
+    pub method: Option<String>,
+    /// The entry's URL with secret values masked.
+    pub url: Option<String>,
+    /// The entry's start time as recorded.
+    pub time: Option<String>,
+    pub labels: Vec<Label>,
+    pub related: Vec<Related>,
+}

@@ -1,0 +1,17 @@
+//! HTTP Basic client authentication (RFC 6749 §2.3.1).
+
+use base64::Engine as _;
+
+/// Decodes the credentials of an `Authorization: Basic` header into (client id, secret).
+/// Both halves are form-urlencoded by the client, as RFC 6749 §2.3.1 requires.
+pub fn decode(credentials: &str) -> Option<(String, String)> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(credentials.trim())
+        .ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((
+        crate::secret::form_decode(id),
+        crate::secret::form_decode(secret),
+    ))
+}

@@ -1,0 +1,407 @@
+//! The one place that handles raw secret values: what is secret, how it is shown, and its
+//! fingerprint. Everything else holds secrets only inside [`SecretSet`] or as masked strings.
+
+use std::fmt::Write as _;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use sha2::{Digest, Sha256};
+
+use crate::model::Exchange;
+
+/// What kind of secret a value is; decides the word shown before the mask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SecretKind {
+    Code,
+    AccessToken,
+    RefreshToken,
+    IdToken,
+    ClientSecret,
+    Credentials,
+    Password,
+    Cookie,
+    CodeVerifier,
+    ApiKey,
+}
+
+impl SecretKind {
+    pub fn word(self) -> &'static str {
+        match self {
+            SecretKind::Code => "code",
+            SecretKind::AccessToken => "access token",
+            SecretKind::RefreshToken => "refresh token",
+            SecretKind::IdToken => "id token",
+            SecretKind::ClientSecret => "client secret",
+            SecretKind::Credentials => "credentials",
+            SecretKind::Password => "password",
+            SecretKind::Cookie => "cookie",
+            SecretKind::CodeVerifier => "code verifier",
+            SecretKind::ApiKey => "api key",
+        }
+    }
+}
+
+/// A short, stable fingerprint: equal values get equal fingerprints in every run and output.
+pub fn fingerprint(value: &str) -> String {
+    let digest = Sha256::digest(value.as_bytes());
+    let mut out = String::with_capacity(6);
+    for b in &digest[..3] {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// Prefixes that name a value's type without revealing it (LWA tokens and secrets, JWTs).
+const PUBLIC_PREFIXES: &[&str] = &["Atza|", "Atzr|", "Atc|", "amzn1.oa2-cs.v1.", "eyJ"];
+
+/// The masked form of a secret: a public prefix, an ellipsis and a fingerprint, e.g.
+/// `AN…#3f2a9c` or `Atza|…#0b11e4`. Never contains more than 2 characters of the value,
+/// except a well-known type prefix.
+pub fn mask(value: &str) -> String {
+    let prefix = PUBLIC_PREFIXES
+        .iter()
+        .find(|p| value.starts_with(**p) && value.len() > p.len() + 8)
+        .map(|p| (*p).to_string())
+        .unwrap_or_else(|| {
+            if value.chars().count() >= 12 {
+                value.chars().take(2).collect()
+            } else {
+                String::new()
+            }
+        });
+    format!("{prefix}…#{}", fingerprint(value))
+}
+
+/// Field, parameter and JSON key names whose values are secret wherever they appear.
+fn kind_of_field(name: &str) -> Option<SecretKind> {
+    let lower = name.to_ascii_lowercase();
+    Some(match lower.as_str() {
+        "code" | "authcode" | "auth_code" => SecretKind::Code,
+        "access_token" | "accesstoken" | "token" => SecretKind::AccessToken,
+        "refresh_token" | "refreshtoken" => SecretKind::RefreshToken,
+        "id_token" | "idtoken" | "assertion" => SecretKind::IdToken,
+        "client_secret" | "clientsecret" | "secret" => SecretKind::ClientSecret,
+        "password" | "passwd" | "pwd" => SecretKind::Password,
+        "code_verifier" | "codeverifier" => SecretKind::CodeVerifier,
+        "api_key" | "apikey" | "x-api-key" => SecretKind::ApiKey,
+        _ => return None,
+    })
+}
+
+/// Header names whose whole value is a secret.
+fn kind_of_header(name: &str) -> Option<SecretKind> {
+    let lower = name.to_ascii_lowercase();
+    Some(match lower.as_str() {
+        "authorization" | "proxy-authorization" => SecretKind::Credentials,
+        "cookie" | "set-cookie" => SecretKind::Cookie,
+        "x-api-key" | "x-amz-security-token" => SecretKind::ApiKey,
+        "x-amz-access-token" => SecretKind::AccessToken,
+        _ => return None,
+    })
+}
+
+/// Every secret value of one capture, so that any text shown from it can be masked.
+#[derive(Default, Clone)]
+pub struct SecretSet {
+    /// (raw value, kind); kept sorted longest first so that a secret containing another
+    /// is replaced whole.
+    values: Vec<(String, SecretKind)>,
+}
+
+impl std::fmt::Debug for SecretSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretSet({} values)", self.values.len())
+    }
+}
+
+/// Characters escaped by `application/x-www-form-urlencoded` encoders beside the alphanumerics.
+const FORM: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'*');
+const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+impl SecretSet {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Values shorter than this are not treated as secrets: masking `1` or `ok` everywhere
+    /// would destroy the text and protect nothing.
+    const MIN_LEN: usize = 6;
+
+    pub fn add(&mut self, kind: SecretKind, value: &str) {
+        let value = value.trim();
+        if value.len() < Self::MIN_LEN || self.values.iter().any(|(v, _)| v == value) {
+            return;
+        }
+        self.values.push((value.to_string(), kind));
+        self.values.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+    }
+
+    /// Collects the secrets one exchange carries: credential headers, cookies, secret-named
+    /// query, form and JSON fields, and values with a known secret shape.
+    pub fn collect(&mut self, exchange: &Exchange) {
+        let req = &exchange.request;
+        for h in &req.headers {
+            self.add_header(&h.name, &h.value);
+        }
+        if let Ok(url) = url_query_pairs(&req.url) {
+            for (k, v) in url {
+                self.add_field(&k, &v);
+            }
+        }
+        if let Some(body) = &req.body {
+            for (k, v) in &body.params {
+                self.add_field(k, v);
+            }
+            self.add_body(&body.text);
+        }
+        if let Some(resp) = &exchange.response {
+            for h in &resp.headers {
+                self.add_header(&h.name, &h.value);
+            }
+            if let Some(loc) = resp.location() {
+                if let Ok(pairs) = url_query_pairs(loc) {
+                    for (k, v) in pairs {
+                        self.add_field(&k, &v);
+                    }
+                }
+            }
+            if let Some(body) = &resp.body {
+                self.add_body(&body.text);
+            }
+        }
+    }
+
+    fn add_header(&mut self, name: &str, value: &str) {
+        let Some(kind) = kind_of_header(name) else {
+            return;
+        };
+        self.add(kind, value);
+        let lower = name.to_ascii_lowercase();
+        if lower == "authorization" || lower == "proxy-authorization" {
+            if let Some((scheme, cred)) = value.trim().split_once(' ') {
+                let cred = cred.trim();
+                if scheme.eq_ignore_ascii_case("bearer") {
+                    self.add(SecretKind::AccessToken, cred);
+                } else {
+                    self.add(SecretKind::Credentials, cred);
+                    if let Some((_, secret)) = crate::flow::basic::decode(cred) {
+                        self.add(SecretKind::ClientSecret, &secret);
+                    }
+                }
+            }
+        } else if lower == "cookie" || lower == "set-cookie" {
+            let pairs = if lower == "cookie" {
+                value.split(';').collect::<Vec<_>>()
+            } else {
+                value.split(';').take(1).collect()
+            };
+            for pair in pairs {
+                if let Some((_, v)) = pair.split_once('=') {
+                    self.add(SecretKind::Cookie, v);
+                }
+            }
+        }
+    }
+
+    fn add_field(&mut self, name: &str, value: &str) {
+        if let Some(kind) = kind_of_field(name) {
+            self.add(kind, value);
+        }
+        self.add_by_shape(value);
+    }
+
+    fn add_body(&mut self, text: &str) {
+        let trimmed = text.trim_start();
+        if trimmed.starts_with('{') || trimmed.starts_with('[') {
+            if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
+                self.add_json(&json);
+            }
+        } else if !trimmed.is_empty() && !trimmed.starts_with('<') {
+            for (k, v) in form_pairs(text) {
+                self.add_field(&k, &v);
+            }
+        }
+        self.add_by_shape(text);
+    }
+
+    fn add_json(&mut self, value: &serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    match v {
+                        serde_json::Value::String(s) => self.add_field(k, s),
+                        other => self.add_json(other),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| self.add_json(v)),
+            serde_json::Value::String(s) => self.add_by_shape(s),
+            _ => {}
+        }
+    }
+
+    /// LWA tokens and client secrets are recognisable wherever they appear.
+    fn add_by_shape(&mut self, text: &str) {
+        for m in shapes().find_iter(text) {
+            let v = m.as_str();
+            let kind = if v.starts_with("Atzr|") {
+                SecretKind::RefreshToken
+            } else if v.starts_with("amzn1.oa2-cs") {
+                SecretKind::ClientSecret
+            } else {
+                SecretKind::AccessToken
+            };
+            self.add(kind, v);
+        }
+    }
+
+    /// Whether `value` is one of this capture's secrets.
+    pub fn contains(&self, value: &str) -> bool {
+        self.values.iter().any(|(v, _)| v == value)
+    }
+
+    pub fn kind(&self, value: &str) -> Option<SecretKind> {
+        self.values.iter().find(|(v, _)| v == value).map(|(_, k)| *k)
+    }
+
+    /// Iterates over raw values and kinds; for tests and the sanitizer only.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, SecretKind)> {
+        self.values.iter().map(|(v, k)| (v.as_str(), *k))
+    }
+
+    /// The text with every secret replaced by its mask, in every encoding it may appear in
+    /// (raw, percent-encoded, form-encoded, JSON-escaped).
+    pub fn mask_text(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (value, _) in &self.values {
+            let masked = mask(value);
+            for variant in variants(value) {
+                if out.contains(variant.as_str()) {
+                    out = out.replace(variant.as_str(), &masked);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The spellings a value can take inside a URL, a form body or a JSON string.
+fn variants(value: &str) -> Vec<String> {
+    let mut v = vec![value.to_string()];
+    let pct = utf8_percent_encode(value, URL_COMPONENT).to_string();
+    let form = utf8_percent_encode(value, FORM).to_string().replace("%20", "+");
+    for s in [pct.clone(), pct.to_ascii_lowercase_hex(), form] {
+        if !v.contains(&s) {
+            v.push(s);
+        }
+    }
+    for s in v.clone() {
+        let json = serde_json::to_string(&s).unwrap_or_default();
+        let json = json.trim_matches('"').to_string();
+        let slashed = json.replace('/', "\\/");
+        for j in [json, slashed] {
+            if !v.contains(&j) {
+                v.push(j);
+            }
+        }
+    }
+    v
+}
+
+trait LowerHex {
+    fn to_ascii_lowercase_hex(&self) -> String;
+}
+
+impl LowerHex for String {
+    /// `%7C` → `%7c`: some encoders write lower-case hex digits.
+    fn to_ascii_lowercase_hex(&self) -> String {
+        let mut out = String::with_capacity(self.len());
+        let mut rest = 0;
+        for c in self.chars() {
+            if c == '%' {
+                rest = 2;
+                out.push(c);
+            } else if rest > 0 {
+                rest -= 1;
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+}
+
+fn shapes() -> &'static regex::Regex {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(r"Atz[ar]\|[A-Za-z0-9_\-\.!~*'()+/=%|]{8,}|amzn1\.oa2-cs\.v1\.[0-9a-f]{16,}")
+            .expect("static regex")
+    })
+}
+
+/// Decoded `key=value` pairs of a URL's query.
+fn url_query_pairs(url: &str) -> Result<Vec<(String, String)>, ()> {
+    let query = url.split_once('?').map(|(_, q)| q).ok_or(())?;
+    let query = query.split('#').next().unwrap_or("");
+    Ok(form_pairs(query))
+}
+
+/// Decodes `a=b&c=d` as a form (`+` is a space), once.
+pub fn form_pairs(text: &str) -> Vec<(String, String)> {
+    text.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (form_decode(k), form_decode(v))
+        })
+        .collect()
+}
+
+/// Decodes one form component: `+` → space, then percent-decoding (invalid escapes are kept).
+pub fn form_decode(s: &str) -> String {
+    let plus = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&plus)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mask_keeps_type_prefix_and_fingerprint_only() {
+        let token = "Atza|IwEBIExampleTokenValue0123456789";
+        let m = mask(token);
+        assert!(m.starts_with("Atza|…#"), "{m}");
+        assert!(!m.contains("IwEB"));
+        assert_eq!(m, mask(token), "stable");
+        assert_ne!(m, mask("Atza|IwEBIExampleTokenValue0123456780"));
+    }
+
+    #[test]
+    fn short_values_show_no_characters() {
+        assert_eq!(mask("abcdefg").chars().next(), Some('…'));
+    }
+
+    #[test]
+    fn masks_encoded_spellings() {
+        let mut set = SecretSet::new();
+        set.add(SecretKind::RefreshToken, "Atzr|abc/def+ghi=jkl");
+        let text = r#"{"text":"refresh_token=Atzr%7Cabc%2Fdef%2Bghi%3Djkl","raw":"Atzr|abc\/def+ghi=jkl"}"#;
+        let masked = set.mask_text(text);
+        assert!(!masked.contains("abc"), "{masked}");
+    }
+}
