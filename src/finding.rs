@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     // Order matters: `Info < Warning < Error`, so `--fail-on` compares with `>=`.
@@ -43,14 +45,22 @@ pub struct Locator {
 
 impl std::fmt::Debug for Locator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Locator({:?}, #{})", self.area, crate::secret::fingerprint(&self.needle))
+        write!(
+            f,
+            "Locator({:?}, #{})",
+            self.area,
+            crate::secret::fingerprint(&self.needle)
+        )
     }
 }
 
 /// Where a label sits: a place in one entry, or a byte offset of the file (truncation).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Place {
-    Entry { entry: usize, locator: Option<Locator> },
+    Entry {
+        entry: usize,
+        locator: Option<Locator>,
+    },
     Offset(usize),
 }
 

@@ -1,6 +1,8 @@
 //! tokentrail: reads recorded HTTP traffic, reconstructs the OAuth 2.0 exchanges in it, and
 //! runs declarative rules that explain what went wrong.
 
+pub mod check;
+pub mod config;
 pub mod finding;
 pub mod flow;
 pub mod model;
@@ -8,3 +10,4 @@ pub mod read;
 pub mod report;
 pub mod rules;
 pub mod secret;
+pub mod timeline;

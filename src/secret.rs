@@ -114,7 +114,11 @@ impl std::fmt::Debug for SecretSet {
 }
 
 /// Characters escaped by `application/x-www-form-urlencoded` encoders beside the alphanumerics.
-const FORM: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'*');
+const FORM: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'*');
 const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
@@ -144,7 +148,8 @@ impl SecretSet {
             return;
         }
         self.values.push((value.to_string(), kind));
-        self.values.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        self.values
+            .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
     }
 
     /// Collects the secrets one exchange carries: credential headers, cookies, secret-named
@@ -186,8 +191,16 @@ impl SecretSet {
         let Some(kind) = kind_of_header(name) else {
             return;
         };
-        self.add(kind, value);
         let lower = name.to_ascii_lowercase();
+        // Credential and cookie headers are masked part by part, so the scheme and cookie
+        // names stay readable and a Bearer token shows the same mask as the token itself.
+        let by_parts = matches!(
+            lower.as_str(),
+            "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
+        );
+        if !by_parts || !value.trim().contains([' ', '=']) {
+            self.add(kind, value);
+        }
         if lower == "authorization" || lower == "proxy-authorization" {
             if let Some((scheme, cred)) = value.trim().split_once(' ') {
                 let cred = cred.trim();
@@ -206,10 +219,16 @@ impl SecretSet {
             } else {
                 value.split(';').take(1).collect()
             };
+            let mut short = false;
             for pair in pairs {
                 if let Some((_, v)) = pair.split_once('=') {
+                    short |= !v.trim().is_empty() && v.trim().len() < Self::MIN_LEN;
                     self.add(SecretKind::Cookie, v);
                 }
+            }
+            // A cookie too short to mask on its own is hidden with its whole header.
+            if short {
+                self.add(SecretKind::Cookie, value);
             }
         }
     }
@@ -272,7 +291,10 @@ impl SecretSet {
     }
 
     pub fn kind(&self, value: &str) -> Option<SecretKind> {
-        self.values.iter().find(|(v, _)| v == value).map(|(_, k)| *k)
+        self.values
+            .iter()
+            .find(|(v, _)| v == value)
+            .map(|(_, k)| *k)
     }
 
     /// Iterates over raw values and kinds; for tests and the sanitizer only.
@@ -300,7 +322,9 @@ impl SecretSet {
 fn variants(value: &str) -> Vec<String> {
     let mut v = vec![value.to_string()];
     let pct = utf8_percent_encode(value, URL_COMPONENT).to_string();
-    let form = utf8_percent_encode(value, FORM).to_string().replace("%20", "+");
+    let form = utf8_percent_encode(value, FORM)
+        .to_string()
+        .replace("%20", "+");
     for s in [pct.clone(), pct.to_ascii_lowercase_hex(), form] {
         if !v.contains(&s) {
             v.push(s);
@@ -346,8 +370,10 @@ impl LowerHex for String {
 fn shapes() -> &'static regex::Regex {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
-        regex::Regex::new(r"Atz[ar]\|[A-Za-z0-9_\-\.!~*'()+/=%|]{8,}|amzn1\.oa2-cs\.v1\.[0-9a-f]{16,}")
-            .expect("static regex")
+        regex::Regex::new(
+            r"Atz[ar]\|[A-Za-z0-9_\-\.!~*'()+/=%|]{8,}|amzn1\.oa2-cs\.v1\.[0-9a-f]{16,}",
+        )
+        .expect("static regex")
     })
 }
 

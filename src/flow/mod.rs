@@ -1,1 +1,363 @@
+//! Reconstruction: classifies exchanges into OAuth steps, extracts artifacts with where they
+//! came from, links them into a lineage graph and tags client ids with profiles. This module
+//! records what the capture shows; it has no opinions (those live in `rules/`).
+
 pub mod basic;
+mod classify;
+pub mod facts;
+mod profile;
+pub mod schema;
+pub mod url;
+
+use std::collections::{BTreeMap, HashMap};
+
+use time::OffsetDateTime;
+
+use crate::config::Config;
+use crate::finding::Locator;
+use crate::model::Capture;
+
+pub use profile::{Client, Profile, ProfileSource};
+
+/// The scope that gets the Amazon authorization code and token for app-to-app linking.
+pub const ALEXA_SCOPE: &str = "alexa::skills::account_linking";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    Authorize,
+    Answer,
+    TokenRequest,
+    EndpointLookup,
+    Activation,
+    BearerCall,
+}
+
+impl StepKind {
+    pub const ALL: [StepKind; 6] = [
+        StepKind::Authorize,
+        StepKind::Answer,
+        StepKind::TokenRequest,
+        StepKind::EndpointLookup,
+        StepKind::Activation,
+        StepKind::BearerCall,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            StepKind::Authorize => "authorize",
+            StepKind::Answer => "authorize_answer",
+            StepKind::TokenRequest => "token_request",
+            StepKind::EndpointLookup => "endpoint_lookup",
+            StepKind::Activation => "activation",
+            StepKind::BearerCall => "bearer_call",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<StepKind> {
+        StepKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// Which kind of server an OAuth endpoint belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// Login with Amazon (`www.amazon.com/ap/oa`, `api.amazon.com/auth/o2/token`).
+    Lwa,
+    /// The Alexa app's account-linking consent page.
+    AlexaApp,
+    /// Any other authorization server (typically the skill's own).
+    Other,
+}
+
+impl Endpoint {
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::Lwa => "lwa",
+            Endpoint::AlexaApp => "alexa_app",
+            Endpoint::Other => "other",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub entry: usize,
+    pub kind: StepKind,
+    pub detail: Detail,
+    /// The flow (connected part of the lineage graph) this step belongs to, numbered from 1.
+    pub flow: usize,
+}
+
+#[derive(Debug, Clone)]
+pub enum Detail {
+    Authorize(Authorize),
+    Answer(Answer),
+    TokenRequest(TokenRequest),
+    EndpointLookup(Lookup),
+    Activation(Activation),
+    BearerCall { bearer: usize },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Authorize {
+    pub client_id: Option<String>,
+    /// The `scope` parameter decoded once.
+    pub scope: Option<String>,
+    pub scopes: Vec<String>,
+    pub redirect_uri: Option<String>,
+    pub state: Option<String>,
+    pub response_type: Option<String>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub endpoint: Option<Endpoint>,
+    /// The answer step, once one is correlated.
+    pub answer: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// The `Location` header (or HAR `redirectURL`) of a redirect response.
+    Location,
+    /// The URL of a request that delivered the answer (the browser following the redirect).
+    Url,
+}
+
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub authorize: usize,
+    pub url: String,
+    pub via: Via,
+    pub code: Option<usize>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuth {
+    Form,
+    Basic,
+    Query,
+}
+
+impl ClientAuth {
+    pub fn name(self) -> &'static str {
+        match self {
+            ClientAuth::Form => "form",
+            ClientAuth::Basic => "basic",
+            ClientAuth::Query => "query",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TokenRequest {
+    pub grant_type: Option<String>,
+    pub client_id: Option<String>,
+    pub client_auth: Option<ClientAuth>,
+    pub has_client_secret: bool,
+    pub code: Option<usize>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier_present: bool,
+    pub scope: Option<String>,
+    pub refresh_token: Option<usize>,
+    pub endpoint: Option<Endpoint>,
+    pub body_present: bool,
+    pub response: Option<TokenResponse>,
+}
+
+impl TokenRequest {
+    /// Only an `authorization_code` grant redeems a code (RFC 6749 §4.1.3).
+    pub fn redeems_code(&self) -> bool {
+        self.grant_type.as_deref() == Some("authorization_code")
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TokenResponse {
+    pub status: u16,
+    pub body_present: bool,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+    pub access_token: Option<usize>,
+    pub refresh_token: Option<usize>,
+    pub expires_in: Option<i64>,
+    pub token_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Lookup {
+    pub bearer: Option<usize>,
+    pub endpoints: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Activation {
+    pub skill_id: Option<String>,
+    pub body_present: bool,
+    pub body_json: Option<bool>,
+    pub stage: Option<String>,
+    pub link_type: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub auth_code: Option<usize>,
+    pub bearer: Option<usize>,
+    /// The `message` of the server's answer, when it sent one.
+    pub message: Option<String>,
+}
+
+/// An authorization code and everything the capture shows it doing.
+#[derive(Debug, Clone)]
+pub struct Code {
+    pub value: String,
+    /// The authorize step it answers.
+    pub origin: Option<usize>,
+    /// The answer step that carried it first.
+    pub issued: Option<usize>,
+    /// Steps that redeemed it: `authorization_code` token requests and activations.
+    pub redemptions: Vec<usize>,
+    /// Entries that carried it without redeeming it (the browser following the redirect).
+    pub deliveries: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Access,
+    Refresh,
+}
+
+#[derive(Debug, Clone)]
+pub struct Token {
+    pub value: String,
+    pub kind: TokenKind,
+    /// The token request whose response minted it.
+    pub minted_by: Option<usize>,
+    /// Steps that used it: Bearer calls for access tokens, refresh grants for refresh tokens.
+    pub uses: Vec<usize>,
+    pub expires_in: Option<i64>,
+}
+
+/// Evidence that the recording tool removed credential headers.
+#[derive(Debug, Clone)]
+pub struct Stripped {
+    pub entry: usize,
+    pub why: String,
+}
+
+/// Everything reconstruction learned about one capture.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    pub steps: Vec<Step>,
+    pub codes: Vec<Code>,
+    pub tokens: Vec<Token>,
+    pub clients: BTreeMap<String, Client>,
+    /// Where each step's facts appear in its entry, for labels: (step, field) → locator.
+    pub locators: HashMap<(usize, &'static str), Locator>,
+    pub stripped: Option<Stripped>,
+    pub start: Option<OffsetDateTime>,
+    pub flows: usize,
+}
+
+impl Analysis {
+    pub fn step(&self, i: usize) -> Option<&Step> {
+        self.steps.get(i)
+    }
+
+    pub fn authorize(&self, i: usize) -> Option<&Authorize> {
+        match &self.steps.get(i)?.detail {
+            Detail::Authorize(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn token_request(&self, i: usize) -> Option<&TokenRequest> {
+        match &self.steps.get(i)?.detail {
+            Detail::TokenRequest(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The authorize step at the root of a token's lineage, following refresh grants back to
+    /// the code exchange that started it.
+    pub fn token_root(&self, token: usize) -> Option<usize> {
+        let mut current = self.tokens.get(token)?;
+        // A refresh chain is short; the bound only guards against a cycle of reused values.
+        for _ in 0..16 {
+            let req = self.token_request(current.minted_by?)?;
+            if let Some(code) = req.code.filter(|_| req.redeems_code()) {
+                return self.codes.get(code)?.origin;
+            }
+            current = self.tokens.get(req.refresh_token?)?;
+        }
+        None
+    }
+
+    /// The client that minted a token, following refresh grants is not needed: each grant
+    /// names its client.
+    pub fn token_client(&self, token: usize) -> Option<&str> {
+        let req = self.token_request(self.tokens.get(token)?.minted_by?)?;
+        req.client_id.as_deref()
+    }
+}
+
+/// Reconstructs the OAuth steps of a capture.
+pub fn analyze(capture: &Capture, config: &Config) -> Analysis {
+    let mut analysis = classify::classify(capture);
+    analysis.clients = profile::infer(&analysis, config);
+    assign_flows(&mut analysis);
+    analysis
+}
+
+/// Numbers the connected parts of the lineage graph in order of their first step.
+fn assign_flows(a: &mut Analysis) {
+    let n = a.steps.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(p: &mut [usize], mut x: usize) -> usize {
+        while p[x] != x {
+            p[x] = p[p[x]];
+            x = p[x];
+        }
+        x
+    }
+    let union = |p: &mut Vec<usize>, x: usize, y: usize| {
+        if x < n && y < n {
+            let (rx, ry) = (find(p, x), find(p, y));
+            if rx != ry {
+                p[rx.max(ry)] = rx.min(ry);
+            }
+        }
+    };
+    for (i, step) in a.steps.iter().enumerate() {
+        if let Detail::Answer(ans) = &step.detail {
+            union(&mut parent, i, ans.authorize);
+        }
+    }
+    for code in &a.codes {
+        let anchor = code
+            .issued
+            .or(code.origin)
+            .or(code.redemptions.first().copied());
+        if let Some(anchor) = anchor {
+            for &r in code.redemptions.iter().chain(code.origin.iter()) {
+                union(&mut parent, anchor, r);
+            }
+        }
+    }
+    for token in &a.tokens {
+        let anchor = token.minted_by.or(token.uses.first().copied());
+        if let Some(anchor) = anchor {
+            for &u in &token.uses {
+                union(&mut parent, anchor, u);
+            }
+        }
+    }
+    let mut numbers: HashMap<usize, usize> = HashMap::new();
+    for i in 0..n {
+        let root = find(&mut parent, i);
+        let next = numbers.len() + 1;
+        let flow = *numbers.entry(root).or_insert(next);
+        if let Some(step) = a.steps.get_mut(i) {
+            step.flow = flow;
+        }
+    }
+    a.flows = numbers.len();
+}

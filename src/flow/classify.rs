@@ -1,0 +1,637 @@
+//! Per-exchange classification and artifact extraction, in capture order.
+
+use std::collections::HashMap;
+
+use crate::finding::{Area, Locator};
+use crate::model::{Capture, Exchange};
+use crate::secret::form_pairs;
+
+use super::url::{answers_to, is_amazon_host, lookup, Url};
+use super::{
+    Activation, Analysis, Answer, Authorize, ClientAuth, Code, Detail, Endpoint, Lookup, Step,
+    StepKind, Token, TokenKind, TokenRequest, TokenResponse, Via,
+};
+
+/// Builds the analysis step by step; artifacts are interned by value so equal values are one
+/// artifact wherever they appear.
+struct Builder<'c> {
+    a: Analysis,
+    code_ids: HashMap<String, usize>,
+    token_ids: HashMap<String, usize>,
+    capture: &'c Capture,
+}
+
+pub fn classify(capture: &Capture) -> Analysis {
+    let mut b = Builder {
+        a: Analysis::default(),
+        code_ids: HashMap::new(),
+        token_ids: HashMap::new(),
+        capture,
+    };
+    b.a.start = capture.exchanges.iter().filter_map(|e| e.started).min();
+    for ex in &capture.exchanges {
+        b.exchange(ex);
+    }
+    b.a
+}
+
+impl Builder<'_> {
+    fn exchange(&mut self, ex: &Exchange) {
+        let url = Url::parse(&ex.request.url);
+        self.note_stripped_cookies(ex);
+        if let Some(auth) = authorize(&url) {
+            let id = self.push(ex, StepKind::Authorize, Detail::Authorize(auth));
+            self.locate_authorize(id, &url);
+        } else if ex.request.method.eq_ignore_ascii_case("GET") {
+            self.answer(ex, &ex.request.url, Via::Url);
+        }
+        if let Some(fields) = token_fields(ex, &url) {
+            self.token_request(ex, &url, fields);
+        } else if is_activation(&ex.request.method, url.path) {
+            self.activation(ex, &url);
+        } else if url.path.ends_with("/v1/alexaApiEndpoint") {
+            self.lookup(ex);
+        } else if let Some(token) = bearer(ex) {
+            let bearer = self.token(&token, TokenKind::Access);
+            let id = self.push(ex, StepKind::BearerCall, Detail::BearerCall { bearer });
+            self.use_token(bearer, id);
+            self.locate(
+                id,
+                "bearer",
+                Area::RequestHeader("Authorization".into()),
+                &token,
+            );
+        }
+        if let Some(resp) = &ex.response {
+            if let Some(location) = resp.location() {
+                let location = location.to_string();
+                self.answer(ex, &location, Via::Location);
+            }
+        }
+    }
+
+    fn push(&mut self, ex: &Exchange, kind: StepKind, detail: Detail) -> usize {
+        self.a.steps.push(Step {
+            entry: ex.index,
+            kind,
+            detail,
+            flow: 0,
+        });
+        self.a.steps.len() - 1
+    }
+
+    fn locate(&mut self, step: usize, field: &'static str, area: Area, needle: &str) {
+        if needle.is_empty() {
+            return;
+        }
+        self.a.locators.entry((step, field)).or_insert(Locator {
+            area,
+            needle: needle.to_string(),
+        });
+    }
+
+    fn locate_authorize(&mut self, id: usize, url: &Url) {
+        self.locate(id, "url", Area::Url, url.base);
+        for (field, param) in [
+            ("client_id", "client_id"),
+            ("scope", "scope"),
+            ("redirect_uri", "redirect_uri"),
+            ("state", "state"),
+            ("code_challenge", "code_challenge"),
+            ("response_type", "response_type"),
+        ] {
+            if let Some(v) = raw_param(url.query, param) {
+                self.locate(id, field, Area::Url, &format!("{param}={v}"));
+            }
+        }
+    }
+
+    fn code(&mut self, value: &str) -> usize {
+        if let Some(&i) = self.code_ids.get(value) {
+            return i;
+        }
+        self.a.codes.push(Code {
+            value: value.to_string(),
+            origin: None,
+            issued: None,
+            redemptions: Vec::new(),
+            deliveries: Vec::new(),
+        });
+        let i = self.a.codes.len() - 1;
+        self.code_ids.insert(value.to_string(), i);
+        i
+    }
+
+    fn token(&mut self, value: &str, kind: TokenKind) -> usize {
+        if let Some(&i) = self.token_ids.get(value) {
+            return i;
+        }
+        self.a.tokens.push(Token {
+            value: value.to_string(),
+            kind,
+            minted_by: None,
+            uses: Vec::new(),
+            expires_in: None,
+        });
+        let i = self.a.tokens.len() - 1;
+        self.token_ids.insert(value.to_string(), i);
+        i
+    }
+
+    fn use_token(&mut self, token: usize, step: usize) {
+        if let Some(t) = self.a.tokens.get_mut(token) {
+            t.uses.push(step);
+        }
+    }
+
+    /// Correlates a URL carrying `code=` or `error=` with the authorize request it answers:
+    /// it must start with that request's `redirect_uri`; `state` decides between candidates
+    /// when both carry one, else the latest unanswered request wins.
+    fn answer(&mut self, ex: &Exchange, answer_url: &str, via: Via) {
+        let url = Url::parse(answer_url);
+        let params = url.params();
+        let code = lookup(&params, "code").filter(|c| !c.is_empty());
+        let error = lookup(&params, "error").filter(|c| !c.is_empty());
+        if code.is_none() && error.is_none() {
+            return;
+        }
+        let state = lookup(&params, "state");
+        let candidates: Vec<usize> = self
+            .a
+            .steps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match &s.detail {
+                Detail::Authorize(a)
+                    if a.redirect_uri
+                        .as_deref()
+                        .is_some_and(|r| answers_to(answer_url, r)) =>
+                {
+                    Some(i)
+                }
+                _ => None,
+            })
+            .collect();
+        if candidates.is_empty() {
+            return;
+        }
+        // The same answer seen again (the browser following the redirect) delivers, not issues.
+        if let Some(code) = code {
+            if let Some(&existing) = self.code_ids.get(code) {
+                if self.a.codes[existing].issued.is_some() {
+                    self.a.codes[existing].deliveries.push(ex.index);
+                    return;
+                }
+            }
+        } else if candidates.iter().any(|&c| {
+            self.a.authorize(c).and_then(|a| a.answer).is_some_and(
+                |ans| matches!(&self.a.steps[ans].detail, Detail::Answer(x) if x.url == answer_url),
+            )
+        }) {
+            return;
+        }
+        let unanswered =
+            |b: &Self, c: &usize| b.a.authorize(*c).is_some_and(|a| a.answer.is_none());
+        let by_state = state.and_then(|s| {
+            candidates
+                .iter()
+                .rev()
+                .find(|&&c| self.a.authorize(c).and_then(|a| a.state.as_deref()) == Some(s))
+        });
+        let chosen = by_state
+            .or_else(|| candidates.iter().rev().find(|c| unanswered(self, c)))
+            .or(candidates.last())
+            .copied();
+        let Some(authorize) = chosen else { return };
+        let code_id = code.map(|c| self.code(c));
+        let id = self.push(
+            ex,
+            StepKind::Answer,
+            Detail::Answer(Answer {
+                authorize,
+                url: answer_url.to_string(),
+                via,
+                code: code_id,
+                error: error.map(str::to_string),
+                error_description: lookup(&params, "error_description").map(str::to_string),
+                state: state.map(str::to_string),
+            }),
+        );
+        if let Some(Detail::Authorize(a)) = self.a.steps.get_mut(authorize).map(|s| &mut s.detail) {
+            if a.answer.is_none() {
+                a.answer = Some(id);
+            }
+        }
+        if let Some(c) = code_id.and_then(|c| self.a.codes.get_mut(c)) {
+            c.origin = Some(authorize);
+            c.issued = Some(id);
+        }
+        let area = match via {
+            Via::Location => Area::Location,
+            Via::Url => Area::Url,
+        };
+        self.locate(id, "url", area.clone(), url.base);
+        for field in ["code", "error", "state", "error_description"] {
+            if let Some(v) = raw_param(url.query, field) {
+                self.locate(id, field, area.clone(), &format!("{field}={v}"));
+            }
+        }
+    }
+
+    fn token_request(&mut self, ex: &Exchange, url: &Url, fields: Vec<(String, String)>) {
+        let query = url.params();
+        let get = |name: &str| lookup(&fields, name).map(str::to_string);
+        let basic = ex.request.header("authorization").and_then(|h| {
+            let (scheme, cred) = h.trim().split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("basic")
+                .then(|| super::basic::decode(cred).map(|(id, _)| (id, cred.trim().to_string())))
+                .flatten()
+        });
+        let (client_id, client_auth) = if let Some((id, _)) = &basic {
+            (Some(id.clone()), Some(ClientAuth::Basic))
+        } else if let Some(id) = get("client_id") {
+            (Some(id), Some(ClientAuth::Form))
+        } else if let Some(id) = lookup(&query, "client_id") {
+            (Some(id.to_string()), Some(ClientAuth::Query))
+        } else {
+            (None, None)
+        };
+        let mut req = TokenRequest {
+            grant_type: get("grant_type"),
+            client_id,
+            client_auth,
+            has_client_secret: basic.is_some() || get("client_secret").is_some(),
+            redirect_uri: get("redirect_uri"),
+            code_verifier_present: get("code_verifier").is_some(),
+            scope: get("scope"),
+            endpoint: Some(if is_amazon_host(&url.host) {
+                Endpoint::Lwa
+            } else {
+                Endpoint::Other
+            }),
+            body_present: ex
+                .request
+                .body
+                .as_ref()
+                .is_some_and(|b| !b.text.is_empty() || !b.params.is_empty()),
+            ..TokenRequest::default()
+        };
+        let code = get("code").filter(|c| !c.is_empty());
+        req.code = code.as_deref().map(|c| self.code(c));
+        let refresh = get("refresh_token").filter(|r| !r.is_empty());
+        req.refresh_token = refresh
+            .as_deref()
+            .map(|r| self.token(r, TokenKind::Refresh));
+        let redeems = req.redeems_code();
+        let code_id = req.code;
+        let refresh_id = req.refresh_token;
+        let is_refresh_grant = req.grant_type.as_deref() == Some("refresh_token");
+        let id = self.push(ex, StepKind::TokenRequest, Detail::TokenRequest(req));
+        if let (true, Some(c)) = (redeems, code_id) {
+            self.a.codes[c].redemptions.push(id);
+        }
+        if let (true, Some(r)) = (is_refresh_grant, refresh_id) {
+            self.use_token(r, id);
+        }
+        let response = ex.response.as_ref().map(|r| self.token_response(r, id));
+        if let Some(Detail::TokenRequest(t)) = self.a.steps.get_mut(id).map(|s| &mut s.detail) {
+            t.response = response;
+        }
+        let body_area = Area::RequestBody;
+        self.locate(id, "url", Area::Url, url.base);
+        for field in [
+            "grant_type",
+            "code",
+            "redirect_uri",
+            "client_id",
+            "refresh_token",
+            "code_verifier",
+            "scope",
+        ] {
+            if let Some(v) = lookup(&fields, field) {
+                self.locate(id, field, body_area.clone(), v);
+            }
+        }
+        if let Some((_, cred)) = basic {
+            self.locate(
+                id,
+                "client_id",
+                Area::RequestHeader("Authorization".into()),
+                &cred,
+            );
+        }
+    }
+
+    fn token_response(&mut self, resp: &crate::model::Response, step: usize) -> TokenResponse {
+        let mut out = TokenResponse {
+            status: resp.status,
+            ..TokenResponse::default()
+        };
+        let Some(body) = resp.body.as_ref().filter(|b| !b.text.trim().is_empty()) else {
+            return out;
+        };
+        out.body_present = true;
+        let Ok(serde_json::Value::Object(json)) = serde_json::from_str(&body.text) else {
+            return out;
+        };
+        let text = |k: &str| json.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        out.error = text("error");
+        out.error_description = text("error_description");
+        out.token_type = text("token_type");
+        out.expires_in = json.get("expires_in").and_then(|v| {
+            v.as_i64()
+                .or_else(|| v.as_f64().map(|f| f as i64))
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+        });
+        for (key, kind) in [
+            ("access_token", TokenKind::Access),
+            ("refresh_token", TokenKind::Refresh),
+        ] {
+            if let Some(v) = text(key).filter(|v| !v.is_empty()) {
+                let t = self.token(&v, kind);
+                if let Some(tok) = self.a.tokens.get_mut(t) {
+                    tok.minted_by.get_or_insert(step);
+                    if kind == TokenKind::Access {
+                        tok.expires_in = out.expires_in;
+                    }
+                }
+                match kind {
+                    TokenKind::Access => out.access_token = Some(t),
+                    TokenKind::Refresh => out.refresh_token = Some(t),
+                }
+                self.locate(step, key, Area::ResponseBody, &v);
+            }
+        }
+        if let Some(e) = &out.error {
+            let e = e.clone();
+            self.locate(step, "error", Area::ResponseBody, &e);
+        }
+        out
+    }
+
+    fn activation(&mut self, ex: &Exchange, url: &Url) {
+        let mut act = Activation {
+            skill_id: skill_id(url.path),
+            ..Activation::default()
+        };
+        let body = ex
+            .request
+            .body
+            .as_ref()
+            .filter(|b| !b.text.trim().is_empty());
+        act.body_present = body.is_some();
+        let mut auth_code = None;
+        if let Some(body) = body {
+            match serde_json::from_str::<serde_json::Value>(&body.text) {
+                Ok(json) => {
+                    act.body_json = Some(json.is_object());
+                    let s = |v: &serde_json::Value| v.as_str().map(str::to_string);
+                    act.stage = json.get("stage").and_then(s);
+                    let link = json.get("accountLinkRequest");
+                    act.redirect_uri = link.and_then(|l| l.get("redirectUri")).and_then(s);
+                    act.link_type = link.and_then(|l| l.get("type")).and_then(s);
+                    auth_code = link
+                        .and_then(|l| l.get("authCode"))
+                        .and_then(s)
+                        .filter(|c| !c.is_empty());
+                }
+                Err(_) => act.body_json = Some(false),
+            }
+        }
+        act.auth_code = auth_code.as_deref().map(|c| self.code(c));
+        let token = bearer(ex);
+        act.bearer = token.as_deref().map(|t| self.token(t, TokenKind::Access));
+        act.message = ex
+            .response
+            .as_ref()
+            .and_then(|r| r.body.as_ref())
+            .and_then(|b| serde_json::from_str::<serde_json::Value>(&b.text).ok())
+            .and_then(|j| {
+                j.get("message")
+                    .and_then(|m| m.as_str())
+                    .map(str::to_string)
+            });
+        if act.bearer.is_none() && ex.request.header("authorization").is_none() {
+            self.stripped(ex.index, "the Alexa API call has no Authorization header");
+        }
+        let (code_id, bearer_id) = (act.auth_code, act.bearer);
+        let message = act.message.clone();
+        let id = self.push(ex, StepKind::Activation, Detail::Activation(act));
+        if let Some(c) = code_id {
+            self.a.codes[c].redemptions.push(id);
+        }
+        if let Some(t) = bearer_id {
+            self.use_token(t, id);
+        }
+        self.locate(id, "url", Area::Url, url.base);
+        if let Some(c) = &auth_code {
+            self.locate(id, "auth_code", Area::RequestBody, c);
+            self.locate(id, "code", Area::RequestBody, c);
+        }
+        if let Some(t) = &token {
+            self.locate(id, "bearer", Area::RequestHeader("Authorization".into()), t);
+        }
+        if let Some(body) = ex.request.body.as_ref() {
+            for key in ["stage", "redirectUri", "type"] {
+                let field = match key {
+                    "redirectUri" => "redirect_uri",
+                    "type" => "link_type",
+                    k => k,
+                };
+                if body.text.contains(&format!("\"{key}\"")) {
+                    self.locate(id, field, Area::RequestBody, &format!("\"{key}\""));
+                }
+            }
+        }
+        if let Some(m) = message {
+            self.locate(id, "message", Area::ResponseBody, &m);
+        }
+    }
+
+    fn lookup(&mut self, ex: &Exchange) {
+        let token = bearer(ex);
+        let bearer_id = token.as_deref().map(|t| self.token(t, TokenKind::Access));
+        if bearer_id.is_none() && ex.request.header("authorization").is_none() {
+            self.stripped(ex.index, "the Alexa API call has no Authorization header");
+        }
+        let endpoints = ex
+            .response
+            .as_ref()
+            .and_then(|r| r.body.as_ref())
+            .and_then(|b| serde_json::from_str::<serde_json::Value>(&b.text).ok())
+            .and_then(|j| {
+                j.get("endpoints")?.as_array().map(|a| {
+                    a.iter()
+                        .filter_map(|e| e.as_str().map(str::to_string))
+                        .collect::<Vec<_>>()
+                })
+            });
+        let id = self.push(
+            ex,
+            StepKind::EndpointLookup,
+            Detail::EndpointLookup(Lookup {
+                bearer: bearer_id,
+                endpoints,
+            }),
+        );
+        if let Some(t) = bearer_id {
+            self.use_token(t, id);
+        }
+        if let Some(t) = &token {
+            self.locate(id, "bearer", Area::RequestHeader("Authorization".into()), t);
+        }
+        self.locate(id, "endpoints", Area::ResponseBody, "\"endpoints\"");
+    }
+
+    fn stripped(&mut self, entry: usize, why: &str) {
+        if self.a.stripped.is_none() {
+            self.a.stripped = Some(super::Stripped {
+                entry,
+                why: why.to_string(),
+            });
+        }
+    }
+
+    /// A cookie listed apart from the headers, with no header carrying it, means the
+    /// recording tool dropped the header.
+    fn note_stripped_cookies(&mut self, ex: &Exchange) {
+        let req = &ex.request;
+        if req.listed_cookies > 0 && req.header("cookie").is_none() {
+            self.stripped(
+                ex.index,
+                "cookies are listed but the Cookie header is missing",
+            );
+        }
+        if let Some(resp) = &ex.response {
+            if resp.listed_cookies > 0 && resp.header("set-cookie").is_none() {
+                self.stripped(
+                    ex.index,
+                    "cookies are listed but the Set-Cookie header is missing",
+                );
+            }
+        }
+        let _ = self.capture;
+    }
+}
+
+/// An authorize request: `response_type` asks for a code and a `client_id` is named, or the
+/// Alexa app's consent page.
+fn authorize(url: &Url) -> Option<Authorize> {
+    let params = url.params();
+    let response_type = lookup(&params, "response_type").map(str::to_string);
+    let client_id = lookup(&params, "client_id").map(str::to_string);
+    let alexa_app = url.path.contains("/spa/skill-account-linking-consent");
+    let asks_code = response_type
+        .as_deref()
+        .is_some_and(|r| r.split(' ').any(|t| t == "code"));
+    if !(alexa_app || (asks_code && client_id.is_some())) {
+        return None;
+    }
+    let scope = lookup(&params, "scope").map(str::to_string);
+    let scopes = scope
+        .as_deref()
+        .map(|s| {
+            s.split(' ')
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let endpoint = if alexa_app && is_amazon_host(&url.host) {
+        Endpoint::AlexaApp
+    } else if is_amazon_host(&url.host) {
+        Endpoint::Lwa
+    } else {
+        Endpoint::Other
+    };
+    Some(Authorize {
+        client_id,
+        scope,
+        scopes,
+        redirect_uri: lookup(&params, "redirect_uri").map(str::to_string),
+        state: lookup(&params, "state").map(str::to_string),
+        response_type,
+        code_challenge: lookup(&params, "code_challenge").map(str::to_string),
+        code_challenge_method: lookup(&params, "code_challenge_method").map(str::to_string),
+        endpoint: Some(endpoint),
+        answer: None,
+    })
+}
+
+/// The fields of a token request: a POST whose form or JSON body names a `grant_type`, or a
+/// POST to a `/token` path whose body is missing (so it is still seen, with unknown fields).
+fn token_fields(ex: &Exchange, url: &Url) -> Option<Vec<(String, String)>> {
+    if !ex.request.method.eq_ignore_ascii_case("POST") {
+        return None;
+    }
+    let fields = body_fields(ex);
+    if lookup(&fields, "grant_type").is_some() {
+        return Some(fields);
+    }
+    let query = url.params();
+    if lookup(&query, "grant_type").is_some() {
+        return Some(query);
+    }
+    let no_body = ex
+        .request
+        .body
+        .as_ref()
+        .is_none_or(|b| b.text.is_empty() && b.params.is_empty());
+    (no_body && url.path.ends_with("/token")).then(Vec::new)
+}
+
+/// A request body as name/value pairs: a JSON object's string fields, else form pairs, else
+/// the recording tool's own parsed params.
+fn body_fields(ex: &Exchange) -> Vec<(String, String)> {
+    let Some(body) = &ex.request.body else {
+        return Vec::new();
+    };
+    let text = body.text.trim();
+    if text.starts_with('{') {
+        if let Ok(serde_json::Value::Object(map)) = serde_json::from_str(text) {
+            return map
+                .into_iter()
+                .filter_map(|(k, v)| match v {
+                    serde_json::Value::String(s) => Some((k, s)),
+                    serde_json::Value::Number(n) => Some((k, n.to_string())),
+                    _ => None,
+                })
+                .collect();
+        }
+    }
+    if !text.is_empty() && !text.starts_with('<') {
+        return form_pairs(text);
+    }
+    body.params.clone()
+}
+
+fn is_activation(method: &str, path: &str) -> bool {
+    method.eq_ignore_ascii_case("POST") && skill_id(path).is_some()
+}
+
+/// The skill id of an activation path `/v1/users/~current/skills/{skillId}/enablement`.
+fn skill_id(path: &str) -> Option<String> {
+    let rest = path
+        .strip_prefix("/v1/users/~current/skills/")
+        .or_else(|| path.strip_prefix("/v1/users/%7Ecurrent/skills/"))
+        .or_else(|| path.strip_prefix("/v1/users/%7ecurrent/skills/"))?;
+    let id = rest.strip_suffix("/enablement")?;
+    (!id.is_empty() && !id.contains('/')).then(|| crate::secret::form_decode(id))
+}
+
+/// The Bearer token of a request's `Authorization` header.
+fn bearer(ex: &Exchange) -> Option<String> {
+    let h = ex.request.header("authorization")?;
+    let (scheme, token) = h.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
+}
+
+/// A query parameter's value as written (still encoded), so a label can find it in the source.
+fn raw_param<'q>(query: &'q str, name: &str) -> Option<&'q str> {
+    query.split('&').find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        (k == name).then_some(v)
+    })
+}

@@ -1,0 +1,423 @@
+//! Facts as JSON objects, shaped as `schema.rs` documents them. Unknown facts are left out,
+//! never `null`: see docs/facts.md, "Unknown is not false".
+
+use serde_json::{json, Map, Value};
+
+use crate::model::{Capture, Exchange};
+use crate::secret::{mask, SecretSet};
+
+use super::url::Url;
+use super::{Analysis, Detail, Step, TokenKind, Via};
+
+pub struct Facts<'a> {
+    pub capture: &'a Capture,
+    pub analysis: &'a Analysis,
+    pub secrets: &'a SecretSet,
+}
+
+/// Inserts only present values.
+fn put(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
+    if let Some(v) = value {
+        map.insert(key.to_string(), v);
+    }
+}
+
+fn s(v: Option<&str>) -> Option<Value> {
+    v.map(|x| Value::String(x.to_string()))
+}
+
+impl<'a> Facts<'a> {
+    pub fn new(capture: &'a Capture, analysis: &'a Analysis, secrets: &'a SecretSet) -> Self {
+        Facts {
+            capture,
+            analysis,
+            secrets,
+        }
+    }
+
+    fn exchange(&self, entry: usize) -> Option<&'a Exchange> {
+        self.capture.exchanges.get(entry.checked_sub(1)?)
+    }
+
+    fn t(&self, entry: usize) -> Option<Value> {
+        let started = self.exchange(entry)?.started?;
+        let start = self.analysis.start?;
+        let secs = (started - start).as_seconds_f64();
+        Some(json!((secs * 1000.0).round() / 1000.0))
+    }
+
+    fn time(&self, entry: usize) -> Option<Value> {
+        s(self.exchange(entry)?.started_raw.as_deref())
+    }
+
+    pub fn capture_facts(&self) -> Value {
+        let c = self.capture;
+        let a = self.analysis;
+        let mut m = Map::new();
+        m.insert("file".into(), json!(c.name));
+        m.insert("format".into(), json!(c.format.name()));
+        m.insert("entries".into(), json!(c.exchanges.len()));
+        put(
+            &mut m,
+            "truncated_at",
+            c.truncation.as_ref().map(|t| {
+                json!({"offset": t.offset, "complete_entries": t.complete_entries, "reason": t.reason})
+            }),
+        );
+        m.insert("credentials_stripped".into(), json!(a.stripped.is_some()));
+        put(
+            &mut m,
+            "stripped_entry",
+            a.stripped.as_ref().map(|s| json!(s.entry)),
+        );
+        put(
+            &mut m,
+            "stripped_why",
+            a.stripped.as_ref().map(|s| json!(s.why)),
+        );
+        m.insert("oauth_found".into(), json!(!a.steps.is_empty()));
+        m.insert("steps".into(), json!(a.steps.len()));
+        m.insert("flows".into(), json!(a.flows));
+        Value::Object(m)
+    }
+
+    fn client(&self, id: Option<&str>) -> Option<Value> {
+        let c = self.analysis.clients.get(id?)?;
+        Some(json!({
+            "id": c.id,
+            "profile": c.profile.name(),
+            "profile_source": c.source.name(),
+            "evidence": c.evidence,
+        }))
+    }
+
+    /// The fields every step has.
+    fn step_base(&self, id: usize, step: &Step) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("id".into(), json!(id));
+        m.insert("entry".into(), json!(step.entry));
+        m.insert("kind".into(), json!(step.kind.name()));
+        m.insert("flow".into(), json!(step.flow));
+        if let Some(ex) = self.exchange(step.entry) {
+            let url = Url::parse(&ex.request.url);
+            m.insert("method".into(), json!(ex.request.method));
+            m.insert("url".into(), json!(self.secrets.mask_text(&ex.request.url)));
+            m.insert("scheme".into(), json!(url.scheme));
+            m.insert("host".into(), json!(url.host));
+            m.insert("path".into(), json!(url.path));
+            m.insert("answered".into(), json!(ex.response.is_some()));
+            put(
+                &mut m,
+                "status",
+                ex.response.as_ref().map(|r| json!(r.status)),
+            );
+        }
+        put(&mut m, "time", self.time(step.entry));
+        put(&mut m, "t", self.t(step.entry));
+        m
+    }
+
+    /// The full facts of one step, as `step` sees them.
+    pub fn step_facts(&self, id: usize) -> Option<Value> {
+        let step = self.analysis.steps.get(id)?;
+        let mut m = self.step_base(id, step);
+        match &step.detail {
+            Detail::Authorize(a) => {
+                put(&mut m, "client", self.client(a.client_id.as_deref()));
+                put(&mut m, "client_id", s(a.client_id.as_deref()));
+                put(&mut m, "scope", s(a.scope.as_deref()));
+                m.insert("scopes".into(), json!(a.scopes));
+                put(&mut m, "redirect_uri", s(a.redirect_uri.as_deref()));
+                put(&mut m, "state", s(a.state.as_deref()));
+                put(&mut m, "response_type", s(a.response_type.as_deref()));
+                put(&mut m, "code_challenge", s(a.code_challenge.as_deref()));
+                put(
+                    &mut m,
+                    "code_challenge_method",
+                    s(a.code_challenge_method.as_deref()),
+                );
+                put(&mut m, "endpoint", a.endpoint.map(|e| json!(e.name())));
+                put(
+                    &mut m,
+                    "answer",
+                    a.answer.and_then(|x| self.answer_summary(x)),
+                );
+            }
+            Detail::Answer(ans) => {
+                put(&mut m, "authorize", self.authorize_summary(ans.authorize));
+                m.insert("via".into(), json!(via(ans.via)));
+                m.insert("answer_url".into(), json!(self.secrets.mask_text(&ans.url)));
+                put(&mut m, "code", ans.code.and_then(|c| self.code_facts(c)));
+                put(&mut m, "error", s(ans.error.as_deref()));
+                put(
+                    &mut m,
+                    "error_description",
+                    s(ans.error_description.as_deref()),
+                );
+                put(&mut m, "state", s(ans.state.as_deref()));
+                put(
+                    &mut m,
+                    "state_sent",
+                    s(self
+                        .analysis
+                        .authorize(ans.authorize)
+                        .and_then(|a| a.state.as_deref())),
+                );
+            }
+            Detail::TokenRequest(t) => {
+                put(&mut m, "grant_type", s(t.grant_type.as_deref()));
+                let grant = match t.grant_type.as_deref() {
+                    Some(g @ ("authorization_code" | "refresh_token" | "client_credentials")) => {
+                        Some(g)
+                    }
+                    Some(_) => Some("other"),
+                    None => None,
+                };
+                put(&mut m, "grant", s(grant));
+                put(&mut m, "client", self.client(t.client_id.as_deref()));
+                put(&mut m, "client_id", s(t.client_id.as_deref()));
+                put(
+                    &mut m,
+                    "client_auth",
+                    t.client_auth.map(|c| json!(c.name())),
+                );
+                m.insert("has_client_secret".into(), json!(t.has_client_secret));
+                put(&mut m, "code", t.code.and_then(|c| self.code_facts(c)));
+                put(&mut m, "redirect_uri", s(t.redirect_uri.as_deref()));
+                m.insert(
+                    "code_verifier_present".into(),
+                    json!(t.code_verifier_present),
+                );
+                put(&mut m, "scope", s(t.scope.as_deref()));
+                put(
+                    &mut m,
+                    "refresh_token",
+                    t.refresh_token.and_then(|x| self.token_facts(x)),
+                );
+                put(&mut m, "endpoint", t.endpoint.map(|e| json!(e.name())));
+                m.insert("body_present".into(), json!(t.body_present));
+                put(
+                    &mut m,
+                    "response",
+                    t.response.as_ref().map(|r| {
+                        let mut rm = Map::new();
+                        rm.insert("status".into(), json!(r.status));
+                        rm.insert("body_present".into(), json!(r.body_present));
+                        put(&mut rm, "error", s(r.error.as_deref()));
+                        put(
+                            &mut rm,
+                            "error_description",
+                            s(r.error_description.as_deref()),
+                        );
+                        put(
+                            &mut rm,
+                            "access_token",
+                            r.access_token.and_then(|x| self.masked_token(x)),
+                        );
+                        put(
+                            &mut rm,
+                            "refresh_token",
+                            r.refresh_token.and_then(|x| self.masked_token(x)),
+                        );
+                        put(&mut rm, "expires_in", r.expires_in.map(|e| json!(e)));
+                        put(&mut rm, "token_type", s(r.token_type.as_deref()));
+                        Value::Object(rm)
+                    }),
+                );
+            }
+            Detail::EndpointLookup(l) => {
+                put(&mut m, "bearer", l.bearer.and_then(|x| self.token_facts(x)));
+                put(&mut m, "endpoints", l.endpoints.as_ref().map(|e| json!(e)));
+            }
+            Detail::Activation(act) => {
+                put(&mut m, "skill_id", s(act.skill_id.as_deref()));
+                m.insert("body_present".into(), json!(act.body_present));
+                put(&mut m, "body_json", act.body_json.map(|b| json!(b)));
+                put(&mut m, "stage", s(act.stage.as_deref()));
+                put(&mut m, "link_type", s(act.link_type.as_deref()));
+                put(&mut m, "redirect_uri", s(act.redirect_uri.as_deref()));
+                put(
+                    &mut m,
+                    "auth_code",
+                    act.auth_code.and_then(|c| self.code_facts(c)),
+                );
+                put(
+                    &mut m,
+                    "bearer",
+                    act.bearer.and_then(|x| self.token_facts(x)),
+                );
+                put(&mut m, "message", s(act.message.as_deref()));
+            }
+            Detail::BearerCall { bearer } => {
+                put(&mut m, "bearer", self.token_facts(*bearer));
+            }
+        }
+        Some(Value::Object(m))
+    }
+
+    fn masked_token(&self, token: usize) -> Option<Value> {
+        Some(json!(mask(&self.analysis.tokens.get(token)?.value)))
+    }
+
+    pub fn authorize_summary(&self, id: usize) -> Option<Value> {
+        let step = self.analysis.steps.get(id)?;
+        let a = self.analysis.authorize(id)?;
+        let mut m = Map::new();
+        m.insert("id".into(), json!(id));
+        m.insert("entry".into(), json!(step.entry));
+        put(&mut m, "time", self.time(step.entry));
+        put(&mut m, "t", self.t(step.entry));
+        if let Some(ex) = self.exchange(step.entry) {
+            m.insert("host".into(), json!(Url::parse(&ex.request.url).host));
+        }
+        put(&mut m, "endpoint", a.endpoint.map(|e| json!(e.name())));
+        put(&mut m, "client", self.client(a.client_id.as_deref()));
+        put(&mut m, "client_id", s(a.client_id.as_deref()));
+        put(&mut m, "scope", s(a.scope.as_deref()));
+        m.insert("scopes".into(), json!(a.scopes));
+        put(&mut m, "redirect_uri", s(a.redirect_uri.as_deref()));
+        put(&mut m, "state", s(a.state.as_deref()));
+        put(&mut m, "code_challenge", s(a.code_challenge.as_deref()));
+        Some(Value::Object(m))
+    }
+
+    fn answer_summary(&self, id: usize) -> Option<Value> {
+        let step = self.analysis.steps.get(id)?;
+        let Detail::Answer(ans) = &step.detail else {
+            return None;
+        };
+        let mut m = Map::new();
+        m.insert("id".into(), json!(id));
+        m.insert("entry".into(), json!(step.entry));
+        put(&mut m, "time", self.time(step.entry));
+        put(&mut m, "t", self.t(step.entry));
+        m.insert("via".into(), json!(via(ans.via)));
+        put(
+            &mut m,
+            "code",
+            ans.code
+                .and_then(|c| self.analysis.codes.get(c))
+                .map(|c| json!(mask(&c.value))),
+        );
+        put(&mut m, "error", s(ans.error.as_deref()));
+        put(
+            &mut m,
+            "error_description",
+            s(ans.error_description.as_deref()),
+        );
+        put(&mut m, "state", s(ans.state.as_deref()));
+        Some(Value::Object(m))
+    }
+
+    fn token_request_summary(&self, id: usize) -> Option<Value> {
+        let step = self.analysis.steps.get(id)?;
+        let t = self.analysis.token_request(id)?;
+        let mut m = Map::new();
+        m.insert("id".into(), json!(id));
+        m.insert("entry".into(), json!(step.entry));
+        put(&mut m, "time", self.time(step.entry));
+        put(&mut m, "t", self.t(step.entry));
+        if let Some(ex) = self.exchange(step.entry) {
+            m.insert("host".into(), json!(Url::parse(&ex.request.url).host));
+        }
+        put(&mut m, "endpoint", t.endpoint.map(|e| json!(e.name())));
+        put(&mut m, "grant_type", s(t.grant_type.as_deref()));
+        put(&mut m, "client", self.client(t.client_id.as_deref()));
+        put(&mut m, "client_id", s(t.client_id.as_deref()));
+        Some(Value::Object(m))
+    }
+
+    fn use_summary(&self, id: usize) -> Option<Value> {
+        let step = self.analysis.steps.get(id)?;
+        let mut m = Map::new();
+        m.insert("id".into(), json!(id));
+        m.insert("entry".into(), json!(step.entry));
+        m.insert("kind".into(), json!(step.kind.name()));
+        put(&mut m, "time", self.time(step.entry));
+        put(&mut m, "t", self.t(step.entry));
+        if let Some(ex) = self.exchange(step.entry) {
+            m.insert("answered".into(), json!(ex.response.is_some()));
+            put(
+                &mut m,
+                "status",
+                ex.response.as_ref().map(|r| json!(r.status)),
+            );
+        }
+        if let Some(t) = self.analysis.token_request(id) {
+            put(
+                &mut m,
+                "error",
+                s(t.response.as_ref().and_then(|r| r.error.as_deref())),
+            );
+            put(&mut m, "client_id", s(t.client_id.as_deref()));
+        }
+        Some(Value::Object(m))
+    }
+
+    pub fn code_facts(&self, id: usize) -> Option<Value> {
+        let c = self.analysis.codes.get(id)?;
+        let mut m = Map::new();
+        m.insert("value".into(), json!(mask(&c.value)));
+        let lwa = c.value.len() == 20
+            && c.value.starts_with("AN")
+            && c.value.bytes().all(|b| b.is_ascii_alphabetic());
+        m.insert("shape".into(), json!(if lwa { "lwa" } else { "other" }));
+        put(
+            &mut m,
+            "origin",
+            c.origin.and_then(|o| self.authorize_summary(o)),
+        );
+        put(
+            &mut m,
+            "issued",
+            c.issued.and_then(|i| self.answer_summary(i)),
+        );
+        let uses: Vec<Value> = c
+            .redemptions
+            .iter()
+            .filter_map(|&r| self.use_summary(r))
+            .collect();
+        m.insert("redemptions".into(), json!(uses));
+        m.insert("deliveries".into(), json!(c.deliveries));
+        Some(Value::Object(m))
+    }
+
+    pub fn token_facts(&self, id: usize) -> Option<Value> {
+        let t = self.analysis.tokens.get(id)?;
+        let mut m = Map::new();
+        m.insert("value".into(), json!(mask(&t.value)));
+        let kind = match t.kind {
+            TokenKind::Access => "access",
+            TokenKind::Refresh => "refresh",
+        };
+        m.insert("kind".into(), json!(kind));
+        put(
+            &mut m,
+            "minted_by",
+            t.minted_by.and_then(|r| self.token_request_summary(r)),
+        );
+        put(
+            &mut m,
+            "client",
+            self.client(self.analysis.token_client(id)),
+        );
+        put(
+            &mut m,
+            "root",
+            self.analysis
+                .token_root(id)
+                .and_then(|r| self.authorize_summary(r)),
+        );
+        put(&mut m, "expires_in", t.expires_in.map(|e| json!(e)));
+        let uses: Vec<Value> = t.uses.iter().filter_map(|&u| self.use_summary(u)).collect();
+        m.insert("uses".into(), json!(uses));
+        Some(Value::Object(m))
+    }
+}
+
+fn via(v: Via) -> &'static str {
+    match v {
+        Via::Location => "location",
+        Via::Url => "url",
+    }
+}

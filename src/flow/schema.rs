@@ -1,0 +1,390 @@
+//! The facts a rule can see: the contract between the engine and the rule files.
+//! `docs/facts.md` is generated from this table, rule conditions are checked against it at
+//! load, and a test checks that the engine produces exactly these facts.
+
+use super::StepKind;
+
+pub struct Field {
+    pub name: &'static str,
+    /// `string`, `int`, `double`, `bool`, `list<T>`, or the name of another type here.
+    pub ty: &'static str,
+    pub doc: &'static str,
+}
+
+pub struct Type {
+    pub name: &'static str,
+    pub doc: &'static str,
+    /// A type whose fields this one shares (every step has the common step fields).
+    pub base: Option<&'static str>,
+    pub fields: &'static [Field],
+}
+
+macro_rules! fields {
+    ($( $name:literal : $ty:literal => $doc:literal ),* $(,)?) => {
+        &[ $( Field { name: $name, ty: $ty, doc: $doc } ),* ]
+    };
+}
+
+pub static TYPES: &[Type] = &[
+    Type {
+        name: "Capture",
+        doc: "The whole recording. Available as `capture` in every rule.",
+        base: None,
+        fields: fields! {
+            "file": "string" => "The file name as given on the command line.",
+            "format": "string" => "The reader that read it: `har`.",
+            "entries": "int" => "Number of entries read (complete entries only, when truncated).",
+            "truncated_at": "Truncation" => "Present when the file ends or breaks before its entry list is closed.",
+            "credentials_stripped": "bool" => "True when the capture shows that credential headers were removed (an Alexa API call without `Authorization`, cookies listed without their header).",
+            "stripped_entry": "int" => "The entry that shows the stripping; present when `credentials_stripped`.",
+            "stripped_why": "string" => "What shows the stripping, in words; present when `credentials_stripped`.",
+            "oauth_found": "bool" => "True when any OAuth step was recognised.",
+            "steps": "int" => "Number of OAuth steps.",
+            "flows": "int" => "Number of flows (connected parts of the lineage graph).",
+        },
+    },
+    Type {
+        name: "Truncation",
+        doc: "Where a capture stopped being readable.",
+        base: None,
+        fields: fields! {
+            "offset": "int" => "Byte offset in the file where reading failed.",
+            "complete_entries": "int" => "Entries read whole before the cut.",
+            "reason": "string" => "What the parser saw, in words.",
+        },
+    },
+    Type {
+        name: "Client",
+        doc: "A client id and its security profile.",
+        base: None,
+        fields: fields! {
+            "id": "string" => "The client id (not a secret; shown in full).",
+            "profile": "string" => "`alexa` (profile B, the Alexa Client Id), `skill` (profile A, Your Client ID) or `unknown`.",
+            "profile_source": "string" => "`config` (declared in tokentrail.toml), `inferred` (from this capture) or `none`.",
+            "evidence": "string" => "Why the profile is what it is, in words a message can quote.",
+        },
+    },
+    Type {
+        name: "Step",
+        doc: "Fields every step has, whatever its kind.",
+        base: None,
+        fields: fields! {
+            "id": "int" => "The step's number in this capture (labels use it to find the step's fields).",
+            "entry": "int" => "1-based position of the entry in the capture.",
+            "kind": "string" => "`authorize`, `authorize_answer`, `token_request`, `endpoint_lookup`, `activation` or `bearer_call`.",
+            "flow": "int" => "The flow the step belongs to, numbered from 1 in order of appearance.",
+            "method": "string" => "The request method.",
+            "url": "string" => "The request URL, secrets masked.",
+            "scheme": "string" => "The URL scheme, lower case.",
+            "host": "string" => "The URL host, lower case, without port.",
+            "path": "string" => "The URL path.",
+            "time": "string" => "When the request started, as recorded. Absent when not recorded.",
+            "t": "double" => "Seconds since the first recorded request of the capture. Absent when not recorded.",
+            "answered": "bool" => "False when the request got no response (a dropped connection, HAR status 0).",
+            "status": "int" => "The response status. Absent when there was no response.",
+        },
+    },
+    Type {
+        name: "AuthorizeStep",
+        doc: "An authorization request (`response_type=code` with a `client_id`, or the Alexa app's consent page).",
+        base: Some("Step"),
+        fields: fields! {
+            "client": "Client" => "The client that asked. Absent without `client_id`.",
+            "client_id": "string" => "The `client_id` parameter.",
+            "scope": "string" => "The `scope` parameter, decoded once (so a double-encoded value still shows `%3A`).",
+            "scopes": "list<string>" => "`scope` split on spaces. Empty when there is no scope.",
+            "redirect_uri": "string" => "The `redirect_uri` parameter, decoded.",
+            "state": "string" => "The `state` parameter.",
+            "response_type": "string" => "The `response_type` parameter.",
+            "code_challenge": "string" => "The PKCE `code_challenge`.",
+            "code_challenge_method": "string" => "The PKCE `code_challenge_method`.",
+            "endpoint": "string" => "`lwa` (Login with Amazon), `alexa_app` (the Alexa app's consent page) or `other` (any other server).",
+            "answer": "AnswerSummary" => "The redirect that answered it. Absent when the capture holds none.",
+        },
+    },
+    Type {
+        name: "AuthorizeAnswerStep",
+        doc: "The redirect answering an authorize request: a URL that starts with its `redirect_uri` and carries `code=` or `error=`, seen in a `Location` header or as a request URL.",
+        base: Some("Step"),
+        fields: fields! {
+            "authorize": "AuthorizeSummary" => "The authorize request it answers.",
+            "via": "string" => "`location` (a redirect's Location header) or `url` (a request to the redirect URI).",
+            "answer_url": "string" => "The URL carrying the answer, secrets masked.",
+            "code": "Code" => "The code it carries. Absent on an error answer.",
+            "error": "string" => "The `error` parameter of an error answer.",
+            "error_description": "string" => "The `error_description` parameter.",
+            "state": "string" => "The `state` that came back.",
+            "state_sent": "string" => "The `state` the authorize request sent.",
+        },
+    },
+    Type {
+        name: "TokenRequestStep",
+        doc: "A token request: a POST whose form (or JSON) body names a `grant_type`, or a POST to a `/token` path whose body is missing.",
+        base: Some("Step"),
+        fields: fields! {
+            "grant_type": "string" => "The `grant_type` as sent. Absent when the body is missing.",
+            "grant": "string" => "`authorization_code`, `refresh_token`, `client_credentials` (exact matches) or `other`.",
+            "client": "Client" => "The client, from an HTTP Basic header, the form, or the query. Absent when none is visible (e.g. a stripped Authorization header).",
+            "client_id": "string" => "The client id.",
+            "client_auth": "string" => "Where the client id came from: `basic`, `form` or `query`.",
+            "has_client_secret": "bool" => "True when a client secret was sent (form or Basic).",
+            "code": "Code" => "The `code` sent.",
+            "redirect_uri": "string" => "The `redirect_uri` sent.",
+            "code_verifier_present": "bool" => "True when a PKCE `code_verifier` was sent.",
+            "scope": "string" => "The `scope` sent, decoded once.",
+            "refresh_token": "Token" => "The refresh token sent with a `refresh_token` grant.",
+            "endpoint": "string" => "`lwa` (an Amazon token endpoint) or `other`.",
+            "body_present": "bool" => "False when the capture holds no request body.",
+            "response": "TokenResponse" => "The server's answer. Absent when there was none.",
+        },
+    },
+    Type {
+        name: "TokenResponse",
+        doc: "A token endpoint's answer.",
+        base: None,
+        fields: fields! {
+            "status": "int" => "The HTTP status.",
+            "body_present": "bool" => "False when the capture holds no response body.",
+            "error": "string" => "The OAuth `error` code.",
+            "error_description": "string" => "The `error_description`.",
+            "access_token": "string" => "The access token minted, masked.",
+            "refresh_token": "string" => "The refresh token minted, masked.",
+            "expires_in": "int" => "Lifetime of the access token in seconds.",
+            "token_type": "string" => "The `token_type`.",
+        },
+    },
+    Type {
+        name: "EndpointLookupStep",
+        doc: "`GET /v1/alexaApiEndpoint`: which Alexa API hosts serve this user.",
+        base: Some("Step"),
+        fields: fields! {
+            "bearer": "Token" => "The Bearer token sent. Absent without an Authorization header.",
+            "endpoints": "list<string>" => "The hosts returned. Absent when the response body is missing or not the expected JSON.",
+        },
+    },
+    Type {
+        name: "ActivationStep",
+        doc: "`POST /v1/users/~current/skills/{skillId}/enablement`: the Skill Activation API call.",
+        base: Some("Step"),
+        fields: fields! {
+            "skill_id": "string" => "The skill id from the path.",
+            "body_present": "bool" => "False when the capture holds no request body.",
+            "body_json": "bool" => "Whether the body is a JSON object. Absent when there is no body.",
+            "stage": "string" => "The body's `stage`.",
+            "link_type": "string" => "`accountLinkRequest.type`.",
+            "redirect_uri": "string" => "`accountLinkRequest.redirectUri`.",
+            "auth_code": "Code" => "`accountLinkRequest.authCode`.",
+            "bearer": "Token" => "The Bearer token sent. Absent without an Authorization header.",
+            "message": "string" => "The `message` of the server's JSON answer.",
+        },
+    },
+    Type {
+        name: "BearerCallStep",
+        doc: "Any other request carrying `Authorization: Bearer`.",
+        base: Some("Step"),
+        fields: fields! {
+            "bearer": "Token" => "The Bearer token sent.",
+        },
+    },
+    Type {
+        name: "AuthorizeSummary",
+        doc: "An authorize request seen from a step or artifact that links to it.",
+        base: None,
+        fields: fields! {
+            "id": "int" => "Its step number.",
+            "entry": "int" => "Its entry.",
+            "time": "string" => "When it was sent.",
+            "t": "double" => "Seconds since the first request.",
+            "host": "string" => "Its host.",
+            "endpoint": "string" => "`lwa`, `alexa_app` or `other`.",
+            "client": "Client" => "Its client.",
+            "client_id": "string" => "Its `client_id`.",
+            "scope": "string" => "Its `scope`, decoded once.",
+            "scopes": "list<string>" => "Its scopes.",
+            "redirect_uri": "string" => "Its `redirect_uri`.",
+            "state": "string" => "Its `state`.",
+            "code_challenge": "string" => "Its PKCE `code_challenge`.",
+        },
+    },
+    Type {
+        name: "AnswerSummary",
+        doc: "An authorize answer seen from the request it answers or the code it issued.",
+        base: None,
+        fields: fields! {
+            "id": "int" => "Its step number.",
+            "entry": "int" => "Its entry.",
+            "time": "string" => "When it was recorded.",
+            "t": "double" => "Seconds since the first request.",
+            "via": "string" => "`location` or `url`.",
+            "code": "string" => "The code, masked.",
+            "error": "string" => "The `error` parameter.",
+            "error_description": "string" => "The `error_description` parameter.",
+            "state": "string" => "The `state` that came back.",
+        },
+    },
+    Type {
+        name: "TokenRequestSummary",
+        doc: "A token request seen from a token it minted.",
+        base: None,
+        fields: fields! {
+            "id": "int" => "Its step number.",
+            "entry": "int" => "Its entry.",
+            "time": "string" => "When it was sent.",
+            "t": "double" => "Seconds since the first request.",
+            "host": "string" => "Its host.",
+            "endpoint": "string" => "`lwa` or `other`.",
+            "grant_type": "string" => "Its `grant_type`.",
+            "client": "Client" => "Its client.",
+            "client_id": "string" => "Its client id.",
+        },
+    },
+    Type {
+        name: "Use",
+        doc: "One use of an artifact: a redemption of a code, or a use of a token.",
+        base: None,
+        fields: fields! {
+            "id": "int" => "The step number.",
+            "entry": "int" => "The entry.",
+            "kind": "string" => "The step kind (`token_request`, `activation`, `bearer_call`, `endpoint_lookup`).",
+            "time": "string" => "When it was sent.",
+            "t": "double" => "Seconds since the first request.",
+            "answered": "bool" => "False when it got no response.",
+            "status": "int" => "The response status. Absent when there was no response.",
+            "error": "string" => "The OAuth `error` of a token response.",
+            "client_id": "string" => "The client id a token request sent.",
+        },
+    },
+    Type {
+        name: "Code",
+        doc: "An authorization code with its whole lineage. Available as `code` in rules with `subject = \"code\"`.",
+        base: None,
+        fields: fields! {
+            "value": "string" => "The code, masked (type prefix and fingerprint only).",
+            "shape": "string" => "`lwa` for Login with Amazon codes (`AN` and 18 letters), else `other`.",
+            "origin": "AuthorizeSummary" => "The authorize request that produced it. Absent when the capture does not show it.",
+            "issued": "AnswerSummary" => "The answer that carried it first.",
+            "redemptions": "list<Use>" => "Every request that redeemed it, in order: `authorization_code` token requests (answered or not) and activations.",
+            "deliveries": "list<int>" => "Entries that carried it without redeeming it (the browser following the redirect).",
+        },
+    },
+    Type {
+        name: "Token",
+        doc: "An access or refresh token with its lineage. Available as `token` in rules with `subject = \"token\"`.",
+        base: None,
+        fields: fields! {
+            "value": "string" => "The token, masked.",
+            "kind": "string" => "`access` or `refresh`.",
+            "minted_by": "TokenRequestSummary" => "The token request whose response minted it. Absent when not in the capture.",
+            "client": "Client" => "The client of the request that minted it.",
+            "root": "AuthorizeSummary" => "The authorize request at the start of its lineage (through refresh grants). Absent when unknown.",
+            "expires_in": "int" => "Lifetime in seconds, from the minting response.",
+            "uses": "list<Use>" => "Every step that used it.",
+        },
+    },
+];
+
+pub fn find(name: &str) -> Option<&'static Type> {
+    TYPES.iter().find(|t| t.name == name)
+}
+
+/// A field of a type, looking through its base.
+pub fn field(ty: &str, name: &str) -> Option<&'static Field> {
+    let t = find(ty)?;
+    t.fields
+        .iter()
+        .find(|f| f.name == name)
+        .or_else(|| t.base.and_then(|b| field(b, name)))
+}
+
+/// Every field of a type, base fields first.
+pub fn all_fields(ty: &str) -> Vec<&'static Field> {
+    let Some(t) = find(ty) else { return Vec::new() };
+    let mut out = t.base.map(all_fields).unwrap_or_default();
+    out.extend(t.fields.iter());
+    out
+}
+
+pub fn step_type(kind: StepKind) -> &'static str {
+    match kind {
+        StepKind::Authorize => "AuthorizeStep",
+        StepKind::Answer => "AuthorizeAnswerStep",
+        StepKind::TokenRequest => "TokenRequestStep",
+        StepKind::EndpointLookup => "EndpointLookupStep",
+        StepKind::Activation => "ActivationStep",
+        StepKind::BearerCall => "BearerCallStep",
+    }
+}
+
+/// Fields of a step's entry that a label can point at (`field = "..."` in a rule).
+pub fn locatable(kind: StepKind) -> &'static [&'static str] {
+    match kind {
+        StepKind::Authorize => &[
+            "url",
+            "client_id",
+            "scope",
+            "redirect_uri",
+            "state",
+            "code_challenge",
+            "response_type",
+        ],
+        StepKind::Answer => &["url", "code", "error", "error_description", "state"],
+        StepKind::TokenRequest => &[
+            "url",
+            "grant_type",
+            "code",
+            "redirect_uri",
+            "client_id",
+            "refresh_token",
+            "code_verifier",
+            "scope",
+            "access_token",
+            "error",
+        ],
+        StepKind::EndpointLookup => &["bearer", "endpoints"],
+        StepKind::Activation => &[
+            "url",
+            "auth_code",
+            "code",
+            "bearer",
+            "stage",
+            "redirect_uri",
+            "link_type",
+            "message",
+        ],
+        StepKind::BearerCall => &["bearer"],
+    }
+}
+
+/// The Markdown reference of every fact, for `docs/facts.md`.
+pub fn markdown() -> String {
+    let mut out = String::new();
+    out.push_str(include_str!("facts_intro.md"));
+    for t in TYPES {
+        out.push_str(&format!("\n## `{}`\n\n{}\n", t.name, t.doc));
+        if let Some(b) = t.base {
+            out.push_str(&format!(
+                "\nAlso has every field of [`{b}`](#{}).\n",
+                b.to_ascii_lowercase()
+            ));
+        }
+        out.push_str("\n| fact | type | meaning |\n|---|---|---|\n");
+        for f in t.fields {
+            let ty = if find(f.ty.trim_start_matches("list<").trim_end_matches('>')).is_some() {
+                let inner = f.ty.trim_start_matches("list<").trim_end_matches('>');
+                f.ty.replace(
+                    inner,
+                    &format!("[{inner}](#{})", inner.to_ascii_lowercase()),
+                )
+            } else {
+                f.ty.to_string()
+            };
+            out.push_str(&format!("| `{}` | {} | {} |\n", f.name, ty, f.doc));
+        }
+    }
+    out.push_str("\n## Fields a label can point at\n\n| step kind | `field = ...` |\n|---|---|\n");
+    for k in StepKind::ALL {
+        let names: Vec<String> = locatable(k).iter().map(|f| format!("`{f}`")).collect();
+        out.push_str(&format!("| `{}` | {} |\n", k.name(), names.join(", ")));
+    }
+    out
+}

@@ -1,0 +1,153 @@
+//! Just enough URL handling for OAuth: split a URL into its parts and decode its query once.
+//! Written here rather than taken from the `url` crate because captures hold URLs that strict
+//! parsers reject (custom app schemes, unencoded spaces, `|` in tokens) and we must still read them.
+
+use crate::secret::form_pairs;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Url<'a> {
+    pub scheme: String,
+    /// Lower-cased host, without port or user info.
+    pub host: String,
+    pub path: &'a str,
+    /// The raw query, without `?`.
+    pub query: &'a str,
+    /// Everything before `?` or `#`.
+    pub base: &'a str,
+}
+
+impl<'a> Url<'a> {
+    pub fn parse(url: &'a str) -> Url<'a> {
+        let (before_fragment, _) = url.split_once('#').unwrap_or((url, ""));
+        let (base, query) = before_fragment
+            .split_once('?')
+            .unwrap_or((before_fragment, ""));
+        let (scheme, rest) = base.split_once("://").unwrap_or(("", base));
+        let (authority, path) = match rest.find('/') {
+            Some(i) => rest.split_at(i),
+            None => (rest, ""),
+        };
+        let host_port = authority.rsplit('@').next().unwrap_or(authority);
+        let host = if let Some(v6) = host_port.strip_prefix('[') {
+            v6.split(']').next().unwrap_or(v6)
+        } else {
+            host_port.split(':').next().unwrap_or(host_port)
+        };
+        Url {
+            scheme: scheme.to_ascii_lowercase(),
+            host: host.to_ascii_lowercase(),
+            path,
+            query,
+            base,
+        }
+    }
+
+    /// Query parameters, each name and value decoded once.
+    pub fn params(&self) -> Vec<(String, String)> {
+        form_pairs(self.query)
+    }
+
+    pub fn param(&self, name: &str) -> Option<String> {
+        self.params()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    }
+}
+
+/// Looks a name up in decoded pairs; the first occurrence wins, as most servers do.
+pub fn lookup<'p>(pairs: &'p [(String, String)], name: &str) -> Option<&'p str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Whether an answer URL goes to `redirect_uri`: it starts with it, or has the same base.
+pub fn answers_to(answer: &str, redirect_uri: &str) -> bool {
+    if redirect_uri.is_empty() {
+        return false;
+    }
+    // A prefix counts only up to a boundary: `/cb` does not answer to `/cb2`.
+    if let Some(rest) = answer.strip_prefix(redirect_uri) {
+        if rest.is_empty() || rest.starts_with(['?', '#', '&']) {
+            return true;
+        }
+    }
+    let a = Url::parse(answer);
+    let r = Url::parse(redirect_uri);
+    !a.base.is_empty() && a.scheme == r.scheme && a.host == r.host && a.path == r.path
+}
+
+/// Amazon's retail and LWA hosts (`www.amazon.com`, `api.amazon.co.uk`, `alexa.amazon.de`, ...).
+pub fn is_amazon_host(host: &str) -> bool {
+    let labels: Vec<&str> = host.split('.').collect();
+    labels
+        .iter()
+        .position(|l| *l == "amazon" || *l == "amazonalexa")
+        .is_some_and(|i| {
+            let suffix = &labels[i + 1..];
+            !suffix.is_empty() && suffix.len() <= 2 && suffix.iter().all(|s| s.len() <= 3)
+        })
+}
+
+/// Loopback hosts, where plain http is acceptable.
+pub fn is_loopback(host: &str) -> bool {
+    host == "localhost" || host.ends_with(".localhost") || host.starts_with("127.") || host == "::1"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_parts() {
+        let u = Url::parse("HTTPS://User@WWW.Amazon.com:443/ap/oa?client_id=x&scope=a%3A%3Ab#frag");
+        assert_eq!(u.scheme, "https");
+        assert_eq!(u.host, "www.amazon.com");
+        assert_eq!(u.path, "/ap/oa");
+        assert_eq!(u.param("scope").as_deref(), Some("a::b"));
+    }
+
+    #[test]
+    fn custom_scheme_and_no_path() {
+        let u = Url::parse("myapp://callback?code=abc");
+        assert_eq!(u.host, "callback");
+        assert_eq!(u.param("code").as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn answers() {
+        assert!(answers_to(
+            "https://app.example.com/cb?code=1&state=2",
+            "https://app.example.com/cb"
+        ));
+        assert!(!answers_to(
+            "https://metrics.example.net/collect?code=PROMO",
+            "https://app.example.com/cb"
+        ));
+        assert!(!answers_to(
+            "https://app.example.com/cb2?code=1",
+            "https://app.example.com/cb"
+        ));
+    }
+
+    #[test]
+    fn amazon_hosts() {
+        for h in [
+            "www.amazon.com",
+            "api.amazon.co.uk",
+            "alexa.amazon.de",
+            "api.amazonalexa.com",
+        ] {
+            assert!(is_amazon_host(h), "{h}");
+        }
+        for h in [
+            "amazon.example.com",
+            "auth.example-skill.com",
+            "amazonaws.com",
+        ] {
+            assert!(!is_amazon_host(h), "{h}");
+        }
+    }
+}

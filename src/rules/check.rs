@@ -1,0 +1,138 @@
+//! Checks, before any capture is read, that an expression names only documented facts.
+
+use std::collections::HashMap;
+
+use cel::common::ast::Expr as Ast;
+use cel::IdedExpr;
+
+use crate::flow::schema;
+
+/// The type of an expression, as far as the schema knows it: a type name from the schema,
+/// `list<...>`, a scalar name, or `None` when it cannot be told (a literal, a function result).
+type Ty = Option<String>;
+
+pub struct Unknown {
+    /// The path as written up to the unknown part (`step.client.profil`).
+    pub path: String,
+    pub message: String,
+}
+
+/// Validates `expr` given the types of the variables in scope.
+pub fn check(expr: &IdedExpr, roots: &[(&str, &str)]) -> Result<(), Unknown> {
+    let scope: HashMap<String, Ty> = roots
+        .iter()
+        .map(|(n, t)| (n.to_string(), Some(t.to_string())))
+        .collect();
+    walk(expr, &scope).map(|_| ())
+}
+
+fn element(ty: &Ty) -> Ty {
+    ty.as_deref()
+        .and_then(|t| t.strip_prefix("list<"))
+        .and_then(|t| t.strip_suffix('>'))
+        .map(str::to_string)
+}
+
+fn path_of(expr: &IdedExpr) -> String {
+    match &expr.expr {
+        Ast::Ident(n) => n.clone(),
+        Ast::Select(s) => format!("{}.{}", path_of(&s.operand), s.field),
+        Ast::Call(c) if c.func_name == "_[_]" => {
+            format!("{}[…]", c.args.first().map(path_of).unwrap_or_default())
+        }
+        _ => String::from("(…)"),
+    }
+}
+
+fn walk(expr: &IdedExpr, scope: &HashMap<String, Ty>) -> Result<Ty, Unknown> {
+    match &expr.expr {
+        Ast::Ident(name) => match scope.get(name) {
+            Some(t) => Ok(t.clone()),
+            None => Err(Unknown {
+                path: name.clone(),
+                message: format!(
+                    "unknown variable `{name}`; this rule can use {}",
+                    scope
+                        .keys()
+                        .filter(|k| !k.starts_with('@'))
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }),
+        },
+        Ast::Select(sel) => {
+            let operand = walk(&sel.operand, scope)?;
+            let Some(ty) = operand else { return Ok(None) };
+            if schema::find(&ty).is_none() {
+                return Err(Unknown {
+                    path: format!("{}.{}", path_of(&sel.operand), sel.field),
+                    message: format!(
+                        "`{}` is a {ty} and has no field `{}`",
+                        path_of(&sel.operand),
+                        sel.field
+                    ),
+                });
+            }
+            match schema::field(&ty, &sel.field) {
+                Some(_) if sel.test => Ok(Some("bool".into())),
+                Some(f) => Ok(Some(f.ty.to_string())),
+                None => {
+                    let known: Vec<&str> = schema::all_fields(&ty).iter().map(|f| f.name).collect();
+                    Err(Unknown {
+                        path: format!("{}.{}", path_of(&sel.operand), sel.field),
+                        message: format!(
+                            "unknown fact `{}.{}`: a {ty} has {}",
+                            path_of(&sel.operand),
+                            sel.field,
+                            known.join(", ")
+                        ),
+                    })
+                }
+            }
+        }
+        Ast::Call(call) => {
+            let mut arg_types = Vec::new();
+            if let Some(t) = &call.target {
+                arg_types.push(walk(t, scope)?);
+            }
+            for a in &call.args {
+                arg_types.push(walk(a, scope)?);
+            }
+            if call.func_name == "_[_]" && call.target.is_none() {
+                return Ok(arg_types.first().and_then(element));
+            }
+            Ok(None)
+        }
+        Ast::Comprehension(c) => {
+            let range = walk(&c.iter_range, scope)?;
+            let mut inner = scope.clone();
+            inner.insert(c.iter_var.clone(), element(&range));
+            if let Some(v2) = &c.iter_var2 {
+                inner.insert(v2.clone(), None);
+            }
+            walk(&c.accu_init, &inner)?;
+            inner.insert(c.accu_var.clone(), None);
+            walk(&c.loop_cond, &inner)?;
+            walk(&c.loop_step, &inner)?;
+            walk(&c.result, &inner)?;
+            Ok(None)
+        }
+        Ast::List(l) => {
+            for e in &l.elements {
+                walk(e, scope)?;
+            }
+            Ok(None)
+        }
+        Ast::Map(m) => {
+            for entry in &m.entries {
+                if let cel::common::ast::EntryExpr::MapEntry(me) = &entry.expr {
+                    walk(&me.key, scope)?;
+                    walk(&me.value, scope)?;
+                }
+            }
+            Ok(None)
+        }
+        _ => Ok(None),
+    }
+}

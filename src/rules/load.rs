@@ -1,0 +1,392 @@
+//! Loading rule files: parse the TOML, compile every expression once, and check that each
+//! names only documented facts. A bad rule file is rejected with a diagnostic that points at
+//! the offending value in the TOML.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use miette::{NamedSource, SourceSpan};
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{check, template, Expr, LabelSpec, RelatedSpec, Rule, Subject, Template};
+use crate::finding::Severity;
+use crate::flow::{schema, StepKind};
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{origin}: invalid rule: {message}")]
+#[diagnostic(code(tokentrail::rule_file))]
+pub struct RuleError {
+    pub origin: String,
+    pub message: String,
+    #[source_code]
+    pub src: NamedSource<Arc<str>>,
+    #[label("{label}")]
+    pub span: Option<SourceSpan>,
+    pub label: String,
+    #[help]
+    pub help: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: Spanned<String>,
+    severity: Spanned<String>,
+    summary: String,
+    step: Option<Spanned<String>>,
+    subject: Option<Spanned<String>>,
+    when: Spanned<String>,
+    at: Option<Spanned<String>>,
+    message: Spanned<String>,
+    help: Spanned<String>,
+    #[serde(default)]
+    labels: Vec<RawLabel>,
+    #[serde(default)]
+    related: Vec<RawRelated>,
+    what: String,
+    why: String,
+    example: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLabel {
+    at: Option<Spanned<String>>,
+    field: Option<Spanned<String>>,
+    text: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRelated {
+    at: Spanned<String>,
+    field: Option<Spanned<String>>,
+    note: Spanned<String>,
+}
+
+struct Ctx<'a> {
+    origin: &'a str,
+    text: Arc<str>,
+    roots: Vec<(&'static str, &'static str)>,
+}
+
+impl Ctx<'_> {
+    fn error(
+        &self,
+        span: std::ops::Range<usize>,
+        message: String,
+        label: &str,
+        help: Option<String>,
+    ) -> Box<RuleError> {
+        Box::new(RuleError {
+            origin: self.origin.to_string(),
+            message,
+            src: NamedSource::new(self.origin, self.text.clone()),
+            span: Some(span.into()),
+            label: label.to_string(),
+            help,
+        })
+    }
+
+    /// Where `needle` is written inside the value at `span`, for a precise label; else the
+    /// whole value.
+    fn narrow(&self, span: &std::ops::Range<usize>, needle: &str) -> std::ops::Range<usize> {
+        let value = self.text.get(span.clone()).unwrap_or("");
+        match value.find(needle) {
+            Some(i) if !needle.is_empty() => span.start + i..span.start + i + needle.len(),
+            _ => span.clone(),
+        }
+    }
+
+    fn expr(&self, value: &Spanned<String>) -> Result<Expr, Box<RuleError>> {
+        self.compile(value.get_ref(), value.span())
+    }
+
+    /// Compiles one expression found at `offset` inside the TOML value at `span`.
+    fn compile(&self, source: &str, span: std::ops::Range<usize>) -> Result<Expr, Box<RuleError>> {
+        let program = cel::Program::compile(source).map_err(|e| {
+            self.error(
+                span.clone(),
+                format!("the expression `{}` does not parse: {}", source.trim(), first_line(&e.to_string())),
+                "here",
+                Some("Conditions and `{…}` placeholders are CEL: https://github.com/google/cel-spec/blob/master/doc/langdef.md".into()),
+            )
+        })?;
+        check::check(program.expression(), &self.roots).map_err(|u| {
+            let last = u
+                .path
+                .rsplit(['.', '['])
+                .next()
+                .unwrap_or(&u.path)
+                .to_string();
+            self.error(
+                self.narrow(&span, &last),
+                u.message,
+                "not a documented fact",
+                Some("The facts a rule can use are listed in docs/facts.md.".into()),
+            )
+        })?;
+        Ok(Expr {
+            source: source.to_string(),
+            program,
+        })
+    }
+
+    fn template(&self, value: &Spanned<String>) -> Result<Template, Box<RuleError>> {
+        let source = value.get_ref();
+        let pieces = template::split(source)
+            .map_err(|msg| self.error(value.span(), msg, "in this template", None))?;
+        let mut parts = Vec::new();
+        for piece in pieces {
+            if piece.expr {
+                let span = self.narrow(&value.span(), &piece.text);
+                parts.push(template::Part::Expr(self.compile(&piece.text, span)?));
+            } else {
+                parts.push(template::Part::Text(piece.text));
+            }
+        }
+        Ok(Template {
+            source: source.clone(),
+            parts,
+        })
+    }
+
+    /// A label's field must be locatable in the step it points at: the rule's own step kind
+    /// when the label has no `at`, else any step kind (`at` may lead to any linked step).
+    fn field(
+        &self,
+        field: &Option<Spanned<String>>,
+        subject: Subject,
+        explicit_at: bool,
+    ) -> Result<Option<String>, Box<RuleError>> {
+        let Some(f) = field else { return Ok(None) };
+        let allowed: Vec<&str> = match subject {
+            Subject::Step(k) if !explicit_at => schema::locatable(k).to_vec(),
+            _ => StepKind::ALL
+                .iter()
+                .flat_map(|k| schema::locatable(*k).iter().copied())
+                .collect(),
+        };
+        if allowed.contains(&f.get_ref().as_str()) {
+            Ok(Some(f.get_ref().clone()))
+        } else {
+            let mut allowed = allowed;
+            allowed.sort();
+            allowed.dedup();
+            Err(self.error(
+                f.span(),
+                format!("unknown label field `{}`", f.get_ref()),
+                "not a field a label can point at",
+                Some(format!("Use one of: {}", allowed.join(", "))),
+            ))
+        }
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(s)
+        .trim()
+        .to_string()
+}
+
+/// Parses and checks one rule file.
+pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, Box<RuleError>> {
+    let text: Arc<str> = Arc::from(text);
+    let mut ctx = Ctx {
+        origin,
+        text: text.clone(),
+        roots: Vec::new(),
+    };
+    let raw: RawRule = toml::from_str(&text).map_err(|e| Box::new(RuleError {
+        origin: origin.to_string(),
+        message: e.message().to_string(),
+        src: NamedSource::new(origin, text.clone()),
+        span: e.span().map(Into::into),
+        label: "here".into(),
+        help: Some("A rule file has id, severity, summary, step or subject, when, message, help, what, why, example, and optional [[labels]] and [[related]].".into()),
+    }))?;
+    let severity = match raw.severity.get_ref().as_str() {
+        "error" => Severity::Error,
+        "warning" => Severity::Warning,
+        "info" => Severity::Info,
+        other => {
+            return Err(ctx.error(
+                raw.severity.span(),
+                format!("unknown severity `{other}`"),
+                "here",
+                Some("Use error, warning or info.".into()),
+            ))
+        }
+    };
+    let subject = match (&raw.step, &raw.subject) {
+        (Some(step), None) => match StepKind::from_name(step.get_ref()) {
+            Some(k) => Subject::Step(k),
+            None => {
+                let kinds: Vec<&str> = StepKind::ALL.iter().map(|k| k.name()).collect();
+                return Err(ctx.error(
+                    step.span(),
+                    format!("unknown step kind `{}`", step.get_ref()),
+                    "here",
+                    Some(format!("Use one of: {}", kinds.join(", "))),
+                ));
+            }
+        },
+        (None, Some(subject)) => match subject.get_ref().as_str() {
+            "code" => Subject::Code,
+            "token" => Subject::Token,
+            "capture" => Subject::Capture,
+            other => {
+                return Err(ctx.error(
+                    subject.span(),
+                    format!("unknown subject `{other}`"),
+                    "here",
+                    Some("Use code, token or capture, or `step = \"...\"` for a step kind.".into()),
+                ))
+            }
+        },
+        _ => {
+            return Err(ctx.error(
+                raw.id.span(),
+                "a rule needs exactly one of `step` or `subject`".into(),
+                "in this rule",
+                None,
+            ))
+        }
+    };
+    ctx.roots = roots(subject);
+    let id = raw.id.get_ref().clone();
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-/_".contains(c))
+    {
+        return Err(ctx.error(
+            raw.id.span(),
+            format!("rule id `{id}` must be lower-case words separated by `-` and `/`"),
+            "here",
+            None,
+        ));
+    }
+    let labels = raw
+        .labels
+        .iter()
+        .map(|l| {
+            Ok(LabelSpec {
+                at: l.at.as_ref().map(|a| ctx.expr(a)).transpose()?,
+                field: ctx.field(&l.field, subject, l.at.is_some())?,
+                text: ctx.template(&l.text)?,
+            })
+        })
+        .collect::<Result<Vec<_>, Box<RuleError>>>()?;
+    let related = raw
+        .related
+        .iter()
+        .map(|r| {
+            Ok(RelatedSpec {
+                at: ctx.expr(&r.at)?,
+                field: ctx.field(&r.field, subject, true)?,
+                note: ctx.template(&r.note)?,
+            })
+        })
+        .collect::<Result<Vec<_>, Box<RuleError>>>()?;
+    if matches!(subject, Subject::Code | Subject::Token) && raw.at.is_none() {
+        return Err(ctx.error(
+            raw.when.span(),
+            "a code or token rule needs `at`: the use the finding points at".into(),
+            "add `at` next to this",
+            Some("For example `at = \"code.redemptions[1]\"`.".into()),
+        ));
+    }
+    Ok(Rule {
+        id,
+        severity,
+        summary: raw.summary,
+        subject,
+        when: ctx.expr(&raw.when)?,
+        at: raw.at.as_ref().map(|a| ctx.expr(a)).transpose()?,
+        message: ctx.template(&raw.message)?,
+        help: ctx.template(&raw.help)?,
+        labels,
+        related,
+        what: raw.what,
+        why: raw.why,
+        example: raw.example,
+        origin: origin.to_string(),
+        text,
+    })
+}
+
+/// The variables a rule of this subject can use, with their schema types.
+pub fn roots(subject: Subject) -> Vec<(&'static str, &'static str)> {
+    let mut r = vec![("capture", "Capture")];
+    match subject {
+        Subject::Step(k) => r.push(("step", schema::step_type(k))),
+        Subject::Code => r.push(("code", "Code")),
+        Subject::Token => r.push(("token", "Token")),
+        Subject::Capture => {}
+    }
+    r
+}
+
+/// The rules built into the binary. They are checked by the test suite, so an error here is
+/// a build defect; it is still reported, not panicked on.
+pub fn load_builtin() -> Result<Vec<Rule>, Box<RuleError>> {
+    super::BUILTIN
+        .iter()
+        .map(|(path, text)| parse_rule(path, text))
+        .collect()
+}
+
+/// Every `*.toml` under `dir`, recursively, in sorted order.
+pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, Box<dyn miette::Diagnostic + Send + Sync>> {
+    let mut files = Vec::new();
+    collect(dir, &mut files).map_err(|e| {
+        Box::new(IoError(format!(
+            "{}: cannot read rules: {e}",
+            dir.display()
+        ))) as Box<dyn miette::Diagnostic + Send + Sync>
+    })?;
+    if files.is_empty() {
+        return Err(Box::new(IoError(format!(
+            "{}: no rule files (*.toml) found",
+            dir.display()
+        ))));
+    }
+    files.sort();
+    let mut rules = Vec::new();
+    for f in files {
+        let origin = f.display().to_string();
+        let text = std::fs::read_to_string(&f).map_err(|e| {
+            Box::new(IoError(format!("{origin}: cannot read: {e}")))
+                as Box<dyn miette::Diagnostic + Send + Sync>
+        })?;
+        rules.push(
+            parse_rule(&origin, &text)
+                .map_err(|e| e as Box<dyn miette::Diagnostic + Send + Sync>)?,
+        );
+    }
+    Ok(rules)
+}
+
+fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+    if dir.is_file() {
+        out.push(dir.to_path_buf());
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{0}")]
+pub struct IoError(pub String);

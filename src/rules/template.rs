@@ -1,0 +1,106 @@
+//! Message templates: text with `{expression}` placeholders, each a CEL expression over the
+//! same facts as the rule's condition. `{{` and `}}` write literal braces.
+
+#[derive(Debug)]
+pub enum Part {
+    Text(String),
+    Expr(super::Expr),
+}
+
+/// One piece of a template: literal text, or the source of an expression.
+pub struct Piece {
+    pub expr: bool,
+    pub text: String,
+}
+
+/// Splits a template into text and expression sources.
+pub fn split(source: &str) -> Result<Vec<Piece>, String> {
+    let mut parts = Vec::new();
+    let mut text = String::new();
+    let mut chars = source.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        match c {
+            '{' if chars.peek().map(|p| p.1) == Some('{') => {
+                chars.next();
+                text.push('{');
+            }
+            '}' if chars.peek().map(|p| p.1) == Some('}') => {
+                chars.next();
+                text.push('}');
+            }
+            '{' => {
+                if !text.is_empty() {
+                    parts.push(Piece {
+                        expr: false,
+                        text: std::mem::take(&mut text),
+                    });
+                }
+                let mut depth = 1;
+                let mut expr = String::new();
+                let mut in_string: Option<char> = None;
+                loop {
+                    let Some((_, c)) = chars.next() else {
+                        return Err("unclosed `{` in template".into());
+                    };
+                    match (in_string, c) {
+                        (Some(q), c) if c == q => in_string = None,
+                        (Some(_), _) => {}
+                        (None, '"' | '\'') => in_string = Some(c),
+                        (None, '{') => depth += 1,
+                        (None, '}') => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    expr.push(c);
+                }
+                if expr.trim().is_empty() {
+                    return Err("empty `{}` in template".into());
+                }
+                parts.push(Piece {
+                    expr: true,
+                    text: expr,
+                });
+            }
+            '}' => return Err("unmatched `}` in template (write `}}` for a brace)".into()),
+            c => text.push(c),
+        }
+    }
+    if !text.is_empty() {
+        parts.push(Piece { expr: false, text });
+    }
+    Ok(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split;
+
+    #[test]
+    fn splits_text_and_expressions() {
+        let parts =
+            split("code {code.value} at #{code.redemptions[1].entry}, {{literal}}").unwrap();
+        let exprs: Vec<&str> = parts
+            .iter()
+            .filter(|p| p.expr)
+            .map(|p| p.text.as_str())
+            .collect();
+        assert_eq!(exprs, ["code.value", "code.redemptions[1].entry"]);
+        assert!(parts.last().unwrap().text.ends_with("{literal}"));
+    }
+
+    #[test]
+    fn braces_inside_strings_do_not_close() {
+        let parts = split("{'}' + x}").unwrap();
+        assert_eq!(parts[0].text, "'}' + x");
+    }
+
+    #[test]
+    fn reports_unclosed() {
+        assert!(split("oops {step.entry").is_err());
+        assert!(split("oops }").is_err());
+    }
+}

@@ -1,0 +1,80 @@
+//! Conversions between the engine's JSON facts and CEL values.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cel::objects::{Key, Map};
+use cel::Value;
+
+/// JSON facts → CEL. Integers stay `int` (never `uint`) so `size(x) > 1` and
+/// `step.status == 400` compare without overload errors.
+pub fn to_cel(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .map(Value::Int)
+            .unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN))),
+        serde_json::Value::String(s) => Value::String(Arc::new(s.clone())),
+        serde_json::Value::Array(items) => {
+            Value::List(Arc::new(items.iter().map(to_cel).collect()))
+        }
+        serde_json::Value::Object(map) => {
+            let m: HashMap<Key, Value> = map
+                .iter()
+                .map(|(k, v)| (Key::String(Arc::new(k.clone())), to_cel(v)))
+                .collect();
+            Value::Map(Map { map: Arc::new(m) })
+        }
+    }
+}
+
+/// How a value reads inside a message.
+pub fn display(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::UInt(u) => u.to_string(),
+        Value::Float(f) => {
+            if f.fract() == 0.0 {
+                format!("{f:.0}")
+            } else {
+                format!("{f}")
+            }
+        }
+        Value::Bool(b) => b.to_string(),
+        Value::Null => String::new(),
+        Value::List(items) => items.iter().map(display).collect::<Vec<_>>().join(", "),
+        Value::Map(m) => {
+            // A step or artifact reads as its entry or masked value.
+            for key in ["value", "entry", "id"] {
+                if let Some(x) = m.map.get(&Key::String(Arc::new(key.to_string()))) {
+                    let shown = display(x);
+                    return if key == "entry" {
+                        format!("#{shown}")
+                    } else {
+                        shown
+                    };
+                }
+            }
+            String::from("{…}")
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+pub fn get<'v>(v: &'v Value, key: &str) -> Option<&'v Value> {
+    match v {
+        Value::Map(m) => m.map.get(&Key::String(Arc::new(key.to_string()))),
+        _ => None,
+    }
+}
+
+pub fn get_int(v: &Value, key: &str) -> Option<i64> {
+    match get(v, key)? {
+        Value::Int(i) => Some(*i),
+        Value::UInt(u) => i64::try_from(*u).ok(),
+        _ => None,
+    }
+}

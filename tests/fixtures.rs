@@ -1,0 +1,154 @@
+//! The generic fixture runner. For every rule, `fixtures/<rule id>/fires-*.har` must make it
+//! fire (at the entries the fixture's `log._expect.entries` lists) and `quiet-*.har` must keep
+//! it silent; `fixtures/good/*.har` must give no error finding at all. Adding a rule never
+//! means adding test code: drop its fixtures next to it.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use tokentrail::finding::Severity;
+
+/// A fixture's `log._expect`, read from the raw text so that a cut-off file still has one.
+fn expectation(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).expect("fixture text");
+    let at = text
+        .find("\"_expect\":")
+        .unwrap_or_else(|| panic!("{}: no log._expect", common::rel(path)));
+    let rest = &text[at + "\"_expect\":".len()..];
+    serde_json::Deserializer::from_str(rest)
+        .into_iter::<serde_json::Value>()
+        .next()
+        .and_then(Result::ok)
+        .unwrap_or_else(|| panic!("{}: unreadable log._expect", common::rel(path)))
+}
+
+/// The rule id a fixture belongs to: its directory under `fixtures/`.
+fn rule_of(path: &Path) -> String {
+    let dir = path.parent().expect("parent");
+    common::rel(dir).trim_start_matches("fixtures/").to_string()
+}
+
+#[test]
+fn every_rule_fires_on_its_fixtures_and_stays_quiet_on_the_others() {
+    let rules = common::builtin_rules();
+    let ids: BTreeSet<String> = rules.rules.iter().map(|r| r.id.clone()).collect();
+    let mut problems = Vec::new();
+    let mut fires: BTreeMap<String, usize> = BTreeMap::new();
+    let mut quiet: BTreeMap<String, usize> = BTreeMap::new();
+    for path in common::fixtures() {
+        let name = common::rel(&path);
+        let file = path.file_name().and_then(|f| f.to_str()).unwrap_or("");
+        let report = common::check(&path, common::builtin_rules());
+        let expect = expectation(&path);
+        let fired = |id: &str| -> Vec<Option<usize>> {
+            report
+                .findings
+                .iter()
+                .filter(|f| f.rule == id)
+                .map(|f| f.entry)
+                .collect()
+        };
+        if name.starts_with("fixtures/good/") {
+            for f in report
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+            {
+                problems.push(format!(
+                    "Noisy: {} fired on good capture {name} at entry {:?}: {}",
+                    f.rule, f.entry, f.message
+                ));
+            }
+            continue;
+        }
+        if name.starts_with("fixtures/samples/") {
+            let id = expect["rule"].as_str().expect("sample names its rule");
+            if fired(id).is_empty() {
+                problems.push(format!("Missing: sample {name} does not show {id}"));
+            }
+            continue;
+        }
+        let id = rule_of(&path);
+        if !ids.contains(&id) {
+            problems.push(format!("{name}: no rule `{id}` for this fixture directory"));
+            continue;
+        }
+        if file.starts_with("fires-") {
+            *fires.entry(id.clone()).or_default() += 1;
+            assert_eq!(
+                expect["rule"].as_str(),
+                Some(id.as_str()),
+                "{name}: _expect.rule"
+            );
+            let got: BTreeSet<Option<usize>> = fired(&id).into_iter().collect();
+            let want: BTreeSet<Option<usize>> = match expect["entries"].as_array() {
+                Some(e) if !e.is_empty() => {
+                    e.iter().map(|v| v.as_u64().map(|n| n as usize)).collect()
+                }
+                _ => [None].into_iter().collect(),
+            };
+            if got.is_empty() {
+                problems.push(format!("Missing: {id} did not fire on {name}"));
+            } else if got != want {
+                problems.push(format!(
+                    "Misplaced: {id} on {name} points at {got:?}, expected {want:?}"
+                ));
+            }
+        } else if file.starts_with("quiet-") {
+            *quiet.entry(id.clone()).or_default() += 1;
+            let mut silent: Vec<String> = vec![id.clone()];
+            if let Some(more) = expect["quiet"].as_array() {
+                silent.extend(more.iter().filter_map(|v| v.as_str().map(str::to_string)));
+            }
+            for s in silent {
+                for entry in fired(&s) {
+                    problems.push(format!("Noisy: {s} fired on {name} at entry {entry:?}"));
+                }
+            }
+        } else {
+            problems.push(format!("{name}: fixture names start with fires- or quiet-"));
+        }
+    }
+    for id in &ids {
+        if !fires.contains_key(id) {
+            problems.push(format!("{id} has no fires-* fixture"));
+        }
+        if !quiet.contains_key(id) {
+            problems.push(format!("{id} has no quiet-* fixture"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} fixture problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn good_captures_need_every_kind_of_step() {
+    // The good captures are only evidence of silence if they really contain full flows.
+    for path in common::fixtures()
+        .iter()
+        .filter(|p| common::rel(p).starts_with("fixtures/good/"))
+    {
+        let report = common::check(path, common::builtin_rules());
+        let capture = report.capture.as_ref().expect("capture");
+        let analysis = tokentrail::flow::analyze(capture, &Default::default());
+        let kinds: BTreeSet<&str> = analysis.steps.iter().map(|s| s.kind.name()).collect();
+        for k in [
+            "authorize",
+            "authorize_answer",
+            "token_request",
+            "activation",
+        ] {
+            assert!(
+                kinds.contains(k),
+                "{}: no {k} step; found {kinds:?}",
+                common::rel(path)
+            );
+        }
+    }
+}
