@@ -1,0 +1,173 @@
+//! The JSON report: a stable, versioned shape for machines. Every string in it is already
+//! masked (findings hold masked text only; locators, which may hold raw values, are left out).
+
+use serde::Serialize;
+
+use super::{Report, Summary};
+use crate::finding::{Finding, Related, Severity};
+
+/// Bump when a field changes meaning or disappears; adding a field keeps the version.
+const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonReport<'r> {
+    version: u32,
+    findings: Vec<JsonFinding<'r>>,
+    files: Vec<JsonFile<'r>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'r> {
+    rule: &'r str,
+    severity: Severity,
+    message: &'r str,
+    help: &'r str,
+    file: &'r str,
+    /// 1-based; `null` for a finding about the whole capture.
+    entry: Option<usize>,
+    method: Option<&'r str>,
+    url: Option<&'r str>,
+    time: Option<&'r str>,
+    related: Vec<JsonRelated<'r>>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'r> {
+    entry: usize,
+    note: &'r str,
+}
+
+#[derive(Serialize)]
+struct JsonFile<'r> {
+    file: &'r str,
+    format: Option<&'r str>,
+    entries: usize,
+    error: Option<&'r str>,
+}
+
+/// The report as pretty-printed JSON (2-space indent), without a trailing newline.
+pub fn render(report: &Report) -> String {
+    let json = JsonReport {
+        version: VERSION,
+        findings: report.findings().map(finding).collect(),
+        files: report
+            .files
+            .iter()
+            .map(|f| JsonFile {
+                file: &f.name,
+                format: f.format,
+                entries: f.entries,
+                error: f.error.as_deref(),
+            })
+            .collect(),
+        summary: report.summary(),
+    };
+    // Only strings, numbers and derived structs: serialisation cannot fail.
+    serde_json::to_string_pretty(&json).expect("report serialises")
+}
+
+fn finding(f: &Finding) -> JsonFinding<'_> {
+    JsonFinding {
+        rule: &f.rule,
+        severity: f.severity,
+        message: &f.message,
+        help: &f.help,
+        file: &f.file,
+        entry: f.entry,
+        method: f.method.as_deref(),
+        url: f.url.as_deref(),
+        time: f.time.as_deref(),
+        related: f.related.iter().map(related).collect(),
+    }
+}
+
+fn related(r: &Related) -> JsonRelated<'_> {
+    JsonRelated {
+        entry: r.entry,
+        note: &r.note,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::snippet::fixture::{self, assert_no_raw_secret, report};
+    use crate::report::FileReport;
+    use crate::secret::SecretSet;
+    use serde_json::Value;
+
+    fn keys(value: &Value) -> Vec<&str> {
+        let mut keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        keys
+    }
+
+    #[test]
+    fn has_exactly_the_documented_shape() {
+        let mut report = report();
+        report.files.push(FileReport {
+            name: "page.html".into(),
+            format: None,
+            entries: 0,
+            error: Some("page.html: not a HAR file: an HTML page".into()),
+            flows: None,
+            capture: None,
+            secrets: SecretSet::new(),
+            findings: Vec::new(),
+        });
+        let mut whole = fixture::finding("login.har");
+        whole.entry = None;
+        whole.method = None;
+        whole.url = None;
+        whole.time = None;
+        whole.severity = crate::finding::Severity::Info;
+        report.files[0].findings.push(whole);
+
+        let out = render(&report);
+        assert_no_raw_secret(&out);
+        let json: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(keys(&json), ["files", "findings", "summary", "version"]);
+        assert_eq!(json["version"], 1);
+
+        let f = &json["findings"][0];
+        assert_eq!(
+            keys(f),
+            [
+                "entry", "file", "help", "message", "method", "related", "rule", "severity",
+                "time", "url"
+            ]
+        );
+        assert_eq!(f["entry"], 2);
+        assert_eq!(f["severity"], "error");
+        assert_eq!(keys(&f["related"][0]), ["entry", "note"]);
+        assert_eq!(f["related"][0]["entry"], 1);
+
+        let whole = &json["findings"][1];
+        for key in ["entry", "method", "url", "time"] {
+            assert!(whole[key].is_null(), "{key}");
+        }
+        assert_eq!(whole["severity"], "info");
+
+        assert_eq!(
+            keys(&json["files"][0]),
+            ["entries", "error", "file", "format"]
+        );
+        assert_eq!(json["files"][0]["format"], "har");
+        assert!(json["files"][0]["error"].is_null());
+        assert!(json["files"][1]["format"].is_null());
+        assert_eq!(
+            json["files"][1]["error"],
+            "page.html: not a HAR file: an HTML page"
+        );
+
+        assert_eq!(keys(&json["summary"]), ["errors", "infos", "warnings"]);
+        assert_eq!(json["summary"]["errors"], 1);
+        assert_eq!(json["summary"]["infos"], 1);
+    }
+}

@@ -1,0 +1,1213 @@
+//! Source snippets for diagnostics: one entry's text, masked, with each label's span found in it.
+//!
+//! Capture text is full of secrets, so a snippet is cut from the source, masked first, and only
+//! then searched: a label's needle is masked (and spelled in the encodings the capture may use)
+//! before it is looked for, so the spans land on the masked text and nothing raw is ever shown.
+
+use std::cell::OnceCell;
+use std::ops::Range;
+
+use miette::{LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use crate::finding::{Area, Locator};
+use crate::model::Capture;
+use crate::secret::{self, SecretSet};
+
+/// A line longer than this, holding more than one JSON member, marks a minified entry.
+const MINIFIED_LINE: usize = 400;
+/// JSON strings longer than this (in characters) are shortened around their labels.
+const LONG_STRING: usize = 300;
+/// Characters kept at the start of a shortened string.
+const KEEP_HEAD: usize = 80;
+/// Characters kept on either side of a label inside a shortened string.
+const KEEP_AROUND_LABEL: usize = 40;
+/// Lines shown before a byte-offset label (a truncation point).
+const OFFSET_CONTEXT_LINES: usize = 3;
+/// On a long line, bytes shown before and after a byte-offset label.
+const OFFSET_TAIL_BEFORE: usize = 160;
+const OFFSET_TAIL_AFTER: usize = 40;
+/// The shortest trailing fragment of a cut-off string that is masked as a possible secret.
+const PARTIAL_SECRET_MIN: usize = 6;
+
+/// A masked piece of a capture's text with its labels, readable by miette.
+///
+/// Label spans are absolute: `first_offset` plus the position in `text`, so that spans from
+/// different snippets never look alike; `read_span` maps them back. Line numbers reported to
+/// miette are the file's own (`first_line` is added), so the output names real lines.
+#[derive(Debug, Clone)]
+pub struct Snippet {
+    name: String,
+    text: String,
+    first_line: usize,
+    first_column: usize,
+    first_offset: usize,
+    labels: Vec<LabeledSpan>,
+}
+
+impl Snippet {
+    /// The name miette shows above the snippet: the file, or `<file> (entry #N, reformatted)`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The masked text shown.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The 0-based line of the file the text starts on (0 for a reformatted entry).
+    pub fn first_line(&self) -> usize {
+        self.first_line
+    }
+
+    /// The labels, with absolute spans (see the type's documentation); the first is primary.
+    pub fn labels(&self) -> &[LabeledSpan] {
+        &self.labels
+    }
+
+    /// The text a label points at, for tests and plain-text renderers.
+    pub fn label_text(&self, label: &LabeledSpan) -> Option<&str> {
+        let start = label.offset().checked_sub(self.first_offset)?;
+        self.text.get(start..start + label.len())
+    }
+
+    /// The 0-based line of the file a label starts on.
+    pub fn label_line(&self, label: &LabeledSpan) -> Option<usize> {
+        let start = label.offset().checked_sub(self.first_offset)?;
+        let before = self.text.get(..start)?;
+        Some(self.first_line + before.matches('\n').count())
+    }
+}
+
+impl SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let local_start = span
+            .offset()
+            .checked_sub(self.first_offset)
+            .ok_or(MietteError::OutOfBounds)?;
+        let local = SourceSpan::new(local_start.into(), span.len());
+        let inner =
+            self.text
+                .as_str()
+                .read_span(&local, context_lines_before, context_lines_after)?;
+        let shifted = SourceSpan::new(
+            (inner.span().offset() + self.first_offset).into(),
+            inner.span().len(),
+        );
+        // Only the snippet's first line can start mid-line in the file.
+        let column = if inner.line() == 0 {
+            inner.column() + self.first_column
+        } else {
+            inner.column()
+        };
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            shifted,
+            inner.line() + self.first_line,
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
+/// Makes snippets from one capture; keeps a line index so that many snippets of a large file
+/// do not each count its newlines from the start.
+pub struct Snippets<'a> {
+    capture: &'a Capture,
+    secrets: &'a SecretSet,
+    lines: OnceCell<LineIndex>,
+}
+
+impl<'a> Snippets<'a> {
+    pub fn new(capture: &'a Capture, secrets: &'a SecretSet) -> Self {
+        Snippets {
+            capture,
+            secrets,
+            lines: OnceCell::new(),
+        }
+    }
+
+    /// A masked snippet of entry `entry` (1-based) with one label per `(locator, text)`.
+    /// `None` when the capture has no such entry.
+    pub fn entry(&self, entry: usize, labels: &[(Option<&Locator>, &str)]) -> Option<Snippet> {
+        let source: &[u8] = &self.capture.source;
+        let exchange = self
+            .capture
+            .exchanges
+            .get(entry.checked_sub(1)?)
+            .filter(|e| e.index == entry)
+            .or_else(|| self.capture.exchanges.iter().find(|e| e.index == entry))?;
+        let span = exchange.span.start.min(source.len())..exchange.span.end.min(source.len());
+        let line_start = start_of_line(source, span.start);
+        let line_end = end_of_line(source, span.end);
+
+        if is_minified(&source[line_start..line_end]) {
+            if let Some(snippet) = self.reformatted(entry, span.clone(), labels) {
+                return Some(snippet);
+            }
+            // Not parseable as JSON: show the entry alone, without the rest of its long line.
+            let text = self.masked(&source[span.clone()]);
+            let column = lossy_chars(&source[line_start..span.start]);
+            return Some(self.build(
+                self.capture.name.clone(),
+                text,
+                0,
+                (self.line_of(span.start), column, span.start),
+                labels,
+            ));
+        }
+
+        // Whole lines, so that columns are the file's and the `{` line shows its indentation.
+        // Each piece is masked alone so that the entry's start is known in the masked text;
+        // a secret never spans the entry's own braces.
+        let prefix = self.masked(&source[line_start..span.start]);
+        let body = self.masked(&source[span.clone()]);
+        let suffix = self.masked(&source[span.end..line_end]);
+        let root = prefix.len();
+        let text = prefix + &body + &suffix;
+        Some(self.build(
+            self.capture.name.clone(),
+            text,
+            root,
+            (self.line_of(line_start), 0, line_start),
+            labels,
+        ))
+    }
+
+    /// A masked snippet of the last lines before byte `offset` of the file (where a truncated
+    /// capture stopped), with one label at the offset.
+    pub fn offset(&self, offset: usize, label: &str) -> Snippet {
+        let source: &[u8] = &self.capture.source;
+        let offset = floor_boundary_bytes(source, offset.min(source.len()));
+        let line_start = start_of_line(source, offset);
+        let line_end = end_of_line(source, offset);
+
+        let (start, end, ellipsis) = if line_end - line_start > MINIFIED_LINE {
+            // One long line (a minified file): show the stretch around the offset only.
+            let start = floor_boundary_bytes(
+                source,
+                offset.saturating_sub(OFFSET_TAIL_BEFORE).max(line_start),
+            );
+            let end = floor_boundary_bytes(source, (offset + OFFSET_TAIL_AFTER).min(line_end));
+            (start, end, start > line_start)
+        } else {
+            let mut start = line_start;
+            for _ in 0..OFFSET_CONTEXT_LINES {
+                if start == 0 {
+                    break;
+                }
+                start = start_of_line(source, start - 1);
+            }
+            (start, line_end, false)
+        };
+
+        let mut before = self.masked(&source[start..offset]);
+        if ends_inside_string(&before) {
+            // The cut may fall inside a secret, whose prefix no mask recognises.
+            mask_trailing_fragment(&mut before);
+        }
+        let after = self.masked(&source[offset..end]);
+        let mut text = String::new();
+        if ellipsis {
+            text.push('…');
+        }
+        text.push_str(&before);
+        let at = text.len();
+        text.push_str(&after);
+
+        let column = lossy_chars(&source[start_of_line(source, start)..start])
+            .saturating_sub(usize::from(ellipsis));
+        let (at, width) = cut_marker(&text, at);
+        Snippet {
+            name: self.capture.name.clone(),
+            text,
+            first_line: self.line_of(start),
+            first_column: column,
+            first_offset: start,
+            labels: vec![LabeledSpan::new_primary_with_span(
+                Some(label.to_string()),
+                SourceSpan::new((start + at).into(), width),
+            )],
+        }
+    }
+
+    /// The entry pretty-printed from its masked text, or `None` when that is not JSON.
+    fn reformatted(
+        &self,
+        entry: usize,
+        span: Range<usize>,
+        labels: &[(Option<&Locator>, &str)],
+    ) -> Option<Snippet> {
+        let masked = self.masked(&self.capture.source[span.clone()]);
+        let value: serde_json::Value = serde_json::from_str(&masked).ok()?;
+        let pretty = serde_json::to_string_pretty(&value).ok()?;
+        // Parsing decodes `\uXXXX` escapes, which can turn an unrecognised spelling of a
+        // secret into its raw form: mask again.
+        let pretty = self.secrets.mask_text(&pretty);
+        let name = format!("{} (entry #{entry}, reformatted)", self.capture.name);
+        Some(self.build(name, pretty, 0, (0, 0, span.start), labels))
+    }
+
+    /// Finds the labels in `text` (whose entry object starts at `root`), shortens long strings
+    /// and makes the snippet. `origin` is (first line, first column, first offset).
+    fn build(
+        &self,
+        name: String,
+        text: String,
+        root: usize,
+        origin: (usize, usize, usize),
+        labels: &[(Option<&Locator>, &str)],
+    ) -> Snippet {
+        let (first_line, first_column, first_offset) = origin;
+        let outline = Outline::new(&text, root);
+        let spans: Vec<Range<usize>> = labels
+            .iter()
+            .map(|(locator, _)| self.locate(&text, &outline, *locator))
+            .collect();
+        let (text, spans) = elide_long_strings(&text, &spans);
+        let labels = spans
+            .into_iter()
+            .zip(labels)
+            .enumerate()
+            .map(|(i, (span, (_, label)))| {
+                let span = SourceSpan::new((first_offset + span.start).into(), span.len());
+                let label = Some((*label).to_string());
+                if i == 0 {
+                    LabeledSpan::new_primary_with_span(label, span)
+                } else {
+                    LabeledSpan::new_with_span(label, span)
+                }
+            })
+            .collect();
+        Snippet {
+            name,
+            text,
+            first_line,
+            first_column,
+            first_offset,
+            labels,
+        }
+    }
+
+    /// Where a locator's needle sits in the masked text: preferably inside the JSON value of
+    /// its area, else anywhere, else on the entry's first line.
+    fn locate(&self, text: &str, outline: &Outline, locator: Option<&Locator>) -> Range<usize> {
+        let found = locator
+            .filter(|l| !l.needle.is_empty())
+            .and_then(|locator| {
+                let spellings = needle_spellings(self.secrets, &locator.needle);
+                let mut regions = outline.regions(text, &locator.area);
+                let preferred = regions.first().cloned();
+                regions.push(0..text.len());
+                regions
+                    .iter()
+                    .find_map(|region| {
+                        spellings.iter().find_map(|s| {
+                            text[region.clone()]
+                                .find(s.as_str())
+                                .map(|i| region.start + i..region.start + i + s.len())
+                        })
+                    })
+                    .or_else(|| whole_header_value(text, &locator.area, preferred))
+            });
+        found.unwrap_or_else(|| outline.first_line(text))
+    }
+
+    fn masked(&self, bytes: &[u8]) -> String {
+        self.secrets.mask_text(&String::from_utf8_lossy(bytes))
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        let source: &[u8] = &self.capture.source;
+        self.lines
+            .get_or_init(|| LineIndex::new(source))
+            .line_of(source, offset)
+    }
+}
+
+/// A header value masked as a whole (`Authorization: Bearer …` is one secret, so the token
+/// inside it has no mask of its own to find): the label takes the whole value instead.
+/// Only for headers, which are short; a whole URL or body would make a poor label.
+fn whole_header_value(
+    text: &str,
+    area: &Area,
+    region: Option<Range<usize>>,
+) -> Option<Range<usize>> {
+    let header = matches!(
+        area,
+        Area::RequestHeader(_) | Area::ResponseHeader(_) | Area::Location
+    );
+    let region = region.filter(|_| header)?;
+    // Inside the quotes, when it is a string.
+    string_content(text, &region).map(|_| region.start + 1..region.end - 1)
+}
+
+/// Newline counts at fixed block boundaries: finding a line costs one block's scan.
+struct LineIndex {
+    /// `before[i]` = newlines in `source[..i * BLOCK]`.
+    before: Vec<usize>,
+}
+
+impl LineIndex {
+    const BLOCK: usize = 1 << 16;
+
+    fn new(source: &[u8]) -> Self {
+        let mut before = vec![0];
+        let mut total = 0;
+        for block in source.chunks(Self::BLOCK) {
+            total += count_newlines(block);
+            before.push(total);
+        }
+        LineIndex { before }
+    }
+
+    /// The 0-based line holding byte `offset`.
+    fn line_of(&self, source: &[u8], offset: usize) -> usize {
+        let offset = offset.min(source.len());
+        let block = offset / Self::BLOCK;
+        self.before[block] + count_newlines(&source[block * Self::BLOCK..offset])
+    }
+}
+
+fn count_newlines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
+}
+
+fn start_of_line(source: &[u8], offset: usize) -> usize {
+    source[..offset]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1)
+}
+
+/// The end of the line holding `offset`, before its newline (and a `\r` before that).
+fn end_of_line(source: &[u8], offset: usize) -> usize {
+    let end = source[offset..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(source.len(), |i| offset + i);
+    if end > offset && source[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
+    }
+}
+
+/// Where to draw a cut at byte `at` of `text`: on the character there, or, when nothing but
+/// white space follows on its line (the usual end of a truncated file), on the last character
+/// before it, since miette draws no marker past the end of a line.
+fn cut_marker(text: &str, at: usize) -> (usize, usize) {
+    let rest_of_line = text[at..].split('\n').next().unwrap_or("");
+    if let Some(c) = rest_of_line.chars().next().filter(|c| !c.is_whitespace()) {
+        return (at, c.len_utf8());
+    }
+    text[..at]
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !c.is_whitespace())
+        .map_or((at, 0), |(i, c)| (i, c.len_utf8()))
+}
+
+fn lossy_chars(bytes: &[u8]) -> usize {
+    String::from_utf8_lossy(bytes).chars().count()
+}
+
+/// Moves `offset` back to the start of a UTF-8 character.
+fn floor_boundary_bytes(bytes: &[u8], mut offset: usize) -> usize {
+    while offset > 0 && offset < bytes.len() && (bytes[offset] & 0b1100_0000) == 0b1000_0000 {
+        offset -= 1;
+    }
+    offset
+}
+
+fn floor_boundary(text: &str, mut offset: usize) -> usize {
+    offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+fn ceil_boundary(text: &str, mut offset: usize) -> usize {
+    offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset += 1;
+    }
+    offset
+}
+
+/// Whether some line is long *and* holds several JSON members. A pretty-printed entry can
+/// have a long line too (a 2 kB URL), but that line holds one member; eliding its string is
+/// enough and keeps the file's own line numbers.
+fn is_minified(raw: &[u8]) -> bool {
+    raw.split(|&b| b == b'\n')
+        .any(|line| line.len() > MINIFIED_LINE && structural_colons(line) >= 2)
+}
+
+fn structural_colons(line: &[u8]) -> usize {
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut colons = 0;
+    for &b in line {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if b == b':' {
+            colons += 1;
+        }
+    }
+    colons
+}
+
+/// Whether the last line of `text` ends inside a JSON string (an odd number of unescaped quotes).
+fn ends_inside_string(text: &str) -> bool {
+    let last_line = text.rsplit('\n').next().unwrap_or("");
+    let mut quotes = 0;
+    let mut escaped = false;
+    for c in last_line.chars() {
+        match (escaped, c) {
+            (true, _) => escaped = false,
+            (false, '\\') => escaped = true,
+            (false, '"') => quotes += 1,
+            _ => {}
+        }
+    }
+    quotes % 2 == 1
+}
+
+/// Replaces the text after the last separator (a value cut in two) with its mask.
+fn mask_trailing_fragment(text: &mut String) {
+    let start = text
+        .rfind(['"', '=', '&', '?', ' ', ':', ','])
+        .map_or(0, |i| i + 1);
+    let fragment = &text[start..];
+    if fragment.len() >= PARTIAL_SECRET_MIN && !fragment.contains('…') {
+        let masked = secret::mask(fragment);
+        text.replace_range(start.., &masked);
+    }
+}
+
+/// Characters escaped in a URL query component (as `encodeURIComponent` does, roughly).
+const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+/// Characters escaped by form encoders; a space becomes `+`.
+const FORM: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'*');
+
+/// The masked spellings a raw needle may take in masked capture text: as is, percent-encoded
+/// (upper- and lower-case hex), form-encoded, each also JSON-escaped (with `/` as is or `\/`).
+/// Encoding happens before masking because the source was encoded before it was masked.
+fn needle_spellings(secrets: &SecretSet, needle: &str) -> Vec<String> {
+    let pct = utf8_percent_encode(needle, URL_COMPONENT).to_string();
+    let pct_lower = lower_hex_escapes(&pct);
+    let form = utf8_percent_encode(needle, FORM)
+        .to_string()
+        .replace("%20", "+");
+    let mut raw = Vec::new();
+    for encoded in [needle.to_string(), pct, pct_lower, form] {
+        let json = json_escape(&encoded);
+        let slashed = json.replace('/', "\\/");
+        raw.extend([encoded, json, slashed]);
+    }
+    let mut out: Vec<String> = Vec::new();
+    for spelling in raw {
+        let masked = secrets.mask_text(&spelling);
+        if !masked.is_empty() && !out.contains(&masked) {
+            out.push(masked);
+        }
+    }
+    out
+}
+
+fn json_escape(text: &str) -> String {
+    let quoted = serde_json::to_string(text).unwrap_or_default();
+    quoted
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(&quoted)
+        .to_string()
+}
+
+/// `%7C` → `%7c`: some encoders write lower-case hex digits.
+fn lower_hex_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut hex_left = 0;
+    for c in text.chars() {
+        if c == '%' {
+            hex_left = 2;
+            out.push(c);
+        } else if hex_left > 0 {
+            hex_left -= 1;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The parts of a HAR entry's JSON that labels point into, found by a tolerant scan of the
+/// masked text (the text may be cut short, so no full parse).
+struct Outline {
+    root: Option<Range<usize>>,
+    request: Option<Range<usize>>,
+    response: Option<Range<usize>>,
+}
+
+impl Outline {
+    fn new(text: &str, root: usize) -> Self {
+        let root = value_at(text.as_bytes(), root);
+        let request = root
+            .clone()
+            .and_then(|r| member(text, r, "request").map(|m| m.value));
+        let response = root
+            .clone()
+            .and_then(|r| member(text, r, "response").map(|m| m.value));
+        Outline {
+            root,
+            request,
+            response,
+        }
+    }
+
+    /// The value ranges an area's needle should be looked for in, best first.
+    fn regions(&self, text: &str, area: &Area) -> Vec<Range<usize>> {
+        let in_request = |key: &str| self.request.clone().and_then(|r| member(text, r, key));
+        let in_response = |key: &str| self.response.clone().and_then(|r| member(text, r, key));
+        match area {
+            Area::Url => in_request("url").map(|m| m.value).into_iter().collect(),
+            Area::RequestHeader(name) => header_values(text, self.request.clone(), name),
+            Area::ResponseHeader(name) => header_values(text, self.response.clone(), name),
+            Area::RequestBody => in_request("postData")
+                .map(|m| m.value)
+                .into_iter()
+                .collect(),
+            Area::ResponseBody => in_response("content")
+                .map(|m| m.value)
+                .into_iter()
+                .collect(),
+            Area::Location => {
+                let mut regions = header_values(text, self.response.clone(), "location");
+                regions.extend(in_response("redirectURL").map(|m| m.value));
+                regions
+            }
+        }
+    }
+
+    /// Where a label without a place goes: the request's `"url"` key, else the entry's `{`.
+    fn first_line(&self, text: &str) -> Range<usize> {
+        self.request
+            .clone()
+            .and_then(|r| member(text, r, "url"))
+            .map(|m| m.key)
+            .or_else(|| self.root.as_ref().map(|r| r.start..r.start + 1))
+            .unwrap_or(0..0)
+    }
+}
+
+/// The `"value"`s of the header objects named `name` (any case) in `message.headers`.
+fn header_values(text: &str, message: Option<Range<usize>>, name: &str) -> Vec<Range<usize>> {
+    let Some(headers) = message.and_then(|m| member(text, m, "headers")) else {
+        return Vec::new();
+    };
+    elements(text, headers.value)
+        .into_iter()
+        .filter(|header| {
+            member(text, header.clone(), "name").is_some_and(|n| {
+                string_content(text, &n.value).is_some_and(|v| v.eq_ignore_ascii_case(name))
+            })
+        })
+        .filter_map(|header| member(text, header, "value").map(|m| m.value))
+        .collect()
+}
+
+struct Member {
+    /// The key with its quotes.
+    key: Range<usize>,
+    value: Range<usize>,
+}
+
+/// The member `key` of the object spanning `object`.
+fn member(text: &str, object: Range<usize>, key: &str) -> Option<Member> {
+    members(text, object)
+        .into_iter()
+        .find(|m| string_content(text, &m.key) == Some(key))
+}
+
+/// The members of the object spanning `object`, as far as they can be read.
+fn members(text: &str, object: Range<usize>) -> Vec<Member> {
+    let bytes = &text.as_bytes()[..object.end];
+    let mut out = Vec::new();
+    if bytes.get(object.start) != Some(&b'{') {
+        return out;
+    }
+    let mut pos = object.start + 1;
+    loop {
+        pos = skip_ws(bytes, pos);
+        if bytes.get(pos) != Some(&b'"') {
+            return out;
+        }
+        let Some(key_end) = string_end(bytes, pos) else {
+            return out;
+        };
+        let key = pos..key_end;
+        pos = skip_ws(bytes, key_end);
+        if bytes.get(pos) != Some(&b':') {
+            return out;
+        }
+        let Some(value) = value_at(bytes, pos + 1) else {
+            return out;
+        };
+        pos = skip_ws(bytes, value.end);
+        out.push(Member { key, value });
+        if bytes.get(pos) != Some(&b',') {
+            return out;
+        }
+        pos += 1;
+    }
+}
+
+/// The elements of the array spanning `array`, as far as they can be read.
+fn elements(text: &str, array: Range<usize>) -> Vec<Range<usize>> {
+    let bytes = &text.as_bytes()[..array.end];
+    let mut out = Vec::new();
+    if bytes.get(array.start) != Some(&b'[') {
+        return out;
+    }
+    let mut pos = array.start + 1;
+    while let Some(value) = value_at(bytes, pos) {
+        pos = skip_ws(bytes, value.end);
+        out.push(value);
+        if bytes.get(pos) != Some(&b',') {
+            break;
+        }
+        pos += 1;
+    }
+    out
+}
+
+/// The extent of the JSON value starting at the first non-space byte from `pos`.
+fn value_at(bytes: &[u8], pos: usize) -> Option<Range<usize>> {
+    let start = skip_ws(bytes, pos);
+    let end = match *bytes.get(start)? {
+        b'"' => string_end(bytes, start)?,
+        b'{' | b'[' => container_end(bytes, start)?,
+        b'}' | b']' | b',' | b':' => return None,
+        _ => (start..bytes.len())
+            .find(|&i| matches!(bytes[i], b',' | b'}' | b']') || bytes[i].is_ascii_whitespace())
+            .unwrap_or(bytes.len()),
+    };
+    Some(start..end)
+}
+
+fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
+    while bytes.get(pos).is_some_and(u8::is_ascii_whitespace) {
+        pos += 1;
+    }
+    pos
+}
+
+/// The position after the closing quote of the string opening at `start`.
+fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut escaped = false;
+    for (i, &b) in bytes.iter().enumerate().skip(start + 1) {
+        match (escaped, b) {
+            (true, _) => escaped = false,
+            (false, b'\\') => escaped = true,
+            (false, b'"') => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The position after the bracket closing the object or array opening at `start`.
+fn container_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut pos = start;
+    while pos < bytes.len() {
+        match bytes[pos] {
+            b'"' => {
+                pos = string_end(bytes, pos)?;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(pos + 1);
+                }
+            }
+            _ => {}
+        }
+        pos += 1;
+    }
+    None
+}
+
+/// The inside of a string literal, escapes left as written (keys and header names rarely
+/// hold any).
+fn string_content<'t>(text: &'t str, literal: &Range<usize>) -> Option<&'t str> {
+    text.get(literal.clone())?
+        .strip_prefix('"')?
+        .strip_suffix('"')
+}
+
+/// The ranges of every string literal's contents (without quotes); an unterminated one runs to
+/// the end.
+fn string_contents(text: &str) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while let Some(open) = bytes[pos..].iter().position(|&b| b == b'"') {
+        let start = pos + open + 1;
+        match string_end(bytes, pos + open) {
+            Some(end) => {
+                out.push(start..end - 1);
+                pos = end;
+            }
+            None => {
+                out.push(start..bytes.len());
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Shortens every string longer than [`LONG_STRING`] characters to its head and the stretches
+/// around the labels inside it, each gap shown as `…`; returns the text and the labels moved
+/// onto it. A label never loses text: only stretches away from every label are cut.
+fn elide_long_strings(text: &str, labels: &[Range<usize>]) -> (String, Vec<Range<usize>>) {
+    let cuts: Vec<Range<usize>> = string_contents(text)
+        .into_iter()
+        .filter(|s| text[s.clone()].chars().count() > LONG_STRING)
+        .flat_map(|s| cuts_in_string(text, s, labels))
+        .collect();
+    if cuts.is_empty() {
+        return (text.to_string(), labels.to_vec());
+    }
+
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for cut in &cuts {
+        out.push_str(&text[pos..cut.start]);
+        out.push('…');
+        pos = cut.end;
+    }
+    out.push_str(&text[pos..]);
+
+    let moved = |offset: usize| {
+        let mut shift: isize = 0;
+        for cut in cuts.iter().take_while(|c| c.start < offset) {
+            // An offset inside a cut (never a label's, by construction) lands after its `…`.
+            let removed = cut.end.min(offset) - cut.start;
+            shift += '…'.len_utf8() as isize - removed as isize;
+        }
+        offset.saturating_add_signed(shift)
+    };
+    let labels = labels
+        .iter()
+        .map(|l| moved(l.start)..moved(l.end))
+        .collect();
+    (out, labels)
+}
+
+/// The stretches of one long string to cut: everything but its head and the surroundings of
+/// the labels that touch it.
+fn cuts_in_string(text: &str, string: Range<usize>, labels: &[Range<usize>]) -> Vec<Range<usize>> {
+    let chars_to_bytes = |from: usize, n: usize| {
+        text[from..string.end]
+            .char_indices()
+            .nth(n)
+            .map_or(string.end, |(i, _)| from + i)
+    };
+    let mut keep = Vec::with_capacity(1 + labels.len());
+    keep.push(string.start..chars_to_bytes(string.start, KEEP_HEAD));
+    for label in labels {
+        if label.start < string.end && label.end > string.start {
+            // Byte distances are close enough to character counts for a margin.
+            let start = floor_boundary(text, label.start.saturating_sub(KEEP_AROUND_LABEL));
+            let end = ceil_boundary(text, label.end + KEEP_AROUND_LABEL);
+            keep.push(start.max(string.start)..end.min(string.end));
+        }
+    }
+    keep.sort_by_key(|r| r.start);
+
+    let mut cuts = Vec::new();
+    let mut pos = string.start;
+    for k in keep {
+        if k.start > pos {
+            cuts.push(pos..k.start);
+        }
+        pos = pos.max(k.end);
+    }
+    if pos < string.end {
+        cuts.push(pos..string.end);
+    }
+    // Cutting a few bytes to write a 3-byte `…` shows less and saves nothing.
+    cuts.retain(|c| c.len() > 8);
+    cuts
+}
+
+/// A small capture with secrets, shared by the report tests.
+#[cfg(test)]
+pub(crate) mod fixture {
+    use std::sync::Arc;
+
+    use crate::finding::{Area, Finding, Label, Locator, Place, Related, Severity};
+    use crate::model::{Capture, Exchange, Format, Request};
+    use crate::report::{FileReport, Report};
+    use crate::secret::{SecretKind, SecretSet};
+
+    pub const CODE: &str = "ANdNAVhyhqirUelHGEHA";
+    pub const TOKEN: &str = "Atza|IwEBIabcdefghijklmnopqrstuvwxyz012345";
+
+    pub const PRETTY: &str = r#"{
+  "log": {
+    "version": "1.2",
+    "entries": [
+      {
+        "startedDateTime": "2024-05-01T10:00:01.000Z",
+        "request": {
+          "method": "GET",
+          "url": "https://example.com/cb?code=ANdNAVhyhqirUelHGEHA&state=xyz",
+          "headers": []
+        },
+        "response": {
+          "status": 200,
+          "headers": []
+        }
+      },
+      {
+        "startedDateTime": "2024-05-01T10:00:03.000Z",
+        "request": {
+          "method": "POST",
+          "url": "https://api.amazon.com/auth/o2/token",
+          "headers": [
+            { "name": "Authorization", "value": "Bearer Atza|IwEBIabcdefghijklmnopqrstuvwxyz012345" },
+            { "name": "Content-Type", "value": "application/x-www-form-urlencoded" }
+          ],
+          "postData": {
+            "mimeType": "application/x-www-form-urlencoded",
+            "text": "grant_type=authorization_code&code=ANdNAVhyhqirUelHGEHA&redirect_uri=https%3A%2F%2Fexample.com%2Fcb"
+          }
+        },
+        "response": {
+          "status": 400,
+          "headers": [],
+          "content": { "mimeType": "application/json", "text": "{\"error\":\"invalid_grant\"}" }
+        }
+      }
+    ]
+  }
+}
+"#;
+
+    pub fn secrets() -> SecretSet {
+        let mut set = SecretSet::new();
+        set.add(SecretKind::Code, CODE);
+        set.add(SecretKind::AccessToken, TOKEN);
+        set.add(SecretKind::Credentials, &format!("Bearer {TOKEN}"));
+        set
+    }
+
+    /// A capture of `source` whose entries are the objects starting at each `"startedDateTime"`.
+    pub fn capture(name: &str, source: &str) -> Capture {
+        let bytes = source.as_bytes();
+        let exchanges = source
+            .match_indices("\"startedDateTime\"")
+            .enumerate()
+            .map(|(i, (at, _))| {
+                let start = bytes[..at].iter().rposition(|&b| b == b'{').unwrap();
+                let end = super::container_end(bytes, start).unwrap_or(bytes.len());
+                Exchange {
+                    index: i + 1,
+                    span: start..end,
+                    started: None,
+                    started_raw: None,
+                    request: Request::default(),
+                    response: None,
+                    error: None,
+                }
+            })
+            .collect();
+        Capture {
+            name: name.to_string(),
+            format: Format::Har,
+            source: Arc::from(bytes),
+            exchanges,
+            truncation: None,
+        }
+    }
+
+    pub fn at(entry: usize, area: Area, needle: &str, text: &str) -> Label {
+        Label {
+            place: Place::Entry {
+                entry,
+                locator: Some(Locator {
+                    area,
+                    needle: needle.to_string(),
+                }),
+            },
+            text: text.to_string(),
+        }
+    }
+
+    pub fn finding(file: &str) -> Finding {
+        Finding {
+            rule: "oauth/code-redeemed-late".to_string(),
+            severity: Severity::Error,
+            message: "the token endpoint refused the code: invalid_grant".to_string(),
+            help: "Redeem a code once, within 5 minutes of the redirect.".to_string(),
+            file: file.to_string(),
+            entry: Some(2),
+            method: Some("POST".to_string()),
+            url: Some("https://api.amazon.com/auth/o2/token".to_string()),
+            time: Some("2024-05-01T10:00:03.000Z".to_string()),
+            labels: vec![
+                at(2, Area::RequestBody, CODE, "this code..."),
+                at(
+                    2,
+                    Area::RequestHeader("authorization".into()),
+                    TOKEN,
+                    "sent with this token",
+                ),
+                at(2, Area::ResponseBody, "invalid_grant", "...was refused"),
+            ],
+            related: vec![Related {
+                entry: 1,
+                note: "the code was issued here".to_string(),
+                locator: Some(Locator {
+                    area: Area::Url,
+                    needle: CODE.to_string(),
+                }),
+            }],
+        }
+    }
+
+    pub fn file_report(capture: Capture, findings: Vec<Finding>) -> FileReport {
+        FileReport {
+            name: capture.name.clone(),
+            format: Some("har"),
+            entries: capture.exchanges.len(),
+            error: None,
+            flows: Some(1),
+            secrets: secrets(),
+            capture: Some(capture),
+            findings,
+        }
+    }
+
+    pub fn report() -> Report {
+        let capture = capture("login.har", PRETTY);
+        Report {
+            files: vec![file_report(capture, vec![finding("login.har")])],
+        }
+    }
+
+    /// The 1-based line of `source` holding `needle`.
+    pub fn line_holding(source: &str, needle: &str) -> usize {
+        source.lines().position(|l| l.contains(needle)).unwrap() + 1
+    }
+
+    pub fn assert_no_raw_secret(text: &str) {
+        for raw in [CODE, TOKEN, "dNAVhyhqirUelHG", "IwEBIabcdef"] {
+            assert!(!text.contains(raw), "raw secret {raw:?} in:\n{text}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixture::*;
+    use super::*;
+    use crate::finding::Area;
+    use crate::secret::mask;
+
+    fn loc(area: Area, needle: &str) -> Locator {
+        Locator {
+            area,
+            needle: needle.to_string(),
+        }
+    }
+
+    #[test]
+    fn labels_land_on_the_masked_value_in_the_right_area() {
+        let capture = capture("login.har", PRETTY);
+        let secrets = secrets();
+        let snippets = Snippets::new(&capture, &secrets);
+        let body = loc(Area::RequestBody, CODE);
+        let auth = loc(Area::RequestHeader("AUTHORIZATION".into()), TOKEN);
+        let url = loc(Area::Url, "https://api.amazon.com/auth/o2/token");
+        let snippet = snippets
+            .entry(
+                2,
+                &[
+                    (Some(&body), "code"),
+                    (Some(&auth), "token"),
+                    (Some(&url), "url"),
+                    (None, "entry"),
+                ],
+            )
+            .unwrap();
+
+        assert_no_raw_secret(snippet.text());
+        let [body, auth, url, entry] = snippet.labels() else {
+            panic!()
+        };
+        assert_eq!(snippet.label_text(body), Some(mask(CODE).as_str()));
+        // 0-based line numbers from the snippet, 1-based from the helper.
+        assert_eq!(
+            snippet.label_line(body).unwrap() + 1,
+            line_holding(PRETTY, "grant_type=")
+        );
+        // The whole header value is one secret, masked as one.
+        assert_eq!(
+            snippet.label_text(auth),
+            Some(mask(&format!("Bearer {TOKEN}")).as_str())
+        );
+        assert_eq!(
+            snippet.label_line(auth).unwrap() + 1,
+            line_holding(PRETTY, "Bearer")
+        );
+        assert_eq!(
+            snippet.label_line(url).unwrap() + 1,
+            line_holding(PRETTY, "auth/o2/token")
+        );
+        assert_eq!(snippet.label_text(entry), Some("\"url\""));
+        assert!(body.primary());
+    }
+
+    #[test]
+    fn prefers_the_area_over_an_earlier_occurrence() {
+        // The code is in entry 1's URL only; ask for it in the (absent) body: the URL still wins
+        // as "any occurrence", and asking for the URL finds the same place.
+        let capture = capture("login.har", PRETTY);
+        let secrets = secrets();
+        let snippets = Snippets::new(&capture, &secrets);
+        let in_body = loc(Area::RequestBody, CODE);
+        let snippet = snippets.entry(1, &[(Some(&in_body), "x")]).unwrap();
+        assert_eq!(snippet.label_line(&snippet.labels()[0]).unwrap() + 1, 9);
+
+        // In entry 2 the token is only in the header; the `Content-Type` header is not chosen.
+        let ct = loc(
+            Area::RequestHeader("content-type".into()),
+            "application/x-www-form-urlencoded",
+        );
+        let snippet = snippets.entry(2, &[(Some(&ct), "ct")]).unwrap();
+        let line = snippet.label_line(&snippet.labels()[0]).unwrap() + 1;
+        assert_eq!(line, line_holding(PRETTY, "\"Content-Type\""));
+    }
+
+    #[test]
+    fn finds_encoded_spellings() {
+        let capture = capture("login.har", PRETTY);
+        let secrets = secrets();
+        let snippets = Snippets::new(&capture, &secrets);
+        let redirect = loc(Area::RequestBody, "https://example.com/cb");
+        let snippet = snippets.entry(2, &[(Some(&redirect), "r")]).unwrap();
+        let label = &snippet.labels()[0];
+        assert_eq!(
+            snippet.label_text(label),
+            Some("https%3A%2F%2Fexample.com%2Fcb")
+        );
+    }
+
+    #[test]
+    fn unknown_entry_gives_no_snippet() {
+        let capture = capture("login.har", PRETTY);
+        let secrets = secrets();
+        assert!(Snippets::new(&capture, &secrets).entry(9, &[]).is_none());
+        assert!(Snippets::new(&capture, &secrets).entry(0, &[]).is_none());
+    }
+
+    #[test]
+    fn minified_entry_is_reformatted_and_long_strings_elided() {
+        let long = "x".repeat(500);
+        let source = format!(
+            r#"{{"log":{{"entries":[{{"startedDateTime":"2024-05-01T10:00:01.000Z","request":{{"method":"GET","url":"https://example.com/cb?code={CODE}","headers":[]}},"response":{{"status":200,"headers":[],"content":{{"text":"{long}"}}}}}}]}}}}"#
+        );
+        let capture = capture("min.har", &source);
+        let secrets = secrets();
+        let snippets = Snippets::new(&capture, &secrets);
+        let url = loc(Area::Url, CODE);
+        let snippet = snippets.entry(1, &[(Some(&url), "code")]).unwrap();
+
+        assert_eq!(snippet.name(), "min.har (entry #1, reformatted)");
+        assert!(snippet.text().lines().count() > 5, "{}", snippet.text());
+        assert!(
+            snippet.text().contains(&format!("\"{}…\"", "x".repeat(80))),
+            "{}",
+            snippet.text()
+        );
+        assert!(!snippet.text().contains(&"x".repeat(81)));
+        assert_no_raw_secret(snippet.text());
+        let label = &snippet.labels()[0];
+        assert_eq!(snippet.label_text(label), Some(mask(CODE).as_str()));
+        let line = snippet.label_line(label).unwrap();
+        assert!(snippet
+            .text()
+            .lines()
+            .nth(line)
+            .unwrap()
+            .contains("\"url\""));
+    }
+
+    #[test]
+    fn long_string_keeps_the_stretch_around_its_label() {
+        let padding = "p".repeat(400);
+        let source = PRETTY.replace("&state=xyz", &format!("&state={padding}&next=HERE"));
+        let capture = capture("login.har", &source);
+        let secrets = secrets();
+        let here = loc(Area::Url, "next=HERE");
+        let snippet = Snippets::new(&capture, &secrets)
+            .entry(1, &[(Some(&here), "here")])
+            .unwrap();
+        // Not minified: one long member keeps the file's own lines.
+        assert_eq!(snippet.name(), "login.har");
+        assert_eq!(snippet.label_text(&snippet.labels()[0]), Some("next=HERE"));
+        assert!(snippet.text().contains('…'));
+        assert!(!snippet.text().contains(&"p".repeat(100)));
+    }
+
+    #[test]
+    fn offset_snippet_shows_lines_before_a_cut_and_masks_a_cut_secret() {
+        let cut = PRETTY.find("ANdNAVhyhqirUelHGEHA&redirect").unwrap() + 12;
+        let source = &PRETTY[..cut];
+        let capture = capture("cut.har", source);
+        let secrets = secrets();
+        let snippet = Snippets::new(&capture, &secrets).offset(cut, "the file ends here");
+        assert_no_raw_secret(snippet.text());
+        assert!(
+            !snippet.text().contains("ANdNAVhyhqir"),
+            "{}",
+            snippet.text()
+        );
+        assert_eq!(snippet.text().lines().count(), 4);
+        let label = &snippet.labels()[0];
+        assert_eq!(
+            snippet.label_line(label).unwrap() + 1,
+            line_holding(PRETTY, "grant_type=")
+        );
+    }
+}
