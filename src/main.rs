@@ -154,6 +154,7 @@ fn setup_miette(color: bool) {
             miette::MietteHandlerOpts::new()
                 .color(color)
                 .unicode(color)
+                .width(width())
                 .build(),
         )
     }));
@@ -164,7 +165,11 @@ fn width() -> usize {
         .ok()
         .and_then(|c| c.parse().ok())
         .filter(|w: &usize| *w >= 40)
-        .unwrap_or(100)
+        .unwrap_or(if std::io::stdout().is_terminal() {
+            100
+        } else {
+            80
+        })
 }
 
 fn run(cli: Cli) -> miette::Result<u8> {
@@ -228,7 +233,7 @@ fn run(cli: Cli) -> miette::Result<u8> {
                 eprintln!("error: {e}");
                 return Ok(EXIT_TROUBLE);
             }
-            print(&timeline::render(f, &opts.config));
+            print(&timeline::render(f, &opts.config, width()));
             Ok(0)
         }
         Command::Rules { rules } => {

@@ -102,9 +102,17 @@ fn kind_of_header(name: &str) -> Option<SecretKind> {
 /// Every secret value of one capture, so that any text shown from it can be masked.
 #[derive(Default, Clone)]
 pub struct SecretSet {
-    /// (raw value, kind); kept sorted longest first so that a secret containing another
-    /// is replaced whole.
-    values: Vec<(String, SecretKind)>,
+    values: std::collections::BTreeMap<String, SecretKind>,
+    /// Built on first use: one automaton over every spelling of every secret, so masking a
+    /// text costs one pass over it however many secrets the capture holds.
+    matcher: std::sync::OnceLock<Matcher>,
+}
+
+#[derive(Clone)]
+struct Matcher {
+    automaton: aho_corasick::AhoCorasick,
+    /// The mask for each pattern of the automaton, by pattern index.
+    masks: Vec<std::sync::Arc<str>>,
 }
 
 impl std::fmt::Debug for SecretSet {
@@ -144,12 +152,11 @@ impl SecretSet {
 
     pub fn add(&mut self, kind: SecretKind, value: &str) {
         let value = value.trim();
-        if value.len() < Self::MIN_LEN || self.values.iter().any(|(v, _)| v == value) {
+        if value.len() < Self::MIN_LEN || self.values.contains_key(value) {
             return;
         }
-        self.values.push((value.to_string(), kind));
-        self.values
-            .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        self.values.insert(value.to_string(), kind);
+        self.matcher = std::sync::OnceLock::new();
     }
 
     /// Collects the secrets one exchange carries: credential headers, cookies, secret-named
@@ -287,14 +294,11 @@ impl SecretSet {
 
     /// Whether `value` is one of this capture's secrets.
     pub fn contains(&self, value: &str) -> bool {
-        self.values.iter().any(|(v, _)| v == value)
+        self.values.contains_key(value)
     }
 
     pub fn kind(&self, value: &str) -> Option<SecretKind> {
-        self.values
-            .iter()
-            .find(|(v, _)| v == value)
-            .map(|(_, k)| *k)
+        self.values.get(value).copied()
     }
 
     /// Iterates over raw values and kinds; for tests and the sanitizer only.
@@ -303,18 +307,44 @@ impl SecretSet {
     }
 
     /// The text with every secret replaced by its mask, in every encoding it may appear in
-    /// (raw, percent-encoded, form-encoded, JSON-escaped).
+    /// (raw, percent-encoded, form-encoded, JSON-escaped). Where secrets overlap, the longest
+    /// wins, so a secret containing another is replaced whole.
     pub fn mask_text(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for (value, _) in &self.values {
-            let masked = mask(value);
+        if self.values.is_empty() {
+            return text.to_string();
+        }
+        let Some(m) = self.matcher() else {
+            return text.to_string();
+        };
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for hit in m.automaton.find_iter(text) {
+            out.push_str(text.get(last..hit.start()).unwrap_or(""));
+            out.push_str(m.masks.get(hit.pattern().as_usize()).map_or("…", |s| s));
+            last = hit.end();
+        }
+        out.push_str(text.get(last..).unwrap_or(""));
+        out
+    }
+
+    fn matcher(&self) -> Option<&Matcher> {
+        if let Some(m) = self.matcher.get() {
+            return Some(m);
+        }
+        let mut patterns = Vec::new();
+        let mut masks = Vec::new();
+        for value in self.values.keys() {
+            let masked: std::sync::Arc<str> = std::sync::Arc::from(mask(value));
             for variant in variants(value) {
-                if out.contains(variant.as_str()) {
-                    out = out.replace(variant.as_str(), &masked);
-                }
+                patterns.push(variant);
+                masks.push(masked.clone());
             }
         }
-        out
+        let automaton = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .ok()?;
+        Some(self.matcher.get_or_init(|| Matcher { automaton, masks }))
     }
 }
 

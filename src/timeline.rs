@@ -9,7 +9,8 @@ use crate::model::Capture;
 use crate::report::FileReport;
 use crate::secret::mask;
 
-pub fn render(file: &FileReport, config: &Config) -> String {
+/// Renders the timeline of one checked file, wrapped to `width` columns.
+pub fn render(file: &FileReport, config: &Config, width: usize) -> String {
     let Some(capture) = &file.capture else {
         return String::new();
     };
@@ -28,59 +29,82 @@ pub fn render(file: &FileReport, config: &Config) -> String {
         plural(file.findings.len())
     );
     if let Some(t) = &capture.truncation {
-        let _ = writeln!(
-            out,
-            "  cut off at byte {} after {} complete entries: {}",
-            t.offset, t.complete_entries, t.reason
+        wrap_into(
+            &mut out,
+            &format!(
+                "cut off at byte {} after {} complete entries: {}",
+                t.offset, t.complete_entries, t.reason
+            ),
+            "  ",
+            width,
         );
     }
     if a.steps.is_empty() {
         out.push_str("\nNo OAuth steps found.\n");
     }
     for f in file.findings.iter().filter(|f| f.entry.is_none()) {
-        let _ = writeln!(
-            out,
-            "  ! {} {}: {}",
-            f.severity.as_str(),
-            f.rule,
-            first_line(&f.message)
+        wrap_into(
+            &mut out,
+            &format!("! {} {}: {}", f.severity.as_str(), f.rule, f.message),
+            "  ",
+            width,
         );
     }
     for flow_no in 1..=a.flows {
         let _ = writeln!(out, "\nFlow {flow_no}");
+        let mut last_entry = 0;
         for (i, step) in a
             .steps
             .iter()
             .enumerate()
             .filter(|(_, s)| s.flow == flow_no)
         {
-            let _ = writeln!(
-                out,
-                "  {:>8}  #{:<3} {:<17} {}",
-                offset(capture, &a, step),
-                step.entry,
-                step.kind.name(),
-                where_(capture, step, file)
-            );
-            for line in details(&a, i, step) {
-                let _ = writeln!(out, "  {:>8}  {:<4} {:<17} {}", "", "", "", line);
+            let head = if step.entry == last_entry {
+                // A second step of the same entry (an authorize answered by its own redirect).
+                format!("{:>8}  {:<5}{}", "", "", step.kind.name())
+            } else {
+                format!(
+                    "{:>8}  {:<5}{}  {}",
+                    offset(capture, &a, step),
+                    format!("#{}", step.entry),
+                    step.kind.name(),
+                    where_(capture, step, file)
+                )
+            };
+            last_entry = step.entry;
+            wrap_into(&mut out, &head, "", width);
+            for line in details(&a, step) {
+                wrap_into(&mut out, &line, DETAIL_INDENT, width);
             }
-            for f in file.findings.iter().filter(|f| f.entry == Some(step.entry)) {
-                if is_last_step_of_entry(&a, i) {
-                    let _ = writeln!(
-                        out,
-                        "  {:>8}  {:<4} ! {} {}: {}",
-                        "",
-                        "",
-                        f.severity.as_str(),
-                        f.rule,
-                        first_line(&f.message)
-                    );
+            if is_last_step_of_entry(&a, i) {
+                for f in file.findings.iter().filter(|f| f.entry == Some(step.entry)) {
+                    let text = format!("! {} {}: {}", f.severity.as_str(), f.rule, f.message);
+                    wrap_into(&mut out, &text, DETAIL_INDENT, width);
                 }
             }
         }
     }
     out
+}
+
+const DETAIL_INDENT: &str = "               ";
+
+/// Appends `text` wrapped to `width`, every line indented by `indent`.
+fn wrap_into(out: &mut String, text: &str, indent: &str, width: usize) {
+    let opts = textwrap::Options::new(width.max(40))
+        .initial_indent(indent)
+        .subsequent_indent(if indent.is_empty() {
+            DETAIL_INDENT
+        } else {
+            indent
+        })
+        .break_words(false)
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+    for line in textwrap::wrap(text, opts) {
+        out.push_str(&line);
+        out.push('\n');
+    }
 }
 
 fn plural(n: usize) -> &'static str {
@@ -89,10 +113,6 @@ fn plural(n: usize) -> &'static str {
     } else {
         "s"
     }
-}
-
-fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or("")
 }
 
 /// Findings are printed once per entry, under its last step.
@@ -158,7 +178,7 @@ fn client_line(a: &Analysis, id: Option<&str>) -> Option<String> {
     ))
 }
 
-fn details(a: &Analysis, _i: usize, step: &Step) -> Vec<String> {
+fn details(a: &Analysis, step: &Step) -> Vec<String> {
     let mut lines = Vec::new();
     match &step.detail {
         Detail::Authorize(auth) => {
@@ -207,10 +227,9 @@ fn details(a: &Analysis, _i: usize, step: &Step) -> Vec<String> {
                 if let Some(e) = &r.error {
                     lines.push(format!("answer: error {e}"));
                 }
-                lines.extend(
-                    token_line(a, r.access_token, "minted access token")
-                        .map(|l| l.replace(" (minted at", " (at")),
-                );
+                if let Some(t) = r.access_token.and_then(|t| a.tokens.get(t)) {
+                    lines.push(format!("answer: access token {}", mask(&t.value)));
+                }
             }
         }
         Detail::EndpointLookup(l) => {

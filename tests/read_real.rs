@@ -135,3 +135,32 @@ fn real_export_details() {
     let response = head.exchanges[0].response.as_ref().expect("a response");
     assert_eq!(response.body.as_ref().map(|b| b.text.as_str()), Some(""));
 }
+
+/// Real exports hold no OAuth mistakes: checking them must give no error finding, and every
+/// entry must be counted in the report.
+#[test]
+fn real_exports_give_no_error_finding() {
+    let dir = real_dir();
+    if !dir.is_dir() {
+        println!("skipped: ../shared/captures/real not found");
+        return;
+    }
+    let mut rules = tokentrail::rules::RuleSet::default();
+    rules.extend(tokentrail::rules::load_builtin().expect("built-in rules"));
+    let opts = tokentrail::check::Options {
+        config: Default::default(),
+        rules,
+    };
+    for path in har_files(&dir) {
+        let capture = tokentrail::read::read_path(&path).expect("reads");
+        let report = tokentrail::check::check_capture(capture, &opts);
+        assert_eq!(report.entries, entry_count(&path), "{}", path.display());
+        let errors: Vec<String> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == tokentrail::finding::Severity::Error)
+            .map(|f| format!("{} at {:?}: {}", f.rule, f.entry, f.message))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+    }
+}

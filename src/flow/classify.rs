@@ -18,7 +18,16 @@ struct Builder<'c> {
     a: Analysis,
     code_ids: HashMap<String, usize>,
     token_ids: HashMap<String, usize>,
+    /// Authorize steps by the scheme, host and path of their `redirect_uri`, so finding the
+    /// request an answer belongs to is a lookup, not a scan of every earlier step.
+    by_redirect: HashMap<String, Vec<usize>>,
     capture: &'c Capture,
+}
+
+/// The part of a URL an answer and its `redirect_uri` share.
+fn redirect_key(url: &str) -> String {
+    let u = Url::parse(url);
+    format!("{}://{}{}", u.scheme, u.host, u.path)
 }
 
 pub fn classify(capture: &Capture) -> Analysis {
@@ -26,6 +35,7 @@ pub fn classify(capture: &Capture) -> Analysis {
         a: Analysis::default(),
         code_ids: HashMap::new(),
         token_ids: HashMap::new(),
+        by_redirect: HashMap::new(),
         capture,
     };
     b.a.start = capture.exchanges.iter().filter_map(|e| e.started).min();
@@ -40,7 +50,11 @@ impl Builder<'_> {
         let url = Url::parse(&ex.request.url);
         self.note_stripped_cookies(ex);
         if let Some(auth) = authorize(&url) {
+            let key = auth.redirect_uri.as_deref().map(redirect_key);
             let id = self.push(ex, StepKind::Authorize, Detail::Authorize(auth));
+            if let Some(key) = key {
+                self.by_redirect.entry(key).or_default().push(id);
+            }
             self.locate_authorize(id, &url);
         } else if ex.request.method.eq_ignore_ascii_case("GET") {
             self.answer(ex, &ex.request.url, Via::Url);
@@ -157,21 +171,21 @@ impl Builder<'_> {
         }
         let state = lookup(&params, "state");
         let candidates: Vec<usize> = self
-            .a
-            .steps
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| match &s.detail {
-                Detail::Authorize(a)
-                    if a.redirect_uri
-                        .as_deref()
-                        .is_some_and(|r| answers_to(answer_url, r)) =>
-                {
-                    Some(i)
-                }
-                _ => None,
+            .by_redirect
+            .get(&redirect_key(answer_url))
+            .map(|steps| {
+                steps
+                    .iter()
+                    .copied()
+                    .filter(|&i| {
+                        self.a
+                            .authorize(i)
+                            .and_then(|a| a.redirect_uri.as_deref())
+                            .is_some_and(|r| answers_to(answer_url, r))
+                    })
+                    .collect()
             })
-            .collect();
+            .unwrap_or_default();
         if candidates.is_empty() {
             return;
         }

@@ -147,7 +147,7 @@ impl<'a> Facts<'a> {
                 put(&mut m, "authorize", self.authorize_summary(ans.authorize));
                 m.insert("via".into(), json!(via(ans.via)));
                 m.insert("answer_url".into(), json!(self.secrets.mask_text(&ans.url)));
-                put(&mut m, "code", ans.code.and_then(|c| self.code_facts(c)));
+                put(&mut m, "code", ans.code.and_then(|c| self.code_ref(c)));
                 put(&mut m, "error", s(ans.error.as_deref()));
                 put(
                     &mut m,
@@ -182,7 +182,7 @@ impl<'a> Facts<'a> {
                     t.client_auth.map(|c| json!(c.name())),
                 );
                 m.insert("has_client_secret".into(), json!(t.has_client_secret));
-                put(&mut m, "code", t.code.and_then(|c| self.code_facts(c)));
+                put(&mut m, "code", t.code.and_then(|c| self.code_ref(c)));
                 put(&mut m, "redirect_uri", s(t.redirect_uri.as_deref()));
                 m.insert(
                     "code_verifier_present".into(),
@@ -192,7 +192,7 @@ impl<'a> Facts<'a> {
                 put(
                     &mut m,
                     "refresh_token",
-                    t.refresh_token.and_then(|x| self.token_facts(x)),
+                    t.refresh_token.and_then(|x| self.token_ref(x)),
                 );
                 put(&mut m, "endpoint", t.endpoint.map(|e| json!(e.name())));
                 m.insert("body_present".into(), json!(t.body_present));
@@ -226,7 +226,7 @@ impl<'a> Facts<'a> {
                 );
             }
             Detail::EndpointLookup(l) => {
-                put(&mut m, "bearer", l.bearer.and_then(|x| self.token_facts(x)));
+                put(&mut m, "bearer", l.bearer.and_then(|x| self.token_ref(x)));
                 put(&mut m, "endpoints", l.endpoints.as_ref().map(|e| json!(e)));
             }
             Detail::Activation(act) => {
@@ -239,17 +239,13 @@ impl<'a> Facts<'a> {
                 put(
                     &mut m,
                     "auth_code",
-                    act.auth_code.and_then(|c| self.code_facts(c)),
+                    act.auth_code.and_then(|c| self.code_ref(c)),
                 );
-                put(
-                    &mut m,
-                    "bearer",
-                    act.bearer.and_then(|x| self.token_facts(x)),
-                );
+                put(&mut m, "bearer", act.bearer.and_then(|x| self.token_ref(x)));
                 put(&mut m, "message", s(act.message.as_deref()));
             }
             Detail::BearerCall { bearer } => {
-                put(&mut m, "bearer", self.token_facts(*bearer));
+                put(&mut m, "bearer", self.token_ref(*bearer));
             }
         }
         Some(Value::Object(m))
@@ -354,7 +350,8 @@ impl<'a> Facts<'a> {
         Some(Value::Object(m))
     }
 
-    pub fn code_facts(&self, id: usize) -> Option<Value> {
+    /// A code's lineage, shared by the full view and the reference.
+    fn code_base(&self, id: usize) -> Option<(Map<String, Value>, &'a super::Code)> {
         let c = self.analysis.codes.get(id)?;
         let mut m = Map::new();
         m.insert("value".into(), json!(mask(&c.value)));
@@ -372,6 +369,12 @@ impl<'a> Facts<'a> {
             "issued",
             c.issued.and_then(|i| self.answer_summary(i)),
         );
+        Some((m, c))
+    }
+
+    /// A code with every use: the `code` subject.
+    pub fn code_facts(&self, id: usize) -> Option<Value> {
+        let (mut m, c) = self.code_base(id)?;
         let uses: Vec<Value> = c
             .redemptions
             .iter()
@@ -382,7 +385,14 @@ impl<'a> Facts<'a> {
         Some(Value::Object(m))
     }
 
-    pub fn token_facts(&self, id: usize) -> Option<Value> {
+    /// A code as a step refers to it.
+    pub fn code_ref(&self, id: usize) -> Option<Value> {
+        let (mut m, c) = self.code_base(id)?;
+        m.insert("redemption_count".into(), json!(c.redemptions.len()));
+        Some(Value::Object(m))
+    }
+
+    fn token_base(&self, id: usize) -> Option<(Map<String, Value>, &'a super::Token)> {
         let t = self.analysis.tokens.get(id)?;
         let mut m = Map::new();
         m.insert("value".into(), json!(mask(&t.value)));
@@ -409,8 +419,21 @@ impl<'a> Facts<'a> {
                 .and_then(|r| self.authorize_summary(r)),
         );
         put(&mut m, "expires_in", t.expires_in.map(|e| json!(e)));
+        Some((m, t))
+    }
+
+    /// A token with every use: the `token` subject.
+    pub fn token_facts(&self, id: usize) -> Option<Value> {
+        let (mut m, t) = self.token_base(id)?;
         let uses: Vec<Value> = t.uses.iter().filter_map(|&u| self.use_summary(u)).collect();
         m.insert("uses".into(), json!(uses));
+        Some(Value::Object(m))
+    }
+
+    /// A token as a step refers to it.
+    pub fn token_ref(&self, id: usize) -> Option<Value> {
+        let (mut m, t) = self.token_base(id)?;
+        m.insert("use_count".into(), json!(t.uses.len()));
         Some(Value::Object(m))
     }
 }

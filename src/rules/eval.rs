@@ -41,52 +41,55 @@ fn render(t: &Template, ctx: &Context) -> String {
     out
 }
 
-/// Every finding the rules make about one capture, in rule order, then entry order.
+/// Every finding the rules make about one capture, in entry order, then rule order.
 pub fn evaluate(rules: &RuleSet, facts: &Facts) -> Vec<Finding> {
-    let capture = to_cel(&facts.capture_facts());
     let a = facts.analysis;
-    // Facts are built once per subject and shared by every rule that looks at it.
-    let steps: Vec<Option<Value>> = (0..a.steps.len())
-        .map(|i| facts.step_facts(i).map(|v| to_cel(&v)))
-        .collect();
-    let codes: Vec<Option<Value>> = (0..a.codes.len())
-        .map(|i| facts.code_facts(i).map(|v| to_cel(&v)))
-        .collect();
-    let tokens: Vec<Option<Value>> = (0..a.tokens.len())
-        .map(|i| facts.token_facts(i).map(|v| to_cel(&v)))
-        .collect();
+    let capture = to_cel(&facts.capture_facts());
     let mut findings = Vec::new();
-    for rule in &rules.rules {
-        let subjects: Vec<Scope> = match rule.subject {
-            Subject::Step(kind) => a
-                .steps
-                .iter()
-                .zip(&steps)
-                .filter(|(s, _)| s.kind == kind)
-                .filter_map(|(_, v)| v.clone())
-                .map(|v| scope(&capture, Some(("step", v))))
-                .collect(),
-            Subject::Code => codes
-                .iter()
-                .flatten()
-                .map(|v| scope(&capture, Some(("code", v.clone()))))
-                .collect(),
-            Subject::Token => tokens
-                .iter()
-                .flatten()
-                .map(|v| scope(&capture, Some(("token", v.clone()))))
-                .collect(),
-            Subject::Capture => vec![scope(&capture, None)],
-        };
-        for s in subjects {
-            let ctx = s.context();
+    // Each subject's facts are built and put in a context once, then every rule that looks at
+    // that kind of subject is evaluated in it; a subject no rule looks at is never built.
+    let mut run_rules = |subject: Subject, vars: Option<(&'static str, Value)>| {
+        let wanted: Vec<&Rule> = rules
+            .rules
+            .iter()
+            .filter(|r| r.subject == subject)
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        let s = scope(&capture, vars);
+        let ctx = s.context();
+        for rule in wanted {
             if matches!(run(&rule.when, &ctx), Some(Value::Bool(true))) {
                 if let Some(f) = finding(rule, &s, &ctx, facts) {
                     findings.push(f);
                 }
             }
         }
+    };
+    let wants = |subject: Subject| rules.rules.iter().any(|r| r.subject == subject);
+    for (i, step) in a.steps.iter().enumerate() {
+        if wants(Subject::Step(step.kind)) {
+            if let Some(v) = facts.step_facts(i) {
+                run_rules(Subject::Step(step.kind), Some(("step", to_cel(&v))));
+            }
+        }
     }
+    if wants(Subject::Code) {
+        for i in 0..a.codes.len() {
+            if let Some(v) = facts.code_facts(i) {
+                run_rules(Subject::Code, Some(("code", to_cel(&v))));
+            }
+        }
+    }
+    if wants(Subject::Token) {
+        for i in 0..a.tokens.len() {
+            if let Some(v) = facts.token_facts(i) {
+                run_rules(Subject::Token, Some(("token", to_cel(&v))));
+            }
+        }
+    }
+    run_rules(Subject::Capture, None);
     findings.sort_by(|x, y| x.entry.cmp(&y.entry).then(x.rule.cmp(&y.rule)));
     findings
 }
