@@ -56,6 +56,15 @@ const PUBLIC_PREFIXES: &[&str] = &["Atza|", "Atzr|", "Atc|", "amzn1.oa2-cs.v1.",
 /// The masked form of a secret: a public prefix, an ellipsis and a fingerprint, e.g.
 /// `AN…#3f2a9c` or `Atza|…#0b11e4`. Never contains more than 2 characters of the value,
 /// except a well-known type prefix.
+///
+/// ```
+/// use tokentrail::secret::mask;
+/// let token = "Atza|IwEBIExampleExampleExample0123456789";
+/// let masked = mask(token);
+/// assert!(masked.starts_with("Atza|…#"));
+/// assert!(!masked.contains("IwEB"));
+/// assert_eq!(masked, mask(token), "equal values look equal");
+/// ```
 pub fn mask(value: &str) -> String {
     let prefix = PUBLIC_PREFIXES
         .iter()
