@@ -85,16 +85,7 @@ pub fn check_inputs(inputs: &[Input], opts: &Options) -> Report {
         .par_iter()
         .map(|input| match read(input) {
             Ok(capture) => check_capture(capture, opts),
-            Err(error) => FileReport {
-                name: input.name(),
-                format: None,
-                entries: 0,
-                error: Some(error),
-                flows: None,
-                capture: None,
-                secrets: SecretSet::new(),
-                findings: Vec::new(),
-            },
+            Err(error) => FileReport::unreadable(input.name(), error),
         })
         .collect();
     Report { files }

@@ -344,7 +344,7 @@ impl SecretSet {
         let mut masks = Vec::new();
         for value in self.values.keys() {
             let masked: std::sync::Arc<str> = std::sync::Arc::from(mask(value));
-            for variant in variants(value) {
+            for variant in spellings(value) {
                 patterns.push(variant);
                 masks.push(masked.clone());
             }
@@ -357,8 +357,10 @@ impl SecretSet {
     }
 }
 
-/// The spellings a value can take inside a URL, a form body or a JSON string.
-fn variants(value: &str) -> Vec<String> {
+/// The spellings a value can take inside a URL, a form body or a JSON string: as is,
+/// percent-encoded (upper- and lower-case hex), form-encoded, each also JSON-escaped (with `/`
+/// as is or `\\/`).
+pub fn spellings(value: &str) -> Vec<String> {
     let mut v = vec![value.to_string()];
     let pct = utf8_percent_encode(value, URL_COMPONENT).to_string();
     let form = utf8_percent_encode(value, FORM)

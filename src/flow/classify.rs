@@ -39,10 +39,21 @@ pub fn classify(capture: &Capture) -> Analysis {
         capture,
     };
     b.a.start = capture.exchanges.iter().filter_map(|e| e.started).min();
-    for ex in &capture.exchanges {
+    for ex in in_time_order(capture) {
         b.exchange(ex);
     }
     b.a
+}
+
+/// Exchanges in the order their requests started: an answer is matched to the latest
+/// authorize request before it in time. Entry order decides ties, and is used as is when some
+/// entry has no timestamp to compare.
+fn in_time_order(capture: &Capture) -> Vec<&Exchange> {
+    let mut order: Vec<&Exchange> = capture.exchanges.iter().collect();
+    if order.iter().all(|e| e.started.is_some()) {
+        order.sort_by_key(|e| (e.started, e.index));
+    }
+    order
 }
 
 impl Builder<'_> {

@@ -255,17 +255,25 @@ impl<'a> Facts<'a> {
         Some(json!(mask(&self.analysis.tokens.get(token)?.value)))
     }
 
-    pub fn authorize_summary(&self, id: usize) -> Option<Value> {
-        let step = self.analysis.steps.get(id)?;
-        let a = self.analysis.authorize(id)?;
+    /// What every summary of a step starts with: which step, which entry, when.
+    fn summary_head(&self, id: usize, step: &Step) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert("id".into(), json!(id));
         m.insert("entry".into(), json!(step.entry));
         put(&mut m, "time", self.time(step.entry));
         put(&mut m, "t", self.t(step.entry));
-        if let Some(ex) = self.exchange(step.entry) {
-            m.insert("host".into(), json!(Url::parse(&ex.request.url).host));
-        }
+        m
+    }
+
+    fn host(&self, entry: usize) -> Option<Value> {
+        Some(json!(Url::parse(&self.exchange(entry)?.request.url).host))
+    }
+
+    pub fn authorize_summary(&self, id: usize) -> Option<Value> {
+        let step = self.analysis.steps.get(id)?;
+        let a = self.analysis.authorize(id)?;
+        let mut m = self.summary_head(id, step);
+        put(&mut m, "host", self.host(step.entry));
         put(&mut m, "endpoint", a.endpoint.map(|e| json!(e.name())));
         put(&mut m, "client", self.client(a.client_id.as_deref()));
         put(&mut m, "client_id", s(a.client_id.as_deref()));
@@ -282,11 +290,7 @@ impl<'a> Facts<'a> {
         let Detail::Answer(ans) = &step.detail else {
             return None;
         };
-        let mut m = Map::new();
-        m.insert("id".into(), json!(id));
-        m.insert("entry".into(), json!(step.entry));
-        put(&mut m, "time", self.time(step.entry));
-        put(&mut m, "t", self.t(step.entry));
+        let mut m = self.summary_head(id, step);
         m.insert("via".into(), json!(via(ans.via)));
         put(
             &mut m,
@@ -308,14 +312,8 @@ impl<'a> Facts<'a> {
     fn token_request_summary(&self, id: usize) -> Option<Value> {
         let step = self.analysis.steps.get(id)?;
         let t = self.analysis.token_request(id)?;
-        let mut m = Map::new();
-        m.insert("id".into(), json!(id));
-        m.insert("entry".into(), json!(step.entry));
-        put(&mut m, "time", self.time(step.entry));
-        put(&mut m, "t", self.t(step.entry));
-        if let Some(ex) = self.exchange(step.entry) {
-            m.insert("host".into(), json!(Url::parse(&ex.request.url).host));
-        }
+        let mut m = self.summary_head(id, step);
+        put(&mut m, "host", self.host(step.entry));
         put(&mut m, "endpoint", t.endpoint.map(|e| json!(e.name())));
         put(&mut m, "grant_type", s(t.grant_type.as_deref()));
         put(&mut m, "client", self.client(t.client_id.as_deref()));

@@ -402,7 +402,6 @@ impl Diagnostic for FindingDiagnostic {
 mod tests {
     use super::*;
     use crate::report::snippet::fixture::*;
-    use crate::secret::SecretSet;
 
     fn plain(width: usize) -> HumanOptions {
         HumanOptions {
@@ -478,16 +477,10 @@ mod tests {
     #[test]
     fn unreadable_file_is_one_error_line() {
         let mut report = report();
-        report.files.push(FileReport {
-            name: "page.html".into(),
-            format: None,
-            entries: 0,
-            error: Some("page.html: not a HAR file: an HTML page".into()),
-            flows: None,
-            capture: None,
-            secrets: SecretSet::new(),
-            findings: Vec::new(),
-        });
+        report.files.push(FileReport::unreadable(
+            "page.html".into(),
+            "page.html: not a HAR file: an HTML page".into(),
+        ));
         let out = render(&report, &plain(80));
         let errors: Vec<&str> = out.lines().filter(|l| l.contains("page.html")).collect();
         assert_eq!(errors, ["error: page.html: not a HAR file: an HTML page"]);

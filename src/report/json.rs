@@ -94,7 +94,6 @@ mod tests {
     use super::*;
     use crate::report::snippet::fixture::{self, assert_no_raw_secret, report};
     use crate::report::FileReport;
-    use crate::secret::SecretSet;
     use serde_json::Value;
 
     fn keys(value: &Value) -> Vec<&str> {
@@ -111,16 +110,10 @@ mod tests {
     #[test]
     fn has_exactly_the_documented_shape() {
         let mut report = report();
-        report.files.push(FileReport {
-            name: "page.html".into(),
-            format: None,
-            entries: 0,
-            error: Some("page.html: not a HAR file: an HTML page".into()),
-            flows: None,
-            capture: None,
-            secrets: SecretSet::new(),
-            findings: Vec::new(),
-        });
+        report.files.push(FileReport::unreadable(
+            "page.html".into(),
+            "page.html: not a HAR file: an HTML page".into(),
+        ));
         let mut whole = fixture::finding("login.har");
         whole.entry = None;
         whole.method = None;

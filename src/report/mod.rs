@@ -27,6 +27,22 @@ pub struct FileReport {
     pub findings: Vec<Finding>,
 }
 
+impl FileReport {
+    /// A file that could not be read at all; `error` already names the file.
+    pub fn unreadable(name: String, error: String) -> FileReport {
+        FileReport {
+            name,
+            format: None,
+            entries: 0,
+            error: Some(error),
+            flows: None,
+            capture: None,
+            secrets: SecretSet::new(),
+            findings: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Report {
     pub files: Vec<FileReport>,

@@ -8,7 +8,6 @@ use std::cell::OnceCell;
 use std::ops::Range;
 
 use miette::{LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::finding::{Area, Locator};
 use crate::model::Capture;
@@ -500,66 +499,14 @@ fn mask_trailing_fragment(text: &mut String) {
     }
 }
 
-/// Characters escaped in a URL query component (as `encodeURIComponent` does, roughly).
-const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-/// Characters escaped by form encoders; a space becomes `+`.
-const FORM: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'*');
-
-/// The masked spellings a raw needle may take in masked capture text: as is, percent-encoded
-/// (upper- and lower-case hex), form-encoded, each also JSON-escaped (with `/` as is or `\/`).
-/// Encoding happens before masking because the source was encoded before it was masked.
+/// The masked spellings a raw needle may take in masked capture text. Encoding happens
+/// before masking because the source was encoded before it was masked.
 fn needle_spellings(secrets: &SecretSet, needle: &str) -> Vec<String> {
-    let pct = utf8_percent_encode(needle, URL_COMPONENT).to_string();
-    let pct_lower = lower_hex_escapes(&pct);
-    let form = utf8_percent_encode(needle, FORM)
-        .to_string()
-        .replace("%20", "+");
-    let mut raw = Vec::new();
-    for encoded in [needle.to_string(), pct, pct_lower, form] {
-        let json = json_escape(&encoded);
-        let slashed = json.replace('/', "\\/");
-        raw.extend([encoded, json, slashed]);
-    }
     let mut out: Vec<String> = Vec::new();
-    for spelling in raw {
+    for spelling in crate::secret::spellings(needle) {
         let masked = secrets.mask_text(&spelling);
         if !masked.is_empty() && !out.contains(&masked) {
             out.push(masked);
-        }
-    }
-    out
-}
-
-fn json_escape(text: &str) -> String {
-    let quoted = serde_json::to_string(text).unwrap_or_default();
-    quoted
-        .strip_prefix('"')
-        .and_then(|s| s.strip_suffix('"'))
-        .unwrap_or(&quoted)
-        .to_string()
-}
-
-/// `%7C` → `%7c`: some encoders write lower-case hex digits.
-fn lower_hex_escapes(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut hex_left = 0;
-    for c in text.chars() {
-        if c == '%' {
-            hex_left = 2;
-            out.push(c);
-        } else if hex_left > 0 {
-            hex_left -= 1;
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
         }
     }
     out

@@ -1,0 +1,335 @@
+//! Reconstruction on small hand-written captures: correlation, lineage and profiles, each
+//! case the fixtures exercise only as part of a whole flow.
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use tokentrail::config::Config;
+use tokentrail::flow::{self, Analysis, Detail, Profile, ProfileSource, StepKind};
+
+/// One HAR entry: method, URL, request headers, form body, status, response headers, body.
+struct E {
+    method: &'static str,
+    url: String,
+    headers: Vec<(&'static str, String)>,
+    form: Option<String>,
+    status: u16,
+    location: Option<String>,
+    body: Option<String>,
+    at: u32,
+}
+
+fn get(url: &str, at: u32) -> E {
+    E {
+        method: "GET",
+        url: url.into(),
+        headers: vec![],
+        form: None,
+        status: 200,
+        location: None,
+        body: None,
+        at,
+    }
+}
+
+fn redirect(url: &str, location: &str, at: u32) -> E {
+    E {
+        status: 302,
+        location: Some(location.into()),
+        ..get(url, at)
+    }
+}
+
+fn post(url: &str, form: &str, body: &str, at: u32) -> E {
+    E {
+        method: "POST",
+        form: Some(form.into()),
+        body: Some(body.into()),
+        ..get(url, at)
+    }
+}
+
+fn har(entries: Vec<E>) -> Vec<u8> {
+    let entries: Vec<Value> = entries
+        .into_iter()
+        .map(|e| {
+            let mut headers: Vec<Value> = e.headers.iter().map(|(n, v)| json!({"name": n, "value": v})).collect();
+            if e.form.is_some() {
+                headers.push(json!({"name": "Content-Type", "value": "application/x-www-form-urlencoded"}));
+            }
+            let mut resp_headers = vec![];
+            if let Some(l) = &e.location {
+                resp_headers.push(json!({"name": "Location", "value": l}));
+            }
+            json!({
+                "startedDateTime": format!("2024-05-01T10:{:02}:{:02}.000Z", e.at / 60, e.at % 60),
+                "request": {"method": e.method, "url": e.url, "headers": headers,
+                            "postData": e.form.map(|f| json!({"mimeType": "application/x-www-form-urlencoded", "text": f}))},
+                "response": {"status": e.status, "headers": resp_headers,
+                             "content": {"mimeType": "application/json", "text": e.body.unwrap_or_default()}}
+            })
+        })
+        .collect();
+    serde_json::to_vec(&json!({"log": {"version": "1.2", "entries": entries}})).expect("json")
+}
+
+fn analyze(entries: Vec<E>, config: &Config) -> Analysis {
+    let capture = tokentrail::read::read_bytes("t.har", Arc::from(har(entries))).expect("reads");
+    flow::analyze(&capture, config)
+}
+
+const CB: &str = "https%3A%2F%2Fapp.example.com%2Fcb";
+
+fn authorize(client: &str, scope: &str, state: Option<&str>, at: u32) -> E {
+    let state = state.map(|s| format!("&state={s}")).unwrap_or_default();
+    get(
+        &format!("https://www.amazon.com/ap/oa?client_id={client}&scope={scope}&response_type=code&redirect_uri={CB}{state}"),
+        at,
+    )
+}
+
+fn code_origin_entry(a: &Analysis, code: &str) -> Option<usize> {
+    let c = a.codes.iter().find(|c| c.value == code)?;
+    a.step(c.origin?).map(|s| s.entry)
+}
+
+#[test]
+fn state_decides_which_request_an_answer_belongs_to() {
+    let a = analyze(
+        vec![
+            authorize("B", "profile", Some("one"), 0),
+            authorize("B", "profile", Some("two"), 1),
+            get("https://app.example.com/cb?code=CODE1&state=one", 2),
+        ],
+        &Config::default(),
+    );
+    assert_eq!(
+        code_origin_entry(&a, "CODE1"),
+        Some(1),
+        "matched by state, not by recency"
+    );
+}
+
+#[test]
+fn without_state_the_latest_unanswered_request_wins() {
+    let a = analyze(
+        vec![
+            authorize("B", "profile", None, 0),
+            get("https://app.example.com/cb?code=CODE1", 1),
+            authorize("B", "profile", None, 2),
+            get("https://app.example.com/cb?code=CODE2", 3),
+        ],
+        &Config::default(),
+    );
+    assert_eq!(code_origin_entry(&a, "CODE1"), Some(1));
+    assert_eq!(code_origin_entry(&a, "CODE2"), Some(3));
+}
+
+#[test]
+fn a_code_on_an_unrelated_url_is_not_a_code() {
+    let a = analyze(
+        vec![
+            authorize("B", "profile", Some("s"), 0),
+            get(
+                "https://metrics.example.net/collect?code=PROMO2024&state=s",
+                1,
+            ),
+            get("https://app.example.com/cb2?code=NOTMINE&state=s", 2),
+        ],
+        &Config::default(),
+    );
+    assert!(
+        a.codes.is_empty(),
+        "{:?}",
+        a.codes.iter().map(|c| &c.value).collect::<Vec<_>>()
+    );
+    assert!(a.steps.iter().all(|s| s.kind != StepKind::Answer));
+}
+
+#[test]
+fn following_the_redirect_delivers_the_code_without_redeeming_it() {
+    let a = analyze(
+        vec![
+            authorize("B", "profile", Some("s"), 0),
+            redirect(
+                "https://www.amazon.com/ap/signin",
+                "https://app.example.com/cb?code=CODE1&state=s",
+                1,
+            ),
+            get("https://app.example.com/cb?code=CODE1&state=s", 2),
+        ],
+        &Config::default(),
+    );
+    let code = a.codes.iter().find(|c| c.value == "CODE1").expect("code");
+    assert_eq!(
+        a.step(code.issued.expect("issued")).map(|s| s.entry),
+        Some(2),
+        "issued by the 302"
+    );
+    assert_eq!(code.deliveries, vec![3]);
+    assert!(code.redemptions.is_empty());
+}
+
+#[test]
+fn an_unanswered_token_request_still_redeems() {
+    let mut first = post(
+        "https://api.amazon.com/auth/o2/token",
+        "grant_type=authorization_code&code=CODE1&client_id=B",
+        "",
+        3,
+    );
+    first.status = 0;
+    let a = analyze(
+        vec![
+            authorize("B", "profile", Some("s"), 0),
+            get("https://app.example.com/cb?code=CODE1&state=s", 1),
+            first,
+            post(
+                "https://api.amazon.com/auth/o2/token",
+                "grant_type=authorization_code&code=CODE1&client_id=B",
+                r#"{"error":"invalid_grant"}"#,
+                4,
+            ),
+        ],
+        &Config::default(),
+    );
+    let code = a.codes.iter().find(|c| c.value == "CODE1").expect("code");
+    let entries: Vec<usize> = code
+        .redemptions
+        .iter()
+        .filter_map(|&r| a.step(r))
+        .map(|s| s.entry)
+        .collect();
+    assert_eq!(entries, vec![3, 4]);
+    let first = a.steps.iter().find(|s| s.entry == 3).expect("step");
+    match &first.detail {
+        Detail::TokenRequest(t) => assert!(t.response.is_none()),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn only_an_authorization_code_grant_redeems() {
+    let a = analyze(
+        vec![
+            authorize("B", "profile", Some("s"), 0),
+            get("https://app.example.com/cb?code=CODE1&state=s", 1),
+            post(
+                "https://api.amazon.com/auth/o2/token",
+                "grant_type=AUTHORIZATION_CODE&code=CODE1&client_id=B",
+                "",
+                2,
+            ),
+            post(
+                "https://api.amazon.com/auth/o2/token",
+                "grant_type=authorization_code&code=CODE1&client_id=B",
+                "",
+                3,
+            ),
+        ],
+        &Config::default(),
+    );
+    let code = a.codes.iter().find(|c| c.value == "CODE1").expect("code");
+    assert_eq!(code.redemptions.len(), 1);
+}
+
+#[test]
+fn basic_credentials_name_the_client() {
+    // RFC 6749 §2.3.1: id and secret are form-encoded before base64.
+    let mut token = post(
+        "https://api.amazon.com/auth/o2/token",
+        "grant_type=authorization_code&code=CODE1",
+        "",
+        2,
+    );
+    token
+        .headers
+        .push(("Authorization", "Basic bXklM0FjbGllbnQ6czNjcjN0".into())); // my%3Aclient:s3cr3t
+    let a = analyze(vec![token], &Config::default());
+    match &a.steps.first().expect("step").detail {
+        Detail::TokenRequest(t) => {
+            assert_eq!(t.client_id.as_deref(), Some("my:client"));
+            assert!(t.has_client_secret);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn answers_are_matched_in_time_order_not_file_order() {
+    // The answer is listed first but happened after the request.
+    let a = analyze(
+        vec![
+            get("https://app.example.com/cb?code=CODE1&state=s", 5),
+            authorize("B", "profile", Some("s"), 1),
+        ],
+        &Config::default(),
+    );
+    assert_eq!(code_origin_entry(&a, "CODE1"), Some(2));
+}
+
+#[test]
+fn a_refreshed_token_traces_back_to_the_first_authorize() {
+    let a = analyze(
+        vec![
+            authorize("B", "alexa%3A%3Askills%3A%3Aaccount_linking", Some("s"), 0),
+            get("https://app.example.com/cb?code=CODE1&state=s", 1),
+            post(
+                "https://api.amazon.com/auth/o2/token",
+                "grant_type=authorization_code&code=CODE1&client_id=B",
+                r#"{"access_token":"Atza|first-token-0123456789","refresh_token":"Atzr|refresh-0123456789","expires_in":3600}"#,
+                2,
+            ),
+            post(
+                "https://api.amazon.com/auth/o2/token",
+                "grant_type=refresh_token&refresh_token=Atzr%7Crefresh-0123456789&client_id=B",
+                r#"{"access_token":"Atza|second-token-0123456789","expires_in":3600}"#,
+                3,
+            ),
+        ],
+        &Config::default(),
+    );
+    let second = a
+        .tokens
+        .iter()
+        .position(|t| t.value == "Atza|second-token-0123456789")
+        .expect("token");
+    let root = a.token_root(second).expect("root");
+    assert_eq!(a.step(root).map(|s| s.entry), Some(1));
+    let refresh = a
+        .tokens
+        .iter()
+        .find(|t| t.value == "Atzr|refresh-0123456789")
+        .expect("refresh");
+    assert_eq!(refresh.uses.len(), 1, "the refresh grant used it");
+}
+
+#[test]
+fn profiles_come_from_config_else_from_evidence() {
+    let entries = || {
+        vec![
+            authorize("B", "alexa%3A%3Askills%3A%3Aaccount_linking", Some("s1"), 0),
+            authorize("A", "profile", Some("s2"), 1),
+            get("https://auth.example-skill.com/oauth2/authorize?client_id=OWN&response_type=code&redirect_uri=x", 2),
+            authorize("BOTH", "alexa%3A%3Askills%3A%3Aaccount_linking", Some("s3"), 3),
+            get("https://auth.example-skill.com/oauth2/authorize?client_id=BOTH&response_type=code&redirect_uri=x", 4),
+        ]
+    };
+    let a = analyze(entries(), &Config::default());
+    let p = |id: &str| a.clients.get(id).map(|c| (c.profile, c.source));
+    assert_eq!(p("B"), Some((Profile::Alexa, ProfileSource::Inferred)));
+    assert_eq!(p("A"), Some((Profile::Skill, ProfileSource::Inferred)));
+    assert_eq!(p("OWN"), Some((Profile::Skill, ProfileSource::Inferred)));
+    assert_eq!(
+        p("BOTH"),
+        Some((Profile::Skill, ProfileSource::Inferred)),
+        "a non-Amazon server means profile A"
+    );
+    let config: Config = toml::from_str("[alexa]\nclient_ids = [\"BOTH\"]\n").expect("config");
+    let a = analyze(entries(), &config);
+    let both = a.clients.get("BOTH").expect("client");
+    assert_eq!(
+        (both.profile, both.source),
+        (Profile::Alexa, ProfileSource::Config)
+    );
+}
