@@ -11,7 +11,7 @@ use crate::flow::{self, facts::Facts};
 use crate::model::Capture;
 use crate::report::{FileReport, Report};
 use crate::rules::{self, RuleSet};
-use crate::secret::SecretSet;
+use crate::secret::{SecretKind, SecretSet};
 
 /// One thing to check: a file, or standard input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +63,21 @@ pub fn check_capture(capture: Capture, opts: &Options) -> FileReport {
     for ex in &capture.exchanges {
         secrets.collect(ex);
     }
+    if capture.truncation.is_some() {
+        // The unfinished entry after the last complete one is shown in diagnostics but was
+        // never parsed: find its secrets in the raw text.
+        let end = capture.exchanges.last().map_or(0, |e| e.span.end);
+        if let Some(tail) = capture.source.get(end..) {
+            secrets.collect_raw(&String::from_utf8_lossy(tail));
+        }
+    }
     let analysis = flow::analyze(&capture, &opts.config);
+    for code in &analysis.codes {
+        secrets.add_identified(SecretKind::Code, &code.value);
+    }
+    for token in &analysis.tokens {
+        secrets.add_identified(SecretKind::AccessToken, &token.value);
+    }
     let facts = Facts::new(&capture, &analysis, &secrets);
     let findings = rules::evaluate(&opts.rules, &facts);
     FileReport {

@@ -112,6 +112,9 @@ fn kind_of_header(name: &str) -> Option<SecretKind> {
 #[derive(Default, Clone)]
 pub struct SecretSet {
     values: std::collections::BTreeMap<String, SecretKind>,
+    /// Codes and tokens too short to mask wherever they appear; masked only where they stand
+    /// as a whole parameter value or JSON string.
+    short: std::collections::BTreeMap<String, SecretKind>,
     /// Built on first use: one automaton over every spelling of every secret, so masking a
     /// text costs one pass over it however many secrets the capture holds.
     matcher: std::sync::OnceLock<Matcher>,
@@ -120,13 +123,18 @@ pub struct SecretSet {
 #[derive(Clone)]
 struct Matcher {
     automaton: aho_corasick::AhoCorasick,
-    /// The mask for each pattern of the automaton, by pattern index.
-    masks: Vec<std::sync::Arc<str>>,
+    /// What replaces each pattern of the automaton, by pattern index.
+    replacements: Vec<std::sync::Arc<str>>,
 }
 
 impl std::fmt::Debug for SecretSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SecretSet({} values)", self.values.len())
+        write!(
+            f,
+            "SecretSet({} values, {} short)",
+            self.values.len(),
+            self.short.len()
+        )
     }
 }
 
@@ -166,6 +174,40 @@ impl SecretSet {
         }
         self.values.insert(value.to_string(), kind);
         self.matcher = std::sync::OnceLock::new();
+    }
+
+    /// Adds a value reconstruction identified as a code or token, whatever its length. One
+    /// too short to mask everywhere is masked where it stands whole: as a parameter value
+    /// (`code=4821&`) or a JSON string (`"4821"`).
+    pub fn add_identified(&mut self, kind: SecretKind, value: &str) {
+        let value = value.trim();
+        if value.len() >= Self::MIN_LEN {
+            self.add(kind, value);
+        } else if !value.is_empty() && !self.short.contains_key(value) {
+            self.short.insert(value.to_string(), kind);
+            self.matcher = std::sync::OnceLock::new();
+        }
+    }
+
+    /// Collects secrets from raw capture text that no reader could parse (the unfinished entry
+    /// of a cut-off file): secret-named parameters and JSON fields, credential headers, and
+    /// values with a known secret shape.
+    pub fn collect_raw(&mut self, text: &str) {
+        for c in raw_fields().captures_iter(text) {
+            let (Some(name), Some(value)) = (c.name("name"), c.name("value")) else {
+                continue;
+            };
+            let value = form_decode(value.as_str());
+            if let Some(kind) = kind_of_field(name.as_str()) {
+                self.add(kind, &value);
+            }
+        }
+        for c in raw_headers().captures_iter(text) {
+            if let (Some(name), Some(value)) = (c.name("name"), c.name("value")) {
+                self.add_header(name.as_str(), value.as_str());
+            }
+        }
+        self.add_by_shape(text);
     }
 
     /// Collects the secrets one exchange carries: credential headers, cookies, secret-named
@@ -319,7 +361,7 @@ impl SecretSet {
     /// (raw, percent-encoded, form-encoded, JSON-escaped). Where secrets overlap, the longest
     /// wins, so a secret containing another is replaced whole.
     pub fn mask_text(&self, text: &str) -> String {
-        if self.values.is_empty() {
+        if self.values.is_empty() && self.short.is_empty() {
             return text.to_string();
         }
         let Some(m) = self.matcher() else {
@@ -329,7 +371,11 @@ impl SecretSet {
         let mut last = 0;
         for hit in m.automaton.find_iter(text) {
             out.push_str(text.get(last..hit.start()).unwrap_or(""));
-            out.push_str(m.masks.get(hit.pattern().as_usize()).map_or("…", |s| s));
+            out.push_str(
+                m.replacements
+                    .get(hit.pattern().as_usize())
+                    .map_or("…", |s| s),
+            );
             last = hit.end();
         }
         out.push_str(text.get(last..).unwrap_or(""));
@@ -341,19 +387,31 @@ impl SecretSet {
             return Some(m);
         }
         let mut patterns = Vec::new();
-        let mut masks = Vec::new();
+        let mut replacements: Vec<std::sync::Arc<str>> = Vec::new();
         for value in self.values.keys() {
             let masked: std::sync::Arc<str> = std::sync::Arc::from(mask(value));
             for variant in spellings(value) {
                 patterns.push(variant);
-                masks.push(masked.clone());
+                replacements.push(masked.clone());
+            }
+        }
+        for value in self.short.keys() {
+            let masked = mask(value);
+            for variant in spellings(value) {
+                for (before, after) in SHORT_CONTEXTS {
+                    patterns.push(format!("{before}{variant}{after}"));
+                    replacements.push(std::sync::Arc::from(format!("{before}{masked}{after}")));
+                }
             }
         }
         let automaton = aho_corasick::AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
             .build(&patterns)
             .ok()?;
-        Some(self.matcher.get_or_init(|| Matcher { automaton, masks }))
+        Some(self.matcher.get_or_init(|| Matcher {
+            automaton,
+            replacements,
+        }))
     }
 }
 
@@ -361,27 +419,62 @@ impl SecretSet {
 /// percent-encoded (upper- and lower-case hex), form-encoded, each also JSON-escaped (with `/`
 /// as is or `\\/`).
 pub fn spellings(value: &str) -> Vec<String> {
-    let mut v = vec![value.to_string()];
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |s: String| {
+        if !s.is_empty() && !out.contains(&s) {
+            out.push(s);
+        }
+    };
     let pct = utf8_percent_encode(value, URL_COMPONENT).to_string();
     let form = utf8_percent_encode(value, FORM)
         .to_string()
         .replace("%20", "+");
-    for s in [pct.clone(), pct.to_ascii_lowercase_hex(), form] {
-        if !v.contains(&s) {
-            v.push(s);
-        }
-    }
-    for s in v.clone() {
-        let json = serde_json::to_string(&s).unwrap_or_default();
-        let json = json.trim_matches('"').to_string();
-        let slashed = json.replace('/', "\\/");
-        for j in [json, slashed] {
-            if !v.contains(&j) {
-                v.push(j);
+    let encoded = [value.to_string(), pct.to_ascii_lowercase_hex(), pct, form];
+    // A body that is itself JSON is escaped twice in the HAR (`\/` for a `\/` the app
+    // wrote), and some writers escape every non-ASCII character as `\uXXXX`.
+    for e in encoded {
+        for once in json_escapes(&e) {
+            for twice in json_escapes(&once) {
+                push(twice);
             }
+            push(once);
+        }
+        push(e);
+    }
+    out
+}
+
+/// The ways a JSON writer may escape a string's content: as is (only what JSON requires),
+/// with `/` as `\/`, and with non-ASCII as `\uXXXX`.
+fn json_escapes(s: &str) -> Vec<String> {
+    let plain = serde_json::to_string(s).unwrap_or_default();
+    let plain = plain
+        .get(1..plain.len().saturating_sub(1))
+        .unwrap_or("")
+        .to_string();
+    let slashed = plain.replace('/', "\\/");
+    let mut out = vec![plain.clone(), slashed];
+    if !s.is_ascii() {
+        for upper in [false, true] {
+            let mut ascii = String::with_capacity(plain.len() * 2);
+            for c in plain.chars() {
+                if c.is_ascii() {
+                    ascii.push(c);
+                    continue;
+                }
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    if upper {
+                        ascii.push_str(&format!("\\u{u:04X}"));
+                    } else {
+                        ascii.push_str(&format!("\\u{u:04x}"));
+                    }
+                }
+            }
+            out.push(ascii);
         }
     }
-    v
+    out
 }
 
 trait LowerHex {
@@ -406,6 +499,38 @@ impl LowerHex for String {
         }
         out
     }
+}
+
+/// Where a short secret is masked: around a parameter value or a JSON string.
+const SHORT_CONTEXTS: &[(&str, &str)] = &[
+    ("=", "&"),
+    ("=", "\""),
+    ("=", "#"),
+    ("=", "\\"),
+    ("\"", "\""),
+    ("\\\"", "\\\""),
+];
+
+/// `name=value` and `"name": "value"` pairs in raw text, for names that may be secret.
+fn raw_fields() -> &'static regex::Regex {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(
+            r#"(?i)(?:^|[?&"\\\s])(?P<name>code|authcode|auth_code|client_secret|access_token|refresh_token|id_token|code_verifier|password|passwd|token|secret|api_key|apikey)(?:=|\\?"\s*:\s*\\?")(?P<value>[^&"\\\s#]+)"#,
+        )
+        .expect("static regex")
+    })
+}
+
+/// HAR header objects in raw text: `"name": "Cookie", "value": "..."`.
+fn raw_headers() -> &'static regex::Regex {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(
+            r#"(?i)"name"\s*:\s*"(?P<name>authorization|proxy-authorization|cookie|set-cookie|x-api-key|x-amz-access-token)"\s*,\s*"value"\s*:\s*"(?P<value>[^"]*)"#,
+        )
+        .expect("static regex")
+    })
 }
 
 fn shapes() -> &'static regex::Regex {
@@ -461,6 +586,49 @@ mod tests {
     #[test]
     fn short_values_show_no_characters() {
         assert_eq!(mask("abcdefg").chars().next(), Some('…'));
+    }
+
+    #[test]
+    fn masks_json_inside_json_and_ascii_escapes() {
+        let mut set = SecretSet::new();
+        set.add(SecretKind::Code, "ANab/cdEF+gh/IJklMNop");
+        set.add(SecretKind::ClientSecret, "sécret-valeur-123");
+        // A JSON body written into a HAR: its `\/` becomes `\\/`; non-ASCII as `\u00e9`.
+        let har = r#"{"text":"{\"code\":\"ANab\\/cdEF+gh\\/IJklMNop\",\"s\":\"s\u00e9cret-valeur-123\"}"}"#;
+        let masked = set.mask_text(har);
+        assert!(!masked.contains("cdEF"), "{masked}");
+        assert!(!masked.contains("cret-valeur"), "{masked}");
+    }
+
+    #[test]
+    fn short_codes_are_masked_only_where_they_stand_whole() {
+        let mut set = SecretSet::new();
+        set.add_identified(SecretKind::Code, "4821");
+        let masked = set.mask_text(r#"?code=4821&state=x "authCode":"4821" port 14821 size=48210"#);
+        assert!(
+            !masked.contains("=4821&") && !masked.contains("\"4821\""),
+            "{masked}"
+        );
+        assert!(
+            masked.contains("14821") && masked.contains("48210"),
+            "{masked}"
+        );
+    }
+
+    #[test]
+    fn secrets_of_an_unparsed_tail_are_found_in_raw_text() {
+        let mut set = SecretSet::new();
+        set.collect_raw(
+            r#""text": "grant_type=authorization_code&code=ANtailcodetailcode&client_secret=tail-secret-999",
+            "headers": [ { "name": "Cookie", "value": "session-id=107-2775209-7641783" } ] , "par"#,
+        );
+        for s in [
+            "ANtailcodetailcode",
+            "tail-secret-999",
+            "107-2775209-7641783",
+        ] {
+            assert!(set.contains(s), "{s}");
+        }
     }
 
     #[test]

@@ -333,3 +333,47 @@ fn profiles_come_from_config_else_from_evidence() {
         (Profile::Alexa, ProfileSource::Config)
     );
 }
+
+#[test]
+fn an_answer_without_state_does_not_go_to_a_request_that_sent_one() {
+    // Two flows share a redirect URI; the first sends no state, the second does. The answer
+    // without state belongs to the first even though the second is more recent.
+    let a = analyze(
+        vec![
+            authorize("B", "profile", None, 0),
+            authorize("A", "profile", Some("s2"), 1),
+            get("https://app.example.com/cb?code=CODE1", 2),
+            get("https://app.example.com/cb?code=CODE2&state=s2", 3),
+        ],
+        &Config::default(),
+    );
+    assert_eq!(code_origin_entry(&a, "CODE1"), Some(1));
+    assert_eq!(code_origin_entry(&a, "CODE2"), Some(2));
+}
+
+#[test]
+fn basic_credentials_sent_without_form_encoding_still_name_the_known_client() {
+    // `curl -u 'client+1:secret'` sends the `+` as is; form-decoding would read "client 1".
+    let mut token = post(
+        "https://api.amazon.com/auth/o2/token",
+        "grant_type=authorization_code&code=CODE1",
+        "",
+        2,
+    );
+    token
+        .headers
+        .push(("Authorization", "Basic Y2xpZW50KzE6c2VjcmV0".into())); // client+1:secret
+    let a = analyze(
+        vec![
+            authorize("client%2B1", "profile", Some("s"), 0),
+            get("https://app.example.com/cb?code=CODE1&state=s", 1),
+            token,
+        ],
+        &Config::default(),
+    );
+    let t = a.steps.iter().find_map(|s| match &s.detail {
+        Detail::TokenRequest(t) => Some(t),
+        _ => None,
+    });
+    assert_eq!(t.and_then(|t| t.client_id.as_deref()), Some("client+1"));
+}

@@ -202,3 +202,50 @@ fn no_output_contains_a_full_secret() {
         "the test looked at real secrets ({checked} checks)"
     );
 }
+
+/// A capture cut anywhere must not leak the secrets of the unfinished entry it ends in.
+#[test]
+fn a_cut_capture_leaks_nothing_wherever_it_is_cut() {
+    use std::sync::Arc;
+    use tokentrail::report::{human, Report};
+    let rules = || common::builtin_rules();
+    let mut cuts = 0;
+    for rel in [
+        "fixtures/oauth/code-reused/fires-two-token-requests-chrome.har",
+        "fixtures/good/basic-auth-chrome.har",
+        "fixtures/good/pkce-firefox.har",
+    ] {
+        let path = common::root().join(rel);
+        let secrets = secrets_of(&path);
+        let bytes = std::fs::read(&path).expect("fixture");
+        for cut in (200..bytes.len()).step_by(307) {
+            let Ok(capture) = tokentrail::read::read_bytes(rel, Arc::from(&bytes[..cut])) else {
+                continue;
+            };
+            let file = tokentrail::check::check_capture(
+                capture,
+                &tokentrail::check::Options {
+                    config: Default::default(),
+                    rules: rules(),
+                },
+            );
+            let out = human::render(
+                &Report { files: vec![file] },
+                &human::HumanOptions {
+                    color: false,
+                    unicode: true,
+                    width: 100,
+                },
+            );
+            for s in &secrets {
+                assert!(
+                    !out.contains(s.as_str()),
+                    "{rel} cut at {cut}: leaks {}…:\n{out}",
+                    &s[..4]
+                );
+            }
+            cuts += 1;
+        }
+    }
+    assert!(cuts > 150, "{cuts} cuts checked");
+}

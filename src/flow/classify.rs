@@ -95,6 +95,13 @@ impl Builder<'_> {
         }
     }
 
+    /// Whether an earlier authorize request named this client id.
+    fn known_client(&self, id: &str) -> bool {
+        self.a.steps.iter().any(
+            |s| matches!(&s.detail, Detail::Authorize(a) if a.client_id.as_deref() == Some(id)),
+        )
+    }
+
     fn push(&mut self, ex: &Exchange, kind: StepKind, detail: Detail) -> usize {
         self.a.steps.push(Step {
             entry: ex.index,
@@ -215,18 +222,21 @@ impl Builder<'_> {
         }) {
             return;
         }
-        let unanswered =
-            |b: &Self, c: &usize| b.a.authorize(*c).is_some_and(|a| a.answer.is_none());
-        let by_state = state.and_then(|s| {
-            candidates
-                .iter()
-                .rev()
-                .find(|&&c| self.a.authorize(c).and_then(|a| a.state.as_deref()) == Some(s))
-        });
-        let chosen = by_state
-            .or_else(|| candidates.iter().rev().find(|c| unanswered(self, c)))
-            .or(candidates.last())
-            .copied();
+        // The request that sent the same `state` (or, for an answer without one, a request
+        // that sent none), latest first and unanswered first; only when none fits, the latest
+        // unanswered request, so that a state mismatch is still seen as an answer.
+        let unanswered = |c: usize| self.a.authorize(c).is_some_and(|a| a.answer.is_none());
+        let same_state = |c: usize| {
+            self.a
+                .authorize(c)
+                .is_some_and(|a| a.state.as_deref() == state)
+        };
+        let latest =
+            |keep: &dyn Fn(usize) -> bool| candidates.iter().rev().copied().find(|&c| keep(c));
+        let chosen = latest(&|c| same_state(c) && unanswered(c))
+            .or_else(|| latest(&same_state))
+            .or_else(|| latest(&unanswered))
+            .or(candidates.last().copied());
         let Some(authorize) = chosen else { return };
         let code_id = code.map(|c| self.code(c));
         let id = self.push(
@@ -268,10 +278,25 @@ impl Builder<'_> {
         let get = |name: &str| lookup(&fields, name).map(str::to_string);
         let basic = ex.request.header("authorization").and_then(|h| {
             let (scheme, cred) = h.trim().split_once(' ')?;
-            scheme
-                .eq_ignore_ascii_case("basic")
-                .then(|| super::basic::decode(cred).map(|(id, _)| (id, cred.trim().to_string())))
-                .flatten()
+            if !scheme.eq_ignore_ascii_case("basic") {
+                return None;
+            }
+            let (decoded, _) = super::basic::decode(cred)?;
+            // Many clients (curl -u, Python requests) skip the form-encoding RFC 6749 asks
+            // for: when the id as sent names a client this capture already knows and the
+            // decoded one does not, the id as sent is the one meant.
+            let raw = super::basic::decode_raw(cred).map(|(id, _)| id);
+            let id = match raw {
+                Some(raw)
+                    if raw != decoded
+                        && self.known_client(&raw)
+                        && !self.known_client(&decoded) =>
+                {
+                    raw
+                }
+                _ => decoded,
+            };
+            Some((id, cred.trim().to_string()))
         });
         let (client_id, client_auth) = if let Some((id, _)) = &basic {
             (Some(id.clone()), Some(ClientAuth::Basic))

@@ -88,7 +88,8 @@ pub fn infer(a: &Analysis, config: &Config) -> BTreeMap<String, Client> {
                         "requested scope {ALEXA_SCOPE} at entry #{}",
                         step.entry
                     ));
-                } else if !scope.to_ascii_lowercase().contains("alexa") {
+                } else if !scope.trim().is_empty() && !scope.to_ascii_lowercase().contains("alexa")
+                {
                     ev.skill_scopes.get_or_insert(format!(
                         "requested skill scope '{scope}' at entry #{}",
                         step.entry

@@ -748,6 +748,13 @@ fn parse_time(raw: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(&with_t, &Rfc3339)
         .or_else(|_| OffsetDateTime::parse(&with_t, &Iso8601::DEFAULT))
         .ok()
+        .or_else(|| {
+            // No offset at all (some proxies write local time bare): read it as UTC, so that
+            // times within one file still compare correctly.
+            time::PrimitiveDateTime::parse(&with_t, &Iso8601::DEFAULT)
+                .ok()
+                .map(time::PrimitiveDateTime::assume_utc)
+        })
 }
 
 fn non_empty(s: Option<String>) -> Option<String> {

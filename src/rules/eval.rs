@@ -149,16 +149,29 @@ fn finding(rule: &Rule, s: &Scope, ctx: &Context, facts: &Facts) -> Option<Findi
     };
     let mut labels = Vec::new();
     for spec in &rule.labels {
+        if let Some(when) = &spec.when {
+            if !matches!(run(when, ctx), Some(Value::Bool(true))) {
+                continue;
+            }
+        }
         let at = match &spec.at {
             Some(e) => run(e, ctx).map(|v| targets(&v)).unwrap_or_default(),
             None => primary.into_iter().collect(),
         };
         let text = render(&spec.text, ctx);
         for t in at {
-            labels.push(Label {
-                place: place(t, spec.field.as_ref()),
-                text: text.clone(),
-            });
+            // A label on a field the entry does not have (no `scope` parameter at all) would
+            // point at the wrong text: leave it out.
+            let located = spec
+                .field
+                .as_ref()
+                .is_none_or(|f| t.entry.is_none() || locate(facts.analysis, t, f).is_some());
+            if located {
+                labels.push(Label {
+                    place: place(t, spec.field.as_ref()),
+                    text: text.clone(),
+                });
+            }
         }
     }
     if labels.is_empty() {

@@ -52,6 +52,7 @@ struct RawRule {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawLabel {
+    when: Option<Spanned<String>>,
     at: Option<Spanned<String>>,
     field: Option<Spanned<String>>,
     text: Spanned<String>,
@@ -275,6 +276,7 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, Box<RuleError>> {
         .iter()
         .map(|l| {
             Ok(LabelSpec {
+                when: l.when.as_ref().map(|w| ctx.expr(w)).transpose()?,
                 at: l.at.as_ref().map(|a| ctx.expr(a)).transpose()?,
                 field: ctx.field(&l.field, subject, l.at.is_some())?,
                 text: ctx.template(&l.text)?,

@@ -60,6 +60,8 @@ pub struct Template {
 
 #[derive(Debug)]
 pub struct LabelSpec {
+    /// Shown only when this holds (default: always).
+    pub when: Option<Expr>,
     pub at: Option<Expr>,
     pub field: Option<String>,
     pub text: Template,
