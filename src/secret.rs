@@ -272,10 +272,12 @@ impl SecretSet {
                 }
             }
         } else if lower == "cookie" || lower == "set-cookie" {
-            let pairs = if lower == "cookie" {
-                value.split(';').collect::<Vec<_>>()
+            // Firefox joins several Set-Cookie headers into one value, a line each; only the
+            // first `name=value` of each line is a cookie, the rest are attributes.
+            let pairs: Vec<&str> = if lower == "cookie" {
+                value.split(';').collect()
             } else {
-                value.split(';').take(1).collect()
+                value.lines().filter_map(|l| l.split(';').next()).collect()
             };
             let mut short = false;
             for pair in pairs {
@@ -629,6 +631,17 @@ mod tests {
         ] {
             assert!(set.contains(s), "{s}");
         }
+    }
+
+    #[test]
+    fn every_cookie_of_a_joined_set_cookie_is_secret() {
+        let mut set = SecretSet::new();
+        set.add_header(
+            "Set-Cookie",
+            "a=first-cookie-value; Path=/\nb=second-cookie-value; Secure",
+        );
+        assert!(set.contains("first-cookie-value") && set.contains("second-cookie-value"));
+        assert!(!set.contains("/"));
     }
 
     #[test]
