@@ -123,20 +123,13 @@ impl<'a> Facts<'a> {
         let mut m = self.step_base(id, step);
         match &step.detail {
             Detail::Authorize(a) => {
-                put(&mut m, "client", self.client(a.client_id.as_deref()));
-                put(&mut m, "client_id", s(a.client_id.as_deref()));
-                put(&mut m, "scope", s(a.scope.as_deref()));
-                m.insert("scopes".into(), json!(a.scopes));
-                put(&mut m, "redirect_uri", s(a.redirect_uri.as_deref()));
-                put(&mut m, "state", s(a.state.as_deref()));
+                self.authorize_fields(a, &mut m);
                 put(&mut m, "response_type", s(a.response_type.as_deref()));
-                put(&mut m, "code_challenge", s(a.code_challenge.as_deref()));
                 put(
                     &mut m,
                     "code_challenge_method",
                     s(a.code_challenge_method.as_deref()),
                 );
-                put(&mut m, "endpoint", a.endpoint.map(|e| json!(e.name())));
                 put(
                     &mut m,
                     "answer",
@@ -274,15 +267,20 @@ impl<'a> Facts<'a> {
         let a = self.analysis.authorize(id)?;
         let mut m = self.summary_head(id, step);
         put(&mut m, "host", self.host(step.entry));
-        put(&mut m, "endpoint", a.endpoint.map(|e| json!(e.name())));
-        put(&mut m, "client", self.client(a.client_id.as_deref()));
-        put(&mut m, "client_id", s(a.client_id.as_deref()));
-        put(&mut m, "scope", s(a.scope.as_deref()));
-        m.insert("scopes".into(), json!(a.scopes));
-        put(&mut m, "redirect_uri", s(a.redirect_uri.as_deref()));
-        put(&mut m, "state", s(a.state.as_deref()));
-        put(&mut m, "code_challenge", s(a.code_challenge.as_deref()));
+        self.authorize_fields(a, &mut m);
         Some(Value::Object(m))
+    }
+
+    /// What an authorize request asked for, shared by the step and its summaries.
+    fn authorize_fields(&self, a: &super::Authorize, m: &mut Map<String, Value>) {
+        put(m, "endpoint", a.endpoint.map(|e| json!(e.name())));
+        put(m, "client", self.client(a.client_id.as_deref()));
+        put(m, "client_id", s(a.client_id.as_deref()));
+        put(m, "scope", s(a.scope.as_deref()));
+        m.insert("scopes".into(), json!(a.scopes));
+        put(m, "redirect_uri", s(a.redirect_uri.as_deref()));
+        put(m, "state", s(a.state.as_deref()));
+        put(m, "code_challenge", s(a.code_challenge.as_deref()));
     }
 
     fn answer_summary(&self, id: usize) -> Option<Value> {
