@@ -76,7 +76,11 @@ pub fn check_capture(capture: Capture, opts: &Options) -> FileReport {
         secrets.add_identified(SecretKind::Code, &code.value);
     }
     for token in &analysis.tokens {
-        secrets.add_identified(SecretKind::AccessToken, &token.value);
+        let kind = match token.kind {
+            flow::TokenKind::Access => SecretKind::AccessToken,
+            flow::TokenKind::Refresh => SecretKind::RefreshToken,
+        };
+        secrets.add_identified(kind, &token.value);
     }
     let facts = Facts::new(&capture, &analysis, &secrets);
     let findings = rules::evaluate(&opts.rules, &facts);
@@ -85,7 +89,7 @@ pub fn check_capture(capture: Capture, opts: &Options) -> FileReport {
         format: Some(capture.format.name()),
         entries: capture.exchanges.len(),
         error: None,
-        flows: Some(analysis.flows),
+        analysis: Some(analysis),
         findings,
         secrets,
         capture: Some(capture),

@@ -233,7 +233,7 @@ fn run(cli: Cli) -> miette::Result<u8> {
                 eprintln!("error: {e}");
                 return Ok(EXIT_TROUBLE);
             }
-            print(&timeline::render(f, &opts.config, width()));
+            print(&timeline::render(f, width()));
             Ok(0)
         }
         Command::Rules { rules } => {

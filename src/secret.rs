@@ -217,7 +217,7 @@ impl SecretSet {
         for h in &req.headers {
             self.add_header(&h.name, &h.value);
         }
-        if let Ok(url) = url_query_pairs(&req.url) {
+        if let Some(url) = url_query_pairs(&req.url) {
             for (k, v) in url {
                 self.add_field(&k, &v);
             }
@@ -233,7 +233,7 @@ impl SecretSet {
                 self.add_header(&h.name, &h.value);
             }
             if let Some(loc) = resp.location() {
-                if let Ok(pairs) = url_query_pairs(loc) {
+                if let Some(pairs) = url_query_pairs(loc) {
                     for (k, v) in pairs {
                         self.add_field(&k, &v);
                     }
@@ -431,7 +431,7 @@ pub fn spellings(value: &str) -> Vec<String> {
     let form = utf8_percent_encode(value, FORM)
         .to_string()
         .replace("%20", "+");
-    let encoded = [value.to_string(), pct.to_ascii_lowercase_hex(), pct, form];
+    let encoded = [value.to_string(), lower_hex_escapes(&pct), pct, form];
     // A body that is itself JSON is escaped twice in the HAR (`\/` for a `\/` the app
     // wrote), and some writers escape every non-ASCII character as `\uXXXX`.
     for e in encoded {
@@ -479,28 +479,22 @@ fn json_escapes(s: &str) -> Vec<String> {
     out
 }
 
-trait LowerHex {
-    fn to_ascii_lowercase_hex(&self) -> String;
-}
-
-impl LowerHex for String {
-    /// `%7C` → `%7c`: some encoders write lower-case hex digits.
-    fn to_ascii_lowercase_hex(&self) -> String {
-        let mut out = String::with_capacity(self.len());
-        let mut rest = 0;
-        for c in self.chars() {
-            if c == '%' {
-                rest = 2;
-                out.push(c);
-            } else if rest > 0 {
-                rest -= 1;
-                out.push(c.to_ascii_lowercase());
-            } else {
-                out.push(c);
-            }
+/// `%7C` → `%7c`: some encoders write lower-case hex digits.
+fn lower_hex_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut hex_left = 0;
+    for c in text.chars() {
+        if c == '%' {
+            hex_left = 2;
+            out.push(c);
+        } else if hex_left > 0 {
+            hex_left -= 1;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
         }
-        out
     }
+    out
 }
 
 /// Where a short secret is masked: around a parameter value or a JSON string.
@@ -546,10 +540,9 @@ fn shapes() -> &'static regex::Regex {
 }
 
 /// Decoded `key=value` pairs of a URL's query.
-fn url_query_pairs(url: &str) -> Result<Vec<(String, String)>, ()> {
-    let query = url.split_once('?').map(|(_, q)| q).ok_or(())?;
-    let query = query.split('#').next().unwrap_or("");
-    Ok(form_pairs(query))
+fn url_query_pairs(url: &str) -> Option<Vec<(String, String)>> {
+    let (_, query) = url.split_once('?')?;
+    Some(form_pairs(query.split('#').next().unwrap_or("")))
 }
 
 /// Decodes `a=b&c=d` as a form (`+` is a space), once.

@@ -3,18 +3,16 @@
 
 use std::fmt::Write as _;
 
-use crate::config::Config;
 use crate::flow::{self, Analysis, Detail, Step, Via};
 use crate::model::Capture;
 use crate::report::FileReport;
 use crate::secret::mask;
 
 /// Renders the timeline of one checked file, wrapped to `width` columns.
-pub fn render(file: &FileReport, config: &Config, width: usize) -> String {
-    let Some(capture) = &file.capture else {
+pub fn render(file: &FileReport, width: usize) -> String {
+    let (Some(capture), Some(a)) = (&file.capture, &file.analysis) else {
         return String::new();
     };
-    let a = flow::analyze(capture, config);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -65,7 +63,7 @@ pub fn render(file: &FileReport, config: &Config, width: usize) -> String {
             } else {
                 format!(
                     "{:>8}  {:<5}{}  {}",
-                    offset(capture, &a, step),
+                    offset(capture, a, step),
                     format!("#{}", step.entry),
                     step.kind.name(),
                     where_(capture, step, file)
@@ -73,10 +71,10 @@ pub fn render(file: &FileReport, config: &Config, width: usize) -> String {
             };
             last_entry = step.entry;
             wrap_into(&mut out, &head, "", width);
-            for line in details(&a, step) {
+            for line in details(a, step) {
                 wrap_into(&mut out, &line, DETAIL_INDENT, width);
             }
-            if is_last_step_of_entry(&a, i) {
+            if is_last_step_of_entry(a, i) {
                 for f in file.findings.iter().filter(|f| f.entry == Some(step.entry)) {
                     let text = format!("! {} {}: {}", f.severity.as_str(), f.rule, f.message);
                     wrap_into(&mut out, &text, DETAIL_INDENT, width);

@@ -149,3 +149,33 @@ fn secrets_are_facts_only_in_masked_form() {
         }
     }
 }
+
+/// Every field the schema says a label can point at is located by the engine for some step of
+/// that kind in the fixtures, so a rule's `field = ...` never silently points nowhere.
+#[test]
+fn every_locatable_field_is_located_somewhere() {
+    let mut located = BTreeSet::new();
+    for path in common::fixtures() {
+        let capture = tokentrail::read::read_path(&path).expect("fixture reads");
+        let analysis = flow::analyze(&capture, &Config::default());
+        for (step, fields) in &analysis.locators {
+            let kind = analysis.steps[*step].kind;
+            for field in fields.keys() {
+                located.insert((kind.name(), *field));
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    for kind in flow::StepKind::ALL {
+        for field in schema::locatable(kind) {
+            if !located.contains(&(kind.name(), *field)) {
+                missing.push(format!("{}.{field}", kind.name()));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "locatable but never located: {}",
+        missing.join(", ")
+    );
+}

@@ -14,14 +14,13 @@ use super::{
 
 /// Builds the analysis step by step; artifacts are interned by value so equal values are one
 /// artifact wherever they appear.
-struct Builder<'c> {
+struct Builder {
     a: Analysis,
     code_ids: HashMap<String, usize>,
     token_ids: HashMap<String, usize>,
     /// Authorize steps by the scheme, host and path of their `redirect_uri`, so finding the
     /// request an answer belongs to is a lookup, not a scan of every earlier step.
     by_redirect: HashMap<String, Vec<usize>>,
-    capture: &'c Capture,
 }
 
 /// The part of a URL an answer and its `redirect_uri` share.
@@ -36,7 +35,6 @@ pub fn classify(capture: &Capture) -> Analysis {
         code_ids: HashMap::new(),
         token_ids: HashMap::new(),
         by_redirect: HashMap::new(),
-        capture,
     };
     b.a.start = capture.exchanges.iter().filter_map(|e| e.started).min();
     for ex in in_time_order(capture) {
@@ -56,7 +54,7 @@ fn in_time_order(capture: &Capture) -> Vec<&Exchange> {
     order
 }
 
-impl Builder<'_> {
+impl Builder {
     fn exchange(&mut self, ex: &Exchange) {
         let url = Url::parse(&ex.request.url);
         self.note_stripped_cookies(ex);
@@ -116,10 +114,15 @@ impl Builder<'_> {
         if needle.is_empty() {
             return;
         }
-        self.a.locators.entry((step, field)).or_insert(Locator {
-            area,
-            needle: needle.to_string(),
-        });
+        self.a
+            .locators
+            .entry(step)
+            .or_default()
+            .entry(field)
+            .or_insert(Locator {
+                area,
+                needle: needle.to_string(),
+            });
     }
 
     fn locate_authorize(&mut self, id: usize, url: &Url) {
@@ -561,7 +564,6 @@ impl Builder<'_> {
                 );
             }
         }
-        let _ = self.capture;
     }
 }
 

@@ -250,8 +250,8 @@ pub struct Analysis {
     pub codes: Vec<Code>,
     pub tokens: Vec<Token>,
     pub clients: BTreeMap<String, Client>,
-    /// Where each step's facts appear in its entry, for labels: (step, field) → locator.
-    pub locators: HashMap<(usize, &'static str), Locator>,
+    /// Where each step's facts appear in its entry, for labels: step → field → locator.
+    pub locators: HashMap<usize, HashMap<&'static str, Locator>>,
     pub stripped: Option<Stripped>,
     pub start: Option<OffsetDateTime>,
     pub flows: usize,
@@ -291,8 +291,7 @@ impl Analysis {
         None
     }
 
-    /// The client that minted a token, following refresh grants is not needed: each grant
-    /// names its client.
+    /// The client of the token request that minted a token (a refresh grant names its own).
     pub fn token_client(&self, token: usize) -> Option<&str> {
         let req = self.token_request(self.tokens.get(token)?.minted_by?)?;
         req.client_id.as_deref()

@@ -144,7 +144,7 @@ fn contents(report: &Report) -> String {
     let flows: Option<usize> = report
         .files
         .iter()
-        .filter_map(|f| f.flows)
+        .filter_map(FileReport::flows)
         .reduce(|a, b| a + b);
     if let Some(flows) = flows {
         let _ = write!(text, ", {}", plural(flows, "OAuth flow", "OAuth flows"));

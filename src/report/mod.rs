@@ -5,6 +5,7 @@ pub mod json;
 pub mod snippet;
 
 use crate::finding::{Finding, Severity};
+use crate::flow::Analysis;
 use crate::model::Capture;
 use crate::secret::SecretSet;
 
@@ -18,8 +19,8 @@ pub struct FileReport {
     pub entries: usize,
     /// Why the file could not be read at all (one line, already naming the file).
     pub error: Option<String>,
-    /// How many flows reconstruction found; `None` when unreadable.
-    pub flows: Option<usize>,
+    /// What reconstruction found; `None` when unreadable.
+    pub analysis: Option<Analysis>,
     /// The capture, kept for source snippets; `None` when unreadable.
     pub capture: Option<Capture>,
     /// Every secret of the capture, to mask any text shown from it.
@@ -28,6 +29,11 @@ pub struct FileReport {
 }
 
 impl FileReport {
+    /// How many flows reconstruction found; `None` when unreadable.
+    pub fn flows(&self) -> Option<usize> {
+        self.analysis.as_ref().map(|a| a.flows)
+    }
+
     /// A file that could not be read at all; `error` already names the file.
     pub fn unreadable(name: String, error: String) -> FileReport {
         FileReport {
@@ -35,7 +41,7 @@ impl FileReport {
             format: None,
             entries: 0,
             error: Some(error),
-            flows: None,
+            analysis: None,
             capture: None,
             secrets: SecretSet::new(),
             findings: Vec::new(),

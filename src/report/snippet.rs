@@ -958,7 +958,10 @@ pub(crate) mod fixture {
             format: Some("har"),
             entries: capture.exchanges.len(),
             error: None,
-            flows: Some(1),
+            analysis: Some(crate::flow::Analysis {
+                flows: 1,
+                ..Default::default()
+            }),
             secrets: secrets(),
             capture: Some(capture),
             findings,

@@ -221,25 +221,14 @@ fn finding(rule: &Rule, s: &Scope, ctx: &Context, facts: &Facts) -> Option<Findi
 /// The locator of a field: of the exact step when the target names one, else of any step of
 /// that entry that recorded the field.
 fn locate(a: &Analysis, t: Target, field: &str) -> Option<crate::finding::Locator> {
-    if let Some(step) = t.step {
-        if let Some(l) = a.locators.get(&(step, leak(field))) {
-            return Some(l.clone());
-        }
+    let of_step = |step: usize| a.locators.get(&step)?.get(field).cloned();
+    if let Some(found) = t.step.and_then(of_step) {
+        return Some(found);
     }
     let entry = t.entry?;
     a.steps
         .iter()
         .enumerate()
         .filter(|(_, s)| s.entry == entry)
-        .find_map(|(i, _)| a.locators.get(&(i, leak(field))).cloned())
-}
-
-/// Locator keys are the static field names of `schema::locatable`; map a rule's string onto
-/// the static one so the lookup needs no allocation per key.
-fn leak(field: &str) -> &'static str {
-    crate::flow::StepKind::ALL
-        .iter()
-        .flat_map(|k| crate::flow::schema::locatable(*k).iter().copied())
-        .find(|f| *f == field)
-        .unwrap_or("")
+        .find_map(|(i, _)| of_step(i))
 }
