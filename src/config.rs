@@ -13,6 +13,19 @@ pub struct Config {
     /// Profile A: Your Client ID(s) at the skill's own authorization server.
     #[serde(default)]
     pub skill: ProfileIds,
+    /// How long authorization codes of issuers other than Login with Amazon stay valid.
+    #[serde(default)]
+    pub codes: CodeLifetimes,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeLifetimes {
+    /// Seconds, for every issuer not listed by host (default 600, RFC 6749's upper bound).
+    pub lifetime_seconds: Option<i64>,
+    /// Seconds, by the host of the authorization server that issued the code.
+    #[serde(default)]
+    pub lifetime_by_host: std::collections::BTreeMap<String, i64>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

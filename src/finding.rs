@@ -84,6 +84,8 @@ pub struct Related {
 pub struct Finding {
     pub rule: String,
     pub severity: Severity,
+    /// The flow of the step the finding points at, when it points at one.
+    pub flow: Option<usize>,
     pub message: String,
     pub help: String,
     pub file: String,

@@ -119,7 +119,12 @@ fn json_has_the_documented_shape() {
     assert_eq!(f["method"], "POST");
     assert_eq!(f["severity"], "error");
     assert_eq!(f["related"][0]["entry"], 5);
-    assert_eq!(json["summary"]["errors"], 1);
+    assert_eq!(
+        f["rule"], "alexa/token-wrong-profile",
+        "the cause comes first"
+    );
+    assert_eq!(json["findings"][1]["rule"], "alexa/activation-failed");
+    assert_eq!(json["summary"]["errors"], 2);
     assert_eq!(json["files"][0]["format"], "har");
     assert_eq!(json["files"][0]["entries"], 10);
 }

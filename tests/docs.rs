@@ -20,3 +20,11 @@ fn check_generated(path: &str, expected: &str) {
 fn facts_reference_is_current() {
     check_generated("docs/facts.md", &tokentrail::flow::schema::markdown());
 }
+
+#[test]
+fn rules_reference_is_current() {
+    check_generated(
+        "docs/rules.md",
+        &tokentrail::rules::docs::markdown(&common::builtin_rules()),
+    );
+}

@@ -95,6 +95,18 @@ fn the_engine_produces_exactly_the_documented_facts() {
                 &mut problems,
             );
         }
+        for (i, f) in tokentrail::rules::evaluate(&common::builtin_rules(), &facts)
+            .iter()
+            .enumerate()
+        {
+            conform(
+                &flow::facts::finding_ref(f),
+                "FindingRef",
+                &format!("{name}: finding {i}"),
+                &mut seen,
+                &mut problems,
+            );
+        }
         for i in 0..analysis.tokens.len() {
             conform(
                 &facts.token_facts(i).expect("token"),

@@ -84,6 +84,16 @@ impl Builder {
                 Area::RequestHeader("Authorization".into()),
                 &token,
             );
+        } else if let Some(token) = lookup(&url.params(), "access_token").filter(|t| !t.is_empty())
+        {
+            // RFC 6750 §2.3: a token in the query is still a Bearer use.
+            let token = token.to_string();
+            let bearer = self.token(&token, TokenKind::Access);
+            let id = self.push(ex, StepKind::BearerCall, Detail::BearerCall { bearer });
+            self.use_token(bearer, id);
+            if let Some(raw) = raw_param(url.query, "access_token") {
+                self.locate(id, "bearer", Area::Url, &format!("access_token={raw}"));
+            }
         }
         if let Some(resp) = &ex.response {
             if let Some(location) = resp.location() {
@@ -107,7 +117,11 @@ impl Builder {
             detail,
             flow: 0,
         });
-        self.a.steps.len() - 1
+        let id = self.a.steps.len() - 1;
+        if matches!(kind, StepKind::BearerCall | StepKind::EndpointLookup) {
+            self.locate(id, "url", Area::Url, Url::parse(&ex.request.url).base);
+        }
+        id
     }
 
     fn locate(&mut self, step: usize, field: &'static str, area: Area, needle: &str) {
@@ -123,6 +137,22 @@ impl Builder {
                 area,
                 needle: needle.to_string(),
             });
+    }
+
+    /// The start of the request body, for labels about the body as a whole (a missing key).
+    fn locate_body(&mut self, id: usize, ex: &Exchange) {
+        let Some(body) = &ex.request.body else { return };
+        let text = body.text.trim_start();
+        let first = text.lines().next().unwrap_or("").trim_end();
+        let end = first
+            .char_indices()
+            .map(|(i, c)| i + c.len_utf8())
+            .take_while(|&e| e <= 40)
+            .last()
+            .unwrap_or(0);
+        if let Some(head) = first.get(..end) {
+            self.locate(id, "body", Area::RequestBody, head);
+        }
     }
 
     fn locate_authorize(&mut self, id: usize, url: &Url) {
@@ -151,6 +181,7 @@ impl Builder {
             issued: None,
             redemptions: Vec::new(),
             deliveries: Vec::new(),
+            lifetime: None,
         });
         let i = self.a.codes.len() - 1;
         self.code_ids.insert(value.to_string(), i);
@@ -253,6 +284,7 @@ impl Builder {
                 error: error.map(str::to_string),
                 error_description: lookup(&params, "error_description").map(str::to_string),
                 state: state.map(str::to_string),
+                recovered_at: None,
             }),
         );
         if let Some(Detail::Authorize(a)) = self.a.steps.get_mut(authorize).map(|s| &mut s.detail) {
@@ -353,6 +385,7 @@ impl Builder {
         }
         let body_area = Area::RequestBody;
         self.locate(id, "url", Area::Url, url.base);
+        self.locate_body(id, ex);
         for field in [
             "grant_type",
             "code",
@@ -478,6 +511,7 @@ impl Builder {
             self.use_token(t, id);
         }
         self.locate(id, "url", Area::Url, url.base);
+        self.locate_body(id, ex);
         if let Some(c) = &auth_code {
             self.locate(id, "auth_code", Area::RequestBody, c);
             self.locate(id, "code", Area::RequestBody, c);
@@ -508,15 +542,23 @@ impl Builder {
         if bearer_id.is_none() && ex.request.header("authorization").is_none() {
             self.stripped(ex.index, "the Alexa API call has no Authorization header");
         }
-        let endpoints = ex
+        let body = ex
             .response
             .as_ref()
             .and_then(|r| r.body.as_ref())
+            .filter(|b| !b.text.trim().is_empty());
+        let endpoints = body
             .and_then(|b| serde_json::from_str::<serde_json::Value>(&b.text).ok())
             .and_then(|j| {
                 j.get("endpoints")?.as_array().map(|a| {
                     a.iter()
-                        .filter_map(|e| e.as_str().map(str::to_string))
+                        .filter_map(|e| e.as_str())
+                        // Amazon documents URLs (`https://api.amazonalexa.com`); some
+                        // answers carry bare hosts.
+                        .map(|e| match e.contains("://") {
+                            true => Url::parse(e).host,
+                            false => Url::parse(&format!("https://{e}")).host,
+                        })
                         .collect::<Vec<_>>()
                 })
             });
@@ -526,6 +568,7 @@ impl Builder {
             Detail::EndpointLookup(Lookup {
                 bearer: bearer_id,
                 endpoints,
+                response_body_present: body.is_some(),
             }),
         );
         if let Some(t) = bearer_id {

@@ -6,7 +6,18 @@ use serde_json::{json, Map, Value};
 use crate::model::{Capture, Exchange};
 use crate::secret::{mask, SecretSet};
 
-use super::url::Url;
+use super::url::{is_loopback, Url};
+
+/// Query parameters whose value is a credential wherever it appears (RFC 6749 §2.3.1 and
+/// RFC 6750 §2.3 keep these out of URLs).
+const CREDENTIAL_PARAMS: &[&str] = &[
+    "client_secret",
+    "code_verifier",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "password",
+];
 use super::{Analysis, Detail, Step, TokenKind, Via};
 
 pub struct Facts<'a> {
@@ -105,6 +116,18 @@ impl<'a> Facts<'a> {
             m.insert("scheme".into(), json!(url.scheme));
             m.insert("host".into(), json!(url.host));
             m.insert("path".into(), json!(url.path));
+            m.insert("loopback".into(), json!(is_loopback(&url.host)));
+            let secrets: Vec<String> = url
+                .params()
+                .into_iter()
+                .filter(|(k, v)| {
+                    CREDENTIAL_PARAMS.contains(&k.to_ascii_lowercase().as_str())
+                        || v.starts_with("Atza|")
+                        || v.starts_with("Atzr|")
+                })
+                .map(|(k, _)| k)
+                .collect();
+            m.insert("query_secrets".into(), json!(secrets));
             m.insert("answered".into(), json!(ex.response.is_some()));
             put(
                 &mut m,
@@ -140,6 +163,11 @@ impl<'a> Facts<'a> {
                 put(&mut m, "authorize", self.authorize_summary(ans.authorize));
                 m.insert("via".into(), json!(via(ans.via)));
                 m.insert("answer_url".into(), json!(self.secrets.mask_text(&ans.url)));
+                let answer = Url::parse(&ans.url);
+                m.insert("answer_scheme".into(), json!(answer.scheme));
+                m.insert("answer_host".into(), json!(answer.host));
+                m.insert("answer_loopback".into(), json!(is_loopback(&answer.host)));
+                put(&mut m, "recovered_at", ans.recovered_at.map(|e| json!(e)));
                 put(&mut m, "code", ans.code.and_then(|c| self.code_ref(c)));
                 put(&mut m, "error", s(ans.error.as_deref()));
                 put(
@@ -189,6 +217,14 @@ impl<'a> Facts<'a> {
                 );
                 put(&mut m, "endpoint", t.endpoint.map(|e| json!(e.name())));
                 m.insert("body_present".into(), json!(t.body_present));
+                let resp = t.response.as_ref();
+                put(&mut m, "error", s(resp.and_then(|r| r.error.as_deref())));
+                put(
+                    &mut m,
+                    "error_description",
+                    s(resp.and_then(|r| r.error_description.as_deref())),
+                );
+                put(&mut m, "recovered_at", t.recovered_at.map(|e| json!(e)));
                 put(
                     &mut m,
                     "response",
@@ -221,6 +257,10 @@ impl<'a> Facts<'a> {
             Detail::EndpointLookup(l) => {
                 put(&mut m, "bearer", l.bearer.and_then(|x| self.token_ref(x)));
                 put(&mut m, "endpoints", l.endpoints.as_ref().map(|e| json!(e)));
+                m.insert(
+                    "response_body_present".into(),
+                    json!(l.response_body_present),
+                );
             }
             Detail::Activation(act) => {
                 put(&mut m, "skill_id", s(act.skill_id.as_deref()));
@@ -236,6 +276,11 @@ impl<'a> Facts<'a> {
                 );
                 put(&mut m, "bearer", act.bearer.and_then(|x| self.token_ref(x)));
                 put(&mut m, "message", s(act.message.as_deref()));
+                put(
+                    &mut m,
+                    "lookup",
+                    act.lookup.and_then(|l| self.lookup_summary(l)),
+                );
             }
             Detail::BearerCall { bearer } => {
                 put(&mut m, "bearer", self.token_ref(*bearer));
@@ -307,6 +352,16 @@ impl<'a> Facts<'a> {
         Some(Value::Object(m))
     }
 
+    fn lookup_summary(&self, id: usize) -> Option<Value> {
+        let step = self.analysis.steps.get(id)?;
+        let Detail::EndpointLookup(l) = &step.detail else {
+            return None;
+        };
+        let mut m = self.summary_head(id, step);
+        put(&mut m, "endpoints", l.endpoints.as_ref().map(|e| json!(e)));
+        Some(Value::Object(m))
+    }
+
     fn token_request_summary(&self, id: usize) -> Option<Value> {
         let step = self.analysis.steps.get(id)?;
         let t = self.analysis.token_request(id)?;
@@ -351,9 +406,7 @@ impl<'a> Facts<'a> {
         let c = self.analysis.codes.get(id)?;
         let mut m = Map::new();
         m.insert("value".into(), json!(mask(&c.value)));
-        let lwa = c.value.len() == 20
-            && c.value.starts_with("AN")
-            && c.value.bytes().all(|b| b.is_ascii_alphabetic());
+        let lwa = super::is_lwa_code(&c.value);
         m.insert("shape".into(), json!(if lwa { "lwa" } else { "other" }));
         put(
             &mut m,
@@ -365,6 +418,10 @@ impl<'a> Facts<'a> {
             "issued",
             c.issued.and_then(|i| self.answer_summary(i)),
         );
+        if let Some((secs, source)) = c.lifetime {
+            m.insert("lifetime".into(), json!(secs));
+            m.insert("lifetime_source".into(), json!(source.name()));
+        }
         Some((m, c))
     }
 
@@ -439,4 +496,15 @@ fn via(v: Via) -> &'static str {
         Via::Location => "location",
         Via::Url => "url",
     }
+}
+
+/// A finding as rules that read `findings` see it.
+pub fn finding_ref(f: &crate::finding::Finding) -> Value {
+    let mut m = Map::new();
+    m.insert("rule".into(), json!(f.rule));
+    m.insert("severity".into(), json!(f.severity.as_str()));
+    m.insert("message".into(), json!(f.message));
+    put(&mut m, "entry", f.entry.map(|e| json!(e)));
+    put(&mut m, "flow", f.flow.map(|e| json!(e)));
+    Value::Object(m)
 }

@@ -5,6 +5,7 @@
 pub mod basic;
 mod classify;
 pub mod facts;
+mod links;
 mod profile;
 pub mod schema;
 pub mod url;
@@ -131,6 +132,9 @@ pub struct Answer {
     pub error: Option<String>,
     pub error_description: Option<String>,
     pub state: Option<String>,
+    /// On an error answer: the entry of a later answer with a code for the same client (the
+    /// user tried again and got through).
+    pub recovered_at: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,6 +168,9 @@ pub struct TokenRequest {
     pub endpoint: Option<Endpoint>,
     pub body_present: bool,
     pub response: Option<TokenResponse>,
+    /// On an error answer: the entry of a later token request of the same client and grant
+    /// that got a token.
+    pub recovered_at: Option<usize>,
 }
 
 impl TokenRequest {
@@ -188,7 +195,9 @@ pub struct TokenResponse {
 #[derive(Debug, Clone, Default)]
 pub struct Lookup {
     pub bearer: Option<usize>,
+    /// The hosts returned (an entry may be a bare host or a URL), lower case.
     pub endpoints: Option<Vec<String>>,
+    pub response_body_present: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -203,6 +212,9 @@ pub struct Activation {
     pub bearer: Option<usize>,
     /// The `message` of the server's answer, when it sent one.
     pub message: Option<String>,
+    /// The latest endpoint lookup before it that returned endpoints (one with the same Bearer
+    /// token when there is one).
+    pub lookup: Option<usize>,
 }
 
 /// An authorization code and everything the capture shows it doing.
@@ -217,7 +229,35 @@ pub struct Code {
     pub redemptions: Vec<usize>,
     /// Entries that carried it without redeeming it (the browser following the redirect).
     pub deliveries: Vec<usize>,
+    /// How long its issuer keeps it valid, in seconds, and where that number comes from.
+    pub lifetime: Option<(i64, LifetimeSource)>,
 }
+
+/// Where a code's lifetime comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LifetimeSource {
+    /// Login with Amazon's documented 5 minutes.
+    Lwa,
+    /// `[codes]` in tokentrail.toml.
+    Config,
+    /// The default for other issuers, 10 minutes.
+    Default,
+}
+
+impl LifetimeSource {
+    pub fn name(self) -> &'static str {
+        match self {
+            LifetimeSource::Lwa => "lwa",
+            LifetimeSource::Config => "config",
+            LifetimeSource::Default => "default",
+        }
+    }
+}
+
+/// Login with Amazon codes are valid for 5 minutes.
+pub const LWA_CODE_LIFETIME: i64 = 300;
+/// RFC 6749 §4.1.2 recommends at most 10 minutes; used for issuers the config does not name.
+pub const DEFAULT_CODE_LIFETIME: i64 = 600;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -298,11 +338,17 @@ impl Analysis {
     }
 }
 
+/// Login with Amazon codes: `AN` and 18 letters.
+pub fn is_lwa_code(value: &str) -> bool {
+    value.len() == 20 && value.starts_with("AN") && value.bytes().all(|b| b.is_ascii_alphabetic())
+}
+
 /// Reconstructs the OAuth steps of a capture.
 pub fn analyze(capture: &Capture, config: &Config) -> Analysis {
     let mut analysis = classify::classify(capture);
     analysis.clients = profile::infer(&analysis, config);
     assign_flows(&mut analysis);
+    links::link(&mut analysis, capture, config);
     analysis
 }
 

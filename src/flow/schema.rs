@@ -80,6 +80,8 @@ pub static TYPES: &[Type] = &[
             "path": "string" => "The URL path.",
             "time": "string" => "When the request started, as recorded. Absent when not recorded.",
             "t": "double" => "Seconds since the first recorded request of the capture. Absent when not recorded.",
+            "loopback": "bool" => "True when the host is the machine itself (`localhost`, `127.x.x.x`, `::1`).",
+            "query_secrets": "list<string>" => "Names of the URL's query parameters that carry a credential: `client_secret`, `code_verifier`, `access_token`, `refresh_token`, `id_token`, `password`, or any whose value is an `Atza|`/`Atzr|` token. Empty when none.",
             "answered": "bool" => "False when the request got no response (a dropped connection, HAR status 0).",
             "status": "int" => "The response status. Absent when there was no response.",
         },
@@ -110,6 +112,10 @@ pub static TYPES: &[Type] = &[
             "authorize": "AuthorizeSummary" => "The authorize request it answers.",
             "via": "string" => "`location` (a redirect's Location header) or `url` (a request to the redirect URI).",
             "answer_url": "string" => "The URL carrying the answer, secrets masked.",
+            "answer_scheme": "string" => "The scheme of the URL carrying the answer, lower case (`https`, `http`, or an app's own scheme).",
+            "answer_host": "string" => "The host of the URL carrying the answer, lower case.",
+            "answer_loopback": "bool" => "True when the answer URL's host is the machine itself.",
+            "recovered_at": "int" => "On an error answer: the entry of a later answer with a code for the same client (the user tried again and got through). Absent when there is none.",
             "code": "CodeRef" => "The code it carries. Absent on an error answer.",
             "error": "string" => "The `error` parameter of an error answer.",
             "error_description": "string" => "The `error_description` parameter.",
@@ -135,6 +141,9 @@ pub static TYPES: &[Type] = &[
             "refresh_token": "TokenRef" => "The refresh token sent with a `refresh_token` grant.",
             "endpoint": "string" => "`lwa` (an Amazon token endpoint) or `other`.",
             "body_present": "bool" => "False when the capture holds no request body.",
+            "error": "string" => "The OAuth `error` of the server's answer (same as `response.error`).",
+            "error_description": "string" => "The `error_description` of the server's answer.",
+            "recovered_at": "int" => "On a failed request: the entry of a later token request of the same client and `grant_type` that got an access token. Absent when there is none.",
             "response": "TokenResponse" => "The server's answer. Absent when there was none.",
         },
     },
@@ -159,7 +168,8 @@ pub static TYPES: &[Type] = &[
         base: Some("Step"),
         fields: fields! {
             "bearer": "TokenRef" => "The Bearer token sent. Absent without an Authorization header.",
-            "endpoints": "list<string>" => "The hosts returned. Absent when the response body is missing or not the expected JSON.",
+            "endpoints": "list<string>" => "The hosts returned, lower case (`https://api.eu.amazonalexa.com` reads as `api.eu.amazonalexa.com`). Absent when the response body is missing or not the expected JSON.",
+            "response_body_present": "bool" => "False when the capture holds no response body.",
         },
     },
     Type {
@@ -176,6 +186,7 @@ pub static TYPES: &[Type] = &[
             "auth_code": "CodeRef" => "`accountLinkRequest.authCode`.",
             "bearer": "TokenRef" => "The Bearer token sent. Absent without an Authorization header.",
             "message": "string" => "The `message` of the server's JSON answer.",
+            "lookup": "LookupSummary" => "The latest endpoint lookup before this call that returned endpoints (one sent with the same Bearer token when there is one). Absent when the capture has none.",
         },
     },
     Type {
@@ -223,6 +234,18 @@ pub static TYPES: &[Type] = &[
         },
     },
     Type {
+        name: "LookupSummary",
+        doc: "An endpoint lookup seen from the activation that follows it.",
+        base: None,
+        fields: fields! {
+            "id": "int" => "Its step number.",
+            "entry": "int" => "Its entry.",
+            "time": "string" => "When it was sent.",
+            "t": "double" => "Seconds since the first request.",
+            "endpoints": "list<string>" => "The hosts it returned, lower case.",
+        },
+    },
+    Type {
         name: "TokenRequestSummary",
         doc: "A token request seen from a token it minted.",
         base: None,
@@ -263,6 +286,8 @@ pub static TYPES: &[Type] = &[
             "shape": "string" => "`lwa` for Login with Amazon codes (`AN` and 18 letters), else `other`.",
             "origin": "AuthorizeSummary" => "The authorize request that produced it. Absent when the capture does not show it.",
             "issued": "AnswerSummary" => "The answer that carried it first.",
+            "lifetime": "int" => "Seconds the issuer keeps it valid: 300 for Login with Amazon and Alexa-app codes, else `[codes]` in tokentrail.toml, else 600.",
+            "lifetime_source": "string" => "`lwa`, `config` or `default`: where `lifetime` comes from.",
             "redemption_count": "int" => "How many requests redeemed it.",
         },
     },
@@ -281,6 +306,18 @@ pub static TYPES: &[Type] = &[
         },
     },
     Type {
+        name: "FindingRef",
+        doc: "A finding of another rule, as `findings` lists them. Rules that read `findings` run after all others, so they see every finding of the rules that do not.",
+        base: None,
+        fields: fields! {
+            "rule": "string" => "The rule id.",
+            "severity": "string" => "`error`, `warning` or `info`.",
+            "message": "string" => "The finding's message (secrets masked).",
+            "entry": "int" => "The entry it points at. Absent for whole-capture findings.",
+            "flow": "int" => "The flow of the step it points at. Absent when it points at no step.",
+        },
+    },
+    Type {
         name: "Code",
         doc: "An authorization code with its whole lineage. Available as `code` in rules with `subject = \"code\"`.",
         base: None,
@@ -289,6 +326,8 @@ pub static TYPES: &[Type] = &[
             "shape": "string" => "`lwa` for Login with Amazon codes (`AN` and 18 letters), else `other`.",
             "origin": "AuthorizeSummary" => "The authorize request that produced it. Absent when the capture does not show it.",
             "issued": "AnswerSummary" => "The answer that carried it first.",
+            "lifetime": "int" => "Seconds the issuer keeps it valid: 300 for Login with Amazon and Alexa-app codes, else `[codes]` in tokentrail.toml, else 600.",
+            "lifetime_source": "string" => "`lwa`, `config` or `default`: where `lifetime` comes from.",
             "redemptions": "list<Use>" => "Every request that redeemed it, in order: `authorization_code` token requests (answered or not) and activations.",
             "deliveries": "list<int>" => "Entries that carried it without redeeming it (the browser following the redirect).",
         },
@@ -356,6 +395,7 @@ pub fn locatable(kind: StepKind) -> &'static [&'static str] {
         StepKind::Answer => &["url", "code", "error", "error_description", "state"],
         StepKind::TokenRequest => &[
             "url",
+            "body",
             "grant_type",
             "code",
             "redirect_uri",
@@ -366,9 +406,10 @@ pub fn locatable(kind: StepKind) -> &'static [&'static str] {
             "access_token",
             "error",
         ],
-        StepKind::EndpointLookup => &["bearer", "endpoints"],
+        StepKind::EndpointLookup => &["url", "bearer", "endpoints"],
         StepKind::Activation => &[
             "url",
+            "body",
             "auth_code",
             "code",
             "bearer",
@@ -377,7 +418,7 @@ pub fn locatable(kind: StepKind) -> &'static [&'static str] {
             "link_type",
             "message",
         ],
-        StepKind::BearerCall => &["bearer"],
+        StepKind::BearerCall => &["url", "bearer"],
     }
 }
 

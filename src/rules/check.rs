@@ -18,12 +18,57 @@ pub struct Unknown {
 }
 
 /// Validates `expr` given the types of the variables in scope.
-pub fn check(expr: &IdedExpr, roots: &[(&str, &str)]) -> Result<(), Unknown> {
+pub fn check(expr: &IdedExpr, roots: &[(&str, String)]) -> Result<(), Unknown> {
     let scope: HashMap<String, Ty> = roots
         .iter()
-        .map(|(n, t)| (n.to_string(), Some(t.to_string())))
+        .map(|(n, t)| (n.to_string(), (!t.is_empty()).then(|| t.clone())))
         .collect();
     walk(expr, &scope).map(|_| ())
+}
+
+/// Whether the expression reads the variable `name` anywhere.
+pub fn mentions(expr: &IdedExpr, name: &str) -> bool {
+    match &expr.expr {
+        Ast::Ident(n) => n == name,
+        Ast::Select(s) => mentions(&s.operand, name),
+        Ast::Call(c) => {
+            c.target.as_deref().is_some_and(|t| mentions(t, name))
+                || c.args.iter().any(|a| mentions(a, name))
+        }
+        Ast::Comprehension(c) => [
+            &c.iter_range,
+            &c.accu_init,
+            &c.loop_cond,
+            &c.loop_step,
+            &c.result,
+        ]
+        .into_iter()
+        .any(|e| mentions(e, name)),
+        Ast::List(l) => l.elements.iter().any(|e| mentions(e, name)),
+        Ast::Map(m) => m.entries.iter().any(|entry| match &entry.expr {
+            cel::common::ast::EntryExpr::MapEntry(me) => {
+                mentions(&me.key, name) || mentions(&me.value, name)
+            }
+            _ => false,
+        }),
+        _ => false,
+    }
+}
+
+/// A field of a type or of any alternative of a union (`A|B`), with the alternative's type.
+fn field_of(ty: &str, name: &str) -> Option<&'static schema::Field> {
+    ty.split('|').find_map(|t| schema::field(t, name))
+}
+
+fn all_fields_of(ty: &str) -> Vec<&'static str> {
+    let mut names: Vec<&str> = ty
+        .split('|')
+        .flat_map(schema::all_fields)
+        .map(|f| f.name)
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(*n));
+    names
 }
 
 fn element(ty: &Ty) -> Ty {
@@ -64,7 +109,7 @@ fn walk(expr: &IdedExpr, scope: &HashMap<String, Ty>) -> Result<Ty, Unknown> {
         Ast::Select(sel) => {
             let operand = walk(&sel.operand, scope)?;
             let Some(ty) = operand else { return Ok(None) };
-            if schema::find(&ty).is_none() {
+            if ty.split('|').any(|t| schema::find(t).is_none()) {
                 return Err(Unknown {
                     path: format!("{}.{}", path_of(&sel.operand), sel.field),
                     message: format!(
@@ -74,11 +119,11 @@ fn walk(expr: &IdedExpr, scope: &HashMap<String, Ty>) -> Result<Ty, Unknown> {
                     ),
                 });
             }
-            match schema::field(&ty, &sel.field) {
+            match field_of(&ty, &sel.field) {
                 Some(_) if sel.test => Ok(Some("bool".into())),
                 Some(f) => Ok(Some(f.ty.to_string())),
                 None => {
-                    let known: Vec<&str> = schema::all_fields(&ty).iter().map(|f| f.name).collect();
+                    let known = all_fields_of(&ty);
                     Err(Unknown {
                         path: format!("{}.{}", path_of(&sel.operand), sel.field),
                         message: format!(

@@ -2,10 +2,11 @@
 
 use cel::{Context, Value};
 
+use super::functions;
 use super::value::{display, get_int, to_cel};
 use super::{template::Part, Expr, Rule, RuleSet, Subject, Template};
 use crate::finding::{Finding, Label, Place, Related};
-use crate::flow::facts::Facts;
+use crate::flow::facts::{finding_ref, Facts};
 use crate::flow::Analysis;
 
 /// The variables of one evaluation: the capture plus the rule's subject.
@@ -15,7 +16,7 @@ struct Scope {
 
 impl Scope {
     fn context(&self) -> Context<'static, 'static> {
-        let mut ctx = Context::default();
+        let mut ctx = Context::with_env(functions::env());
         for (name, v) in &self.vars {
             ctx.add_variable_from_value(*name, v.clone());
         }
@@ -41,23 +42,54 @@ fn render(t: &Template, ctx: &Context) -> String {
     out
 }
 
-/// Every finding the rules make about one capture, in entry order, then rule order.
+/// Every finding the rules make about one capture, in entry order, then rule order (causes
+/// before the findings that cite them).
+///
+/// Rules that read `findings` run second, over what the others found: an activation that
+/// failed can then name the finding that explains it instead of guessing.
 pub fn evaluate(rules: &RuleSet, facts: &Facts) -> Vec<Finding> {
-    let a = facts.analysis;
+    let first: Vec<&Rule> = rules.rules.iter().filter(|r| !r.uses_findings).collect();
+    let second: Vec<&Rule> = rules.rules.iter().filter(|r| r.uses_findings).collect();
     let capture = to_cel(&facts.capture_facts());
+    let by_place = |x: &Finding, y: &Finding| x.entry.cmp(&y.entry).then(x.rule.cmp(&y.rule));
     let mut findings = Vec::new();
+    run_phase(&first, facts, &capture, None, &mut findings);
+    findings.sort_by(by_place);
+    if !second.is_empty() {
+        let refs = Value::List(std::sync::Arc::new(
+            findings.iter().map(|f| to_cel(&finding_ref(f))).collect(),
+        ));
+        let mut symptoms = Vec::new();
+        run_phase(&second, facts, &capture, Some(refs), &mut symptoms);
+        symptoms.sort_by(by_place);
+        findings.extend(symptoms);
+        // Stable: at one entry, the causes come before the findings that cite them.
+        findings.sort_by_key(|f| f.entry);
+    }
+    // One entry can hold two steps of a kind a rule looks at (a redirect that answers one
+    // request and is itself another): say it once.
+    findings.dedup_by(|a, b| a.rule == b.rule && a.entry == b.entry && a.message == b.message);
+    findings
+}
+
+fn run_phase(
+    rules: &[&Rule],
+    facts: &Facts,
+    capture: &Value,
+    found: Option<Value>,
+    findings: &mut Vec<Finding>,
+) {
+    let a = facts.analysis;
     // Each subject's facts are built and put in a context once, then every rule that looks at
     // that kind of subject is evaluated in it; a subject no rule looks at is never built.
-    let mut run_rules = |subject: Subject, vars: Option<(&'static str, Value)>| {
-        let wanted: Vec<&Rule> = rules
-            .rules
-            .iter()
-            .filter(|r| r.subject == subject)
-            .collect();
+    let mut run_rules = |wanted: Vec<&Rule>, vars: Option<(&'static str, Value)>| {
         if wanted.is_empty() {
             return;
         }
-        let s = scope(&capture, vars);
+        let mut s = scope(capture, vars);
+        if let Some(f) = &found {
+            s.vars.push(("findings", f.clone()));
+        }
         let ctx = s.context();
         for rule in wanted {
             if matches!(run(&rule.when, &ctx), Some(Value::Bool(true))) {
@@ -67,31 +99,42 @@ pub fn evaluate(rules: &RuleSet, facts: &Facts) -> Vec<Finding> {
             }
         }
     };
-    let wants = |subject: Subject| rules.rules.iter().any(|r| r.subject == subject);
+    let of = |subject: Subject| -> Vec<&Rule> {
+        rules
+            .iter()
+            .copied()
+            .filter(|r| r.subject == subject)
+            .collect()
+    };
     for (i, step) in a.steps.iter().enumerate() {
-        if wants(Subject::Step(step.kind)) {
+        let wanted: Vec<&Rule> = rules
+            .iter()
+            .copied()
+            .filter(|r| r.subject.takes_step(step.kind))
+            .collect();
+        if !wanted.is_empty() {
             if let Some(v) = facts.step_facts(i) {
-                run_rules(Subject::Step(step.kind), Some(("step", to_cel(&v))));
+                run_rules(wanted, Some(("step", to_cel(&v))));
             }
         }
     }
-    if wants(Subject::Code) {
+    let code_rules = of(Subject::Code);
+    if !code_rules.is_empty() {
         for i in 0..a.codes.len() {
             if let Some(v) = facts.code_facts(i) {
-                run_rules(Subject::Code, Some(("code", to_cel(&v))));
+                run_rules(code_rules.clone(), Some(("code", to_cel(&v))));
             }
         }
     }
-    if wants(Subject::Token) {
+    let token_rules = of(Subject::Token);
+    if !token_rules.is_empty() {
         for i in 0..a.tokens.len() {
             if let Some(v) = facts.token_facts(i) {
-                run_rules(Subject::Token, Some(("token", to_cel(&v))));
+                run_rules(token_rules.clone(), Some(("token", to_cel(&v))));
             }
         }
     }
-    run_rules(Subject::Capture, None);
-    findings.sort_by(|x, y| x.entry.cmp(&y.entry).then(x.rule.cmp(&y.rule)));
-    findings
+    run_rules(of(Subject::Capture), None);
 }
 
 fn scope(capture: &Value, subject: Option<(&'static str, Value)>) -> Scope {
@@ -133,10 +176,22 @@ fn default_target(s: &Scope) -> Option<Target> {
 }
 
 fn finding(rule: &Rule, s: &Scope, ctx: &Context, facts: &Facts) -> Option<Finding> {
-    let primary = match &rule.at {
-        Some(at) => targets(&run(at, ctx)?).into_iter().next(),
-        None => default_target(s),
+    let (primary, at_ctx) = match &rule.at {
+        Some(at) => {
+            let v = run(at, ctx)?;
+            let first = match &v {
+                Value::List(items) => items.first().cloned()?,
+                other => other.clone(),
+            };
+            let mut with_at = Scope {
+                vars: s.vars.clone(),
+            };
+            with_at.vars.push(("at", first));
+            (targets(&v).into_iter().next(), Some(with_at.context()))
+        }
+        None => (default_target(s), None),
     };
+    let ctx = at_ctx.as_ref().unwrap_or(ctx);
     let place = |t: Target, field: Option<&String>| -> Place {
         match (t.entry, t.offset) {
             (Some(entry), _) => Place::Entry {
@@ -203,9 +258,28 @@ fn finding(rule: &Rule, s: &Scope, ctx: &Context, facts: &Facts) -> Option<Findi
     }
     let entry = primary.and_then(|t| t.entry);
     let exchange = entry.and_then(|e| facts.capture.exchanges.get(e.checked_sub(1)?));
+    let severity = rule
+        .severity_when
+        .iter()
+        .find(|(when, _)| matches!(run(when, ctx), Some(Value::Bool(true))))
+        .map_or(rule.severity, |(_, s)| *s);
+    let flow = primary
+        .and_then(|t| t.step)
+        .and_then(|s| facts.analysis.steps.get(s))
+        .map(|s| s.flow)
+        .or_else(|| {
+            let e = entry?;
+            facts
+                .analysis
+                .steps
+                .iter()
+                .find(|s| s.entry == e)
+                .map(|s| s.flow)
+        });
     Some(Finding {
         rule: rule.id.clone(),
-        severity: rule.severity,
+        severity,
+        flow,
         message: render(&rule.message, ctx),
         help: render(&rule.help, ctx),
         file: facts.capture.name.clone(),

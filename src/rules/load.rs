@@ -9,7 +9,7 @@ use miette::{NamedSource, SourceSpan};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{check, template, Expr, LabelSpec, RelatedSpec, Rule, Subject, Template};
+use super::{check, template, Expr, LabelSpec, RelatedSpec, Rule, StepSet, Subject, Template};
 use crate::finding::Severity;
 use crate::flow::{schema, StepKind};
 
@@ -34,12 +34,14 @@ struct RawRule {
     id: Spanned<String>,
     severity: Spanned<String>,
     summary: String,
-    step: Option<Spanned<String>>,
+    step: Option<Spanned<StepSpec>>,
     subject: Option<Spanned<String>>,
     when: Spanned<String>,
     at: Option<Spanned<String>>,
     message: Spanned<String>,
     help: Spanned<String>,
+    #[serde(default)]
+    severity_when: Vec<RawSeverityWhen>,
     #[serde(default)]
     labels: Vec<RawLabel>,
     #[serde(default)]
@@ -47,6 +49,20 @@ struct RawRule {
     what: String,
     why: String,
     example: String,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StepSpec {
+    One(String),
+    Several(Vec<String>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSeverityWhen {
+    when: Spanned<String>,
+    severity: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -69,7 +85,9 @@ struct RawRelated {
 struct Ctx<'a> {
     origin: &'a str,
     text: Arc<str>,
-    roots: Vec<(&'static str, &'static str)>,
+    roots: Vec<(&'static str, String)>,
+    /// Set when an expression reads `findings`.
+    uses_findings: std::cell::Cell<bool>,
 }
 
 impl Ctx<'_> {
@@ -106,7 +124,7 @@ impl Ctx<'_> {
 
     /// Compiles one expression found at `offset` inside the TOML value at `span`.
     fn compile(&self, source: &str, span: std::ops::Range<usize>) -> Result<Expr, Box<RuleError>> {
-        let program = cel::Program::compile(source).map_err(|e| {
+        let program = super::functions::env().compile(source).map_err(|e| {
             self.error(
                 span.clone(),
                 format!("the expression `{}` does not parse: {}", source.trim(), first_line(&e.to_string())),
@@ -114,6 +132,9 @@ impl Ctx<'_> {
                 Some("Conditions and `{…}` placeholders are CEL: https://github.com/google/cel-spec/blob/master/doc/langdef.md".into()),
             )
         })?;
+        if check::mentions(program.expression(), "findings") {
+            self.uses_findings.set(true);
+        }
         check::check(program.expression(), &self.roots).map_err(|u| {
             let last = u
                 .path
@@ -163,7 +184,11 @@ impl Ctx<'_> {
     ) -> Result<Option<String>, Box<RuleError>> {
         let Some(f) = field else { return Ok(None) };
         let allowed: Vec<&str> = match subject {
-            Subject::Step(k) if !explicit_at => schema::locatable(k).to_vec(),
+            Subject::Step(set) if !explicit_at => set
+                .kinds()
+                .into_iter()
+                .flat_map(|k| schema::locatable(k).iter().copied())
+                .collect(),
             _ => StepKind::ALL
                 .iter()
                 .flat_map(|k| schema::locatable(*k).iter().copied())
@@ -183,6 +208,55 @@ impl Ctx<'_> {
             ))
         }
     }
+
+    fn severity(&self, value: &Spanned<String>) -> Result<Severity, Box<RuleError>> {
+        match value.get_ref().as_str() {
+            "error" => Ok(Severity::Error),
+            "warning" => Ok(Severity::Warning),
+            "info" => Ok(Severity::Info),
+            other => Err(self.error(
+                value.span(),
+                format!("unknown severity `{other}`"),
+                "here",
+                Some("Use error, warning or info.".into()),
+            )),
+        }
+    }
+
+    /// `step = "kind"`, `step = ["kind", ...]` or `step = "any"`.
+    fn steps(&self, value: &Spanned<StepSpec>) -> Result<StepSet, Box<RuleError>> {
+        let names: Vec<&str> = match value.get_ref() {
+            StepSpec::One(name) if name == "any" => {
+                return Ok(StepSet::of(&StepKind::ALL));
+            }
+            StepSpec::One(name) => vec![name.as_str()],
+            StepSpec::Several(names) => names.iter().map(String::as_str).collect(),
+        };
+        let mut kinds = Vec::new();
+        for name in &names {
+            match StepKind::from_name(name) {
+                Some(k) => kinds.push(k),
+                None => {
+                    let known: Vec<&str> = StepKind::ALL.iter().map(|k| k.name()).collect();
+                    return Err(self.error(
+                        self.narrow(&value.span(), name),
+                        format!("unknown step kind `{name}`"),
+                        "here",
+                        Some(format!("Use one of: {}, or \"any\"", known.join(", "))),
+                    ));
+                }
+            }
+        }
+        if kinds.is_empty() {
+            return Err(self.error(
+                value.span(),
+                "`step` lists no step kind".into(),
+                "here",
+                None,
+            ));
+        }
+        Ok(StepSet::of(&kinds))
+    }
 }
 
 fn first_line(s: &str) -> String {
@@ -200,6 +274,7 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, Box<RuleError>> {
         origin,
         text: text.clone(),
         roots: Vec::new(),
+        uses_findings: std::cell::Cell::new(false),
     };
     let raw: RawRule = toml::from_str(&text).map_err(|e| Box::new(RuleError {
         origin: origin.to_string(),
@@ -209,32 +284,9 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, Box<RuleError>> {
         label: "here".into(),
         help: Some("A rule file has id, severity, summary, step or subject, when, message, help, what, why, example, and optional [[labels]] and [[related]].".into()),
     }))?;
-    let severity = match raw.severity.get_ref().as_str() {
-        "error" => Severity::Error,
-        "warning" => Severity::Warning,
-        "info" => Severity::Info,
-        other => {
-            return Err(ctx.error(
-                raw.severity.span(),
-                format!("unknown severity `{other}`"),
-                "here",
-                Some("Use error, warning or info.".into()),
-            ))
-        }
-    };
+    let severity = ctx.severity(&raw.severity)?;
     let subject = match (&raw.step, &raw.subject) {
-        (Some(step), None) => match StepKind::from_name(step.get_ref()) {
-            Some(k) => Subject::Step(k),
-            None => {
-                let kinds: Vec<&str> = StepKind::ALL.iter().map(|k| k.name()).collect();
-                return Err(ctx.error(
-                    step.span(),
-                    format!("unknown step kind `{}`", step.get_ref()),
-                    "here",
-                    Some(format!("Use one of: {}", kinds.join(", "))),
-                ));
-            }
-        },
+        (Some(step), None) => Subject::Step(ctx.steps(step)?),
         (None, Some(subject)) => match subject.get_ref().as_str() {
             "code" => Subject::Code,
             "token" => Subject::Token,
@@ -271,6 +323,12 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, Box<RuleError>> {
             None,
         ));
     }
+    let when = ctx.expr(&raw.when)?;
+    let at = raw.at.as_ref().map(|a| ctx.expr(a)).transpose()?;
+    if at.is_some() {
+        // What `at` pointed at, for messages and labels (its type is not tracked).
+        ctx.roots.push(("at", String::new()));
+    }
     let labels = raw
         .labels
         .iter()
@@ -302,15 +360,24 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, Box<RuleError>> {
             Some("For example `at = \"code.redemptions[1]\"`.".into()),
         ));
     }
+    let severity_when = raw
+        .severity_when
+        .iter()
+        .map(|w| Ok((ctx.expr(&w.when)?, ctx.severity(&w.severity)?)))
+        .collect::<Result<Vec<_>, Box<RuleError>>>()?;
+    let message = ctx.template(&raw.message)?;
+    let help = ctx.template(&raw.help)?;
     Ok(Rule {
         id,
         severity,
+        severity_when,
+        uses_findings: ctx.uses_findings.get(),
         summary: raw.summary,
         subject,
-        when: ctx.expr(&raw.when)?,
-        at: raw.at.as_ref().map(|a| ctx.expr(a)).transpose()?,
-        message: ctx.template(&raw.message)?,
-        help: ctx.template(&raw.help)?,
+        when,
+        at,
+        message,
+        help,
         labels,
         related,
         what: raw.what,
@@ -321,13 +388,21 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, Box<RuleError>> {
     })
 }
 
-/// The variables a rule of this subject can use, with their schema types.
-pub fn roots(subject: Subject) -> Vec<(&'static str, &'static str)> {
-    let mut r = vec![("capture", "Capture")];
+/// The variables a rule of this subject can use, with their schema types. A rule over
+/// several step kinds sees `step` as any of their types (`A|B`): a field of one kind is absent
+/// on the others, so such a rule tests `step.kind` or `has()` first.
+pub fn roots(subject: Subject) -> Vec<(&'static str, String)> {
+    let mut r = vec![
+        ("capture", "Capture".to_string()),
+        ("findings", "list<FindingRef>".to_string()),
+    ];
     match subject {
-        Subject::Step(k) => r.push(("step", schema::step_type(k))),
-        Subject::Code => r.push(("code", "Code")),
-        Subject::Token => r.push(("token", "Token")),
+        Subject::Step(set) => {
+            let types: Vec<&str> = set.kinds().into_iter().map(schema::step_type).collect();
+            r.push(("step", types.join("|")));
+        }
+        Subject::Code => r.push(("code", "Code".into())),
+        Subject::Token => r.push(("token", "Token".into())),
         Subject::Capture => {}
     }
     r

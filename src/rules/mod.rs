@@ -4,6 +4,7 @@
 mod check;
 pub mod docs;
 mod eval;
+pub mod functions;
 mod load;
 mod template;
 mod value;
@@ -19,10 +20,37 @@ use crate::flow::StepKind;
 /// The rule files built into the binary, by path under `rules/`.
 pub static BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
+/// The step kinds a step rule looks at: one (`step = "activation"`), several
+/// (`step = ["authorize_answer", "token_request"]`) or all (`step = "any"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepSet(u8);
+
+impl StepSet {
+    pub fn of(kinds: &[StepKind]) -> StepSet {
+        StepSet(kinds.iter().fold(0, |m, k| m | Self::bit(*k)))
+    }
+
+    fn bit(kind: StepKind) -> u8 {
+        let i = StepKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
+        1 << i
+    }
+
+    pub fn contains(self, kind: StepKind) -> bool {
+        self.0 & Self::bit(kind) != 0
+    }
+
+    pub fn kinds(self) -> Vec<StepKind> {
+        StepKind::ALL
+            .into_iter()
+            .filter(|k| self.contains(*k))
+            .collect()
+    }
+}
+
 /// What a rule looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {
-    Step(StepKind),
+    Step(StepSet),
     Code,
     Token,
     Capture,
@@ -31,11 +59,30 @@ pub enum Subject {
 impl Subject {
     pub fn describe(self) -> String {
         match self {
-            Subject::Step(k) => format!("step = \"{}\"", k.name()),
+            Subject::Step(set) => {
+                let kinds = set.kinds();
+                match kinds.as_slice() {
+                    [one] => format!("step = \"{}\"", one.name()),
+                    all if all.len() == StepKind::ALL.len() => "step = \"any\"".into(),
+                    several => format!(
+                        "step = [{}]",
+                        several
+                            .iter()
+                            .map(|k| format!("\"{}\"", k.name()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                }
+            }
             Subject::Code => "subject = \"code\"".into(),
             Subject::Token => "subject = \"token\"".into(),
             Subject::Capture => "subject = \"capture\"".into(),
         }
+    }
+
+    /// Whether a rule with this subject looks at a step of this kind.
+    pub fn takes_step(self, kind: StepKind) -> bool {
+        matches!(self, Subject::Step(set) if set.contains(kind))
     }
 }
 
@@ -78,6 +125,11 @@ pub struct RelatedSpec {
 pub struct Rule {
     pub id: String,
     pub severity: Severity,
+    /// Severities that replace `severity` when their condition holds; the first one wins.
+    pub severity_when: Vec<(Expr, Severity)>,
+    /// Whether the rule reads other rules' findings (`findings`): such rules run after the
+    /// others, over what they found.
+    pub uses_findings: bool,
     pub summary: String,
     pub subject: Subject,
     pub when: Expr,

@@ -38,11 +38,14 @@ pub fn split(source: &str) -> Result<Vec<Piece>, String> {
                 let mut depth = 1;
                 let mut expr = String::new();
                 let mut in_string: Option<char> = None;
+                let mut escaped = false;
                 loop {
                     let Some((_, c)) = chars.next() else {
                         return Err("unclosed `{` in template".into());
                     };
                     match (in_string, c) {
+                        (Some(_), _) if escaped => escaped = false,
+                        (Some(_), '\\') => escaped = true,
                         (Some(q), c) if c == q => in_string = None,
                         (Some(_), _) => {}
                         (None, '"' | '\'') => in_string = Some(c),
@@ -96,6 +99,13 @@ mod tests {
     fn braces_inside_strings_do_not_close() {
         let parts = split("{'}' + x}").unwrap();
         assert_eq!(parts[0].text, "'}' + x");
+    }
+
+    #[test]
+    fn escaped_quotes_stay_inside_strings() {
+        let parts = split(r#"{"say \"}\"" + x} after"#).unwrap();
+        assert_eq!(parts[0].text, r#""say \"}\"" + x"#);
+        assert_eq!(parts[1].text, " after");
     }
 
     #[test]
