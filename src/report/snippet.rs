@@ -965,6 +965,7 @@ pub(crate) mod fixture {
             secrets: secrets(),
             capture: Some(capture),
             findings,
+            session: None,
         }
     }
 
