@@ -153,20 +153,20 @@ fn check_streaming(
 /// Reads every input (in parallel), then checks the readable ones as one recording. The
 /// session comes first, then each unreadable input.
 fn check_as_session(inputs: &[Input], opts: &Options, progress: &Progress) -> Vec<FileReport> {
-    let read: Vec<Result<_, FileReport>> = inputs
+    let read: Vec<Result<_, String>> = inputs
         .par_iter()
         .map(|input| {
-            let r = read(input).map_err(|e| FileReport::unreadable(input.name(), e));
+            let r = read(input);
             progress.inc();
             r
         })
         .collect();
     let mut captures = Vec::new();
     let mut unreadable = Vec::new();
-    for r in read {
+    for (input, r) in inputs.iter().zip(read) {
         match r {
             Ok(c) => captures.push(c),
-            Err(f) => unreadable.push(f),
+            Err(e) => unreadable.push(FileReport::unreadable(input.name(), e)),
         }
     }
     let mut files = Vec::new();

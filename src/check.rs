@@ -111,7 +111,10 @@ pub fn check_with_secrets(capture: Capture, mut secrets: SecretSet, opts: &Optio
 /// Checks every input; files are independent, so they are checked in parallel and reported
 /// in the order given.
 pub fn check_inputs(inputs: &[Input], opts: &Options) -> Report {
-    let files = inputs.par_iter().map(|input| check_input(input, opts)).collect();
+    let files = inputs
+        .par_iter()
+        .map(|input| check_input(input, opts))
+        .collect();
     Report { files }
 }
 

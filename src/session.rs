@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use regex::Regex;
 
-use crate::check::{collect_secrets, check_with_secrets, Options};
+use crate::check::{check_with_secrets, collect_secrets, Options};
 use crate::finding::{Finding, Place};
 use crate::model::Capture;
 use crate::report::FileReport;

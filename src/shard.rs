@@ -73,8 +73,14 @@ mod tests {
     #[test]
     fn the_split_is_fixed_by_the_path_alone() {
         // Pinned values: a change here would send files to other shards on upgrade.
-        assert_eq!(shard_of("captures/a.har", 4), shard_of("./captures/a.har", 4));
-        assert_eq!(shard_of("captures\\a.har", 4), shard_of("captures/a.har", 4));
+        assert_eq!(
+            shard_of("captures/a.har", 4),
+            shard_of("./captures/a.har", 4)
+        );
+        assert_eq!(
+            shard_of("captures\\a.har", 4),
+            shard_of("captures/a.har", 4)
+        );
         let pinned: Vec<u64> = ["a.har", "b.har", "c.har", "captures/2024/x.har"]
             .iter()
             .map(|p| shard_of(p, 7))
@@ -83,7 +89,13 @@ mod tests {
         // Every path lands in exactly one shard.
         for p in ["a", "b", "long/path/to/file.har"] {
             let n = (1..=5)
-                .filter(|i| Shard { index: *i, count: 5 }.contains(p))
+                .filter(|i| {
+                    Shard {
+                        index: *i,
+                        count: 5,
+                    }
+                    .contains(p)
+                })
                 .count();
             assert_eq!(n, 1);
         }

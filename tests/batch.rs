@@ -72,7 +72,11 @@ fn ndjson_is_one_object_a_line_with_the_json_findings() {
         .iter()
         .map(|f| f["file"].as_str().expect("file"))
         .collect();
-    assert_eq!(files, [SAMPLE, CUT, GOOD], "one line per file, in input order");
+    assert_eq!(
+        files,
+        [SAMPLE, CUT, GOOD],
+        "one line per file, in input order"
+    );
     let last = lines.last().expect("lines");
     assert_eq!(last["type"], "summary", "the summary closes the output");
     assert_eq!(of_type(&lines, "summary").len(), 1);
@@ -123,17 +127,29 @@ fn a_corrupt_file_and_a_missing_path_do_not_hide_the_others() {
         .iter()
         .any(|f| f["rule"] == "alexa/token-wrong-profile"));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("gone.har") && err.contains("corrupt.har"), "{err}");
+    assert!(
+        err.contains("gone.har") && err.contains("corrupt.har"),
+        "{err}"
+    );
 }
 
 #[test]
 fn sarif_validates_against_the_2_1_0_schema_and_locates_findings() {
-    let schema_text = std::fs::read_to_string(common::root().join("tests/data/sarif-schema-2.1.0.json"))
-        .expect("vendored schema");
+    let schema_text =
+        std::fs::read_to_string(common::root().join("tests/data/sarif-schema-2.1.0.json"))
+            .expect("vendored schema");
     let schema: Value = serde_json::from_str(&schema_text).expect("schema is JSON");
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
 
-    let o = tokentrail(&["check", "--format", "sarif", SAMPLE, CUT, GOOD, "no/such/file.har"]);
+    let o = tokentrail(&[
+        "check",
+        "--format",
+        "sarif",
+        SAMPLE,
+        CUT,
+        GOOD,
+        "no/such/file.har",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let sarif: Value = serde_json::from_slice(&o.stdout).expect("sarif is JSON");
     let errors: Vec<String> = validator
@@ -160,7 +176,12 @@ fn sarif_validates_against_the_2_1_0_schema_and_locates_findings() {
         .expect("rule metadata");
     assert_eq!(rule["defaultConfiguration"]["level"], "error");
     let help = rule["help"]["markdown"].as_str().expect("markdown");
-    for section in ["What it finds", "Why it matters", "Example", "How to fix it"] {
+    for section in [
+        "What it finds",
+        "Why it matters",
+        "Example",
+        "How to fix it",
+    ] {
         assert!(help.contains(section), "{help}");
     }
 
@@ -210,9 +231,20 @@ fn sarif_validates_against_the_2_1_0_schema_and_locates_findings() {
 
 #[test]
 fn summary_table_goes_to_stderr_and_stdout_stays_clean() {
-    let with = tokentrail(&["check", "--format", "json", "--summary", SAMPLE, CUT, "gone.har"]);
+    let with = tokentrail(&[
+        "check",
+        "--format",
+        "json",
+        "--summary",
+        SAMPLE,
+        CUT,
+        "gone.har",
+    ]);
     let without = tokentrail(&["check", "--format", "json", SAMPLE, CUT, "gone.har"]);
-    assert_eq!(with.stdout, without.stdout, "the table never reaches stdout");
+    assert_eq!(
+        with.stdout, without.stdout,
+        "the table never reaches stdout"
+    );
     let err = String::from_utf8_lossy(&with.stderr);
     for needle in [
         "files",
@@ -234,7 +266,11 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() {
     let mut args = vec!["check", "--format", "ndjson"];
     args.extend(paths.iter().map(String::as_str));
     let o = tokentrail(&args);
-    assert!(o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(!o.stdout.contains(&b'\r') && !o.stdout.contains(&0x1b));
 }
 
@@ -355,7 +391,10 @@ fn a_session_follows_a_code_across_files() {
         &[7, 8, 9, 10, 11, 12],
         dir.path(),
     );
-    let (app, backend) = (app.to_str().expect("utf-8"), backend.to_str().expect("utf-8"));
+    let (app, backend) = (
+        app.to_str().expect("utf-8"),
+        backend.to_str().expect("utf-8"),
+    );
     let rules_of = |o: &Output| -> Vec<String> {
         let json: Value = serde_json::from_slice(&o.stdout).expect("json");
         json["findings"]
@@ -373,7 +412,12 @@ fn a_session_follows_a_code_across_files() {
 
     // The backend's file first: the session orders by time, not by the order given.
     let o = tokentrail(&["check", "--session", "--format", "json", backend, app]);
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let json: Value = serde_json::from_slice(&o.stdout).expect("json");
     let f = json["findings"]
         .as_array()
@@ -387,7 +431,10 @@ fn a_session_follows_a_code_across_files() {
     assert_eq!(f["entry"], 2);
     assert_eq!(f["method"], "POST");
     let first = &f["related"][0];
-    assert_eq!((first["entry"].as_u64(), first["file"].as_str()), (Some(6), Some(app)));
+    assert_eq!(
+        (first["entry"].as_u64(), first["file"].as_str()),
+        (Some(6), Some(app))
+    );
     let message = f["message"].as_str().expect("message");
     assert!(
         message.contains("again at entry #2 ") && message.contains(&format!("entry #6 of {app}")),
@@ -405,7 +452,10 @@ fn a_session_follows_a_code_across_files() {
     // The human output shows each snippet from its own file, at that file's lines.
     let human = tokentrail(&["check", "--session", "--color", "never", backend, app]);
     let out = String::from_utf8_lossy(&human.stdout);
-    assert!(out.contains("entry #2 POST https://api.amazon.com/auth/o2/token"), "{out}");
+    assert!(
+        out.contains("entry #2 POST https://api.amazon.com/auth/o2/token"),
+        "{out}"
+    );
     assert!(out.contains(&format!("[{backend}:")), "{out}");
     assert!(out.contains(&format!("[{app}:")), "{out}");
     assert!(out.contains("related: entry #6 of"), "{out}");
@@ -420,6 +470,50 @@ fn a_session_follows_a_code_across_files() {
         .find(|r| r["ruleId"] == "oauth/code-reused")
         .expect("result");
     let uri = |loc: &Value| loc["physicalLocation"]["artifactLocation"]["uri"].clone();
-    assert!(uri(&result["locations"][0]).as_str().expect("uri").ends_with("backend.har"));
-    assert!(uri(&result["relatedLocations"][0]).as_str().expect("uri").ends_with("app.har"));
+    assert!(uri(&result["locations"][0])
+        .as_str()
+        .expect("uri")
+        .ends_with("backend.har"));
+    assert!(uri(&result["relatedLocations"][0])
+        .as_str()
+        .expect("uri")
+        .ends_with("app.har"));
+}
+
+#[test]
+fn a_progress_bar_on_a_terminal_never_reaches_stdout() {
+    // `script` gives the command a terminal; without it (a minimal CI image) there is no
+    // terminal to test with.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let paths = fixture_paths();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out.ndjson");
+    let command = format!(
+        "{} check --format ndjson {} > {}",
+        env!("CARGO_BIN_EXE_tokentrail"),
+        paths.join(" "),
+        out.display()
+    );
+    let tty = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(common::root())
+        .stdin(Stdio::null())
+        .output()
+        .expect("script");
+    let terminal = String::from_utf8_lossy(&tty.stdout);
+    assert!(
+        terminal.contains(&format!("/{} files", paths.len())),
+        "the bar is drawn on the terminal: {terminal}"
+    );
+    let mut args = vec!["check", "--format", "ndjson"];
+    args.extend(paths.iter().map(String::as_str));
+    let plain = tokentrail(&args);
+    assert_eq!(
+        std::fs::read(&out).expect("stdout file"),
+        plain.stdout,
+        "stdout is the same with and without the bar"
+    );
 }

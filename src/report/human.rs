@@ -7,8 +7,8 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, So
 
 use super::snippet::{Snippet, Snippets};
 use super::{FileReport, Report};
-use crate::model::Capture;
 use crate::finding::{Finding, Locator, Place, Severity};
+use crate::model::Capture;
 
 /// How to draw. The caller decides (terminal detection, `NO_COLOR`); rendering is pure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +92,10 @@ impl<'a> Sources<'a> {
     }
 
     fn of(&self, name: &str) -> Option<&Snippets<'a>> {
-        self.snippets.iter().find(|(n, _)| *n == name).map(|(_, s)| s)
+        self.snippets
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| s)
     }
 
     fn entry(&self, entry: usize, labels: &[LabelSpec]) -> Option<Snippet> {
@@ -250,7 +253,11 @@ impl FindingDiagnostic {
             .map(|r| {
                 let mut labels = vec![(r.locator.as_ref(), r.note.as_str())];
                 labels.extend(take_group(&mut groups, Target::Entry(r.entry)).unwrap_or_default());
-                let header = format!("related: {} — {}", entry_name(r.entry, finding, file), r.note);
+                let header = format!(
+                    "related: {} — {}",
+                    entry_name(r.entry, finding, file),
+                    r.note
+                );
                 Self::aside(header, snippets, Target::Entry(r.entry), &labels)
             })
             .collect();

@@ -178,11 +178,23 @@ mod tests {
 
         assert_eq!(
             keys(&json["summary"]),
-            ["entries", "errors", "files", "flows", "infos", "rules", "unreadable", "warnings"]
+            [
+                "entries",
+                "errors",
+                "files",
+                "flows",
+                "infos",
+                "rules",
+                "unreadable",
+                "warnings"
+            ]
         );
         assert_eq!(json["summary"]["files"], 2);
         assert_eq!(json["summary"]["unreadable"], 1);
-        assert_eq!(json["summary"]["rules"][f["rule"].as_str().unwrap()]["findings"], 1);
+        // Both findings are of the fixture's rule, in one file.
+        let rule = &json["summary"]["rules"][f["rule"].as_str().unwrap()];
+        assert_eq!((&rule["findings"], &rule["files"]), (&2.into(), &1.into()));
+        assert_eq!(rule["severity"], "error");
         assert_eq!(json["summary"]["errors"], 1);
         assert_eq!(json["summary"]["infos"], 1);
     }

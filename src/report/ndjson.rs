@@ -142,8 +142,7 @@ mod tests {
             })
             .collect();
         assert_eq!(types, ["finding", "file", "file", "summary"]);
-        let finding: serde_json::Value =
-            serde_json::from_str(out.lines().next().unwrap()).unwrap();
+        let finding: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
         assert_eq!(finding["entry"], 2);
         assert_eq!(finding["file"], "login.har");
         assert_eq!(finding["related"][0]["entry"], 1);

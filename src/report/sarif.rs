@@ -216,14 +216,20 @@ impl SarifLog {
                     let ex = c.exchanges.iter().find(|e| e.index == origin.entry)?;
                     let span = ex.span.start.min(c.source.len())..ex.span.end.min(c.source.len());
                     let needle = locator.as_ref().map(|l| l.needle.as_str());
-                    Some(find_needle(&c.source[span.clone()], needle)
-                        .map_or(span.clone(), |r| span.start + r.start..span.start + r.end))
+                    Some(
+                        find_needle(&c.source[span.clone()], needle)
+                            .map_or(span.clone(), |r| span.start + r.start..span.start + r.end),
+                    )
                 });
                 (origin.file, origin.capture, range)
             }
             Place::Offset(off) => {
                 let (name, capture) = file.offset_origin();
-                (name, capture, capture.map(|c| (*off).min(c.source.len())..(*off).min(c.source.len())))
+                (
+                    name,
+                    capture,
+                    capture.map(|c| (*off).min(c.source.len())..(*off).min(c.source.len())),
+                )
             }
         };
         let artifact = self.artifact(name);
