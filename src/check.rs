@@ -60,6 +60,12 @@ pub fn read(input: &Input) -> Result<Capture, String> {
 /// Reconstructs a capture's flows and runs the rules over them.
 pub fn check_capture(capture: Capture, opts: &Options) -> FileReport {
     let mut secrets = SecretSet::new();
+    collect_secrets(&capture, &mut secrets);
+    check_with_secrets(capture, secrets, opts)
+}
+
+/// Adds every secret a capture's text holds to `secrets`.
+pub fn collect_secrets(capture: &Capture, secrets: &mut SecretSet) {
     for ex in &capture.exchanges {
         secrets.collect(ex);
     }
@@ -71,6 +77,11 @@ pub fn check_capture(capture: Capture, opts: &Options) -> FileReport {
             secrets.collect_raw(&String::from_utf8_lossy(tail));
         }
     }
+}
+
+/// [`check_capture`] with the capture's secrets already collected (a session collects them
+/// from each of its files).
+pub fn check_with_secrets(capture: Capture, mut secrets: SecretSet, opts: &Options) -> FileReport {
     let analysis = flow::analyze(&capture, &opts.config);
     for code in &analysis.codes {
         secrets.add_identified(SecretKind::Code, &code.value);
@@ -93,6 +104,7 @@ pub fn check_capture(capture: Capture, opts: &Options) -> FileReport {
         findings,
         secrets,
         capture: Some(capture),
+        session: None,
     }
 }
 
@@ -101,10 +113,15 @@ pub fn check_capture(capture: Capture, opts: &Options) -> FileReport {
 pub fn check_inputs(inputs: &[Input], opts: &Options) -> Report {
     let files = inputs
         .par_iter()
-        .map(|input| match read(input) {
-            Ok(capture) => check_capture(capture, opts),
-            Err(error) => FileReport::unreadable(input.name(), error),
-        })
+        .map(|input| check_input(input, opts))
         .collect();
     Report { files }
+}
+
+/// Reads and checks one input; an unreadable one is reported, not an error.
+pub fn check_input(input: &Input, opts: &Options) -> FileReport {
+    match read(input) {
+        Ok(capture) => check_capture(capture, opts),
+        Err(error) => FileReport::unreadable(input.name(), error),
+    }
 }

@@ -6,11 +6,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use tokentrail::batch::{self, BatchOptions};
 use tokentrail::check::{check_inputs, Input, Options};
 use tokentrail::config::Config;
 use tokentrail::finding::Severity;
-use tokentrail::report::{human, json};
+use tokentrail::report::human;
 use tokentrail::rules::{self, RuleSet};
+use tokentrail::shard::Shard;
 use tokentrail::timeline;
 
 /// Exit codes, as scripts rely on them.
@@ -28,6 +30,9 @@ pointing at the requests that show it. The first rule pack targets Alexa app-to-
 and the Skill Activation API.\n\nSecrets (codes, tokens, client secrets, cookies) are never printed: \
 they are masked with a short fingerprint, so equal values look equal.",
     after_help = "Examples:\n  tokentrail check capture.har\n  tokentrail check --format json a.har b.har > findings.json\n  \
+tokentrail check --format sarif captures/*.har > tokentrail.sarif\n  \
+tokentrail check --format ndjson --shard 2/8 --summary captures/*.har > shard-2.ndjson\n  \
+tokentrail check --session app.har backend.har\n  \
 tokentrail flows capture.har\n  tokentrail explain oauth/code-reused\n\n\
 Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage error or an input that could not be read."
 )]
@@ -57,6 +62,19 @@ is inferred from what the capture shows it doing, and findings say so. Declare t
         /// The lowest severity that makes the exit code 1.
         #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
         fail_on: FailOn,
+        /// Print a summary table on stderr at the end: files, entries, flows, findings per
+        /// rule, files that could not be read.
+        #[arg(long)]
+        summary: bool,
+        /// Check only shard I of N (1 <= I <= N): the inputs whose path hashes to it, the same
+        /// split on every machine. Runs over all N shards check each input exactly once, and
+        /// their NDJSON outputs concatenate (see docs/batch.md).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<Shard>,
+        /// Treat all inputs as one recording (say the app's HAR and the backend's proxy log of
+        /// the same attempt), so a code issued in one file and redeemed in another is followed.
+        #[arg(long)]
+        session: bool,
     },
     /// Show the OAuth flows reconstructed from a capture, step by step.
     Flows {
@@ -101,6 +119,11 @@ enum Format {
     Human,
     /// One JSON document (schema in the README).
     Json,
+    /// One JSON object a line: findings, then a line per file, then a summary line; the
+    /// outputs of several runs concatenate (schema in the README).
+    Ndjson,
+    /// SARIF 2.1.0, for code-scanning UIs, with rule metadata from the rule files.
+    Sarif,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -180,35 +203,40 @@ fn run(cli: Cli) -> miette::Result<u8> {
             common,
             format,
             fail_on,
+            summary,
+            shard,
+            session,
         } => {
             let stdout_tty = std::io::stdout().is_terminal();
-            setup_miette(use_color(common.color, std::io::stderr().is_terminal()));
+            let stderr_tty = std::io::stderr().is_terminal();
+            setup_miette(use_color(common.color, stderr_tty));
             let opts = options(&common)?;
             let inputs: Vec<Input> = paths.iter().map(|p| Input::parse(p)).collect();
             if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
                 miette::bail!("`-` (standard input) can be given only once");
             }
-            let report = check_inputs(&inputs, &opts);
-            for f in &report.files {
-                if let Some(e) = &f.error {
-                    eprintln!("error: {e}");
-                }
-            }
-            let out = match format {
+            let inputs = batch::shard_inputs(inputs, shard).map_err(|e| miette::miette!("{e}"))?;
+            let format = match format {
                 Format::Human => {
                     let color = use_color(common.color, stdout_tty);
-                    human::render(
-                        &report,
-                        &human::HumanOptions {
-                            color,
-                            unicode: color,
-                            width: width(),
-                        },
-                    )
+                    batch::Format::Human(human::HumanOptions {
+                        color,
+                        unicode: color,
+                        width: width(),
+                    })
                 }
-                Format::Json => json::render(&report),
+                Format::Json => batch::Format::Json,
+                Format::Ndjson => batch::Format::Ndjson,
+                Format::Sarif => batch::Format::Sarif,
             };
-            print(&out);
+            let settings = BatchOptions {
+                format,
+                summary,
+                shard,
+                session,
+                stderr_is_terminal: stderr_tty,
+            };
+            let report = batch::run(&inputs, &opts, &settings, &mut |text| print(text));
             if report.unreadable() > 0 {
                 return Ok(EXIT_TROUBLE);
             }

@@ -179,6 +179,8 @@ fn no_output_contains_a_full_secret() {
             run(&["check", &rel, "--color", "never"]),
             run(&["check", &rel, "--color", "always"]),
             run(&["check", &rel, "--format", "json"]),
+            run(&["check", &rel, "--format", "ndjson", "--summary"]),
+            run(&["check", &rel, "--format", "sarif"]),
             run(&["flows", &rel]),
         ];
         if let Some(cfg) = common::config_for(&fixture) {

@@ -8,6 +8,7 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, So
 use super::snippet::{Snippet, Snippets};
 use super::{FileReport, Report};
 use crate::finding::{Finding, Locator, Place, Severity};
+use crate::model::Capture;
 
 /// How to draw. The caller decides (terminal detection, `NO_COLOR`); rendering is pure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,33 +31,82 @@ impl Default for HumanOptions {
 
 /// Renders every file's findings (or why it could not be read), then the summary line.
 pub fn render(report: &Report, opts: &HumanOptions) -> String {
-    let handler = handler(opts);
     let mut out = String::new();
     for file in &report.files {
-        if let Some(error) = &file.error {
-            let _ = writeln!(out, "error: {error}");
-            continue;
-        }
-        // One per file: it indexes the file's lines once for all its findings.
-        let snippets = file
-            .capture
-            .as_ref()
-            .map(|capture| Snippets::new(capture, &file.secrets));
-        for finding in &file.findings {
-            let diagnostic =
-                FindingDiagnostic::new(finding, file, snippets.as_ref()).wrapped(opts.width);
-            // Writing into a String fails only if a Display impl does; skip such a finding
-            // rather than abort the whole report.
-            let mut rendered = String::new();
-            if handler.render_report(&mut rendered, &diagnostic).is_ok() {
-                out.push_str(&rendered);
-                out.push('\n');
-            }
+        out.push_str(&render_file(file, opts));
+    }
+    out.push_str(&render_summary(report));
+    out
+}
+
+/// One file's findings, or why it could not be read (a batch renders each file as it is done).
+pub fn render_file(file: &FileReport, opts: &HumanOptions) -> String {
+    let handler = handler(opts);
+    let mut out = String::new();
+    if let Some(error) = &file.error {
+        let _ = writeln!(out, "error: {error}");
+        return out;
+    }
+    // One per file: it indexes the file's lines once for all its findings.
+    let sources = Sources::new(file);
+    for finding in &file.findings {
+        let diagnostic = FindingDiagnostic::new(finding, file, &sources).wrapped(opts.width);
+        // Writing into a String fails only if a Display impl does; skip such a finding
+        // rather than abort the whole report.
+        let mut rendered = String::new();
+        if handler.render_report(&mut rendered, &diagnostic).is_ok() {
+            out.push_str(&rendered);
+            out.push('\n');
         }
     }
-    out.push_str(&summary_line(report));
+    out
+}
+
+/// The closing summary line.
+pub fn render_summary(report: &Report) -> String {
+    let mut out = summary_line(report);
     out.push('\n');
     out
+}
+
+/// The snippet makers of a report's captures: its own, or one per file of a session, with
+/// entry numbers mapped to each file's own.
+struct Sources<'a> {
+    file: &'a FileReport,
+    snippets: Vec<(&'a str, Snippets<'a>)>,
+}
+
+impl<'a> Sources<'a> {
+    fn new(file: &'a FileReport) -> Self {
+        let captures: Vec<&Capture> = match &file.session {
+            Some(s) => s.parts.iter().collect(),
+            None => file.capture.iter().collect(),
+        };
+        Sources {
+            file,
+            snippets: captures
+                .into_iter()
+                .map(|c| (c.name.as_str(), Snippets::new(c, &file.secrets)))
+                .collect(),
+        }
+    }
+
+    fn of(&self, name: &str) -> Option<&Snippets<'a>> {
+        self.snippets
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| s)
+    }
+
+    fn entry(&self, entry: usize, labels: &[LabelSpec]) -> Option<Snippet> {
+        let origin = self.file.origin(entry);
+        self.of(origin.file)?.entry(origin.entry, labels)
+    }
+
+    fn offset(&self, offset: usize, label: &str) -> Option<Snippet> {
+        let (name, _) = self.file.offset_origin();
+        Some(self.of(name)?.offset(offset, label))
+    }
 }
 
 fn handler(opts: &HumanOptions) -> GraphicalReportHandler {
@@ -112,8 +162,8 @@ fn summary_line(report: &Report) -> String {
     let mut line = if summary.errors + summary.warnings + summary.infos == 0 {
         // With nothing to count, name the file: "no findings in 1 file" says less.
         let files = match report.files.as_slice() {
-            [only] => only.name.clone(),
-            files => plural(files.len(), "file", "files"),
+            [only] if only.session.is_none() => only.name.clone(),
+            _ => plural(report.file_count(), "file", "files"),
         };
         format!("no findings in {files} ({})", contents(report))
     } else {
@@ -122,7 +172,7 @@ fn summary_line(report: &Report) -> String {
             plural(summary.errors, "error", "errors"),
             plural(summary.warnings, "warning", "warnings"),
             plural(summary.infos, "info", "infos"),
-            plural(report.files.len(), "file", "files"),
+            plural(report.file_count(), "file", "files"),
             contents(report),
         )
     };
@@ -177,7 +227,7 @@ enum Target {
 type LabelSpec<'f> = (Option<&'f Locator>, &'f str);
 
 impl FindingDiagnostic {
-    fn new(finding: &Finding, file: &FileReport, snippets: Option<&Snippets>) -> Self {
+    fn new(finding: &Finding, file: &FileReport, snippets: &Sources) -> Self {
         let mut groups = label_groups(finding);
         let primary = finding
             .entry
@@ -188,7 +238,7 @@ impl FindingDiagnostic {
             .unwrap_or_default();
 
         let mut message = finding.message.clone();
-        if let Some(line) = request_line(finding) {
+        if let Some(line) = request_line(finding, file) {
             message.push('\n');
             message.push_str(&line);
         }
@@ -203,15 +253,19 @@ impl FindingDiagnostic {
             .map(|r| {
                 let mut labels = vec![(r.locator.as_ref(), r.note.as_str())];
                 labels.extend(take_group(&mut groups, Target::Entry(r.entry)).unwrap_or_default());
-                let header = format!("related: entry #{} — {}", r.entry, r.note);
+                let header = format!(
+                    "related: {} — {}",
+                    entry_name(r.entry, finding, file),
+                    r.note
+                );
                 Self::aside(header, snippets, Target::Entry(r.entry), &labels)
             })
             .collect();
         // Labels at entries that are neither the finding's nor a related one.
         related.extend(groups.into_iter().map(|(target, labels)| {
             let header = match target {
-                Target::Entry(n) => describe_entry(n, file),
-                Target::Offset(off) => format!("at byte {off} of {}", file.name),
+                Target::Entry(n) => describe_entry(n, finding, file),
+                Target::Offset(off) => format!("at byte {off} of {}", file.offset_origin().0),
             };
             Self::aside(header, snippets, target, &labels)
         }));
@@ -239,7 +293,7 @@ impl FindingDiagnostic {
     /// A related diagnostic: advice with its own snippet.
     fn aside(
         mut message: String,
-        snippets: Option<&Snippets>,
+        snippets: &Sources,
         target: Target,
         labels: &[LabelSpec],
     ) -> Self {
@@ -283,12 +337,7 @@ fn take_group<'f>(
     Some(groups.remove(i).1)
 }
 
-fn snippet_for(
-    snippets: Option<&Snippets>,
-    target: Target,
-    labels: &[LabelSpec],
-) -> Option<Snippet> {
-    let snippets = snippets?;
+fn snippet_for(snippets: &Sources, target: Target, labels: &[LabelSpec]) -> Option<Snippet> {
     match target {
         Target::Entry(entry) => snippets.entry(entry, labels),
         Target::Offset(off) => {
@@ -298,7 +347,7 @@ fn snippet_for(
                 .map(|(_, t)| *t)
                 .collect::<Vec<_>>()
                 .join("; ");
-            Some(snippets.offset(off, &text))
+            snippets.offset(off, &text)
         }
     }
 }
@@ -317,10 +366,21 @@ fn unplaced_labels(target: Option<Target>, labels: &[LabelSpec]) -> String {
         .collect()
 }
 
+/// `entry #7`, or in a session where the entry is in another file than the finding's,
+/// `entry #7 of backend.har`.
+fn entry_name(entry: usize, finding: &Finding, file: &FileReport) -> String {
+    let origin = file.origin(entry);
+    if origin.file == finding.file {
+        format!("entry #{}", origin.entry)
+    } else {
+        format!("entry #{} of {}", origin.entry, origin.file)
+    }
+}
+
 /// `entry #7 POST https://api.amazon.com/auth/o2/token at 2024-05-01T10:00:03.000Z`.
-fn request_line(finding: &Finding) -> Option<String> {
+fn request_line(finding: &Finding, file: &FileReport) -> Option<String> {
     let entry = finding.entry?;
-    let mut line = format!("entry #{entry}");
+    let mut line = entry_name(entry, finding, file);
     for part in [&finding.method, &finding.url].into_iter().flatten() {
         line.push(' ');
         line.push_str(part);
@@ -333,18 +393,19 @@ fn request_line(finding: &Finding) -> Option<String> {
 }
 
 /// `entry #3 GET https://…`, read from the capture (URL masked), for labels at other entries.
-fn describe_entry(entry: usize, file: &FileReport) -> String {
+fn describe_entry(entry: usize, finding: &Finding, file: &FileReport) -> String {
     let exchange = file
         .capture
         .as_ref()
         .and_then(|c| c.exchanges.iter().find(|e| e.index == entry));
+    let name = entry_name(entry, finding, file);
     match exchange {
         Some(e) => format!(
-            "entry #{entry} {} {}",
+            "{name} {} {}",
             e.request.method,
             file.secrets.mask_text(&e.request.url)
         ),
-        None => format!("entry #{entry}"),
+        None => name,
     }
 }
 

@@ -3,22 +3,24 @@
 
 use serde::Serialize;
 
-use super::{Report, Summary};
+use super::summary::BatchSummary;
+use super::{FileReport, Report};
 use crate::finding::{Finding, Related, Severity};
 
 /// Bump when a field changes meaning or disappears; adding a field keeps the version.
-const VERSION: u32 = 1;
+pub const VERSION: u32 = 1;
 
 #[derive(Serialize)]
 struct JsonReport<'r> {
     version: u32,
     findings: Vec<JsonFinding<'r>>,
     files: Vec<JsonFile<'r>>,
-    summary: Summary,
+    summary: BatchSummary,
 }
 
+/// One finding, as the JSON and NDJSON formats write it.
 #[derive(Serialize)]
-struct JsonFinding<'r> {
+pub(super) struct JsonFinding<'r> {
     rule: &'r str,
     severity: Severity,
     message: &'r str,
@@ -36,56 +38,71 @@ struct JsonFinding<'r> {
 struct JsonRelated<'r> {
     entry: usize,
     note: &'r str,
+    /// Only when the entry is in another file than the finding's (`check --session`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'r str>,
 }
 
+/// One input file, as the JSON and NDJSON formats write it.
 #[derive(Serialize)]
-struct JsonFile<'r> {
-    file: &'r str,
-    format: Option<&'r str>,
-    entries: usize,
-    error: Option<&'r str>,
+pub(super) struct JsonFile<'r> {
+    pub file: &'r str,
+    pub format: Option<&'r str>,
+    pub entries: usize,
+    pub error: Option<&'r str>,
 }
 
 /// The report as pretty-printed JSON (2-space indent), without a trailing newline.
 pub fn render(report: &Report) -> String {
     let json = JsonReport {
         version: VERSION,
-        findings: report.findings().map(finding).collect(),
-        files: report
+        findings: report
             .files
             .iter()
-            .map(|f| JsonFile {
-                file: &f.name,
-                format: f.format,
-                entries: f.entries,
-                error: f.error.as_deref(),
-            })
+            .flat_map(|file| file.findings.iter().map(move |f| finding(f, file)))
             .collect(),
-        summary: report.summary(),
+        files: report.files.iter().flat_map(files).collect(),
+        summary: BatchSummary::of(report),
     };
     // Only strings, numbers and derived structs: serialisation cannot fail.
     serde_json::to_string_pretty(&json).expect("report serialises")
 }
 
-fn finding(f: &Finding) -> JsonFinding<'_> {
+/// The files a report covers (each file of a session), for `files[]`.
+pub(super) fn files(f: &FileReport) -> Vec<JsonFile<'_>> {
+    f.parts()
+        .into_iter()
+        .map(|(file, format, entries)| JsonFile {
+            file,
+            format,
+            entries,
+            error: f.error.as_deref(),
+        })
+        .collect()
+}
+
+/// A finding with its entry numbers as its file counts them (see [`FileReport::origin`]).
+pub(super) fn finding<'r>(f: &'r Finding, file: &'r FileReport) -> JsonFinding<'r> {
     JsonFinding {
         rule: &f.rule,
         severity: f.severity,
         message: &f.message,
         help: &f.help,
         file: &f.file,
-        entry: f.entry,
+        entry: f.entry.map(|e| file.origin(e).entry),
         method: f.method.as_deref(),
         url: f.url.as_deref(),
         time: f.time.as_deref(),
-        related: f.related.iter().map(related).collect(),
+        related: f.related.iter().map(|r| related(r, f, file)).collect(),
     }
 }
 
-fn related(r: &Related) -> JsonRelated<'_> {
+fn related<'r>(r: &'r Related, f: &Finding, file: &'r FileReport) -> JsonRelated<'r> {
+    let origin = file.origin(r.entry);
     JsonRelated {
-        entry: r.entry,
+        entry: origin.entry,
         note: &r.note,
+        file: (origin.file != f.file).then_some(origin.file),
     }
 }
 
@@ -159,7 +176,25 @@ mod tests {
             "page.html: not a HAR file: an HTML page"
         );
 
-        assert_eq!(keys(&json["summary"]), ["errors", "infos", "warnings"]);
+        assert_eq!(
+            keys(&json["summary"]),
+            [
+                "entries",
+                "errors",
+                "files",
+                "flows",
+                "infos",
+                "rules",
+                "unreadable",
+                "warnings"
+            ]
+        );
+        assert_eq!(json["summary"]["files"], 2);
+        assert_eq!(json["summary"]["unreadable"], 1);
+        // Both findings are of the fixture's rule, in one file.
+        let rule = &json["summary"]["rules"][f["rule"].as_str().unwrap()];
+        assert_eq!((&rule["findings"], &rule["files"]), (&2.into(), &1.into()));
+        assert_eq!(rule["severity"], "error");
         assert_eq!(json["summary"]["errors"], 1);
         assert_eq!(json["summary"]["infos"], 1);
     }

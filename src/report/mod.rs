@@ -2,12 +2,16 @@
 
 pub mod human;
 pub mod json;
+pub mod ndjson;
+pub mod sarif;
 pub mod snippet;
+pub mod summary;
 
 use crate::finding::{Finding, Severity};
 use crate::flow::Analysis;
 use crate::model::Capture;
 use crate::secret::SecretSet;
+use crate::session::Session;
 
 /// One input file and what checking it produced.
 #[derive(Debug)]
@@ -26,9 +30,76 @@ pub struct FileReport {
     /// Every secret of the capture, to mask any text shown from it.
     pub secrets: SecretSet,
     pub findings: Vec<Finding>,
+    /// Set when this report covers several files checked as one recording (`--session`):
+    /// entry numbers in `findings` are then the session's, and [`FileReport::origin`] maps
+    /// them back to a file and its own entry number.
+    pub session: Option<Session>,
+}
+
+/// Where an entry of a report comes from: the file, its capture, and the entry's number there.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    pub file: &'a str,
+    pub capture: Option<&'a Capture>,
+    pub entry: usize,
 }
 
 impl FileReport {
+    /// The file and entry number that entry `entry` of this report stands for. Outside a
+    /// session that is this file and the same number.
+    pub fn origin(&self, entry: usize) -> Origin<'_> {
+        if let Some(session) = &self.session {
+            if let Some((part, local)) = session.origin(entry) {
+                return Origin {
+                    file: &session.names[part],
+                    capture: session.parts.get(part),
+                    entry: local,
+                };
+            }
+        }
+        Origin {
+            file: &self.name,
+            capture: self.capture.as_ref(),
+            entry,
+        }
+    }
+
+    /// The file a byte-offset label (a truncation point) points into.
+    pub fn offset_origin(&self) -> (&str, Option<&Capture>) {
+        match &self.session {
+            Some(s) => match s.truncated {
+                Some(part) => (&s.names[part], s.parts.get(part)),
+                None => (&self.name, None),
+            },
+            None => (&self.name, self.capture.as_ref()),
+        }
+    }
+
+    /// The files this report covers: one, or each file of a session, with their formats and
+    /// entry counts.
+    pub fn parts(&self) -> Vec<(&str, Option<&'static str>, usize)> {
+        match &self.session {
+            Some(s) => s
+                .names
+                .iter()
+                .zip(&s.formats)
+                .zip(&s.counts)
+                .map(|((name, format), n)| (name.as_str(), Some(*format), *n))
+                .collect(),
+            None => vec![(self.name.as_str(), self.format, self.entries)],
+        }
+    }
+
+    /// Drops what only rendering needs (the capture's text, the secrets to mask it with),
+    /// keeping findings and counts: a long batch then holds one small record per file.
+    pub fn slim(&mut self) {
+        self.capture = None;
+        self.secrets = SecretSet::new();
+        if let Some(s) = &mut self.session {
+            s.parts.clear();
+        }
+    }
+
     /// How many flows reconstruction found; `None` when unreadable.
     pub fn flows(&self) -> Option<usize> {
         self.analysis.as_ref().map(|a| a.flows)
@@ -45,6 +116,7 @@ impl FileReport {
             capture: None,
             secrets: SecretSet::new(),
             findings: Vec::new(),
+            session: None,
         }
     }
 }
@@ -85,5 +157,10 @@ impl Report {
 
     pub fn unreadable(&self) -> usize {
         self.files.iter().filter(|f| f.error.is_some()).count()
+    }
+
+    /// The number of input files, counting each file of a session.
+    pub fn file_count(&self) -> usize {
+        self.files.iter().map(|f| f.parts().len()).sum()
     }
 }

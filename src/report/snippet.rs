@@ -966,6 +966,7 @@ pub(crate) mod fixture {
             secrets: secrets(),
             capture: Some(capture),
             findings,
+            session: None,
         }
     }
 

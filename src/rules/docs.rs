@@ -12,7 +12,7 @@ pub const SEVERITY_POLICY: &str = "\
 
 /// The fix text as written in the rule, with `{…}` placeholders shown as `…` because there is
 /// no capture to fill them from.
-fn generic(template: &str) -> String {
+pub(crate) fn generic(template: &str) -> String {
     match super::template::split(template) {
         Ok(parts) => parts
             .into_iter()
