@@ -155,7 +155,7 @@ impl<'a> Snippets<'a> {
             let text = self.masked(&source[span.clone()]);
             let column = lossy_chars(&source[line_start..span.start]);
             return Some(self.build(
-                self.capture.name.clone(),
+                self.name_at(span.start),
                 text,
                 0,
                 (self.line_of(span.start), column, span.start),
@@ -172,7 +172,7 @@ impl<'a> Snippets<'a> {
         let root = prefix.len();
         let text = prefix + &body + &suffix;
         Some(self.build(
-            self.capture.name.clone(),
+            self.name_at(span.start),
             text,
             root,
             (self.line_of(line_start), 0, line_start),
@@ -225,7 +225,7 @@ impl<'a> Snippets<'a> {
             .saturating_sub(usize::from(ellipsis));
         let (at, width) = cut_marker(&text, at);
         Snippet {
-            name: self.capture.name.clone(),
+            name: self.name_at(start),
             text,
             first_line: self.line_of(start),
             first_column: column,
@@ -250,7 +250,7 @@ impl<'a> Snippets<'a> {
         // Parsing decodes `\uXXXX` escapes, which can turn an unrecognised spelling of a
         // secret into its raw form: mask again.
         let pretty = self.secrets.mask_text(&pretty);
-        let name = format!("{} (entry #{entry}, reformatted)", self.capture.name);
+        let name = format!("{} (entry #{entry}, reformatted)", self.name_at(span.start));
         Some(self.build(name, pretty, 0, (0, 0, span.start), labels))
     }
 
@@ -323,11 +323,25 @@ impl<'a> Snippets<'a> {
         self.secrets.mask_text(&String::from_utf8_lossy(bytes))
     }
 
+    /// The 0-based line of `offset`: in the file, or within its member for a capture made of
+    /// several files (a Fiddler `.saz`).
     fn line_of(&self, offset: usize) -> usize {
         let source: &[u8] = &self.capture.source;
-        self.lines
-            .get_or_init(|| LineIndex::new(source))
-            .line_of(source, offset)
+        let lines = self.lines.get_or_init(|| LineIndex::new(source));
+        let line = lines.line_of(source, offset);
+        match self.capture.part_at(offset) {
+            Some(part) => line.saturating_sub(lines.line_of(source, part.range.start)),
+            None => line,
+        }
+    }
+
+    /// The name diagnostics show for text at `offset`: the file, or `file!member` for a capture
+    /// made of several files.
+    fn name_at(&self, offset: usize) -> String {
+        match self.capture.part_at(offset) {
+            Some(part) => format!("{}!{}", self.capture.name, part.name),
+            None => self.capture.name.clone(),
+        }
     }
 }
 
@@ -904,6 +918,7 @@ pub(crate) mod fixture {
             source: Arc::from(bytes),
             exchanges,
             truncation: None,
+            parts: Vec::new(),
         }
     }
 
