@@ -22,7 +22,8 @@ const EXIT_TROUBLE: u8 = 2;
     name = "tokentrail",
     version,
     about = "Explains what went wrong in the OAuth 2.0 exchanges of recorded HTTP traffic.",
-    long_about = "Reads recorded HTTP traffic (HAR files exported from browser devtools or proxies), \
+    long_about = "Reads recorded HTTP traffic (HAR files from browser devtools, Charles, Fiddler, Burp \
+and mitmproxy logs, raw HTTP dumps; single files, directories or archives), \
 reconstructs the OAuth 2.0 exchanges in it, and runs declarative rules that explain what went wrong, \
 pointing at the requests that show it. The first rule pack targets Alexa app-to-app account linking \
 and the Skill Activation API.\n\nSecrets (codes, tokens, client secrets, cookies) are never printed: \
@@ -46,9 +47,15 @@ is inferred from what the capture shows it doing, and findings say so. Declare t
 [skill]\n  client_ids = [\"my-client\"]                         # Your Client ID (profile A)"
     )]
     Check {
-        /// HAR files to check; `-` reads standard input.
-        #[arg(required = true, value_name = "PATHS")]
+        /// Captures to check: HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP files
+        /// (recognised by content, also gzipped), directories (walked recursively, sorted),
+        /// and .zip / .tar.gz archives of captures. `-` reads standard input.
+        #[arg(required_unless_present = "files_from", value_name = "PATHS")]
         paths: Vec<String>,
+        /// Also check the paths listed in FILE, one a line (blank lines and `#` comments are
+        /// skipped; `-` reads the list from standard input).
+        #[arg(long, value_name = "FILE")]
+        files_from: Option<PathBuf>,
         #[command(flatten)]
         common: Common,
         /// Output format.
@@ -176,7 +183,8 @@ fn run(cli: Cli) -> miette::Result<u8> {
     setup_miette(use_color(Color::Auto, std::io::stderr().is_terminal()));
     match cli.command {
         Command::Check {
-            paths,
+            mut paths,
+            files_from,
             common,
             format,
             fail_on,
@@ -184,8 +192,15 @@ fn run(cli: Cli) -> miette::Result<u8> {
             let stdout_tty = std::io::stdout().is_terminal();
             setup_miette(use_color(common.color, std::io::stderr().is_terminal()));
             let opts = options(&common)?;
+            if let Some(list) = &files_from {
+                let listed = tokentrail::read::input::files_from(list)
+                    .map_err(|e| miette::miette!("--files-from {e}"))?;
+                paths.extend(listed.iter().map(|p| p.display().to_string()));
+            }
             let inputs: Vec<Input> = paths.iter().map(|p| Input::parse(p)).collect();
-            if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
+            let stdin_users = inputs.iter().filter(|i| **i == Input::Stdin).count()
+                + usize::from(files_from.as_deref() == Some(std::path::Path::new("-")));
+            if stdin_users > 1 {
                 miette::bail!("`-` (standard input) can be given only once");
             }
             let report = check_inputs(&inputs, &opts);

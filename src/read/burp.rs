@@ -248,7 +248,11 @@ pub(crate) fn parse_burp_time(raw: &str) -> Option<OffsetDateTime> {
         "IST" => 5,
         _ => 0,
     };
-    let minutes: i8 = if zone.eq_ignore_ascii_case("IST") { 30 } else { 0 };
+    let minutes: i8 = if zone.eq_ignore_ascii_case("IST") {
+        30
+    } else {
+        0
+    };
     let offset = UtcOffset::from_hms(hours, minutes, 0).ok()?;
     Some(PrimitiveDateTime::new(date, time).assume_offset(offset))
 }
@@ -264,7 +268,8 @@ mod tests {
     }
 
     const TOKEN_REQUEST: &str = "POST /auth/o2/token HTTP/1.1\r\nHost: api.amazon.com\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 9\r\n\r\ncode=ANab";
-    const TOKEN_RESPONSE: &str = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{\"a\":1}";
+    const TOKEN_RESPONSE: &str =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{\"a\":1}";
 
     fn b64(s: &str) -> String {
         use base64::Engine as _;
@@ -288,9 +293,15 @@ mod tests {
             assert_eq!(x.request.method, "POST");
             assert_eq!(x.request.body.as_ref().unwrap().text, "code=ANab");
             let item = std::str::from_utf8(&c.source[x.span.clone()]).unwrap();
-            assert!(item.starts_with("<item>") && item.ends_with("</item>"), "{item}");
+            assert!(
+                item.starts_with("<item>") && item.ends_with("</item>"),
+                "{item}"
+            );
         }
-        assert_eq!(e[0].response.as_ref().unwrap().body.as_ref().unwrap().text, "{\"a\":1}");
+        assert_eq!(
+            e[0].response.as_ref().unwrap().body.as_ref().unwrap().text,
+            "{\"a\":1}"
+        );
         assert!(e[1].response.is_none());
         assert_eq!(e[0].started.unwrap().unix_timestamp(), 1_673_391_322);
         assert_eq!(
@@ -321,7 +332,9 @@ mod tests {
         assert_eq!(t.unix_timestamp(), 1_710_335_228);
         assert!(parse_burp_time("yesterday").is_none());
         assert_eq!(
-            parse_burp_time("Wed Mar 13 06:07:08 XYZ 2024").unwrap().offset(),
+            parse_burp_time("Wed Mar 13 06:07:08 XYZ 2024")
+                .unwrap()
+                .offset(),
             UtcOffset::UTC
         );
     }

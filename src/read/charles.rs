@@ -134,7 +134,10 @@ fn request(t: &Value) -> Request {
     let scheme = text(&t["scheme"]).unwrap_or_else(|| "https".into());
     let host = text(&t["host"]).unwrap_or_default();
     let port = t["actualPort"].as_u64().or(t["port"].as_u64());
-    let default_port = matches!((scheme.as_str(), port), ("https", Some(443)) | ("http", Some(80)) | (_, None));
+    let default_port = matches!(
+        (scheme.as_str(), port),
+        ("https", Some(443)) | ("http", Some(80)) | (_, None)
+    );
     let authority = if default_port || host.contains(':') {
         host
     } else {
@@ -244,7 +247,10 @@ mod tests {
             "grant_type=authorization_code&code=ANabc"
         );
         let r = e[0].response.as_ref().unwrap();
-        assert_eq!(r.body.as_ref().unwrap().text, r#"{"access_token":"Atza|IE"}"#);
+        assert_eq!(
+            r.body.as_ref().unwrap().text,
+            r#"{"access_token":"Atza|IE"}"#
+        );
         assert_eq!(e[0].started.unwrap().unix_timestamp(), 1_710_413_240);
         assert_eq!(e[1].request.url, "http://localhost:8080/cb?code=x&state=y");
         assert!(e[1].response.is_none());

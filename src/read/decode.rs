@@ -143,7 +143,8 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    const TEXT: &[u8] = br#"{"access_token":"Atza|IwEBsecret","token_type":"bearer","expires_in":3600}"#;
+    const TEXT: &[u8] =
+        br#"{"access_token":"Atza|IwEBsecret","token_type":"bearer","expires_in":3600}"#;
 
     #[test]
     fn chunked_bodies_with_extensions_trailers_and_lf_only() {

@@ -70,7 +70,8 @@ pub(crate) fn start_line(line: &[u8]) -> Option<StartLine> {
 
 fn is_version(v: &str) -> bool {
     let mut digits = v.split('.');
-    let ok = |d: Option<&str>| d.is_some_and(|d| d.len() == 1 && d.bytes().all(|b| b.is_ascii_digit()));
+    let ok =
+        |d: Option<&str>| d.is_some_and(|d| d.len() == 1 && d.bytes().all(|b| b.is_ascii_digit()));
     let major = digits.next();
     match digits.next() {
         Some(minor) => ok(major) && ok(Some(minor)) && digits.next().is_none(),
@@ -84,7 +85,11 @@ pub(crate) fn line_at(bytes: &[u8], at: usize) -> (usize, usize) {
     let rest = bytes.get(at..).unwrap_or_default();
     match rest.iter().position(|&b| b == b'\n') {
         Some(nl) => {
-            let end = if nl > 0 && rest[nl - 1] == b'\r' { nl - 1 } else { nl };
+            let end = if nl > 0 && rest[nl - 1] == b'\r' {
+                nl - 1
+            } else {
+                nl
+            };
             (at + end, at + nl + 1)
         }
         None => (bytes.len(), bytes.len()),
@@ -289,8 +294,7 @@ pub(crate) fn request(msg: &Message, scheme: &str) -> Request {
     let lower = target.to_ascii_lowercase();
     let url = if lower.starts_with("http://") || lower.starts_with("https://") {
         target
-    } else if let Some(host) = header(&msg.headers, "host").or(header(&msg.headers, ":authority"))
-    {
+    } else if let Some(host) = header(&msg.headers, "host").or(header(&msg.headers, ":authority")) {
         if target.starts_with('/') {
             format!("{scheme}://{host}{target}")
         } else if target == "*" {
@@ -409,8 +413,13 @@ mod tests {
         let wire = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nGET / HTTP/1.1\r\n\r\n";
         let msg = message(wire, 0, Unframed::ToNextMessage, Some("HEAD")).unwrap();
         assert!(msg.body.is_empty() && msg.complete);
-        let msg = message(b"HTTP/1.1 304 Not Modified\r\n\r\n", 0, Unframed::ToEnd, None)
-            .unwrap();
+        let msg = message(
+            b"HTTP/1.1 304 Not Modified\r\n\r\n",
+            0,
+            Unframed::ToEnd,
+            None,
+        )
+        .unwrap();
         assert!(msg.body.is_empty());
     }
 }

@@ -35,7 +35,10 @@ pub struct Pending {
 #[derive(Debug)]
 enum What {
     File(PathBuf),
-    Bytes(Arc<[u8]>),
+    /// One capture's bytes (after gzip, if any).
+    Capture(Arc<[u8]>),
+    /// An archive member, not yet looked at: a capture, an archive, or neither.
+    Member(Arc<[u8]>),
     ZipMember {
         archive: Box<zip::ZipArchive<Cursor<Arc<[u8]>>>>,
         index: usize,
@@ -80,7 +83,11 @@ impl Pending {
                     name,
                 }],
             },
-            What::Bytes(bytes) => read_member(&name, bytes),
+            What::Capture(bytes) => vec![Outcome {
+                result: read_bytes(&name, bytes),
+                name,
+            }],
+            What::Member(bytes) => read_member(&name, bytes),
             What::ZipMember { mut archive, index } => {
                 let mut bytes = Vec::new();
                 let result = match archive.by_index(index) {
@@ -134,12 +141,21 @@ fn has_capture_extension(name: &str) -> bool {
 pub fn expand_path(path: &Path) -> Vec<Pending> {
     let name = path.display().to_string();
     match std::fs::metadata(path) {
-        Err(error) => vec![failed(name, ReadError::Io { name: String::new(), error })],
+        Err(error) => vec![failed(
+            name,
+            ReadError::Io {
+                name: String::new(),
+                error,
+            },
+        )],
         Ok(meta) if meta.is_dir() => {
             let mut files = Vec::new();
             let mut visited = HashSet::new();
             walk(path, &mut visited, &mut files);
-            files.into_iter().flat_map(|f| expand_file(&f, true)).collect()
+            files
+                .into_iter()
+                .flat_map(|f| expand_file(&f, true))
+                .collect()
         }
         Ok(_) => expand_file(path, false),
     }
@@ -147,7 +163,13 @@ pub fn expand_path(path: &Path) -> Vec<Pending> {
 
 /// An input that could not even be read (standard input closed with an error).
 pub fn failed_io(name: &str, error: std::io::Error) -> Vec<Pending> {
-    vec![failed(name.to_string(), ReadError::Io { name: String::new(), error })]
+    vec![failed(
+        name.to_string(),
+        ReadError::Io {
+            name: String::new(),
+            error,
+        },
+    )]
 }
 
 /// An error pending, with the name filled in (callers build the error before they know it).
@@ -201,7 +223,15 @@ fn expand_file(path: &Path, walked: bool) -> Vec<Pending> {
     let name = path.display().to_string();
     let head = match read_head(path) {
         Ok(head) => head,
-        Err(error) => return vec![failed(name, ReadError::Io { name: String::new(), error })],
+        Err(error) => {
+            return vec![failed(
+                name,
+                ReadError::Io {
+                    name: String::new(),
+                    error,
+                },
+            )]
+        }
     };
     let file = || Pending {
         name: name.clone(),
@@ -209,7 +239,13 @@ fn expand_file(path: &Path, walked: bool) -> Vec<Pending> {
     };
     let whole = || match std::fs::read(path) {
         Ok(bytes) => expand_bytes(&name, Arc::from(bytes)),
-        Err(error) => vec![failed(name.clone(), ReadError::Io { name: String::new(), error })],
+        Err(error) => vec![failed(
+            name.clone(),
+            ReadError::Io {
+                name: String::new(),
+                error,
+            },
+        )],
     };
     match sniff::sniff(&head) {
         Sniffed::Zip => match File::open(path).map(zip::ZipArchive::new) {
@@ -219,9 +255,7 @@ fn expand_file(path: &Path, walked: bool) -> Vec<Pending> {
         },
         Sniffed::Gzip if gzip_holds_tar(path) => whole(),
         Sniffed::Tar => whole(),
-        Sniffed::Empty | Sniffed::Other(_) if walked && !has_capture_extension(&name) => {
-            Vec::new()
-        }
+        Sniffed::Empty | Sniffed::Other(_) if walked && !has_capture_extension(&name) => Vec::new(),
         _ => vec![file()],
     }
 }
@@ -249,13 +283,16 @@ fn gzip_holds_tar(path: &Path) -> bool {
 /// Expands bytes in memory (standard input, a nested archive): a capture, or an archive's
 /// members named `name!member`.
 pub fn expand_bytes(name: &str, bytes: Arc<[u8]>) -> Vec<Pending> {
+    let capture = |bytes| {
+        vec![Pending {
+            name: name.to_string(),
+            what: What::Capture(bytes),
+        }]
+    };
     match sniff::sniff(&bytes) {
         Sniffed::Zip => match zip::ZipArchive::new(Cursor::new(bytes.clone())) {
             Ok(archive) if !super::saz::is_saz(archive.file_names()) => zip_members(name, archive),
-            _ => vec![Pending {
-                name: name.to_string(),
-                what: What::Bytes(bytes),
-            }],
+            _ => capture(bytes),
         },
         Sniffed::Gzip => {
             let mut out = Vec::new();
@@ -266,22 +303,13 @@ pub fn expand_bytes(name: &str, bytes: Arc<[u8]>) -> Vec<Pending> {
                 tar_members(name, &out)
             } else if result.is_err() && out.is_empty() {
                 // Let the reader say what is wrong with it.
-                vec![Pending {
-                    name: name.to_string(),
-                    what: What::Bytes(bytes),
-                }]
+                capture(bytes)
             } else {
-                vec![Pending {
-                    name: name.to_string(),
-                    what: What::Bytes(Arc::from(out)),
-                }]
+                capture(Arc::from(out))
             }
         }
         Sniffed::Tar => tar_members(name, &bytes),
-        _ => vec![Pending {
-            name: name.to_string(),
-            what: What::Bytes(bytes),
-        }],
+        _ => capture(bytes),
     }
 }
 
@@ -363,7 +391,7 @@ fn tar_members(name: &str, tar_bytes: &[u8]) -> Vec<Pending> {
         match entry.read_to_end(&mut bytes) {
             Ok(_) => out.push(Pending {
                 name: member_name,
-                what: What::Bytes(Arc::from(bytes)),
+                what: What::Member(Arc::from(bytes)),
             }),
             Err(e) => {
                 out.push(failed(
@@ -422,7 +450,10 @@ mod tests {
             .into_iter()
             .flat_map(Pending::read)
             .map(|o| {
-                let r = o.result.map(|c| c.exchanges.len()).map_err(|e| e.to_string());
+                let r = o
+                    .result
+                    .map(|c| c.exchanges.len())
+                    .map_err(|e| e.to_string());
                 (o.name, r)
             })
             .collect()
@@ -472,7 +503,12 @@ mod tests {
         let pending = expand_bytes("t.zip", Arc::from(z));
         assert_eq!(
             names(&pending),
-            ["t.zip!a/one.har", "t.zip!README.md", "t.zip!broken.har", "t.zip!nested.zip"]
+            [
+                "t.zip!a/one.har",
+                "t.zip!README.md",
+                "t.zip!broken.har",
+                "t.zip!nested.zip"
+            ]
         );
         let got = read_all(pending);
         assert_eq!(got.len(), 3, "{got:?}");
@@ -485,7 +521,10 @@ mod tests {
     fn gzip_and_tar_gz() {
         let got = read_all(expand_bytes("x.har.gz", Arc::from(gzip(HAR.as_bytes()))));
         assert_eq!(got, [("x.har.gz".to_string(), Ok(1))]);
-        let tgz = gzip(&tar_of(&[("./caps/a.har", HAR.as_bytes()), ("caps/b.har", HAR.as_bytes())]));
+        let tgz = gzip(&tar_of(&[
+            ("./caps/a.har", HAR.as_bytes()),
+            ("caps/b.har", HAR.as_bytes()),
+        ]));
         let got = read_all(expand_bytes("t.tar.gz", Arc::from(tgz)));
         assert_eq!(
             got,
@@ -520,7 +559,11 @@ mod tests {
         let pending = expand_path(root);
         let rel: Vec<String> = names(&pending)
             .iter()
-            .map(|n| n.strip_prefix(&root.display().to_string()).unwrap().to_string())
+            .map(|n| {
+                n.strip_prefix(&root.display().to_string())
+                    .unwrap()
+                    .to_string()
+            })
             .collect();
         assert_eq!(rel, ["/a.har", "/b/bad.har", "/b/c/z.har"]);
     }

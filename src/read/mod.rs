@@ -38,7 +38,9 @@ pub enum ReadError {
     #[error("{name}: not a HAR file: {found}")]
     NotHar { name: String, found: String },
     /// Content that no reader recognises.
-    #[error("{name}: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP): {found}")]
+    #[error(
+        "{name}: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP): {found}"
+    )]
     Unrecognised { name: String, found: String },
     /// It starts like a HAR but breaks (or ends) before the entry list begins, so nothing
     /// can be salvaged.

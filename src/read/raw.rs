@@ -43,7 +43,12 @@ fn exchanges(bytes: &[u8]) -> (Vec<Exchange>, Option<Truncation>) {
             // A response with no request before it: kept as an entry of its own, so that
             // nothing recorded is lost and entry numbers stay the dump's own.
             at = first.span.end;
-            out.push(super::exchange_of(index, first.span.clone(), Default::default(), http::response(&first)));
+            out.push(super::exchange_of(
+                index,
+                first.span.clone(),
+                Default::default(),
+                http::response(&first),
+            ));
             continue;
         };
         let request = http::request(&first, "https");
@@ -107,7 +112,10 @@ HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\
             "https://www.amazon.com/ap/oa?client_id=a&response_type=code"
         );
         let r0 = e[0].response.as_ref().unwrap();
-        assert_eq!((r0.status, r0.location()), (302, Some("https://app.example.com/cb?code=ANabc")));
+        assert_eq!(
+            (r0.status, r0.location()),
+            (302, Some("https://app.example.com/cb?code=ANabc"))
+        );
         assert!(r0.body.is_none());
         assert_eq!(e[1].request.body.as_ref().unwrap().text, "code=ANabc&x=yz1");
         assert!(e[1].response.is_none() && e[2].response.is_none());
@@ -117,9 +125,14 @@ HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\
         // Spans slice out each exchange: request line through the end of the response.
         for x in e {
             let text = std::str::from_utf8(&c.source[x.span.clone()]).unwrap();
-            assert!(text.starts_with("GET ") || text.starts_with("POST "), "{text}");
+            assert!(
+                text.starts_with("GET ") || text.starts_with("POST "),
+                "{text}"
+            );
         }
-        assert!(std::str::from_utf8(&c.source[e[3].span.clone()]).unwrap().ends_with("0\r\n\r\n"));
+        assert!(std::str::from_utf8(&c.source[e[3].span.clone()])
+            .unwrap()
+            .ends_with("0\r\n\r\n"));
         assert!(e.iter().all(|x| x.started.is_none()));
     }
 

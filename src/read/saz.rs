@@ -30,7 +30,9 @@ enum Kind {
 
 /// `raw/12_c.txt` → (12, Request).
 fn session_member(name: &str) -> Option<(u64, Kind)> {
-    let file = name.strip_prefix("raw/").or_else(|| name.strip_prefix("raw\\"))?;
+    let file = name
+        .strip_prefix("raw/")
+        .or_else(|| name.strip_prefix("raw\\"))?;
     let (number, rest) = file.split_once('_')?;
     let kind = match rest.to_ascii_lowercase().as_str() {
         "c.txt" => Kind::Request,
@@ -91,15 +93,18 @@ pub fn read(name: &str, zipped: &[u8]) -> Result<Capture, ReadError> {
                             .read_to_end(&mut bytes)
                             .is_err()
                         {
-                            truncation_reason = Some(format!("the zip archive is cut inside member {member_name}"));
+                            truncation_reason = Some(format!(
+                                "the zip archive is cut inside member {member_name}"
+                            ));
                             break;
                         }
                         member(&member_name, bytes);
                     }
                     Ok(None) => break,
                     Err(_) => {
-                        truncation_reason =
-                            Some("the zip archive is cut (it has no central directory)".to_string());
+                        truncation_reason = Some(
+                            "the zip archive is cut (it has no central directory)".to_string(),
+                        );
                         break;
                     }
                 }
@@ -124,12 +129,10 @@ pub fn read(name: &str, zipped: &[u8]) -> Result<Capture, ReadError> {
         let index = exchanges.len() + 1;
         let request_range = append(&mut source, &mut parts, request_name, &request_bytes);
         let request_msg = message_in(&source, request_range.clone());
-        let method = request_msg
-            .as_ref()
-            .and_then(|m| match &m.start {
-                http::StartLine::Request { method, .. } => Some(method.clone()),
-                http::StartLine::Status { .. } => None,
-            });
+        let method = request_msg.as_ref().and_then(|m| match &m.start {
+            http::StartLine::Request { method, .. } => Some(method.clone()),
+            http::StartLine::Status { .. } => None,
+        });
         let request = request_msg
             .as_ref()
             .map(|m| http::request(m, "https"))
@@ -139,7 +142,8 @@ pub fn read(name: &str, zipped: &[u8]) -> Result<Capture, ReadError> {
         if let Some((response_name, response_bytes)) = session.response {
             let range = append(&mut source, &mut parts, response_name, &response_bytes);
             span.end = range.end;
-            response = message_in_as(&source, range, method.as_deref()).and_then(|m| http::response(&m));
+            response =
+                message_in_as(&source, range, method.as_deref()).and_then(|m| http::response(&m));
         }
         let mut ex = super::exchange_of(index, span, request, response);
         if let Some(meta) = session.meta {

@@ -63,7 +63,10 @@ pub(crate) fn sniff(bytes: &[u8]) -> Sniffed {
 }
 
 fn first_line(bytes: &[u8]) -> &[u8] {
-    let end = bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(bytes.len());
     &bytes[..end]
 }
 
@@ -166,11 +169,17 @@ mod tests {
             sniff(b"<?xml version=\"1.0\"?>\n<!DOCTYPE items [\n]>\n<items burpVersion=\"1\">"),
             Sniffed::Burp
         );
-        assert_eq!(sniff(b"\r\nPOST /token HTTP/1.1\r\nHost: a\r\n"), Sniffed::RawHttp);
+        assert_eq!(
+            sniff(b"\r\nPOST /token HTTP/1.1\r\nHost: a\r\n"),
+            Sniffed::RawHttp
+        );
         assert_eq!(sniff(b"HTTP/1.1 200 OK\n"), Sniffed::RawHttp);
         // Look-alikes are not taken for captures.
         assert!(matches!(sniff(br#"[{"log":1}]"#), Sniffed::Other(_)));
-        assert!(matches!(sniff(b"<html><items>"), Sniffed::Burp | Sniffed::Other(_)));
+        assert!(matches!(
+            sniff(b"<html><items>"),
+            Sniffed::Burp | Sniffed::Other(_)
+        ));
         assert!(matches!(sniff(b"<!DOCTYPE html>"), Sniffed::Other(_)));
         assert!(matches!(sniff(b"GET me a coffee"), Sniffed::Other(_)));
     }

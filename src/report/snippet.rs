@@ -320,7 +320,7 @@ impl<'a> Snippets<'a> {
     }
 
     fn masked(&self, bytes: &[u8]) -> String {
-        self.secrets.mask_text(&String::from_utf8_lossy(bytes))
+        hide_base64(&self.secrets.mask_text(&String::from_utf8_lossy(bytes)))
     }
 
     /// The 0-based line of `offset`: in the file, or within its member for a capture made of
@@ -343,6 +343,27 @@ impl<'a> Snippets<'a> {
             None => self.capture.name.clone(),
         }
     }
+}
+
+/// Base64 text (HAR and Charles bodies with `encoding: base64`, Burp's raw messages) holds
+/// secrets that no mask recognises in that form: a long run of base64 that mixes cases and
+/// digits is not shown.
+fn hide_base64(text: &str) -> String {
+    static RUN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"[A-Za-z0-9+/]{40,}={0,2}").expect("a valid pattern")
+    });
+    RUN.replace_all(text, |c: &regex::Captures| {
+        let run = &c[0];
+        let mixed = run.bytes().any(|b| b.is_ascii_uppercase())
+            && run.bytes().any(|b| b.is_ascii_lowercase())
+            && run.bytes().any(|b| b.is_ascii_digit());
+        if mixed {
+            format!("«base64, {} chars, not shown»", run.len())
+        } else {
+            run.to_string()
+        }
+    })
+    .into_owned()
 }
 
 /// A header value masked as a whole (`Authorization: Bearer …` is one secret, so the token
