@@ -28,7 +28,7 @@ reconstructs the OAuth 2.0 exchanges in it, and runs declarative rules that expl
 pointing at the requests that show it. The first rule pack targets Alexa app-to-app account linking \
 and the Skill Activation API.\n\nSecrets (codes, tokens, client secrets, cookies) are never printed: \
 they are masked with a short fingerprint, so equal values look equal.",
-    after_help = "Examples:\n  tokentrail check capture.har\n  tokentrail check --format json a.har b.har > findings.json\n  \
+    after_help = "Examples:\n  tokentrail check capture.har\n  tokentrail check ticket-1234.zip session.saz burp-items.xml captures/\n  tokentrail check --format json a.har b.har > findings.json\n  \
 tokentrail flows capture.har\n  tokentrail explain oauth/code-reused\n\n\
 Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage error or an input that could not be read."
 )]
@@ -67,7 +67,7 @@ is inferred from what the capture shows it doing, and findings say so. Declare t
     },
     /// Show the OAuth flows reconstructed from a capture, step by step.
     Flows {
-        /// The HAR file; `-` reads standard input.
+        /// The capture, in any supported format; `-` reads standard input.
         file: String,
         #[command(flatten)]
         common: Common,

@@ -14,7 +14,7 @@ use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 use super::har::{decode_base64, utf8_same_length};
 use super::http::{self, Unframed};
 use super::ReadError;
-use crate::model::{Capture, Exchange, Format, Request, Truncation};
+use crate::model::{Capture, Exchange, Format, Truncation};
 
 /// What an `<item>` holds, as read.
 #[derive(Default)]
@@ -184,7 +184,7 @@ fn exchange(index: usize, item: Item, source: &[u8]) -> Exchange {
     let mut request = request_msg
         .as_ref()
         .map(|m| http::request(m, scheme))
-        .unwrap_or_else(Request::default);
+        .unwrap_or_default();
     // The item's own URL is absolute and the authority: the request line's target is not.
     if let Some(url) = item.url.filter(|u| !u.is_empty()) {
         request.url = url;
@@ -312,7 +312,7 @@ mod tests {
 
     #[test]
     fn a_cut_file_keeps_the_items_before() {
-        let one = format!(
+        let one = String::from(
             "  <item>\n    <url><![CDATA[https://a/x]]></url>\n    <request base64=\"false\"><![CDATA[GET /x HTTP/1.1\r\nHost: a\r\n\r\n]]></request>\n  </item>\n"
         );
         let xml = items(&format!("{one}{one}"));

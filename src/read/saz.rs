@@ -230,10 +230,11 @@ fn timers(meta: &[u8]) -> (Option<String>, Option<String>) {
                         started = attr(b"ClientBeginRequest").filter(|t| !t.starts_with("0001-"));
                         connected = attr(b"ClientConnected").filter(|t| !t.starts_with("0001-"));
                     }
-                    b"SessionFlag" => {
-                        if attr(b"N").is_some_and(|n| n.eq_ignore_ascii_case("x-Fiddler-Aborted")) {
-                            aborted = attr(b"V").or(Some("aborted".to_string()));
-                        }
+                    b"SessionFlag"
+                        if attr(b"N")
+                            .is_some_and(|n| n.eq_ignore_ascii_case("x-Fiddler-Aborted")) =>
+                    {
+                        aborted = attr(b"V").or(Some("aborted".to_string()));
                     }
                     _ => {}
                 }
