@@ -144,6 +144,7 @@ impl<'a> Snippets<'a> {
             .filter(|e| e.index == entry)
             .or_else(|| self.capture.exchanges.iter().find(|e| e.index == entry))?;
         let span = exchange.span.start.min(source.len())..exchange.span.end.min(source.len());
+        let span = self.member_with_label(span.clone(), labels).unwrap_or(span);
         let line_start = start_of_line(source, span.start);
         let line_end = end_of_line(source, span.end);
 
@@ -178,6 +179,26 @@ impl<'a> Snippets<'a> {
             (self.line_of(line_start), 0, line_start),
             labels,
         ))
+    }
+
+    /// For an entry made of several members (a Fiddler request and response), the member
+    /// holding the primary label, so the snippet names it and counts lines within it.
+    fn member_with_label(
+        &self,
+        span: Range<usize>,
+        labels: &[(Option<&Locator>, &str)],
+    ) -> Option<Range<usize>> {
+        let locator = labels.first()?.0.filter(|l| !l.needle.is_empty())?;
+        let spellings = needle_spellings(self.secrets, &locator.needle);
+        self.capture
+            .parts
+            .iter()
+            .filter(|p| p.range.start >= span.start && p.range.end <= span.end)
+            .find(|p| {
+                let text = self.masked(&self.capture.source[p.range.clone()]);
+                spellings.iter().any(|s| text.contains(s.as_str()))
+            })
+            .map(|p| p.range.clone())
     }
 
     /// A masked snippet of the last lines before byte `offset` of the file (where a truncated
