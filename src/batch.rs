@@ -6,8 +6,9 @@ use std::sync::mpsc;
 
 use rayon::prelude::*;
 
-use crate::check::{check_input, read, Input, Options};
+use crate::check::{check_pending, expand, Input, Options};
 use crate::progress::Progress;
+use crate::read::input::Pending;
 use crate::report::human::{self, HumanOptions};
 use crate::report::sarif::SarifLog;
 use crate::report::summary::BatchSummary;
@@ -35,18 +36,22 @@ pub struct BatchOptions {
     pub stderr_is_terminal: bool,
 }
 
-/// The inputs of one shard, in the order given. Standard input has no path to hash.
+/// Refuses a shard of standard input, which has no path to hash.
 pub fn shard_inputs(inputs: Vec<Input>, shard: Option<Shard>) -> Result<Vec<Input>, String> {
-    let Some(shard) = shard else {
-        return Ok(inputs);
-    };
-    if inputs.contains(&Input::Stdin) {
+    if shard.is_some() && inputs.contains(&Input::Stdin) {
         return Err("--shard splits inputs by path; standard input (`-`) has none".into());
     }
-    Ok(inputs
-        .into_iter()
-        .filter(|i| shard.contains(&i.name()))
-        .collect())
+    Ok(inputs)
+}
+
+/// The captures the inputs hold (a directory's files, an archive's members), keeping only
+/// this shard's: the split is by capture name, so members of one archive spread over shards.
+fn captures_of(inputs: &[Input], shard: Option<Shard>) -> Vec<Pending> {
+    inputs
+        .iter()
+        .flat_map(expand)
+        .filter(|p| shard.is_none_or(|s| s.contains(p.name())))
+        .collect()
 }
 
 /// Checks `inputs`, writes the results through `write` (stdout) and errors about inputs on
@@ -57,7 +62,8 @@ pub fn run(
     batch: &BatchOptions,
     write: &mut dyn FnMut(&str),
 ) -> Report {
-    let progress = Progress::new(inputs.len(), batch.stderr_is_terminal);
+    let pending = captures_of(inputs, batch.shard);
+    let progress = Progress::new(pending.len(), batch.stderr_is_terminal);
     let mut sarif = matches!(batch.format, Format::Sarif).then(|| SarifLog::new(&opts.rules));
     let mut report = Report::default();
     let mut emit = |mut file: FileReport| {
@@ -78,11 +84,11 @@ pub fn run(
         report.files.push(file);
     };
     if batch.session {
-        for file in check_as_session(inputs, opts, &progress) {
+        for file in check_as_session(pending, opts, &progress) {
             emit(file);
         }
     } else {
-        check_streaming(inputs, opts, &progress, &mut emit);
+        check_streaming(pending, opts, &progress, &mut emit);
     }
     progress.finish();
 
@@ -118,7 +124,7 @@ fn chunk_size() -> usize {
 }
 
 fn check_streaming(
-    inputs: &[Input],
+    pending: Vec<Pending>,
     opts: &Options,
     progress: &Progress,
     emit: &mut dyn FnMut(FileReport),
@@ -128,13 +134,15 @@ fn check_streaming(
     let (tx, rx) = mpsc::sync_channel::<Vec<FileReport>>(1);
     std::thread::scope(|scope| {
         scope.spawn(move || {
-            for chunk in inputs.chunks(chunk_size()) {
+            let mut rest = pending.into_iter().peekable();
+            while rest.peek().is_some() {
+                let chunk: Vec<Pending> = rest.by_ref().take(chunk_size()).collect();
                 let done: Vec<FileReport> = chunk
-                    .par_iter()
-                    .map(|input| {
-                        let file = check_input(input, opts);
+                    .into_par_iter()
+                    .flat_map_iter(|p| {
+                        let files = check_pending(p, opts);
                         progress.inc();
-                        file
+                        files
                     })
                     .collect();
                 if tx.send(done).is_err() {
@@ -150,23 +158,23 @@ fn check_streaming(
     });
 }
 
-/// Reads every input (in parallel), then checks the readable ones as one recording. The
+/// Reads every capture (in parallel), then checks the readable ones as one recording. The
 /// session comes first, then each unreadable input.
-fn check_as_session(inputs: &[Input], opts: &Options, progress: &Progress) -> Vec<FileReport> {
-    let read: Vec<Result<_, String>> = inputs
-        .par_iter()
-        .map(|input| {
-            let r = read(input);
+fn check_as_session(pending: Vec<Pending>, opts: &Options, progress: &Progress) -> Vec<FileReport> {
+    let read: Vec<_> = pending
+        .into_par_iter()
+        .flat_map_iter(|p| {
+            let r = p.read();
             progress.inc();
             r
         })
         .collect();
     let mut captures = Vec::new();
     let mut unreadable = Vec::new();
-    for (input, r) in inputs.iter().zip(read) {
-        match r {
+    for outcome in read {
+        match outcome.result {
             Ok(c) => captures.push(c),
-            Err(e) => unreadable.push(FileReport::unreadable(input.name(), e)),
+            Err(e) => unreadable.push(FileReport::unreadable(outcome.name, e.to_string())),
         }
     }
     let mut files = Vec::new();

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::flow::{self, facts::Facts};
 use crate::model::Capture;
+use crate::read::input::{Outcome, Pending};
 use crate::report::{FileReport, Report};
 use crate::rules::{self, RuleSet};
 use crate::secret::{SecretKind, SecretSet};
@@ -42,18 +43,34 @@ pub struct Options {
     pub rules: RuleSet,
 }
 
-/// Reads one input into a capture.
-pub fn read(input: &Input) -> Result<Capture, String> {
+/// Expands one input into the captures it holds: a file, a directory's captures, an
+/// archive's members, or what standard input holds (which may be an archive too).
+pub fn expand(input: &Input) -> Vec<Pending> {
     match input {
-        Input::Path(p) => crate::read::read_path(p).map_err(|e| e.to_string()),
+        Input::Path(p) => crate::read::input::expand_path(p),
         Input::Stdin => {
             let mut buf = Vec::new();
-            std::io::stdin()
-                .lock()
-                .read_to_end(&mut buf)
-                .map_err(|e| format!("<stdin>: cannot read: {e}"))?;
-            crate::read::read_bytes("<stdin>", Arc::from(buf)).map_err(|e| e.to_string())
+            match std::io::stdin().lock().read_to_end(&mut buf) {
+                Ok(_) => crate::read::input::expand_bytes("<stdin>", Arc::from(buf)),
+                Err(error) => crate::read::input::failed_io("<stdin>", error),
+            }
         }
+    }
+}
+
+/// Reads one input into a capture (the first one it holds).
+pub fn read(input: &Input) -> Result<Capture, String> {
+    let outcome = expand(input).into_iter().flat_map(Pending::read).next();
+    match outcome {
+        Some(o) => o.result.map_err(|e| e.to_string()),
+        None => Err(format!("{}: holds no capture", input.name())),
+    }
+}
+
+fn check_outcome(outcome: Outcome, opts: &Options) -> FileReport {
+    match outcome.result {
+        Ok(capture) => check_capture(capture, opts),
+        Err(error) => FileReport::unreadable(outcome.name, error.to_string()),
     }
 }
 
@@ -108,20 +125,23 @@ pub fn check_with_secrets(capture: Capture, mut secrets: SecretSet, opts: &Optio
     }
 }
 
-/// Checks every input; files are independent, so they are checked in parallel and reported
-/// in the order given.
+/// Checks every input; captures are independent, so they are checked in parallel and
+/// reported in the order given (a directory's files sorted, an archive's members in its order).
 pub fn check_inputs(inputs: &[Input], opts: &Options) -> Report {
-    let files = inputs
-        .par_iter()
-        .map(|input| check_input(input, opts))
+    let pending: Vec<Pending> = inputs.iter().flat_map(expand).collect();
+    let files = pending
+        .into_par_iter()
+        .flat_map_iter(|p| p.read().into_iter().map(|o| check_outcome(o, opts)))
         .collect();
     Report { files }
 }
 
-/// Reads and checks one input; an unreadable one is reported, not an error.
-pub fn check_input(input: &Input, opts: &Options) -> FileReport {
-    match read(input) {
-        Ok(capture) => check_capture(capture, opts),
-        Err(error) => FileReport::unreadable(input.name(), error),
-    }
+/// Reads and checks one pending capture (several for an archive inside an archive); an
+/// unreadable one is reported, not an error.
+pub fn check_pending(pending: Pending, opts: &Options) -> Vec<FileReport> {
+    pending
+        .read()
+        .into_iter()
+        .map(|o| check_outcome(o, opts))
+        .collect()
 }

@@ -24,14 +24,15 @@ const EXIT_TROUBLE: u8 = 2;
     name = "tokentrail",
     version,
     about = "Explains what went wrong in the OAuth 2.0 exchanges of recorded HTTP traffic.",
-    long_about = "Reads recorded HTTP traffic (HAR files exported from browser devtools or proxies), \
+    long_about = "Reads recorded HTTP traffic (HAR files from browser devtools, Charles, Fiddler, Burp \
+and mitmproxy logs, raw HTTP dumps; single files, directories or archives), \
 reconstructs the OAuth 2.0 exchanges in it, and runs declarative rules that explain what went wrong, \
 pointing at the requests that show it. The first rule pack targets Alexa app-to-app account linking \
 and the Skill Activation API.\n\nSecrets (codes, tokens, client secrets, cookies) are never printed: \
 they are masked with a short fingerprint, so equal values look equal.",
-    after_help = "Examples:\n  tokentrail check capture.har\n  tokentrail check --format json a.har b.har > findings.json\n  \
-tokentrail check --format sarif captures/*.har > tokentrail.sarif\n  \
-tokentrail check --format ndjson --shard 2/8 --summary captures/*.har > shard-2.ndjson\n  \
+    after_help = "Examples:\n  tokentrail check capture.har\n  tokentrail check ticket-1234.zip session.saz burp-items.xml captures/\n  tokentrail check --format json a.har b.har > findings.json\n  \
+tokentrail check --format sarif captures/ > tokentrail.sarif\n  \
+tokentrail check --format ndjson --shard 2/8 --summary captures/ > shard-2.ndjson\n  \
 tokentrail check --session app.har backend.har\n  \
 tokentrail flows capture.har\n  tokentrail explain oauth/code-reused\n\n\
 Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage error or an input that could not be read."
@@ -51,9 +52,15 @@ is inferred from what the capture shows it doing, and findings say so. Declare t
 [skill]\n  client_ids = [\"my-client\"]                         # Your Client ID (profile A)"
     )]
     Check {
-        /// HAR files to check; `-` reads standard input.
-        #[arg(required = true, value_name = "PATHS")]
+        /// Captures to check: HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP files
+        /// (recognised by content, also gzipped), directories (walked recursively, sorted),
+        /// and .zip / .tar.gz archives of captures. `-` reads standard input.
+        #[arg(required_unless_present = "files_from", value_name = "PATHS")]
         paths: Vec<String>,
+        /// Also check the paths listed in FILE, one a line (blank lines and `#` comments are
+        /// skipped; `-` reads the list from standard input).
+        #[arg(long, value_name = "FILE")]
+        files_from: Option<PathBuf>,
         #[command(flatten)]
         common: Common,
         /// Output format.
@@ -78,7 +85,7 @@ is inferred from what the capture shows it doing, and findings say so. Declare t
     },
     /// Show the OAuth flows reconstructed from a capture, step by step.
     Flows {
-        /// The HAR file; `-` reads standard input.
+        /// The capture, in any supported format; `-` reads standard input.
         file: String,
         #[command(flatten)]
         common: Common,
@@ -199,7 +206,8 @@ fn run(cli: Cli) -> miette::Result<u8> {
     setup_miette(use_color(Color::Auto, std::io::stderr().is_terminal()));
     match cli.command {
         Command::Check {
-            paths,
+            mut paths,
+            files_from,
             common,
             format,
             fail_on,
@@ -211,8 +219,15 @@ fn run(cli: Cli) -> miette::Result<u8> {
             let stderr_tty = std::io::stderr().is_terminal();
             setup_miette(use_color(common.color, stderr_tty));
             let opts = options(&common)?;
+            if let Some(list) = &files_from {
+                let listed = tokentrail::read::input::files_from(list)
+                    .map_err(|e| miette::miette!("--files-from {e}"))?;
+                paths.extend(listed.iter().map(|p| p.display().to_string()));
+            }
             let inputs: Vec<Input> = paths.iter().map(|p| Input::parse(p)).collect();
-            if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
+            let stdin_users = inputs.iter().filter(|i| **i == Input::Stdin).count()
+                + usize::from(files_from.as_deref() == Some(std::path::Path::new("-")));
+            if stdin_users > 1 {
                 miette::bail!("`-` (standard input) can be given only once");
             }
             let inputs = batch::shard_inputs(inputs, shard).map_err(|e| miette::miette!("{e}"))?;

@@ -8,13 +8,26 @@ use time::OffsetDateTime;
 /// Which reader produced a capture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// HAR 1.2 from browsers, Charles, mitmproxy (`hardump`), Insomnia, ...
     Har,
+    /// Charles session JSON (`.chlsj`).
+    Charles,
+    /// Fiddler session archive (`.saz`).
+    Saz,
+    /// Burp Suite "Save items" XML.
+    Burp,
+    /// Raw HTTP/1.1 messages, requests and responses in sequence.
+    RawHttp,
 }
 
 impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Format::Har => "har",
+            Format::Charles => "chlsj",
+            Format::Saz => "saz",
+            Format::Burp => "burp",
+            Format::RawHttp => "http",
         }
     }
 }
@@ -30,6 +43,30 @@ pub struct Capture {
     pub exchanges: Vec<Exchange>,
     /// Set when the file ends (or breaks) before its entry list is closed.
     pub truncation: Option<Truncation>,
+    /// For a capture made of several files (a Fiddler `.saz` is a zip of raw messages),
+    /// `source` is their texts one after the other and each part names its stretch, so
+    /// diagnostics can name the member and count lines within it. Empty for one-file formats.
+    pub parts: Vec<Part>,
+}
+
+/// One member file of a multi-file capture, as laid out in [`Capture::source`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// The member's name inside the capture file, e.g. `raw/03_c.txt`.
+    pub name: String,
+    /// Its bytes in `Capture::source`; it starts at the beginning of a line.
+    pub range: Range<usize>,
+}
+
+impl Capture {
+    /// The part holding byte `offset` of the source, if the capture has parts.
+    pub fn part_at(&self, offset: usize) -> Option<&Part> {
+        let i = self.parts.partition_point(|p| p.range.end <= offset);
+        self.parts
+            .get(i)
+            .filter(|p| p.range.contains(&offset))
+            .or_else(|| self.parts.last().filter(|p| p.range.end == offset))
+    }
 }
 
 /// Where a capture stopped being readable, and why.

@@ -85,6 +85,7 @@ fn merge(captures: Vec<Capture>) -> (Capture, Session) {
         source: Arc::from(Vec::new()),
         exchanges,
         truncation,
+        parts: Vec::new(),
     };
     session.parts = captures;
     (merged, session)

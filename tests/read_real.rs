@@ -164,3 +164,60 @@ fn real_exports_give_no_error_finding() {
         assert!(errors.is_empty(), "{}: {errors:?}", path.display());
     }
 }
+
+/// The real exports, given as a directory: every HAR is found (the README next to them is not
+/// a capture and is skipped), read by content as HAR, with the same entries as read alone; and
+/// gzipped, each still reads the same.
+#[test]
+fn real_exports_as_a_directory_and_gzipped() {
+    use std::io::Write as _;
+    let dir = real_dir();
+    if !dir.is_dir() {
+        println!("skipped: ../shared/captures/real not found");
+        return;
+    }
+    let outcomes: Vec<_> = tokentrail::read::input::expand_path(&dir)
+        .into_iter()
+        .flat_map(tokentrail::read::input::Pending::read)
+        .collect();
+    let files = har_files(&dir);
+    assert_eq!(
+        outcomes.len(),
+        files.len(),
+        "one capture per .har, nothing else"
+    );
+    for (outcome, path) in outcomes.into_iter().zip(&files) {
+        let capture = outcome.result.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(capture.name, path.display().to_string());
+        assert_eq!(capture.format.name(), "har");
+        assert_eq!(
+            capture.exchanges.len(),
+            entry_count(path),
+            "{}",
+            capture.name
+        );
+
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&std::fs::read(path).expect("read"))
+            .expect("gzip");
+        let name = format!("{}.gz", path.display());
+        let gzipped = tokentrail::read::read_bytes(&name, gz.finish().expect("gzip").into())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(gzipped.exchanges.len(), capture.exchanges.len(), "{name}");
+    }
+}
+
+/// Charles' HAR export: read as HAR, bodies present.
+#[test]
+fn charles_har_export() {
+    let dir = real_dir();
+    if !dir.is_dir() {
+        println!("skipped: ../shared/captures/real not found");
+        return;
+    }
+    let c = tokentrail::read::read_path(&dir.join("charles.har")).unwrap_or_else(|e| panic!("{e}"));
+    let r = c.exchanges[0].response.as_ref().expect("a response");
+    assert_eq!(r.status, 200);
+    let body = r.body.as_ref().expect("a body");
+    assert!(body.text.contains("mitmproxy"), "{:.200}", body.text);
+}

@@ -45,6 +45,7 @@ pub fn read(name: &str, source: Arc<[u8]>) -> Result<Capture, ReadError> {
         source,
         exchanges,
         truncation,
+        parts: Vec::new(),
     })
 }
 
@@ -65,7 +66,7 @@ fn read_entries(source: &[u8]) -> Result<(Vec<Exchange>, Option<Truncation>), Fa
 /// The input as text with exactly the same byte length: bytes of invalid UTF-8 sequences become
 /// `?`, so spans and error offsets still index the original bytes. (Most files are valid and
 /// are borrowed as they are.)
-fn utf8_same_length(bytes: &[u8]) -> Cow<'_, str> {
+pub(super) fn utf8_same_length(bytes: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
         Ok(text) => Cow::Borrowed(text),
         Err(_) => {
@@ -725,7 +726,7 @@ fn decode_text(text: String, encoding: Option<&str>) -> String {
 }
 
 /// Decodes standard or URL-safe base64, padded or not, ignoring line breaks.
-fn decode_base64(text: &str) -> Option<Vec<u8>> {
+pub(super) fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let config = GeneralPurposeConfig::new()
         .with_decode_padding_mode(DecodePaddingMode::Indifferent)
         .with_decode_allow_trailing_bits(true);
@@ -739,7 +740,7 @@ fn decode_base64(text: &str) -> Option<Vec<u8>> {
 /// `startedDateTime` as an instant: RFC 3339 (`Z` or an offset, with or without a fraction),
 /// else the wider ISO 8601 forms (`+0200`, no seconds), also with a space for the `T`.
 /// A timestamp without an offset is not guessed at.
-fn parse_time(raw: &str) -> Option<OffsetDateTime> {
+pub(super) fn parse_time(raw: &str) -> Option<OffsetDateTime> {
     let raw = raw.trim();
     let with_t = match raw.as_bytes().get(10) {
         Some(b' ') => Cow::Owned(format!("{}T{}", raw.get(..10)?, raw.get(11..)?)),

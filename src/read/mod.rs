@@ -1,16 +1,29 @@
 //! Readers: turn the bytes of a recorded file into a format-neutral [`Capture`].
 //!
-//! [`read_bytes`] looks at the content (not the file name) to pick a reader; only HAR exists so
-//! far. A reader either returns a capture (possibly salvaged up to a cut, see
-//! [`Capture::truncation`]) or a [`ReadError`] whose message is one line naming the file.
+//! [`read_bytes`] looks at the content (never the file name) to pick a reader: HAR, Charles
+//! session JSON, Fiddler `.saz`, Burp XML or raw HTTP, gzip-compressed or not. A reader either
+//! returns a capture (possibly salvaged up to a cut, see [`Capture::truncation`]) or a
+//! [`ReadError`] whose message is one line naming the file.
+//!
+//! [`input`] expands what a user names (files, directories, archives, standard input) into the
+//! captures to check.
 
+mod burp;
+mod charles;
+mod decode;
 pub mod har;
+mod http;
+pub mod input;
+mod raw;
+mod saz;
 mod sniff;
 
+use std::io::Read as _;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::model::Capture;
+use crate::model::{Capture, Exchange, Format, Part, Request, Response, Truncation};
 
 /// Why a file yielded no capture at all. Each message is one line: `<file>: <what was found>`.
 #[derive(Debug, thiserror::Error)]
@@ -21,13 +34,25 @@ pub enum ReadError {
     Io { name: String, error: std::io::Error },
     #[error("{name}: empty file")]
     Empty { name: String },
-    /// The content is something else (HTML, an array, JSON without `log.entries`, binary).
+    /// A file named `.har` (or JSON that starts like one) that is something else.
     #[error("{name}: not a HAR file: {found}")]
     NotHar { name: String, found: String },
+    /// Content that no reader recognises.
+    #[error(
+        "{name}: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP): {found}"
+    )]
+    Unrecognised { name: String, found: String },
     /// It starts like a HAR but breaks (or ends) before the entry list begins, so nothing
     /// can be salvaged.
     #[error("{name}: broken HAR file: {reason}")]
     Broken { name: String, reason: String },
+    /// A file of another format (or an archive) that breaks before anything can be read.
+    #[error("{name}: broken {format}: {reason}")]
+    Invalid {
+        name: String,
+        format: &'static str,
+        reason: String,
+    },
 }
 
 impl ReadError {
@@ -37,24 +62,67 @@ impl ReadError {
             ReadError::Io { name, .. }
             | ReadError::Empty { name }
             | ReadError::NotHar { name, .. }
-            | ReadError::Broken { name, .. } => name,
+            | ReadError::Unrecognised { name, .. }
+            | ReadError::Broken { name, .. }
+            | ReadError::Invalid { name, .. } => name,
         }
     }
 }
 
-/// Reads a capture from bytes already in memory; `name` is what diagnostics call the file.
+/// Reads one capture from bytes already in memory; `name` is what diagnostics call the file.
+/// gzip is undone first (spans then index the decompressed text). A zip that is not a
+/// Fiddler archive, or a tar, holds several captures: see [`input`] for those.
 pub fn read_bytes(name: &str, bytes: Arc<[u8]>) -> Result<Capture, ReadError> {
     match sniff::sniff(&bytes) {
         sniff::Sniffed::Har => har::read(name, bytes),
+        sniff::Sniffed::Charles => charles::read(name, bytes),
+        sniff::Sniffed::Burp => burp::read(name, bytes),
+        sniff::Sniffed::RawHttp => raw::read(name, bytes),
+        sniff::Sniffed::Zip => saz::read(name, &bytes),
+        sniff::Sniffed::Gzip => read_bytes(name, Arc::from(gunzip(name, &bytes)?)),
+        sniff::Sniffed::Tar => Err(ReadError::Unrecognised {
+            name: name.to_string(),
+            found: "it is a tar archive inside a file that should hold one capture".to_string(),
+        }),
         sniff::Sniffed::Empty => Err(ReadError::Empty {
             name: name.to_string(),
         }),
-        sniff::Sniffed::Other(found) => Err(ReadError::NotHar {
+        sniff::Sniffed::Other(found) if names_har(name) => Err(ReadError::NotHar {
+            name: name.to_string(),
+            found,
+        }),
+        sniff::Sniffed::Other(found) => Err(ReadError::Unrecognised {
             name: name.to_string(),
             found,
         }),
     }
 }
+
+/// Whether the user called it a HAR: then "not a HAR file" is the clearest thing to say.
+fn names_har(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".har") || lower.ends_with(".har.gz")
+}
+
+/// The whole of a gzip stream (all members); a stream cut off keeps what was decoded.
+fn gunzip(name: &str, bytes: &[u8]) -> Result<Vec<u8>, ReadError> {
+    let mut out = Vec::new();
+    let result = flate2::read::MultiGzDecoder::new(bytes)
+        .take(MAX_DECOMPRESSED)
+        .read_to_end(&mut out);
+    match result {
+        Err(e) if out.is_empty() => Err(ReadError::Invalid {
+            name: name.to_string(),
+            format: "gzip file",
+            reason: e.to_string(),
+        }),
+        _ => Ok(out),
+    }
+}
+
+/// The most one decompressed file or archive member may grow to (a guard against
+/// decompression bombs; real captures are far smaller).
+const MAX_DECOMPRESSED: u64 = 4 << 30;
 
 /// Reads a capture from a file. The path as displayed becomes the capture's name.
 /// (`-` for standard input is the caller's business.)
@@ -63,6 +131,44 @@ pub fn read_path(path: &Path) -> Result<Capture, ReadError> {
     match std::fs::read(path) {
         Ok(bytes) => read_bytes(&name, Arc::from(bytes)),
         Err(error) => Err(ReadError::Io { name, error }),
+    }
+}
+
+/// The one place readers of the other formats make a capture, so that a change in how the
+/// source is held touches one function.
+fn capture(
+    name: &str,
+    format: Format,
+    source: Arc<[u8]>,
+    exchanges: Vec<Exchange>,
+    truncation: Option<Truncation>,
+    parts: Vec<Part>,
+) -> Capture {
+    Capture {
+        name: name.to_string(),
+        format,
+        source,
+        exchanges,
+        truncation,
+        parts,
+    }
+}
+
+/// An exchange with no time or error yet (formats differ in where those come from).
+fn exchange_of(
+    index: usize,
+    span: Range<usize>,
+    request: Request,
+    response: Option<Response>,
+) -> Exchange {
+    Exchange {
+        index,
+        span,
+        started: None,
+        started_raw: None,
+        request,
+        response,
+        error: None,
     }
 }
 
@@ -85,11 +191,11 @@ mod tests {
         let cases: [(&[u8], &str); 8] = [
             (
                 b"<!DOCTYPE html>\n<html><body>Sign in</body></html>",
-                "captures/x.txt: not a HAR file: it starts with \"<!DOCTYPE html>\"",
+                "captures/x.txt: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP): it starts with \"<!DOCTYPE html>\"",
             ),
             (
                 b"[{\"log\":1}]",
-                "captures/x.txt: not a HAR file: it is a JSON array, not an object (it starts with \"[{\\\"log\\\":1}]\")",
+                "captures/x.txt: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP): it is a JSON array, not an object (it starts with \"[{\\\"log\\\":1}]\")",
             ),
             (
                 b"{}",
@@ -103,7 +209,7 @@ mod tests {
             (b"\xEF\xBB\xBF \n", "captures/x.txt: empty file"),
             (
                 b"\x00\x01\x02\xff\xfe garbage",
-                "captures/x.txt: not a HAR file: it starts with binary data (00 01 02 ff fe 20 67 61)",
+                "captures/x.txt: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP): it starts with binary data (00 01 02 ff fe 20 67 61)",
             ),
             (
                 b"{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"Chr",

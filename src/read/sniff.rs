@@ -1,5 +1,5 @@
-//! Recognising what a file holds from its first bytes, and saying in words what it is when it
-//! is not a capture we read. Only HAR is recognised for now.
+//! Recognising what a file holds from its first bytes (never from its name), and saying in
+//! words what it is when it is not a capture we read.
 
 /// The UTF-8 byte-order mark some Windows tools write before the JSON.
 pub(crate) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -11,11 +11,26 @@ const LINE_BYTES: usize = 160;
 /// How many leading bytes of a binary file an error message shows in hex.
 const HEX_BYTES: usize = 8;
 
+/// How many leading bytes sniffing looks at (and a directory walk reads of each file).
+pub(crate) const HEAD_BYTES: usize = 8192;
+
 /// What the first bytes of a file say it is.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Sniffed {
     /// After an optional BOM and whitespace the text starts with `{`.
     Har,
+    /// A JSON array of Charles transactions (or an empty array).
+    Charles,
+    /// XML with Burp's `<items>`.
+    Burp,
+    /// The first line is an HTTP request or status line.
+    RawHttp,
+    /// gzip-compressed: a `.gz` capture or a `.tar.gz` archive.
+    Gzip,
+    /// A zip: a Fiddler `.saz` or an archive of captures.
+    Zip,
+    /// An uncompressed tar archive.
+    Tar,
     /// Nothing but whitespace (or nothing at all).
     Empty,
     /// Something else, described for an error message (one line).
@@ -28,11 +43,48 @@ pub(crate) fn sniff(bytes: &[u8]) -> Sniffed {
         .iter()
         .position(|b| !b.is_ascii_whitespace())
         .and_then(|i| rest.get(i..));
+    if bytes.starts_with(b"\x1F\x8B") {
+        return Sniffed::Gzip;
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return Sniffed::Zip;
+    }
+    if bytes.get(257..262) == Some(b"ustar") {
+        return Sniffed::Tar;
+    }
     match start {
         None => Sniffed::Empty,
         Some(start) if start.first() == Some(&b'{') => Sniffed::Har,
+        Some(start) if start.first() == Some(&b'[') && is_charles(start) => Sniffed::Charles,
+        Some(start) if start.first() == Some(&b'<') && is_burp(start) => Sniffed::Burp,
+        Some(start) if super::http::start_line(first_line(start)).is_some() => Sniffed::RawHttp,
         Some(start) => Sniffed::Other(describe(bytes, start)),
     }
+}
+
+fn first_line(bytes: &[u8]) -> &[u8] {
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(bytes.len());
+    &bytes[..end]
+}
+
+/// `[` then `]`, or an object naming Charles' transaction keys early on.
+fn is_charles(start: &[u8]) -> bool {
+    let rest = start[1..].trim_ascii_start();
+    if rest.starts_with(b"]") {
+        return true;
+    }
+    let head = &rest[..rest.len().min(HEAD_BYTES)];
+    let has = |key: &[u8]| head.windows(key.len()).any(|w| w == key);
+    rest.starts_with(b"{") && has(b"\"host\"") && (has(b"\"scheme\"") || has(b"\"method\""))
+}
+
+/// XML whose root (after the prolog and doctype) is Burp's `<items`.
+fn is_burp(start: &[u8]) -> bool {
+    let head = &start[..start.len().min(HEAD_BYTES)];
+    head.windows(6).any(|w| w == b"<items")
 }
 
 /// Names the kind of content where it has a well-known signature, else quotes its first line.
@@ -40,12 +92,6 @@ pub(crate) fn sniff(bytes: &[u8]) -> Sniffed {
 fn describe(whole: &[u8], start: &[u8]) -> String {
     if whole.starts_with(b"\xFF\xFE") || whole.starts_with(b"\xFE\xFF") {
         return "it is UTF-16 text; save it as UTF-8".to_string();
-    }
-    if whole.starts_with(b"\x1F\x8B") {
-        return "it is gzip-compressed; decompress it first".to_string();
-    }
-    if whole.starts_with(b"PK\x03\x04") {
-        return "it is a zip archive".to_string();
     }
     let Some(line) = first_text_line(start) else {
         return format!("it starts with binary data ({})", hex_prefix(whole));
@@ -108,6 +154,37 @@ mod tests {
     }
 
     #[test]
+    fn formats_by_content() {
+        assert_eq!(sniff(b"\x1F\x8B\x08\x00"), Sniffed::Gzip);
+        assert_eq!(sniff(b"PK\x03\x04rest"), Sniffed::Zip);
+        let mut tar = vec![0u8; 512];
+        tar[257..262].copy_from_slice(b"ustar");
+        assert_eq!(sniff(&tar), Sniffed::Tar);
+        assert_eq!(sniff(b" [ ]"), Sniffed::Charles);
+        assert_eq!(
+            sniff(br#"[{"status":"COMPLETE","method":"GET","scheme":"https","host":"a"}]"#),
+            Sniffed::Charles
+        );
+        assert_eq!(
+            sniff(b"<?xml version=\"1.0\"?>\n<!DOCTYPE items [\n]>\n<items burpVersion=\"1\">"),
+            Sniffed::Burp
+        );
+        assert_eq!(
+            sniff(b"\r\nPOST /token HTTP/1.1\r\nHost: a\r\n"),
+            Sniffed::RawHttp
+        );
+        assert_eq!(sniff(b"HTTP/1.1 200 OK\n"), Sniffed::RawHttp);
+        // Look-alikes are not taken for captures.
+        assert!(matches!(sniff(br#"[{"log":1}]"#), Sniffed::Other(_)));
+        assert!(matches!(
+            sniff(b"<html><items>"),
+            Sniffed::Burp | Sniffed::Other(_)
+        ));
+        assert!(matches!(sniff(b"<!DOCTYPE html>"), Sniffed::Other(_)));
+        assert!(matches!(sniff(b"GET me a coffee"), Sniffed::Other(_)));
+    }
+
+    #[test]
     fn empty_and_blank() {
         assert_eq!(sniff(b""), Sniffed::Empty);
         assert_eq!(sniff(b"\xEF\xBB\xBF  \n"), Sniffed::Empty);
@@ -115,7 +192,7 @@ mod tests {
 
     #[test]
     fn describes_other_content_on_one_line() {
-        let cases: [(&[u8], &str); 7] = [
+        let cases: [(&[u8], &str); 5] = [
             (
                 b"<!DOCTYPE html>\n<html>",
                 "it starts with \"<!DOCTYPE html>\"",
@@ -124,11 +201,6 @@ mod tests {
                 b"[1,2]",
                 "it is a JSON array, not an object (it starts with \"[1,2]\")",
             ),
-            (
-                b"\x1F\x8B\x08\x00",
-                "it is gzip-compressed; decompress it first",
-            ),
-            (b"PK\x03\x04rest", "it is a zip archive"),
             (b"\xFF\xFE{\x00", "it is UTF-16 text; save it as UTF-8"),
             (b"\xEF\xBB", "it starts with binary data (ef bb)"),
             (

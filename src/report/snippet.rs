@@ -144,6 +144,7 @@ impl<'a> Snippets<'a> {
             .filter(|e| e.index == entry)
             .or_else(|| self.capture.exchanges.iter().find(|e| e.index == entry))?;
         let span = exchange.span.start.min(source.len())..exchange.span.end.min(source.len());
+        let span = self.member_with_label(span.clone(), labels).unwrap_or(span);
         let line_start = start_of_line(source, span.start);
         let line_end = end_of_line(source, span.end);
 
@@ -155,7 +156,7 @@ impl<'a> Snippets<'a> {
             let text = self.masked(&source[span.clone()]);
             let column = lossy_chars(&source[line_start..span.start]);
             return Some(self.build(
-                self.capture.name.clone(),
+                self.name_at(span.start),
                 text,
                 0,
                 (self.line_of(span.start), column, span.start),
@@ -172,12 +173,32 @@ impl<'a> Snippets<'a> {
         let root = prefix.len();
         let text = prefix + &body + &suffix;
         Some(self.build(
-            self.capture.name.clone(),
+            self.name_at(span.start),
             text,
             root,
             (self.line_of(line_start), 0, line_start),
             labels,
         ))
+    }
+
+    /// For an entry made of several members (a Fiddler request and response), the member
+    /// holding the primary label, so the snippet names it and counts lines within it.
+    fn member_with_label(
+        &self,
+        span: Range<usize>,
+        labels: &[(Option<&Locator>, &str)],
+    ) -> Option<Range<usize>> {
+        let locator = labels.first()?.0.filter(|l| !l.needle.is_empty())?;
+        let spellings = needle_spellings(self.secrets, &locator.needle);
+        self.capture
+            .parts
+            .iter()
+            .filter(|p| p.range.start >= span.start && p.range.end <= span.end)
+            .find(|p| {
+                let text = self.masked(&self.capture.source[p.range.clone()]);
+                spellings.iter().any(|s| text.contains(s.as_str()))
+            })
+            .map(|p| p.range.clone())
     }
 
     /// A masked snippet of the last lines before byte `offset` of the file (where a truncated
@@ -225,7 +246,7 @@ impl<'a> Snippets<'a> {
             .saturating_sub(usize::from(ellipsis));
         let (at, width) = cut_marker(&text, at);
         Snippet {
-            name: self.capture.name.clone(),
+            name: self.name_at(start),
             text,
             first_line: self.line_of(start),
             first_column: column,
@@ -250,7 +271,7 @@ impl<'a> Snippets<'a> {
         // Parsing decodes `\uXXXX` escapes, which can turn an unrecognised spelling of a
         // secret into its raw form: mask again.
         let pretty = self.secrets.mask_text(&pretty);
-        let name = format!("{} (entry #{entry}, reformatted)", self.capture.name);
+        let name = format!("{} (entry #{entry}, reformatted)", self.name_at(span.start));
         Some(self.build(name, pretty, 0, (0, 0, span.start), labels))
     }
 
@@ -320,15 +341,50 @@ impl<'a> Snippets<'a> {
     }
 
     fn masked(&self, bytes: &[u8]) -> String {
-        self.secrets.mask_text(&String::from_utf8_lossy(bytes))
+        hide_base64(&self.secrets.mask_text(&String::from_utf8_lossy(bytes)))
     }
 
+    /// The 0-based line of `offset`: in the file, or within its member for a capture made of
+    /// several files (a Fiddler `.saz`).
     fn line_of(&self, offset: usize) -> usize {
         let source: &[u8] = &self.capture.source;
-        self.lines
-            .get_or_init(|| LineIndex::new(source))
-            .line_of(source, offset)
+        let lines = self.lines.get_or_init(|| LineIndex::new(source));
+        let line = lines.line_of(source, offset);
+        match self.capture.part_at(offset) {
+            Some(part) => line.saturating_sub(lines.line_of(source, part.range.start)),
+            None => line,
+        }
     }
+
+    /// The name diagnostics show for text at `offset`: the file, or `file!member` for a capture
+    /// made of several files.
+    fn name_at(&self, offset: usize) -> String {
+        match self.capture.part_at(offset) {
+            Some(part) => format!("{}!{}", self.capture.name, part.name),
+            None => self.capture.name.clone(),
+        }
+    }
+}
+
+/// Base64 text (HAR and Charles bodies with `encoding: base64`, Burp's raw messages) holds
+/// secrets that no mask recognises in that form: a long run of base64 that mixes cases and
+/// digits is not shown.
+fn hide_base64(text: &str) -> String {
+    static RUN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"[A-Za-z0-9+/]{40,}={0,2}").expect("a valid pattern")
+    });
+    RUN.replace_all(text, |c: &regex::Captures| {
+        let run = &c[0];
+        let mixed = run.bytes().any(|b| b.is_ascii_uppercase())
+            && run.bytes().any(|b| b.is_ascii_lowercase())
+            && run.bytes().any(|b| b.is_ascii_digit());
+        if mixed {
+            format!("«base64, {} chars, not shown»", run.len())
+        } else {
+            run.to_string()
+        }
+    })
+    .into_owned()
 }
 
 /// A header value masked as a whole (`Authorization: Bearer …` is one secret, so the token
@@ -904,6 +960,7 @@ pub(crate) mod fixture {
             source: Arc::from(bytes),
             exchanges,
             truncation: None,
+            parts: Vec::new(),
         }
     }
 
