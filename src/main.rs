@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use tokentrail::check::{check_inputs, Input, Options};
 use tokentrail::config::Config;
 use tokentrail::finding::Severity;
-use tokentrail::report::{human, json};
+use tokentrail::report::{html, human, json, mermaid};
 use tokentrail::rules::{self, RuleSet};
 use tokentrail::timeline;
 
@@ -57,13 +57,26 @@ is inferred from what the capture shows it doing, and findings say so. Declare t
         /// The lowest severity that makes the exit code 1.
         #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
         fail_on: FailOn,
+        /// Write the report to FILE instead of standard output (`-` is standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Show the OAuth flows reconstructed from a capture, step by step.
+    #[command(
+        after_help = "The timeline shows each step's time since the first request, its entry number, \
+who sent what to whom, and the codes and tokens it carried (masked, with a fingerprint). Lanes on \
+the left join the step that issued a code or token (●) to the steps that used it (▶). Findings \
+follow the step they concern.\n\n`--format mermaid` prints Markdown with one Mermaid sequence \
+diagram per flow, ready to paste into a pull request."
+    )]
     Flows {
         /// The HAR file; `-` reads standard input.
         file: String,
         #[command(flatten)]
         common: Common,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FlowsFormat::Text)]
+        format: FlowsFormat,
     },
     /// List the rules in force.
     Rules {
@@ -101,6 +114,16 @@ enum Format {
     Human,
     /// One JSON document (schema in the README).
     Json,
+    /// One self-contained HTML page: summary, findings, flow diagrams, entries (use with -o).
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FlowsFormat {
+    /// A timeline for the terminal.
+    Text,
+    /// Markdown with a Mermaid sequence diagram per flow.
+    Mermaid,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -180,8 +203,10 @@ fn run(cli: Cli) -> miette::Result<u8> {
             common,
             format,
             fail_on,
+            output,
         } => {
-            let stdout_tty = std::io::stdout().is_terminal();
+            let output = output.filter(|o| o.as_os_str() != "-");
+            let stdout_tty = std::io::stdout().is_terminal() && output.is_none();
             setup_miette(use_color(common.color, std::io::stderr().is_terminal()));
             let opts = options(&common)?;
             let inputs: Vec<Input> = paths.iter().map(|p| Input::parse(p)).collect();
@@ -207,8 +232,14 @@ fn run(cli: Cli) -> miette::Result<u8> {
                     )
                 }
                 Format::Json => json::render(&report),
+                Format::Html => html::render(&report),
             };
-            print(&out);
+            match &output {
+                Some(path) => std::fs::write(path, out.as_bytes()).map_err(|e| {
+                    miette::miette!("cannot write the report to {}: {e}", path.display())
+                })?,
+                None => print(&out),
+            }
             if report.unreadable() > 0 {
                 return Ok(EXIT_TROUBLE);
             }
@@ -221,7 +252,11 @@ fn run(cli: Cli) -> miette::Result<u8> {
             let failed = matches!((report.worst(), threshold), (Some(w), Some(t)) if w >= t);
             Ok(if failed { EXIT_FINDINGS } else { 0 })
         }
-        Command::Flows { file, common } => {
+        Command::Flows {
+            file,
+            common,
+            format,
+        } => {
             setup_miette(use_color(common.color, std::io::stderr().is_terminal()));
             let opts = options(&common)?;
             let input = Input::parse(&file);
@@ -233,7 +268,22 @@ fn run(cli: Cli) -> miette::Result<u8> {
                 eprintln!("error: {e}");
                 return Ok(EXIT_TROUBLE);
             }
-            print(&timeline::render(f, width()));
+            let out = match format {
+                FlowsFormat::Text => timeline::render(
+                    f,
+                    &timeline::TimelineOptions {
+                        // An 80-column terminal unless COLUMNS says otherwise.
+                        width: std::env::var("COLUMNS")
+                            .ok()
+                            .and_then(|c| c.parse().ok())
+                            .filter(|w: &usize| *w >= 60)
+                            .unwrap_or(80),
+                        color: use_color(common.color, std::io::stdout().is_terminal()),
+                    },
+                ),
+                FlowsFormat::Mermaid => mermaid::render(f),
+            };
+            print(&out);
             Ok(0)
         }
         Command::Rules { rules } => {
