@@ -263,18 +263,21 @@ fn rows(flow: &FlowView, file: &FileReport) -> Vec<Row> {
         }
         rows.extend(m.details.iter().cloned().map(plain));
         let artifact = |role: Role| {
-            m.artifacts.iter().filter(move |r| r.role == role).map(|r| Row {
-                prefix: String::new(),
-                mark: match (r.role, r.trace) {
-                    (Role::Issued, Some(t)) => Mark::Issue(t),
-                    (Role::Used, Some(t)) => Mark::Use(t),
-                    // Not traced in this flow: still marked, with no lane.
-                    (Role::Issued, None) => Mark::Issue(usize::MAX),
-                    (Role::Used, None) => Mark::Use(usize::MAX),
-                },
-                text: format!("{} {} ({})", r.word, r.masked, r.note),
-                style: Style::Plain,
-            })
+            m.artifacts
+                .iter()
+                .filter(move |r| r.role == role)
+                .map(|r| Row {
+                    prefix: String::new(),
+                    mark: match (r.role, r.trace) {
+                        (Role::Issued, Some(t)) => Mark::Issue(t),
+                        (Role::Used, Some(t)) => Mark::Use(t),
+                        // Not traced in this flow: still marked, with no lane.
+                        (Role::Issued, None) => Mark::Issue(usize::MAX),
+                        (Role::Used, None) => Mark::Use(usize::MAX),
+                    },
+                    text: format!("{} {} ({})", r.word, r.masked, r.note),
+                    style: Style::Plain,
+                })
         };
         rows.extend(artifact(Role::Used));
         rows.extend(m.outcome.iter().map(|o| Row {

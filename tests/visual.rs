@@ -4,6 +4,8 @@
 //! tests/secrets.rs covers these outputs too; the browser checks are in tests/browser.rs.
 
 mod common;
+#[path = "support/visual.rs"]
+mod support;
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -28,28 +30,6 @@ fn config_args(fixture: &Path) -> Vec<String> {
     common::config_for(fixture)
         .map(|c| vec!["--config".to_string(), common::rel(&c)])
         .unwrap_or_default()
-}
-
-/// The fenced Mermaid blocks of a Markdown text.
-pub fn mermaid_blocks(md: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current: Option<String> = None;
-    for line in md.lines() {
-        match (&mut current, line) {
-            (None, "```mermaid") => current = Some(String::new()),
-            (Some(block), "```") => {
-                out.push(std::mem::take(block));
-                current = None;
-            }
-            (Some(block), l) => {
-                block.push_str(l);
-                block.push('\n');
-            }
-            (None, _) => {}
-        }
-    }
-    assert!(current.is_none(), "an unclosed Mermaid block");
-    out
 }
 
 #[test]
@@ -99,7 +79,7 @@ fn every_fixture_has_a_timeline_a_diagram_and_a_report() {
         let o = with_cfg(&["flows", &rel, "--format", "mermaid"]);
         assert!(o.status.success(), "{rel}: mermaid failed: {o:?}");
         let md = stdout(&o);
-        let blocks = mermaid_blocks(&md);
+        let blocks = support::mermaid_blocks(&md);
         let expected = if flows == 0 && !file.findings.is_empty() {
             1
         } else {
@@ -132,7 +112,11 @@ fn every_fixture_has_a_timeline_a_diagram_and_a_report() {
         assert!(o.stdout.is_empty(), "{rel}: -o writes nothing to stdout");
         let html = std::fs::read_to_string(&out).expect("report written");
         assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>\n"));
-        assert_eq!(html.matches("<svg ").count(), flows, "{rel}: one SVG a flow");
+        assert_eq!(
+            html.matches("<svg ").count(),
+            flows,
+            "{rel}: one SVG a flow"
+        );
         assert!(!html.contains("<script"), "{rel}: no script");
         for f in &file.findings {
             assert!(
@@ -184,8 +168,15 @@ fn lineage_lanes_join_issue_and_use() {
         .iter()
         .position(|l| l.contains("▶ bearer sk…#4f3a50"))
         .expect("the token is used");
-    let col = lines[issue].chars().position(|c| c == '╭').expect("a lane starts");
-    assert_eq!(lines[used].chars().nth(col), Some('╰'), "the lane ends at the use");
+    let col = lines[issue]
+        .chars()
+        .position(|c| c == '╭')
+        .expect("a lane starts");
+    assert_eq!(
+        lines[used].chars().nth(col),
+        Some('╰'),
+        "the lane ends at the use"
+    );
     for l in &lines[issue + 1..used] {
         assert!(
             matches!(l.chars().nth(col), Some('│' | '├')),
@@ -217,7 +208,11 @@ fn output_flag_writes_the_file_and_dash_is_stdout() {
         "-o",
         &path.display().to_string(),
     ]);
-    assert_eq!(o.status.code(), Some(1), "the finding still sets the exit code");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "the finding still sets the exit code"
+    );
     assert!(o.stdout.is_empty());
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("written")).expect("json");
@@ -229,68 +224,29 @@ fn output_flag_writes_the_file_and_dash_is_stdout() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot write the report"));
 }
 
-/// A capture written to attack a report: markup, Mermaid syntax, terminal escapes.
-pub fn hostile_har() -> String {
-    let evil = "</text></svg><script>alert(1)</script><img src=http://127.0.0.1:9/x>; # \" ' & %% \u{1b}[31m{}";
-    let json_evil = serde_json::to_string(&serde_json::json!({
-        "error": "invalid_grant",
-        "error_description": evil,
-    }))
-    .expect("json");
-    let activation = serde_json::to_string(&serde_json::json!({
-        "stage": "development",
-        "accountLinkRequest": {"redirectUri": "https://app.example.com/cb", "authCode": "SKhostilecode0001", "type": "AUTH_CODE"}
-    }))
-    .expect("json");
-    let message = serde_json::to_string(&serde_json::json!({ "message": evil })).expect("json");
-    let entry = |n: u32, method: &str, url: &str, req_body: Option<(&str, &str)>, status: u16, headers: serde_json::Value, body: &str| {
-        serde_json::json!({
-            "startedDateTime": format!("2024-03-14T11:47:{:02}.000Z", n),
-            "time": 10,
-            "request": {
-                "method": method, "url": url, "httpVersion": "HTTP/1.1",
-                "headers": req_body.map(|_| serde_json::json!([{"name":"Authorization","value":"Bearer Atza|hostiletoken0123456789abcdef"}])).unwrap_or(serde_json::json!([])),
-                "queryString": [], "cookies": [],
-                "postData": req_body.map(|(m, t)| serde_json::json!({"mimeType": m, "text": t})),
-                "headersSize": -1, "bodySize": -1
-            },
-            "response": {
-                "status": status, "statusText": "", "httpVersion": "HTTP/1.1", "headers": headers,
-                "cookies": [], "content": {"size": body.len(), "mimeType": "application/json", "text": body},
-                "redirectURL": "", "headersSize": -1, "bodySize": -1
-            },
-            "cache": {}, "timings": {"send": 0, "wait": 10, "receive": 0}
-        })
-    };
-    let har = serde_json::json!({"log": {"version": "1.2", "creator": {"name": "test", "version": "1"}, "entries": [
-        entry(1, "GET", "https://www.amazon.com/ap/oa?client_id=<b>evil</b>;#x&scope=alexa::skills::account_linking&response_type=code&redirect_uri=https://app.example.com/cb&state=s1", None, 302,
-              serde_json::json!([{"name": "Location", "value": "https://app.example.com/cb?code=ANhostilecode00001&state=s1"}]), ""),
-        entry(2, "POST", "https://api.amazon.com/auth/o2/token", Some(("application/x-www-form-urlencoded",
-              "grant_type=authorization_code&code=ANhostilecode00001&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&client_id=%3Cb%3Eevil%3C%2Fb%3E&client_secret=amzn1.oa2-cs.v1.hostilesecret")),
-              400, serde_json::json!([]), &json_evil),
-        entry(3, "POST", "https://api.amazonalexa.com/v1/users/~current/skills/amzn1.ask.skill.<i>x</i>/enablement",
-              Some(("application/json", &activation)), 400, serde_json::json!([]), &message),
-    ]}});
-    serde_json::to_string_pretty(&har).expect("har")
-}
-
 #[test]
 fn a_hostile_capture_cannot_break_out_of_any_output() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("hostile.har");
-    std::fs::write(&path, hostile_har()).expect("write");
+    std::fs::write(&path, support::hostile_har()).expect("write");
     let p = path.display().to_string();
 
     let text = stdout(&run(&["flows", &p, "--color", "never"]));
     assert!(text.contains("<script>"), "shown as text:\n{text}");
-    assert!(!text.contains('\x1b'), "no terminal escape from the capture");
+    assert!(
+        !text.contains('\x1b'),
+        "no terminal escape from the capture"
+    );
     assert!(!text.contains("hostilesecret") && !text.contains("ANhostilecode00001"));
 
     let md = stdout(&run(&["flows", &p, "--format", "mermaid"]));
-    for b in mermaid_blocks(&md) {
+    for b in support::mermaid_blocks(&md) {
         for line in b.lines().skip(1) {
             let label = line.split_once(": ").map_or("", |(_, l)| l);
-            assert!(!label.contains('<') || !label.replace("<br/>", "").contains('<'), "{line}");
+            assert!(
+                !label.contains('<') || !label.replace("<br/>", "").contains('<'),
+                "{line}"
+            );
             assert!(label_entities_only(label), "{line}");
             assert!(!label.contains("%%") && !label.contains('\x1b'), "{line}");
         }
@@ -298,7 +254,10 @@ fn a_hostile_capture_cannot_break_out_of_any_output() {
 
     let html = stdout(&run(&["check", &p, "--format", "html"]));
     assert!(!html.contains("<script") && !html.contains("<img") && !html.contains("<b>"));
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "shown, escaped");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "shown, escaped"
+    );
     assert!(!html.contains("hostilesecret") && !html.contains("hostiletoken0123456789"));
     assert!(!html.contains('\x1b'));
 }
@@ -317,8 +276,7 @@ fn mermaid_escapes_what_ends_a_label() {
 fn checked(rel: &str) -> tokentrail::report::FileReport {
     let path = common::root().join(rel);
     let bytes = std::fs::read(&path).expect("fixture");
-    let capture =
-        tokentrail::read::read_bytes(rel, std::sync::Arc::from(bytes)).expect("reads");
+    let capture = tokentrail::read::read_bytes(rel, std::sync::Arc::from(bytes)).expect("reads");
     let config = common::config_for(&path)
         .map(|c| tokentrail::config::Config::load(&c).expect("config"))
         .unwrap_or_default();
@@ -365,7 +323,9 @@ fn snapshot_timeline_two_flows() {
 
 #[test]
 fn snapshot_timeline_truncated() {
-    insta::assert_snapshot!(timeline_of("fixtures/capture/truncated/fires-chrome-cut.har"));
+    insta::assert_snapshot!(timeline_of(
+        "fixtures/capture/truncated/fires-chrome-cut.har"
+    ));
 }
 
 #[test]

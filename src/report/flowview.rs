@@ -158,11 +158,28 @@ impl FileView {
                 loose: (0..file.findings.len()).collect(),
             };
         };
+        // Hosts where the capture shows the skill's own authorization server.
+        let skill_hosts = a
+            .steps
+            .iter()
+            .filter(|s| match &s.detail {
+                Detail::Authorize(x) => x.endpoint == Some(Endpoint::Other),
+                Detail::TokenRequest(t) => t.endpoint == Some(Endpoint::Other),
+                _ => false,
+            })
+            .filter_map(|s| {
+                s.entry
+                    .checked_sub(1)
+                    .and_then(|i| capture.exchanges.get(i))
+            })
+            .map(|ex| flow::url::Url::parse(&ex.request.url).host)
+            .collect();
         Builder {
             capture,
             a,
             secrets: &file.secrets,
             findings: &file.findings,
+            skill_hosts,
         }
         .build()
     }
@@ -173,6 +190,7 @@ struct Builder<'a> {
     a: &'a Analysis,
     secrets: &'a SecretSet,
     findings: &'a [Finding],
+    skill_hosts: std::collections::HashSet<String>,
 }
 
 impl Builder<'_> {
@@ -301,28 +319,13 @@ impl Builder<'_> {
                     Actor::AlexaApi
                 } else if host == "api.amazon.com" || host == "www.amazon.com" {
                     Actor::Lwa
-                } else if self.is_skill_server_host(&host) {
+                } else if self.skill_hosts.contains(&host) {
                     Actor::SkillServer
                 } else {
                     Actor::OtherApi
                 }
             }
         }
-    }
-
-    /// A host where the capture shows the skill's own authorization server.
-    fn is_skill_server_host(&self, host: &str) -> bool {
-        self.a.steps.iter().any(|s| {
-            let other = match &s.detail {
-                Detail::Authorize(a) => a.endpoint == Some(Endpoint::Other),
-                Detail::TokenRequest(t) => t.endpoint == Some(Endpoint::Other),
-                _ => false,
-            };
-            other
-                && self
-                    .exchange(s.entry)
-                    .is_some_and(|ex| flow::url::Url::parse(&ex.request.url).host == host)
-        })
     }
 
     /// `GET host/path`; the scheme only when it is not https (plain http matters).
@@ -461,7 +464,8 @@ impl Builder<'_> {
                 if t.code_verifier_present {
                     m.details.push("PKCE code_verifier sent".into());
                 }
-                m.artifacts.extend(self.code_ref(t.code, "code", Role::Used));
+                m.artifacts
+                    .extend(self.code_ref(t.code, "code", Role::Used));
                 m.artifacts
                     .extend(self.token_ref(t.refresh_token, "refresh token", Role::Used));
                 if let Some(r) = &t.response {
@@ -473,8 +477,11 @@ impl Builder<'_> {
                             .unwrap_or_default();
                         m.outcome.push(format!("error {}{desc}", self.text(e)));
                     }
-                    m.artifacts
-                        .extend(self.token_ref(r.access_token, "access token", Role::Issued));
+                    m.artifacts.extend(self.token_ref(
+                        r.access_token,
+                        "access token",
+                        Role::Issued,
+                    ));
                     m.artifacts.extend(self.token_ref(
                         r.refresh_token,
                         "refresh token",
@@ -562,13 +569,19 @@ impl Builder<'_> {
             });
         }
         for flow in flows.iter_mut() {
-            flow.traces.sort_by_key(|t| (t.issued, t.uses.first().copied()));
+            flow.traces
+                .sort_by_key(|t| (t.issued, t.uses.first().copied()));
             // Re-point the artifact references after sorting.
-            let order: Vec<String> = flow.traces.iter().map(|t| t.masked.clone()).collect();
+            let order: std::collections::HashMap<String, usize> = flow
+                .traces
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.masked.clone(), i))
+                .collect();
             for m in &mut flow.messages {
                 for r in &mut m.artifacts {
                     if r.trace.is_some() {
-                        r.trace = order.iter().position(|x| *x == r.masked);
+                        r.trace = order.get(&r.masked).copied();
                     }
                 }
             }
@@ -581,18 +594,16 @@ impl Builder<'_> {
         flows: &mut [FlowView],
         placed: &[Option<(usize, usize)>],
     ) -> Vec<usize> {
+        // Entry → where its last step was drawn.
+        let mut last_of_entry = std::collections::HashMap::new();
+        for (i, step) in self.a.steps.iter().enumerate() {
+            if let Some(p) = placed.get(i).copied().flatten() {
+                last_of_entry.insert(step.entry, p);
+            }
+        }
         let mut loose = Vec::new();
         for (fi, finding) in self.findings.iter().enumerate() {
-            let last_step = finding.entry.and_then(|e| {
-                self.a
-                    .steps
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, s)| s.entry == e)
-                    .filter_map(|(i, _)| placed.get(i).copied().flatten())
-                    .last()
-            });
-            match last_step {
+            match finding.entry.and_then(|e| last_of_entry.get(&e).copied()) {
                 Some((f, m)) => flows[f].messages[m].findings.push(fi),
                 None => loose.push(fi),
             }

@@ -58,7 +58,8 @@ fn files_table(out: &mut String, report: &Report) {
         "<section id=\"files\"><h2>Files</h2><table class=\"files\"><thead><tr><th>file</th><th>format</th><th>entries</th><th>flows</th><th>errors</th><th>warnings</th><th>infos</th></tr></thead><tbody>\n",
     );
     for (n, f) in report.files.iter().enumerate() {
-        let count = |s: crate::finding::Severity| f.findings.iter().filter(|x| x.severity == s).count();
+        let count =
+            |s: crate::finding::Severity| f.findings.iter().filter(|x| x.severity == s).count();
         let _ = writeln!(
             out,
             r##"<tr><td><a href="#file-{}">{}</a>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"##,
@@ -161,7 +162,11 @@ fn finding(out: &mut String, f: &Finding, id: &str) {
             };
             format!("{at}: {}", l.text)
         })
-        .chain(f.related.iter().map(|r| format!("entry #{}: {}", r.entry, r.note)))
+        .chain(
+            f.related
+                .iter()
+                .map(|r| format!("entry #{}: {}", r.entry, r.note)),
+        )
         .collect();
     if !notes.is_empty() {
         out.push_str("<ul class=\"labels\">");
@@ -210,7 +215,11 @@ fn entries_table(out: &mut String, file: &FileReport, n: usize) {
         let _ = writeln!(
             out,
             r#"<tr{}><td>{}</td><td>{}</td><td>{}</td><td class="url">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
-            if rules.is_empty() { "" } else { r#" class="flagged""# },
+            if rules.is_empty() {
+                ""
+            } else {
+                r#" class="flagged""#
+            },
             ex.index,
             esc(&time),
             esc(&file.secrets.mask_text(&ex.request.method)),

@@ -89,20 +89,17 @@ fn render_flow(out: &mut String, flow: &FlowView, file: &FileReport) {
 }
 
 fn artifacts(m: &Message, role: Role) -> impl Iterator<Item = String> + '_ {
-    m.artifacts.iter().filter(move |r| r.role == role).map(move |r| {
-        let sign = if role == Role::Issued { "●" } else { "▶" };
-        format!("{sign} {} {} ({})", r.word, r.masked, r.note)
-    })
+    m.artifacts
+        .iter()
+        .filter(move |r| r.role == role)
+        .map(move |r| {
+            let sign = if role == Role::Issued { "●" } else { "▶" };
+            format!("{sign} {} {} ({})", r.word, r.masked, r.note)
+        })
 }
 
 fn arrow(out: &mut String, from: Actor, kind: &str, to: Actor, lines: &[String]) {
-    let _ = writeln!(
-        out,
-        "    {}{kind}{}: {}",
-        from.id(),
-        to.id(),
-        label(lines)
-    );
+    let _ = writeln!(out, "    {}{kind}{}: {}", from.id(), to.id(), label(lines));
 }
 
 fn note(out: &mut String, over: &[Actor], f: &Finding, with_entry: bool) {

@@ -23,6 +23,8 @@ const PALETTE: [&str; 6] = [
 
 /// One drawn arrow: a request, a reply or an answer.
 struct Arrow<'m> {
+    /// Index of the message in the flow.
+    index: usize,
     message: &'m Message,
     from: Actor,
     to: Actor,
@@ -57,13 +59,9 @@ pub fn render(flow: &FlowView, findings: &[Finding], id: &str) -> String {
     let mut use_y: Vec<Option<f64>> = vec![None; flow.messages.len()];
     let mut issue_y: Vec<Option<f64>> = vec![None; flow.messages.len()];
     let mut last_message: Option<usize> = None;
-    for arrow in &arrows {
+    for (ai, arrow) in arrows.iter().enumerate() {
         let m = arrow.message;
-        let mi = flow
-            .messages
-            .iter()
-            .position(|x| std::ptr::eq(x, m))
-            .unwrap_or(0);
+        let mi = arrow.index;
         let shown = arrow.lines.len().min(MAX_LINES);
         let top = y;
         y += LINE_H * shown as f64 + 6.0;
@@ -126,11 +124,7 @@ pub fn render(flow: &FlowView, findings: &[Finding], id: &str) -> String {
         last_message = Some(mi);
         y += 12.0;
         // Findings follow the last arrow of their message.
-        let next_is_same = arrows
-            .iter()
-            .skip_while(|a| !std::ptr::eq(*a, arrow))
-            .nth(1)
-            .is_some_and(|a| std::ptr::eq(a.message, m));
+        let next_is_same = arrows.get(ai + 1).is_some_and(|a| a.index == mi);
         if !next_is_same {
             for &fi in &m.findings {
                 let f = &findings[fi];
@@ -225,7 +219,7 @@ pub fn render(flow: &FlowView, findings: &[Finding], id: &str) -> String {
 
 fn arrows(flow: &FlowView) -> Vec<Arrow<'_>> {
     let mut out = Vec::new();
-    for m in &flow.messages {
+    for (index, m) in flow.messages.iter().enumerate() {
         let artifacts = |role: Role| {
             m.artifacts
                 .iter()
@@ -237,6 +231,7 @@ fn arrows(flow: &FlowView) -> Vec<Arrow<'_>> {
             lines.extend(artifacts(Role::Issued));
             lines.extend(m.outcome.iter().cloned());
             out.push(Arrow {
+                index,
                 message: m,
                 from: m.from,
                 to: m.to,
@@ -252,6 +247,7 @@ fn arrows(flow: &FlowView) -> Vec<Arrow<'_>> {
         lines.push(path_only(&m.request));
         lines.extend(m.details.iter().cloned());
         out.push(Arrow {
+            index,
             message: m,
             from: m.from,
             to: m.to,
@@ -266,6 +262,7 @@ fn arrows(flow: &FlowView) -> Vec<Arrow<'_>> {
             lines.extend(artifacts(Role::Issued));
             lines.extend(m.outcome.iter().cloned());
             out.push(Arrow {
+                index,
                 message: m,
                 from: m.to,
                 to: m.from,

@@ -71,6 +71,8 @@ async function html({ pages }) {
         const r = s.getBoundingClientRect();
         return [Math.round(r.width), Math.round(r.height)];
       }),
+      // Including the <title> tooltips, where labels too long to draw are given whole.
+      svgText: [...document.querySelectorAll("svg.flow")].map((s) => s.textContent).join("\n"),
       findings: document.querySelectorAll("article.finding").length,
       scripts: document.querySelectorAll("script").length,
       images: document.querySelectorAll("img, image, iframe, object, embed, link").length,
