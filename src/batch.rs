@@ -23,6 +23,8 @@ pub enum Format {
     Json,
     Ndjson,
     Sarif,
+    /// One self-contained page, written when every file is done (it needs the captures).
+    Html,
 }
 
 pub struct BatchOptions {
@@ -78,9 +80,11 @@ pub fn run(
                     log.add_file(&file);
                 }
             }
-            Format::Json => {}
+            Format::Json | Format::Html => {}
         }
-        file.slim();
+        if !matches!(batch.format, Format::Html) {
+            file.slim();
+        }
         report.files.push(file);
     };
     if batch.session {
@@ -111,6 +115,7 @@ pub fn run(
                 write(&text);
             }
         }
+        Format::Html => write(&crate::report::html::render(&report)),
     }
     if batch.summary {
         eprint!("{}", summary.table(&report));

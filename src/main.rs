@@ -10,7 +10,7 @@ use tokentrail::batch::{self, BatchOptions};
 use tokentrail::check::{check_inputs, Input, Options};
 use tokentrail::config::Config;
 use tokentrail::finding::Severity;
-use tokentrail::report::human;
+use tokentrail::report::{human, mermaid};
 use tokentrail::rules::{self, RuleSet};
 use tokentrail::shard::Shard;
 use tokentrail::timeline;
@@ -82,13 +82,26 @@ is inferred from what the capture shows it doing, and findings say so. Declare t
         /// the same attempt), so a code issued in one file and redeemed in another is followed.
         #[arg(long)]
         session: bool,
+        /// Write the report to FILE instead of standard output (`-` is standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Show the OAuth flows reconstructed from a capture, step by step.
+    #[command(
+        after_help = "The timeline shows each step's time since the first request, its entry number, \
+who sent what to whom, and the codes and tokens it carried (masked, with a fingerprint). Lanes on \
+the left join the step that issued a code or token (●) to the steps that used it (▶). Findings \
+follow the step they concern.\n\n`--format mermaid` prints Markdown with one Mermaid sequence \
+diagram per flow, ready to paste into a pull request."
+    )]
     Flows {
         /// The capture, in any supported format; `-` reads standard input.
         file: String,
         #[command(flatten)]
         common: Common,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FlowsFormat::Text)]
+        format: FlowsFormat,
     },
     /// List the rules in force.
     Rules {
@@ -131,6 +144,16 @@ enum Format {
     Ndjson,
     /// SARIF 2.1.0, for code-scanning UIs, with rule metadata from the rule files.
     Sarif,
+    /// One self-contained HTML page: summary, findings, flow diagrams, entries (use with -o).
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FlowsFormat {
+    /// A timeline for the terminal.
+    Text,
+    /// Markdown with a Mermaid sequence diagram per flow.
+    Mermaid,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -214,8 +237,10 @@ fn run(cli: Cli) -> miette::Result<u8> {
             summary,
             shard,
             session,
+            output,
         } => {
-            let stdout_tty = std::io::stdout().is_terminal();
+            let output = output.filter(|o| o.as_os_str() != "-");
+            let stdout_tty = std::io::stdout().is_terminal() && output.is_none();
             let stderr_tty = std::io::stderr().is_terminal();
             setup_miette(use_color(common.color, stderr_tty));
             let opts = options(&common)?;
@@ -243,6 +268,7 @@ fn run(cli: Cli) -> miette::Result<u8> {
                 Format::Json => batch::Format::Json,
                 Format::Ndjson => batch::Format::Ndjson,
                 Format::Sarif => batch::Format::Sarif,
+                Format::Html => batch::Format::Html,
             };
             let settings = BatchOptions {
                 format,
@@ -251,7 +277,28 @@ fn run(cli: Cli) -> miette::Result<u8> {
                 session,
                 stderr_is_terminal: stderr_tty,
             };
-            let report = batch::run(&inputs, &opts, &settings, &mut |text| print(text));
+            let mut sink: Box<dyn Write> = match &output {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path).map_err(|e| {
+                        miette::miette!("cannot write the report to {}: {e}", path.display())
+                    })?,
+                )),
+                None => Box::new(std::io::stdout().lock()),
+            };
+            let mut write_error = None;
+            let report = batch::run(&inputs, &opts, &settings, &mut |text| {
+                if write_error.is_none() {
+                    if let Err(e) = sink.write_all(text.as_bytes()) {
+                        write_error = Some(e);
+                    }
+                }
+            });
+            if let Err(e) = sink.flush() {
+                write_error.get_or_insert(e);
+            }
+            if let (Some(path), Some(e)) = (&output, write_error) {
+                miette::bail!("cannot write the report to {}: {e}", path.display());
+            }
             if report.unreadable() > 0 {
                 return Ok(EXIT_TROUBLE);
             }
@@ -264,7 +311,11 @@ fn run(cli: Cli) -> miette::Result<u8> {
             let failed = matches!((report.worst(), threshold), (Some(w), Some(t)) if w >= t);
             Ok(if failed { EXIT_FINDINGS } else { 0 })
         }
-        Command::Flows { file, common } => {
+        Command::Flows {
+            file,
+            common,
+            format,
+        } => {
             setup_miette(use_color(common.color, std::io::stderr().is_terminal()));
             let opts = options(&common)?;
             let input = Input::parse(&file);
@@ -276,7 +327,22 @@ fn run(cli: Cli) -> miette::Result<u8> {
                 eprintln!("error: {e}");
                 return Ok(EXIT_TROUBLE);
             }
-            print(&timeline::render(f, width()));
+            let out = match format {
+                FlowsFormat::Text => timeline::render(
+                    f,
+                    &timeline::TimelineOptions {
+                        // An 80-column terminal unless COLUMNS says otherwise.
+                        width: std::env::var("COLUMNS")
+                            .ok()
+                            .and_then(|c| c.parse().ok())
+                            .filter(|w: &usize| *w >= 60)
+                            .unwrap_or(80),
+                        color: use_color(common.color, std::io::stdout().is_terminal()),
+                    },
+                ),
+                FlowsFormat::Mermaid => mermaid::render(f),
+            };
+            print(&out);
             Ok(0)
         }
         Command::Rules { rules } => {

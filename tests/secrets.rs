@@ -182,11 +182,16 @@ fn no_output_contains_a_full_secret() {
             run(&["check", &rel, "--format", "ndjson", "--summary"]),
             run(&["check", &rel, "--format", "sarif"]),
             run(&["flows", &rel]),
+            run(&["flows", &rel, "--format", "mermaid"]),
+            run(&["check", &rel, "--format", "html"]),
         ];
         if let Some(cfg) = common::config_for(&fixture) {
             let cfg = common::rel(&cfg);
             outputs.push(run(&["check", &rel, "--config", &cfg]));
         }
+        // HTML and Mermaid escape characters a secret may hold: look in the decoded text too.
+        let decoded: Vec<String> = outputs.iter().map(|o| unescape_markup(o)).collect();
+        outputs.extend(decoded);
         for out in &outputs {
             for s in &secrets {
                 let encoded = s.replace('|', "%7C");
@@ -203,6 +208,30 @@ fn no_output_contains_a_full_secret() {
         checked > 1000,
         "the test looked at real secrets ({checked} checks)"
     );
+}
+
+/// Reverses the HTML report's and the Mermaid output's escapes (`&amp;`, `&#39;`, `#59;`).
+fn unescape_markup(text: &str) -> String {
+    let re = regex::Regex::new(r"[&#](#?[0-9a-z]+);").expect("regex");
+    re.replace_all(text, |c: &regex::Captures| {
+        let name = &c[1];
+        let named = match name {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            _ => None,
+        };
+        named
+            .or_else(|| {
+                name.trim_start_matches('#')
+                    .parse::<u32>()
+                    .ok()
+                    .and_then(char::from_u32)
+            })
+            .map_or_else(|| c[0].to_string(), String::from)
+    })
+    .into_owned()
 }
 
 /// A capture cut anywhere must not leak the secrets of the unfinished entry it ends in.

@@ -1,11 +1,15 @@
 //! Renders a [`Report`]: what was checked and what was found.
 
+pub mod flowview;
+pub mod html;
 pub mod human;
 pub mod json;
+pub mod mermaid;
 pub mod ndjson;
 pub mod sarif;
 pub mod snippet;
 pub mod summary;
+pub mod svg;
 
 use crate::finding::{Finding, Severity};
 use crate::flow::Analysis;
