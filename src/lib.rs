@@ -9,5 +9,6 @@ pub mod model;
 pub mod read;
 pub mod report;
 pub mod rules;
+pub mod sanitize;
 pub mod secret;
 pub mod timeline;

@@ -1,0 +1,139 @@
+//! `tokentrail sanitize`: a copy of a capture that can be shared, and still checked.
+//!
+//! Every secret (code, token, client secret, credentials, cookie, password, API key) is
+//! replaced by a keyed placeholder ([`crate::secret::placeholder`]) that keeps its shape and
+//! equality, so `tokentrail check` finds the same mistakes in the copy. The work is done on
+//! parsed data: the HAR document is parsed, its strings are rewritten, and it is written out
+//! again as valid JSON. Response bodies of entries that play no part in an OAuth flow are
+//! removed (they are where personal data lives, and no rule reads them).
+//!
+//! Input in another format is written as HAR built from the format-neutral [`Capture`].
+
+mod har;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::config::Config;
+use crate::flow::{self, TokenKind};
+use crate::model::{Capture, Format};
+use crate::secret::placeholder::Placeholders;
+use crate::secret::redact::{Redactor, Tally};
+use crate::secret::{SecretKind, SecretSet};
+
+/// The vendor field of `log` where sanitized output records that it was sanitized, and the
+/// tags of its placeholders (so a second run with the same key keeps them).
+pub const MARK: &str = "_tokentrail_sanitized";
+
+/// A sanitized capture and what was done to it.
+#[derive(Debug)]
+pub struct Sanitized {
+    /// The HAR text to write.
+    pub har: String,
+    /// Things the user should know, one line each (for stderr).
+    pub notes: Vec<String>,
+    /// What was replaced, by kind.
+    pub tallies: BTreeMap<SecretKind, Tally>,
+    /// Response bodies removed from entries outside any OAuth flow.
+    pub bodies_removed: usize,
+    /// Entries written.
+    pub entries: usize,
+    /// Every placeholder written (not secret; for tests and tooling).
+    pub placeholders: BTreeSet<String>,
+    /// The output is cut off after its last entry, as the input was.
+    pub cut: bool,
+}
+
+/// Sanitizes one capture with placeholders under one key.
+pub fn sanitize(capture: &Capture, placeholders: &Placeholders) -> Sanitized {
+    let analysis = flow::analyze(capture, &Config::default());
+    let mut secrets = SecretSet::new();
+    for ex in &capture.exchanges {
+        secrets.collect(ex);
+    }
+    for code in &analysis.codes {
+        secrets.add_identified(SecretKind::Code, &code.value);
+    }
+    for token in &analysis.tokens {
+        let kind = match token.kind {
+            TokenKind::Access => SecretKind::AccessToken,
+            TokenKind::Refresh => SecretKind::RefreshToken,
+        };
+        secrets.add_identified(kind, &token.value);
+    }
+    let oauth: BTreeSet<usize> = analysis.steps.iter().map(|s| s.entry).collect();
+
+    let mut notes = Vec::new();
+    let doc = if capture.format == Format::Har {
+        har::Document::parse(capture).unwrap_or_else(|why| {
+            notes.push(format!(
+                "{}: {why}; writing a new HAR from its {} readable entries instead",
+                capture.name,
+                capture.exchanges.len()
+            ));
+            har::Document::from_capture(capture)
+        })
+    } else {
+        notes.push(format!(
+            "{}: a {} capture; the sanitized copy is written as HAR",
+            capture.name,
+            capture.format.name()
+        ));
+        har::Document::from_capture(capture)
+    };
+    if let Some(t) = &capture.truncation {
+        notes.push(if doc.cut {
+            format!(
+                "{}: {}; the copy is cut after entry {} too, so `check` still reports it",
+                capture.name, t.reason, t.complete_entries
+            )
+        } else {
+            format!(
+                "{}: {}; the copy holds the {} complete entries",
+                capture.name, t.reason, t.complete_entries
+            )
+        });
+    }
+
+    let cut = doc.cut;
+    let mut redactor = Redactor::new(&secrets, placeholders, doc.known_tags());
+    let (har, entries, bodies_removed) = doc.write(&mut redactor, &oauth);
+    Sanitized {
+        har,
+        notes,
+        tallies: redactor.tallies().clone(),
+        bodies_removed,
+        entries,
+        placeholders: redactor.placeholders().map(str::to_string).collect(),
+        cut,
+    }
+}
+
+impl Sanitized {
+    /// One line: how much was replaced.
+    pub fn summary(&self) -> String {
+        let values: usize = self.tallies.values().map(|t| t.values).sum();
+        let places: usize = self.tallies.values().map(|t| t.places).sum();
+        format!(
+            "{} entries; {values} secret values replaced in {places} places; {} response bodies removed",
+            self.entries, self.bodies_removed
+        )
+    }
+
+    /// What was replaced, by kind and count, one line each; never a value.
+    pub fn report(&self) -> String {
+        let mut out = String::new();
+        for (kind, t) in &self.tallies {
+            out.push_str(&format!(
+                "  {:<14} {:>4} values in {:>4} places\n",
+                kind.word(),
+                t.values,
+                t.places
+            ));
+        }
+        out.push_str(&format!(
+            "  {:<14} {:>4} removed (entries outside any OAuth flow)\n",
+            "response body", self.bodies_removed
+        ));
+        out
+    }
+}
