@@ -313,15 +313,15 @@ fn pct(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
+/// A request: method, URL, headers and an optional (MIME type, text) body.
+type Req<'a> = (&'a str, &'a str, Value, Option<(&'a str, &'a str)>);
+/// A response: status, headers and an optional (MIME type, text) body.
+type Resp<'a> = (u16, Value, Option<(&'a str, String)>);
+
 fn entry(
     t: usize,
-    method: &str,
-    url: &str,
-    headers: Value,
-    body: Option<(&str, &str)>,
-    status: u16,
-    resp_headers: Value,
-    resp_body: Option<(&str, String)>,
+    (method, url, headers, body): Req,
+    (status, resp_headers, resp_body): Resp,
 ) -> Value {
     let mut request = serde_json::json!({"method": method, "url": url, "httpVersion": "HTTP/1.1",
         "cookies": [], "headers": headers, "queryString": [], "headersSize": -1, "bodySize": -1});
@@ -379,21 +379,93 @@ fn generated(rng: &mut Rng) -> String {
         base64::engine::general_purpose::STANDARD.encode(format!("{client}:{}", pct(&secret)));
     let tokens = serde_json::json!({"access_token": token, "refresh_token": refresh, "token_type": "bearer", "expires_in": 3600}).to_string();
     let activation = serde_json::json!({"stage": "live", "accountLinkRequest": {"redirectUri": "https://skill.example.com/cb", "authCode": skill_code, "type": "AUTH_CODE"}}).to_string();
+    let authorize = format!("https://www.amazon.com/ap/oa?client_id={client}&scope=alexa%3A%3Askills%3A%3Aaccount_linking&response_type=code&redirect_uri={}&state=st-1", pct(redirect));
+    let form_type = "application/x-www-form-urlencoded";
+    let signin = form(&[("email", "a@example.com"), ("password", &password)]);
+    let again = form(&[
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", redirect),
+    ]);
+    let activate = "https://api.amazonalexa.com/v1/users/~current/skills/amzn1.ask.skill.12345678-1234-1234-1234-123456789012/enablement";
     let entries = vec![
-        entry(1, "GET", &format!("https://www.amazon.com/ap/oa?client_id={client}&scope=alexa%3A%3Askills%3A%3Aaccount_linking&response_type=code&redirect_uri={}&state=st-1", pct(redirect)),
-            h(&[]), None, 302, h(&[("Location", &callback), ("Set-Cookie", &format!("sid={cookie}; Path=/"))]), None),
-        entry(2, "GET", &callback, h(&[("Cookie", &format!("sid={cookie}"))]), None, 200, h(&[]),
-            Some(("text/html", format!("<p>signed in</p><!-- {password} -->")))),
-        entry(3, "POST", "https://www.amazon.com/ap/signin", h(&[]), Some(("application/x-www-form-urlencoded", &form(&[("email", "a@example.com"), ("password", &password)]))),
-            200, h(&[]), Some(("text/html", "<p>welcome</p>".into()))),
-        entry(4, "POST", "https://api.amazon.com/auth/o2/token", h(&[("Content-Type", "application/x-www-form-urlencoded")]),
-            Some(("application/x-www-form-urlencoded", &grant)), 200, h(&[]), Some(("application/json", tokens))),
-        entry(5, "POST", "https://api.amazon.com/auth/o2/token", h(&[("Authorization", &format!("Basic {basic}"))]),
-            Some(("application/x-www-form-urlencoded", &form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", redirect)]))),
-            400, h(&[]), Some(("application/json", r#"{"error":"invalid_grant"}"#.into()))),
-        entry(6, "POST", "https://api.amazonalexa.com/v1/users/~current/skills/amzn1.ask.skill.12345678-1234-1234-1234-123456789012/enablement",
-            h(&[("Authorization", &format!("Bearer {token}")), ("Content-Type", "application/json")]),
-            Some(("application/json", &activation)), 201, h(&[]), Some(("application/json", r#"{"status":"ENABLED"}"#.into()))),
+        entry(
+            1,
+            ("GET", &authorize, h(&[]), None),
+            (
+                302,
+                h(&[
+                    ("Location", &callback),
+                    ("Set-Cookie", &format!("sid={cookie}; Path=/")),
+                ]),
+                None,
+            ),
+        ),
+        entry(
+            2,
+            (
+                "GET",
+                &callback,
+                h(&[("Cookie", &format!("sid={cookie}"))]),
+                None,
+            ),
+            (
+                200,
+                h(&[]),
+                Some(("text/html", format!("<p>signed in</p><!-- {password} -->"))),
+            ),
+        ),
+        entry(
+            3,
+            (
+                "POST",
+                "https://www.amazon.com/ap/signin",
+                h(&[]),
+                Some((form_type, &signin)),
+            ),
+            (200, h(&[]), Some(("text/html", "<p>welcome</p>".into()))),
+        ),
+        entry(
+            4,
+            (
+                "POST",
+                "https://api.amazon.com/auth/o2/token",
+                h(&[("Content-Type", form_type)]),
+                Some((form_type, &grant)),
+            ),
+            (200, h(&[]), Some(("application/json", tokens))),
+        ),
+        entry(
+            5,
+            (
+                "POST",
+                "https://api.amazon.com/auth/o2/token",
+                h(&[("Authorization", &format!("Basic {basic}"))]),
+                Some((form_type, &again)),
+            ),
+            (
+                400,
+                h(&[]),
+                Some(("application/json", r#"{"error":"invalid_grant"}"#.into())),
+            ),
+        ),
+        entry(
+            6,
+            (
+                "POST",
+                activate,
+                h(&[
+                    ("Authorization", &format!("Bearer {token}")),
+                    ("Content-Type", "application/json"),
+                ]),
+                Some(("application/json", &activation)),
+            ),
+            (
+                201,
+                h(&[]),
+                Some(("application/json", r#"{"status":"ENABLED"}"#.into())),
+            ),
+        ),
     ];
     serde_json::to_string(&serde_json::json!({"log": {"version": "1.2", "creator": {"name": "test", "version": "1"}, "entries": entries}}))
         .expect("json")

@@ -45,23 +45,6 @@ pub struct Sanitized {
 
 /// Sanitizes one capture with placeholders under one key.
 pub fn sanitize(capture: &Capture, placeholders: &Placeholders) -> Sanitized {
-    let analysis = flow::analyze(capture, &Config::default());
-    let mut secrets = SecretSet::new();
-    for ex in &capture.exchanges {
-        secrets.collect(ex);
-    }
-    for code in &analysis.codes {
-        secrets.add_identified(SecretKind::Code, &code.value);
-    }
-    for token in &analysis.tokens {
-        let kind = match token.kind {
-            TokenKind::Access => SecretKind::AccessToken,
-            TokenKind::Refresh => SecretKind::RefreshToken,
-        };
-        secrets.add_identified(kind, &token.value);
-    }
-    let oauth: BTreeSet<usize> = analysis.steps.iter().map(|s| s.entry).collect();
-
     let mut notes = Vec::new();
     let doc = if capture.format == Format::Har {
         har::Document::parse(capture).unwrap_or_else(|why| {
@@ -80,6 +63,31 @@ pub fn sanitize(capture: &Capture, placeholders: &Placeholders) -> Sanitized {
         ));
         har::Document::from_capture(capture)
     };
+    sanitize_into(capture, doc, notes, placeholders)
+}
+
+fn sanitize_into(
+    capture: &Capture,
+    doc: har::Document,
+    mut notes: Vec<String>,
+    placeholders: &Placeholders,
+) -> Sanitized {
+    let analysis = flow::analyze(capture, &Config::default());
+    let mut secrets = SecretSet::new();
+    for ex in &capture.exchanges {
+        secrets.collect(ex);
+    }
+    for code in &analysis.codes {
+        secrets.add_identified(SecretKind::Code, &code.value);
+    }
+    for token in &analysis.tokens {
+        let kind = match token.kind {
+            TokenKind::Access => SecretKind::AccessToken,
+            TokenKind::Refresh => SecretKind::RefreshToken,
+        };
+        secrets.add_identified(kind, &token.value);
+    }
+    let oauth: BTreeSet<usize> = analysis.steps.iter().map(|s| s.entry).collect();
     if let Some(t) = &capture.truncation {
         notes.push(if doc.cut {
             format!(
@@ -135,5 +143,84 @@ impl Sanitized {
             "response body", self.bodies_removed
         ));
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::check::{check_capture, Options};
+    use crate::secret::placeholder::Key;
+
+    fn fixtures(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                fixtures(&path, out);
+            } else if path.extension().is_some_and(|e| e == "har") {
+                out.push(path);
+            }
+        }
+    }
+
+    fn found(capture: Capture, config: &Config) -> Vec<(String, Option<usize>)> {
+        let mut rules = crate::rules::RuleSet::default();
+        rules.extend(crate::rules::load_builtin().expect("rules"));
+        let report = check_capture(
+            capture,
+            &Options {
+                config: config.clone(),
+                rules,
+            },
+        );
+        report
+            .findings
+            .iter()
+            .filter(|f| f.rule != "capture/credentials-stripped")
+            .map(|f| (f.rule.clone(), f.entry))
+            .collect()
+    }
+
+    /// Formats without a writer of their own are written as a HAR built from the capture:
+    /// that HAR must check the same as the original, for every fixture.
+    #[test]
+    fn a_har_rebuilt_from_the_capture_checks_the_same() {
+        let mut paths = Vec::new();
+        fixtures(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+            &mut paths,
+        );
+        assert!(paths.len() > 20);
+        let placeholders =
+            Placeholders::new(Key::from_bytes(b"a key for the rebuilt-HAR test").expect("key"));
+        for path in paths {
+            let capture = crate::read::read_path(&path).expect("fixture reads");
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default();
+            let cfg = path.with_file_name(format!("{stem}.tokentrail.toml"));
+            let config = if cfg.is_file() {
+                Config::load(&cfg).expect("config")
+            } else {
+                Config::default()
+            };
+            let doc = har::Document::from_capture(&capture);
+            let out = sanitize_into(&capture, doc, Vec::new(), &placeholders);
+            let parsed: serde_json::Value = serde_json::from_str(&out.har).expect("valid JSON");
+            assert_eq!(
+                parsed["log"]["entries"].as_array().map(Vec::len),
+                Some(capture.exchanges.len())
+            );
+            let copy = crate::read::read_bytes("copy.har", Arc::from(out.har.as_bytes()))
+                .expect("reads back");
+            let mut want = found(capture, &config);
+            // A cut input becomes a whole file: only the truncation is no longer seen.
+            want.retain(|(rule, _)| rule != "capture/truncated");
+            assert_eq!(found(copy, &config), want, "{}", path.display());
+        }
     }
 }
