@@ -537,7 +537,8 @@ fn the_cli_writes_a_file_or_stdout_and_reports_without_values() {
     );
     assert!(o.stdout.is_empty(), "results go to the file");
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("code") && err.contains("values in"), "{err}");
+    let line = regex::Regex::new(r"(?m)^  code +\d+ values? in +\d+ places?$").expect("regex");
+    assert!(line.is_match(&err), "{err}");
     let written = std::fs::read_to_string(&out).expect("written");
     let o = run(&["sanitize", rel, "-o", "-", "--key-file", key_arg]);
     assert_eq!(
@@ -557,4 +558,26 @@ fn the_cli_writes_a_file_or_stdout_and_reports_without_values() {
     let o = run(&["sanitize", rel, "-o", "-", "--key-file", "no/such.key"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(o.stdout.is_empty());
+}
+
+/// The real exports in `../shared/captures/real` (browsers and tools): every one sanitizes to
+/// a valid HAR with the same properties (skipped when the directory is absent).
+#[test]
+fn real_exports_sanitize_too() {
+    let dir = common::root().join("../shared/captures/real");
+    let Ok(list) = std::fs::read_dir(&dir) else {
+        println!("skipped: {} not found", dir.display());
+        return;
+    };
+    let mut seen = 0;
+    for path in list.flatten().map(|e| e.path()) {
+        if path.extension().is_none_or(|e| e != "har") {
+            continue;
+        }
+        let name = path.display().to_string();
+        let original = tokentrail::read::read_path(&path).expect("real export reads");
+        check_properties(&name, &original, &Config::default());
+        seen += 1;
+    }
+    assert!(seen >= 5, "{seen} real exports");
 }

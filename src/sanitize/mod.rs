@@ -130,12 +130,14 @@ impl Sanitized {
     /// What was replaced, by kind and count, one line each; never a value.
     pub fn report(&self) -> String {
         let mut out = String::new();
+        let plural =
+            |n: usize, word: &str| format!("{n:>4} {word}{}", if n == 1 { "" } else { "s" });
         for (kind, t) in &self.tallies {
             out.push_str(&format!(
-                "  {:<14} {:>4} values in {:>4} places\n",
+                "  {:<14} {} in {}\n",
                 kind.word(),
-                t.values,
-                t.places
+                plural(t.values, "value"),
+                plural(t.places, "place")
             ));
         }
         out.push_str(&format!(
