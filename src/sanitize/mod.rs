@@ -33,6 +33,8 @@ pub struct Sanitized {
     pub notes: Vec<String>,
     /// What was replaced, by kind.
     pub tallies: BTreeMap<SecretKind, Tally>,
+    /// Distinct values that were already placeholders of this key (a second run), kept.
+    pub kept: usize,
     /// Response bodies removed from entries outside any OAuth flow.
     pub bodies_removed: usize,
     /// Entries written.
@@ -109,6 +111,7 @@ fn sanitize_into(
         har,
         notes,
         tallies: redactor.tallies().clone(),
+        kept: redactor.kept(),
         bodies_removed,
         entries,
         placeholders: redactor.placeholders().map(str::to_string).collect(),
@@ -121,8 +124,13 @@ impl Sanitized {
     pub fn summary(&self) -> String {
         let values: usize = self.tallies.values().map(|t| t.values).sum();
         let places: usize = self.tallies.values().map(|t| t.places).sum();
+        let kept = if self.kept > 0 {
+            format!("; {} placeholders of this key kept", self.kept)
+        } else {
+            String::new()
+        };
         format!(
-            "{} entries; {values} secret values replaced in {places} places; {} response bodies removed",
+            "{} entries; {values} secret values replaced in {places} places; {} response bodies removed{kept}",
             self.entries, self.bodies_removed
         )
     }

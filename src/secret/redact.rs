@@ -27,14 +27,16 @@ pub struct Redactor<'p> {
     known: HashSet<String>,
     /// Raw value → its index in `kinds` and its placeholder.
     stand_ins: HashMap<String, (usize, String)>,
-    /// Per value index: the kind it is counted under, whether it was replaced yet, and its
-    /// placeholder.
-    kinds: Vec<(SecretKind, bool, String)>,
+    /// Per value index: the kind it is counted under, whether it was met yet, its
+    /// placeholder, and whether it already was one (then it is kept as it is).
+    kinds: Vec<(SecretKind, bool, String, bool)>,
     long: Option<Patterns>,
     /// Codes and passwords too short to replace everywhere: replaced only where they stand as
     /// a whole value (`=4821&`, `"4821"`, a whole string).
     short: Option<Patterns>,
     tallies: BTreeMap<SecretKind, Tally>,
+    /// Distinct values that were already placeholders of this key, and so were kept.
+    kept: usize,
     emitted: BTreeSet<String>,
 }
 
@@ -60,6 +62,7 @@ impl<'p> Redactor<'p> {
             long: None,
             short: None,
             tallies: BTreeMap::new(),
+            kept: 0,
             emitted: BTreeSet::new(),
         };
         let mut long = Vec::new();
@@ -91,29 +94,35 @@ impl<'p> Redactor<'p> {
         if let Some((id, s)) = self.stand_ins.get(value) {
             return (*id, s.clone());
         }
-        let stand_in = if self.known.contains(&self.placeholders.tag(value)) {
+        let known = self.known.contains(&self.placeholders.tag(value));
+        let stand_in = if known {
             value.to_string()
         } else {
             self.placeholders.placeholder(kind, value)
         };
         let id = self.kinds.len();
-        self.kinds.push((kind, false, stand_in.clone()));
+        self.kinds.push((kind, false, stand_in.clone(), known));
         self.stand_ins
             .insert(value.to_string(), (id, stand_in.clone()));
         (id, stand_in)
     }
 
     fn count(&mut self, id: usize) {
-        let Some((kind, seen, stand_in)) = self.kinds.get_mut(id) else {
+        let Some((kind, seen, stand_in, known)) = self.kinds.get_mut(id) else {
             return;
         };
-        let tally = self.tallies.entry(*kind).or_default();
-        tally.places += 1;
-        if !*seen {
-            *seen = true;
-            tally.values += 1;
+        let first = !*seen;
+        *seen = true;
+        if first {
             self.emitted.insert(stand_in.clone());
         }
+        if *known {
+            self.kept += usize::from(first);
+            return;
+        }
+        let tally = self.tallies.entry(*kind).or_default();
+        tally.places += 1;
+        tally.values += usize::from(first);
     }
 
     /// Replaces one whole value known to be secret (a cookie, a credential), whatever its
@@ -246,6 +255,11 @@ impl<'p> Redactor<'p> {
         &self.tallies
     }
 
+    /// How many distinct values were already placeholders of this key and were kept.
+    pub fn kept(&self) -> usize {
+        self.kept
+    }
+
     /// Every placeholder written so far.
     pub fn placeholders(&self) -> impl Iterator<Item = &str> {
         self.emitted.iter().map(String::as_str)
@@ -361,5 +375,10 @@ mod tests {
         again.add(SecretKind::Code, once.trim_start_matches("code="));
         let mut r2 = Redactor::new(&again, &p, r.tags().into_iter().collect());
         assert_eq!(r2.text(&once), once);
+        assert_eq!(
+            (r2.kept(), r2.tallies().len()),
+            (1, 0),
+            "kept, not counted as replaced"
+        );
     }
 }
