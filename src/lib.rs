@@ -11,6 +11,7 @@ pub mod progress;
 pub mod read;
 pub mod report;
 pub mod rules;
+pub mod sanitize;
 pub mod secret;
 pub mod session;
 pub mod shard;

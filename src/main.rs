@@ -109,6 +109,34 @@ diagram per flow, ready to paste into a pull request."
         #[arg(long, value_name = "DIR")]
         rules: Vec<PathBuf>,
     },
+    /// Write a copy of a capture with every secret replaced, that still checks the same.
+    #[command(
+        long_about = "Write a copy of a capture that can be shared: every code, token, client secret, \
+credential, cookie, password and API key is replaced by a keyed placeholder that keeps its type and \
+shape (an LWA code still looks like one, a token keeps its `Atza|` prefix) and is equal wherever the \
+original was equal, so `tokentrail check` finds the same mistakes in the copy. Response bodies of \
+entries outside any OAuth flow are removed. The work is done on parsed data and the output is a \
+valid HAR, whatever the input format. Nothing is uploaded anywhere.",
+        after_help = "Examples:\n  tokentrail sanitize capture.har -o capture.sanitized.har\n  \
+tokentrail sanitize --key-file incident.key --report a.har -o a.clean.har\n\n\
+The key is random for each run unless --key-file is given: sanitize several files of one incident \
+with the same key file and equal secrets get equal placeholders across them. Keep the key private: \
+with it, a guessed secret can be checked against a placeholder."
+    )]
+    Sanitize {
+        /// The capture to sanitize; `-` reads standard input.
+        input: String,
+        /// Where to write the sanitized HAR; `-` writes it to standard output.
+        #[arg(short, long, value_name = "OUT")]
+        output: String,
+        /// Derive placeholders from the key in this file (at least 16 bytes) instead of a
+        /// random one.
+        #[arg(long, value_name = "FILE")]
+        key_file: Option<PathBuf>,
+        /// List on stderr what was replaced, by kind and count (never the values).
+        #[arg(long)]
+        report: bool,
+    },
     /// Show a rule's documentation: what it finds, why it matters, an example and the fix.
     Explain {
         /// The rule id, e.g. `oauth/code-reused`.
@@ -131,6 +159,10 @@ struct Common {
     /// When to use colour. `auto` uses it on a terminal unless NO_COLOR is set.
     #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
     color: Color,
+    /// Print codes, tokens, secrets, cookies and passwords unmasked. Output made with this
+    /// flag must not be shared.
+    #[arg(long)]
+    show_secrets: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -363,6 +395,12 @@ fn run(cli: Cli) -> miette::Result<u8> {
             print(&out);
             Ok(0)
         }
+        Command::Sanitize {
+            input,
+            output,
+            key_file,
+            report,
+        } => sanitize(&input, &output, key_file.as_deref(), report),
         Command::Explain { rule_id, rules } => {
             let set = load_rules(&rules)?;
             match set.get(&rule_id) {
@@ -384,12 +422,65 @@ fn run(cli: Cli) -> miette::Result<u8> {
 }
 
 fn options(common: &Common) -> miette::Result<Options> {
+    if common.show_secrets {
+        eprintln!(
+            "warning: --show-secrets: raw secrets are printed below; do not share this output"
+        );
+        tokentrail::secret::reveal_secrets();
+    }
     let (config, _) =
         Config::discover(common.config.as_deref()).map_err(|e| miette::Report::new(*e))?;
     Ok(Options {
         config,
         rules: load_rules(&common.rules)?,
     })
+}
+
+/// `tokentrail sanitize`: the copy goes to OUT (or stdout), everything else to stderr.
+fn sanitize(
+    input: &str,
+    output: &str,
+    key_file: Option<&std::path::Path>,
+    report: bool,
+) -> miette::Result<u8> {
+    use tokentrail::secret::placeholder::{Key, Placeholders};
+    let key = match key_file {
+        Some(path) => Key::from_file(path),
+        None => Key::random(),
+    };
+    let key = match key {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_TROUBLE);
+        }
+    };
+    let capture = match tokentrail::check::read(&Input::parse(input)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_TROUBLE);
+        }
+    };
+    let done = tokentrail::sanitize::sanitize(&capture, &Placeholders::new(key));
+    for note in &done.notes {
+        eprintln!("note: {note}");
+    }
+    if output == "-" {
+        print(&done.har);
+    } else if let Err(e) = std::fs::write(output, &done.har) {
+        eprintln!("error: {output}: cannot write: {e}");
+        return Ok(EXIT_TROUBLE);
+    }
+    let target = if output == "-" { "<stdout>" } else { output };
+    eprintln!("sanitized {} -> {target}: {}", capture.name, done.summary());
+    if report {
+        eprint!("{}", done.report());
+    }
+    if key_file.is_none() {
+        eprintln!("note: the key was random and is not kept; use --key-file to sanitize several files consistently");
+    }
+    Ok(0)
 }
 
 /// Writes results to stdout; a closed pipe (`| head`) ends quietly instead of panicking.

@@ -1,5 +1,11 @@
 //! The one place that handles raw secret values: what is secret, how it is shown, and its
 //! fingerprint. Everything else holds secrets only inside [`SecretSet`] or as masked strings.
+//!
+//! Submodules: [`placeholder`] makes the keyed, shape-keeping stand-ins `tokentrail sanitize`
+//! writes, and [`redact`] replaces secrets inside parsed strings with them.
+
+pub mod placeholder;
+pub mod redact;
 
 use std::fmt::Write as _;
 
@@ -66,6 +72,9 @@ const PUBLIC_PREFIXES: &[&str] = &["Atza|", "Atzr|", "Atc|", "amzn1.oa2-cs.v1.",
 /// assert_eq!(masked, mask(token), "equal values look equal");
 /// ```
 pub fn mask(value: &str) -> String {
+    if revealing() {
+        return value.to_string();
+    }
     let prefix = PUBLIC_PREFIXES
         .iter()
         .find(|p| value.starts_with(**p) && value.len() > p.len() + 8)
@@ -80,6 +89,19 @@ pub fn mask(value: &str) -> String {
     format!("{prefix}…#{}", fingerprint(value))
 }
 
+static REVEAL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Turns masking off for the rest of the process: [`mask`] and [`SecretSet::mask_text`] return
+/// raw values. Only the CLI's `--show-secrets` calls this, once, before any work (and warns).
+pub fn reveal_secrets() {
+    REVEAL.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether [`reveal_secrets`] was called.
+pub fn revealing() -> bool {
+    REVEAL.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Field, parameter and JSON key names whose values are secret wherever they appear.
 fn kind_of_field(name: &str) -> Option<SecretKind> {
     let lower = name.to_ascii_lowercase();
@@ -87,23 +109,36 @@ fn kind_of_field(name: &str) -> Option<SecretKind> {
         "code" | "authcode" | "auth_code" => SecretKind::Code,
         "access_token" | "accesstoken" | "token" => SecretKind::AccessToken,
         "refresh_token" | "refreshtoken" => SecretKind::RefreshToken,
-        "id_token" | "idtoken" | "assertion" => SecretKind::IdToken,
+        "id_token" | "idtoken" | "assertion" | "client_assertion" => SecretKind::IdToken,
+        "session_token" | "sessiontoken" | "subject_token" | "actor_token" => {
+            SecretKind::AccessToken
+        }
         "client_secret" | "clientsecret" | "secret" => SecretKind::ClientSecret,
-        "password" | "passwd" | "pwd" => SecretKind::Password,
+        "password" | "passwd" | "pwd" | "passphrase" => SecretKind::Password,
         "code_verifier" | "codeverifier" => SecretKind::CodeVerifier,
         "api_key" | "apikey" | "x-api-key" => SecretKind::ApiKey,
+        // Names apps make up: `csrf_token`, `appActionToken`, `user_password`, `api-secret`.
+        _ if lower.ends_with("token") => SecretKind::AccessToken,
+        _ if lower.ends_with("password") => SecretKind::Password,
+        _ if lower.ends_with("secret") => SecretKind::ClientSecret,
         _ => return None,
     })
 }
 
 /// Header names whose whole value is a secret.
-fn kind_of_header(name: &str) -> Option<SecretKind> {
+pub(crate) fn kind_of_header(name: &str) -> Option<SecretKind> {
     let lower = name.to_ascii_lowercase();
     Some(match lower.as_str() {
         "authorization" | "proxy-authorization" => SecretKind::Credentials,
         "cookie" | "set-cookie" => SecretKind::Cookie,
-        "x-api-key" | "x-amz-security-token" => SecretKind::ApiKey,
-        "x-amz-access-token" => SecretKind::AccessToken,
+        "x-api-key"
+        | "x-amz-security-token"
+        | "api-key"
+        | "apikey"
+        | "x-goog-api-key"
+        | "ocp-apim-subscription-key" => SecretKind::ApiKey,
+        "x-amz-access-token" | "x-auth-token" | "x-access-token" | "x-csrf-token"
+        | "x-xsrf-token" => SecretKind::AccessToken,
         _ => return None,
     })
 }
@@ -169,6 +204,10 @@ impl SecretSet {
 
     pub fn add(&mut self, kind: SecretKind, value: &str) {
         let value = value.trim();
+        if kind == SecretKind::Password && value.len() < Self::MIN_LEN {
+            // A password is secret however short: mask it where it stands whole.
+            return self.add_identified(kind, value);
+        }
         if value.len() < Self::MIN_LEN || self.values.contains_key(value) {
             return;
         }
@@ -330,14 +369,21 @@ impl SecretSet {
         }
     }
 
-    /// LWA tokens and client secrets are recognisable wherever they appear.
+    /// LWA tokens, codes and client secrets, and JWTs, are recognisable wherever they appear.
     fn add_by_shape(&mut self, text: &str) {
         for m in shapes().find_iter(text) {
             let v = m.as_str();
+            if v.starts_with("AN") && !v.bytes().any(|b| b.is_ascii_lowercase()) {
+                continue;
+            }
             let kind = if v.starts_with("Atzr|") {
                 SecretKind::RefreshToken
             } else if v.starts_with("amzn1.oa2-cs") {
                 SecretKind::ClientSecret
+            } else if v.starts_with("eyJ") {
+                SecretKind::IdToken
+            } else if !v.contains('|') {
+                SecretKind::Code
             } else {
                 SecretKind::AccessToken
             };
@@ -359,10 +405,19 @@ impl SecretSet {
         self.values.iter().map(|(v, k)| (v.as_str(), *k))
     }
 
+    /// Codes and tokens too short to replace everywhere ([`SecretSet::add_identified`]); for
+    /// the sanitizer only.
+    pub fn iter_short(&self) -> impl Iterator<Item = (&str, SecretKind)> {
+        self.short.iter().map(|(v, k)| (v.as_str(), *k))
+    }
+
     /// The text with every secret replaced by its mask, in every encoding it may appear in
     /// (raw, percent-encoded, form-encoded, JSON-escaped). Where secrets overlap, the longest
     /// wins, so a secret containing another is replaced whole.
     pub fn mask_text(&self, text: &str) -> String {
+        if revealing() {
+            return text.to_string();
+        }
         if self.values.is_empty() && self.short.is_empty() {
             return text.to_string();
         }
@@ -422,11 +477,32 @@ impl SecretSet {
 /// as is or `\\/`).
 pub fn spellings(value: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut push = |s: String| {
+    for s in spell(value, false) {
         if !s.is_empty() && !out.contains(&s) {
             out.push(s);
         }
-    };
+    }
+    out
+}
+
+/// Each spelling of `value` paired with the same spelling of `replacement`, so a sanitizer
+/// writes a stand-in encoded exactly as the secret it replaces was. Where two spellings of
+/// `value` coincide, the first pairing is kept.
+pub fn spelling_pairs(value: &str, replacement: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (s, r) in spell(value, true).into_iter().zip(spell(replacement, true)) {
+        if !s.is_empty() && !out.iter().any(|(seen, _)| *seen == s) {
+            out.push((s, r));
+        }
+    }
+    out
+}
+
+/// Every spelling of `value`, repeats included. With `aligned`, the list has the same length
+/// and order for every value, so the spellings of two values can be paired.
+fn spell(value: &str, aligned: bool) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |s: String| out.push(s);
     let pct = utf8_percent_encode(value, URL_COMPONENT).to_string();
     let form = utf8_percent_encode(value, FORM)
         .to_string()
@@ -435,8 +511,8 @@ pub fn spellings(value: &str) -> Vec<String> {
     // A body that is itself JSON is escaped twice in the HAR (`\/` for a `\/` the app
     // wrote), and some writers escape every non-ASCII character as `\uXXXX`.
     for e in encoded {
-        for once in json_escapes(&e) {
-            for twice in json_escapes(&once) {
+        for once in json_escapes(&e, aligned) {
+            for twice in json_escapes(&once, aligned) {
                 push(twice);
             }
             push(once);
@@ -447,8 +523,9 @@ pub fn spellings(value: &str) -> Vec<String> {
 }
 
 /// The ways a JSON writer may escape a string's content: as is (only what JSON requires),
-/// with `/` as `\/`, and with non-ASCII as `\uXXXX`.
-fn json_escapes(s: &str) -> Vec<String> {
+/// with `/` as `\/`, and with non-ASCII as `\uXXXX` (with `all`, those two even for ASCII, so
+/// every string gets the same number of spellings).
+fn json_escapes(s: &str, all: bool) -> Vec<String> {
     let plain = serde_json::to_string(s).unwrap_or_default();
     let plain = plain
         .get(1..plain.len().saturating_sub(1))
@@ -456,7 +533,7 @@ fn json_escapes(s: &str) -> Vec<String> {
         .to_string();
     let slashed = plain.replace('/', "\\/");
     let mut out = vec![plain.clone(), slashed];
-    if !s.is_ascii() {
+    if all || !s.is_ascii() {
         for upper in [false, true] {
             let mut ascii = String::with_capacity(plain.len() * 2);
             for c in plain.chars() {
@@ -512,7 +589,7 @@ fn raw_fields() -> &'static regex::Regex {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
         regex::Regex::new(
-            r#"(?i)(?:^|[?&"\\\s])(?P<name>code|authcode|auth_code|client_secret|access_token|refresh_token|id_token|code_verifier|password|passwd|token|secret|api_key|apikey)(?:=|\\?"\s*:\s*\\?")(?P<value>[^&"\\\s#]+)"#,
+            r#"(?i)(?:^|[?&"\\\s])(?P<name>code|authcode|auth_code|client_secret|access_token|refresh_token|id_token|client_assertion|session_token|code_verifier|password|passwd|passphrase|token|secret|api_key|apikey)(?:=|\\?"\s*:\s*\\?")(?P<value>[^&"\\\s#]+)"#,
         )
         .expect("static regex")
     })
@@ -523,7 +600,7 @@ fn raw_headers() -> &'static regex::Regex {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
         regex::Regex::new(
-            r#"(?i)"name"\s*:\s*"(?P<name>authorization|proxy-authorization|cookie|set-cookie|x-api-key|x-amz-access-token)"\s*,\s*"value"\s*:\s*"(?P<value>[^"]*)"#,
+            r#"(?i)"name"\s*:\s*"(?P<name>authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-amz-access-token|x-amz-security-token|x-auth-token|x-access-token)"\s*,\s*"value"\s*:\s*"(?P<value>[^"]*)"#,
         )
         .expect("static regex")
     })
@@ -533,7 +610,10 @@ fn shapes() -> &'static regex::Regex {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     RE.get_or_init(|| {
         regex::Regex::new(
-            r"Atz[ar]\|[A-Za-z0-9_\-\.!~*'()+/=%|]{8,}|amzn1\.oa2-cs\.v1\.[0-9a-f]{16,}",
+            // LWA: `Atza|`/`Atzr|` tokens, `amzn1.oa2-cs.v1.` client secrets, and codes of
+            // `AN` + 18 letters (mixed case, so a shouted word is not one). JWTs: a JSON
+            // header and payload, base64url (`eyJ` is `{"`).
+            r"Atz[ar]\|[A-Za-z0-9_\-\.!~*'()+/=%|]{8,}|amzn1\.oa2-cs\.v1\.[0-9a-f]{16,}|(?-u:\b)AN[A-Za-z]{18}(?-u:\b)|(?-u:\b)eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*",
         )
         .expect("static regex")
     })

@@ -169,43 +169,136 @@ fn the_classifier_finds_what_a_reader_by_hand_finds() {
     }
 }
 
-#[test]
-fn no_output_contains_a_full_secret() {
+/// The output formats `check` offers, as the binary itself lists them, so that formats added
+/// later are covered without touching this test.
+fn formats() -> Vec<String> {
+    let o = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+        .args(["check", "--format", "no-such-format", "x.har"])
+        .output()
+        .expect("run tokentrail");
+    let err = String::from_utf8_lossy(&o.stderr);
+    let list = err
+        .split("[possible values: ")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .unwrap_or_else(|| panic!("clap lists the formats:\n{err}"));
+    list.split(',').map(|f| f.trim().to_string()).collect()
+}
+
+/// The rule ids in force, from `tokentrail rules`.
+fn rule_ids() -> Vec<String> {
+    run(&["rules"])
+        .lines()
+        .filter(|l| l.contains('/'))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The spellings a secret could leak in: as is, JSON-escaped, percent- and form-encoded.
+fn leak_spellings(secret: &str) -> Vec<String> {
+    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+    let json = serde_json::to_string(secret).expect("json");
+    let pct = utf8_percent_encode(secret, NON_ALPHANUMERIC).to_string();
+    vec![
+        secret.to_string(),
+        json[1..json.len() - 1].to_string(),
+        secret.replace('|', "%7C"),
+        pct.clone(),
+        pct.replace("%20", "+"),
+    ]
+}
+
+fn assert_no_leak(rel: &str, what: &str, out: &str, secrets: &BTreeSet<String>) -> usize {
     let mut checked = 0;
-    for fixture in common::fixtures() {
-        let secrets = secrets_of(&fixture);
-        let rel = common::rel(&fixture);
-        let mut outputs = vec![
-            run(&["check", &rel, "--color", "never"]),
-            run(&["check", &rel, "--color", "always"]),
-            run(&["check", &rel, "--format", "json"]),
-            run(&["check", &rel, "--format", "ndjson", "--summary"]),
-            run(&["check", &rel, "--format", "sarif"]),
-            run(&["flows", &rel]),
-            run(&["flows", &rel, "--format", "mermaid"]),
-            run(&["check", &rel, "--format", "html"]),
-        ];
-        if let Some(cfg) = common::config_for(&fixture) {
-            let cfg = common::rel(&cfg);
-            outputs.push(run(&["check", &rel, "--config", &cfg]));
-        }
-        // HTML and Mermaid escape characters a secret may hold: look in the decoded text too.
-        let decoded: Vec<String> = outputs.iter().map(|o| unescape_markup(o)).collect();
-        outputs.extend(decoded);
-        for out in &outputs {
-            for s in &secrets {
-                let encoded = s.replace('|', "%7C");
-                assert!(
-                    !out.contains(s.as_str()) && !out.contains(&encoded),
-                    "{rel}: an output holds the secret {}…:\n{out}",
-                    &s[..4]
-                );
-                checked += 1;
-            }
+    // HTML and Mermaid escape characters a secret may hold: look in the decoded text too.
+    let decoded = unescape_markup(out);
+    for s in secrets {
+        for spelling in leak_spellings(s) {
+            assert!(
+                !out.contains(&spelling) && !decoded.contains(&spelling),
+                "{rel}: `{what}` prints the secret {}… ({} chars)",
+                &s[..4],
+                s.len()
+            );
+            checked += 1;
         }
     }
+    checked
+}
+
+/// Every command a user may run on a fixture: `check` in every format (and with colour, and
+/// with the fixture's config), `flows`, `sanitize` to stdout with its report, and `explain`
+/// of the rule the fixture is about (fixtures/<pack>/<name>/…).
+fn commands_for(rel: &str, formats: &[String], rules: &[String]) -> Vec<Vec<String>> {
+    let mut commands: Vec<Vec<String>> = Vec::new();
+    let cfg = common::config_for(&common::root().join(rel)).map(|c| common::rel(&c));
+    for format in formats {
+        let mut args = vec!["check", rel, "--format", format, "--color", "never"];
+        if let Some(cfg) = &cfg {
+            args.extend(["--config", cfg]);
+        }
+        commands.push(args.iter().map(|a| a.to_string()).collect());
+    }
+    let words = |w: &[&str]| w.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    commands.push(words(&["check", rel, "--color", "always"]));
+    commands.push(words(&["flows", rel]));
+    commands.push(words(&["flows", rel, "--format", "mermaid"]));
+    commands.push(words(&["sanitize", rel, "-o", "-", "--report"]));
+    let dir = rel.split('/').skip(1).take(2).collect::<Vec<_>>().join("/");
+    if let Some(rule) = rules.iter().find(|r| **r == dir) {
+        commands.push(words(&["explain", rule]));
+    }
+    commands
+}
+
+#[test]
+fn no_output_contains_a_full_secret() {
+    let formats = formats();
     assert!(
-        checked > 1000,
+        formats.iter().any(|f| f == "human") && formats.iter().any(|f| f == "json"),
+        "{formats:?}"
+    );
+    let rules = rule_ids();
+    assert!(rules.len() >= 9, "{rules:?}");
+    let fixtures = common::fixtures();
+    // `explain` does not read a capture: each rule once, checked against every fixture.
+    let explained: Vec<String> = rules.iter().map(|r| run(&["explain", r])).collect();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let chunk = fixtures.len().div_ceil(threads);
+    let (checked, runs) = std::thread::scope(|scope| {
+        let workers: Vec<_> = fixtures
+            .chunks(chunk.max(1))
+            .map(|part| {
+                let (formats, rules, explained) = (&formats, &rules, &explained);
+                scope.spawn(move || {
+                    let (mut checked, mut runs) = (0, 0);
+                    for fixture in part {
+                        let secrets = secrets_of(fixture);
+                        let rel = common::rel(fixture);
+                        for args in commands_for(&rel, formats, rules) {
+                            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                            let out = run(&args);
+                            assert!(!out.contains("panicked"), "{rel}: {args:?}:\n{out}");
+                            checked += assert_no_leak(&rel, &args.join(" "), &out, &secrets);
+                            runs += 1;
+                        }
+                        for out in explained {
+                            checked += assert_no_leak(&rel, "explain", out, &secrets);
+                        }
+                    }
+                    (checked, runs)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("worker"))
+            .fold((0, 0), |(c, r), (c2, r2)| (c + c2, r + r2))
+    });
+    assert!(runs >= fixtures.len() * 5, "{runs} runs");
+    assert!(
+        checked > 10_000,
         "the test looked at real secrets ({checked} checks)"
     );
 }
@@ -232,6 +325,32 @@ fn unescape_markup(text: &str) -> String {
             .map_or_else(|| c[0].to_string(), String::from)
     })
     .into_owned()
+}
+
+/// The same search finds secrets when they are printed: `--show-secrets` is the one way,
+/// and it says so on stderr.
+#[test]
+fn show_secrets_prints_raw_values_with_a_warning() {
+    let rel = "fixtures/samples/wrong-profile.har";
+    let secrets = secrets_of(&common::root().join(rel));
+    for cmd in ["check", "flows"] {
+        let o = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+            .args([cmd, rel, "--show-secrets"])
+            .current_dir(common::root())
+            .output()
+            .expect("run tokentrail");
+        let (out, err) = (
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr),
+        );
+        assert!(
+            secrets.iter().any(|s| out.contains(s.as_str())),
+            "{cmd} --show-secrets shows a raw value:\n{out}"
+        );
+        assert!(err.starts_with("warning: --show-secrets"), "{err}");
+        let masked = run(&[cmd, rel]);
+        assert!(!secrets.iter().any(|s| masked.contains(s.as_str())));
+    }
 }
 
 /// A capture cut anywhere must not leak the secrets of the unfinished entry it ends in.

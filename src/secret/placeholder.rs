@@ -1,0 +1,390 @@
+//! Keyed placeholders: the stand-ins `tokentrail sanitize` writes for secrets.
+//!
+//! A placeholder is derived from the secret with HMAC-SHA256 under a key, so:
+//! * equal secrets get equal placeholders (in one file, and across files sanitized with the
+//!   same `--key-file`), and different secrets different ones (at least 40 bits each);
+//! * without the key, nothing about the secret can be learnt from it but its shape;
+//! * it keeps the secret's shape, so the sanitized capture still reads like the original: a
+//!   public type prefix (`Atza|`, `Atzr|`, `amzn1.oa2-cs.v1.`, a JWT's header, an LWA code's
+//!   `AN`) is kept, punctuation stays where it was, and letters and digits are redrawn from the
+//!   same alphabet (hex stays hex, digits stay digits). A value too short to be distinct is
+//!   lengthened. HTTP Basic credentials stay `base64(client id:secret)`, the id as it was and
+//!   the secret replaced, so a reader can still tell which client authenticated.
+//!
+//! A placeholder also has a tag (a keyed hash) that sanitized output records, so that running
+//! `sanitize` again with the same key recognises its own placeholders and keeps them.
+
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use super::SecretKind;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The secret key placeholders are derived with.
+#[derive(Clone)]
+pub struct Key(Vec<u8>);
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Key(…)")
+    }
+}
+
+impl Key {
+    /// A fresh random key from the operating system.
+    pub fn random() -> Result<Key, String> {
+        let mut bytes = vec![0u8; 32];
+        getrandom::fill(&mut bytes)
+            .map_err(|e| format!("cannot get random bytes for the key: {e}"))?;
+        Ok(Key(bytes))
+    }
+
+    /// A key given by the user: the bytes as they are, less trailing whitespace (so a key
+    /// file written with `echo` or an editor gives the same key as one without a newline).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Key, String> {
+        let end = bytes
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+            .map_or(0, |i| i + 1);
+        let bytes = bytes.get(..end).unwrap_or_default();
+        if bytes.len() < 16 {
+            return Err(format!(
+                "the key is {} bytes long; use at least 16 (e.g. `head -c 32 /dev/urandom | base64 > key`)",
+                bytes.len()
+            ));
+        }
+        Ok(Key(bytes.to_vec()))
+    }
+
+    /// Reads a key file (see [`Key::from_bytes`]).
+    pub fn from_file(path: &std::path::Path) -> Result<Key, String> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| format!("{}: cannot read the key file: {e}", path.display()))?;
+        Key::from_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+/// Makes placeholders under one key.
+#[derive(Debug, Clone)]
+pub struct Placeholders {
+    key: Key,
+}
+
+/// Type prefixes kept as they are: they say what a value is, not what it holds.
+const KEPT_PREFIXES: &[&str] = &["Atza|", "Atzr|", "Atc|", "amzn1.oa2-cs.v1."];
+
+/// A placeholder holds at least this much of its key's output, so two secrets of one capture
+/// (or one incident) almost never get the same placeholder.
+const MIN_BITS: f64 = 40.0;
+
+impl Placeholders {
+    pub fn new(key: Key) -> Self {
+        Placeholders { key }
+    }
+
+    fn mac(&self, label: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+        // A key of any length is valid for HMAC, so this cannot fail.
+        let mut mac = match HmacSha256::new_from_slice(&self.key.0) {
+            Ok(m) => m,
+            Err(_) => unreachable!("HMAC takes keys of any length"),
+        };
+        mac.update(label);
+        for p in parts {
+            mac.update(&(p.len() as u64).to_be_bytes());
+            mac.update(p);
+        }
+        mac.finalize().into_bytes().into()
+    }
+
+    /// The tag sanitized output records for a placeholder (48 bits of a keyed hash, hex).
+    pub fn tag(&self, placeholder: &str) -> String {
+        let mac = self.mac(b"tokentrail-tag-v1", &[placeholder.as_bytes()]);
+        mac[..6].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The placeholder for a secret. It depends on the value alone (and, for `Credentials`,
+    /// on whether they are Basic credentials), so equal values get equal placeholders.
+    pub fn placeholder(&self, kind: SecretKind, value: &str) -> String {
+        if kind == SecretKind::Credentials {
+            if let Some(p) = self.basic(value) {
+                return p;
+            }
+        }
+        let (prefix, tail) = split_prefix(value);
+        let slots = template(tail);
+        let mut stream = Stream::new(self, value);
+        let mut out = String::with_capacity(value.len() + 8);
+        out.push_str(prefix);
+        for slot in slots {
+            match slot {
+                Slot::Literal(c) => out.push(c),
+                Slot::Drawn(alphabet) => out.push(stream.pick(alphabet)),
+            }
+        }
+        out
+    }
+
+    /// `base64(id:secret)` with the secret replaced; `None` when `value` is not Basic
+    /// credentials.
+    fn basic(&self, value: &str) -> Option<String> {
+        let (id, secret) = crate::flow::basic::decode_raw(value)?;
+        // RFC 6749 form-encodes the secret inside Basic; the secret stands elsewhere decoded.
+        let decoded = super::form_decode(&secret);
+        let replaced = self.placeholder(SecretKind::ClientSecret, &decoded);
+        let replaced = if decoded == secret {
+            replaced
+        } else {
+            percent_encoding::utf8_percent_encode(&replaced, super::FORM).to_string()
+        };
+        Some(base64::engine::general_purpose::STANDARD.encode(format!("{id}:{replaced}")))
+    }
+}
+
+/// The part of a value kept as it is, and the rest.
+fn split_prefix(value: &str) -> (&str, &str) {
+    for p in KEPT_PREFIXES {
+        if let Some(rest) = value.strip_prefix(p) {
+            if !rest.is_empty() {
+                return (p, rest);
+            }
+        }
+    }
+    // A JWT's header (`eyJ…`, base64url JSON naming the algorithm) is not secret.
+    if value.starts_with("eyJ") && value.matches('.').count() == 2 {
+        if let Some(dot) = value.find('.') {
+            return value.split_at(dot + 1);
+        }
+    }
+    // An LWA authorization code: `AN` and letters.
+    if value.len() >= 12
+        && value.starts_with("AN")
+        && value.bytes().all(|b| b.is_ascii_alphabetic())
+    {
+        return value.split_at(2);
+    }
+    ("", value)
+}
+
+const DIGITS: &str = "0123456789";
+const HEX_LOWER: &str = "0123456789abcdef";
+const HEX_UPPER: &str = "0123456789ABCDEF";
+const LOWER: &str = "abcdefghijklmnopqrstuvwxyz";
+const UPPER: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const ALNUM: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const LOWER_DIGITS: &str = "0123456789abcdefghijklmnopqrstuvwxyz";
+const UPPER_DIGITS: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const LETTERS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Slot {
+    Literal(char),
+    Drawn(&'static str),
+}
+
+/// What a value's placeholder is made of: its punctuation in place (see below), every letter
+/// and digit (and non-ASCII character) drawn from the value's own alphabet, and extra
+/// characters at the end when the value is too short to be distinct.
+fn template(tail: &str) -> Vec<Slot> {
+    let drawn = |c: char| c.is_ascii_alphanumeric() || !c.is_ascii();
+    let has = |f: fn(&char) -> bool| tail.chars().filter(|c| drawn(*c)).any(|c| f(&c));
+    let digits = has(|c| c.is_ascii_digit());
+    let lower = has(|c| c.is_ascii_lowercase() || !c.is_ascii());
+    let upper = has(|c| c.is_ascii_uppercase());
+    let all = |f: fn(&char) -> bool| tail.chars().filter(|c| drawn(*c)).all(|c| f(&c));
+    let hex_letters = |range: std::ops::RangeInclusive<char>| {
+        tail.chars().any(|c| range.contains(&c)) && tail.chars().filter(|c| drawn(*c)).count() >= 8
+    };
+    let alphabet = if all(|c| matches!(c, '0'..='9' | 'a'..='f')) && hex_letters('a'..='f') {
+        HEX_LOWER
+    } else if all(|c| matches!(c, '0'..='9' | 'A'..='F')) && hex_letters('A'..='F') {
+        HEX_UPPER
+    } else {
+        match (digits, lower, upper) {
+            (true, false, false) => DIGITS,
+            (false, true, false) => LOWER,
+            (false, false, true) => UPPER,
+            (false, true, true) => LETTERS,
+            (true, true, false) => LOWER_DIGITS,
+            (true, false, true) => UPPER_DIGITS,
+            _ => ALNUM,
+        }
+    };
+    // Punctuation is kept in place only where it is structure around plenty of letters and
+    // digits (`000-0000000-0000000`, a JWT's dots); in a value made mostly of it (a password
+    // like `+~/%=|*`), it is the secret, and is drawn too.
+    let total = tail.chars().count();
+    let letters_and_digits = tail.chars().filter(|c| drawn(*c)).count();
+    let keep = letters_and_digits >= 12 && (total - letters_and_digits) * 4 <= total;
+    let mut slots: Vec<Slot> = tail
+        .chars()
+        .map(|c| {
+            if drawn(c) || !keep {
+                Slot::Drawn(alphabet)
+            } else {
+                Slot::Literal(c)
+            }
+        })
+        .collect();
+    let bits_each = (alphabet.len() as f64).log2();
+    let mut bits = slots.iter().filter(|s| matches!(s, Slot::Drawn(_))).count() as f64 * bits_each;
+    while bits < MIN_BITS {
+        slots.push(Slot::Drawn(alphabet));
+        bits += bits_each;
+    }
+    slots
+}
+
+/// Characters drawn from HMAC output: block `i` is HMAC(key, label, i, value).
+struct Stream<'a> {
+    placeholders: &'a Placeholders,
+    value: &'a str,
+    block: [u8; 32],
+    counter: u64,
+    used: usize,
+}
+
+impl<'a> Stream<'a> {
+    fn new(placeholders: &'a Placeholders, value: &'a str) -> Self {
+        let mut s = Stream {
+            placeholders,
+            value,
+            block: [0; 32],
+            counter: 0,
+            used: 0,
+        };
+        s.refill();
+        s
+    }
+
+    fn refill(&mut self) {
+        self.block = self.placeholders.mac(
+            b"tokentrail-placeholder-v1",
+            &[&self.counter.to_be_bytes(), self.value.as_bytes()],
+        );
+        self.counter += 1;
+        self.used = 0;
+    }
+
+    /// One character of `alphabet`; two bytes per pick keep the modulo bias negligible.
+    fn pick(&mut self, alphabet: &str) -> char {
+        if self.used + 2 > self.block.len() {
+            self.refill();
+        }
+        let n = u16::from_be_bytes([self.block[self.used], self.block[self.used + 1]]);
+        self.used += 2;
+        let bytes = alphabet.as_bytes();
+        char::from(bytes[usize::from(n) % bytes.len()])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ph(key: &[u8]) -> Placeholders {
+        Placeholders::new(Key::from_bytes(key).expect("key"))
+    }
+
+    const K1: &[u8] = b"0123456789abcdef-one";
+    const K2: &[u8] = b"0123456789abcdef-two";
+
+    #[test]
+    fn keeps_type_prefix_length_and_alphabet() {
+        let p = ph(K1);
+        let token = "Atza|IwEBIExampleTokenValue-0123456789_abc";
+        let t = p.placeholder(SecretKind::AccessToken, token);
+        assert!(t.starts_with("Atza|"), "{t}");
+        assert_eq!(t.len(), token.len());
+        assert_eq!(t.find('-'), token.find('-'));
+        assert_ne!(t, token);
+        let code = "ANdNAVhyhqirUelHGEHA";
+        let c = p.placeholder(SecretKind::Code, code);
+        assert!(c.starts_with("AN") && c.len() == 20, "{c}");
+        assert!(c.bytes().all(|b| b.is_ascii_alphabetic()), "{c}");
+        let secret = format!("amzn1.oa2-cs.v1.{}", "0a1b2c3d".repeat(8));
+        let s = p.placeholder(SecretKind::ClientSecret, &secret);
+        assert!(
+            s.starts_with("amzn1.oa2-cs.v1.") && s.len() == secret.len(),
+            "{s}"
+        );
+        assert!(s[16..]
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        let digits = p.placeholder(SecretKind::Cookie, "000-0000000-0000000");
+        assert_eq!(digits.len(), 19);
+        assert!(digits.split('-').map(str::len).eq([3, 7, 7]), "{digits}");
+    }
+
+    #[test]
+    fn a_jwt_keeps_its_header_and_three_parts() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let j = ph(K1).placeholder(SecretKind::IdToken, jwt);
+        let parts: Vec<&str> = j.split('.').collect();
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts[0], "eyJhbGciOiJIUzI1NiJ9");
+        assert_eq!(j.len(), jwt.len());
+        assert!(!j.contains("eyJzdWIi"));
+    }
+
+    #[test]
+    fn short_values_are_lengthened_to_stay_distinct() {
+        let p = ph(K1);
+        let pin = p.placeholder(SecretKind::Code, "4821");
+        assert!(
+            pin.len() >= 13 && pin.bytes().all(|b| b.is_ascii_digit()),
+            "{pin}"
+        );
+        assert_eq!(p.placeholder(SecretKind::Password, "ab").len(), 9);
+        let punct = p.placeholder(SecretKind::Password, "+~/%=|*");
+        assert!(punct.bytes().all(|b| b.is_ascii_alphanumeric()), "{punct}");
+        let pw = p.placeholder(SecretKind::Password, "Tr4il-eJjB2Ctadn5C");
+        assert_eq!(pw.find('-'), Some(5), "{pw}");
+    }
+
+    #[test]
+    fn equal_values_equal_placeholders_and_keys_differ() {
+        let (a, b) = (ph(K1), ph(K2));
+        let v = "Atzr|IwEBIRefresh/Token+Value==";
+        assert_eq!(
+            a.placeholder(SecretKind::RefreshToken, v),
+            a.placeholder(SecretKind::Code, v)
+        );
+        assert_ne!(
+            a.placeholder(SecretKind::RefreshToken, v),
+            b.placeholder(SecretKind::RefreshToken, v)
+        );
+        assert_ne!(
+            a.placeholder(SecretKind::Code, "ANaaaaaaaaaaaaaaaaaa"),
+            a.placeholder(SecretKind::Code, "ANaaaaaaaaaaaaaaaaab")
+        );
+        assert_eq!(a.tag("x"), a.tag("x"));
+        assert_ne!(a.tag("x"), b.tag("x"));
+    }
+
+    #[test]
+    fn basic_credentials_keep_the_client_id() {
+        let p = ph(K1);
+        let cred = base64::engine::general_purpose::STANDARD.encode("my-client:s3cr%2Bet-value");
+        let out = p.placeholder(SecretKind::Credentials, &cred);
+        let (id, secret) = crate::flow::basic::decode(&out).expect("still Basic");
+        assert_eq!(id, "my-client");
+        assert_eq!(
+            secret,
+            p.placeholder(SecretKind::ClientSecret, "s3cr+et-value")
+        );
+    }
+
+    #[test]
+    fn keys_must_be_long_enough() {
+        assert!(Key::from_bytes(b"short\n").is_err());
+        let a = Key::from_bytes(b"0123456789abcdef\n").expect("key");
+        let b = Key::from_bytes(b"0123456789abcdef").expect("key");
+        assert_eq!(
+            Placeholders::new(a).placeholder(SecretKind::Code, "abcdefgh"),
+            Placeholders::new(b).placeholder(SecretKind::Code, "abcdefgh")
+        );
+        assert!(Key::random().is_ok());
+    }
+}

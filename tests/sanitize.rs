@@ -1,0 +1,583 @@
+//! `tokentrail sanitize`: the copy finds the same mistakes as the original, parses back as
+//! HAR, holds none of the original's secrets, is unchanged by a second run with the same key,
+//! and shares no placeholder with a copy made under another key. Checked on every fixture and
+//! on generated captures with random secrets of many shapes and spellings.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokentrail::check::{check_capture, Options};
+use tokentrail::config::Config;
+use tokentrail::model::Capture;
+use tokentrail::sanitize::{sanitize, Sanitized, MARK};
+use tokentrail::secret::placeholder::{Key, Placeholders};
+
+fn placeholders(seed: &str) -> Placeholders {
+    Placeholders::new(
+        Key::from_bytes(format!("a test key for sanitizing: {seed}").as_bytes()).expect("key"),
+    )
+}
+
+fn read(name: &str, text: &str) -> Capture {
+    tokentrail::read::read_bytes(name, Arc::from(text.as_bytes()))
+        .unwrap_or_else(|e| panic!("{name}: the sanitized copy reads back: {e}"))
+}
+
+/// What `check` finds, as (rule, entry, related entries); `capture/credentials-stripped` is
+/// left out, as sanitizing may change what it sees.
+type Found = BTreeSet<(String, Option<usize>, Vec<usize>)>;
+
+fn found(capture: Capture, config: &Config) -> Found {
+    let report = check_capture(
+        capture,
+        &Options {
+            config: config.clone(),
+            rules: common::builtin_rules(),
+        },
+    );
+    report
+        .findings
+        .iter()
+        .filter(|f| f.rule != "capture/credentials-stripped")
+        .map(|f| {
+            let mut related: Vec<usize> = f.related.iter().map(|r| r.entry).collect();
+            related.sort();
+            (f.rule.clone(), f.entry, related)
+        })
+        .collect()
+}
+
+fn config_of(path: &Path) -> Config {
+    common::config_for(path)
+        .map(|c| Config::load(&c).expect("fixture config"))
+        .unwrap_or_default()
+}
+
+/// The fields HAR 1.2 requires of a log and its entries.
+fn assert_valid_har(name: &str, text: &str) {
+    let doc: Value = serde_json::from_str(text)
+        .unwrap_or_else(|e| panic!("{name}: the sanitized copy is not JSON: {e}"));
+    let log = &doc["log"];
+    assert!(
+        log["version"].is_string() && log["creator"]["name"].is_string(),
+        "{name}"
+    );
+    let entries = log["entries"].as_array().expect("entries");
+    for (i, e) in entries.iter().enumerate() {
+        let at = format!("{name} entry {}", i + 1);
+        assert!(
+            e["startedDateTime"].is_string() && e["time"].is_number(),
+            "{at}"
+        );
+        assert!(e["cache"].is_object() && e["timings"].is_object(), "{at}");
+        for (side, fields) in [
+            (
+                "request",
+                &[
+                    "method",
+                    "url",
+                    "httpVersion",
+                    "cookies",
+                    "headers",
+                    "queryString",
+                ][..],
+            ),
+            (
+                "response",
+                &[
+                    "status",
+                    "statusText",
+                    "httpVersion",
+                    "cookies",
+                    "headers",
+                    "content",
+                ][..],
+            ),
+        ] {
+            for f in fields {
+                assert!(!e[side][f].is_null(), "{at}: {side}.{f} missing");
+            }
+        }
+    }
+}
+
+/// Every secret of the original is gone from the copy: none of the values the copy's own
+/// sanitizer replaced appears in it, in any spelling.
+fn assert_no_original_secret(name: &str, original: &Capture, copy: &str) {
+    let mut set = tokentrail::secret::SecretSet::new();
+    original.exchanges.iter().for_each(|e| set.collect(e));
+    for (value, kind) in set.iter() {
+        if kind == tokentrail::secret::SecretKind::Cookie && value.contains(';') {
+            continue; // a whole cookie header: its cookies are checked one by one
+        }
+        for spelling in tokentrail::secret::spellings(value) {
+            assert!(
+                !copy.contains(&spelling),
+                "{name}: the copy still holds a {} ({} chars){}",
+                kind.word(),
+                value.len(),
+                if std::env::var_os("SHOW_LEAKS").is_some() {
+                    format!(": {value:?} in\n{copy}")
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+}
+
+/// The properties every sanitized copy has; returns the copy under key `a`.
+fn check_properties(name: &str, original: &Capture, config: &Config) -> Sanitized {
+    let (a, b) = (placeholders("a"), placeholders("b"));
+    let once = sanitize(original, &a);
+    if !once.cut {
+        assert_valid_har(name, &once.har);
+    }
+    let copy = read(name, &once.har);
+    assert_eq!(copy.exchanges.len(), original.exchanges.len(), "{name}");
+    assert_eq!(
+        copy.truncation.is_some(),
+        original.truncation.is_some(),
+        "{name}"
+    );
+    assert_no_original_secret(name, original, &once.har);
+
+    // Same findings, at the same entries.
+    assert_eq!(
+        found(copy.clone(), config),
+        found(original.clone(), config),
+        "{name}: check finds something else in the sanitized copy"
+    );
+
+    // Idempotent under one key.
+    let twice = sanitize(&copy, &a);
+    assert!(
+        twice.har == once.har,
+        "{name}: a second run with the same key changed the copy"
+    );
+
+    // Another key: no placeholder in common, and none of one run's in the other's text.
+    let other = sanitize(original, &b);
+    let shared: Vec<&String> = once
+        .placeholders
+        .intersection(&other.placeholders)
+        .collect();
+    assert!(
+        shared.is_empty(),
+        "{name}: {} shared placeholders",
+        shared.len()
+    );
+    for p in &once.placeholders {
+        assert!(
+            !other.har.contains(p.as_str()),
+            "{name}: a placeholder of key a under key b"
+        );
+    }
+    assert_eq!(once.placeholders.is_empty(), other.placeholders.is_empty());
+    once
+}
+
+#[test]
+fn every_fixture_sanitizes_to_a_copy_that_checks_the_same() {
+    let mut with_findings = 0;
+    let mut replaced = 0;
+    for path in common::fixtures() {
+        let name = common::rel(&path);
+        let original = tokentrail::read::read_path(&path).expect("fixture reads");
+        let config = config_of(&path);
+        if !found(original.clone(), &config).is_empty() {
+            with_findings += 1;
+        }
+        let copy = check_properties(&name, &original, &config);
+        replaced += copy.placeholders.len();
+    }
+    assert!(
+        with_findings >= 20,
+        "{with_findings} fixtures with findings"
+    );
+    assert!(replaced >= 300, "{replaced} placeholders written");
+}
+
+#[test]
+fn a_sanitized_copy_keeps_the_document_and_shapes() {
+    let path = common::root().join("fixtures/good/basic-auth-chrome.har");
+    let original = tokentrail::read::read_path(&path).expect("reads");
+    let copy = sanitize(&original, &placeholders("a"));
+    let before: Value = serde_json::from_slice(&original.source).expect("json");
+    let after: Value = serde_json::from_str(&copy.har).expect("json");
+    // Vendor fields and everything that is not secret are kept.
+    assert_eq!(after["log"]["_expect"], before["log"]["_expect"]);
+    assert_eq!(after["log"]["pages"], before["log"]["pages"]);
+    assert_eq!(
+        after["log"]["entries"][0]["_initiator"],
+        before["log"]["entries"][0]["_initiator"]
+    );
+    assert_eq!(
+        after["log"]["entries"][1]["request"]["url"], before["log"]["entries"][1]["request"]["url"],
+        "an authorize URL holds no secret"
+    );
+    assert!(after["log"][MARK]["placeholders"]
+        .as_array()
+        .is_some_and(|t| !t.is_empty()));
+    // Checked by hand in the fixture: the LWA code, the Alexa Client Secret inside the Basic
+    // header, the sign-in password.
+    let text = &copy.har;
+    let code = "ANRbZDCSuNBeksKAfDHX";
+    assert!(String::from_utf8_lossy(&original.source).contains(code));
+    assert!(!text.contains(code) && !text.contains("Tr4il-eJjB2Ctadn5C"));
+    let lwa_code = regex::Regex::new(r"callback\?code=(AN[A-Za-z]{18})&").expect("regex");
+    let new_code = &lwa_code.captures(text).expect("still an LWA code")[1];
+    assert_eq!(
+        text.matches(new_code).count(),
+        String::from_utf8_lossy(&original.source)
+            .matches(code)
+            .count(),
+        "the placeholder stands wherever the code stood"
+    );
+    let basic = after["log"]["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .flat_map(|e| {
+            e["request"]["headers"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .find(|h| {
+            h["name"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case("authorization"))
+        })
+        .expect("the Basic header");
+    let cred = basic["value"]
+        .as_str()
+        .expect("value")
+        .trim_start_matches("Basic ");
+    let (id, secret) = tokentrail::flow::basic::decode(cred).expect("still Basic");
+    assert_eq!(
+        id,
+        format!("amzn1.application-oa2-client.{}", "b0".repeat(16))
+    );
+    assert!(secret.starts_with("amzn1.oa2-cs.v1.") && secret.len() == 16 + 64);
+    assert_ne!(secret, format!("amzn1.oa2-cs.v1.{}", "b".repeat(64)));
+    // Bodies of entries outside any OAuth flow are gone; the sign-in page is not.
+    assert!(!text.contains("Connect your account"));
+    assert!(copy.bodies_removed >= 3, "{}", copy.bodies_removed);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generated captures: random secrets of every shape, in every spelling.
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn from(&mut self, alphabet: &str, len: usize) -> String {
+        let chars: Vec<char> = alphabet.chars().collect();
+        (0..len).map(|_| chars[self.below(chars.len())]).collect()
+    }
+    /// A secret of a random shape: an LWA code, a short numeric code, an `Atza|` token, a
+    /// JWT, or anything with punctuation and non-ASCII letters.
+    fn secret(&mut self) -> String {
+        const LETTERS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let extra = self.below(60);
+        match self.below(5) {
+            0 => format!("AN{}", self.from(LETTERS, 18)),
+            1 => self.from("0123456789", 4 + extra % 4),
+            2 => format!("Atza|{}", self.from(&format!("{B64}|+/="), 40 + extra)),
+            3 => format!(
+                "eyJhbGciOiJSUzI1NiJ9.eyJ{}.{}",
+                self.from(B64, 30),
+                self.from(B64, 43)
+            ),
+            _ => self.from("abcXYZ0189|/+=%~ é!*-.", 6 + extra % 24),
+        }
+    }
+}
+
+fn pct(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// A request: method, URL, headers and an optional (MIME type, text) body.
+type Req<'a> = (&'a str, &'a str, Value, Option<(&'a str, &'a str)>);
+/// A response: status, headers and an optional (MIME type, text) body.
+type Resp<'a> = (u16, Value, Option<(&'a str, String)>);
+
+fn entry(
+    t: usize,
+    (method, url, headers, body): Req,
+    (status, resp_headers, resp_body): Resp,
+) -> Value {
+    let mut request = serde_json::json!({"method": method, "url": url, "httpVersion": "HTTP/1.1",
+        "cookies": [], "headers": headers, "queryString": [], "headersSize": -1, "bodySize": -1});
+    if let Some((mime, text)) = body {
+        request["postData"] = serde_json::json!({"mimeType": mime, "text": text});
+    }
+    let mut content = serde_json::json!({"size": 0, "mimeType": "text/html"});
+    if let Some((mime, text)) = resp_body {
+        content = serde_json::json!({"size": text.len(), "mimeType": mime, "text": text});
+    }
+    serde_json::json!({"startedDateTime": format!("2024-03-14T10:00:{t:02}.000Z"), "time": 10,
+        "request": request,
+        "response": {"status": status, "statusText": "", "httpVersion": "HTTP/1.1", "cookies": [],
+            "headers": resp_headers, "content": content, "redirectURL": "", "headersSize": -1, "bodySize": -1},
+        "cache": {}, "timings": {"send": 0, "wait": 10, "receive": 0}})
+}
+
+/// An LWA flow whose code is redeemed twice (form, then Basic) and whose token is used for
+/// the activation, with random secrets in query, form, JSON, header, cookie and HTML spellings.
+fn generated(rng: &mut Rng) -> String {
+    use base64::Engine as _;
+    let (code, secret, token, refresh, skill_code, cookie, password) = (
+        rng.secret(),
+        rng.secret(),
+        rng.secret(),
+        format!("Atzr|{}", rng.from("abcdefABCDEF0123456789-_/+", 50)),
+        rng.secret(),
+        rng.secret().replace([';', ' ', '"'], "x"),
+        rng.secret(),
+    );
+    let client = "amzn1.application-oa2-client.0123456789abcdef0123456789abcdef";
+    let redirect = "https://app.example.com/cb";
+    let callback = format!("{redirect}?code={}&state=st-1", pct(&code));
+    let form = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", pct(v).replace("%20", "+")))
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let h = |pairs: &[(&str, &str)]| -> Value {
+        pairs
+            .iter()
+            .map(|(n, v)| serde_json::json!({"name": n, "value": v}))
+            .collect()
+    };
+    let grant = form(&[
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", redirect),
+        ("client_id", client),
+        ("client_secret", &secret),
+    ]);
+    let basic =
+        base64::engine::general_purpose::STANDARD.encode(format!("{client}:{}", pct(&secret)));
+    let tokens = serde_json::json!({"access_token": token, "refresh_token": refresh, "token_type": "bearer", "expires_in": 3600}).to_string();
+    let activation = serde_json::json!({"stage": "live", "accountLinkRequest": {"redirectUri": "https://skill.example.com/cb", "authCode": skill_code, "type": "AUTH_CODE"}}).to_string();
+    let authorize = format!("https://www.amazon.com/ap/oa?client_id={client}&scope=alexa%3A%3Askills%3A%3Aaccount_linking&response_type=code&redirect_uri={}&state=st-1", pct(redirect));
+    let form_type = "application/x-www-form-urlencoded";
+    let signin = form(&[("email", "a@example.com"), ("password", &password)]);
+    let again = form(&[
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", redirect),
+    ]);
+    let activate = "https://api.amazonalexa.com/v1/users/~current/skills/amzn1.ask.skill.12345678-1234-1234-1234-123456789012/enablement";
+    let entries = vec![
+        entry(
+            1,
+            ("GET", &authorize, h(&[]), None),
+            (
+                302,
+                h(&[
+                    ("Location", &callback),
+                    ("Set-Cookie", &format!("sid={cookie}; Path=/")),
+                ]),
+                None,
+            ),
+        ),
+        entry(
+            2,
+            (
+                "GET",
+                &callback,
+                h(&[("Cookie", &format!("sid={cookie}"))]),
+                None,
+            ),
+            (
+                200,
+                h(&[]),
+                Some(("text/html", format!("<p>signed in</p><!-- {password} -->"))),
+            ),
+        ),
+        entry(
+            3,
+            (
+                "POST",
+                "https://www.amazon.com/ap/signin",
+                h(&[]),
+                Some((form_type, &signin)),
+            ),
+            (200, h(&[]), Some(("text/html", "<p>welcome</p>".into()))),
+        ),
+        entry(
+            4,
+            (
+                "POST",
+                "https://api.amazon.com/auth/o2/token",
+                h(&[("Content-Type", form_type)]),
+                Some((form_type, &grant)),
+            ),
+            (200, h(&[]), Some(("application/json", tokens))),
+        ),
+        entry(
+            5,
+            (
+                "POST",
+                "https://api.amazon.com/auth/o2/token",
+                h(&[("Authorization", &format!("Basic {basic}"))]),
+                Some((form_type, &again)),
+            ),
+            (
+                400,
+                h(&[]),
+                Some(("application/json", r#"{"error":"invalid_grant"}"#.into())),
+            ),
+        ),
+        entry(
+            6,
+            (
+                "POST",
+                activate,
+                h(&[
+                    ("Authorization", &format!("Bearer {token}")),
+                    ("Content-Type", "application/json"),
+                ]),
+                Some(("application/json", &activation)),
+            ),
+            (
+                201,
+                h(&[]),
+                Some(("application/json", r#"{"status":"ENABLED"}"#.into())),
+            ),
+        ),
+    ];
+    serde_json::to_string(&serde_json::json!({"log": {"version": "1.2", "creator": {"name": "test", "version": "1"}, "entries": entries}}))
+        .expect("json")
+}
+
+#[test]
+fn generated_captures_with_random_secrets() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut reused = 0;
+    const CASES: usize = 32;
+    for case in 0..CASES {
+        let text = generated(&mut rng);
+        let name = format!("generated-{case}.har");
+        let original = read(&name, &text);
+        let config = Config::default();
+        if found(original.clone(), &config)
+            .iter()
+            .any(|(rule, _, _)| rule == "oauth/code-reused")
+        {
+            reused += 1;
+        }
+        let copy = check_properties(&name, &original, &config);
+        assert!(copy.placeholders.len() >= 5, "{name}: {:?}", copy.tallies);
+        // A whole cut-off copy of the generated file is sanitized as a cut file too.
+        let cut = &text[..text.len() - 40];
+        if let Ok(capture) = tokentrail::read::read_bytes(&name, Arc::from(cut.as_bytes())) {
+            if !capture.exchanges.is_empty() {
+                check_properties(&format!("{name} (cut)"), &capture, &config);
+            }
+        }
+    }
+    assert!(
+        reused > CASES / 2,
+        "the reuse is seen in {reused} of {CASES} generated captures"
+    );
+}
+
+#[test]
+fn the_cli_writes_a_file_or_stdout_and_reports_without_values() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = dir.path().join("key");
+    std::fs::write(&key, "an incident key, shared by the team\n").expect("write");
+    let out = dir.path().join("out.har");
+    let rel = "fixtures/oauth/code-reused/fires-two-token-requests-chrome.har";
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+            .args(args)
+            .current_dir(common::root())
+            .output()
+            .expect("run")
+    };
+    let key_arg = key.to_str().expect("utf-8");
+    let out_arg = out.to_str().expect("utf-8");
+    let o = run(&[
+        "sanitize",
+        rel,
+        "-o",
+        out_arg,
+        "--key-file",
+        key_arg,
+        "--report",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.stdout.is_empty(), "results go to the file");
+    let err = String::from_utf8_lossy(&o.stderr);
+    let line = regex::Regex::new(r"(?m)^  code +\d+ values? in +\d+ places?$").expect("regex");
+    assert!(line.is_match(&err), "{err}");
+    let written = std::fs::read_to_string(&out).expect("written");
+    let o = run(&["sanitize", rel, "-o", "-", "--key-file", key_arg]);
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        written,
+        "one key, one copy"
+    );
+    let o = run(&["check", out_arg, "--format", "json"]);
+    let json: Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert!(json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .any(|f| f["rule"] == "oauth/code-reused"));
+    let o = run(&["sanitize", "no/such.har", "-o", "-"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["sanitize", rel, "-o", "-", "--key-file", "no/such.key"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+}
+
+/// The real exports in `../shared/captures/real` (browsers and tools): every one sanitizes to
+/// a valid HAR with the same properties (skipped when the directory is absent).
+#[test]
+fn real_exports_sanitize_too() {
+    let dir = common::root().join("../shared/captures/real");
+    let Ok(list) = std::fs::read_dir(&dir) else {
+        println!("skipped: {} not found", dir.display());
+        return;
+    };
+    let mut seen = 0;
+    for path in list.flatten().map(|e| e.path()) {
+        if path.extension().is_none_or(|e| e != "har") {
+            continue;
+        }
+        let name = path.display().to_string();
+        let original = tokentrail::read::read_path(&path).expect("real export reads");
+        check_properties(&name, &original, &Config::default());
+        seen += 1;
+    }
+    assert!(seen >= 5, "{seen} real exports");
+}
