@@ -10,7 +10,8 @@ mod sniff;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::model::Capture;
+use crate::model::{Capture, Source};
+use crate::secret::SecretSet;
 
 /// Why a file yielded no capture at all. Each message is one line: `<file>: <what was found>`.
 #[derive(Debug, thiserror::Error)]
@@ -44,8 +45,13 @@ impl ReadError {
 
 /// Reads a capture from bytes already in memory; `name` is what diagnostics call the file.
 pub fn read_bytes(name: &str, bytes: Arc<[u8]>) -> Result<Capture, ReadError> {
+    read_source(name, bytes.into())
+}
+
+/// Reads a capture from bytes in memory or a mapped file (see [`open`]).
+pub fn read_source(name: &str, bytes: Source) -> Result<Capture, ReadError> {
     match sniff::sniff(&bytes) {
-        sniff::Sniffed::Har => har::read(name, bytes),
+        sniff::Sniffed::Har => har::read_source(name, bytes),
         sniff::Sniffed::Empty => Err(ReadError::Empty {
             name: name.to_string(),
         }),
@@ -54,6 +60,41 @@ pub fn read_bytes(name: &str, bytes: Arc<[u8]>) -> Result<Capture, ReadError> {
             found,
         }),
     }
+}
+
+/// Reads a capture for checking, the fast way: a HAR is skimmed (see `har::read_skimmed`), which
+/// also collects the capture's secrets as it goes; they come back with it. Other inputs are
+/// read as [`read_source`] does, and their secrets are left to the caller.
+pub fn read_skimmed(name: &str, bytes: Source) -> Result<(Capture, Option<SecretSet>), ReadError> {
+    if matches!(sniff::sniff(&bytes), sniff::Sniffed::Har) {
+        return har::read_skimmed(name, bytes).map(|(c, s)| (c, Some(s)));
+    }
+    read_source(name, bytes).map(|c| (c, None))
+}
+
+/// Files at least this large are memory-mapped rather than read: their pages can then be
+/// handed back as soon as they are read, which keeps a large capture out of resident memory.
+const MAP_AT: u64 = 4 << 20;
+
+/// The bytes of a file: mapped when large, else read.
+pub fn open(path: &Path) -> Result<Source, ReadError> {
+    let name = || path.display().to_string();
+    let io = |error| ReadError::Io {
+        name: name(),
+        error,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if meta.is_file() && meta.len() >= MAP_AT {
+        return Source::map(&file).map_err(io);
+    }
+    let mut bytes = Vec::with_capacity(if meta.is_file() {
+        meta.len() as usize
+    } else {
+        0
+    });
+    std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(io)?;
+    Ok(bytes.into())
 }
 
 /// Reads a capture from a file. The path as displayed becomes the capture's name.
