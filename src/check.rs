@@ -67,18 +67,16 @@ pub fn read(input: &Input) -> Result<Capture, String> {
     }
 }
 
-fn check_outcome(outcome: Outcome, opts: &Options) -> FileReport {
+fn check_outcome(outcome: Outcome, secrets: Option<SecretSet>, opts: &Options) -> FileReport {
     match outcome.result {
-        Ok(capture) => check_capture(capture, opts),
+        Ok(capture) => check_collected(capture, secrets, opts),
         Err(error) => FileReport::unreadable(outcome.name, error.to_string()),
     }
 }
 
 /// Reconstructs a capture's flows and runs the rules over them.
 pub fn check_capture(capture: Capture, opts: &Options) -> FileReport {
-    let mut secrets = SecretSet::new();
-    collect_secrets(&capture, &mut secrets);
-    check_with_secrets(capture, secrets, opts)
+    check_collected(capture, None, opts)
 }
 
 /// Adds every secret a capture's text holds to `secrets`.
@@ -86,6 +84,27 @@ pub fn collect_secrets(capture: &Capture, secrets: &mut SecretSet) {
     for ex in &capture.exchanges {
         secrets.collect(ex);
     }
+    collect_tail(capture, secrets);
+}
+
+/// [`check_capture`] with the secrets of the capture's exchanges already collected by the
+/// reader (`None`: collect them here).
+fn check_collected(capture: Capture, secrets: Option<SecretSet>, opts: &Options) -> FileReport {
+    let secrets = match secrets {
+        Some(mut secrets) => {
+            collect_tail(&capture, &mut secrets);
+            secrets
+        }
+        None => {
+            let mut secrets = SecretSet::new();
+            collect_secrets(&capture, &mut secrets);
+            secrets
+        }
+    };
+    check_with_secrets(capture, secrets, opts)
+}
+
+fn collect_tail(capture: &Capture, secrets: &mut SecretSet) {
     if capture.truncation.is_some() {
         // The unfinished entry after the last complete one is shown in diagnostics but was
         // never parsed: find its secrets in the raw text.
@@ -131,17 +150,28 @@ pub fn check_inputs(inputs: &[Input], opts: &Options) -> Report {
     let pending: Vec<Pending> = inputs.iter().flat_map(expand).collect();
     let files = pending
         .into_par_iter()
-        .flat_map_iter(|p| p.read().into_iter().map(|o| check_outcome(o, opts)))
+        .flat_map_iter(|p| check_pending(p, opts))
         .collect();
     Report { files }
+}
+
+/// Reads and checks one input the fast way ([`check_pending`]); for an input that holds
+/// several captures (a directory, an archive), the first. Tests compare it with
+/// [`check_capture`] over the full reader.
+pub fn check_input(input: &Input, opts: &Options) -> FileReport {
+    expand(input)
+        .into_iter()
+        .flat_map(|p| check_pending(p, opts))
+        .next()
+        .unwrap_or_else(|| FileReport::unreadable(input.name(), "holds no capture".into()))
 }
 
 /// Reads and checks one pending capture (several for an archive inside an archive); an
 /// unreadable one is reported, not an error.
 pub fn check_pending(pending: Pending, opts: &Options) -> Vec<FileReport> {
     pending
-        .read()
+        .read_fast()
         .into_iter()
-        .map(|o| check_outcome(o, opts))
+        .map(|(o, secrets)| check_outcome(o, secrets, opts))
         .collect()
 }

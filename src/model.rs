@@ -1,6 +1,7 @@
 //! The format-neutral capture: what every reader produces and every later stage reads.
 
-use std::ops::Range;
+use std::fmt;
+use std::ops::{Deref, Range};
 use std::sync::Arc;
 
 use time::OffsetDateTime;
@@ -39,7 +40,7 @@ pub struct Capture {
     pub name: String,
     pub format: Format,
     /// The bytes the entries' spans index into. Kept so diagnostics can show a snippet.
-    pub source: Arc<[u8]>,
+    pub source: Source,
     pub exchanges: Vec<Exchange>,
     /// Set when the file ends (or breaks) before its entry list is closed.
     pub truncation: Option<Truncation>,
@@ -66,6 +67,112 @@ impl Capture {
             .get(i)
             .filter(|p| p.range.contains(&offset))
             .or_else(|| self.parts.last().filter(|p| p.range.end == offset))
+    }
+}
+
+/// The bytes of a capture: in memory, or a memory-mapped file whose pages the reader hands back
+/// to the kernel once read, so a large file never counts whole in the process's memory (the few
+/// snippets diagnostics show are paged in again on demand). Reads as a `[u8]` either way.
+///
+/// Build one from bytes with `Source::from(vec)` / `Arc<[u8]>::into()`, or from a file with
+/// [`Source::map`].
+#[derive(Clone)]
+pub struct Source(SourceInner);
+
+#[derive(Clone)]
+enum SourceInner {
+    Bytes(Arc<[u8]>),
+    Mapped(Arc<memmap2::Mmap>),
+}
+
+impl Source {
+    /// Maps a file read-only. Like every mmap-based reader (ripgrep's, for one), this assumes
+    /// the file is not truncated while it is read.
+    pub fn map(file: &std::fs::File) -> std::io::Result<Source> {
+        // SAFETY: the map is read-only and private; the file changing under it is the
+        // documented limit of reading by mmap.
+        let map = unsafe { memmap2::Mmap::map(file)? };
+        #[cfg(unix)]
+        let _ = map.advise(memmap2::Advice::Sequential);
+        Ok(Source(SourceInner::Mapped(Arc::new(map))))
+    }
+
+    /// The bytes as a shared buffer: free for bytes in memory, a copy for a mapped file (only
+    /// readers of formats that are not skimmed need one).
+    pub fn to_arc(&self) -> Arc<[u8]> {
+        match &self.0 {
+            SourceInner::Bytes(b) => b.clone(),
+            SourceInner::Mapped(m) => Arc::from(&m[..]),
+        }
+    }
+
+    /// Tells the kernel that the pages of `range` are not needed for now: a mapped file's
+    /// pages leave the process's resident memory (they stay in the page cache and come back
+    /// on the next access). No effect on bytes in memory.
+    pub fn release(&self, range: Range<usize>) {
+        #[cfg(unix)]
+        if let SourceInner::Mapped(map) = &self.0 {
+            const PAGE: usize = 4096;
+            let start = range.start.div_ceil(PAGE) * PAGE;
+            let end = (range.end.min(map.len()) / PAGE) * PAGE;
+            if end > start {
+                // SAFETY: the map is private and read-only, so dropping its pages loses
+                // nothing: they are read from the file again when touched.
+                let _ = unsafe {
+                    map.unchecked_advise_range(
+                        memmap2::UncheckedAdvice::DontNeed,
+                        start,
+                        end - start,
+                    )
+                };
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = range;
+    }
+}
+
+impl Deref for Source {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match &self.0 {
+            SourceInner::Bytes(b) => b,
+            SourceInner::Mapped(m) => m,
+        }
+    }
+}
+
+impl AsRef<[u8]> for Source {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl From<Arc<[u8]>> for Source {
+    fn from(bytes: Arc<[u8]>) -> Source {
+        Source(SourceInner::Bytes(bytes))
+    }
+}
+
+impl From<Vec<u8>> for Source {
+    fn from(bytes: Vec<u8>) -> Source {
+        Source(SourceInner::Bytes(bytes.into()))
+    }
+}
+
+impl From<&[u8]> for Source {
+    fn from(bytes: &[u8]) -> Source {
+        Source(SourceInner::Bytes(bytes.into()))
+    }
+}
+
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let how = match &self.0 {
+            SourceInner::Bytes(_) => "in memory",
+            SourceInner::Mapped(_) => "mapped",
+        };
+        write!(f, "Source({} bytes, {how})", self.len())
     }
 }
 

@@ -8,8 +8,6 @@
 //! entry numbers back through [`crate::report::FileReport::origin`], and the numbers written
 //! into messages (`entry #N`) are rewritten here to name the file's own entry.
 
-use std::sync::Arc;
-
 use regex::Regex;
 
 use crate::check::{check_with_secrets, collect_secrets, Options};
@@ -82,7 +80,7 @@ fn merge(captures: Vec<Capture>) -> (Capture, Session) {
         format: captures
             .first()
             .map_or(crate::model::Format::Har, |c| c.format),
-        source: Arc::from(Vec::new()),
+        source: Vec::new().into(),
         exchanges,
         truncation,
         parts: Vec::new(),

@@ -33,11 +33,21 @@ use time::OffsetDateTime;
 
 use super::sniff::{quote, UTF8_BOM};
 use super::ReadError;
-use crate::model::{Body, Capture, Exchange, Format, Header, Request, Response, Truncation};
+use crate::model::{
+    Body, Capture, Exchange, Format, Header, Request, Response, Source, Truncation,
+};
+use crate::secret::SecretSet;
+
+mod skim;
 
 /// Reads HAR bytes into a capture. A file cut (or broken) inside its entry list is salvaged;
 /// one that breaks before the list starts, or has none, is an error.
 pub fn read(name: &str, source: Arc<[u8]>) -> Result<Capture, ReadError> {
+    read_source(name, source.into())
+}
+
+/// [`read`] over bytes in memory or a mapped file.
+pub fn read_source(name: &str, source: Source) -> Result<Capture, ReadError> {
     let (exchanges, truncation) = read_entries(&source).map_err(|f| f.into_error(name))?;
     Ok(Capture {
         name: name.to_string(),
@@ -47,6 +57,35 @@ pub fn read(name: &str, source: Arc<[u8]>) -> Result<Capture, ReadError> {
         truncation,
         parts: Vec::new(),
     })
+}
+
+/// Reads a HAR for checking, and collects its secrets on the way.
+///
+/// The same capture as [`read_source`] as far as any later stage can tell, only much cheaper
+/// (see `skim.rs`): entries that cannot matter to OAuth are kept as their position, span and
+/// start time, and only their credential headers are looked at; the rest are read in full.
+/// The returned set holds exactly the secrets [`SecretSet::collect`] finds in the full
+/// capture's exchanges, in the same order. A mapped source's pages are released as they are
+/// passed. Whatever the skim cannot vouch for (a broken or cut-off file, invalid UTF-8, odd
+/// shapes) is read the full way.
+pub fn read_skimmed(name: &str, source: Source) -> Result<(Capture, SecretSet), ReadError> {
+    if let Some((exchanges, secrets)) = skim::skim(&source) {
+        let capture = Capture {
+            name: name.to_string(),
+            format: Format::Har,
+            source,
+            exchanges,
+            truncation: None,
+            parts: Vec::new(),
+        };
+        return Ok((capture, secrets));
+    }
+    let capture = read_source(name, source)?;
+    let mut secrets = SecretSet::new();
+    for ex in &capture.exchanges {
+        secrets.collect(ex);
+    }
+    Ok((capture, secrets))
 }
 
 fn read_entries(source: &[u8]) -> Result<(Vec<Exchange>, Option<Truncation>), Failure> {

@@ -23,7 +23,8 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::model::{Capture, Exchange, Format, Part, Request, Response, Truncation};
+use crate::model::{Capture, Exchange, Format, Part, Request, Response, Source, Truncation};
+use crate::secret::SecretSet;
 
 /// Why a file yielded no capture at all. Each message is one line: `<file>: <what was found>`.
 #[derive(Debug, thiserror::Error)]
@@ -73,11 +74,16 @@ impl ReadError {
 /// gzip is undone first (spans then index the decompressed text). A zip that is not a
 /// Fiddler archive, or a tar, holds several captures: see [`input`] for those.
 pub fn read_bytes(name: &str, bytes: Arc<[u8]>) -> Result<Capture, ReadError> {
+    read_source(name, bytes.into())
+}
+
+/// Reads a capture from bytes in memory or a mapped file (see [`open`]).
+pub fn read_source(name: &str, bytes: Source) -> Result<Capture, ReadError> {
     match sniff::sniff(&bytes) {
-        sniff::Sniffed::Har => har::read(name, bytes),
-        sniff::Sniffed::Charles => charles::read(name, bytes),
-        sniff::Sniffed::Burp => burp::read(name, bytes),
-        sniff::Sniffed::RawHttp => raw::read(name, bytes),
+        sniff::Sniffed::Har => har::read_source(name, bytes),
+        sniff::Sniffed::Charles => charles::read(name, bytes.to_arc()),
+        sniff::Sniffed::Burp => burp::read(name, bytes.to_arc()),
+        sniff::Sniffed::RawHttp => raw::read(name, bytes.to_arc()),
         sniff::Sniffed::Zip => saz::read(name, &bytes),
         sniff::Sniffed::Gzip => read_bytes(name, Arc::from(gunzip(name, &bytes)?)),
         sniff::Sniffed::Tar => Err(ReadError::Unrecognised {
@@ -124,6 +130,41 @@ fn gunzip(name: &str, bytes: &[u8]) -> Result<Vec<u8>, ReadError> {
 /// decompression bombs; real captures are far smaller).
 const MAX_DECOMPRESSED: u64 = 4 << 30;
 
+/// Reads a capture for checking, the fast way: a HAR is skimmed (see `har::read_skimmed`), which
+/// also collects the capture's secrets as it goes; they come back with it. Other inputs are
+/// read as [`read_source`] does, and their secrets are left to the caller.
+pub fn read_skimmed(name: &str, bytes: Source) -> Result<(Capture, Option<SecretSet>), ReadError> {
+    if matches!(sniff::sniff(&bytes), sniff::Sniffed::Har) {
+        return har::read_skimmed(name, bytes).map(|(c, s)| (c, Some(s)));
+    }
+    read_source(name, bytes).map(|c| (c, None))
+}
+
+/// Files at least this large are memory-mapped rather than read: their pages can then be
+/// handed back as soon as they are read, which keeps a large capture out of resident memory.
+const MAP_AT: u64 = 4 << 20;
+
+/// The bytes of a file: mapped when large, else read.
+pub fn open(path: &Path) -> Result<Source, ReadError> {
+    let name = || path.display().to_string();
+    let io = |error| ReadError::Io {
+        name: name(),
+        error,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if meta.is_file() && meta.len() >= MAP_AT {
+        return Source::map(&file).map_err(io);
+    }
+    let mut bytes = Vec::with_capacity(if meta.is_file() {
+        meta.len() as usize
+    } else {
+        0
+    });
+    std::io::Read::read_to_end(&mut &file, &mut bytes).map_err(io)?;
+    Ok(bytes.into())
+}
+
 /// Reads a capture from a file. The path as displayed becomes the capture's name.
 /// (`-` for standard input is the caller's business.)
 pub fn read_path(path: &Path) -> Result<Capture, ReadError> {
@@ -147,7 +188,7 @@ fn capture(
     Capture {
         name: name.to_string(),
         format,
-        source,
+        source: source.into(),
         exchanges,
         truncation,
         parts,

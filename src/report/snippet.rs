@@ -957,7 +957,7 @@ pub(crate) mod fixture {
         Capture {
             name: name.to_string(),
             format: Format::Har,
-            source: Arc::from(bytes),
+            source: Arc::<[u8]>::from(bytes).into(),
             exchanges,
             truncation: None,
             parts: Vec::new(),

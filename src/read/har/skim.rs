@@ -1,0 +1,1030 @@
+//! The fast way through a HAR, for checking: one validating pass over the bytes that parses in
+//! full only the entries that can matter.
+//!
+//! Almost every entry of a long capture is traffic that OAuth reconstruction never looks at.
+//! Reading such an entry in full (owned headers, decoded bodies, JSON bodies parsed again for
+//! secrets) costs about 70 instructions a byte; skimming it costs a handful. The skim
+//!
+//! * walks the document with a small validating tokenizer that tracks only the few places a
+//!   decision needs (`log.entries`; per entry `startedDateTime`, `request`/`response` with their
+//!   `headers`, `cookies`, `url`, `status`, `redirectURL`, `_error`);
+//! * looks for *needles* in each entry's raw text: every word that reconstruction or secret
+//!   collection keys on (`code`, `token`, `client_id`, `grant_type`, `authorization`, the Alexa
+//!   paths, the secret field names and shapes, a base64 `"encoding"`), ASCII case-insensitive,
+//!   and every escape that could spell one of those words without showing it (`\u0063`,
+//!   `%63`, `\\u0063` inside a JSON body);
+//! * reads an entry in full, exactly as [`super::read_source`] does, when a needle or an escape
+//!   is found, or anything about its shape is unusual (a repeated key, a non-string header, a
+//!   cookie listed without its header, a transport error, ...);
+//! * keeps every other entry as its position, span and start time, and hands its cookie
+//!   headers (the only secrets such an entry can hold) to [`SecretSet::collect`].
+//!
+//! Such an entry gives no step, no artifact and no note to reconstruction, so the analysis, the
+//! findings and the secrets are those of the full read; `tests/skim.rs` checks it over every
+//! fixture and over captures that hide values behind escapes. When the tokenizer meets
+//! anything it does not vouch for (invalid JSON, invalid UTF-8, a file cut off, an odd
+//! document shape), it gives up and the caller reads the file the full way.
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
+
+use super::super::sniff::UTF8_BOM;
+use super::{exchange, parse_time};
+use crate::model::{Exchange, Header, Request, Response, Source};
+use crate::secret::SecretSet;
+
+/// Invalid JSON, or a document shape the skim leaves to the full reader.
+#[derive(Debug)]
+struct GiveUp;
+
+type R<T> = Result<T, GiveUp>;
+
+/// Bytes of a mapped file that are read between two releases of the pages behind.
+const RELEASE_EVERY: usize = 8 << 20;
+
+/// Reads every entry of a HAR, or `None` when the full reader must do it.
+pub(super) fn skim(source: &Source) -> Option<(Vec<Exchange>, SecretSet)> {
+    let bytes: &[u8] = source;
+    let bom = if bytes.starts_with(UTF8_BOM) {
+        UTF8_BOM.len()
+    } else {
+        0
+    };
+    let mut c = Cursor::new(bytes, bom);
+    let entries = c.find_entries().ok()?;
+    std::str::from_utf8(bytes.get(bom..c.pos)?).ok()?;
+    let mut out = Skimmed::default();
+    if entries {
+        c.entries(source, &mut out).ok()?;
+    }
+    Some((out.exchanges, out.secrets))
+}
+
+#[derive(Default)]
+struct Skimmed {
+    exchanges: Vec<Exchange>,
+    secrets: SecretSet,
+}
+
+/// A string's content (between its quotes) and whether it holds escapes.
+#[derive(Clone, Copy, Default)]
+struct Str {
+    start: usize,
+    end: usize,
+    escaped: bool,
+}
+
+/// What the tokenizer saw of one entry object.
+#[derive(Default)]
+struct Scan {
+    /// Something the skim does not vouch for: read this entry in full.
+    odd: bool,
+    started: Option<Str>,
+    url: Option<Str>,
+    req_headers: Vec<(Str, Str)>,
+    req_cookies: usize,
+    /// `response` is an object.
+    response: bool,
+    /// The status as a plain integer literal; `Err` when written any other way.
+    status: Option<Result<u64, ()>>,
+    resp_headers: Vec<(Str, Str)>,
+    resp_cookies: usize,
+    redirect: Option<Str>,
+}
+
+impl Scan {
+    fn clear(&mut self) {
+        self.odd = false;
+        self.started = None;
+        self.url = None;
+        self.req_headers.clear();
+        self.req_cookies = 0;
+        self.response = false;
+        self.status = None;
+        self.resp_headers.clear();
+        self.resp_cookies = 0;
+        self.redirect = None;
+    }
+}
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    pos: usize,
+    /// Container kinds of the value being skipped (`true`: object).
+    stack: Vec<bool>,
+    /// An escape in the current entry that may spell a needle, or a surrogate (which makes the
+    /// full reader drop fields): the entry is read in full.
+    hidden: bool,
+    /// A buffer for the lower-cased text of an entry.
+    lower: std::cell::RefCell<Vec<u8>>,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(b: &'a [u8], pos: usize) -> Self {
+        Cursor {
+            b,
+            pos,
+            stack: Vec::new(),
+            hidden: false,
+            lower: Default::default(),
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> R<()> {
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(GiveUp)
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The document down to `log.entries`.
+
+    /// Walks to the first element of `log.entries`; false when `entries` is `null` (no entries,
+    /// and nothing after it matters). Gives up on any other shape: the full reader then says
+    /// what is wrong.
+    fn find_entries(&mut self) -> R<bool> {
+        self.ws();
+        let mut first = true;
+        self.eat(b'{')?;
+        while let Some(key) = self.key(&mut first)? {
+            if key.escaped {
+                return Err(GiveUp);
+            }
+            if self.text(key) == b"log" {
+                return self.find_entries_in_log();
+            }
+            self.skip_value()?;
+        }
+        Err(GiveUp)
+    }
+
+    fn find_entries_in_log(&mut self) -> R<bool> {
+        let mut first = true;
+        self.eat(b'{')?;
+        while let Some(key) = self.key(&mut first)? {
+            if key.escaped {
+                return Err(GiveUp);
+            }
+            if self.text(key) == b"entries" {
+                return match self.peek() {
+                    Some(b'[') => Ok(true),
+                    Some(b'n') => {
+                        self.literal(b"null")?;
+                        Ok(false)
+                    }
+                    _ => Err(GiveUp),
+                };
+            }
+            self.skip_value()?;
+        }
+        Err(GiveUp)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The entries.
+
+    fn entries(&mut self, source: &Source, out: &mut Skimmed) -> R<()> {
+        let needles = needles();
+        let mut scan = Scan::default();
+        let mut released = 0;
+        let mut first = true;
+        self.eat(b'[')?;
+        while self.element(&mut first)? {
+            let start = self.pos;
+            if start - released >= RELEASE_EVERY {
+                source.release(released..start);
+                released = start;
+            }
+            scan.clear();
+            self.hidden = false;
+            if self.peek() == Some(b'{') {
+                self.entry(&mut scan)?;
+            } else {
+                self.skip_value()?;
+                scan.odd = true;
+            }
+            let span = start..self.pos;
+            let raw = std::str::from_utf8(&self.b[span.clone()]).map_err(|_| GiveUp)?;
+            let index = out.exchanges.len() + 1;
+            let skimmed = if scan.odd || self.hidden {
+                None
+            } else {
+                self.stub(&scan, raw, needles, index, span.clone())
+            };
+            match skimmed {
+                Some((ex, creds)) => {
+                    if let Some(creds) = creds {
+                        out.secrets.collect(&creds);
+                    }
+                    out.exchanges.push(ex);
+                }
+                None => {
+                    let ex = exchange(index, span, raw);
+                    out.secrets.collect(&ex);
+                    out.exchanges.push(ex);
+                }
+            }
+        }
+        source.release(released..self.pos);
+        Ok(())
+    }
+
+    /// The entry as a stub, with an exchange holding only its credential headers when it has
+    /// any; `None` when it may matter and must be read in full.
+    fn stub(
+        &self,
+        scan: &Scan,
+        raw: &str,
+        needles: &Needles,
+        index: usize,
+        span: Range<usize>,
+    ) -> Option<(Exchange, Option<Exchange>)> {
+        if has_needle(needles, raw.as_bytes(), &mut self.lower.borrow_mut())
+            || percent_hides(raw.as_bytes())
+        {
+            return None;
+        }
+        let has = |s: Option<Str>, word: &str| s.is_some_and(|s| contains_ci(self.text(s), word));
+        // An answer may carry only `error=` (`code` is a needle already).
+        if has(scan.url, "error") || has(scan.redirect, "error") {
+            return None;
+        }
+        let named = |headers: &[(Str, Str)], name: &str| {
+            headers
+                .iter()
+                .any(|(n, _)| self.text(*n).eq_ignore_ascii_case(name.as_bytes()))
+        };
+        if scan
+            .resp_headers
+            .iter()
+            .any(|(n, v)| self.text(*n).eq_ignore_ascii_case(b"location") && has(Some(*v), "error"))
+        {
+            return None;
+        }
+        // Cookies listed apart from a missing header are a note for reconstruction.
+        if scan.req_cookies > 0 && !named(&scan.req_headers, "cookie") {
+            return None;
+        }
+        if scan.resp_cookies > 0 && !named(&scan.resp_headers, "set-cookie") {
+            return None;
+        }
+        let started_raw = match scan.started {
+            Some(s) => Some(self.str_of(s)?),
+            None => None,
+        };
+        let stub = Exchange {
+            index,
+            span,
+            started: started_raw.as_deref().and_then(parse_time),
+            started_raw,
+            request: Request::default(),
+            response: None,
+            error: None,
+        };
+        let creds = |headers: &[(Str, Str)]| -> Option<Vec<Header>> {
+            let mut out = Vec::new();
+            for (n, v) in headers {
+                let name = self.text(*n);
+                if name.eq_ignore_ascii_case(b"cookie") || name.eq_ignore_ascii_case(b"set-cookie")
+                {
+                    out.push(Header {
+                        name: self.str_of(*n)?,
+                        value: self.str_of(*v)?,
+                    });
+                }
+            }
+            Some(out)
+        };
+        let req_creds = creds(&scan.req_headers)?;
+        let mut resp_creds = creds(&scan.resp_headers)?;
+        // The full reader keeps a response's headers only when it has a status other than 0.
+        let answered = match scan.status {
+            _ if !scan.response => false,
+            None => false,
+            Some(Ok(s)) => u16::try_from(s).is_ok_and(|s| s != 0),
+            Some(Err(())) if resp_creds.is_empty() => false,
+            Some(Err(())) => return None,
+        };
+        if !answered {
+            resp_creds.clear();
+        }
+        if req_creds.is_empty() && resp_creds.is_empty() {
+            return Some((stub, None));
+        }
+        let creds = Exchange {
+            request: Request {
+                headers: req_creds,
+                ..Request::default()
+            },
+            response: answered.then(|| Response {
+                status: 200,
+                headers: resp_creds,
+                ..Response::default()
+            }),
+            ..stub.clone()
+        };
+        Some((stub, Some(creds)))
+    }
+
+    /// One entry object: tracks what [`Cursor::stub`] needs.
+    fn entry(&mut self, scan: &mut Scan) -> R<()> {
+        let (mut started, mut request, mut response, mut error) = (false, false, false, false);
+        let mut first = true;
+        self.eat(b'{')?;
+        while let Some(key) = self.key(&mut first)? {
+            let seen = match self.text(key) {
+                _ if key.escaped => {
+                    scan.odd = true;
+                    self.skip_value()?;
+                    continue;
+                }
+                b"startedDateTime" => {
+                    scan.started = self.plain_string(scan)?;
+                    &mut started
+                }
+                b"request" => {
+                    self.request(scan)?;
+                    &mut request
+                }
+                b"response" => {
+                    self.response(scan)?;
+                    &mut response
+                }
+                b"_error" => {
+                    self.null(scan)?;
+                    &mut error
+                }
+                _ => {
+                    self.skip_value()?;
+                    continue;
+                }
+            };
+            scan.odd |= std::mem::replace(seen, true);
+        }
+        Ok(())
+    }
+
+    fn request(&mut self, scan: &mut Scan) -> R<()> {
+        if self.peek() != Some(b'{') {
+            return self.skip_value();
+        }
+        let mut seen = [false; 5];
+        let mut first = true;
+        self.eat(b'{')?;
+        while let Some(key) = self.key(&mut first)? {
+            let i = match self.text(key) {
+                _ if key.escaped => {
+                    scan.odd = true;
+                    self.skip_value()?;
+                    continue;
+                }
+                b"method" => {
+                    self.scalar(scan)?;
+                    0
+                }
+                b"url" => {
+                    scan.url = self.scalar(scan)?;
+                    1
+                }
+                b"headers" => {
+                    let mut headers = std::mem::take(&mut scan.req_headers);
+                    self.headers(scan, &mut headers)?;
+                    scan.req_headers = headers;
+                    2
+                }
+                b"cookies" => {
+                    scan.req_cookies = self.count()?;
+                    3
+                }
+                b"postData" => {
+                    self.skip_value()?;
+                    4
+                }
+                _ => {
+                    self.skip_value()?;
+                    continue;
+                }
+            };
+            scan.odd |= std::mem::replace(&mut seen[i], true);
+        }
+        Ok(())
+    }
+
+    fn response(&mut self, scan: &mut Scan) -> R<()> {
+        if self.peek() != Some(b'{') {
+            return self.skip_value();
+        }
+        scan.response = true;
+        let mut seen = [false; 6];
+        let mut first = true;
+        self.eat(b'{')?;
+        while let Some(key) = self.key(&mut first)? {
+            let i = match self.text(key) {
+                _ if key.escaped => {
+                    scan.odd = true;
+                    self.skip_value()?;
+                    continue;
+                }
+                b"status" => {
+                    scan.status = Some(self.status()?);
+                    0
+                }
+                b"headers" => {
+                    let mut headers = std::mem::take(&mut scan.resp_headers);
+                    self.headers(scan, &mut headers)?;
+                    scan.resp_headers = headers;
+                    1
+                }
+                b"cookies" => {
+                    scan.resp_cookies = self.count()?;
+                    2
+                }
+                b"redirectURL" => {
+                    scan.redirect = self.scalar(scan)?;
+                    3
+                }
+                b"_error" => {
+                    self.null(scan)?;
+                    4
+                }
+                b"content" => {
+                    self.skip_value()?;
+                    5
+                }
+                _ => {
+                    self.skip_value()?;
+                    continue;
+                }
+            };
+            scan.odd |= std::mem::replace(&mut seen[i], true);
+        }
+        Ok(())
+    }
+
+    /// A header list: objects with a string `name` and `value` each, or the entry is odd.
+    fn headers(&mut self, scan: &mut Scan, out: &mut Vec<(Str, Str)>) -> R<()> {
+        if self.peek() != Some(b'[') {
+            scan.odd = true;
+            return self.skip_value();
+        }
+        let mut first = true;
+        self.eat(b'[')?;
+        while self.element(&mut first)? {
+            if self.peek() != Some(b'{') {
+                scan.odd = true;
+                self.skip_value()?;
+                continue;
+            }
+            let (mut name, mut value) = (None, None);
+            let mut first_key = true;
+            self.eat(b'{')?;
+            while let Some(key) = self.key(&mut first_key)? {
+                let slot = match self.text(key) {
+                    _ if key.escaped => {
+                        scan.odd = true;
+                        self.skip_value()?;
+                        continue;
+                    }
+                    b"name" => &mut name,
+                    b"value" => &mut value,
+                    _ => {
+                        self.skip_value()?;
+                        continue;
+                    }
+                };
+                let s = if self.peek() == Some(b'"') {
+                    self.pos += 1;
+                    Some(self.string()?)
+                } else {
+                    self.skip_value()?;
+                    None
+                };
+                scan.odd |= s.is_none() || slot.is_some();
+                *slot = s;
+            }
+            match (name, value) {
+                (Some(n), Some(v)) if !n.escaped => out.push((n, v)),
+                _ => scan.odd = true,
+            }
+        }
+        Ok(())
+    }
+
+    /// A string without escapes, or absent; anything else makes the entry odd.
+    fn plain_string(&mut self, scan: &mut Scan) -> R<Option<Str>> {
+        if self.peek() == Some(b'"') {
+            self.pos += 1;
+            let s = self.string()?;
+            scan.odd |= s.escaped;
+            return Ok(Some(s));
+        }
+        scan.odd = true;
+        self.skip_value()?;
+        Ok(None)
+    }
+
+    /// A string, number, boolean or null (the string is returned); a list or object makes the
+    /// entry odd (the full reader would fail on it).
+    fn scalar(&mut self, scan: &mut Scan) -> R<Option<Str>> {
+        match self.peek() {
+            Some(b'"') => {
+                self.pos += 1;
+                self.string().map(Some)
+            }
+            Some(b'{' | b'[') => {
+                scan.odd = true;
+                self.skip_value().map(|()| None)
+            }
+            _ => self.skip_value().map(|()| None),
+        }
+    }
+
+    /// `null`, or the entry is odd (a transport error is kept by the full reader).
+    fn null(&mut self, scan: &mut Scan) -> R<()> {
+        if self.peek() == Some(b'n') {
+            return self.literal(b"null");
+        }
+        scan.odd = true;
+        self.skip_value()
+    }
+
+    fn status(&mut self) -> R<Result<u64, ()>> {
+        let start = self.pos;
+        self.skip_value()?;
+        let literal = &self.b[start..self.pos];
+        if !literal.is_empty() && literal.iter().all(u8::is_ascii_digit) {
+            if let Some(n) = std::str::from_utf8(literal)
+                .ok()
+                .and_then(|s| s.parse().ok())
+            {
+                return Ok(Ok(n));
+            }
+        }
+        Ok(Err(()))
+    }
+
+    /// The number of elements of a list (0 for anything else, as the full reader counts).
+    fn count(&mut self) -> R<usize> {
+        if self.peek() != Some(b'[') {
+            return self.skip_value().map(|()| 0);
+        }
+        let mut n = 0;
+        let mut first = true;
+        self.eat(b'[')?;
+        while self.element(&mut first)? {
+            self.skip_value()?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Tokens. As strict as serde_json, or stricter: whatever passes here passes there.
+
+    /// The next key of an object whose `{` is consumed, with its `:` consumed; `None` after
+    /// the closing `}`.
+    fn key(&mut self, first: &mut bool) -> R<Option<Str>> {
+        self.ws();
+        if std::mem::take(first) {
+            if self.peek() == Some(b'}') {
+                self.pos += 1;
+                return Ok(None);
+            }
+        } else {
+            match self.peek() {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.ws();
+                }
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(None);
+                }
+                _ => return Err(GiveUp),
+            }
+        }
+        self.eat(b'"')?;
+        let key = self.string()?;
+        self.ws();
+        self.eat(b':')?;
+        self.ws();
+        Ok(Some(key))
+    }
+
+    /// Moves to the next element of a list whose `[` is consumed; false after the `]`.
+    fn element(&mut self, first: &mut bool) -> R<bool> {
+        self.ws();
+        if std::mem::take(first) {
+            if self.peek() == Some(b']') {
+                self.pos += 1;
+                return Ok(false);
+            }
+        } else {
+            match self.peek() {
+                Some(b',') => {
+                    self.pos += 1;
+                    self.ws();
+                }
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(false);
+                }
+                _ => return Err(GiveUp),
+            }
+        }
+        Ok(true)
+    }
+
+    /// Skips one value of any depth, without recursion.
+    fn skip_value(&mut self) -> R<()> {
+        self.stack.clear();
+        loop {
+            // A value starts here.
+            self.ws();
+            match self.peek().ok_or(GiveUp)? {
+                b'{' => {
+                    self.pos += 1;
+                    self.ws();
+                    if self.peek() == Some(b'}') {
+                        self.pos += 1;
+                    } else {
+                        self.stack.push(true);
+                        self.eat(b'"')?;
+                        self.string()?;
+                        self.ws();
+                        self.eat(b':')?;
+                        continue;
+                    }
+                }
+                b'[' => {
+                    self.pos += 1;
+                    self.ws();
+                    if self.peek() == Some(b']') {
+                        self.pos += 1;
+                    } else {
+                        self.stack.push(false);
+                        continue;
+                    }
+                }
+                b'"' => {
+                    self.pos += 1;
+                    self.string()?;
+                }
+                b't' => self.literal(b"true")?,
+                b'f' => self.literal(b"false")?,
+                b'n' => self.literal(b"null")?,
+                _ => self.number()?,
+            }
+            // A value ended: close containers until one goes on.
+            loop {
+                let Some(&object) = self.stack.last() else {
+                    return Ok(());
+                };
+                self.ws();
+                match self.peek() {
+                    Some(b',') => {
+                        self.pos += 1;
+                        if object {
+                            self.ws();
+                            self.eat(b'"')?;
+                            self.string()?;
+                            self.ws();
+                            self.eat(b':')?;
+                        }
+                        break;
+                    }
+                    Some(b'}') if object => {
+                        self.pos += 1;
+                        self.stack.pop();
+                    }
+                    Some(b']') if !object => {
+                        self.pos += 1;
+                        self.stack.pop();
+                    }
+                    _ => return Err(GiveUp),
+                }
+            }
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> R<()> {
+        if self.b.get(self.pos..self.pos + word.len()) == Some(word) {
+            self.pos += word.len();
+            Ok(())
+        } else {
+            Err(GiveUp)
+        }
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+    fn number(&mut self) -> R<()> {
+        let b = self.b;
+        let mut p = self.pos;
+        let digit = |p: usize| b.get(p).is_some_and(u8::is_ascii_digit);
+        if b.get(p) == Some(&b'-') {
+            p += 1;
+        }
+        match b.get(p) {
+            Some(b'0') => p += 1,
+            Some(b'1'..=b'9') => {
+                while digit(p) {
+                    p += 1;
+                }
+            }
+            _ => return Err(GiveUp),
+        }
+        if b.get(p) == Some(&b'.') {
+            p += 1;
+            if !digit(p) {
+                return Err(GiveUp);
+            }
+            while digit(p) {
+                p += 1;
+            }
+        }
+        if let Some(b'e' | b'E') = b.get(p) {
+            p += 1;
+            if let Some(b'+' | b'-') = b.get(p) {
+                p += 1;
+            }
+            if !digit(p) {
+                return Err(GiveUp);
+            }
+            while digit(p) {
+                p += 1;
+            }
+        }
+        self.pos = p;
+        Ok(())
+    }
+
+    /// The rest of a string whose opening quote is consumed. Control characters are invalid;
+    /// escapes are checked, and one that may spell a needle sets `hidden`.
+    fn string(&mut self) -> R<Str> {
+        let start = self.pos;
+        let mut escaped = false;
+        loop {
+            self.pos = skip_plain(self.b, self.pos);
+            match self.peek().ok_or(GiveUp)? {
+                b'"' => {
+                    let end = self.pos;
+                    self.pos += 1;
+                    return Ok(Str {
+                        start,
+                        end,
+                        escaped,
+                    });
+                }
+                b'\\' => {
+                    escaped = true;
+                    self.pos += 1;
+                    match self.peek().ok_or(GiveUp)? {
+                        b'"' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.pos += 1,
+                        b'\\' => {
+                            self.pos += 1;
+                            // `\\u0063` is `\u0063` in the text, which a JSON body decodes.
+                            if self.peek() == Some(b'u') {
+                                if let Some(cp) = hex4(self.b, self.pos + 1) {
+                                    self.hidden |= hides(cp);
+                                }
+                            }
+                        }
+                        b'u' => {
+                            let cp = hex4(self.b, self.pos + 1).ok_or(GiveUp)?;
+                            self.hidden |= hides(cp);
+                            self.pos += 5;
+                        }
+                        _ => return Err(GiveUp),
+                    }
+                }
+                _ => return Err(GiveUp), // a control character
+            }
+        }
+    }
+
+    fn text(&self, s: Str) -> &'a [u8] {
+        &self.b[s.start..s.end]
+    }
+
+    /// A string's value, decoded.
+    fn str_of(&self, s: Str) -> Option<String> {
+        if !s.escaped {
+            return std::str::from_utf8(self.text(s)).ok().map(str::to_string);
+        }
+        let quoted = self.b.get(s.start - 1..s.end + 1)?;
+        serde_json::from_slice(quoted).ok()
+    }
+}
+
+/// Position of the first `"`, `\` or control character at or after `pos` (or the end), eight
+/// bytes at a time.
+fn skip_plain(b: &[u8], mut pos: usize) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = b.get(pos..pos + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let quote = x ^ (LO * b'"' as u64);
+        let slash = x ^ (LO * b'\\' as u64);
+        let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+        let control = x.wrapping_sub(LO * 0x20) & !x & HI;
+        let hits = zero(quote) | zero(slash) | control;
+        if hits != 0 {
+            return pos + (hits.trailing_zeros() / 8) as usize;
+        }
+        pos += 8;
+    }
+    while let Some(&c) = b.get(pos) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            break;
+        }
+        pos += 1;
+    }
+    pos
+}
+
+fn hex4(b: &[u8], at: usize) -> Option<u32> {
+    let digits = b.get(at..at + 4)?;
+    let text = std::str::from_utf8(digits).ok()?;
+    if !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    u32::from_str_radix(text, 16).ok()
+}
+
+/// Whether an escaped code point may be part of a needle once decoded (a letter, digit, `_`,
+/// `-`, or a `%` or `\` that starts another escape), or is a surrogate (which the full reader
+/// may reject, dropping fields).
+fn hides(cp: u32) -> bool {
+    match u8::try_from(cp) {
+        Ok(c) if c.is_ascii() => c.is_ascii_alphanumeric() || b"_-%\\".contains(&c),
+        _ => (0xD800..=0xDFFF).contains(&cp),
+    }
+}
+
+/// Whether a percent escape spells a letter, digit, `_` or `-` (which the query and form
+/// decoders would turn into part of a needle).
+fn percent_hides(raw: &[u8]) -> bool {
+    memchr::memchr_iter(b'%', raw).any(|i| {
+        let hex = |c: Option<&u8>| c.and_then(|c| (*c as char).to_digit(16));
+        match (hex(raw.get(i + 1)), hex(raw.get(i + 2))) {
+            (Some(h), Some(l)) => {
+                let c = (h * 16 + l) as u8;
+                c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+            }
+            _ => false,
+        }
+    })
+}
+
+/// Whether a needle occurs in `raw`, ignoring ASCII case (`lower` is a buffer to reuse).
+/// `code` followed by `d` is not one: that is `x-www-form-urlencoded` (or `encoded`,
+/// `decoded`), and no name that reconstruction or secret collection looks for (`code`,
+/// `authcode`, `auth_code`, `code_verifier`, ...) goes on so.
+fn has_needle(needles: &Needles, raw: &[u8], lower: &mut Vec<u8>) -> bool {
+    lower.clear();
+    lower.extend_from_slice(raw);
+    lower.make_ascii_lowercase();
+    if let Some(packed) = &needles.packed {
+        return packed.find_iter(&lower[..]).any(|m| {
+            let coded = m.pattern().as_usize() == 0 && lower.get(m.end()) == Some(&b'd');
+            !coded
+        });
+    }
+    let ac = needles
+        .ac
+        .get_or_init(|| AhoCorasick::new(NEEDLES).expect("static needles"));
+    ac.find_iter(&lower[..]).any(|m| {
+        let coded = m.pattern().as_usize() == 0 && lower.get(m.end()) == Some(&b'd');
+        !coded
+    })
+}
+
+fn contains_ci(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// The words whose presence in an entry's raw text means it may matter: what `flow::classify`
+/// keys on (authorize and answer parameters, grant types, token paths, the Alexa endpoints,
+/// Bearer headers) and what `SecretSet::collect` keys on (secret field names, credential
+/// headers other than cookies, LWA token and secret shapes), plus a base64 body's `"encoding"`
+/// (its decoded text could hold any of them). ASCII case-insensitive, so a superset of every
+/// spelling the decoders accept.
+const NEEDLES: &[&str] = &[
+    "code", // first: see `has_needle`
+    "token",
+    "client_id",
+    "grant_type",
+    "authorization",
+    "assertion",
+    "secret",
+    "passw",
+    "pwd",
+    "api_key",
+    "apikey",
+    "api-key",
+    "atz",
+    "amzn1",
+    "skill-account-linking-consent",
+    "alexaapiendpoint",
+    "enablement",
+    "\"encoding\"",
+];
+
+struct Needles {
+    /// The SIMD searcher (Teddy), where the CPU has it: several times faster than the automaton.
+    packed: Option<aho_corasick::packed::Searcher>,
+    /// The automaton, built only where the SIMD searcher is not available.
+    ac: OnceLock<AhoCorasick>,
+}
+
+fn needles() -> &'static Needles {
+    static NEEDLES_SEARCH: OnceLock<Needles> = OnceLock::new();
+    NEEDLES_SEARCH.get_or_init(|| Needles {
+        // Case-sensitive over lower-cased text rather than `ascii_case_insensitive`, so that
+        // the SIMD searcher can be used.
+        packed: aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(NEEDLES)
+            .build(),
+        ac: OnceLock::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skip_plain_stops_at_quotes_escapes_and_controls() {
+        for (text, want) in [
+            ("abcdefghijklmnop\"", 16),
+            ("abc\\\"", 3),
+            ("abcdefghij\tk", 10),
+            ("héllo wörld, long enough\"", 26),
+            ("short", 5),
+        ] {
+            assert_eq!(skip_plain(text.as_bytes(), 0), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn escapes_that_spell_letters_hide_needles() {
+        assert!(hides(0x63)); // c
+        assert!(hides(0x5f)); // _
+        assert!(hides(0x5c)); // \ (a second level of escapes)
+        assert!(hides(0xd83d)); // a surrogate
+        assert!(!hides(0x26) && !hides(0x3d) && !hides(0x2f)); // & = /
+        assert!(!hides(0xe9)); // é
+        assert!(percent_hides(b"x=%63ode"));
+        assert!(percent_hides(b"client%5Fid"));
+        assert!(!percent_hides(b"https%3A%2F%2Fa.example%2F"));
+        assert!(!percent_hides(b"100%"));
+    }
+
+    #[test]
+    fn numbers_follow_the_json_grammar() {
+        for ok in ["0", "-0", "12", "1.5", "1e9", "-2.5E-3"] {
+            let mut c = Cursor::new(ok.as_bytes(), 0);
+            assert!(c.number().is_ok() && c.pos == ok.len(), "{ok}");
+        }
+        for bad in ["-", "1.", ".5", "1e", "+1"] {
+            let mut c = Cursor::new(bad.as_bytes(), 0);
+            assert!(c.number().is_err() || c.pos != bad.len(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn invalid_json_gives_up() {
+        for bad in [
+            r#"{"log":{"entries":[{"a":1,}]}}"#,
+            r#"{"log":{"entries":[{"a":01}]}}"#,
+            r#"{"log":{"entries":[{"a":"\x"}]}}"#,
+            "{\"log\":{\"entries\":[{\"a\":\"tab\there\"}]}}",
+            r#"{"log":{"entries":[{"a":tru}]}}"#,
+            r#"{"log":{"entries":[{"a":1}"#,
+        ] {
+            let source = Source::from(bad.as_bytes());
+            assert!(skim(&source).is_none(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Speed never changes an answer: the fast way `tokentrail check` reads a file (mapped, skimmed,
+//! secrets collected on the way: `check::check_input`) must give exactly the report of the full
+//! read (`read::read_path` + `check::check_capture`), over every fixture (walked, so new ones
+//! are covered), the real exports, every fixture cut short, and captures that hide OAuth values
+//! behind JSON and percent escapes.
+
+mod common;
+
+use std::path::Path;
+
+use tokentrail::check::{check_capture, check_input, Input, Options};
+use tokentrail::config::Config;
+use tokentrail::report::{human, json, FileReport, Report};
+
+fn options(config_of: &Path) -> Options {
+    let config = common::config_for(config_of)
+        .map(|c| Config::load(&c).expect("fixture config"))
+        .unwrap_or_default();
+    Options {
+        config,
+        rules: common::builtin_rules(),
+    }
+}
+
+/// Everything a person or a program sees of one report: the JSON and the human output, plus
+/// the secrets it masks with.
+fn seen(file: FileReport, with_human: bool) -> (String, String, Vec<(String, String)>) {
+    let secrets = file
+        .secrets
+        .iter()
+        .map(|(v, k)| (v.to_string(), format!("{k:?}")))
+        .collect();
+    let report = Report { files: vec![file] };
+    if !with_human {
+        return (json::render(&report), String::new(), secrets);
+    }
+    let human = human::render(
+        &report,
+        &human::HumanOptions {
+            color: false,
+            unicode: false,
+            width: 100,
+        },
+    );
+    (json::render(&report), human, secrets)
+}
+
+/// Checks `path` both ways (with the config of `config_of`) and compares; returns the number
+/// of findings, so callers can see that the case had work in it.
+fn same_both_ways(path: &Path, config_of: &Path) -> usize {
+    compare(path, config_of, true)
+}
+
+/// [`same_both_ways`], comparing the JSON output and the secrets only (the human output is
+/// made of those and the source).
+fn same_json_both_ways(path: &Path, config_of: &Path) -> usize {
+    compare(path, config_of, false)
+}
+
+fn compare(path: &Path, config_of: &Path, with_human: bool) -> usize {
+    let opts = options(config_of);
+    let full = match tokentrail::read::read_path(path) {
+        Ok(capture) => check_capture(capture, &opts),
+        Err(e) => FileReport::unreadable(path.display().to_string(), e.to_string()),
+    };
+    let findings = full.findings.len();
+    let fast = check_input(&Input::Path(path.to_path_buf()), &opts);
+    let (full, fast) = (seen(full, with_human), seen(fast, with_human));
+    assert_eq!(fast.2, full.2, "{}: secrets differ", path.display());
+    assert_eq!(fast.0, full.0, "{}: JSON output differs", path.display());
+    assert_eq!(fast.1, full.1, "{}: human output differs", path.display());
+    findings
+}
+
+#[test]
+fn every_fixture_reads_the_same_both_ways() {
+    let fixtures = common::fixtures();
+    assert!(fixtures.len() > 20, "fixtures found: {}", fixtures.len());
+    let findings: usize = fixtures.iter().map(|f| same_both_ways(f, f)).sum();
+    assert!(findings > 20, "the fixtures gave only {findings} findings");
+}
+
+#[test]
+fn real_exports_read_the_same_both_ways() {
+    let dir = common::root().join("../shared/captures/real");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("skipped: {} is absent", dir.display());
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "har") {
+            same_both_ways(&path, &path);
+        }
+    }
+}
+
+#[test]
+fn cut_fixtures_read_the_same_both_ways() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for fixture in common::fixtures().iter().step_by(3) {
+        let bytes = std::fs::read(fixture).expect("fixture");
+        for cut in [bytes.len() / 3, bytes.len() / 2, bytes.len() - 2] {
+            let path = dir.path().join("cut.har");
+            std::fs::write(&path, &bytes[..cut]).expect("write");
+            same_json_both_ways(&path, fixture);
+        }
+    }
+}
+
+/// Rewrites of a capture's raw text that keep its meaning but hide the words the skim looks
+/// for: JSON escapes at the HAR level (`\/`, `\u0026`, `\u003d`, a letter as `\u0063`), JSON
+/// escapes inside a JSON body (`\\u0043`), and percent escapes in URLs and forms.
+const DISGUISES: &[(&str, &[(&str, &str)])] = &[
+    (
+        "slashes-amp-equals",
+        &[("/", "\\/"), ("&", "\\u0026"), ("=", "\\u003d")],
+    ),
+    (
+        "escaped-letters",
+        &[
+            ("code", "\\u0063ode"),
+            ("client_id", "client\\u005fid"),
+            ("grant_type", "gr\\u0061nt_type"),
+            ("token", "t\\u006fken"),
+            ("Authorization", "\\u0041uthorization"),
+            ("authorization", "\\u0061uthorization"),
+        ],
+    ),
+    (
+        "escaped-in-body",
+        &[
+            ("\\\"authCode\\\"", "\\\"auth\\\\u0043ode\\\""),
+            ("\\\"access_token\\\"", "\\\"access\\\\u005ftoken\\\""),
+            ("\\\"refresh_token\\\"", "\\\"refresh\\\\u005Ftoken\\\""),
+        ],
+    ),
+    (
+        "percent-letters",
+        &[
+            ("?code=", "?%63ode="),
+            ("&code=", "&%63ode="),
+            ("client_id=", "client%5Fid="),
+            ("grant_type=", "grant%5Ftype="),
+        ],
+    ),
+];
+
+#[test]
+fn disguised_captures_read_the_same_both_ways() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut findings = 0;
+    let mut changed = 0;
+    for fixture in common::fixtures() {
+        let text = std::fs::read_to_string(&fixture).expect("fixture text");
+        for (name, replacements) in DISGUISES {
+            let mut disguised = text.clone();
+            for (from, to) in *replacements {
+                disguised = disguised.replace(from, to);
+            }
+            if disguised == text {
+                continue;
+            }
+            changed += 1;
+            let path = dir.path().join(format!("{name}.har"));
+            std::fs::write(&path, &disguised).expect("write");
+            findings += same_json_both_ways(&path, &fixture);
+        }
+    }
+    assert!(changed > 40, "only {changed} disguised captures");
+    assert!(
+        findings > 20,
+        "the disguised captures gave only {findings} findings"
+    );
+}
+
+/// A capture of plain traffic around one flow: most entries are skimmed, and the report is
+/// still that of the full read (the flow, its findings, the masked cookies).
+#[test]
+fn a_long_plain_capture_reads_the_same_both_ways() {
+    let sample = common::root().join("fixtures/samples/wrong-profile.har");
+    let text = std::fs::read_to_string(&sample).expect("sample");
+    let value: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let flow = value["log"]["entries"].as_array().expect("entries").clone();
+    let mut entries = Vec::new();
+    for i in 0..300 {
+        let cookie = format!("sid=session-{:04}-abcdef; theme=dark", i % 7);
+        entries.push(serde_json::json!({
+            "startedDateTime": format!("2024-03-14T11:{:02}:{:02}.000Z", 40 + i / 60, i % 60),
+            "request": {"method": if i % 5 == 0 { "POST" } else { "GET" },
+                "url": format!("https://shop.example/api/items/{i}?page={i}"),
+                "headers": [{"name": "accept", "value": "*/*"}, {"name": "Cookie", "value": cookie}],
+                "cookies": [{"name": "sid", "value": "x"}],
+                "postData": {"mimeType": "application/x-www-form-urlencoded", "text": format!("q=lamp+{i}&sort=price")}},
+            "response": {"status": 200,
+                "headers": [{"name": "content-type", "value": "application/json"},
+                            {"name": "set-cookie", "value": format!("seen=visit-{i:05}; Path=/")}],
+                "cookies": [{"name": "seen", "value": "x"}],
+                "content": {"size": 20, "mimeType": "application/json", "text": format!("{{\"items\":[{i}]}}")},
+                "redirectURL": "", "_error": null},
+        }));
+        if i == 150 {
+            entries.extend(flow.iter().cloned());
+        }
+    }
+    let har = serde_json::json!({"log": {"version": "1.2", "entries": entries}});
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("long.har");
+    std::fs::write(&path, serde_json::to_string_pretty(&har).expect("text")).expect("write");
+    assert!(same_both_ways(&path, &sample) >= 1);
+    let opts = options(&sample);
+    let fast = check_input(&Input::Path(path.clone()), &opts);
+    assert!(
+        fast.secrets.contains("visit-00299"),
+        "a skimmed Set-Cookie is a secret"
+    );
+    assert!(fast.secrets.contains("session-0003-abcdef"));
+    let skimmed = fast
+        .capture
+        .as_ref()
+        .expect("capture")
+        .exchanges
+        .iter()
+        .filter(|e| e.request.method.is_empty())
+        .count();
+    assert!(skimmed >= 290, "only {skimmed} entries were skimmed");
+}
