@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::flow::{self, facts::Facts};
+use crate::limits;
 use crate::model::Capture;
 use crate::report::{FileReport, Report};
 use crate::rules::{self, RuleSet};
@@ -58,7 +59,7 @@ pub fn read(input: &Input) -> Result<Capture, String> {
 }
 
 /// Reconstructs a capture's flows and runs the rules over them.
-pub fn check_capture(capture: Capture, opts: &Options) -> FileReport {
+pub fn check_capture(mut capture: Capture, opts: &Options) -> FileReport {
     let mut secrets = SecretSet::new();
     for ex in &capture.exchanges {
         secrets.collect(ex);
@@ -71,7 +72,10 @@ pub fn check_capture(capture: Capture, opts: &Options) -> FileReport {
             secrets.collect_raw(&String::from_utf8_lossy(tail));
         }
     }
-    let analysis = flow::analyze(&capture, &opts.config);
+    // After the secrets are collected, so what a limit leaves out is still masked.
+    let limits_hit = limits::apply(&mut capture, &opts.config.limits);
+    let mut analysis = flow::analyze(&capture, &opts.config);
+    analysis.limits_hit = limits_hit;
     for code in &analysis.codes {
         secrets.add_identified(SecretKind::Code, &code.value);
     }

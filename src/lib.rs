@@ -5,6 +5,7 @@ pub mod check;
 pub mod config;
 pub mod finding;
 pub mod flow;
+pub mod limits;
 pub mod model;
 pub mod read;
 pub mod report;

@@ -93,6 +93,8 @@ struct Common {
     /// When to use colour. `auto` uses it on a terminal unless NO_COLOR is set.
     #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
     color: Color,
+    #[command(flatten)]
+    limits: tokentrail::limits::LimitFlags,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -275,8 +277,9 @@ fn run(cli: Cli) -> miette::Result<u8> {
 }
 
 fn options(common: &Common) -> miette::Result<Options> {
-    let (config, _) =
+    let (mut config, _) =
         Config::discover(common.config.as_deref()).map_err(|e| miette::Report::new(*e))?;
+    config.limits = common.limits.over(&config.limits);
     Ok(Options {
         config,
         rules: load_rules(&common.rules)?,
