@@ -1,5 +1,9 @@
 //! The `tokentrail` command line: parse arguments, call the library, set the exit code.
 
+// No unwrap/expect outside tests (issue 7): a panic on any input is a bug. Set here rather
+// than in Cargo.toml's [lints] so integration-test helpers may still use them.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -394,8 +394,7 @@ fn break_percent(entry: &mut Value, rng: &mut Rng) -> String {
             let at = s
                 .char_indices()
                 .map(|(i, _)| i)
-                .filter(|&i| i > s.len() / 2)
-                .next()
+                .find(|&i| i > s.len() / 2)
                 .unwrap_or(s.len());
             s.insert_str(at, bad);
             format!("{bad} inserted into {target}")

@@ -3,6 +3,10 @@
 //! [`read_bytes`] looks at the content (not the file name) to pick a reader; only HAR exists so
 //! far. A reader either returns a capture (possibly salvaged up to a cut, see
 //! [`Capture::truncation`]) or a [`ReadError`] whose message is one line naming the file.
+//!
+//! Readers index input-derived data only with `get`: a panic on any input is a bug.
+// (Tests index freely: a panic there is a failed assertion.)
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
 pub mod har;
 mod sniff;

@@ -64,6 +64,7 @@ pub fn render(report: &Report) -> String {
         summary: report.summary(),
     };
     // Only strings, numbers and derived structs: serialisation cannot fail.
+    #[allow(clippy::expect_used)]
     serde_json::to_string_pretty(&json).expect("report serialises")
 }
 
