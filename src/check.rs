@@ -30,6 +30,15 @@ impl Input {
         }
     }
 
+    /// A command-line argument, which need not be UTF-8 (a path on Unix is any bytes).
+    pub fn from_arg(arg: &std::ffi::OsStr) -> Input {
+        if arg == "-" {
+            Input::Stdin
+        } else {
+            Input::Path(PathBuf::from(arg))
+        }
+    }
+
     pub fn name(&self) -> String {
         match self {
             Input::Path(p) => p.display().to_string(),

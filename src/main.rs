@@ -52,7 +52,7 @@ is inferred from what the capture shows it doing, and findings say so. Declare t
     Check {
         /// HAR files to check; `-` reads standard input.
         #[arg(required = true, value_name = "PATHS")]
-        paths: Vec<String>,
+        paths: Vec<std::ffi::OsString>,
         #[command(flatten)]
         common: Common,
         /// Output format.
@@ -65,7 +65,7 @@ is inferred from what the capture shows it doing, and findings say so. Declare t
     /// Show the OAuth flows reconstructed from a capture, step by step.
     Flows {
         /// The HAR file; `-` reads standard input.
-        file: String,
+        file: std::ffi::OsString,
         #[command(flatten)]
         common: Common,
     },
@@ -190,7 +190,7 @@ fn run(cli: Cli) -> miette::Result<u8> {
             let stdout_tty = std::io::stdout().is_terminal();
             setup_miette(use_color(common.color, std::io::stderr().is_terminal()));
             let opts = options(&common)?;
-            let inputs: Vec<Input> = paths.iter().map(|p| Input::parse(p)).collect();
+            let inputs: Vec<Input> = paths.iter().map(|p| Input::from_arg(p)).collect();
             if inputs.iter().filter(|i| **i == Input::Stdin).count() > 1 {
                 miette::bail!("`-` (standard input) can be given only once");
             }
@@ -230,7 +230,7 @@ fn run(cli: Cli) -> miette::Result<u8> {
         Command::Flows { file, common } => {
             setup_miette(use_color(common.color, std::io::stderr().is_terminal()));
             let opts = options(&common)?;
-            let input = Input::parse(&file);
+            let input = Input::from_arg(&file);
             let report = check_inputs(std::slice::from_ref(&input), &opts);
             let Some(f) = report.files.first() else {
                 return Ok(EXIT_TROUBLE);

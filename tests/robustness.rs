@@ -701,3 +701,168 @@ fn the_binary_reports_every_broken_input() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Awkward but legal inputs: each is read, and reads the way the docs say.
+
+fn findings_of(name: &str, bytes: Vec<u8>) -> (tokentrail::model::Capture, Vec<String>) {
+    let capture = tokentrail::read::read_bytes(name, Arc::from(bytes)).expect("readable");
+    let kept = capture.clone();
+    let file = check_capture(capture, &options());
+    let mut rules: Vec<String> = file
+        .findings
+        .iter()
+        .map(|f| format!("{} #{:?}", f.rule, f.entry))
+        .collect();
+    rules.sort();
+    (kept, rules)
+}
+
+const SAMPLE: &str = "fixtures/samples/wrong-profile.har";
+
+/// Bytes that are not UTF-8 in a header value and in a body: the reader replaces them (spans
+/// unchanged), nothing is lost, and the findings are those of the clean file.
+#[test]
+fn bytes_that_are_not_utf8_are_replaced_not_fatal() {
+    let clean = std::fs::read(common::root().join(SAMPLE)).expect("sample");
+    let (base, want) = findings_of(SAMPLE, clean.clone());
+    let text = String::from_utf8(clean.clone()).expect("sample is UTF-8");
+    let mut dirty = clean;
+    // Latin-1 bytes into the first User-Agent value and the first response body text.
+    for marker in ["\"value\": \"Mozilla/5.0", "\"text\": \"<!DOCTYPE html>"] {
+        let at = text.find(marker).expect(marker) + marker.len();
+        dirty[at - 1] = 0xE9;
+        dirty[at - 2] = 0xFF;
+    }
+    let (capture, got) = findings_of(SAMPLE, dirty);
+    assert_eq!(capture.exchanges.len(), base.exchanges.len());
+    assert!(capture.truncation.is_none());
+    let spans = |c: &tokentrail::model::Capture| -> Vec<_> {
+        c.exchanges.iter().map(|e| e.span.clone()).collect()
+    };
+    assert_eq!(spans(&capture), spans(&base), "spans still index the file");
+    let ua = capture.exchanges[0]
+        .request
+        .header("user-agent")
+        .expect("UA");
+    assert!(ua.starts_with("Mozilla/5.?") || ua.contains('?'), "{ua}");
+    assert_eq!(got, want);
+}
+
+/// A URL with broken percent-encoding and repeated query parameters: escapes that do not
+/// decode are kept (or replaced by U+FFFD), the first occurrence of a parameter wins, as most
+/// servers do, so appending junk repeats changes no finding.
+#[test]
+fn broken_percent_encoding_and_repeated_parameters() {
+    let path = common::root().join(SAMPLE);
+    let clean = std::fs::read(&path).expect("sample");
+    let (_, want) = findings_of(SAMPLE, clean.clone());
+    assert!(
+        want.iter()
+            .any(|f| f.starts_with("alexa/token-wrong-profile")),
+        "{want:?}"
+    );
+    let mut doc: Value = serde_json::from_slice(&clean).expect("JSON");
+    let entries = entries_mut(&mut doc).expect("entries");
+    let mut touched = 0;
+    for e in entries.iter_mut() {
+        if let Some(Value::String(url)) = e.pointer_mut("/request/url") {
+            if let Some((_, query)) = url.split_once('?') {
+                let repeats: Vec<String> = query
+                    .split('&')
+                    .filter_map(|p| p.split_once('=').map(|(k, _)| k.to_string()))
+                    .map(|k| format!("{k}=%ZZ%E9%"))
+                    .collect();
+                url.push('&');
+                url.push_str(&repeats.join("&"));
+                url.push_str("&%=%&=&&%C3%28=%FF");
+                touched += 1;
+            }
+        }
+    }
+    assert!(touched >= 3, "{touched} URLs with a query");
+    let (_, got) = findings_of(SAMPLE, serde_json::to_vec_pretty(&doc).expect("JSON"));
+    assert_eq!(got, want);
+}
+
+/// Paths that are not UTF-8 are checked like any other and named (lossily) in the output and
+/// errors; a path that cannot be read is an error naming it, the rest is still checked.
+#[cfg(unix)]
+#[test]
+fn paths_that_are_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let odd = dir.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9.har"));
+    std::fs::copy(common::root().join(SAMPLE), &odd).expect("copy sample");
+    let missing = dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"gone-\xff.har"));
+    let out = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+        .args(["check", "--format", "json"])
+        .arg(&odd)
+        .arg(&missing)
+        .output()
+        .expect("run tokentrail");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let files = report["files"].as_array().expect("files");
+    assert_eq!(files.len(), 2);
+    assert!(files[0]["file"]
+        .as_str()
+        .expect("name")
+        .ends_with("caf\u{FFFD}.har"));
+    assert!(files[0]["error"].is_null(), "{}", files[0]);
+    assert!(files[0]["entries"].as_u64().expect("entries") > 0);
+    assert!(
+        stderr.contains("gone-\u{FFFD}.har: cannot read: No such file"),
+        "{stderr}"
+    );
+    // Alone, the readable one exits 1 (its error finding), not 2.
+    let status = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+        .arg("check")
+        .arg(&odd)
+        .output()
+        .expect("run tokentrail")
+        .status;
+    assert_eq!(status.code(), Some(1));
+}
+
+/// A file that exists but cannot be read (here: a directory; permissions do not stop root)
+/// is an error that names the path, on one line.
+#[test]
+fn unreadable_inputs_are_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let err = tokentrail::read::read_path(dir.path()).expect_err("a directory is not a capture");
+    let msg = err.to_string();
+    assert!(msg.starts_with(&dir.path().display().to_string()), "{msg}");
+    assert!(msg.contains("cannot read"), "{msg}");
+    assert!(!msg.contains('\n'));
+}
+
+/// JSON nested deeper than serde_json's 128 levels: skipped where the reader does not look
+/// (a vendor field), a clean error when the file ends inside it, and a `capture/limit` finding
+/// when an entry is that deep — never a stack overflow.
+#[test]
+fn deep_nesting_is_skipped_refused_or_a_limit_finding() {
+    let deep = "[".repeat(50_000);
+    let closed = "]".repeat(50_000);
+    let entry = r#"{"request":{"method":"GET","url":"https://a/"}}"#;
+    let skipped = format!(r#"{{"log":{{"_vendor":{deep}{closed},"entries":[{entry}]}}}}"#);
+    let (capture, _) = findings_of("deep.har", skipped.into_bytes());
+    assert_eq!(capture.exchanges.len(), 1);
+    let cut = format!(r#"{{"log":{{"creator":{deep}"#);
+    let err =
+        tokentrail::read::read_bytes("deep.har", Arc::from(cut.as_bytes())).expect_err("refused");
+    assert!(
+        err.to_string().starts_with("deep.har: broken HAR file"),
+        "{err}"
+    );
+    let inside = format!(r#"{{"log":{{"entries":[{{"request":{deep}{closed}}},{entry}]}}}}"#);
+    let (capture, found) = findings_of("deep.har", inside.into_bytes());
+    assert_eq!(capture.exchanges.len(), 2);
+    assert!(
+        found.contains(&"capture/limit #Some(1)".to_string()),
+        "{found:?}"
+    );
+}
