@@ -13,7 +13,7 @@ cd "$here"
 mkdir -p logs
 export RUSTC_BOOTSTRAP=1
 status=0
-for t in ${TARGETS:-read_check rule config}; do
+for t in ${TARGETS:-read_check read rule config}; do
     echo "== $t for ${seconds}s"
     # -max_len: the fixtures go up to ~100 KB; -timeout: a case slower than 10 s is a hang.
     if ! cargo fuzz run "$t" "corpus/$t" -- \
