@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::flow::{self, facts::Facts};
+use crate::limits;
 use crate::model::Capture;
 use crate::read::input::{Outcome, Pending};
 use crate::report::{FileReport, Report};
@@ -23,6 +24,15 @@ pub enum Input {
 
 impl Input {
     pub fn parse(arg: &str) -> Input {
+        if arg == "-" {
+            Input::Stdin
+        } else {
+            Input::Path(PathBuf::from(arg))
+        }
+    }
+
+    /// A command-line argument, which need not be UTF-8 (a path on Unix is any bytes).
+    pub fn from_arg(arg: &std::ffi::OsStr) -> Input {
         if arg == "-" {
             Input::Stdin
         } else {
@@ -117,8 +127,15 @@ fn collect_tail(capture: &Capture, secrets: &mut SecretSet) {
 
 /// [`check_capture`] with the capture's secrets already collected (a session collects them
 /// from each of its files).
-pub fn check_with_secrets(capture: Capture, mut secrets: SecretSet, opts: &Options) -> FileReport {
-    let analysis = flow::analyze(&capture, &opts.config);
+pub fn check_with_secrets(
+    mut capture: Capture,
+    mut secrets: SecretSet,
+    opts: &Options,
+) -> FileReport {
+    // After the secrets are collected, so what a limit leaves out is still masked.
+    let limits_hit = limits::apply(&mut capture, &opts.config.limits);
+    let mut analysis = flow::analyze(&capture, &opts.config);
+    analysis.limits_hit = limits_hit;
     for code in &analysis.codes {
         secrets.add_identified(SecretKind::Code, &code.value);
     }

@@ -16,6 +16,9 @@ pub struct Config {
     /// How long authorization codes of issuers other than Login with Amazon stay valid.
     #[serde(default)]
     pub codes: CodeLifetimes,
+    /// Limits on what one capture can make the checker do (`--max-…` flags override them).
+    #[serde(default)]
+    pub limits: crate::limits::Limits,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]

@@ -1,11 +1,16 @@
 //! tokentrail: reads recorded HTTP traffic, reconstructs the OAuth 2.0 exchanges in it, and
 //! runs declarative rules that explain what went wrong.
 
+// No unwrap/expect outside tests (issue 7): a panic on any input is a bug. Set here rather
+// than in Cargo.toml's [lints] so integration-test helpers may still use them.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 pub mod batch;
 pub mod check;
 pub mod config;
 pub mod finding;
 pub mod flow;
+pub mod limits;
 pub mod model;
 pub mod progress;
 pub mod read;

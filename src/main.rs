@@ -1,5 +1,9 @@
 //! The `tokentrail` command line: parse arguments, call the library, set the exit code.
 
+// No unwrap/expect outside tests (issue 7): a panic on any input is a bug. Set here rather
+// than in Cargo.toml's [lints] so integration-test helpers may still use them.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,7 +60,7 @@ is inferred from what the capture shows it doing, and findings say so. Declare t
         /// (recognised by content, also gzipped), directories (walked recursively, sorted),
         /// and .zip / .tar.gz archives of captures. `-` reads standard input.
         #[arg(required_unless_present = "files_from", value_name = "PATHS")]
-        paths: Vec<String>,
+        paths: Vec<std::ffi::OsString>,
         /// Also check the paths listed in FILE, one a line (blank lines and `#` comments are
         /// skipped; `-` reads the list from standard input).
         #[arg(long, value_name = "FILE")]
@@ -96,7 +100,7 @@ diagram per flow, ready to paste into a pull request."
     )]
     Flows {
         /// The capture, in any supported format; `-` reads standard input.
-        file: String,
+        file: std::ffi::OsString,
         #[command(flatten)]
         common: Common,
         /// Output format.
@@ -163,6 +167,8 @@ struct Common {
     /// flag must not be shared.
     #[arg(long)]
     show_secrets: bool,
+    #[command(flatten)]
+    limits: tokentrail::limits::LimitFlags,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -279,9 +285,9 @@ fn run(cli: Cli) -> miette::Result<u8> {
             if let Some(list) = &files_from {
                 let listed = tokentrail::read::input::files_from(list)
                     .map_err(|e| miette::miette!("--files-from {e}"))?;
-                paths.extend(listed.iter().map(|p| p.display().to_string()));
+                paths.extend(listed.into_iter().map(std::path::PathBuf::into_os_string));
             }
-            let inputs: Vec<Input> = paths.iter().map(|p| Input::parse(p)).collect();
+            let inputs: Vec<Input> = paths.iter().map(|p| Input::from_arg(p)).collect();
             let stdin_users = inputs.iter().filter(|i| **i == Input::Stdin).count()
                 + usize::from(files_from.as_deref() == Some(std::path::Path::new("-")));
             if stdin_users > 1 {
@@ -350,7 +356,7 @@ fn run(cli: Cli) -> miette::Result<u8> {
         } => {
             setup_miette(use_color(common.color, std::io::stderr().is_terminal()));
             let opts = options(&common)?;
-            let input = Input::parse(&file);
+            let input = Input::from_arg(&file);
             let report = check_inputs(std::slice::from_ref(&input), &opts);
             let Some(f) = report.files.first() else {
                 return Ok(EXIT_TROUBLE);
@@ -428,8 +434,9 @@ fn options(common: &Common) -> miette::Result<Options> {
         );
         tokentrail::secret::reveal_secrets();
     }
-    let (config, _) =
+    let (mut config, _) =
         Config::discover(common.config.as_deref()).map_err(|e| miette::Report::new(*e))?;
+    config.limits = common.limits.over(&config.limits);
     Ok(Options {
         config,
         rules: load_rules(&common.rules)?,

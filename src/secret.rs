@@ -587,6 +587,8 @@ const SHORT_CONTEXTS: &[(&str, &str)] = &[
 /// `name=value` and `"name": "value"` pairs in raw text, for names that may be secret.
 fn raw_fields() -> &'static regex::Regex {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    // A constant pattern, compiled by every test run: it cannot fail on input.
+    #[allow(clippy::expect_used)]
     RE.get_or_init(|| {
         regex::Regex::new(
             r#"(?i)(?:^|[?&"\\\s])(?P<name>code|authcode|auth_code|client_secret|access_token|refresh_token|id_token|client_assertion|session_token|code_verifier|password|passwd|passphrase|token|secret|api_key|apikey)(?:=|\\?"\s*:\s*\\?")(?P<value>[^&"\\\s#]+)"#,
@@ -598,6 +600,8 @@ fn raw_fields() -> &'static regex::Regex {
 /// HAR header objects in raw text: `"name": "Cookie", "value": "..."`.
 fn raw_headers() -> &'static regex::Regex {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    // A constant pattern, compiled by every test run: it cannot fail on input.
+    #[allow(clippy::expect_used)]
     RE.get_or_init(|| {
         regex::Regex::new(
             r#"(?i)"name"\s*:\s*"(?P<name>authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-amz-access-token|x-amz-security-token|x-auth-token|x-access-token)"\s*,\s*"value"\s*:\s*"(?P<value>[^"]*)"#,
@@ -608,6 +612,8 @@ fn raw_headers() -> &'static regex::Regex {
 
 fn shapes() -> &'static regex::Regex {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    // A constant pattern, compiled by every test run: it cannot fail on input.
+    #[allow(clippy::expect_used)]
     RE.get_or_init(|| {
         regex::Regex::new(
             // LWA: `Atza|`/`Atzr|` tokens, `amzn1.oa2-cs.v1.` client secrets, and codes of

@@ -95,6 +95,7 @@ fn relabel(report: &mut FileReport) {
     let Some(session) = report.session.take() else {
         return;
     };
+    #[allow(clippy::expect_used)] // a constant pattern
     let entry_ref = Regex::new(r"entry #(\d+)").expect("valid regex");
     for finding in &mut report.findings {
         let own = finding_part(finding, &session);

@@ -60,11 +60,13 @@ fn the_engine_produces_exactly_the_documented_facts() {
     let mut seen = BTreeSet::new();
     let mut problems = Vec::new();
     for path in common::fixtures() {
-        let capture = tokentrail::read::read_path(&path).expect("fixture reads");
+        let mut capture = tokentrail::read::read_path(&path).expect("fixture reads");
         let config = common::config_for(&path)
             .map(|c| Config::load(&c).expect("config"))
             .unwrap_or_default();
-        let analysis = flow::analyze(&capture, &config);
+        let hits = tokentrail::limits::apply(&mut capture, &config.limits);
+        let mut analysis = flow::analyze(&capture, &config);
+        analysis.limits_hit = hits;
         let mut secrets = SecretSet::new();
         capture.exchanges.iter().for_each(|e| secrets.collect(e));
         let facts = Facts::new(&capture, &analysis, &secrets);

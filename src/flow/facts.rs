@@ -89,6 +89,20 @@ impl<'a> Facts<'a> {
         m.insert("oauth_found".into(), json!(!a.steps.is_empty()));
         m.insert("steps".into(), json!(a.steps.len()));
         m.insert("flows".into(), json!(a.flows));
+        let hits: Vec<Value> = a
+            .limits_hit
+            .iter()
+            .map(|h| {
+                let mut hit = Map::new();
+                hit.insert("limit".into(), json!(h.limit.name()));
+                put(&mut hit, "flag", h.limit.flag().map(|f| json!(f)));
+                put(&mut hit, "entry", h.entry.map(|e| json!(e)));
+                hit.insert("offset".into(), json!(h.offset));
+                hit.insert("detail".into(), json!(h.detail));
+                Value::Object(hit)
+            })
+            .collect();
+        m.insert("limits_hit".into(), Value::Array(hits));
         Value::Object(m)
     }
 

@@ -295,6 +295,8 @@ pub struct Analysis {
     pub stripped: Option<Stripped>,
     pub start: Option<OffsetDateTime>,
     pub flows: usize,
+    /// Limits the capture went over (set by `check_capture`, which applies them).
+    pub limits_hit: Vec<crate::limits::LimitHit>,
 }
 
 impl Analysis {

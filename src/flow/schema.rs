@@ -41,6 +41,19 @@ pub static TYPES: &[Type] = &[
             "oauth_found": "bool" => "True when any OAuth step was recognised.",
             "steps": "int" => "Number of OAuth steps.",
             "flows": "int" => "Number of flows (connected parts of the lineage graph).",
+            "limits_hit": "list<LimitHit>" => "The limits this capture went over (`docs/robustness.md`); what went over was left out of every other fact. Empty when none was hit.",
+        },
+    },
+    Type {
+        name: "LimitHit",
+        doc: "A limit a capture went over (body size, header count or size, JSON depth, archive size or members).",
+        base: None,
+        fields: fields! {
+            "limit": "string" => "Which: `body-size`, `headers`, `header-size`, `json-depth`, `decompressed-size` or `archive-members`.",
+            "flag": "string" => "The `check` flag that raises it (`--max-body-size`, ...). Absent for `json-depth`, which cannot be raised.",
+            "entry": "int" => "The entry it concerns. Absent when it concerns the file as a whole.",
+            "offset": "int" => "Byte offset in the file where it was hit.",
+            "detail": "string" => "One sentence: what was left out, the limit, and how to raise it.",
         },
     },
     Type {

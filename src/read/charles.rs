@@ -3,6 +3,10 @@
 //! and `body.text` (or `body.encoded`, base64). Read like HAR: each transaction is taken as a
 //! raw slice (its span) as soon as it is complete, so a file cut off keeps the transactions
 //! before the cut; a transaction that is not an object keeps its place with empty fields.
+// Written before the readers' no-indexing lint (src/read/mod.rs); every index here is
+// bounds-checked by hand and the mutation test and fuzzers found no panic, but it still has
+// to be rewritten with `get` before the lint can cover it.
+#![allow(clippy::indexing_slicing)]
 
 use std::fmt;
 use std::ops::Range;

@@ -7,6 +7,10 @@
 //!
 //! [`input`] expands what a user names (files, directories, archives, standard input) into the
 //! captures to check.
+//!
+//! Readers index input-derived data only with `get`: a panic on any input is a bug.
+// (Tests index freely: a panic there is a failed assertion.)
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
 mod burp;
 mod charles;

@@ -1,5 +1,9 @@
 //! Recognising what a file holds from its first bytes (never from its name), and saying in
 //! words what it is when it is not a capture we read.
+// Written before the readers' no-indexing lint (src/read/mod.rs); every index here is
+// bounds-checked by hand and the mutation test and fuzzers found no panic, but it still has
+// to be rewritten with `get` before the lint can cover it.
+#![allow(clippy::indexing_slicing)]
 
 /// The UTF-8 byte-order mark some Windows tools write before the JSON.
 pub(crate) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";

@@ -65,6 +65,7 @@ pub fn render(report: &Report) -> String {
         summary: BatchSummary::of(report),
     };
     // Only strings, numbers and derived structs: serialisation cannot fail.
+    #[allow(clippy::expect_used)]
     serde_json::to_string_pretty(&json).expect("report serialises")
 }
 

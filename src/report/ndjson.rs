@@ -34,6 +34,7 @@ struct SummaryLine<'r> {
 
 fn line(out: &mut String, value: &Line) {
     // Only strings, numbers and derived structs: serialisation cannot fail.
+    #[allow(clippy::expect_used)]
     out.push_str(&serde_json::to_string(value).expect("line serialises"));
     out.push('\n');
 }

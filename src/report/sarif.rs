@@ -267,6 +267,7 @@ impl SarifLog {
                 "results": self.results,
             }],
         });
+        #[allow(clippy::expect_used)] // a JSON value of strings and numbers always serialises
         serde_json::to_string_pretty(&log).expect("SARIF serialises")
     }
 }

@@ -371,6 +371,7 @@ impl<'a> Snippets<'a> {
 /// digits is not shown.
 fn hide_base64(text: &str) -> String {
     static RUN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        #[allow(clippy::expect_used)] // a constant pattern
         regex::Regex::new(r"[A-Za-z0-9+/]{40,}={0,2}").expect("a valid pattern")
     });
     RUN.replace_all(text, |c: &regex::Captures| {

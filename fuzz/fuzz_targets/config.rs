@@ -1,0 +1,10 @@
+//! Arbitrary text as `tokentrail.toml`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = tokentrail::config::Config::parse("fuzz.toml", text);
+    }
+});

@@ -1,0 +1,546 @@
+//! Limits on what one capture can make the checker do, so a huge, broken or crafted file
+//! costs bounded work and the rest of the batch still gets checked.
+//!
+//! The limits are applied to the format-neutral [`Capture`] in one place ([`apply`]), after the
+//! reader and before reconstruction, so every reader gets them. What goes over a limit is left
+//! out of what the rules see (a body is not parsed, headers past the limit are dropped), and
+//! each hit becomes a `capture.limits_hit` fact, which the `capture/limit` rule reports with
+//! the flag that raises it. Secrets are collected from the capture before the limits cut
+//! anything, so a snippet of an oversized entry is still masked.
+//!
+//! Two limits belong to archive reading (`decompressed_size`, `archive_members`); readers of
+//! compressed inputs check them while decompressing. JSON nesting is limited by serde_json
+//! itself to 128 levels (not configurable: deeper input is an error, never a stack overflow).
+
+use std::fmt;
+
+use serde::Deserialize;
+
+use crate::model::{Body, Capture, Exchange, Header};
+
+const KIB: u64 = 1024;
+const MIB: u64 = 1024 * KIB;
+const GIB: u64 = 1024 * MIB;
+
+/// serde_json's fixed recursion limit.
+pub const JSON_DEPTH: usize = 128;
+
+/// The limits in force. Every one can be set in `tokentrail.toml` (`[limits]`) and on the
+/// command line (`check --max-…`); the command line wins.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Bodies longer than this (bytes, after base64 decoding) are not parsed for rules.
+    #[serde(deserialize_with = "de_size")]
+    pub max_body_size: u64,
+    /// Headers per message beyond this number are dropped.
+    pub max_headers: usize,
+    /// Headers of one message beyond this many bytes (names plus values) are dropped.
+    #[serde(deserialize_with = "de_size")]
+    pub max_header_size: u64,
+    /// Total bytes an archive or gzip input may decompress to (no zip bombs).
+    #[serde(deserialize_with = "de_size")]
+    pub max_decompressed_size: u64,
+    /// Members of an archive read at most.
+    pub max_archive_members: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_size: 16 * MIB,
+            max_headers: 500,
+            // What Chrome itself accepts for a response's headers.
+            max_header_size: 256 * KIB,
+            max_decompressed_size: GIB,
+            max_archive_members: 10_000,
+        }
+    }
+}
+
+/// Which limit was hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    BodySize,
+    Headers,
+    HeaderSize,
+    JsonDepth,
+    DecompressedSize,
+    ArchiveMembers,
+}
+
+impl Limit {
+    /// The name rules and output use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Limit::BodySize => "body-size",
+            Limit::Headers => "headers",
+            Limit::HeaderSize => "header-size",
+            Limit::JsonDepth => "json-depth",
+            Limit::DecompressedSize => "decompressed-size",
+            Limit::ArchiveMembers => "archive-members",
+        }
+    }
+
+    /// The flag that raises it; `None` for a limit that cannot be raised.
+    pub fn flag(self) -> Option<&'static str> {
+        match self {
+            Limit::BodySize => Some("--max-body-size"),
+            Limit::Headers => Some("--max-headers"),
+            Limit::HeaderSize => Some("--max-header-size"),
+            Limit::JsonDepth => None,
+            Limit::DecompressedSize => Some("--max-decompressed-size"),
+            Limit::ArchiveMembers => Some("--max-archive-members"),
+        }
+    }
+}
+
+/// One limit hit in one capture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitHit {
+    pub limit: Limit,
+    /// The entry it concerns (1-based); `None` for the file as a whole.
+    pub entry: Option<usize>,
+    /// Byte offset in the file where it was hit (the entry's start).
+    pub offset: usize,
+    /// One sentence naming what was left out, the limit and the flag that raises it.
+    pub detail: String,
+}
+
+/// Applies the limits to a capture in place and says what they cut.
+pub fn apply(capture: &mut Capture, limits: &Limits) -> Vec<LimitHit> {
+    let mut hits = Vec::new();
+    for ex in &mut capture.exchanges {
+        let (index, offset) = (ex.index, ex.span.start);
+        let mut hit = |limit: Limit, what: String| {
+            hits.push(LimitHit {
+                limit,
+                entry: Some(index),
+                offset,
+                detail: format!("entry #{index}: {what}"),
+            });
+        };
+        for (side, headers, body) in sides(ex) {
+            if let Some(what) = cut_headers(headers, limits) {
+                hit(what.0, format!("{side} {}", what.1));
+            }
+            if let Some(b) = body.as_ref() {
+                let size = b.text.len() as u64;
+                if size > limits.max_body_size {
+                    *body = None;
+                    hit(
+                        Limit::BodySize,
+                        format!(
+                            "the {side} body ({}) is larger than {} ({}); it was not checked",
+                            size_words(size),
+                            size_words(limits.max_body_size),
+                            flag_words(Limit::BodySize)
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    hits.extend(too_deep(capture));
+    hits
+}
+
+type Side<'a> = (&'static str, &'a mut Vec<Header>, &'a mut Option<Body>);
+
+fn sides(ex: &mut Exchange) -> Vec<Side<'_>> {
+    let mut out: Vec<Side<'_>> = vec![("request", &mut ex.request.headers, &mut ex.request.body)];
+    if let Some(r) = ex.response.as_mut() {
+        out.push(("response", &mut r.headers, &mut r.body));
+    }
+    out
+}
+
+/// Drops the headers past either header limit; says which limit cut and how much.
+fn cut_headers(headers: &mut Vec<Header>, limits: &Limits) -> Option<(Limit, String)> {
+    let count = headers.len();
+    let mut used: u64 = 0;
+    let mut keep = 0;
+    for h in headers.iter() {
+        let size = (h.name.len() + h.value.len()) as u64;
+        if keep >= limits.max_headers || used + size > limits.max_header_size {
+            break;
+        }
+        used += size;
+        keep += 1;
+    }
+    if keep == count {
+        return None;
+    }
+    let total: u64 = headers
+        .iter()
+        .map(|h| (h.name.len() + h.value.len()) as u64)
+        .sum();
+    headers.truncate(keep);
+    let dropped = count - keep;
+    Some(if keep >= limits.max_headers {
+        (
+            Limit::Headers,
+            format!(
+                "has {count} headers, more than {} ({}); the last {dropped} were not checked",
+                limits.max_headers,
+                flag_words(Limit::Headers)
+            ),
+        )
+    } else {
+        (
+            Limit::HeaderSize,
+            format!(
+                "headers take {}, more than {} ({}); the last {dropped} were not checked",
+                size_words(total),
+                size_words(limits.max_header_size),
+                flag_words(Limit::HeaderSize)
+            ),
+        )
+    })
+}
+
+/// JSON nested deeper than serde_json reads: where the reader stopped because of it, or an
+/// entry it could only keep as an empty one.
+fn too_deep(capture: &Capture) -> Vec<LimitHit> {
+    let mut hits = Vec::new();
+    let fixed = format!(
+        "nested deeper than {JSON_DEPTH} levels, the JSON parser's fixed limit ({})",
+        flag_words(Limit::JsonDepth)
+    );
+    for ex in &capture.exchanges {
+        // Only an entry that came out empty can have lost everything to depth; the probe
+        // re-parses just those, which real captures do not have.
+        let empty = ex.request.method.is_empty() && ex.request.url.is_empty();
+        if !empty {
+            continue;
+        }
+        let Some(raw) = capture.source.get(ex.span.clone()) else {
+            continue;
+        };
+        if let Err(e) = serde_json::from_slice::<serde_json::Value>(raw) {
+            if is_depth_error(&e) {
+                hits.push(LimitHit {
+                    limit: Limit::JsonDepth,
+                    entry: Some(ex.index),
+                    offset: ex.span.start,
+                    detail: format!("entry #{}: {fixed}; it was read as empty", ex.index),
+                });
+            }
+        }
+    }
+    if let Some(t) = &capture.truncation {
+        if t.reason.contains("recursion limit exceeded") {
+            hits.push(LimitHit {
+                limit: Limit::JsonDepth,
+                entry: None,
+                offset: t.offset,
+                detail: format!(
+                    "the file is {fixed}; reading stopped at byte {} after {} complete entries",
+                    t.offset, t.complete_entries
+                ),
+            });
+        }
+    }
+    hits
+}
+
+fn is_depth_error(e: &serde_json::Error) -> bool {
+    e.to_string().contains("recursion limit exceeded")
+}
+
+fn flag_words(limit: Limit) -> String {
+    match limit.flag() {
+        Some(flag) => format!("raise it with {flag}"),
+        None => "it cannot be raised".to_string(),
+    }
+}
+
+/// A size for messages: bytes below 1 KiB, else KiB/MiB/GiB with at most one decimal.
+pub fn size_words(bytes: u64) -> String {
+    let (unit, name) = match bytes {
+        b if b >= GIB => (GIB, "GiB"),
+        b if b >= MIB => (MIB, "MiB"),
+        b if b >= KIB => (KIB, "KiB"),
+        _ => return format!("{bytes} bytes"),
+    };
+    let tenths = bytes * 10 / unit;
+    if tenths % 10 == 0 {
+        format!("{} {name}", tenths / 10)
+    } else {
+        format!("{}.{} {name}", tenths / 10, tenths % 10)
+    }
+}
+
+/// Parses a size: a number of bytes, optionally with a unit. `K`/`KiB`, `M`/`MiB`, `G`/`GiB`
+/// are powers of 1024, `KB`/`MB`/`GB` powers of 1000; case and a space before the unit do not
+/// matter (`16MiB`, `16 mib`, `512k`, `1000000`).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(digits);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size (e.g. 16MiB, 512K, 1000000)"))?;
+    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => KIB,
+        "m" | "mib" => MIB,
+        "g" | "gib" => GIB,
+        "kb" => 1000,
+        "mb" => 1000 * 1000,
+        "gb" => 1000 * 1000 * 1000,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?} in {text:?} (use B, K/KiB, M/MiB, G/GiB, KB, MB or GB)"
+            ))
+        }
+    };
+    n.checked_mul(factor)
+        .ok_or_else(|| format!("{text:?} is too large"))
+}
+
+/// A size in `tokentrail.toml`: a number of bytes, or a string with a unit.
+fn de_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = u64;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a size: a number of bytes or a string such as \"16MiB\"")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u64, E> {
+            u64::try_from(v).map_err(|_| E::custom("a size cannot be negative"))
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<u64, E> {
+            parse_size(v).map_err(E::custom)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+const HEADING: &str = "Limits (also settable in tokentrail.toml under [limits])";
+
+/// The `check`/`flows` flags that override the configured limits.
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct LimitFlags {
+    /// Bodies larger than this are not parsed for rules [default: 16MiB].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = HEADING)]
+    pub max_body_size: Option<u64>,
+    /// Headers per request or response beyond this number are not checked [default: 500].
+    #[arg(long, value_name = "N", help_heading = HEADING)]
+    pub max_headers: Option<usize>,
+    /// Headers of one request or response beyond this size are not checked [default: 256KiB].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = HEADING)]
+    pub max_header_size: Option<u64>,
+    /// Stop decompressing an archive or gzip input past this size [default: 1GiB].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = HEADING)]
+    pub max_decompressed_size: Option<u64>,
+    /// Read at most this many members of an archive [default: 10000].
+    #[arg(long, value_name = "N", help_heading = HEADING)]
+    pub max_archive_members: Option<usize>,
+}
+
+impl LimitFlags {
+    /// `base` with every limit given on the command line replaced.
+    pub fn over(&self, base: &Limits) -> Limits {
+        Limits {
+            max_body_size: self.max_body_size.unwrap_or(base.max_body_size),
+            max_headers: self.max_headers.unwrap_or(base.max_headers),
+            max_header_size: self.max_header_size.unwrap_or(base.max_header_size),
+            max_decompressed_size: self
+                .max_decompressed_size
+                .unwrap_or(base.max_decompressed_size),
+            max_archive_members: self.max_archive_members.unwrap_or(base.max_archive_members),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Format, Request, Response};
+    use std::sync::Arc;
+
+    fn header(name: &str, value: &str) -> Header {
+        Header {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+
+    fn body(len: usize) -> Option<Body> {
+        Some(Body {
+            text: "x".repeat(len),
+            ..Body::default()
+        })
+    }
+
+    fn capture(exchanges: Vec<Exchange>) -> Capture {
+        Capture {
+            name: "t.har".into(),
+            format: Format::Har,
+            source: Arc::<[u8]>::from(&b"{}"[..]).into(),
+            exchanges,
+            truncation: None,
+            parts: Vec::new(),
+        }
+    }
+
+    fn exchange(index: usize, request: Request, response: Option<Response>) -> Exchange {
+        Exchange {
+            index,
+            span: 10 * index..10 * index + 5,
+            started: None,
+            started_raw: None,
+            request,
+            response,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn sizes_parse_with_units() {
+        for (text, want) in [
+            ("1000", 1000),
+            ("16MiB", 16 * MIB),
+            ("16 mib", 16 * MIB),
+            ("512k", 512 * KIB),
+            ("2G", 2 * GIB),
+            ("3MB", 3_000_000),
+            ("7b", 7),
+        ] {
+            assert_eq!(parse_size(text), Ok(want), "{text}");
+        }
+        for bad in [
+            "",
+            "MiB",
+            "-1",
+            "1.5M",
+            "4 parsecs",
+            "99999999999999999999G",
+        ] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+        assert_eq!(size_words(16 * MIB), "16 MiB");
+        assert_eq!(size_words(1536), "1.5 KiB");
+        assert_eq!(size_words(12), "12 bytes");
+    }
+
+    #[test]
+    fn limits_read_from_config_text() {
+        let l: Limits = toml::from_str("max_body_size = \"1KiB\"\nmax_headers = 3").unwrap();
+        assert_eq!((l.max_body_size, l.max_headers), (1024, 3));
+        assert_eq!(l.max_header_size, Limits::default().max_header_size);
+        assert!(toml::from_str::<Limits>("max_body_size = -5").is_err());
+        assert!(toml::from_str::<Limits>("max_bodies = 5").is_err());
+        let flags = LimitFlags {
+            max_headers: Some(9),
+            ..LimitFlags::default()
+        };
+        assert_eq!(flags.over(&l).max_headers, 9);
+        assert_eq!(flags.over(&l).max_body_size, 1024);
+    }
+
+    #[test]
+    fn oversized_bodies_are_dropped_and_named() {
+        let limits = Limits {
+            max_body_size: 100,
+            ..Limits::default()
+        };
+        let request = Request {
+            body: body(101),
+            ..Request::default()
+        };
+        let response = Response {
+            status: 200,
+            body: body(100),
+            ..Response::default()
+        };
+        let mut c = capture(vec![exchange(1, request, Some(response))]);
+        let hits = apply(&mut c, &limits);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].limit, Limit::BodySize);
+        assert_eq!((hits[0].entry, hits[0].offset), (Some(1), 10));
+        assert_eq!(
+            hits[0].detail,
+            "entry #1: the request body (101 bytes) is larger than 100 bytes (raise it with --max-body-size); it was not checked"
+        );
+        assert!(c.exchanges[0].request.body.is_none());
+        assert!(c.exchanges[0].response.as_ref().unwrap().body.is_some());
+    }
+
+    #[test]
+    fn headers_past_the_count_or_size_are_dropped() {
+        let limits = Limits {
+            max_headers: 2,
+            max_header_size: 10,
+            ..Limits::default()
+        };
+        let many = Request {
+            headers: vec![header("a", "1"), header("b", "2"), header("c", "3")],
+            ..Request::default()
+        };
+        let big = Response {
+            status: 200,
+            headers: vec![header("name", "12345"), header("n", "toolong")],
+            ..Response::default()
+        };
+        let mut c = capture(vec![
+            exchange(1, many, None),
+            exchange(2, Request::default(), Some(big)),
+        ]);
+        let hits = apply(&mut c, &limits);
+        let seen: Vec<(Limit, Option<usize>)> = hits.iter().map(|h| (h.limit, h.entry)).collect();
+        assert_eq!(
+            seen,
+            [(Limit::Headers, Some(1)), (Limit::HeaderSize, Some(2))]
+        );
+        assert_eq!(c.exchanges[0].request.headers.len(), 2);
+        assert_eq!(c.exchanges[1].response.as_ref().unwrap().headers.len(), 1);
+        assert!(
+            hits[0].detail.contains("--max-headers"),
+            "{}",
+            hits[0].detail
+        );
+        assert!(
+            hits[1].detail.contains("--max-header-size"),
+            "{}",
+            hits[1].detail
+        );
+        // Within the limits: nothing happens.
+        let mut c = capture(vec![exchange(1, Request::default(), None)]);
+        assert!(apply(&mut c, &Limits::default()).is_empty());
+    }
+
+    #[test]
+    fn json_too_deep_is_a_hit_not_a_crash() {
+        let deep = format!("{}{}", "[".repeat(1000), "]".repeat(1000));
+        let text = format!(
+            r#"{{"log":{{"entries":[{{"request":{deep}}},{{"request":{{"method":"GET","url":"u"}}}}]}}}}"#
+        );
+        let mut c = crate::read::read_bytes("deep.har", Arc::from(text.as_bytes())).unwrap();
+        let hits = apply(&mut c, &Limits::default());
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!((hits[0].limit, hits[0].entry), (Limit::JsonDepth, Some(1)));
+        assert!(hits[0].detail.contains("cannot be raised"));
+        // Deep and unclosed inside the entry list: the file ends first, a plain truncation.
+        let text = format!(
+            r#"{{"log":{{"entries":[{{"request":{{"method":"GET","url":"u"}}}},{}"#,
+            "[".repeat(1000)
+        );
+        let mut c = crate::read::read_bytes("deep.har", Arc::from(text.as_bytes())).unwrap();
+        assert!(apply(&mut c, &Limits::default()).is_empty());
+        assert_eq!(c.truncation.as_ref().map(|t| t.complete_entries), Some(1));
+        // A reader that stops at the depth limit (serde_json's message) gets a whole-file hit.
+        c.truncation = Some(crate::model::Truncation {
+            offset: 7,
+            complete_entries: 1,
+            reason: "invalid JSON inside entry 2: recursion limit exceeded".into(),
+        });
+        let hits = apply(&mut c, &Limits::default());
+        assert_eq!(hits.len(), 1);
+        assert_eq!((hits[0].entry, hits[0].offset), (None, 7));
+    }
+}
