@@ -23,7 +23,9 @@ use serde_json::Value;
 use tokentrail::check::{check_capture, Options};
 use tokentrail::report::{human, json, Report};
 
-/// Mutations per fixture file, by kind. Deterministic: seeded by the file's path.
+/// Mutations per fixture file, by kind. Deterministic: seeded by the file's path. Every
+/// fixture exists in five formats (about 800 files), so a few byte-level cases per file add up
+/// to thousands per run while keeping the test well under two minutes in CI.
 struct Budget {
     truncations: usize,
     flips: usize,
@@ -32,9 +34,9 @@ struct Budget {
 }
 
 const BUDGET: Budget = Budget {
-    truncations: 6,
-    flips: 5,
-    splices: 3,
+    truncations: 3,
+    flips: 2,
+    splices: 1,
     entries: 6,
 };
 
@@ -592,10 +594,14 @@ fn corrupted_bytes_never_panic() {
 
 #[test]
 fn reshuffled_entries_never_panic() {
-    let (files, cases) = mutated(|name, bytes| entry_mutations(name, bytes, BUDGET.entries));
+    let (_, cases) = mutated(|name, bytes| entry_mutations(name, bytes, BUDGET.entries));
     let tally = run_cases("entries", cases);
-    // Only JSON captures with entries get these; every HAR fixture but the cut one does.
-    assert_clean(&tally, (files / 2) * BUDGET.entries);
+    // Only JSON captures with `log.entries` get these: every HAR fixture but the cut one.
+    let hars = fixture_files()
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "har"))
+        .count();
+    assert_clean(&tally, (hars * 9 / 10) * BUDGET.entries);
     assert!(
         tally.checked * 10 >= tally.cases * 9,
         "{} of {} were refused",
@@ -650,7 +656,7 @@ fn the_binary_reports_every_broken_input() {
         format!("{{\"log\":{{\"entries\":[{}", "[".repeat(100_000)).as_bytes(),
     );
     paths.push(dir.path().join("missing.har"));
-    paths.push(dir.path().to_path_buf()); // a directory given as a file
+    // (A directory is walked for its captures: tests/formats.rs covers that.)
     paths.push(good.clone());
 
     let out = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
