@@ -125,6 +125,21 @@ fn collect_tail(capture: &Capture, secrets: &mut SecretSet) {
     }
 }
 
+/// Adds the codes and tokens reconstruction identified, which only their OAuth position
+/// makes secret (a short code, say).
+pub fn add_identified(secrets: &mut SecretSet, analysis: &flow::Analysis) {
+    for code in &analysis.codes {
+        secrets.add_identified(SecretKind::Code, &code.value);
+    }
+    for token in &analysis.tokens {
+        let kind = match token.kind {
+            flow::TokenKind::Access => SecretKind::AccessToken,
+            flow::TokenKind::Refresh => SecretKind::RefreshToken,
+        };
+        secrets.add_identified(kind, &token.value);
+    }
+}
+
 /// [`check_capture`] with the capture's secrets already collected (a session collects them
 /// from each of its files).
 pub fn check_with_secrets(
@@ -136,16 +151,7 @@ pub fn check_with_secrets(
     let limits_hit = limits::apply(&mut capture, &opts.config.limits);
     let mut analysis = flow::analyze(&capture, &opts.config);
     analysis.limits_hit = limits_hit;
-    for code in &analysis.codes {
-        secrets.add_identified(SecretKind::Code, &code.value);
-    }
-    for token in &analysis.tokens {
-        let kind = match token.kind {
-            flow::TokenKind::Access => SecretKind::AccessToken,
-            flow::TokenKind::Refresh => SecretKind::RefreshToken,
-        };
-        secrets.add_identified(kind, &token.value);
-    }
+    add_identified(&mut secrets, &analysis);
     let facts = Facts::new(&capture, &analysis, &secrets);
     let findings = rules::evaluate(&opts.rules, &facts);
     FileReport {

@@ -14,7 +14,7 @@ mod har;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::config::Config;
-use crate::flow::{self, TokenKind};
+use crate::flow;
 use crate::model::{Capture, Format};
 use crate::secret::placeholder::Placeholders;
 use crate::secret::redact::{Redactor, Tally};
@@ -79,16 +79,7 @@ fn sanitize_into(
     for ex in &capture.exchanges {
         secrets.collect(ex);
     }
-    for code in &analysis.codes {
-        secrets.add_identified(SecretKind::Code, &code.value);
-    }
-    for token in &analysis.tokens {
-        let kind = match token.kind {
-            TokenKind::Access => SecretKind::AccessToken,
-            TokenKind::Refresh => SecretKind::RefreshToken,
-        };
-        secrets.add_identified(kind, &token.value);
-    }
+    crate::check::add_identified(&mut secrets, &analysis);
     let oauth: BTreeSet<usize> = analysis.steps.iter().map(|s| s.entry).collect();
     if let Some(t) = &capture.truncation {
         notes.push(if doc.cut {

@@ -603,24 +603,8 @@ impl<'a> Cursor<'a> {
     /// The next key of an object whose `{` is consumed, with its `:` consumed; `None` after
     /// the closing `}`.
     fn key(&mut self, first: &mut bool) -> R<Option<Str>> {
-        self.ws();
-        if std::mem::take(first) {
-            if self.peek() == Some(b'}') {
-                self.pos += 1;
-                return Ok(None);
-            }
-        } else {
-            match self.peek() {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.ws();
-                }
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(None);
-                }
-                _ => return Err(GiveUp),
-            }
+        if !self.next_item(first, b'}')? {
+            return Ok(None);
         }
         self.eat(b'"')?;
         let key = self.string()?;
@@ -632,24 +616,23 @@ impl<'a> Cursor<'a> {
 
     /// Moves to the next element of a list whose `[` is consumed; false after the `]`.
     fn element(&mut self, first: &mut bool) -> R<bool> {
+        self.next_item(first, b']')
+    }
+
+    /// Steps over the `,` before the next item of an object or list (none before the first);
+    /// false, with `close` consumed, at its end.
+    fn next_item(&mut self, first: &mut bool, close: u8) -> R<bool> {
         self.ws();
-        if std::mem::take(first) {
-            if self.peek() == Some(b']') {
-                self.pos += 1;
-                return Ok(false);
+        if self.peek() == Some(close) {
+            self.pos += 1;
+            return Ok(false);
+        }
+        if !std::mem::take(first) {
+            if self.peek() != Some(b',') {
+                return Err(GiveUp);
             }
-        } else {
-            match self.peek() {
-                Some(b',') => {
-                    self.pos += 1;
-                    self.ws();
-                }
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(false);
-                }
-                _ => return Err(GiveUp),
-            }
+            self.pos += 1;
+            self.ws();
         }
         Ok(true)
     }
