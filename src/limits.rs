@@ -208,9 +208,12 @@ fn too_deep(capture: &Capture) -> Vec<LimitHit> {
         flag_words(Limit::JsonDepth)
     );
     for ex in &capture.exchanges {
-        // Only an entry that came out empty can have lost everything to depth; the probe
-        // re-parses just those, which real captures do not have.
-        let empty = ex.request.method.is_empty() && ex.request.url.is_empty();
+        // Only an entry that came out empty, without even its start time, can have lost
+        // everything to depth; the probe re-parses just those, which real captures do not
+        // have. (A skimmed stub is empty too but keeps its time; the skim reads deep entries
+        // in full.)
+        let empty =
+            ex.request.method.is_empty() && ex.request.url.is_empty() && ex.started_raw.is_none();
         if !empty {
             continue;
         }

@@ -225,3 +225,20 @@ fn a_long_plain_capture_reads_the_same_both_ways() {
         .count();
     assert!(skimmed >= 290, "only {skimmed} entries were skimmed");
 }
+
+/// An entry nested past serde_json's depth limit: the full reader reads it as empty and
+/// reports a `json-depth` limit; the skim reads it in full too, between stubs.
+#[test]
+fn a_too_deep_entry_reads_the_same_both_ways() {
+    let sample = common::root().join("fixtures/samples/wrong-profile.har");
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    let plain = r#"{"startedDateTime":"2024-03-14T11:40:00.000Z","request":{"method":"GET","url":"https://a.example/"}}"#;
+    let har = format!(r#"{{"log":{{"entries":[{plain},{{"request":{deep}}},{plain}]}}}}"#);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("deep.har");
+    std::fs::write(&path, har).expect("write");
+    same_both_ways(&path, &sample);
+    let fast = check_input(&Input::Path(path.clone()), &options(&sample));
+    let rules: Vec<&str> = fast.findings.iter().map(|f| f.rule.as_str()).collect();
+    assert!(rules.contains(&"capture/limit"), "{rules:?}");
+}

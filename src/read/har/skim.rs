@@ -47,6 +47,9 @@ type R<T> = Result<T, GiveUp>;
 
 /// Bytes of a mapped file that are read between two releases of the pages behind.
 const RELEASE_EVERY: usize = 8 << 20;
+/// Nesting (below an entry's own few levels) past which an entry is read in full: well under
+/// the 128 levels serde_json parses, so an entry that hits that limit is never a stub.
+const DEEP: usize = 100;
 
 /// Reads every entry of a HAR, or `None` when the full reader must do it.
 pub(super) fn skim(source: &Source) -> Option<(Vec<Exchange>, SecretSet)> {
@@ -637,6 +640,14 @@ impl<'a> Cursor<'a> {
         Ok(true)
     }
 
+    /// An entry nested near serde_json's recursion limit is read in full, so that it comes
+    /// out exactly as the full reader leaves it (empty, with a `json-depth` limit hit).
+    fn note_depth(&mut self) {
+        if self.stack.len() > DEEP {
+            self.hidden = true;
+        }
+    }
+
     /// Skips one value of any depth, without recursion.
     fn skip_value(&mut self) -> R<()> {
         self.stack.clear();
@@ -651,6 +662,7 @@ impl<'a> Cursor<'a> {
                         self.pos += 1;
                     } else {
                         self.stack.push(true);
+                        self.note_depth();
                         self.eat(b'"')?;
                         self.string()?;
                         self.ws();
@@ -665,6 +677,7 @@ impl<'a> Cursor<'a> {
                         self.pos += 1;
                     } else {
                         self.stack.push(false);
+                        self.note_depth();
                         continue;
                     }
                 }
