@@ -16,7 +16,7 @@ use std::fmt;
 
 use serde::Deserialize;
 
-use crate::model::{Body, Capture, Exchange, Header};
+use crate::model::{Capture, Header};
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
@@ -120,7 +120,13 @@ pub fn apply(capture: &mut Capture, limits: &Limits) -> Vec<LimitHit> {
                 detail: format!("entry #{index}: {what}"),
             });
         };
-        for (side, headers, body) in sides(ex) {
+        let sides = [
+            Some(("request", &mut ex.request.headers, &mut ex.request.body)),
+            ex.response
+                .as_mut()
+                .map(|r| ("response", &mut r.headers, &mut r.body)),
+        ];
+        for (side, headers, body) in sides.into_iter().flatten() {
             if let Some(what) = cut_headers(headers, limits) {
                 hit(what.0, format!("{side} {}", what.1));
             }
@@ -143,16 +149,6 @@ pub fn apply(capture: &mut Capture, limits: &Limits) -> Vec<LimitHit> {
     }
     hits.extend(too_deep(capture));
     hits
-}
-
-type Side<'a> = (&'static str, &'a mut Vec<Header>, &'a mut Option<Body>);
-
-fn sides(ex: &mut Exchange) -> Vec<Side<'_>> {
-    let mut out: Vec<Side<'_>> = vec![("request", &mut ex.request.headers, &mut ex.request.body)];
-    if let Some(r) = ex.response.as_mut() {
-        out.push(("response", &mut r.headers, &mut r.body));
-    }
-    out
 }
 
 /// Drops the headers past either header limit; says which limit cut and how much.

@@ -215,6 +215,21 @@ impl SecretSet {
         self.matcher = std::sync::OnceLock::new();
     }
 
+    /// Adds the secrets of `later` (found after these in the same capture): a value already
+    /// here keeps its kind, as if `later`'s were collected after these.
+    pub fn extend(&mut self, later: SecretSet) {
+        let before = (self.values.len(), self.short.len());
+        for (value, kind) in later.values {
+            self.values.entry(value).or_insert(kind);
+        }
+        for (value, kind) in later.short {
+            self.short.entry(value).or_insert(kind);
+        }
+        if (self.values.len(), self.short.len()) != before {
+            self.matcher = std::sync::OnceLock::new();
+        }
+    }
+
     /// Adds a value reconstruction identified as a code or token, whatever its length. One
     /// too short to mask everywhere is masked where it stands whole: as a parameter value
     /// (`code=4821&`) or a JSON string (`"4821"`).

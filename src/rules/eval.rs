@@ -79,26 +79,9 @@ fn run_phase(
     found: Option<Value>,
     findings: &mut Vec<Finding>,
 ) {
+    use rayon::prelude::*;
     let a = facts.analysis;
-    // Each subject's facts are built and put in a context once, then every rule that looks at
-    // that kind of subject is evaluated in it; a subject no rule looks at is never built.
-    let mut run_rules = |wanted: Vec<&Rule>, vars: Option<(&'static str, Value)>| {
-        if wanted.is_empty() {
-            return;
-        }
-        let mut s = scope(capture, vars);
-        if let Some(f) = &found {
-            s.vars.push(("findings", f.clone()));
-        }
-        let ctx = s.context();
-        for rule in wanted {
-            if matches!(run(&rule.when, &ctx), Some(Value::Bool(true))) {
-                if let Some(f) = finding(rule, &s, &ctx, facts) {
-                    findings.push(f);
-                }
-            }
-        }
-    };
+    let found = found.as_ref();
     let of = |subject: Subject| -> Vec<&Rule> {
         rules
             .iter()
@@ -106,23 +89,35 @@ fn run_phase(
             .filter(|r| r.subject == subject)
             .collect()
     };
-    for (i, step) in a.steps.iter().enumerate() {
-        let wanted: Vec<&Rule> = rules
-            .iter()
-            .copied()
-            .filter(|r| r.subject.takes_step(step.kind))
-            .collect();
-        if !wanted.is_empty() {
-            if let Some(v) = facts.step_facts(i) {
-                run_rules(wanted, Some(("step", to_cel(&v))));
+    // Subjects are independent: a long capture's thousands of Bearer calls are evaluated on
+    // every core, and the findings kept in subject order.
+    let per_step: Vec<Vec<Finding>> = (0..a.steps.len())
+        .into_par_iter()
+        .map(|i| {
+            let wanted: Vec<&Rule> = match a.steps.get(i) {
+                Some(step) => rules
+                    .iter()
+                    .copied()
+                    .filter(|r| r.subject.takes_step(step.kind))
+                    .collect(),
+                None => Vec::new(),
+            };
+            if wanted.is_empty() {
+                return Vec::new();
             }
-        }
-    }
+            match facts.step_facts(i) {
+                Some(v) => run_rules(&wanted, facts, capture, found, Some(("step", to_cel(&v)))),
+                None => Vec::new(),
+            }
+        })
+        .collect();
+    findings.extend(per_step.into_iter().flatten());
     let code_rules = of(Subject::Code);
     if !code_rules.is_empty() {
         for i in 0..a.codes.len() {
             if let Some(v) = facts.code_facts(i) {
-                run_rules(code_rules.clone(), Some(("code", to_cel(&v))));
+                let vars = Some(("code", to_cel(&v)));
+                findings.extend(run_rules(&code_rules, facts, capture, found, vars));
             }
         }
     }
@@ -130,11 +125,41 @@ fn run_phase(
     if !token_rules.is_empty() {
         for i in 0..a.tokens.len() {
             if let Some(v) = facts.token_facts(i) {
-                run_rules(token_rules.clone(), Some(("token", to_cel(&v))));
+                let vars = Some(("token", to_cel(&v)));
+                findings.extend(run_rules(&token_rules, facts, capture, found, vars));
             }
         }
     }
-    run_rules(of(Subject::Capture), None);
+    findings.extend(run_rules(&of(Subject::Capture), facts, capture, found, None));
+}
+
+/// Evaluates `wanted` over one subject. Its facts are put in a context once, and every rule
+/// that looks at that kind of subject is evaluated in it; a subject no rule looks at is never
+/// built.
+fn run_rules(
+    wanted: &[&Rule],
+    facts: &Facts,
+    capture: &Value,
+    found: Option<&Value>,
+    vars: Option<(&'static str, Value)>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if wanted.is_empty() {
+        return out;
+    }
+    let mut s = scope(capture, vars);
+    if let Some(f) = found {
+        s.vars.push(("findings", f.clone()));
+    }
+    let ctx = s.context();
+    for rule in wanted {
+        if matches!(run(&rule.when, &ctx), Some(Value::Bool(true))) {
+            if let Some(f) = finding(rule, &s, &ctx, facts) {
+                out.push(f);
+            }
+        }
+    }
+    out
 }
 
 fn scope(capture: &Value, subject: Option<(&'static str, Value)>) -> Scope {

@@ -53,6 +53,24 @@ const DEEP: usize = 100;
 
 /// Reads every entry of a HAR, or `None` when the full reader must do it.
 pub(super) fn skim(source: &Source) -> Option<(Vec<Exchange>, SecretSet)> {
+    skim_in_pieces(source, rayon::current_num_threads(), MIN_PIECE)
+}
+
+/// Bytes of entries below which a file is skimmed on one thread: a piece must be worth a
+/// task (8 MiB take about 20 ms).
+const MIN_PIECE: usize = 8 << 20;
+
+/// [`skim`], with the entry list cut into up to `threads` pieces of at least `min_piece`
+/// bytes that are skimmed in parallel.
+///
+/// Where an entry starts cannot be known without reading everything before it, so the cuts
+/// are guesses: a piece starts where the text looks like the start of an entry (the first
+/// entry's opening, up to its first key, after `}` and `,`). Each piece is skimmed as if that
+/// guess were right, and stops when it reaches the next piece's start as the start of an
+/// element of the list. Only then is the next piece's work used; a guess that the piece before
+/// runs past (the pattern was inside a nested value) is thrown away, and that piece goes on to
+/// the end. So the entries, spans and secrets are exactly those of one sequential pass.
+fn skim_in_pieces(source: &Source, threads: usize, min_piece: usize) -> Option<(Vec<Exchange>, SecretSet)> {
     let bytes: &[u8] = source;
     let bom = if bytes.starts_with(UTF8_BOM) {
         UTF8_BOM.len()
@@ -62,17 +80,126 @@ pub(super) fn skim(source: &Source) -> Option<(Vec<Exchange>, SecretSet)> {
     let mut c = Cursor::new(bytes, bom);
     let entries = c.find_entries().ok()?;
     std::str::from_utf8(bytes.get(bom..c.pos)?).ok()?;
-    let mut out = Skimmed::default();
-    if entries {
-        c.entries(source, &mut out).ok()?;
+    if !entries {
+        return Some(Default::default());
     }
+    c.eat(b'[').ok()?;
+    let list = c.pos;
+    let pieces = (bytes.len() - list) / min_piece.max(1);
+    let cuts = guess_cuts(bytes, list, pieces.min(threads));
+    let out = skim_from(source, list, &cuts).ok()?;
     Some((out.exchanges, out.secrets))
+}
+
+/// Skims the entry list from `list` (just after its `[`), in pieces starting at the guessed
+/// element starts `cuts` (ascending), on as many threads.
+fn skim_from(source: &Source, list: usize, cuts: &[usize]) -> R<Skimmed> {
+    use rayon::prelude::*;
+    let starts: Vec<(usize, bool)> = std::iter::once((list, true))
+        .chain(cuts.iter().map(|&c| (c, false)))
+        .collect();
+    let mut parts: Vec<R<(Skimmed, Ended)>> = starts
+        .par_iter()
+        .enumerate()
+        .map(|(i, &(start, at_list))| {
+            let stop = starts.get(i + 1).map(|&(next, _)| next);
+            let mut c = Cursor::new(&source[..], start);
+            let mut out = Skimmed::default();
+            let ended = c.entries(source, &mut out, at_list, stop)?;
+            Ok((out, ended))
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let (mut all, mut ended) = parts.pop().ok_or(GiveUp)??;
+    while ended == Ended::Stopped {
+        // The guess was right: the next piece is what one pass would have read.
+        let (part, next) = parts.pop().ok_or(GiveUp)??;
+        all.append(part);
+        ended = next;
+    }
+    Ok(all)
+}
+
+/// How a piece of the entry list ended: at the list's `]`, or at the next piece's start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    Closed,
+    Stopped,
+}
+
+/// Up to `pieces - 1` guessed element starts that cut the list from `list` into pieces of
+/// about equal size; fewer (or none) where the pattern is not found.
+fn guess_cuts(b: &[u8], list: usize, pieces: usize) -> Vec<usize> {
+    let mut cuts = Vec::new();
+    if pieces < 2 {
+        return cuts;
+    }
+    let Some(signature) = first_entry_opening(b, list) else {
+        return cuts;
+    };
+    let finder = memchr::memmem::Finder::new(signature);
+    let step = (b.len() - list) / pieces;
+    let mut from = list;
+    for k in 1..pieces {
+        let target = (list + k * step).max(from);
+        let window = b.get(target..(target + step).min(b.len())).unwrap_or_default();
+        let found = finder
+            .find_iter(window)
+            .map(|at| target + at)
+            .find(|&at| after_entry(b, at));
+        if let Some(at) = found {
+            cuts.push(at);
+            from = at + 1;
+        }
+    }
+    cuts
+}
+
+/// The first entry's opening: its `{` up to the end of its first key's closing quote (for
+/// Chrome `{\n      "_initiator"`), if it is an object whose first key has no escape.
+fn first_entry_opening(b: &[u8], list: usize) -> Option<&[u8]> {
+    let mut c = Cursor::new(b, list);
+    c.ws();
+    let start = c.pos;
+    c.eat(b'{').ok()?;
+    c.ws();
+    c.eat(b'"').ok()?;
+    let key = c.string().ok()?;
+    if key.escaped {
+        return None;
+    }
+    b.get(start..c.pos)
+}
+
+/// Whether `}`, `,` and whitespace come before `at` (as between two entries).
+fn after_entry(b: &[u8], at: usize) -> bool {
+    let before = b.get(..at).unwrap_or_default();
+    let mut rest = before.iter().rev().skip_while(|c| c.is_ascii_whitespace());
+    if rest.next() != Some(&b',') {
+        return false;
+    }
+    rest.find(|c| !c.is_ascii_whitespace()) == Some(&b'}')
 }
 
 #[derive(Default)]
 struct Skimmed {
     exchanges: Vec<Exchange>,
     secrets: SecretSet,
+}
+
+impl Skimmed {
+    /// Adds the entries that follow, numbered on from these.
+    fn append(&mut self, later: Skimmed) {
+        let offset = self.exchanges.len();
+        self.exchanges
+            .extend(later.exchanges.into_iter().map(|mut ex| {
+                ex.index += offset;
+                ex
+            }));
+        self.secrets.extend(later.secrets);
+    }
 }
 
 /// A string's content (between its quotes) and whether it holds escapes.
@@ -205,14 +332,26 @@ impl<'a> Cursor<'a> {
     // -----------------------------------------------------------------------------------------
     // The entries.
 
-    fn entries(&mut self, source: &Source, out: &mut Skimmed) -> R<()> {
+    /// Skims the entries from here: at the first one (just after the list's `[`) when
+    /// `at_list`, else at a guessed element start. Stops at the list's end, or before the
+    /// element that starts exactly at `stop`.
+    fn entries(
+        &mut self,
+        source: &Source,
+        out: &mut Skimmed,
+        at_list: bool,
+        stop: Option<usize>,
+    ) -> R<Ended> {
         let needles = needles();
         let mut scan = Scan::default();
-        let mut released = 0;
+        let mut released = if at_list { 0 } else { self.pos };
         let mut first = true;
-        self.eat(b'[')?;
         while self.element(&mut first)? {
             let start = self.pos;
+            if Some(start) == stop {
+                source.release(released..start);
+                return Ok(Ended::Stopped);
+            }
             if start - released >= RELEASE_EVERY {
                 source.release(released..start);
                 released = start;
@@ -248,7 +387,7 @@ impl<'a> Cursor<'a> {
             }
         }
         source.release(released..self.pos);
-        Ok(())
+        Ok(Ended::Closed)
     }
 
     /// The entry as a stub, with an exchange holding only its credential headers when it has
