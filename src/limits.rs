@@ -359,7 +359,7 @@ impl LimitFlags {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Format, Request, Response};
+    use crate::model::{Body, Exchange, Format, Request, Response};
     use std::sync::Arc;
 
     fn header(name: &str, value: &str) -> Header {

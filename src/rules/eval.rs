@@ -130,7 +130,13 @@ fn run_phase(
             }
         }
     }
-    findings.extend(run_rules(&of(Subject::Capture), facts, capture, found, None));
+    findings.extend(run_rules(
+        &of(Subject::Capture),
+        facts,
+        capture,
+        found,
+        None,
+    ));
 }
 
 /// Evaluates `wanted` over one subject. Its facts are put in a context once, and every rule

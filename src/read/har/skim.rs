@@ -70,7 +70,11 @@ const MIN_PIECE: usize = 8 << 20;
 /// element of the list. Only then is the next piece's work used; a guess that the piece before
 /// runs past (the pattern was inside a nested value) is thrown away, and that piece goes on to
 /// the end. So the entries, spans and secrets are exactly those of one sequential pass.
-fn skim_in_pieces(source: &Source, threads: usize, min_piece: usize) -> Option<(Vec<Exchange>, SecretSet)> {
+fn skim_in_pieces(
+    source: &Source,
+    threads: usize,
+    min_piece: usize,
+) -> Option<(Vec<Exchange>, SecretSet)> {
     let bytes: &[u8] = source;
     let bom = if bytes.starts_with(UTF8_BOM) {
         UTF8_BOM.len()
@@ -144,7 +148,9 @@ fn guess_cuts(b: &[u8], list: usize, pieces: usize) -> Vec<usize> {
     let mut from = list;
     for k in 1..pieces {
         let target = (list + k * step).max(from);
-        let window = b.get(target..(target + step).min(b.len())).unwrap_or_default();
+        let window = b
+            .get(target..(target + step).min(b.len()))
+            .unwrap_or_default();
         let found = finder
             .find_iter(window)
             .map(|at| target + at)
@@ -1151,6 +1157,101 @@ mod tests {
             let mut c = Cursor::new(bad.as_bytes(), 0);
             assert!(c.number().is_err() || c.pos != bad.len(), "{bad}");
         }
+    }
+
+    /// A capture of `copies` rounds of every entry of a few fixtures (flows, cookies, plain
+    /// traffic), pretty-printed as Chrome does or compact.
+    fn long_capture(copies: usize, pretty: bool) -> Source {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut entries = Vec::new();
+        for name in [
+            "samples/wrong-profile.har",
+            "good/alexa-app-firefox.har",
+            "oauth/code-reused/fires-activation-retry-chrome.har",
+        ] {
+            let text = std::fs::read_to_string(root.join(name)).unwrap();
+            let har: serde_json::Value = serde_json::from_str(&text).unwrap();
+            entries.extend(har["log"]["entries"].as_array().unwrap().iter().cloned());
+        }
+        let mut all = Vec::new();
+        for i in 0..copies {
+            all.extend(entries.iter().cloned());
+            // An entry whose nested value holds what looks like the start of an entry.
+            all.push(serde_json::json!({
+                "startedDateTime": format!("2024-03-14T11:40:{:02}.000Z", i % 60),
+                "_nested": [{"startedDateTime": "x"}, {"startedDateTime": "y"}],
+                "request": {"method": "GET", "url": format!("https://shop.example/{i}"),
+                    "headers": [{"name": "Cookie", "value": format!("sid=visit-{i:06}")}]},
+                "response": {"status": 200, "headers": [], "content": {"text": "ok"}}
+            }));
+        }
+        let har = serde_json::json!({"log": {"version": "1.2", "entries": all}});
+        let text = if pretty {
+            serde_json::to_string_pretty(&har).unwrap()
+        } else {
+            serde_json::to_string(&har).unwrap()
+        };
+        Source::from(text.into_bytes())
+    }
+
+    fn seen(skimmed: Option<(Vec<Exchange>, SecretSet)>) -> (String, Vec<(String, String)>) {
+        let (exchanges, secrets) = skimmed.expect("skimmed");
+        let secrets = secrets
+            .iter()
+            .map(|(v, k)| (v.to_string(), format!("{k:?}")))
+            .collect();
+        (format!("{exchanges:#?}"), secrets)
+    }
+
+    #[test]
+    fn pieces_read_what_one_pass_reads() {
+        for pretty in [true, false] {
+            let source = long_capture(12, pretty);
+            let one = seen(skim_in_pieces(&source, 1, MIN_PIECE));
+            assert!(one.0.contains("index: 100,"), "a long capture");
+            for threads in [2, 3, 5] {
+                let bytes: &[u8] = &source;
+                let list = bytes.iter().position(|&c| c == b'[').unwrap() + 1;
+                let cuts = guess_cuts(bytes, list, threads);
+                assert!(
+                    !cuts.is_empty(),
+                    "the entry opening is found (pretty: {pretty})"
+                );
+                let split = seen(skim_in_pieces(&source, threads, 1));
+                assert_eq!(
+                    split.1, one.1,
+                    "secrets, {threads} pieces, pretty: {pretty}"
+                );
+                assert_eq!(
+                    split.0, one.0,
+                    "entries, {threads} pieces, pretty: {pretty}"
+                );
+            }
+        }
+    }
+
+    /// Cuts that are not entry starts (inside a nested list, inside a string, at the end) are
+    /// thrown away, never read as entries.
+    #[test]
+    fn wrong_guesses_are_thrown_away() {
+        let source = long_capture(3, false);
+        let bytes: &[u8] = &source;
+        let list = bytes.iter().position(|&c| c == b'[').unwrap() + 1;
+        let nested = memchr::memmem::find(bytes, br#"{"startedDateTime":"y"}"#).unwrap();
+        let in_string = memchr::memmem::find(bytes, b"visit-000001").unwrap();
+        let one = skim_from(&source, list, &[]).unwrap();
+        for cuts in [vec![nested], vec![in_string], vec![nested, bytes.len() - 3]] {
+            let split = skim_from(&source, list, &cuts).unwrap();
+            assert_eq!(
+                format!("{:#?}", split.exchanges),
+                format!("{:#?}", one.exchanges)
+            );
+        }
+        // A wrong guess before a right one: the first piece runs past it, to the end.
+        let real = guess_cuts(bytes, list, 2);
+        assert_eq!(real.len(), 1);
+        let split = skim_from(&source, list, &[nested.min(real[0] - 1), real[0]]).unwrap();
+        assert_eq!(split.exchanges.len(), one.exchanges.len());
     }
 
     #[test]
