@@ -205,6 +205,21 @@ pub struct Exchange {
     pub error: Option<String>,
 }
 
+impl Exchange {
+    /// Nothing to reconstruct from: no method, URL, header, listed cookie or body, no response
+    /// and no transport error (how the skim keeps plain traffic; also a HAR entry `{}`).
+    pub fn is_inert(&self) -> bool {
+        let r = &self.request;
+        r.method.is_empty()
+            && r.url.is_empty()
+            && r.headers.is_empty()
+            && r.listed_cookies == 0
+            && r.body.is_none()
+            && self.response.is_none()
+            && self.error.is_none()
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Request {
     pub method: String,

@@ -46,9 +46,13 @@ pub fn classify(capture: &Capture) -> Analysis {
 /// Exchanges in the order their requests started: an answer is matched to the latest
 /// authorize request before it in time. Entry order decides ties, and is used as is when some
 /// entry has no timestamp to compare.
+///
+/// Entries with nothing in them (a skimmed long capture's plain traffic: see
+/// [`Exchange::is_inert`]) give no step, so they are left out before sorting.
 fn in_time_order(capture: &Capture) -> Vec<&Exchange> {
-    let mut order: Vec<&Exchange> = capture.exchanges.iter().collect();
-    if order.iter().all(|e| e.started.is_some()) {
+    let timed = capture.exchanges.iter().all(|e| e.started.is_some());
+    let mut order: Vec<&Exchange> = capture.exchanges.iter().filter(|e| !e.is_inert()).collect();
+    if timed {
         order.sort_by_key(|e| (e.started, e.index));
     }
     order

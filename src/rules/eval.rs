@@ -9,19 +9,21 @@ use crate::finding::{Finding, Label, Place, Related};
 use crate::flow::facts::{finding_ref, Facts};
 use crate::flow::Analysis;
 
-/// The variables of one evaluation: the capture plus the rule's subject.
+/// The subject of one evaluation (`step`, `code` or `token`, or none for the capture), kept
+/// to find where a finding points when the rule does not say.
 struct Scope {
     vars: Vec<(&'static str, Value)>,
 }
 
-impl Scope {
-    fn context(&self) -> Context<'static, 'static> {
-        let mut ctx = Context::with_env(functions::env());
-        for (name, v) in &self.vars {
-            ctx.add_variable_from_value(*name, v.clone());
-        }
-        ctx
+/// The variables every evaluation of a phase shares (`capture`, and `findings` in the second
+/// phase), converted for the interpreter once; each subject gets a child scope of it.
+fn root_context(capture: &Value, found: Option<&Value>) -> Context<'static, 'static> {
+    let mut ctx = Context::with_env(functions::env());
+    ctx.add_variable_from_value("capture", capture.clone());
+    if let Some(f) = found {
+        ctx.add_variable_from_value("findings", f.clone());
     }
+    ctx
 }
 
 fn run(expr: &Expr, ctx: &Context) -> Option<Value> {
@@ -93,31 +95,35 @@ fn run_phase(
     // every core, and the findings kept in subject order.
     let per_step: Vec<Vec<Finding>> = (0..a.steps.len())
         .into_par_iter()
-        .map(|i| {
-            let wanted: Vec<&Rule> = match a.steps.get(i) {
-                Some(step) => rules
-                    .iter()
-                    .copied()
-                    .filter(|r| r.subject.takes_step(step.kind))
-                    .collect(),
-                None => Vec::new(),
-            };
-            if wanted.is_empty() {
-                return Vec::new();
-            }
-            match facts.step_facts(i) {
-                Some(v) => run_rules(&wanted, facts, capture, found, Some(("step", to_cel(&v)))),
-                None => Vec::new(),
-            }
-        })
+        .map_init(
+            || root_context(capture, found),
+            |root, i| {
+                let wanted: Vec<&Rule> = match a.steps.get(i) {
+                    Some(step) => rules
+                        .iter()
+                        .copied()
+                        .filter(|r| r.subject.takes_step(step.kind))
+                        .collect(),
+                    None => Vec::new(),
+                };
+                if wanted.is_empty() {
+                    return Vec::new();
+                }
+                match facts.step_facts(i) {
+                    Some(v) => run_rules(&wanted, facts, root, Some(("step", to_cel(&v)))),
+                    None => Vec::new(),
+                }
+            },
+        )
         .collect();
     findings.extend(per_step.into_iter().flatten());
+    let root = root_context(capture, found);
     let code_rules = of(Subject::Code);
     if !code_rules.is_empty() {
         for i in 0..a.codes.len() {
             if let Some(v) = facts.code_facts(i) {
                 let vars = Some(("code", to_cel(&v)));
-                findings.extend(run_rules(&code_rules, facts, capture, found, vars));
+                findings.extend(run_rules(&code_rules, facts, &root, vars));
             }
         }
     }
@@ -126,38 +132,32 @@ fn run_phase(
         for i in 0..a.tokens.len() {
             if let Some(v) = facts.token_facts(i) {
                 let vars = Some(("token", to_cel(&v)));
-                findings.extend(run_rules(&token_rules, facts, capture, found, vars));
+                findings.extend(run_rules(&token_rules, facts, &root, vars));
             }
         }
     }
-    findings.extend(run_rules(
-        &of(Subject::Capture),
-        facts,
-        capture,
-        found,
-        None,
-    ));
+    findings.extend(run_rules(&of(Subject::Capture), facts, &root, None));
 }
 
-/// Evaluates `wanted` over one subject. Its facts are put in a context once, and every rule
-/// that looks at that kind of subject is evaluated in it; a subject no rule looks at is never
-/// built.
+/// Evaluates `wanted` over one subject: its facts are put in a scope once, and every rule
+/// that looks at that kind of subject is evaluated in it.
 fn run_rules(
     wanted: &[&Rule],
     facts: &Facts,
-    capture: &Value,
-    found: Option<&Value>,
+    root: &Context,
     vars: Option<(&'static str, Value)>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     if wanted.is_empty() {
         return out;
     }
-    let mut s = scope(capture, vars);
-    if let Some(f) = found {
-        s.vars.push(("findings", f.clone()));
+    let s = Scope {
+        vars: vars.into_iter().collect(),
+    };
+    let mut ctx = root.new_inner_scope();
+    for (name, v) in &s.vars {
+        ctx.add_variable_from_value(*name, v.clone());
     }
-    let ctx = s.context();
     for rule in wanted {
         if matches!(run(&rule.when, &ctx), Some(Value::Bool(true))) {
             if let Some(f) = finding(rule, &s, &ctx, facts) {
@@ -166,12 +166,6 @@ fn run_rules(
         }
     }
     out
-}
-
-fn scope(capture: &Value, subject: Option<(&'static str, Value)>) -> Scope {
-    let mut vars = vec![("capture", capture.clone())];
-    vars.extend(subject);
-    Scope { vars }
 }
 
 /// A place a rule expression pointed at: a step or use (with `entry` and `id`), or a byte
@@ -214,11 +208,9 @@ fn finding(rule: &Rule, s: &Scope, ctx: &Context, facts: &Facts) -> Option<Findi
                 Value::List(items) => items.first().cloned()?,
                 other => other.clone(),
             };
-            let mut with_at = Scope {
-                vars: s.vars.clone(),
-            };
-            with_at.vars.push(("at", first));
-            (targets(&v).into_iter().next(), Some(with_at.context()))
+            let mut with_at = ctx.new_inner_scope();
+            with_at.add_variable_from_value("at", first);
+            (targets(&v).into_iter().next(), Some(with_at))
         }
         None => (default_target(s), None),
     };
