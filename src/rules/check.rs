@@ -55,6 +55,47 @@ pub fn mentions(expr: &IdedExpr, name: &str) -> bool {
     }
 }
 
+/// The fields of the variable `name` that the expression reads (`name.field`,
+/// `has(name.field)`); `None` when it uses `name` any other way (whole, or indexed), so that
+/// all of it is needed.
+pub fn fields_read(expr: &IdedExpr, name: &str) -> Option<std::collections::BTreeSet<String>> {
+    let mut fields = std::collections::BTreeSet::new();
+    collect_fields(expr, name, &mut fields).then_some(fields)
+}
+
+/// Adds to `fields` what [`fields_read`] finds; false when `name` is used whole.
+fn collect_fields(expr: &IdedExpr, name: &str, fields: &mut std::collections::BTreeSet<String>) -> bool {
+    let mut all = |e: &IdedExpr| collect_fields(e, name, fields);
+    match &expr.expr {
+        Ast::Ident(n) => n != name,
+        Ast::Select(s) => match &s.operand.expr {
+            Ast::Ident(n) if n == name => {
+                fields.insert(s.field.clone());
+                true
+            }
+            _ => all(&s.operand),
+        },
+        Ast::Call(c) => c.target.as_deref().is_none_or(&mut all) && c.args.iter().all(all),
+        Ast::Comprehension(c) => [
+            &c.iter_range,
+            &c.accu_init,
+            &c.loop_cond,
+            &c.loop_step,
+            &c.result,
+        ]
+        .into_iter()
+        .all(|e| collect_fields(e, name, fields)),
+        Ast::List(l) => l.elements.iter().all(all),
+        Ast::Map(m) => m.entries.iter().all(|entry| match &entry.expr {
+            cel::common::ast::EntryExpr::MapEntry(me) => {
+                collect_fields(&me.key, name, fields) && collect_fields(&me.value, name, fields)
+            }
+            _ => false,
+        }),
+        _ => !mentions(expr, name),
+    }
+}
+
 /// A field of a type or of any alternative of a union (`A|B`), with the alternative's type.
 fn field_of(ty: &str, name: &str) -> Option<&'static schema::Field> {
     ty.split('|').find_map(|t| schema::field(t, name))
@@ -179,5 +220,38 @@ fn walk(expr: &IdedExpr, scope: &HashMap<String, Ty>) -> Result<Ty, Unknown> {
             Ok(None)
         }
         _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reads(source: &str) -> Option<Vec<String>> {
+        let program = crate::rules::functions::env().compile(source).unwrap();
+        fields_read(program.expression(), "step").map(|f| f.into_iter().collect())
+    }
+
+    #[test]
+    fn fields_read_names_the_fields_a_condition_reads() {
+        assert_eq!(reads("size(step.query_secrets) > 0").unwrap(), ["query_secrets"]);
+        assert_eq!(
+            reads(r#"has(step.a) && step.b.exists(x, x == capture.c) ? step.d : "e""#).unwrap(),
+            ["a", "b", "d"]
+        );
+        assert_eq!(reads("capture.entries > 1").unwrap(), Vec::<String>::new());
+        // The subject used whole, or indexed: every field may be needed.
+        assert_eq!(reads("step == capture.x"), None);
+        assert_eq!(reads(r#"step["kind"] == "activation""#), None);
+        assert_eq!(reads("[step].size() > 0"), None);
+    }
+
+    #[test]
+    fn bearer_call_rules_read_only_a_few_fields() {
+        let rules = crate::rules::load::load_builtin().unwrap();
+        let of = |id: &str| rules.iter().find(|r| r.id == id).unwrap().when_reads.clone();
+        assert_eq!(of("oauth/secret-in-url").unwrap(), ["query_secrets"]);
+        let transport = of("oauth/insecure-transport").unwrap();
+        assert!(transport.contains(&"scheme".to_string()) && transport.len() <= 6, "{transport:?}");
     }
 }

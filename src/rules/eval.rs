@@ -1,5 +1,7 @@
 //! Evaluating rules over one analysed capture.
 
+use std::collections::BTreeSet;
+
 use cel::{Context, Value};
 
 use super::functions;
@@ -110,7 +112,7 @@ fn run_phase(
                     return Vec::new();
                 }
                 match facts.step_facts(i) {
-                    Some(v) => run_rules(&wanted, facts, root, Some(("step", to_cel(&v)))),
+                    Some(v) => run_rules(&wanted, facts, root, Some(("step", v))),
                     None => Vec::new(),
                 }
             },
@@ -122,8 +124,7 @@ fn run_phase(
     if !code_rules.is_empty() {
         for i in 0..a.codes.len() {
             if let Some(v) = facts.code_facts(i) {
-                let vars = Some(("code", to_cel(&v)));
-                findings.extend(run_rules(&code_rules, facts, &root, vars));
+                findings.extend(run_rules(&code_rules, facts, &root, Some(("code", v))));
             }
         }
     }
@@ -131,41 +132,73 @@ fn run_phase(
     if !token_rules.is_empty() {
         for i in 0..a.tokens.len() {
             if let Some(v) = facts.token_facts(i) {
-                let vars = Some(("token", to_cel(&v)));
-                findings.extend(run_rules(&token_rules, facts, &root, vars));
+                findings.extend(run_rules(&token_rules, facts, &root, Some(("token", v))));
             }
         }
     }
     findings.extend(run_rules(&of(Subject::Capture), facts, &root, None));
 }
 
-/// Evaluates `wanted` over one subject: its facts are put in a scope once, and every rule
-/// that looks at that kind of subject is evaluated in it.
+/// Evaluates `wanted` over one subject (its variable and facts; none for the capture).
+///
+/// Whether each rule fires is decided over only the fields the conditions read (a long
+/// capture's Bearer calls are thousands of subjects, and their full facts cost more to hand to
+/// the interpreter than the conditions cost to run); a rule that fires gets all of them.
 fn run_rules(
     wanted: &[&Rule],
     facts: &Facts,
     root: &Context,
-    vars: Option<(&'static str, Value)>,
+    subject: Option<(&'static str, serde_json::Value)>,
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
     if wanted.is_empty() {
-        return out;
+        return Vec::new();
+    }
+    let reads = wanted
+        .iter()
+        .try_fold(BTreeSet::new(), |mut fields, rule| {
+            fields.extend(rule.when_reads.as_ref()?.iter().map(String::as_str));
+            Some(fields)
+        });
+    let mut decide = root.new_inner_scope();
+    if let Some((name, v)) = &subject {
+        let read = match &reads {
+            Some(fields) => to_cel(&only(v, fields)),
+            None => to_cel(v),
+        };
+        decide.add_variable_from_value(*name, read);
+    }
+    let firing: Vec<&Rule> = wanted
+        .iter()
+        .copied()
+        .filter(|rule| matches!(run(&rule.when, &decide), Some(Value::Bool(true))))
+        .collect();
+    if firing.is_empty() {
+        return Vec::new();
     }
     let s = Scope {
-        vars: vars.into_iter().collect(),
+        vars: subject.map(|(name, v)| (name, to_cel(&v))).into_iter().collect(),
     };
     let mut ctx = root.new_inner_scope();
     for (name, v) in &s.vars {
         ctx.add_variable_from_value(*name, v.clone());
     }
-    for rule in wanted {
-        if matches!(run(&rule.when, &ctx), Some(Value::Bool(true))) {
-            if let Some(f) = finding(rule, &s, &ctx, facts) {
-                out.push(f);
-            }
-        }
+    firing
+        .into_iter()
+        .filter_map(|rule| finding(rule, &s, &ctx, facts))
+        .collect()
+}
+
+/// The facts with only the named fields.
+fn only(v: &serde_json::Value, fields: &BTreeSet<&str>) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(map) => serde_json::Value::Object(
+            map.iter()
+                .filter(|(k, _)| fields.contains(k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
     }
-    out
 }
 
 /// A place a rule expression pointed at: a step or use (with `entry` and `id`), or a byte

@@ -367,10 +367,15 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, Box<RuleError>> {
         .collect::<Result<Vec<_>, Box<RuleError>>>()?;
     let message = ctx.template(&raw.message)?;
     let help = ctx.template(&raw.help)?;
+    let when_reads = subject
+        .variable()
+        .and_then(|v| check::fields_read(when.program.expression(), v))
+        .map(|fields| fields.into_iter().collect());
     Ok(Rule {
         id,
         severity,
         severity_when,
+        when_reads,
         uses_findings: ctx.uses_findings.get(),
         summary: raw.summary,
         subject,

@@ -57,6 +57,16 @@ pub enum Subject {
 }
 
 impl Subject {
+    /// The variable rules read the subject from (none for the capture, which is always there).
+    pub fn variable(self) -> Option<&'static str> {
+        match self {
+            Subject::Step(_) => Some("step"),
+            Subject::Code => Some("code"),
+            Subject::Token => Some("token"),
+            Subject::Capture => None,
+        }
+    }
+
     pub fn describe(self) -> String {
         match self {
             Subject::Step(set) => {
@@ -133,6 +143,10 @@ pub struct Rule {
     pub summary: String,
     pub subject: Subject,
     pub when: Expr,
+    /// The subject's fields `when` reads; `None` when it needs all of them (it uses the
+    /// subject whole, or the subject is the capture). Only these are built to decide whether
+    /// the rule fires.
+    pub when_reads: Option<Vec<String>>,
     pub at: Option<Expr>,
     pub message: Template,
     pub help: Template,
