@@ -351,6 +351,7 @@ impl<'a> Cursor<'a> {
         let needles = needles();
         let mut scan = Scan::default();
         let mut released = if at_list { 0 } else { self.pos };
+        source.prefetch(self.pos..self.pos + RELEASE_EVERY);
         let mut first = true;
         while self.element(&mut first)? {
             let start = self.pos;
@@ -361,6 +362,7 @@ impl<'a> Cursor<'a> {
             if start - released >= RELEASE_EVERY {
                 source.release(released..start);
                 released = start;
+                source.prefetch(start..start + RELEASE_EVERY);
             }
             scan.clear();
             self.hidden = false;
