@@ -7,6 +7,7 @@ use std::sync::mpsc;
 use rayon::prelude::*;
 
 use crate::check::{check_pending, expand, Input, Options};
+use crate::limits::Limits;
 use crate::progress::Progress;
 use crate::read::input::Pending;
 use crate::report::human::{self, HumanOptions};
@@ -48,10 +49,10 @@ pub fn shard_inputs(inputs: Vec<Input>, shard: Option<Shard>) -> Result<Vec<Inpu
 
 /// The captures the inputs hold (a directory's files, an archive's members), keeping only
 /// this shard's: the split is by capture name, so members of one archive spread over shards.
-fn captures_of(inputs: &[Input], shard: Option<Shard>) -> Vec<Pending> {
+fn captures_of(inputs: &[Input], shard: Option<Shard>, limits: &Limits) -> Vec<Pending> {
     inputs
         .iter()
-        .flat_map(expand)
+        .flat_map(|i| expand(i, limits))
         .filter(|p| shard.is_none_or(|s| s.contains(p.name())))
         .collect()
 }
@@ -64,7 +65,7 @@ pub fn run(
     batch: &BatchOptions,
     write: &mut dyn FnMut(&str),
 ) -> Report {
-    let pending = captures_of(inputs, batch.shard);
+    let pending = captures_of(inputs, batch.shard, &opts.config.limits);
     let progress = Progress::new(pending.len(), batch.stderr_is_terminal);
     let mut sarif = matches!(batch.format, Format::Sarif).then(|| SarifLog::new(&opts.rules));
     let mut report = Report::default();

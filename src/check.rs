@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::flow::{self, facts::Facts};
-use crate::limits;
+use crate::limits::{self, Limits};
 use crate::model::Capture;
 use crate::read::input::{Outcome, Pending};
 use crate::report::{FileReport, Report};
@@ -54,23 +54,27 @@ pub struct Options {
 }
 
 /// Expands one input into the captures it holds: a file, a directory's captures, an
-/// archive's members, or what standard input holds (which may be an archive too).
-pub fn expand(input: &Input) -> Vec<Pending> {
+/// archive's members, or what standard input holds (which may be an archive too). The
+/// archive limits (`--max-decompressed-size`, `--max-archive-members`) bound each file.
+pub fn expand(input: &Input, limits: &Limits) -> Vec<Pending> {
     match input {
-        Input::Path(p) => crate::read::input::expand_path(p),
+        Input::Path(p) => crate::read::input::expand_path(p, limits),
         Input::Stdin => {
             let mut buf = Vec::new();
             match std::io::stdin().lock().read_to_end(&mut buf) {
-                Ok(_) => crate::read::input::expand_bytes("<stdin>", Arc::from(buf)),
+                Ok(_) => crate::read::input::expand_bytes("<stdin>", Arc::from(buf), limits),
                 Err(error) => crate::read::input::failed_io("<stdin>", error),
             }
         }
     }
 }
 
-/// Reads one input into a capture (the first one it holds).
+/// Reads one input into a capture (the first one it holds), within the default limits.
 pub fn read(input: &Input) -> Result<Capture, String> {
-    let outcome = expand(input).into_iter().flat_map(Pending::read).next();
+    let outcome = expand(input, &Limits::default())
+        .into_iter()
+        .flat_map(Pending::read)
+        .next();
     match outcome {
         Some(o) => o.result.map_err(|e| e.to_string()),
         None => Err(format!("{}: holds no capture", input.name())),
@@ -170,7 +174,8 @@ pub fn check_with_secrets(
 /// Checks every input; captures are independent, so they are checked in parallel and
 /// reported in the order given (a directory's files sorted, an archive's members in its order).
 pub fn check_inputs(inputs: &[Input], opts: &Options) -> Report {
-    let pending: Vec<Pending> = inputs.iter().flat_map(expand).collect();
+    let limits = &opts.config.limits;
+    let pending: Vec<Pending> = inputs.iter().flat_map(|i| expand(i, limits)).collect();
     let files = pending
         .into_par_iter()
         .flat_map_iter(|p| check_pending(p, opts))
@@ -182,7 +187,7 @@ pub fn check_inputs(inputs: &[Input], opts: &Options) -> Report {
 /// several captures (a directory, an archive), the first. Tests compare it with
 /// [`check_capture`] over the full reader.
 pub fn check_input(input: &Input, opts: &Options) -> FileReport {
-    expand(input)
+    expand(input, &opts.config.limits)
         .into_iter()
         .flat_map(|p| check_pending(p, opts))
         .next()

@@ -8,8 +8,10 @@
 //! the flag that raises it. Secrets are collected from the capture before the limits cut
 //! anything, so a snippet of an oversized entry is still masked.
 //!
-//! Two limits belong to archive reading (`decompressed_size`, `archive_members`); readers of
-//! compressed inputs check them while decompressing. JSON nesting is limited by serde_json
+//! Two limits belong to archive reading (`decompressed_size`, `archive_members`): input
+//! expansion and the readers of compressed inputs check them while decompressing (see
+//! `read::budget`), and a capture cut there carries its hit in [`Capture::limits_hit`], which
+//! [`apply`] reports first. JSON nesting is limited by serde_json
 //! itself to 128 levels (not configurable: deeper input is an error, never a stack overflow).
 
 use std::fmt;
@@ -38,10 +40,11 @@ pub struct Limits {
     /// Headers of one message beyond this many bytes (names plus values) are dropped.
     #[serde(deserialize_with = "de_size")]
     pub max_header_size: u64,
-    /// Total bytes an archive or gzip input may decompress to (no zip bombs).
+    /// Total bytes one input (a `.gz`, an archive with its members and the archives inside
+    /// it) may decompress to (no zip bombs). See `read::budget` for how they share it.
     #[serde(deserialize_with = "de_size")]
     pub max_decompressed_size: u64,
-    /// Members of an archive read at most.
+    /// Members of an archive read at most, counting those of archives inside it.
     pub max_archive_members: usize,
 }
 
@@ -109,7 +112,8 @@ pub struct LimitHit {
 
 /// Applies the limits to a capture in place and says what they cut.
 pub fn apply(capture: &mut Capture, limits: &Limits) -> Vec<LimitHit> {
-    let mut hits = Vec::new();
+    // Those the reader hit first (decompression), in the order of the file.
+    let mut hits = capture.limits_hit.clone();
     for ex in &mut capture.exchanges {
         let (index, offset) = (ex.index, ex.span.start);
         let mut hit = |limit: Limit, what: String| {
@@ -333,10 +337,12 @@ pub struct LimitFlags {
     /// Headers of one request or response beyond this size are not checked [default: 256KiB].
     #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = HEADING)]
     pub max_header_size: Option<u64>,
-    /// Stop decompressing an archive or gzip input past this size [default: 1GiB].
+    /// What one .gz or archive input (members and nested archives included) may decompress
+    /// to; reading stops there and says so [default: 1GiB].
     #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = HEADING)]
     pub max_decompressed_size: Option<u64>,
-    /// Read at most this many members of an archive [default: 10000].
+    /// Members read from one archive, counting those of archives inside it; the rest are
+    /// reported as not read [default: 10000].
     #[arg(long, value_name = "N", help_heading = HEADING)]
     pub max_archive_members: Option<usize>,
 }
@@ -384,6 +390,7 @@ mod tests {
             exchanges,
             truncation: None,
             parts: Vec::new(),
+            limits_hit: Vec::new(),
         }
     }
 

@@ -48,6 +48,9 @@ pub struct Capture {
     /// `source` is their texts one after the other and each part names its stretch, so
     /// diagnostics can name the member and count lines within it. Empty for one-file formats.
     pub parts: Vec<Part>,
+    /// Limits hit while reading (a `.gz` or archive member cut at the decompressed-size
+    /// limit); `limits::apply` adds those hit in what was read. Empty for most captures.
+    pub limits_hit: Vec<crate::limits::LimitHit>,
 }
 
 /// One member file of a multi-file capture, as laid out in [`Capture::source`].

@@ -60,6 +60,7 @@ fn merge(captures: Vec<Capture>) -> (Capture, Session) {
     let mut session = Session::default();
     let mut exchanges = Vec::new();
     let mut truncation = None;
+    let mut limits_hit = Vec::new();
     for (part, capture) in captures.iter().enumerate() {
         session.names.push(capture.name.clone());
         session.formats.push(capture.format.name());
@@ -74,6 +75,15 @@ fn merge(captures: Vec<Capture>) -> (Capture, Session) {
             truncation = capture.truncation.clone();
             session.truncated = Some(part);
         }
+        // Hits found while reading concern a whole file (a cut at the decompressed-size
+        // limit): named, since the session's other files were read in full.
+        limits_hit.extend(capture.limits_hit.iter().map(|h| {
+            let mut h = h.clone();
+            if !h.detail.starts_with(&capture.name) {
+                h.detail = format!("{}: {}", capture.name, h.detail);
+            }
+            h
+        }));
     }
     let merged = Capture {
         name: session.names.join(" + "),
@@ -84,6 +94,7 @@ fn merge(captures: Vec<Capture>) -> (Capture, Session) {
         exchanges,
         truncation,
         parts: Vec::new(),
+        limits_hit,
     };
     session.parts = captures;
     (merged, session)

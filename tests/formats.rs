@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use tokentrail::check::{check_capture, Options};
 use tokentrail::config::Config;
+use tokentrail::limits::Limits;
 use tokentrail::read::input::{expand_bytes, expand_path, Pending};
 
 /// The formats convert.py writes, with the reader each must be read by.
@@ -247,7 +248,7 @@ fn a_directory_a_zip_and_a_tar_gz_give_what_the_files_give() {
 
     // The directory, walked.
     let got = check_all(
-        expand_path(&root.join("oauth/code-reused")),
+        expand_path(&root.join("oauth/code-reused"), &Limits::default()),
         &format!("{}/", root.display()),
     );
     assert_eq!(got, want, "directory");
@@ -264,7 +265,10 @@ fn a_directory_a_zip_and_a_tar_gz_give_what_the_files_give() {
             .expect("zip");
     }
     let zip = zip.finish().expect("zip").into_inner();
-    let got = check_all(expand_bytes("t.zip", Arc::from(zip.clone())), "t.zip!");
+    let got = check_all(
+        expand_bytes("t.zip", Arc::from(zip.clone()), &Limits::default()),
+        "t.zip!",
+    );
     assert_eq!(got, want, "zip");
 
     // A tar.gz of the same files.
@@ -278,7 +282,7 @@ fn a_directory_a_zip_and_a_tar_gz_give_what_the_files_give() {
     gz.write_all(&tar).expect("gz");
     let tgz = gz.finish().expect("gz");
     let got = check_all(
-        expand_bytes("t.tar.gz", Arc::from(tgz.clone())),
+        expand_bytes("t.tar.gz", Arc::from(tgz.clone()), &Limits::default()),
         "t.tar.gz!",
     );
     assert_eq!(got, want, "tar.gz");

@@ -176,10 +176,11 @@ fn real_exports_as_a_directory_and_gzipped() {
         println!("skipped: ../shared/captures/real not found");
         return;
     }
-    let outcomes: Vec<_> = tokentrail::read::input::expand_path(&dir)
-        .into_iter()
-        .flat_map(tokentrail::read::input::Pending::read)
-        .collect();
+    let outcomes: Vec<_> =
+        tokentrail::read::input::expand_path(&dir, &tokentrail::limits::Limits::default())
+            .into_iter()
+            .flat_map(tokentrail::read::input::Pending::read)
+            .collect();
     let files = har_files(&dir);
     assert_eq!(
         outcomes.len(),

@@ -3,10 +3,8 @@
 //! and `body.text` (or `body.encoded`, base64). Read like HAR: each transaction is taken as a
 //! raw slice (its span) as soon as it is complete, so a file cut off keeps the transactions
 //! before the cut; a transaction that is not an object keeps its place with empty fields.
-// Written before the readers' no-indexing lint (src/read/mod.rs); every index here is
-// bounds-checked by hand and the mutation test and fuzzers found no panic, but it still has
-// to be rewritten with `get` before the lint can cover it.
-#![allow(clippy::indexing_slicing)]
+// (Indexing a `serde_json::Value` by key never panics: a missing key or a non-object gives
+// `Null`, which reads as absent.)
 
 use std::fmt;
 use std::ops::Range;
@@ -112,11 +110,14 @@ impl<'de> Visitor<'de> for Transactions<'_, '_> {
 
 fn transaction(index: usize, span: Range<usize>, raw: &str) -> Exchange {
     let t: Value = serde_json::from_str(raw).unwrap_or(Value::Null);
-    let started_raw = t["times"]["start"].as_str().map(str::to_string);
+    let started_raw = t
+        .pointer("/times/start")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let request = request(&t);
     let response = response(&t);
-    let error = text(&t["errorMessage"]).or_else(|| {
-        let status = text(&t["status"])?;
+    let error = t.get("errorMessage").and_then(text).or_else(|| {
+        let status = t.get("status").and_then(text)?;
         (response.is_none() && !status.eq_ignore_ascii_case("COMPLETE")).then_some(status)
     });
     let mut ex = super::exchange_of(index, span, request, response);
@@ -180,8 +181,9 @@ fn response(t: &Value) -> Option<Response> {
 }
 
 fn headers(message: &Value) -> Vec<Header> {
-    message["header"]["headers"]
-        .as_array()
+    message
+        .pointer("/header/headers")
+        .and_then(Value::as_array)
         .map(|list| {
             list.iter()
                 .filter_map(|h| {

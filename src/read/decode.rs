@@ -1,10 +1,6 @@
 //! Undoing what HTTP does to a body on the wire: chunked transfer coding, and the
 //! `gzip` / `deflate` / `br` content codings. Recorded messages are often cut or damaged, so
 //! every decoder keeps what it could decode instead of failing.
-// Written before the readers' no-indexing lint (src/read/mod.rs); every index here is
-// bounds-checked by hand and the mutation test and fuzzers found no panic, but it still has
-// to be rewritten with `get` before the lint can cover it.
-#![allow(clippy::indexing_slicing)]
 
 use std::io::Read;
 
@@ -20,7 +16,9 @@ pub(crate) fn dechunk(bytes: &[u8]) -> (Vec<u8>, usize) {
     let mut at = 0;
     loop {
         let line_end = find_line_end(bytes, at);
-        let line = &bytes[at..line_end.map_or(bytes.len(), |l| l.0)];
+        let line = bytes
+            .get(at..line_end.map_or(bytes.len(), |l| l.0))
+            .unwrap_or_default();
         let size_text = line.split(|&b| b == b';').next().unwrap_or_default();
         let size = std::str::from_utf8(size_text)
             .ok()
@@ -66,10 +64,9 @@ pub(crate) fn dechunk(bytes: &[u8]) -> (Vec<u8>, usize) {
 fn find_line_end(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
     let rest = bytes.get(at..)?;
     let nl = rest.iter().position(|&b| b == b'\n')?;
-    let end = if nl > 0 && rest[nl - 1] == b'\r' {
-        nl - 1
-    } else {
-        nl
+    let end = match rest.get(..nl) {
+        Some([.., b'\r']) => nl - 1,
+        _ => nl,
     };
     Some((at + end, at + nl + 1))
 }
@@ -120,9 +117,10 @@ pub(crate) fn gunzip(bytes: &[u8]) -> Option<Vec<u8>> {
 
 /// HTTP's `deflate` is zlib-wrapped, but many servers send raw deflate: try both.
 fn inflate(bytes: &[u8]) -> Option<Vec<u8>> {
-    let zlib_header = bytes.len() >= 2
-        && bytes[0] & 0x0F == 8
-        && (u16::from(bytes[0]) << 8 | u16::from(bytes[1])) % 31 == 0;
+    let zlib_header = match bytes {
+        [cmf, flg, ..] => cmf & 0x0F == 8 && (u16::from(*cmf) << 8 | u16::from(*flg)) % 31 == 0,
+        _ => false,
+    };
     if zlib_header {
         if let Some(out) = read_all(flate2::read::ZlibDecoder::new(bytes), false) {
             return Some(out);

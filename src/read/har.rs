@@ -56,6 +56,7 @@ pub fn read_source(name: &str, source: Source) -> Result<Capture, ReadError> {
         exchanges,
         truncation,
         parts: Vec::new(),
+        limits_hit: Vec::new(),
     })
 }
 
@@ -77,6 +78,7 @@ pub fn read_skimmed(name: &str, source: Source) -> Result<(Capture, SecretSet), 
             exchanges,
             truncation: None,
             parts: Vec::new(),
+            limits_hit: Vec::new(),
         };
         return Ok((capture, secrets));
     }

@@ -2,10 +2,6 @@
 //! pasted into tickets): a start line, headers, a blank line, a body. Shared by the readers of
 //! those formats. Tolerant of LF-only line ends, folded headers, a `Content-Length` that no
 //! longer matches after someone edited the dump, and a message cut off at the end.
-// Written before the readers' no-indexing lint (src/read/mod.rs); every index here is
-// bounds-checked by hand and the mutation test and fuzzers found no panic, but it still has
-// to be rewritten with `get` before the lint can cover it.
-#![allow(clippy::indexing_slicing)]
 
 use std::ops::Range;
 
@@ -89,10 +85,9 @@ pub(crate) fn line_at(bytes: &[u8], at: usize) -> (usize, usize) {
     let rest = bytes.get(at..).unwrap_or_default();
     match rest.iter().position(|&b| b == b'\n') {
         Some(nl) => {
-            let end = if nl > 0 && rest[nl - 1] == b'\r' {
-                nl - 1
-            } else {
-                nl
+            let end = match rest.get(..nl) {
+                Some([.., b'\r']) => nl - 1,
+                _ => nl,
             };
             (at + end, at + nl + 1)
         }
@@ -105,7 +100,7 @@ pub(crate) fn line_at(bytes: &[u8], at: usize) -> (usize, usize) {
 pub(crate) fn next_start_line(bytes: &[u8], mut at: usize) -> Option<usize> {
     while at < bytes.len() {
         let (end, next) = line_at(bytes, at);
-        if start_line(&bytes[at..end]).is_some() {
+        if start_line(between(bytes, at, end)).is_some() {
             return Some(at);
         }
         at = next;
@@ -117,7 +112,10 @@ pub(crate) fn next_start_line(bytes: &[u8], mut at: usize) -> Option<usize> {
 pub(crate) fn skip_blank_lines(bytes: &[u8], mut at: usize) -> usize {
     while at < bytes.len() {
         let (end, next) = line_at(bytes, at);
-        if !bytes[at..end].iter().all(|b| b.is_ascii_whitespace()) {
+        if !between(bytes, at, end)
+            .iter()
+            .all(|b| b.is_ascii_whitespace())
+        {
             break;
         }
         at = next;
@@ -134,12 +132,12 @@ pub(crate) fn message(
     request_method: Option<&str>,
 ) -> Option<Message> {
     let (end, mut pos) = line_at(bytes, at);
-    let start = start_line(&bytes[at..end])?;
+    let start = start_line(between(bytes, at, end))?;
     let mut headers: Vec<Header> = Vec::new();
     let mut head_complete = false;
     while pos < bytes.len() {
         let (end, next) = line_at(bytes, pos);
-        let line = &bytes[pos..end];
+        let line = between(bytes, pos, end);
         if line.is_empty() {
             head_complete = true;
             pos = next;
@@ -180,11 +178,12 @@ pub(crate) fn message(
         Unframed::ToNextMessage => next_start_line(bytes, body_start),
     };
     let unframed_end = next.unwrap_or(bytes.len());
+    let after_head = bytes.get(body_start..).unwrap_or_default();
     let (raw_body, body_end, complete) = if no_body {
         (Vec::new(), body_start, true)
     } else if chunked {
-        let (body, used) = decode::dechunk(&bytes[body_start..]);
-        let complete = used < bytes.len() - body_start || ends_last_chunk(&bytes[body_start..]);
+        let (body, used) = decode::dechunk(after_head);
+        let complete = used < after_head.len() || ends_last_chunk(after_head);
         (body, body_start + used, complete)
     } else if let Some(length) = length {
         let end = body_start.saturating_add(length);
@@ -196,18 +195,18 @@ pub(crate) fn message(
                 }
             };
         if fits {
-            (bytes[body_start..end].to_vec(), end, true)
+            (between(bytes, body_start, end).to_vec(), end, true)
         } else if end > bytes.len() && next.is_none() {
             // Announced more than the buffer holds: cut.
-            (bytes[body_start..].to_vec(), bytes.len(), false)
+            (after_head.to_vec(), bytes.len(), false)
         } else {
             // The length does not match the dump (edited, or line ends converted): trust the
             // next start line instead.
-            let body = trim_trailing_blank(&bytes[body_start..unframed_end]);
+            let body = trim_trailing_blank(between(bytes, body_start, unframed_end));
             (body.to_vec(), unframed_end, true)
         }
     } else {
-        let body = trim_trailing_blank(&bytes[body_start..unframed_end]);
+        let body = trim_trailing_blank(between(bytes, body_start, unframed_end));
         (body.to_vec(), unframed_end, true)
     };
     let body = decode::decode_content(raw_body, header(&headers, "content-encoding"));
@@ -226,13 +225,13 @@ fn lands_on_boundary(bytes: &[u8], end: usize) -> bool {
     let after = skip_blank_lines_from_mid(bytes, end);
     after >= bytes.len() || {
         let (line_end, _) = line_at(bytes, after);
-        start_line(&bytes[after..line_end]).is_some()
+        start_line(between(bytes, after, line_end)).is_some()
     }
 }
 
 fn skip_blank_lines_from_mid(bytes: &[u8], at: usize) -> usize {
     let mut at = at;
-    while at < bytes.len() && (bytes[at] == b'\r' || bytes[at] == b'\n') {
+    while matches!(bytes.get(at), Some(b'\r' | b'\n')) {
         at += 1;
     }
     at
@@ -244,11 +243,17 @@ fn ends_last_chunk(body: &[u8]) -> bool {
 }
 
 fn trim_trailing_blank(bytes: &[u8]) -> &[u8] {
-    let mut end = bytes.len();
-    while end > 0 && (bytes[end - 1] == b'\n' || bytes[end - 1] == b'\r') {
-        end -= 1;
+    let mut rest = bytes;
+    while let [head @ .., b'\n' | b'\r'] = rest {
+        rest = head;
     }
-    &bytes[..end]
+    rest
+}
+
+/// `bytes[start..end]`, for positions found by scanning `bytes` (always in order and in
+/// bounds); empty were they ever not.
+fn between(bytes: &[u8], start: usize, end: usize) -> &[u8] {
+    bytes.get(start..end).unwrap_or_default()
 }
 
 fn push_header_line(headers: &mut Vec<Header>, line: &[u8]) {

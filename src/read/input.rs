@@ -8,6 +8,10 @@
 //! of an archive); reading ([`Pending::read`]) does the work, so a caller can expand every
 //! input first (to count, order or shard them) and read in parallel. Each capture is named as
 //! diagnostics show it: the path as given, `<stdin>`, or `archive.zip!dir/member.har`.
+//!
+//! Each input the user names decompresses within one budget (`--max-decompressed-size`,
+//! `--max-archive-members`, nesting): see [`super::budget`] for how its archives, members and
+//! nested archives share it, and what is reported where it runs out.
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -15,8 +19,10 @@ use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::budget::{Budget, Cut};
 use super::sniff::{self, Sniffed, HEAD_BYTES};
-use super::{read_bytes, ReadError, MAX_DECOMPRESSED};
+use super::{read_within, ReadError};
+use crate::limits::Limits;
 use crate::model::Capture;
 
 /// Names of files a directory walk (or an archive) takes even when their content is not
@@ -30,18 +36,26 @@ const CAPTURE_EXTENSIONS: &[&str] = &[
 pub struct Pending {
     name: String,
     what: What,
+    /// What decompressing it may still cost: a file's whole budget, or what its archive had
+    /// left at its position.
+    budget: Budget,
 }
 
 #[derive(Debug)]
 enum What {
     File(PathBuf),
-    /// One capture's bytes (after gzip, if any).
-    Capture(Arc<[u8]>),
-    /// An archive member, not yet looked at: a capture, an archive, or neither.
-    Member(Arc<[u8]>),
+    /// One capture's bytes (after gzip, if any), and where the budget cut them.
+    Capture(Arc<[u8]>, Option<Cut>),
+    /// An archive member, not yet looked at (a capture, an archive, or neither), and where the
+    /// budget cut it.
+    Member(Arc<[u8]>, Option<Cut>),
     ZipMember {
         archive: Box<zip::ZipArchive<Cursor<Arc<[u8]>>>>,
         index: usize,
+        /// Its share of the budget; `declared` is the size its entry declares (more than
+        /// `allow` when the budget runs out inside it).
+        allow: u64,
+        declared: u64,
     },
     Failed(ReadError),
 }
@@ -78,94 +92,122 @@ impl Pending {
                     )]
                 }
             },
-            What::Capture(bytes) => bytes.clone().into(),
+            What::Capture(bytes, None) => bytes.clone().into(),
             _ => return self.read().into_iter().map(|o| (o, None)).collect(),
         };
-        match super::read_skimmed(&name, source) {
-            Ok((capture, secrets)) => vec![(
-                Outcome {
-                    name,
-                    result: Ok(capture),
-                },
-                secrets,
-            )],
-            Err(error) => vec![(
-                Outcome {
-                    name,
-                    result: Err(error),
-                },
-                None,
-            )],
-        }
+        let (result, secrets) = match super::read_skimmed(&name, source, &self.budget) {
+            Ok((capture, secrets)) => (Ok(capture), secrets),
+            Err(error) => (Err(error), None),
+        };
+        vec![(Outcome { name, result }, secrets)]
     }
 
     /// Reads the capture. Usually one outcome; none for an archive member that turned out
     /// not to be a capture (a README next to the HARs), several for an archive inside an
     /// archive.
     pub fn read(self) -> Vec<Outcome> {
-        let name = self.name;
-        match self.what {
-            What::Failed(error) => vec![Outcome {
-                name,
-                result: Err(error),
-            }],
+        let Pending { name, what, budget } = self;
+        let one = |result| {
+            vec![Outcome {
+                name: name.clone(),
+                result,
+            }]
+        };
+        match what {
+            What::Failed(error) => one(Err(error)),
             What::File(path) => match std::fs::read(&path) {
-                Ok(bytes) => vec![Outcome {
-                    result: read_bytes(&name, Arc::from(bytes)),
-                    name,
-                }],
-                Err(error) => vec![Outcome {
-                    result: Err(ReadError::Io {
-                        name: name.clone(),
-                        error,
-                    }),
-                    name,
-                }],
+                Ok(bytes) => one(read_within(&name, Arc::<[u8]>::from(bytes).into(), &budget)),
+                Err(error) => one(Err(ReadError::Io {
+                    name: name.clone(),
+                    error,
+                })),
             },
-            What::Capture(bytes) => vec![Outcome {
-                result: read_bytes(&name, bytes),
-                name,
-            }],
-            What::Member(bytes) => read_member(&name, bytes),
-            What::ZipMember { mut archive, index } => {
-                let mut bytes = Vec::new();
-                let result = match archive.by_index(index) {
-                    Ok(file) => file
-                        .take(MAX_DECOMPRESSED)
-                        .read_to_end(&mut bytes)
-                        .map(|_| ())
-                        .map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
+            What::Capture(bytes, cut) => {
+                let result = read_within(&name, bytes.into(), &budget);
+                one(match cut {
+                    Some(cut) => cut.finish(&name, result),
+                    None => result,
+                })
+            }
+            What::Member(bytes, cut) => read_member(&name, bytes, &budget, cut),
+            What::ZipMember {
+                mut archive,
+                index,
+                allow,
+                declared,
+            } => {
+                let inflated = match archive.by_index(index) {
+                    Ok(file) => super::budget::inflate(file, allow),
+                    Err(e) => return one(Err(invalid_member(&name, e.to_string()))),
                 };
-                match result {
-                    Ok(()) => read_member(&name, Arc::from(bytes)),
-                    Err(reason) => vec![Outcome {
-                        result: Err(ReadError::Invalid {
-                            name: name.clone(),
-                            format: "archive member",
-                            reason,
-                        }),
-                        name,
-                    }],
+                if let (Some(e), false) = (&inflated.error, inflated.cut) {
+                    return one(Err(invalid_member(&name, e.to_string())));
                 }
+                let cut = match (inflated.cut, declared > allow) {
+                    (false, _) => None,
+                    // The input's bytes ran out inside this member.
+                    (true, true) => Some(budget.cut()),
+                    // Its share was all its entry declares: a member that inflates past that
+                    // is broken (or crafted), and is not read further.
+                    (true, false) => {
+                        return one(Err(invalid_member(
+                            &name,
+                            format!(
+                                "it decompresses to more than the {declared} bytes its zip entry \
+                                 declares"
+                            ),
+                        )))
+                    }
+                };
+                read_member(&name, Arc::from(inflated.bytes), &budget, cut)
             }
         }
     }
 }
 
-/// Reads an archive member: a capture, an archive of its own (expanded and read here), or
-/// something else, which is skipped unless its name says it should have been a capture.
-fn read_member(name: &str, bytes: Arc<[u8]>) -> Vec<Outcome> {
-    match sniff::sniff(&bytes) {
-        Sniffed::Zip | Sniffed::Gzip | Sniffed::Tar => expand_bytes(name, bytes)
-            .into_iter()
-            .flat_map(Pending::read)
-            .collect(),
-        Sniffed::Empty | Sniffed::Other(_) if !has_capture_extension(name) => Vec::new(),
-        _ => vec![Outcome {
+fn invalid_member(name: &str, reason: String) -> ReadError {
+    ReadError::Invalid {
+        name: name.to_string(),
+        format: "archive member",
+        reason,
+    }
+}
+
+/// Reads an archive member: a capture, an archive of its own (expanded and read here, one
+/// level deeper, within what is left of the budget), or something else, which is skipped
+/// unless its name says it should have been a capture. `cut`: the budget cut it short.
+fn read_member(name: &str, bytes: Arc<[u8]>, budget: &Budget, cut: Option<Cut>) -> Vec<Outcome> {
+    let one = |result| {
+        vec![Outcome {
             name: name.to_string(),
-            result: read_bytes(name, bytes),
-        }],
+            result,
+        }]
+    };
+    match sniff::sniff(&bytes) {
+        Sniffed::Zip | Sniffed::Gzip | Sniffed::Tar => {
+            if let Some(cut) = cut {
+                // What an archive cut short holds cannot be told apart from damage.
+                return one(Err(cut.error(name, "an archive cut short is not opened")));
+            }
+            match budget.deeper() {
+                Some(inner) => expand_bytes_within(name, bytes, &inner)
+                    .into_iter()
+                    .flat_map(Pending::read)
+                    .collect(),
+                None => one(Err(budget.too_deep(name))),
+            }
+        }
+        // (Unless the limit cut it, which is never silent.)
+        Sniffed::Empty | Sniffed::Other(_) if cut.is_none() && !has_capture_extension(name) => {
+            Vec::new()
+        }
+        _ => {
+            let result = read_within(name, bytes.into(), budget);
+            one(match cut {
+                Some(cut) => cut.finish(name, result),
+                None => result,
+            })
+        }
     }
 }
 
@@ -176,8 +218,9 @@ fn has_capture_extension(name: &str) -> bool {
         .is_some_and(|(_, ext)| CAPTURE_EXTENSIONS.contains(&ext))
 }
 
-/// Expands a path: a file (or archive) named by the user, or a directory to walk.
-pub fn expand_path(path: &Path) -> Vec<Pending> {
+/// Expands a path: a file (or archive) named by the user, or a directory to walk. Each file
+/// gets its own budget from `limits`.
+pub fn expand_path(path: &Path, limits: &Limits) -> Vec<Pending> {
     let name = path.display().to_string();
     match std::fs::metadata(path) {
         Err(error) => vec![failed(
@@ -186,6 +229,7 @@ pub fn expand_path(path: &Path) -> Vec<Pending> {
                 name: String::new(),
                 error,
             },
+            limits,
         )],
         Ok(meta) if meta.is_dir() => {
             let mut files = Vec::new();
@@ -193,10 +237,10 @@ pub fn expand_path(path: &Path) -> Vec<Pending> {
             walk(path, &mut visited, &mut files);
             files
                 .into_iter()
-                .flat_map(|f| expand_file(&f, true))
+                .flat_map(|f| expand_file(&f, true, limits))
                 .collect()
         }
-        Ok(_) => expand_file(path, false),
+        Ok(_) => expand_file(path, false, limits),
     }
 }
 
@@ -208,11 +252,17 @@ pub fn failed_io(name: &str, error: std::io::Error) -> Vec<Pending> {
             name: String::new(),
             error,
         },
+        &Limits::default(),
     )]
 }
 
 /// An error pending, with the name filled in (callers build the error before they know it).
-fn failed(name: String, error: ReadError) -> Pending {
+fn failed(name: String, error: ReadError, limits: &Limits) -> Pending {
+    let budget = Budget::new(&name, limits);
+    failed_within(name, error, budget)
+}
+
+fn failed_within(name: String, error: ReadError, budget: Budget) -> Pending {
     let error = match error {
         ReadError::Io { error, .. } => ReadError::Io {
             name: name.clone(),
@@ -223,6 +273,7 @@ fn failed(name: String, error: ReadError) -> Pending {
     Pending {
         name,
         what: What::Failed(error),
+        budget,
     }
 }
 
@@ -258,7 +309,7 @@ fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, out: &mut Vec<PathBuf>) {
 /// A file: its first bytes decide whether it is a capture (read later), an archive (expanded
 /// now), or — found by a directory walk, with a name that promises nothing — not a capture,
 /// and skipped.
-fn expand_file(path: &Path, walked: bool) -> Vec<Pending> {
+fn expand_file(path: &Path, walked: bool, limits: &Limits) -> Vec<Pending> {
     let name = path.display().to_string();
     let head = match read_head(path) {
         Ok(head) => head,
@@ -269,21 +320,24 @@ fn expand_file(path: &Path, walked: bool) -> Vec<Pending> {
                     name: String::new(),
                     error,
                 },
+                limits,
             )]
         }
     };
     let file = || Pending {
         name: name.clone(),
         what: What::File(path.to_path_buf()),
+        budget: Budget::new(&name, limits),
     };
     let whole = || match std::fs::read(path) {
-        Ok(bytes) => expand_bytes(&name, Arc::from(bytes)),
+        Ok(bytes) => expand_bytes(&name, Arc::from(bytes), limits),
         Err(error) => vec![failed(
             name.clone(),
             ReadError::Io {
                 name: String::new(),
                 error,
             },
+            limits,
         )],
     };
     match sniff::sniff(&head) {
@@ -319,56 +373,93 @@ fn gzip_holds_tar(path: &Path) -> bool {
     sniff::sniff(&block) == Sniffed::Tar
 }
 
-/// Expands bytes in memory (standard input, a nested archive): a capture, or an archive's
-/// members named `name!member`.
-pub fn expand_bytes(name: &str, bytes: Arc<[u8]>) -> Vec<Pending> {
-    let capture = |bytes| {
+/// Expands bytes in memory (standard input, an archive named by the user): a capture, or an
+/// archive's members named `name!member`, within one budget from `limits`.
+pub fn expand_bytes(name: &str, bytes: Arc<[u8]>, limits: &Limits) -> Vec<Pending> {
+    expand_bytes_within(name, bytes, &Budget::new(name, limits))
+}
+
+/// [`expand_bytes`] within what is left of a budget (an archive inside an archive).
+fn expand_bytes_within(name: &str, bytes: Arc<[u8]>, budget: &Budget) -> Vec<Pending> {
+    let capture = |bytes, cut, budget: Budget| {
         vec![Pending {
             name: name.to_string(),
-            what: What::Capture(bytes),
+            what: What::Capture(bytes, cut),
+            budget,
         }]
     };
     match sniff::sniff(&bytes) {
         Sniffed::Zip => match zip::ZipArchive::new(Cursor::new(bytes.clone())) {
-            Ok(archive) if !super::saz::is_saz(archive.file_names()) => zip_members(name, archive),
-            _ => capture(bytes),
+            Ok(archive) if !super::saz::is_saz(archive.file_names()) => {
+                zip_members(name, archive, budget)
+            }
+            _ => capture(bytes, None, budget.clone()),
         },
         Sniffed::Gzip => {
-            let mut out = Vec::new();
-            let result = flate2::read::MultiGzDecoder::new(&bytes[..])
-                .take(MAX_DECOMPRESSED)
-                .read_to_end(&mut out);
-            if sniff::sniff(&out) == Sniffed::Tar {
-                tar_members(name, &out)
-            } else if result.is_err() && out.is_empty() {
+            let Some(inner) = budget.deeper() else {
+                return vec![failed_within(
+                    name.to_string(),
+                    budget.too_deep(name),
+                    budget.clone(),
+                )];
+            };
+            let inflated = budget.inflate(flate2::read::MultiGzDecoder::new(&bytes[..]));
+            let cut = inflated.cut.then(|| budget.cut());
+            let inner = inner.after(inflated.bytes.len() as u64, 0);
+            if sniff::sniff(&inflated.bytes) == Sniffed::Tar {
+                tar_members(name, &inflated.bytes, &inner, cut)
+            } else if inflated.error.is_some() && inflated.bytes.is_empty() {
                 // Let the reader say what is wrong with it.
-                capture(bytes)
+                capture(bytes, None, budget.clone())
             } else {
-                capture(Arc::from(out))
+                capture(Arc::from(inflated.bytes), cut, inner)
             }
         }
-        Sniffed::Tar => tar_members(name, &bytes),
-        _ => capture(bytes),
+        Sniffed::Tar => tar_members(name, &bytes, budget, None),
+        _ => capture(bytes, None, budget.clone()),
     }
 }
 
 /// Members in the archive's order; directories, macOS resource forks and hidden files are
-/// not captures.
-fn zip_members(name: &str, archive: zip::ZipArchive<Cursor<Arc<[u8]>>>) -> Vec<Pending> {
+/// not captures. Each member gets its share of the budget now, from the size its entry
+/// declares, so that members read in parallel stay within it together; those past the member
+/// limit, or past the bytes, are one error naming the archive.
+fn zip_members(
+    name: &str,
+    mut archive: zip::ZipArchive<Cursor<Arc<[u8]>>>,
+    budget: &Budget,
+) -> Vec<Pending> {
+    let members: Vec<(usize, String)> = (0..archive.len())
+        .filter_map(|index| Some((index, archive.name_for_index(index)?.to_string())))
+        .filter(|(_, member)| !member.ends_with('/') && !skipped_member(member))
+        .collect();
     let mut out = Vec::new();
-    for index in 0..archive.len() {
-        let Some(member) = archive.name_for_index(index) else {
-            continue;
-        };
-        if member.ends_with('/') || skipped_member(member) {
-            continue;
+    let mut left = budget.clone();
+    for (listed, (index, member)) in members.iter().enumerate() {
+        let rest = || members.len() - listed;
+        if left.members == 0 {
+            let error = budget.too_many_members(name, listed, rest(), member);
+            out.push(failed_within(name.to_string(), error, left));
+            break;
         }
+        // An entry that cannot even be looked at is read (and reported) as any other.
+        let declared = archive.by_index_raw(*index).map_or(0, |f| f.size());
+        if left.bytes == 0 && declared > 0 {
+            let error = budget.out_of_bytes(name, rest(), member);
+            out.push(failed_within(name.to_string(), error, left));
+            break;
+        }
+        let allow = declared.min(left.bytes);
+        left = left.after(allow, 1);
         out.push(Pending {
             name: format!("{name}!{member}"),
             what: What::ZipMember {
                 archive: Box::new(archive.clone()),
-                index,
+                index: *index,
+                allow,
+                declared,
             },
+            budget: left.clone(),
         });
     }
     out
@@ -382,36 +473,38 @@ fn skipped_member(member: &str) -> bool {
 }
 
 /// The regular files of a tar archive, in its order. A damaged archive keeps the members
-/// before the damage and reports it as one more failed input.
-fn tar_members(name: &str, tar_bytes: &[u8]) -> Vec<Pending> {
+/// before the damage and reports it as one more failed input. `cut`: the budget cut the
+/// archive's bytes short (it was gzipped), so the damage at the end is the limit's.
+fn tar_members(name: &str, tar_bytes: &[u8], budget: &Budget, cut: Option<Cut>) -> Vec<Pending> {
     let mut out = Vec::new();
+    let mut left = budget.clone();
+    let broken = |reason: String| ReadError::Invalid {
+        name: name.to_string(),
+        format: "tar archive",
+        reason,
+    };
+    // Where the archive ends early because the limit cut it (`cut`), that is what is said.
     let mut archive = tar::Archive::new(tar_bytes);
-    let entries = match archive.entries() {
+    let mut entries = match archive.entries() {
         Ok(entries) => entries,
         Err(e) => {
-            return vec![failed(
-                name.to_string(),
-                ReadError::Invalid {
-                    name: name.to_string(),
-                    format: "tar archive",
-                    reason: e.to_string(),
-                },
-            )]
+            let error = match cut {
+                Some(cut) => cut.archive_error(name, 0),
+                None => broken(e.to_string()),
+            };
+            return vec![failed_within(name.to_string(), error, left)];
         }
     };
-    for entry in entries {
+    while let Some(entry) = entries.next() {
         let mut entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                out.push(failed(
-                    name.to_string(),
-                    ReadError::Invalid {
-                        name: name.to_string(),
-                        format: "tar archive",
-                        reason: format!("after {} members: {e}", out.len()),
-                    },
-                ));
-                break;
+                let error = match cut {
+                    Some(cut) => cut.archive_error(name, out.len()),
+                    None => broken(format!("after {} members: {e}", out.len())),
+                };
+                out.push(failed_within(name.to_string(), error, left));
+                return out;
             }
         };
         if !entry.header().entry_type().is_file() {
@@ -425,27 +518,72 @@ fn tar_members(name: &str, tar_bytes: &[u8]) -> Vec<Pending> {
         if skipped_member(&member) {
             continue;
         }
+        if left.members == 0 {
+            let rest = 1 + count_tar_members(entries);
+            let listed = budget.members;
+            let error = budget.too_many_members(name, listed, rest, &member);
+            out.push(failed_within(name.to_string(), error, left));
+            return out;
+        }
+        left = left.after(0, 1);
         let member_name = format!("{name}!{member}");
+        let size = entry.size();
         let mut bytes = Vec::new();
-        match entry.read_to_end(&mut bytes) {
+        let read = entry.read_to_end(&mut bytes);
+        // A member whose data the end of the bytes cut short reads short, without an error.
+        let short = (bytes.len() as u64) < size;
+        if let (Some(cut), true) = (&cut, short || read.is_err()) {
+            // The limit fell inside this member: what there is of it is read.
+            out.push(Pending {
+                name: member_name,
+                what: What::Member(Arc::from(bytes), Some(cut.clone())),
+                budget: left,
+            });
+            return out;
+        }
+        match read {
             Ok(_) => out.push(Pending {
                 name: member_name,
-                what: What::Member(Arc::from(bytes)),
+                what: What::Member(Arc::from(bytes), None),
+                budget: left.clone(),
             }),
             Err(e) => {
-                out.push(failed(
+                out.push(failed_within(
                     member_name.clone(),
                     ReadError::Invalid {
                         name: member_name,
                         format: "tar archive member",
                         reason: e.to_string(),
                     },
+                    left,
                 ));
-                break;
+                return out;
             }
         }
     }
+    if let Some(cut) = cut {
+        // The limit fell between members (or in the tar's end blocks): said, or it would go
+        // unnoticed.
+        let error = cut.archive_error(name, out.len());
+        out.push(failed_within(name.to_string(), error, left));
+    }
     out
+}
+
+/// The regular, not skipped, members left in a tar (headers only: the data is skipped).
+fn count_tar_members<'a, R: 'a + Read>(
+    entries: impl Iterator<Item = std::io::Result<tar::Entry<'a, R>>>,
+) -> usize {
+    entries
+        .map_while(Result::ok)
+        .filter(|e| e.header().entry_type().is_file())
+        .filter(|e| {
+            e.path().is_ok_and(|p| {
+                let p = p.to_string_lossy();
+                !skipped_member(p.strip_prefix("./").unwrap_or(&p))
+            })
+        })
+        .count()
 }
 
 /// The paths listed in a file, one a line, as schedulers and shells write them: blank lines
@@ -539,7 +677,7 @@ mod tests {
             ("broken.har", b"<html>"),
             ("nested.zip", &inner),
         ]);
-        let pending = expand_bytes("t.zip", Arc::from(z));
+        let pending = expand_bytes("t.zip", Arc::from(z), &Limits::default());
         assert_eq!(
             names(&pending),
             [
@@ -558,13 +696,17 @@ mod tests {
 
     #[test]
     fn gzip_and_tar_gz() {
-        let got = read_all(expand_bytes("x.har.gz", Arc::from(gzip(HAR.as_bytes()))));
+        let got = read_all(expand_bytes(
+            "x.har.gz",
+            Arc::from(gzip(HAR.as_bytes())),
+            &Limits::default(),
+        ));
         assert_eq!(got, [("x.har.gz".to_string(), Ok(1))]);
         let tgz = gzip(&tar_of(&[
             ("./caps/a.har", HAR.as_bytes()),
             ("caps/b.har", HAR.as_bytes()),
         ]));
-        let got = read_all(expand_bytes("t.tar.gz", Arc::from(tgz)));
+        let got = read_all(expand_bytes("t.tar.gz", Arc::from(tgz), &Limits::default()));
         assert_eq!(
             got,
             [
@@ -577,7 +719,11 @@ mod tests {
     #[test]
     fn a_cut_tar_keeps_whole_members_and_reports_the_rest() {
         let tar = tar_of(&[("a.har", HAR.as_bytes()), ("b.har", HAR.as_bytes())]);
-        let got = read_all(expand_bytes("t.tar", Arc::from(&tar[..512 + 512 + 300])));
+        let got = read_all(expand_bytes(
+            "t.tar",
+            Arc::from(&tar[..512 + 512 + 300]),
+            &Limits::default(),
+        ));
         assert_eq!(got[0], ("t.tar!a.har".to_string(), Ok(1)));
         assert_eq!(got.len(), 2, "{got:?}");
         assert!(got[1].1.is_err());
@@ -595,7 +741,7 @@ mod tests {
         std::fs::write(root.join(".hidden.har"), HAR).unwrap();
         #[cfg(unix)]
         std::os::unix::fs::symlink(root, root.join("b/c/loop")).unwrap();
-        let pending = expand_path(root);
+        let pending = expand_path(root, &Limits::default());
         let rel: Vec<String> = names(&pending)
             .iter()
             .map(|n| {
@@ -609,7 +755,10 @@ mod tests {
 
     #[test]
     fn missing_paths_and_lists() {
-        let got = read_all(expand_path(Path::new("/nonexistent/x.har")));
+        let got = read_all(expand_path(
+            Path::new("/nonexistent/x.har"),
+            &Limits::default(),
+        ));
         assert_eq!(got.len(), 1);
         assert_eq!(
             got[0].1.as_ref().unwrap_err(),
@@ -621,6 +770,298 @@ mod tests {
         assert_eq!(
             files_from(&list).unwrap(),
             [PathBuf::from("a.har"), PathBuf::from("  b dir/c.har")]
+        );
+    }
+
+    // ---- Limits: --max-decompressed-size and --max-archive-members ----
+
+    /// A HAR of `entries` entries, each with a response body of `body` bytes.
+    fn big_har(entries: usize, body: usize) -> Vec<u8> {
+        let entry = format!(
+            r#"{{"request":{{"method":"GET","url":"https://a/x"}},"response":{{"status":200,"content":{{"text":"{}"}}}}}}"#,
+            "a".repeat(body)
+        );
+        format!(
+            r#"{{"log":{{"entries":[{}]}}}}"#,
+            vec![entry; entries].join(",")
+        )
+        .into_bytes()
+    }
+
+    fn limits(bytes: u64, members: usize) -> Limits {
+        Limits {
+            max_decompressed_size: bytes,
+            max_archive_members: members,
+            ..Limits::default()
+        }
+    }
+
+    /// (name, entries or error, limit hits) of every capture.
+    fn read_hits(pending: Vec<Pending>) -> Vec<(String, Result<usize, String>, Vec<String>)> {
+        pending
+            .into_iter()
+            .flat_map(Pending::read)
+            .map(|o| match o.result {
+                Ok(c) => {
+                    let hits = c.limits_hit.iter().map(|h| h.detail.clone()).collect();
+                    (o.name, Ok(c.exchanges.len()), hits)
+                }
+                Err(e) => (o.name, Err(e.to_string()), Vec::new()),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_gzip_past_the_limit_is_read_up_to_it_with_a_hit() {
+        let har = big_har(5, 1000);
+        let got = read_hits(expand_bytes(
+            "x.har.gz",
+            Arc::from(gzip(&har)),
+            &limits(2500, 10),
+        ));
+        assert_eq!(got.len(), 1, "{got:?}");
+        let (name, entries, hits) = &got[0];
+        assert_eq!(name, "x.har.gz");
+        assert_eq!(entries, &Ok(2), "the entries before the cut are checked");
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert!(
+            hits[0].starts_with("x.har.gz decompresses to more than 2.4 KiB (raise it with --max-decompressed-size)"),
+            "{}",
+            hits[0]
+        );
+        // Within the limit: no hit, every entry.
+        let got = read_hits(expand_bytes(
+            "x.har.gz",
+            Arc::from(gzip(&har)),
+            &limits(har.len() as u64, 10),
+        ));
+        assert_eq!(got[0].1, Ok(5));
+        assert!(got[0].2.is_empty());
+    }
+
+    #[test]
+    fn a_gzip_file_past_the_limit_through_the_fast_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.har.gz");
+        std::fs::write(&path, gzip(&big_har(5, 1000))).unwrap();
+        let pending = expand_path(&path, &limits(2500, 10));
+        let got: Vec<_> = pending.into_iter().flat_map(Pending::read_fast).collect();
+        assert_eq!(got.len(), 1);
+        let capture = got[0].0.result.as_ref().unwrap();
+        assert_eq!(capture.exchanges.len(), 2);
+        assert_eq!(capture.limits_hit.len(), 1);
+        let t = capture.truncation.as_ref().unwrap();
+        assert!(
+            t.reason
+                .starts_with("reading stopped at the decompressed-size limit"),
+            "{}",
+            t.reason
+        );
+        // Cut where nothing is readable: an error that names the limit, not a broken file.
+        let pending = expand_path(&path, &limits(10, 10));
+        let got: Vec<_> = pending.into_iter().flat_map(Pending::read_fast).collect();
+        let err = got[0].0.result.as_ref().unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!("{}: {} decompresses to more than 10 bytes (raise it with --max-decompressed-size); it was cut there", path.display(), path.display())),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn zip_members_past_the_member_limit_are_one_error() {
+        let members: Vec<(String, &[u8])> = (1..=5)
+            .map(|i| (format!("m{i}.har"), HAR.as_bytes()))
+            .collect();
+        let members: Vec<(&str, &[u8])> = members.iter().map(|(n, b)| (n.as_str(), *b)).collect();
+        let z = zip_of(&members);
+        let got = read_all(expand_bytes(
+            "t.zip",
+            Arc::from(z.clone()),
+            &limits(1 << 20, 3),
+        ));
+        assert_eq!(got.len(), 4, "{got:?}");
+        for (i, (name, r)) in got.iter().take(3).enumerate() {
+            assert_eq!(
+                (name.as_str(), r),
+                (format!("t.zip!m{}.har", i + 1).as_str(), &Ok(1))
+            );
+        }
+        assert_eq!(got[3].0, "t.zip");
+        assert_eq!(
+            got[3].1.as_ref().unwrap_err(),
+            "t.zip: holds 5 members, more than 3 (raise it with --max-archive-members); its first 3 were read, the 2 from m4.har on were not"
+        );
+        // Exactly at the limit: nothing reported.
+        let got = read_all(expand_bytes("t.zip", Arc::from(z), &limits(1 << 20, 5)));
+        assert!(got.iter().all(|(_, r)| r.is_ok()), "{got:?}");
+    }
+
+    #[test]
+    fn tar_members_past_the_member_limit_are_one_error() {
+        let t = tar_of(&[
+            ("a.har", HAR.as_bytes()),
+            ("b.har", HAR.as_bytes()),
+            (".hidden.har", HAR.as_bytes()),
+            ("c.har", HAR.as_bytes()),
+        ]);
+        let got = read_all(expand_bytes("t.tar", Arc::from(t), &limits(1 << 20, 1)));
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0], ("t.tar!a.har".to_string(), Ok(1)));
+        assert_eq!(
+            got[1].1.as_ref().unwrap_err(),
+            "t.tar: holds 3 members, more than 1 (raise it with --max-archive-members); its first 1 were read, the 2 from b.har on were not"
+        );
+    }
+
+    #[test]
+    fn zip_members_share_the_bytes_in_archive_order() {
+        let har = big_har(4, 1000);
+        let z = zip_of(&[
+            ("a.har", &har),
+            ("b.har", &har),
+            ("c.har", &har),
+            ("d.har", &har),
+        ]);
+        // a whole, b cut after two entries, c and d not read.
+        let budget = har.len() as u64 + 2500;
+        let got = read_hits(expand_bytes("t.zip", Arc::from(z), &limits(budget, 100)));
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!((got[0].1.clone(), got[0].2.len()), (Ok(4), 0));
+        assert_eq!(got[1].0, "t.zip!b.har");
+        assert_eq!(got[1].1, Ok(2));
+        assert!(
+            got[1].2[0].starts_with("t.zip decompresses to more than"),
+            "{:?}",
+            got[1].2
+        );
+        assert_eq!(got[2].0, "t.zip");
+        let err = got[2].1.as_ref().unwrap_err();
+        assert!(err.ends_with("(raise it with --max-decompressed-size); the 2 members from c.har on were not read"), "{err}");
+    }
+
+    #[test]
+    fn a_zip_member_larger_than_it_declares_is_broken() {
+        let body = vec![b'a'; 1000];
+        let mut z = zip_of(&[("a.har", &body)]);
+        // Patch the central directory's uncompressed size (offset 24 of its header) to 10.
+        let at = z.windows(4).rposition(|w| w == b"PK\x01\x02").unwrap() + 24;
+        z[at..at + 4].copy_from_slice(&10u32.to_le_bytes());
+        let got = read_all(expand_bytes("t.zip", Arc::from(z), &Limits::default()));
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(
+            got[0].1.as_ref().unwrap_err(),
+            "t.zip!a.har: broken archive member: it decompresses to more than the 10 bytes its zip entry declares"
+        );
+    }
+
+    #[test]
+    fn a_tar_gz_cut_by_the_limit_reads_what_came_before() {
+        let har = big_har(4, 1000);
+        let tgz = gzip(&tar_of(&[("a.har", &har), ("b.har", &har)]));
+        // The cut falls inside b.har, after two of its entries.
+        let budget = 512 + (har.len() as u64).div_ceil(512) * 512 + 512 + 2500;
+        let got = read_hits(expand_bytes(
+            "t.tar.gz",
+            Arc::from(tgz.clone()),
+            &limits(budget, 100),
+        ));
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].1, Ok(4));
+        assert_eq!(
+            (got[1].0.as_str(), got[1].1.clone()),
+            ("t.tar.gz!b.har", Ok(2))
+        );
+        assert!(got[1].2[0].contains("--max-decompressed-size"));
+        // The cut falls between the members: the archive says so.
+        let budget = 512 + (har.len() as u64).div_ceil(512) * 512 + 100;
+        let got = read_all(expand_bytes(
+            "t.tar.gz",
+            Arc::from(tgz),
+            &limits(budget, 100),
+        ));
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].1, Ok(4));
+        assert_eq!(got[1].0, "t.tar.gz");
+        let err = got[1].1.as_ref().unwrap_err();
+        assert!(
+            err.contains("decompresses to more than") && err.contains("(1 members)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn nested_archives_draw_on_what_their_parent_had_left() {
+        let inner: Vec<(String, &[u8])> = (1..=5)
+            .map(|i| (format!("i{i}.har"), HAR.as_bytes()))
+            .collect();
+        let inner: Vec<(&str, &[u8])> = inner.iter().map(|(n, b)| (n.as_str(), *b)).collect();
+        let inner = zip_of(&inner);
+        let z = zip_of(&[("a.har", HAR.as_bytes()), ("inner.zip", &inner)]);
+        // Two members listed at the top, so inner.zip may list 2 of its 5.
+        let got = read_all(expand_bytes("t.zip", Arc::from(z), &limits(1 << 20, 4)));
+        let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "t.zip!a.har",
+                "t.zip!inner.zip!i1.har",
+                "t.zip!inner.zip!i2.har",
+                "t.zip!inner.zip"
+            ]
+        );
+        assert_eq!(
+            got[3].1.as_ref().unwrap_err(),
+            "t.zip!inner.zip: with the other members of t.zip it holds more than 4 members (raise it with --max-archive-members); its first 2 were read, the 3 from i3.har on were not"
+        );
+        // A .har.gz in a zip is gunzipped within what the zip had left.
+        let har = big_har(5, 1000);
+        let z = zip_of(&[("x.har.gz", &gzip(&har))]);
+        let got = read_hits(expand_bytes("t.zip", Arc::from(z), &limits(2500, 10)));
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, "t.zip!x.har.gz");
+        assert!(matches!(got[0].1, Ok(n) if n < 5), "{got:?}");
+        assert!(
+            got[0].2[0].starts_with("t.zip decompresses to more than 2.4 KiB"),
+            "{:?}",
+            got[0].2
+        );
+    }
+
+    #[test]
+    fn nesting_stops_at_a_fixed_depth() {
+        let mut zipped = HAR.as_bytes().to_vec();
+        for _ in 0..3 {
+            zipped = zip_of(&[("n.zip", &zipped)]);
+        }
+        let got = read_all(expand_bytes(
+            "t.zip",
+            Arc::from(zipped.clone()),
+            &Limits::default(),
+        ));
+        assert_eq!(got, [("t.zip!n.zip!n.zip!n.zip".to_string(), Ok(1))]);
+        for _ in 0..super::super::budget::MAX_NESTING {
+            zipped = zip_of(&[("n.zip", &zipped)]);
+        }
+        let got = read_all(expand_bytes("t.zip", Arc::from(zipped), &Limits::default()));
+        assert_eq!(got.len(), 1, "{got:?}");
+        let err = got[0].1.as_ref().unwrap_err();
+        assert!(
+            err.contains("nested more than 8 levels deep in t.zip"),
+            "{err}"
+        );
+        // gzip in gzip, the same.
+        let mut gz = HAR.as_bytes().to_vec();
+        for _ in 0..12 {
+            gz = gzip(&gz);
+        }
+        let got = read_all(expand_bytes("x.gz", Arc::from(gz), &Limits::default()));
+        assert!(
+            got[0]
+                .1
+                .as_ref()
+                .unwrap_err()
+                .contains("nested more than 8 levels deep"),
+            "{got:?}"
         );
     }
 }

@@ -12,6 +12,7 @@
 // (Tests index freely: a panic there is a failed assertion.)
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
+mod budget;
 mod burp;
 mod charles;
 mod decode;
@@ -22,13 +23,14 @@ mod raw;
 mod saz;
 mod sniff;
 
-use std::io::Read as _;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::limits::Limits;
 use crate::model::{Capture, Exchange, Format, Part, Request, Response, Source, Truncation};
 use crate::secret::SecretSet;
+use budget::Budget;
 
 /// Why a file yielded no capture at all. Each message is one line: `<file>: <what was found>`.
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +60,10 @@ pub enum ReadError {
         format: &'static str,
         reason: String,
     },
+    /// A limit stopped reading it (`--max-decompressed-size`, `--max-archive-members`, nesting):
+    /// the detail names the limit and the flag that raises it.
+    #[error("{name}: {detail}")]
+    Limit { name: String, detail: String },
 }
 
 impl ReadError {
@@ -69,7 +75,8 @@ impl ReadError {
             | ReadError::NotHar { name, .. }
             | ReadError::Unrecognised { name, .. }
             | ReadError::Broken { name, .. }
-            | ReadError::Invalid { name, .. } => name,
+            | ReadError::Invalid { name, .. }
+            | ReadError::Limit { name, .. } => name,
         }
     }
 }
@@ -81,15 +88,28 @@ pub fn read_bytes(name: &str, bytes: Arc<[u8]>) -> Result<Capture, ReadError> {
     read_source(name, bytes.into())
 }
 
-/// Reads a capture from bytes in memory or a mapped file (see [`open`]).
+/// Reads a capture from bytes in memory or a mapped file (see [`open`]), with the default
+/// limits on decompression.
 pub fn read_source(name: &str, bytes: Source) -> Result<Capture, ReadError> {
+    read_within(name, bytes, &Budget::new(name, &Limits::default()))
+}
+
+/// [`read_source`] with what decompression may still cost (a `.gz`, a `.saz`).
+fn read_within(name: &str, bytes: Source, budget: &Budget) -> Result<Capture, ReadError> {
     match sniff::sniff(&bytes) {
         sniff::Sniffed::Har => har::read_source(name, bytes),
         sniff::Sniffed::Charles => charles::read(name, bytes.to_arc()),
         sniff::Sniffed::Burp => burp::read(name, bytes.to_arc()),
         sniff::Sniffed::RawHttp => raw::read(name, bytes.to_arc()),
-        sniff::Sniffed::Zip => saz::read(name, &bytes),
-        sniff::Sniffed::Gzip => read_bytes(name, Arc::from(gunzip(name, &bytes)?)),
+        sniff::Sniffed::Zip => {
+            let (result, cut) = saz::read(name, &bytes, budget.bytes);
+            if cut {
+                budget.cut().finish(name, result)
+            } else {
+                result
+            }
+        }
+        sniff::Sniffed::Gzip => gunzip_and_read(name, &bytes, budget),
         sniff::Sniffed::Tar => Err(ReadError::Unrecognised {
             name: name.to_string(),
             found: "it is a tar archive inside a file that should hold one capture".to_string(),
@@ -114,34 +134,42 @@ fn names_har(name: &str) -> bool {
     lower.ends_with(".har") || lower.ends_with(".har.gz")
 }
 
-/// The whole of a gzip stream (all members); a stream cut off keeps what was decoded.
-fn gunzip(name: &str, bytes: &[u8]) -> Result<Vec<u8>, ReadError> {
-    let mut out = Vec::new();
-    let result = flate2::read::MultiGzDecoder::new(bytes)
-        .take(MAX_DECOMPRESSED)
-        .read_to_end(&mut out);
-    match result {
-        Err(e) if out.is_empty() => Err(ReadError::Invalid {
+/// Reads what a gzip stream (all its members) holds, decompressed up to the budget: a stream
+/// cut off keeps what was decoded, one that goes past the budget is read up to it (see
+/// [`budget::Cut::finish`]).
+fn gunzip_and_read(name: &str, bytes: &[u8], budget: &Budget) -> Result<Capture, ReadError> {
+    let Some(inner) = budget.deeper() else {
+        return Err(budget.too_deep(name));
+    };
+    let inflated = budget.inflate(flate2::read::MultiGzDecoder::new(bytes));
+    if let (Some(e), true) = (&inflated.error, inflated.bytes.is_empty()) {
+        return Err(ReadError::Invalid {
             name: name.to_string(),
             format: "gzip file",
             reason: e.to_string(),
-        }),
-        _ => Ok(out),
+        });
+    }
+    let inner = inner.after(inflated.bytes.len() as u64, 0);
+    let result = read_within(name, Arc::<[u8]>::from(inflated.bytes).into(), &inner);
+    if inflated.cut {
+        budget.cut().finish(name, result)
+    } else {
+        result
     }
 }
 
-/// The most one decompressed file or archive member may grow to (a guard against
-/// decompression bombs; real captures are far smaller).
-const MAX_DECOMPRESSED: u64 = 4 << 30;
-
 /// Reads a capture for checking, the fast way: a HAR is skimmed (see `har::read_skimmed`), which
 /// also collects the capture's secrets as it goes; they come back with it. Other inputs are
-/// read as [`read_source`] does, and their secrets are left to the caller.
-pub fn read_skimmed(name: &str, bytes: Source) -> Result<(Capture, Option<SecretSet>), ReadError> {
+/// read as [`read_source`] does, within `budget`, and their secrets are left to the caller.
+fn read_skimmed(
+    name: &str,
+    bytes: Source,
+    budget: &Budget,
+) -> Result<(Capture, Option<SecretSet>), ReadError> {
     if matches!(sniff::sniff(&bytes), sniff::Sniffed::Har) {
         return har::read_skimmed(name, bytes).map(|(c, s)| (c, Some(s)));
     }
-    read_source(name, bytes).map(|c| (c, None))
+    read_within(name, bytes, budget).map(|c| (c, None))
 }
 
 /// Files at least this large are memory-mapped rather than read: their pages can then be
@@ -196,6 +224,7 @@ fn capture(
         exchanges,
         truncation,
         parts,
+        limits_hit: Vec::new(),
     }
 }
 

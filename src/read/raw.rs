@@ -1,10 +1,6 @@
 //! Raw HTTP/1.1 message dumps: requests, each followed by its response when one was recorded,
 //! as mitmproxy, curl, `nc` or a person pasting into a ticket write them. Lines that start no
 //! message between two messages (separators, comments) are skipped.
-// Written before the readers' no-indexing lint (src/read/mod.rs); every index here is
-// bounds-checked by hand and the mutation test and fuzzers found no panic, but it still has
-// to be rewritten with `get` before the lint can cover it.
-#![allow(clippy::indexing_slicing)]
 
 use std::sync::Arc;
 
@@ -75,7 +71,8 @@ fn exchanges(bytes: &[u8]) -> (Vec<Exchange>, Option<Truncation>) {
         let mut response = None;
         let next = http::skip_blank_lines(bytes, first.span.end);
         let (line_end, _) = http::line_at(bytes, next);
-        if let Some(StartLine::Status { .. }) = http::start_line(&bytes[next..line_end]) {
+        let line = bytes.get(next..line_end).unwrap_or_default();
+        if let Some(StartLine::Status { .. }) = http::start_line(line) {
             if let Some(msg) = http::message(bytes, next, Unframed::ToNextMessage, Some(&method)) {
                 if !msg.complete {
                     // The request is whole and worth keeping; its response was cut.

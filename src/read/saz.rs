@@ -5,7 +5,8 @@
 //! The members are compressed, so the capture's source is their text laid end to end
 //! (request, then response, per session) with a [`Part`] naming each: diagnostics then show
 //! `file.saz!raw/03_c.txt` and lines within that member. A zip cut off before its central
-//! directory is salvaged from its local headers.
+//! directory is salvaged from its local headers. The members together decompress to at most
+//! what the input's budget allows (`--max-decompressed-size`); reading stops there.
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
@@ -13,7 +14,7 @@ use std::sync::Arc;
 
 use super::har::parse_time;
 use super::http::{self, Unframed};
-use super::{decode, ReadError};
+use super::{budget, decode, ReadError};
 use crate::model::{Capture, Exchange, Format, Part, Truncation};
 
 /// Whether a zip's member names are those of a Fiddler archive.
@@ -50,9 +51,13 @@ struct Session {
     meta: Option<Vec<u8>>,
 }
 
-pub fn read(name: &str, zipped: &[u8]) -> Result<Capture, ReadError> {
+/// Reads a Fiddler archive whose members may decompress to `allow` bytes in all; says whether
+/// reading stopped there (the caller reports it).
+pub fn read(name: &str, zipped: &[u8], allow: u64) -> (Result<Capture, ReadError>, bool) {
     let mut sessions: BTreeMap<u64, Session> = BTreeMap::new();
     let mut truncation_reason = None;
+    let mut left = allow;
+    let mut cut = false;
     let mut member = |member_name: &str, bytes: Vec<u8>| {
         if let Some((n, kind)) = session_member(member_name) {
             let s = sessions.entry(n).or_default();
@@ -74,10 +79,12 @@ pub fn read(name: &str, zipped: &[u8]) -> Result<Capture, ReadError> {
                 if session_member(&member_name).is_none() {
                     continue;
                 }
-                let mut bytes = Vec::new();
                 // A damaged member keeps what could be read of it.
-                let _ = (&mut file).take(decode::MAX_BODY).read_to_end(&mut bytes);
-                member(&member_name, bytes);
+                let inflated = inflate_member(&mut file, &mut left, &mut cut);
+                member(&member_name, inflated.bytes);
+                if cut {
+                    break;
+                }
             }
         }
         Err(_) => {
@@ -87,18 +94,17 @@ pub fn read(name: &str, zipped: &[u8]) -> Result<Capture, ReadError> {
                 match zip::read::read_zipfile_from_stream(&mut cursor) {
                     Ok(Some(mut file)) => {
                         let member_name = file.name().to_string();
-                        let mut bytes = Vec::new();
-                        if (&mut file)
-                            .take(decode::MAX_BODY)
-                            .read_to_end(&mut bytes)
-                            .is_err()
-                        {
+                        let inflated = inflate_member(&mut file, &mut left, &mut cut);
+                        if inflated.error.is_some() {
                             truncation_reason = Some(format!(
                                 "the zip archive is cut inside member {member_name}"
                             ));
                             break;
                         }
-                        member(&member_name, bytes);
+                        member(&member_name, inflated.bytes);
+                        if cut {
+                            break;
+                        }
                     }
                     Ok(None) => break,
                     Err(_) => {
@@ -112,11 +118,12 @@ pub fn read(name: &str, zipped: &[u8]) -> Result<Capture, ReadError> {
         }
     }
     if sessions.values().all(|s| s.request.is_none()) {
-        return Err(ReadError::Invalid {
+        let error = ReadError::Invalid {
             name: name.to_string(),
             format: "Fiddler archive",
             reason: "a zip archive without Fiddler sessions (raw/NN_c.txt)".to_string(),
-        });
+        };
+        return (Err(error), cut);
     }
 
     let mut source: Vec<u8> = Vec::new();
@@ -161,14 +168,25 @@ pub fn read(name: &str, zipped: &[u8]) -> Result<Capture, ReadError> {
         complete_entries: exchanges.len(),
         reason,
     });
-    Ok(super::capture(
+    let capture = super::capture(
         name,
         Format::Saz,
         Arc::from(source),
         exchanges,
         truncation,
         parts,
-    ))
+    );
+    (Ok(capture), cut)
+}
+
+/// A member, decompressed within the `left` bytes the archive may still yield (and, as a body
+/// is, to `MAX_BODY`, silently); `cut` is set when `left` ran out inside it.
+fn inflate_member(file: &mut dyn Read, left: &mut u64, cut: &mut bool) -> budget::Inflated {
+    let room = (*left).min(decode::MAX_BODY);
+    let inflated = budget::inflate(file, room);
+    *cut |= inflated.cut && room == *left;
+    *left = left.saturating_sub(inflated.bytes.len() as u64);
+    inflated
 }
 
 /// Appends a member's text on a line of its own and records its part.
@@ -281,7 +299,7 @@ mod tests {
 
     #[test]
     fn sessions_with_timers_and_member_parts() {
-        let c = read("t.saz", &sample()).unwrap();
+        let c = read("t.saz", &sample(), u64::MAX).0.unwrap();
         assert_eq!(c.format, Format::Saz);
         let e = &c.exchanges;
         assert_eq!(e.len(), 2);
@@ -312,12 +330,12 @@ mod tests {
             .windows(12)
             .position(|w| w == b"raw/02_c.txt")
             .unwrap();
-        let c = read("t.saz", &whole[..at + 40]).unwrap();
+        let c = read("t.saz", &whole[..at + 40], u64::MAX).0.unwrap();
         assert_eq!(c.exchanges.len(), 1);
         assert!(c.truncation.is_some());
         assert_eq!(c.exchanges[0].response.as_ref().unwrap().status, 200);
         for cut in 0..whole.len() {
-            let _ = read("t.saz", &whole[..cut]);
+            let _ = read("t.saz", &whole[..cut], u64::MAX);
         }
     }
 
@@ -326,7 +344,24 @@ mod tests {
         let z = zip_of(&[("a.har", b"{}")]);
         assert!(!is_saz(["a.har"].into_iter()));
         assert!(is_saz(["raw/1_c.txt"].into_iter()));
-        let err = read("x.saz", &z).unwrap_err().to_string();
+        let err = read("x.saz", &z, u64::MAX).0.unwrap_err().to_string();
         assert!(err.contains("without Fiddler sessions"), "{err}");
+    }
+
+    #[test]
+    fn members_past_the_budget_are_not_read() {
+        let z = sample();
+        let whole = read("t.saz", &z, u64::MAX).0.unwrap();
+        // The session members laid end to end, less the two line ends `append` added.
+        let session_bytes = whole.source.len() as u64 - 2 + META.len() as u64;
+        let (c, cut) = read("t.saz", &z, session_bytes);
+        assert!(!cut, "exactly enough");
+        assert_eq!(c.unwrap().exchanges.len(), 2);
+        // The budget runs out inside the last member (raw/02_c.txt): reading stops there.
+        let (c, cut) = read("t.saz", &z, session_bytes - 30);
+        assert!(cut);
+        let c = c.unwrap();
+        assert_eq!(c.exchanges[0].response.as_ref().unwrap().status, 200);
+        assert!(c.source.len() < whole.source.len());
     }
 }

@@ -1,9 +1,5 @@
 //! Recognising what a file holds from its first bytes (never from its name), and saying in
 //! words what it is when it is not a capture we read.
-// Written before the readers' no-indexing lint (src/read/mod.rs); every index here is
-// bounds-checked by hand and the mutation test and fuzzers found no panic, but it still has
-// to be rewritten with `get` before the lint can cover it.
-#![allow(clippy::indexing_slicing)]
 
 /// The UTF-8 byte-order mark some Windows tools write before the JSON.
 pub(crate) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -67,27 +63,23 @@ pub(crate) fn sniff(bytes: &[u8]) -> Sniffed {
 }
 
 fn first_line(bytes: &[u8]) -> &[u8] {
-    let end = bytes
-        .iter()
-        .position(|&b| b == b'\n')
-        .unwrap_or(bytes.len());
-    &bytes[..end]
+    bytes.split(|&b| b == b'\n').next().unwrap_or_default()
 }
 
 /// `[` then `]`, or an object naming Charles' transaction keys early on.
 fn is_charles(start: &[u8]) -> bool {
-    let rest = start[1..].trim_ascii_start();
+    let rest = start.get(1..).unwrap_or_default().trim_ascii_start();
     if rest.starts_with(b"]") {
         return true;
     }
-    let head = &rest[..rest.len().min(HEAD_BYTES)];
+    let head = rest.get(..HEAD_BYTES).unwrap_or(rest);
     let has = |key: &[u8]| head.windows(key.len()).any(|w| w == key);
     rest.starts_with(b"{") && has(b"\"host\"") && (has(b"\"scheme\"") || has(b"\"method\""))
 }
 
 /// XML whose root (after the prolog and doctype) is Burp's `<items`.
 fn is_burp(start: &[u8]) -> bool {
-    let head = &start[..start.len().min(HEAD_BYTES)];
+    let head = start.get(..HEAD_BYTES).unwrap_or(start);
     head.windows(6).any(|w| w == b"<items")
 }
 

@@ -962,6 +962,7 @@ pub(crate) mod fixture {
             exchanges,
             truncation: None,
             parts: Vec::new(),
+            limits_hit: Vec::new(),
         }
     }
 
