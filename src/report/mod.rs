@@ -97,8 +97,13 @@ impl FileReport {
     /// Drops what only rendering needs (the capture's text, the secrets to mask it with),
     /// keeping findings and counts: a long batch then holds one small record per file.
     pub fn slim(&mut self) {
-        self.capture = None;
-        self.secrets = SecretSet::new();
+        let capture = self.capture.take();
+        let secrets = std::mem::take(&mut self.secrets);
+        // A long capture is tens of thousands of exchanges (and a mapped file) to free: that
+        // is done beside the next file's work, not before it.
+        if capture.as_ref().is_some_and(|c| c.exchanges.len() > 1000) {
+            rayon::spawn(move || drop((capture, secrets)));
+        }
         if let Some(s) = &mut self.session {
             s.parts.clear();
         }

@@ -64,7 +64,11 @@ pub fn fields_read(expr: &IdedExpr, name: &str) -> Option<std::collections::BTre
 }
 
 /// Adds to `fields` what [`fields_read`] finds; false when `name` is used whole.
-fn collect_fields(expr: &IdedExpr, name: &str, fields: &mut std::collections::BTreeSet<String>) -> bool {
+fn collect_fields(
+    expr: &IdedExpr,
+    name: &str,
+    fields: &mut std::collections::BTreeSet<String>,
+) -> bool {
     let mut all = |e: &IdedExpr| collect_fields(e, name, fields);
     match &expr.expr {
         Ast::Ident(n) => n != name,
@@ -234,7 +238,10 @@ mod tests {
 
     #[test]
     fn fields_read_names_the_fields_a_condition_reads() {
-        assert_eq!(reads("size(step.query_secrets) > 0").unwrap(), ["query_secrets"]);
+        assert_eq!(
+            reads("size(step.query_secrets) > 0").unwrap(),
+            ["query_secrets"]
+        );
         assert_eq!(
             reads(r#"has(step.a) && step.b.exists(x, x == capture.c) ? step.d : "e""#).unwrap(),
             ["a", "b", "d"]
@@ -249,9 +256,19 @@ mod tests {
     #[test]
     fn bearer_call_rules_read_only_a_few_fields() {
         let rules = crate::rules::load::load_builtin().unwrap();
-        let of = |id: &str| rules.iter().find(|r| r.id == id).unwrap().when_reads.clone();
+        let of = |id: &str| {
+            rules
+                .iter()
+                .find(|r| r.id == id)
+                .unwrap()
+                .when_reads
+                .clone()
+        };
         assert_eq!(of("oauth/secret-in-url").unwrap(), ["query_secrets"]);
         let transport = of("oauth/insecure-transport").unwrap();
-        assert!(transport.contains(&"scheme".to_string()) && transport.len() <= 6, "{transport:?}");
+        assert!(
+            transport.contains(&"scheme".to_string()) && transport.len() <= 6,
+            "{transport:?}"
+        );
     }
 }

@@ -153,12 +153,10 @@ fn run_rules(
     if wanted.is_empty() {
         return Vec::new();
     }
-    let reads = wanted
-        .iter()
-        .try_fold(BTreeSet::new(), |mut fields, rule| {
-            fields.extend(rule.when_reads.as_ref()?.iter().map(String::as_str));
-            Some(fields)
-        });
+    let reads = wanted.iter().try_fold(BTreeSet::new(), |mut fields, rule| {
+        fields.extend(rule.when_reads.as_ref()?.iter().map(String::as_str));
+        Some(fields)
+    });
     let mut decide = root.new_inner_scope();
     if let Some((name, v)) = &subject {
         let read = match &reads {
@@ -176,7 +174,10 @@ fn run_rules(
         return Vec::new();
     }
     let s = Scope {
-        vars: subject.map(|(name, v)| (name, to_cel(&v))).into_iter().collect(),
+        vars: subject
+            .map(|(name, v)| (name, to_cel(&v)))
+            .into_iter()
+            .collect(),
     };
     let mut ctx = root.new_inner_scope();
     for (name, v) in &s.vars {

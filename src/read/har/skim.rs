@@ -24,10 +24,6 @@
 //! fixture and over captures that hide values behind escapes. When the tokenizer meets
 //! anything it does not vouch for (invalid JSON, invalid UTF-8, a file cut off, an odd
 //! document shape), it gives up and the caller reads the file the full way.
-// Written before the readers' no-indexing lint (src/read/mod.rs); every index here is
-// bounds-checked by hand and the mutation test and fuzzers found no panic, but it still has
-// to be rewritten with `get` before the lint can cover it.
-#![allow(clippy::indexing_slicing)]
 
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -373,7 +369,8 @@ impl<'a> Cursor<'a> {
                 scan.odd = true;
             }
             let span = start..self.pos;
-            let raw = std::str::from_utf8(&self.b[span.clone()]).map_err(|_| GiveUp)?;
+            let raw = self.b.get(span.clone()).ok_or(GiveUp)?;
+            let raw = std::str::from_utf8(raw).map_err(|_| GiveUp)?;
             let index = out.exchanges.len() + 1;
             let skimmed = if scan.odd || self.hidden {
                 None
@@ -574,7 +571,9 @@ impl<'a> Cursor<'a> {
                     continue;
                 }
             };
-            scan.odd |= std::mem::replace(&mut seen[i], true);
+            if let Some(seen) = seen.get_mut(i) {
+                scan.odd |= std::mem::replace(seen, true);
+            }
         }
         Ok(())
     }
@@ -625,7 +624,9 @@ impl<'a> Cursor<'a> {
                     continue;
                 }
             };
-            scan.odd |= std::mem::replace(&mut seen[i], true);
+            if let Some(seen) = seen.get_mut(i) {
+                scan.odd |= std::mem::replace(seen, true);
+            }
         }
         Ok(())
     }
@@ -720,7 +721,7 @@ impl<'a> Cursor<'a> {
     fn status(&mut self) -> R<Result<u64, ()>> {
         let start = self.pos;
         self.skip_value()?;
-        let literal = &self.b[start..self.pos];
+        let literal = self.b.get(start..self.pos).unwrap_or_default();
         if !literal.is_empty() && literal.iter().all(u8::is_ascii_digit) {
             if let Some(n) = std::str::from_utf8(literal)
                 .ok()
@@ -965,7 +966,7 @@ impl<'a> Cursor<'a> {
     }
 
     fn text(&self, s: Str) -> &'a [u8] {
-        &self.b[s.start..s.end]
+        self.b.get(s.start..s.end).unwrap_or_default()
     }
 
     /// A string's value, decoded.
@@ -1108,9 +1109,7 @@ fn percent_hides(raw: &[u8]) -> bool {
 /// `decoded`), and no name that reconstruction or secret collection looks for (`code`,
 /// `authcode`, `auth_code`, `code_verifier`, ...) goes on so.
 fn has_needle(needles: &Needles, raw: &[u8], lower: &mut Vec<u8>) -> bool {
-    lower.clear();
-    lower.extend_from_slice(raw);
-    lower.make_ascii_lowercase();
+    lower_into(raw, lower);
     if let Some(packed) = &needles.packed {
         return packed.find_iter(&lower[..]).any(|m| {
             let coded = m.pattern().as_usize() == 0 && lower.get(m.end()) == Some(&b'd');
@@ -1125,6 +1124,38 @@ fn has_needle(needles: &Needles, raw: &[u8], lower: &mut Vec<u8>) -> bool {
         let coded = m.pattern().as_usize() == 0 && lower.get(m.end()) == Some(&b'd');
         !coded
     })
+}
+
+/// `raw` with ASCII letters lower-cased, into `out`: in one pass, 16 bytes at a time.
+fn lower_into(raw: &[u8], out: &mut Vec<u8>) {
+    out.clear();
+    out.resize(raw.len(), 0);
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        let mut from = raw.chunks_exact(16);
+        let mut to = out.chunks_exact_mut(16);
+        for (f, t) in (&mut from).zip(&mut to) {
+            // SAFETY: SSE2 is part of every x86_64 CPU; `f` and `t` hold the 16 bytes loaded
+            // and stored.
+            unsafe {
+                let v = _mm_loadu_si128(f.as_ptr().cast());
+                let upper = _mm_and_si128(
+                    _mm_cmpgt_epi8(v, _mm_set1_epi8(b'A' as i8 - 1)),
+                    _mm_cmplt_epi8(v, _mm_set1_epi8(b'Z' as i8 + 1)),
+                );
+                let lower = _mm_or_si128(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+                _mm_storeu_si128(t.as_mut_ptr().cast(), lower);
+            }
+        }
+        for (f, t) in from.remainder().iter().zip(to.into_remainder()) {
+            *t = f.to_ascii_lowercase();
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    for (f, t) in raw.iter().zip(out.iter_mut()) {
+        *t = f.to_ascii_lowercase();
+    }
 }
 
 fn contains_ci(haystack: &[u8], needle: &str) -> bool {
@@ -1208,6 +1239,18 @@ mod tests {
         ] {
             assert_eq!(skip_plain(text.as_bytes(), 0), want, "{text}");
         }
+    }
+
+    #[test]
+    fn lower_into_lowers_ascii_letters_only() {
+        let all: Vec<u8> = (0..=255u8)
+            .chain(b"Client_ID AUTHORIZATION".iter().copied())
+            .collect();
+        let mut out = Vec::new();
+        lower_into(&all, &mut out);
+        assert_eq!(out, all.to_ascii_lowercase());
+        lower_into(b"ABC", &mut out);
+        assert_eq!(out, b"abc");
     }
 
     #[test]
