@@ -49,7 +49,9 @@ const DEEP: usize = 100;
 
 /// Reads every entry of a HAR, or `None` when the full reader must do it.
 pub(super) fn skim(source: &Source) -> Option<(Vec<Exchange>, SecretSet)> {
-    skim_in_pieces(source, rayon::current_num_threads(), MIN_PIECE)
+    // More pieces than threads, so that one that goes slower (more entries read in full)
+    // does not leave the other threads idle at the end.
+    skim_in_pieces(source, rayon::current_num_threads() * 4, MIN_PIECE)
 }
 
 /// Bytes of entries below which a file is skimmed on one thread: a piece must be worth a
