@@ -26,33 +26,36 @@ pub fn check(expr: &IdedExpr, roots: &[(&str, String)]) -> Result<(), Unknown> {
     walk(expr, &scope).map(|_| ())
 }
 
-/// Whether the expression reads the variable `name` anywhere.
-pub fn mentions(expr: &IdedExpr, name: &str) -> bool {
+/// The expressions directly inside `expr`.
+fn children(expr: &IdedExpr) -> Vec<&IdedExpr> {
+    use cel::common::ast::EntryExpr;
     match &expr.expr {
-        Ast::Ident(n) => n == name,
-        Ast::Select(s) => mentions(&s.operand, name),
-        Ast::Call(c) => {
-            c.target.as_deref().is_some_and(|t| mentions(t, name))
-                || c.args.iter().any(|a| mentions(a, name))
-        }
-        Ast::Comprehension(c) => [
+        Ast::Select(s) => vec![&*s.operand],
+        Ast::Call(c) => c.target.as_deref().into_iter().chain(&c.args).collect(),
+        Ast::Comprehension(c) => vec![
             &c.iter_range,
             &c.accu_init,
             &c.loop_cond,
             &c.loop_step,
             &c.result,
-        ]
-        .into_iter()
-        .any(|e| mentions(e, name)),
-        Ast::List(l) => l.elements.iter().any(|e| mentions(e, name)),
-        Ast::Map(m) => m.entries.iter().any(|entry| match &entry.expr {
-            cel::common::ast::EntryExpr::MapEntry(me) => {
-                mentions(&me.key, name) || mentions(&me.value, name)
-            }
-            _ => false,
-        }),
-        _ => false,
+        ],
+        Ast::List(l) => l.elements.iter().collect(),
+        Ast::Map(m) => m
+            .entries
+            .iter()
+            .flat_map(|entry| match &entry.expr {
+                EntryExpr::MapEntry(me) => vec![&me.key, &me.value],
+                EntryExpr::StructField(f) => vec![&f.value],
+            })
+            .collect(),
+        _ => Vec::new(),
     }
+}
+
+/// Whether the expression reads the variable `name` anywhere.
+pub fn mentions(expr: &IdedExpr, name: &str) -> bool {
+    matches!(&expr.expr, Ast::Ident(n) if n == name)
+        || children(expr).into_iter().any(|e| mentions(e, name))
 }
 
 /// The fields of the variable `name` that the expression reads (`name.field`,
@@ -69,34 +72,15 @@ fn collect_fields(
     name: &str,
     fields: &mut std::collections::BTreeSet<String>,
 ) -> bool {
-    let mut all = |e: &IdedExpr| collect_fields(e, name, fields);
     match &expr.expr {
         Ast::Ident(n) => n != name,
-        Ast::Select(s) => match &s.operand.expr {
-            Ast::Ident(n) if n == name => {
-                fields.insert(s.field.clone());
-                true
-            }
-            _ => all(&s.operand),
-        },
-        Ast::Call(c) => c.target.as_deref().is_none_or(&mut all) && c.args.iter().all(all),
-        Ast::Comprehension(c) => [
-            &c.iter_range,
-            &c.accu_init,
-            &c.loop_cond,
-            &c.loop_step,
-            &c.result,
-        ]
-        .into_iter()
-        .all(|e| collect_fields(e, name, fields)),
-        Ast::List(l) => l.elements.iter().all(all),
-        Ast::Map(m) => m.entries.iter().all(|entry| match &entry.expr {
-            cel::common::ast::EntryExpr::MapEntry(me) => {
-                collect_fields(&me.key, name, fields) && collect_fields(&me.value, name, fields)
-            }
-            _ => false,
-        }),
-        _ => !mentions(expr, name),
+        Ast::Select(s) if matches!(&s.operand.expr, Ast::Ident(n) if n == name) => {
+            fields.insert(s.field.clone());
+            true
+        }
+        _ => children(expr)
+            .into_iter()
+            .all(|e| collect_fields(e, name, fields)),
     }
 }
 
