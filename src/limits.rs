@@ -401,7 +401,7 @@ mod tests {
             started: None,
             started_raw: None,
             request,
-            response,
+            response: response.map(Box::new),
             error: None,
         }
     }
@@ -456,12 +456,12 @@ mod tests {
             ..Limits::default()
         };
         let request = Request {
-            body: body(101),
+            body: body(101).map(Box::new),
             ..Request::default()
         };
         let response = Response {
             status: 200,
-            body: body(100),
+            body: body(100).map(Box::new),
             ..Response::default()
         };
         let mut c = capture(vec![exchange(1, request, Some(response))]);

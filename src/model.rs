@@ -222,7 +222,7 @@ pub struct Exchange {
     pub started_raw: Option<String>,
     pub request: Request,
     /// `None` when the request got no response (HAR status 0, a dropped connection).
-    pub response: Option<Response>,
+    pub response: Option<Box<Response>>,
     /// A transport error the recording tool noted (Chrome's `_error`).
     pub error: Option<String>,
 }
@@ -250,7 +250,7 @@ pub struct Request {
     /// Number of cookies the recording tool listed separately from the headers (HAR `cookies`).
     /// A listed cookie without a `Cookie` header is a sign the headers were stripped.
     pub listed_cookies: usize,
-    pub body: Option<Body>,
+    pub body: Option<Box<Body>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -259,7 +259,7 @@ pub struct Response {
     pub headers: Vec<Header>,
     pub listed_cookies: usize,
     /// `None` when the capture holds no body for this response (not recorded, or stripped).
-    pub body: Option<Body>,
+    pub body: Option<Box<Body>>,
     /// HAR's `redirectURL`, when the tool recorded one apart from the `Location` header.
     pub redirect_url: Option<String>,
 }

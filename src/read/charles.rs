@@ -157,7 +157,7 @@ fn request(t: &Value) -> Request {
     Request {
         method: text(&t["method"]).unwrap_or_default(),
         url,
-        body: body(&t["request"], &headers),
+        body: body(&t["request"], &headers).map(Box::new),
         headers,
         listed_cookies: 0,
     }
@@ -173,7 +173,7 @@ fn response(t: &Value) -> Option<Response> {
     let headers = headers(r);
     Some(Response {
         status,
-        body: body(r, &headers),
+        body: body(r, &headers).map(Box::new),
         headers,
         listed_cookies: 0,
         redirect_url: None,

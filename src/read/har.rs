@@ -597,7 +597,7 @@ fn exchange(index: usize, span: Range<usize>, raw: &str) -> Exchange {
         started,
         started_raw: entry.started,
         request: entry.request.0.into_model(),
-        response,
+        response: response.map(Box::new),
         error: non_empty(entry.error).or(response_error),
     }
 }
@@ -609,7 +609,11 @@ impl HarRequest {
             url: self.url.unwrap_or_default(),
             headers: headers(self.headers),
             listed_cookies: self.cookies.0.len(),
-            body: self.post_data.0.and_then(HarPostData::into_body),
+            body: self
+                .post_data
+                .0
+                .and_then(HarPostData::into_body)
+                .map(Box::new),
         }
     }
 }
@@ -630,7 +634,7 @@ impl HarResponse {
             status,
             headers: headers(self.headers),
             listed_cookies: self.cookies.0.len(),
-            body: self.content.0.and_then(HarContent::into_body),
+            body: self.content.0.and_then(HarContent::into_body).map(Box::new),
             redirect_url: non_empty(self.redirect_url),
         };
         (Some(response), error)

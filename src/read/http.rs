@@ -320,7 +320,7 @@ pub(crate) fn request(msg: &Message, scheme: &str) -> Request {
         url,
         headers: msg.headers.clone(),
         listed_cookies: 0,
-        body: body(&msg.body, &msg.headers),
+        body: body(&msg.body, &msg.headers).map(Box::new),
     }
 }
 
@@ -333,7 +333,7 @@ pub(crate) fn response(msg: &Message) -> Option<Response> {
         status,
         headers: msg.headers.clone(),
         listed_cookies: 0,
-        body: body(&msg.body, &msg.headers),
+        body: body(&msg.body, &msg.headers).map(Box::new),
         redirect_url: None,
     })
 }

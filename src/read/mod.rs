@@ -241,7 +241,7 @@ fn exchange_of(
         started: None,
         started_raw: None,
         request,
-        response,
+        response: response.map(Box::new),
         error: None,
     }
 }

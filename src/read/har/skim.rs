@@ -484,10 +484,12 @@ impl<'a> Cursor<'a> {
                 headers: req_creds,
                 ..Request::default()
             },
-            response: answered.then(|| Response {
-                status: 200,
-                headers: resp_creds,
-                ..Response::default()
+            response: answered.then(|| {
+                Box::new(Response {
+                    status: 200,
+                    headers: resp_creds,
+                    ..Response::default()
+                })
             }),
             ..stub.clone()
         };
