@@ -636,17 +636,7 @@ mod tests {
             .collect()
     }
 
-    fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut out = Cursor::new(Vec::new());
-        let mut z = zip::ZipWriter::new(&mut out);
-        for (name, bytes) in members {
-            z.start_file(*name, zip::write::SimpleFileOptions::default())
-                .unwrap();
-            z.write_all(bytes).unwrap();
-        }
-        z.finish().unwrap();
-        out.into_inner()
-    }
+    use crate::read::saz::tests::zip_of;
 
     fn gzip(bytes: &[u8]) -> Vec<u8> {
         let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

@@ -265,7 +265,7 @@ fn timers(meta: &[u8]) -> (Option<String>, Option<String>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::io::Write;
 

@@ -95,19 +95,18 @@ fn run_phase(
     };
     // Subjects are independent: a long capture's thousands of Bearer calls are evaluated on
     // every core, and the findings kept in subject order.
-    let per_step: Vec<Vec<Finding>> = (0..a.steps.len())
-        .into_par_iter()
+    let per_step: Vec<Vec<Finding>> = a
+        .steps
+        .par_iter()
+        .enumerate()
         .map_init(
             || root_context(capture, found),
-            |root, i| {
-                let wanted: Vec<&Rule> = match a.steps.get(i) {
-                    Some(step) => rules
-                        .iter()
-                        .copied()
-                        .filter(|r| r.subject.takes_step(step.kind))
-                        .collect(),
-                    None => Vec::new(),
-                };
+            |root, (i, step)| {
+                let wanted: Vec<&Rule> = rules
+                    .iter()
+                    .copied()
+                    .filter(|r| r.subject.takes_step(step.kind))
+                    .collect();
                 if wanted.is_empty() {
                     return Vec::new();
                 }

@@ -97,27 +97,23 @@ fn skim_in_pieces(
 /// element starts `cuts` (ascending), on as many threads.
 fn skim_from(source: &Source, list: usize, cuts: &[usize]) -> R<Skimmed> {
     use rayon::prelude::*;
-    let starts: Vec<(usize, bool)> = std::iter::once((list, true))
-        .chain(cuts.iter().map(|&c| (c, false)))
-        .collect();
-    let mut parts: Vec<R<(Skimmed, Ended)>> = starts
+    let starts: Vec<usize> = std::iter::once(list).chain(cuts.iter().copied()).collect();
+    let parts: Vec<R<(Skimmed, Ended)>> = starts
         .par_iter()
         .enumerate()
-        .map(|(i, &(start, at_list))| {
-            let stop = starts.get(i + 1).map(|&(next, _)| next);
+        .map(|(i, &start)| {
+            let stop = starts.get(i + 1).copied();
             let mut c = Cursor::new(&source[..], start);
             let mut out = Skimmed::default();
-            let ended = c.entries(source, &mut out, at_list, stop)?;
+            let ended = c.entries(source, &mut out, i == 0, stop)?;
             Ok((out, ended))
         })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
         .collect();
-    let (mut all, mut ended) = parts.pop().ok_or(GiveUp)??;
+    let mut parts = parts.into_iter();
+    let (mut all, mut ended) = parts.next().ok_or(GiveUp)??;
     while ended == Ended::Stopped {
         // The guess was right: the next piece is what one pass would have read.
-        let (part, next) = parts.pop().ok_or(GiveUp)??;
+        let (part, next) = parts.next().ok_or(GiveUp)??;
         all.append(part);
         ended = next;
     }
