@@ -127,20 +127,28 @@ fn kind_of_field(name: &str) -> Option<SecretKind> {
 
 /// Header names whose whole value is a secret.
 pub(crate) fn kind_of_header(name: &str) -> Option<SecretKind> {
-    let lower = name.to_ascii_lowercase();
-    Some(match lower.as_str() {
-        "authorization" | "proxy-authorization" => SecretKind::Credentials,
-        "cookie" | "set-cookie" => SecretKind::Cookie,
-        "x-api-key"
-        | "x-amz-security-token"
-        | "api-key"
-        | "apikey"
-        | "x-goog-api-key"
-        | "ocp-apim-subscription-key" => SecretKind::ApiKey,
-        "x-amz-access-token" | "x-auth-token" | "x-access-token" | "x-csrf-token"
-        | "x-xsrf-token" => SecretKind::AccessToken,
-        _ => return None,
-    })
+    // Compared without lower-casing a copy: this runs for every cookie header of a capture.
+    const HEADERS: &[(&str, SecretKind)] = &[
+        ("authorization", SecretKind::Credentials),
+        ("proxy-authorization", SecretKind::Credentials),
+        ("cookie", SecretKind::Cookie),
+        ("set-cookie", SecretKind::Cookie),
+        ("x-api-key", SecretKind::ApiKey),
+        ("x-amz-security-token", SecretKind::ApiKey),
+        ("api-key", SecretKind::ApiKey),
+        ("apikey", SecretKind::ApiKey),
+        ("x-goog-api-key", SecretKind::ApiKey),
+        ("ocp-apim-subscription-key", SecretKind::ApiKey),
+        ("x-amz-access-token", SecretKind::AccessToken),
+        ("x-auth-token", SecretKind::AccessToken),
+        ("x-access-token", SecretKind::AccessToken),
+        ("x-csrf-token", SecretKind::AccessToken),
+        ("x-xsrf-token", SecretKind::AccessToken),
+    ];
+    HEADERS
+        .iter()
+        .find(|(known, _)| name.eq_ignore_ascii_case(known))
+        .map(|&(_, kind)| kind)
 }
 
 /// Every secret value of one capture, so that any text shown from it can be masked.
@@ -299,21 +307,20 @@ impl SecretSet {
         }
     }
 
-    fn add_header(&mut self, name: &str, value: &str) {
+    /// Collects the secrets of one header (what [`SecretSet::collect`] does for each).
+    pub(crate) fn add_header(&mut self, name: &str, value: &str) {
         let Some(kind) = kind_of_header(name) else {
             return;
         };
-        let lower = name.to_ascii_lowercase();
+        let is = |known: &str| name.eq_ignore_ascii_case(known);
+        let credentials = is("authorization") || is("proxy-authorization");
         // Credential and cookie headers are masked part by part, so the scheme and cookie
         // names stay readable and a Bearer token shows the same mask as the token itself.
-        let by_parts = matches!(
-            lower.as_str(),
-            "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
-        );
+        let by_parts = credentials || is("cookie") || is("set-cookie");
         if !by_parts || !value.trim().contains([' ', '=']) {
             self.add(kind, value);
         }
-        if lower == "authorization" || lower == "proxy-authorization" {
+        if credentials {
             if let Some((scheme, cred)) = value.trim().split_once(' ') {
                 let cred = cred.trim();
                 if scheme.eq_ignore_ascii_case("bearer") {
@@ -325,25 +332,29 @@ impl SecretSet {
                     }
                 }
             }
-        } else if lower == "cookie" || lower == "set-cookie" {
-            // Firefox joins several Set-Cookie headers into one value, a line each; only the
-            // first `name=value` of each line is a cookie, the rest are attributes.
-            let pairs: Vec<&str> = if lower == "cookie" {
-                value.split(';').collect()
+        } else if by_parts {
+            if is("cookie") {
+                self.add_cookies(value, value.split(';'));
             } else {
-                value.lines().filter_map(|l| l.split(';').next()).collect()
-            };
-            let mut short = false;
-            for pair in pairs {
-                if let Some((_, v)) = pair.split_once('=') {
-                    short |= !v.trim().is_empty() && v.trim().len() < Self::MIN_LEN;
-                    self.add(SecretKind::Cookie, v);
-                }
+                // Firefox joins several Set-Cookie headers into one value, a line each; only
+                // the first `name=value` of each line is a cookie, the rest are attributes.
+                self.add_cookies(value, value.lines().filter_map(|l| l.split(';').next()));
             }
-            // A cookie too short to mask on its own is hidden with its whole header.
-            if short {
-                self.add(SecretKind::Cookie, value);
+        }
+    }
+
+    /// The values of a cookie header's `name=value` pairs.
+    fn add_cookies<'v>(&mut self, header: &str, pairs: impl Iterator<Item = &'v str>) {
+        let mut short = false;
+        for pair in pairs {
+            if let Some((_, v)) = pair.split_once('=') {
+                short |= !v.trim().is_empty() && v.trim().len() < Self::MIN_LEN;
+                self.add(SecretKind::Cookie, v);
             }
+        }
+        // A cookie too short to mask on its own is hidden with its whole header.
+        if short {
+            self.add(SecretKind::Cookie, header);
         }
     }
 

@@ -242,3 +242,153 @@ fn a_too_deep_entry_reads_the_same_both_ways() {
     let rules: Vec<&str> = fast.findings.iter().map(|f| f.rule.as_str()).collect();
     assert!(rules.contains(&"capture/limit"), "{rules:?}");
 }
+
+/// Names and values the needle search finds only in some spellings (`pwd` as a whole name,
+/// `Atza|`/`Atzr|` tokens, percent-encoded or not): every entry that carries one is read in
+/// full, so its secret is masked exactly as the full read masks it.
+#[test]
+fn secrets_behind_short_names_read_the_same_both_ways() {
+    let sample = common::root().join("fixtures/samples/wrong-profile.har");
+    let plain = |i: usize| {
+        serde_json::json!({
+            "startedDateTime": format!("2024-03-14T11:40:{:02}.000Z", i % 60),
+            "request": {"method": "GET", "url": format!("https://shop.example/items/{i}"),
+                "headers": [{"name": "accept", "value": "*/*"}]},
+            "response": {"status": 200, "headers": [], "content": {"size": 2, "text": "{}"},
+                "redirectURL": "", "_error": null},
+        })
+    };
+    let with = |i: usize, url: &str, post: serde_json::Value, body: &str| {
+        let mut e = plain(i);
+        e["request"]["url"] = url.into();
+        e["request"]["postData"] = post;
+        e["response"]["content"]["text"] = body.into();
+        e
+    };
+    let none = serde_json::Value::Null;
+    let special = [
+        with(
+            100,
+            "https://a.example/login?user=a&PWD=hunter2-query",
+            none.clone(),
+            "{}",
+        ),
+        with(101, "https://a.example/login?pwd", none.clone(), "{}"),
+        with(
+            102,
+            "https://a.example/login",
+            serde_json::json!({"mimeType": "application/x-www-form-urlencoded", "text": "user=a&Pwd=hunter2-form"}),
+            "{}",
+        ),
+        with(
+            103,
+            "https://a.example/login",
+            serde_json::json!({"mimeType": "application/json", "text": r#"{"user":"a","pwd":"hunter2-json"}"#}),
+            "{}",
+        ),
+        with(
+            104,
+            "https://a.example/login",
+            serde_json::json!({"mimeType": "application/x-www-form-urlencoded",
+                "params": [{"name": "pwd", "value": "hunter2-param"}]}),
+            "{}",
+        ),
+        with(
+            105,
+            "https://a.example/x",
+            none.clone(),
+            "seen=Atzr|IwEBIrefresh0123456789",
+        ),
+        with(
+            106,
+            "https://a.example/x?t=Atza%7CIwEBIaccess0123456789",
+            none.clone(),
+            "{}",
+        ),
+    ];
+    let mut entries: Vec<serde_json::Value> = (0..100).map(plain).collect();
+    entries.extend(special);
+    entries.extend((107..150).map(plain));
+    let har = serde_json::json!({"log": {"version": "1.2", "entries": entries}});
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("short-names.har");
+    std::fs::write(&path, serde_json::to_string_pretty(&har).expect("text")).expect("write");
+    same_json_both_ways(&path, &sample);
+    let fast = check_input(&Input::Path(path.clone()), &options(&sample));
+    for secret in [
+        "hunter2-query",
+        "hunter2-form",
+        "hunter2-json",
+        "hunter2-param",
+        "Atzr|IwEBIrefresh0123456789",
+        "Atza|IwEBIaccess0123456789",
+    ] {
+        assert!(fast.secrets.contains(secret), "{secret} is not masked");
+    }
+    let exchanges = &fast.capture.as_ref().expect("capture").exchanges;
+    let skimmed = exchanges
+        .iter()
+        .filter(|e| e.request.method.is_empty())
+        .count();
+    assert_eq!(skimmed, 143, "every plain entry is skimmed, no other");
+}
+
+/// Values secret by their shape alone (a JWT, an LWA code), wherever an entry holds them: a
+/// body, a query, written plainly or behind escapes. Every such entry is read in full, so its
+/// secrets are masked as the full read masks them.
+#[test]
+fn secret_shapes_in_plain_entries_read_the_same_both_ways() {
+    let sample = common::root().join("fixtures/samples/wrong-profile.har");
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXZhbHVl";
+    let plain = |i: usize, url: String, body: String| {
+        serde_json::json!({
+            "startedDateTime": format!("2024-03-14T11:40:{:02}.000Z", i % 60),
+            "request": {"method": "GET", "url": url, "headers": [{"name": "accept", "value": "*/*"}]},
+            "response": {"status": 200, "headers": [], "content": {"size": 2, "text": body},
+                "redirectURL": "", "_error": null},
+        })
+    };
+    let mut entries: Vec<serde_json::Value> = (0..40)
+        .map(|i| plain(i, format!("https://shop.example/items/{i}"), "{}".into()))
+        .collect();
+    let carriers = [
+        (
+            "https://a.example/me".to_string(),
+            format!(r#"{{"user":"x","session":"{jwt}"}}"#),
+        ),
+        (
+            format!("https://a.example/next?t={}", jwt.replace('.', "%2E")),
+            "{}".to_string(),
+        ),
+        (
+            "https://a.example/me".to_string(),
+            format!(r#"{{"session":"{}"}}"#, jwt.replace('.', "\\u002e")),
+        ),
+        (
+            "https://a.example/seen".to_string(),
+            "note=ANbcdefghijklmnopqrs&x=1".to_string(),
+        ),
+        (
+            "https://a.example/seen".to_string(),
+            "line one\nANzyxwvutsrqponmlkji".to_string(),
+        ),
+    ];
+    for (i, (url, body)) in carriers.into_iter().enumerate() {
+        entries.push(plain(100 + i, url, body));
+    }
+    let har = serde_json::json!({"log": {"version": "1.2", "entries": entries}});
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("shapes.har");
+    std::fs::write(&path, serde_json::to_string_pretty(&har).expect("text")).expect("write");
+    same_json_both_ways(&path, &sample);
+    let fast = check_input(&Input::Path(path.clone()), &options(&sample));
+    for secret in [jwt, "ANbcdefghijklmnopqrs", "ANzyxwvutsrqponmlkji"] {
+        assert!(fast.secrets.contains(secret), "{secret} is not masked");
+    }
+    let exchanges = &fast.capture.as_ref().expect("capture").exchanges;
+    let skimmed = exchanges
+        .iter()
+        .filter(|e| e.request.method.is_empty())
+        .count();
+    assert_eq!(skimmed, 40, "every plain entry is skimmed, no other");
+}

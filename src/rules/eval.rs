@@ -29,12 +29,12 @@ fn root_context(capture: &Value, found: Option<&Value>) -> Context<'static, 'sta
 }
 
 fn run(expr: &Expr, ctx: &Context) -> Option<Value> {
-    expr.program.execute(ctx).ok()
+    expr.program()?.execute(ctx).ok()
 }
 
 fn render(t: &Template, ctx: &Context) -> String {
     let mut out = String::new();
-    for part in &t.parts {
+    for part in t.parts() {
         match part {
             Part::Text(s) => out.push_str(s),
             Part::Expr(e) => match run(e, ctx) {
@@ -94,47 +94,58 @@ fn run_phase(
             .collect()
     };
     // Subjects are independent: a long capture's thousands of Bearer calls are evaluated on
-    // every core, and the findings kept in subject order.
-    let per_step: Vec<Vec<Finding>> = a
-        .steps
-        .par_iter()
-        .enumerate()
-        .map_init(
-            || root_context(capture, found),
-            |root, (i, step)| {
-                let wanted: Vec<&Rule> = rules
-                    .iter()
-                    .copied()
-                    .filter(|r| r.subject.takes_step(step.kind))
-                    .collect();
-                if wanted.is_empty() {
-                    return Vec::new();
+    // every core, and the findings kept in subject order. Codes and tokens are few, but a
+    // token's facts hold every use of it: they are evaluated beside the steps.
+    let steps = || -> Vec<Finding> {
+        let per_step: Vec<Vec<Finding>> = a
+            .steps
+            .par_iter()
+            .enumerate()
+            .map_init(
+                || root_context(capture, found),
+                |root, (i, step)| {
+                    let wanted: Vec<&Rule> = rules
+                        .iter()
+                        .copied()
+                        .filter(|r| r.subject.takes_step(step.kind))
+                        .collect();
+                    if wanted.is_empty() {
+                        return Vec::new();
+                    }
+                    match facts.step_facts(i) {
+                        Some(v) => run_rules(&wanted, facts, root, Some(("step", v))),
+                        None => Vec::new(),
+                    }
+                },
+            )
+            .collect();
+        per_step.into_iter().flatten().collect()
+    };
+    let codes_and_tokens = || -> Vec<Finding> {
+        let mut found_here = Vec::new();
+        let root = root_context(capture, found);
+        let code_rules = of(Subject::Code);
+        if !code_rules.is_empty() {
+            for i in 0..a.codes.len() {
+                if let Some(v) = facts.code_facts(i) {
+                    found_here.extend(run_rules(&code_rules, facts, &root, Some(("code", v))));
                 }
-                match facts.step_facts(i) {
-                    Some(v) => run_rules(&wanted, facts, root, Some(("step", v))),
-                    None => Vec::new(),
+            }
+        }
+        let token_rules = of(Subject::Token);
+        if !token_rules.is_empty() {
+            for i in 0..a.tokens.len() {
+                if let Some(v) = facts.token_facts(i) {
+                    found_here.extend(run_rules(&token_rules, facts, &root, Some(("token", v))));
                 }
-            },
-        )
-        .collect();
-    findings.extend(per_step.into_iter().flatten());
+            }
+        }
+        found_here
+    };
+    let (of_steps, of_codes_and_tokens) = rayon::join(steps, codes_and_tokens);
+    findings.extend(of_steps);
+    findings.extend(of_codes_and_tokens);
     let root = root_context(capture, found);
-    let code_rules = of(Subject::Code);
-    if !code_rules.is_empty() {
-        for i in 0..a.codes.len() {
-            if let Some(v) = facts.code_facts(i) {
-                findings.extend(run_rules(&code_rules, facts, &root, Some(("code", v))));
-            }
-        }
-    }
-    let token_rules = of(Subject::Token);
-    if !token_rules.is_empty() {
-        for i in 0..a.tokens.len() {
-            if let Some(v) = facts.token_facts(i) {
-                findings.extend(run_rules(&token_rules, facts, &root, Some(("token", v))));
-            }
-        }
-    }
     findings.extend(run_rules(&of(Subject::Capture), facts, &root, None));
 }
 

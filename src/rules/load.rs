@@ -88,6 +88,9 @@ struct Ctx<'a> {
     roots: Vec<(&'static str, String)>,
     /// Set when an expression reads `findings`.
     uses_findings: std::cell::Cell<bool>,
+    /// Templates, and expressions needed only once the rule fires, are compiled on first use
+    /// (built-in rules, which the test suite compiles and checks in full).
+    lazy: bool,
 }
 
 impl Ctx<'_> {
@@ -149,16 +152,37 @@ impl Ctx<'_> {
                 Some("The facts a rule can use are listed in docs/facts.md.".into()),
             )
         })?;
-        Ok(Expr {
-            source: source.to_string(),
-            program,
-        })
+        Ok(Expr::compiled(source, program))
+    }
+
+    /// An expression needed only once the rule fires (`at`, labels, notes, severities):
+    /// compiled on first use when the templates are.
+    fn expr_later(&self, value: &Spanned<String>) -> Result<Expr, Box<RuleError>> {
+        if !self.lazy {
+            return self.expr(value);
+        }
+        if template::names_findings(value.get_ref()) {
+            self.uses_findings.set(true);
+        }
+        Ok(Expr::later(value.get_ref()))
     }
 
     fn template(&self, value: &Spanned<String>) -> Result<Template, Box<RuleError>> {
         let source = value.get_ref();
         let pieces = template::split(source)
             .map_err(|msg| self.error(value.span(), msg, "in this template", None))?;
+        if self.lazy {
+            if pieces
+                .iter()
+                .any(|p| p.expr && template::names_findings(&p.text))
+            {
+                self.uses_findings.set(true);
+            }
+            return Ok(Template {
+                source: source.clone(),
+                parts: std::sync::OnceLock::new(),
+            });
+        }
         let mut parts = Vec::new();
         for piece in pieces {
             if piece.expr {
@@ -170,7 +194,7 @@ impl Ctx<'_> {
         }
         Ok(Template {
             source: source.clone(),
-            parts,
+            parts: parts.into(),
         })
     }
 
@@ -267,14 +291,19 @@ fn first_line(s: &str) -> String {
         .to_string()
 }
 
-/// Parses and checks one rule file.
+/// Parses and checks one rule file, every expression compiled.
 pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, Box<RuleError>> {
+    parse(origin, text, false)
+}
+
+fn parse(origin: &str, text: &str, lazy: bool) -> Result<Rule, Box<RuleError>> {
     let text: Arc<str> = Arc::from(text);
     let mut ctx = Ctx {
         origin,
         text: text.clone(),
         roots: Vec::new(),
         uses_findings: std::cell::Cell::new(false),
+        lazy,
     };
     let raw: RawRule = toml::from_str(&text).map_err(|e| Box::new(RuleError {
         origin: origin.to_string(),
@@ -324,7 +353,7 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, Box<RuleError>> {
         ));
     }
     let when = ctx.expr(&raw.when)?;
-    let at = raw.at.as_ref().map(|a| ctx.expr(a)).transpose()?;
+    let at = raw.at.as_ref().map(|a| ctx.expr_later(a)).transpose()?;
     if at.is_some() {
         // What `at` pointed at, for messages and labels (its type is not tracked).
         ctx.roots.push(("at", String::new()));
@@ -334,8 +363,8 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, Box<RuleError>> {
         .iter()
         .map(|l| {
             Ok(LabelSpec {
-                when: l.when.as_ref().map(|w| ctx.expr(w)).transpose()?,
-                at: l.at.as_ref().map(|a| ctx.expr(a)).transpose()?,
+                when: l.when.as_ref().map(|w| ctx.expr_later(w)).transpose()?,
+                at: l.at.as_ref().map(|a| ctx.expr_later(a)).transpose()?,
                 field: ctx.field(&l.field, subject, l.at.is_some())?,
                 text: ctx.template(&l.text)?,
             })
@@ -346,7 +375,7 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, Box<RuleError>> {
         .iter()
         .map(|r| {
             Ok(RelatedSpec {
-                at: ctx.expr(&r.at)?,
+                at: ctx.expr_later(&r.at)?,
                 field: ctx.field(&r.field, subject, true)?,
                 note: ctx.template(&r.note)?,
             })
@@ -363,13 +392,13 @@ pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, Box<RuleError>> {
     let severity_when = raw
         .severity_when
         .iter()
-        .map(|w| Ok((ctx.expr(&w.when)?, ctx.severity(&w.severity)?)))
+        .map(|w| Ok((ctx.expr_later(&w.when)?, ctx.severity(&w.severity)?)))
         .collect::<Result<Vec<_>, Box<RuleError>>>()?;
     let message = ctx.template(&raw.message)?;
     let help = ctx.template(&raw.help)?;
     let when_reads = subject
         .variable()
-        .and_then(|v| check::fields_read(when.program.expression(), v))
+        .and_then(|v| check::fields_read(when.program()?.expression(), v))
         .map(|fields| fields.into_iter().collect());
     Ok(Rule {
         id,
@@ -413,14 +442,24 @@ pub fn roots(subject: Subject) -> Vec<(&'static str, String)> {
     r
 }
 
-/// The rules built into the binary. They are checked by the test suite, so an error here is
-/// a build defect; it is still reported, not panicked on.
+/// The rules built into the binary, their messages compiled when first shown. They are
+/// checked in full by the test suite ([`load_builtin_in_full`]), so an error here is a build
+/// defect; it is still reported, not panicked on.
 pub fn load_builtin() -> Result<Vec<Rule>, Box<RuleError>> {
+    builtin(true)
+}
+
+/// The built-in rules with every template compiled and checked now.
+pub fn load_builtin_in_full() -> Result<Vec<Rule>, Box<RuleError>> {
+    builtin(false)
+}
+
+fn builtin(lazy: bool) -> Result<Vec<Rule>, Box<RuleError>> {
     use rayon::prelude::*;
     // Compiling the CEL of every rule is most of a small check's time: share it out.
     super::BUILTIN
         .par_iter()
-        .map(|(path, text)| parse_rule(path, text))
+        .map(|(path, text)| parse(path, text, lazy))
         .collect()
 }
 
@@ -474,3 +513,89 @@ fn collect(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()>
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("{0}")]
 pub struct IoError(pub String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn templates(rule: &Rule) -> Vec<&Template> {
+        let mut all = vec![&rule.message, &rule.help];
+        all.extend(rule.labels.iter().map(|l| &l.text));
+        all.extend(rule.related.iter().map(|r| &r.note));
+        all
+    }
+
+    fn exprs(t: &Template) -> Vec<String> {
+        t.parts()
+            .iter()
+            .map(|p| match p {
+                template::Part::Expr(e) => {
+                    assert!(e.program().is_some(), "{} compiles", e.source);
+                    format!("expr {}", e.source)
+                }
+                template::Part::Text(s) => format!("text {s}"),
+            })
+            .collect()
+    }
+
+    /// The expressions a rule runs only once it fires.
+    fn later(rule: &Rule) -> Vec<&Expr> {
+        let mut all: Vec<&Expr> = rule.at.iter().collect();
+        for l in &rule.labels {
+            all.extend(l.when.iter().chain(&l.at));
+        }
+        all.extend(rule.related.iter().map(|r| &r.at));
+        all.extend(rule.severity_when.iter().map(|(e, _)| e));
+        all
+    }
+
+    /// The built-in rules' messages, and the expressions they run only once they fire, are
+    /// compiled on first use, unchecked: here every one is compiled and checked against the
+    /// facts, and the lazy load must agree with it on which rules read `findings` and on what
+    /// each compiles to.
+    #[test]
+    fn built_in_templates_compile_in_full_and_lazily_alike() {
+        let full = load_builtin_in_full().expect("every built-in template compiles and checks");
+        let lazy = load_builtin().expect("built-in rules load");
+        assert_eq!(full.len(), lazy.len());
+        let mut compiled = 0;
+        for (f, l) in full.iter().zip(&lazy) {
+            assert_eq!(f.id, l.id);
+            assert_eq!(f.uses_findings, l.uses_findings, "{}", f.id);
+            assert!(l.message.parts.get().is_none(), "not compiled before use");
+            for (ft, lt) in templates(f).into_iter().zip(templates(l)) {
+                let (fe, le) = (exprs(ft), exprs(lt));
+                assert_eq!(fe, le, "{}", f.id);
+                compiled += fe.iter().filter(|e| e.starts_with("expr")).count();
+            }
+            let (fx, lx) = (later(f), later(l));
+            assert_eq!(fx.len(), lx.len(), "{}", f.id);
+            for (fe, le) in fx.into_iter().zip(lx) {
+                assert!(le.program.get().is_none(), "not compiled before use");
+                assert_eq!(fe.source, le.source);
+                assert!(le.program().is_some(), "{} compiles", le.source);
+                compiled += 1;
+            }
+            assert!(
+                l.when.program.get().is_some(),
+                "conditions are compiled at once"
+            );
+        }
+        assert!(
+            compiled > 130,
+            "only {compiled} placeholders and expressions"
+        );
+        assert!(full.iter().any(|r| r.uses_findings));
+    }
+
+    #[test]
+    fn findings_is_named_as_a_word() {
+        assert!(template::names_findings(
+            "findings.exists(f, f.rule == 'x')"
+        ));
+        assert!(template::names_findings("size(findings) > 0"));
+        assert!(!template::names_findings("my_findings.size()"));
+        assert!(!template::names_findings("findings_count"));
+        assert!(!template::names_findings("step.entry"));
+    }
+}

@@ -12,7 +12,7 @@ mod value;
 use std::sync::Arc;
 
 pub use eval::evaluate;
-pub use load::{load_builtin, load_dir, parse_rule, RuleError};
+pub use load::{load_builtin, load_builtin_in_full, load_dir, parse_rule, RuleError};
 
 use crate::finding::Severity;
 use crate::flow::StepKind;
@@ -96,10 +96,35 @@ impl Subject {
     }
 }
 
-/// A compiled CEL expression with the text it came from.
+/// A CEL expression with the text it came from. A built-in rule's expressions other than its
+/// condition are compiled the first time they run (when the rule fires), like its messages.
 pub struct Expr {
     pub source: String,
-    pub program: cel::Program,
+    program: std::sync::OnceLock<Option<cel::Program>>,
+}
+
+impl Expr {
+    fn compiled(source: &str, program: cel::Program) -> Expr {
+        Expr {
+            source: source.to_string(),
+            program: Some(program).into(),
+        }
+    }
+
+    /// Compiled on first use; one that does not compile fails as an expression that fails to
+    /// run does (built-in rules only: the test suite compiles and checks them all).
+    fn later(source: &str) -> Expr {
+        Expr {
+            source: source.to_string(),
+            program: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn program(&self) -> Option<&cel::Program> {
+        self.program
+            .get_or_init(|| functions::env().compile(&self.source).ok())
+            .as_ref()
+    }
 }
 
 impl std::fmt::Debug for Expr {
@@ -108,11 +133,21 @@ impl std::fmt::Debug for Expr {
     }
 }
 
-/// A message with `{expression}` placeholders.
+/// A message with `{expression}` placeholders. A built-in rule's are compiled the first
+/// time the rule fires: most rules never fire on a capture, and compiling every message and
+/// every expression but the conditions was most of what loading the rules cost (the test
+/// suite compiles and checks them all).
 #[derive(Debug)]
 pub struct Template {
     pub source: String,
-    parts: Vec<template::Part>,
+    parts: std::sync::OnceLock<Vec<template::Part>>,
+}
+
+impl Template {
+    fn parts(&self) -> &[template::Part] {
+        self.parts
+            .get_or_init(|| template::split_unchecked(&self.source))
+    }
 }
 
 #[derive(Debug)]

@@ -7,6 +7,34 @@ pub enum Part {
     Expr(super::Expr),
 }
 
+/// The parts of a template that was checked when it was built (a built-in rule's), its
+/// expressions compiled when they first run: one that does not compile shows as `(unknown)`,
+/// as one that fails when it runs does.
+pub fn split_unchecked(source: &str) -> Vec<Part> {
+    let Ok(pieces) = split(source) else {
+        return vec![Part::Text(source.to_string())];
+    };
+    pieces
+        .into_iter()
+        .map(|piece| match piece.expr {
+            true => Part::Expr(super::Expr::later(&piece.text)),
+            false => Part::Text(piece.text),
+        })
+        .collect()
+}
+
+/// Whether an expression's text names `findings` (as a word, so `my_findings` does not).
+/// Decides, without compiling it, whether a template reads other rules' findings; the test
+/// suite checks that it agrees with the compiled expression on every built-in rule.
+pub fn names_findings(expr: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    expr.match_indices("findings").any(|(i, m)| {
+        let before = expr.get(..i).and_then(|s| s.chars().next_back());
+        let after = expr.get(i + m.len()..).and_then(|s| s.chars().next());
+        !before.is_some_and(word) && !after.is_some_and(word)
+    })
+}
+
 /// One piece of a template: literal text, or the source of an expression.
 pub struct Piece {
     pub expr: bool,
