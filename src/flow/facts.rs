@@ -26,6 +26,9 @@ pub struct Facts<'a> {
     pub secrets: &'a SecretSet,
 }
 
+/// Whether a field of a step's facts is asked for.
+type Want<'w> = dyn Fn(&str) -> bool + 'w;
+
 /// Inserts only present values.
 fn put(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
     if let Some(v) = value {
@@ -117,7 +120,7 @@ impl<'a> Facts<'a> {
     }
 
     /// The fields every step has.
-    fn step_base(&self, id: usize, step: &Step) -> Map<String, Value> {
+    fn step_base(&self, id: usize, step: &Step, want: &Want) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert("id".into(), json!(id));
         m.insert("entry".into(), json!(step.entry));
@@ -126,22 +129,26 @@ impl<'a> Facts<'a> {
         if let Some(ex) = self.exchange(step.entry) {
             let url = Url::parse(&ex.request.url);
             m.insert("method".into(), json!(ex.request.method));
-            m.insert("url".into(), json!(self.secrets.mask_text(&ex.request.url)));
+            if want("url") {
+                m.insert("url".into(), json!(self.secrets.mask_text(&ex.request.url)));
+            }
             m.insert("scheme".into(), json!(url.scheme));
             m.insert("host".into(), json!(url.host));
             m.insert("path".into(), json!(url.path));
             m.insert("loopback".into(), json!(is_loopback(&url.host)));
-            let secrets: Vec<String> = url
-                .params()
-                .into_iter()
-                .filter(|(k, v)| {
-                    CREDENTIAL_PARAMS.contains(&k.to_ascii_lowercase().as_str())
-                        || v.starts_with("Atza|")
-                        || v.starts_with("Atzr|")
-                })
-                .map(|(k, _)| k)
-                .collect();
-            m.insert("query_secrets".into(), json!(secrets));
+            if want("query_secrets") {
+                let secrets: Vec<String> = url
+                    .params()
+                    .into_iter()
+                    .filter(|(k, v)| {
+                        CREDENTIAL_PARAMS.contains(&k.to_ascii_lowercase().as_str())
+                            || v.starts_with("Atza|")
+                            || v.starts_with("Atzr|")
+                    })
+                    .map(|(k, _)| k)
+                    .collect();
+                m.insert("query_secrets".into(), json!(secrets));
+            }
             m.insert("answered".into(), json!(ex.response.is_some()));
             put(
                 &mut m,
@@ -156,8 +163,20 @@ impl<'a> Facts<'a> {
 
     /// The full facts of one step, as `step` sees them.
     pub fn step_facts(&self, id: usize) -> Option<Value> {
+        self.step_facts_reading(id, None)
+    }
+
+    /// The facts of one step with, for `Some(fields)`, at least those fields (the costly ones
+    /// that are not asked for are left out): whether a rule fires over a long capture's
+    /// thousands of Bearer calls is decided on a few fields.
+    pub fn step_facts_reading(
+        &self,
+        id: usize,
+        fields: Option<&std::collections::BTreeSet<&str>>,
+    ) -> Option<Value> {
+        let want = |field: &str| fields.is_none_or(|f| f.contains(field));
         let step = self.analysis.steps.get(id)?;
-        let mut m = self.step_base(id, step);
+        let mut m = self.step_base(id, step, &want);
         match &step.detail {
             Detail::Authorize(a) => {
                 self.authorize_fields(a, &mut m);
@@ -297,7 +316,9 @@ impl<'a> Facts<'a> {
                 );
             }
             Detail::BearerCall { bearer } => {
-                put(&mut m, "bearer", self.token_ref(*bearer));
+                if want("bearer") {
+                    put(&mut m, "bearer", self.token_ref(*bearer));
+                }
             }
         }
         Some(Value::Object(m))

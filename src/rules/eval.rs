@@ -112,10 +112,8 @@ fn run_phase(
                     if wanted.is_empty() {
                         return Vec::new();
                     }
-                    match facts.step_facts(i) {
-                        Some(v) => run_rules(&wanted, facts, root, Some(("step", v))),
-                        None => Vec::new(),
-                    }
+                    let of_step = |fields: Option<&Fields>| facts.step_facts_reading(i, fields);
+                    run_rules(&wanted, facts, root, Some(("step", &of_step)))
                 },
             )
             .collect();
@@ -127,17 +125,25 @@ fn run_phase(
         let code_rules = of(Subject::Code);
         if !code_rules.is_empty() {
             for i in 0..a.codes.len() {
-                if let Some(v) = facts.code_facts(i) {
-                    found_here.extend(run_rules(&code_rules, facts, &root, Some(("code", v))));
-                }
+                let of_code = |_: Option<&Fields>| facts.code_facts(i);
+                found_here.extend(run_rules(
+                    &code_rules,
+                    facts,
+                    &root,
+                    Some(("code", &of_code)),
+                ));
             }
         }
         let token_rules = of(Subject::Token);
         if !token_rules.is_empty() {
             for i in 0..a.tokens.len() {
-                if let Some(v) = facts.token_facts(i) {
-                    found_here.extend(run_rules(&token_rules, facts, &root, Some(("token", v))));
-                }
+                let of_token = |_: Option<&Fields>| facts.token_facts(i);
+                found_here.extend(run_rules(
+                    &token_rules,
+                    facts,
+                    &root,
+                    Some(("token", &of_token)),
+                ));
             }
         }
         found_here
@@ -149,16 +155,24 @@ fn run_phase(
     findings.extend(run_rules(&of(Subject::Capture), facts, &root, None));
 }
 
-/// Evaluates `wanted` over one subject (its variable and facts; none for the capture).
+/// Names of a subject's fields.
+type Fields<'r> = BTreeSet<&'r str>;
+
+/// Builds a subject's facts: all of them for `None`, else at least the fields named.
+type Build<'b> = dyn Fn(Option<&Fields>) -> Option<serde_json::Value> + 'b;
+
+/// Evaluates `wanted` over one subject (its variable, and how to build its facts; none for
+/// the capture). A subject without facts is not evaluated.
 ///
 /// Whether each rule fires is decided over only the fields the conditions read (a long
-/// capture's Bearer calls are thousands of subjects, and their full facts cost more to hand to
-/// the interpreter than the conditions cost to run); a rule that fires gets all of them.
+/// capture's Bearer calls are thousands of subjects, and their full facts cost more to build
+/// and hand to the interpreter than the conditions cost to run); a rule that fires gets all
+/// of them.
 fn run_rules(
     wanted: &[&Rule],
     facts: &Facts,
     root: &Context,
-    subject: Option<(&'static str, serde_json::Value)>,
+    subject: Option<(&'static str, &Build)>,
 ) -> Vec<Finding> {
     if wanted.is_empty() {
         return Vec::new();
@@ -168,12 +182,20 @@ fn run_rules(
         Some(fields)
     });
     let mut decide = root.new_inner_scope();
-    if let Some((name, v)) = &subject {
+    // The full facts, when they were built to decide.
+    let mut whole = None;
+    if let Some((name, build)) = subject {
         let read = match &reads {
-            Some(fields) => to_cel(&only(v, fields)),
-            None => to_cel(v),
+            Some(fields) => match build(Some(fields)) {
+                Some(v) => to_cel(&only(&v, fields)),
+                None => return Vec::new(),
+            },
+            None => match build(None) {
+                Some(v) => to_cel(whole.insert(v)),
+                None => return Vec::new(),
+            },
         };
-        decide.add_variable_from_value(*name, read);
+        decide.add_variable_from_value(name, read);
     }
     let firing: Vec<&Rule> = wanted
         .iter()
@@ -185,7 +207,7 @@ fn run_rules(
     }
     let s = Scope {
         vars: subject
-            .map(|(name, v)| (name, to_cel(&v)))
+            .and_then(|(name, build)| Some((name, to_cel(&whole.or_else(|| build(None))?))))
             .into_iter()
             .collect(),
     };
@@ -372,4 +394,68 @@ fn locate(a: &Analysis, t: Target, field: &str) -> Option<crate::finding::Locato
         .enumerate()
         .filter(|(_, s)| s.entry == entry)
         .find_map(|(i, _)| of_step(i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hars(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                hars(&path, out);
+            } else if path.extension().is_some_and(|e| e == "har") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// A rule decides on facts built with only the fields it reads: those fields must be
+    /// exactly what the full facts hold, for every step of every fixture and every built-in
+    /// condition.
+    #[test]
+    fn facts_built_to_decide_hold_what_the_full_facts_hold() {
+        let rules = crate::rules::load_builtin().expect("built-in rules");
+        let sets: Vec<Fields> = rules
+            .iter()
+            .filter_map(|r| r.when_reads.as_ref())
+            .map(|f| f.iter().map(String::as_str).collect())
+            .collect();
+        assert!(
+            sets.len() > 10,
+            "{} conditions read a few fields",
+            sets.len()
+        );
+        let mut files = Vec::new();
+        hars(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+            &mut files,
+        );
+        let mut compared = 0;
+        for path in files {
+            let Ok(capture) = crate::read::read_path(&path) else {
+                continue;
+            };
+            let mut secrets = crate::secret::SecretSet::new();
+            crate::check::collect_secrets(&capture, &mut secrets);
+            let analysis = crate::flow::analyze(&capture, &crate::config::Config::default());
+            let facts = Facts::new(&capture, &analysis, &secrets);
+            for i in 0..analysis.steps.len() {
+                let full = facts.step_facts(i).expect("a step's facts");
+                for fields in &sets {
+                    let part = facts.step_facts_reading(i, Some(fields));
+                    let part = part.expect("a step's facts");
+                    assert_eq!(
+                        only(&part, fields),
+                        only(&full, fields),
+                        "{}",
+                        path.display()
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 1000, "only {compared} comparisons");
+    }
 }
