@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use time::OffsetDateTime;
+
 use crate::finding::{Area, Locator};
 use crate::model::{Capture, Exchange};
 use crate::secret::form_pairs;
@@ -36,8 +38,9 @@ pub fn classify(capture: &Capture) -> Analysis {
         token_ids: HashMap::new(),
         by_redirect: HashMap::new(),
     };
-    b.a.start = capture.exchanges.iter().filter_map(|e| e.started).min();
-    for ex in in_time_order(capture) {
+    let (start, order) = in_time_order(capture);
+    b.a.start = start;
+    for ex in order {
         b.exchange(ex);
     }
     b.a
@@ -48,14 +51,26 @@ pub fn classify(capture: &Capture) -> Analysis {
 /// entry has no timestamp to compare.
 ///
 /// Entries with nothing in them (a skimmed long capture's plain traffic: see
-/// [`Exchange::is_inert`]) give no step, so they are left out before sorting.
-fn in_time_order(capture: &Capture) -> Vec<&Exchange> {
-    let timed = capture.exchanges.iter().all(|e| e.started.is_some());
-    let mut order: Vec<&Exchange> = capture.exchanges.iter().filter(|e| !e.is_inert()).collect();
+/// [`Exchange::is_inert`]) give no step, so they are left out before sorting. Also returns
+/// when the capture starts (the earliest of all its entries): one pass over tens of thousands
+/// of exchanges instead of two.
+fn in_time_order(capture: &Capture) -> (Option<OffsetDateTime>, Vec<&Exchange>) {
+    let mut start: Option<OffsetDateTime> = None;
+    let mut timed = true;
+    let mut order = Vec::new();
+    for e in &capture.exchanges {
+        match e.started {
+            Some(t) => start = Some(start.map_or(t, |s| s.min(t))),
+            None => timed = false,
+        }
+        if !e.is_inert() {
+            order.push(e);
+        }
+    }
     if timed {
         order.sort_by_key(|e| (e.started, e.index));
     }
-    order
+    (start, order)
 }
 
 impl Builder {
