@@ -21,3 +21,25 @@ pub mod secret;
 pub mod session;
 pub mod shard;
 pub mod timeline;
+
+/// Every HAR under `fixtures/`, sorted, for unit tests that run over all of them.
+#[cfg(test)]
+pub(crate) fn fixture_hars() -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "har") {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+        &mut out,
+    );
+    out.sort();
+    out
+}

@@ -57,6 +57,17 @@ fn same_json_both_ways(path: &Path, config_of: &Path) -> usize {
     compare(path, config_of, false)
 }
 
+/// How many entries of a fast read were kept as stubs (a stub has no method).
+fn skimmed(file: &FileReport) -> usize {
+    file.capture
+        .as_ref()
+        .expect("capture")
+        .exchanges
+        .iter()
+        .filter(|e| e.request.method.is_empty())
+        .count()
+}
+
 fn compare(path: &Path, config_of: &Path, with_human: bool) -> usize {
     let opts = options(config_of);
     let full = match tokentrail::read::read_path(path) {
@@ -215,14 +226,7 @@ fn a_long_plain_capture_reads_the_same_both_ways() {
         "a skimmed Set-Cookie is a secret"
     );
     assert!(fast.secrets.contains("session-0003-abcdef"));
-    let skimmed = fast
-        .capture
-        .as_ref()
-        .expect("capture")
-        .exchanges
-        .iter()
-        .filter(|e| e.request.method.is_empty())
-        .count();
+    let skimmed = skimmed(&fast);
     assert!(skimmed >= 290, "only {skimmed} entries were skimmed");
 }
 
@@ -325,12 +329,11 @@ fn secrets_behind_short_names_read_the_same_both_ways() {
     ] {
         assert!(fast.secrets.contains(secret), "{secret} is not masked");
     }
-    let exchanges = &fast.capture.as_ref().expect("capture").exchanges;
-    let skimmed = exchanges
-        .iter()
-        .filter(|e| e.request.method.is_empty())
-        .count();
-    assert_eq!(skimmed, 143, "every plain entry is skimmed, no other");
+    assert_eq!(
+        skimmed(&fast),
+        143,
+        "every plain entry is skimmed, no other"
+    );
 }
 
 /// Values secret by their shape alone (a JWT, an LWA code), wherever an entry holds them: a
@@ -385,10 +388,5 @@ fn secret_shapes_in_plain_entries_read_the_same_both_ways() {
     for secret in [jwt, "ANbcdefghijklmnopqrs", "ANzyxwvutsrqponmlkji"] {
         assert!(fast.secrets.contains(secret), "{secret} is not masked");
     }
-    let exchanges = &fast.capture.as_ref().expect("capture").exchanges;
-    let skimmed = exchanges
-        .iter()
-        .filter(|e| e.request.method.is_empty())
-        .count();
-    assert_eq!(skimmed, 40, "every plain entry is skimmed, no other");
+    assert_eq!(skimmed(&fast), 40, "every plain entry is skimmed, no other");
 }

@@ -120,32 +120,23 @@ fn run_phase(
         per_step.into_iter().flatten().collect()
     };
     let codes_and_tokens = || -> Vec<Finding> {
-        let mut found_here = Vec::new();
         let root = root_context(capture, found);
-        let code_rules = of(Subject::Code);
-        if !code_rules.is_empty() {
-            for i in 0..a.codes.len() {
-                let of_code = |_: Option<&Fields>| facts.code_facts(i);
-                found_here.extend(run_rules(
-                    &code_rules,
-                    facts,
-                    &root,
-                    Some(("code", &of_code)),
-                ));
-            }
-        }
-        let token_rules = of(Subject::Token);
-        if !token_rules.is_empty() {
-            for i in 0..a.tokens.len() {
-                let of_token = |_: Option<&Fields>| facts.token_facts(i);
-                found_here.extend(run_rules(
-                    &token_rules,
-                    facts,
-                    &root,
-                    Some(("token", &of_token)),
-                ));
-            }
-        }
+        // Every code, or every token: the subject's rules over each in turn.
+        let each = |subject, name, count, facts_of: &dyn Fn(usize) -> Option<serde_json::Value>| {
+            let wanted = of(subject);
+            (0..count)
+                .flat_map(|i| {
+                    let build = |_: Option<&Fields>| facts_of(i);
+                    run_rules(&wanted, facts, &root, Some((name, &build)))
+                })
+                .collect::<Vec<Finding>>()
+        };
+        let mut found_here = each(Subject::Code, "code", a.codes.len(), &|i| {
+            facts.code_facts(i)
+        });
+        found_here.extend(each(Subject::Token, "token", a.tokens.len(), &|i| {
+            facts.token_facts(i)
+        }));
         found_here
     };
     let (of_steps, of_codes_and_tokens) = rayon::join(steps, codes_and_tokens);
@@ -400,17 +391,6 @@ fn locate(a: &Analysis, t: Target, field: &str) -> Option<crate::finding::Locato
 mod tests {
     use super::*;
 
-    fn hars(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                hars(&path, out);
-            } else if path.extension().is_some_and(|e| e == "har") {
-                out.push(path);
-            }
-        }
-    }
-
     /// A rule decides on facts built with only the fields it reads: those fields must be
     /// exactly what the full facts hold, for every step of every fixture and every built-in
     /// condition.
@@ -427,13 +407,8 @@ mod tests {
             "{} conditions read a few fields",
             sets.len()
         );
-        let mut files = Vec::new();
-        hars(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
-            &mut files,
-        );
         let mut compared = 0;
-        for path in files {
+        for path in crate::fixture_hars() {
             let Ok(capture) = crate::read::read_path(&path) else {
                 continue;
             };

@@ -149,23 +149,11 @@ impl Sanitized {
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
     use std::sync::Arc;
 
     use super::*;
     use crate::check::{check_capture, Options};
     use crate::secret::placeholder::Key;
-
-    fn fixtures(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                fixtures(&path, out);
-            } else if path.extension().is_some_and(|e| e == "har") {
-                out.push(path);
-            }
-        }
-    }
 
     fn found(capture: Capture, config: &Config) -> Vec<(String, Option<usize>)> {
         let mut rules = crate::rules::RuleSet::default();
@@ -189,11 +177,7 @@ mod tests {
     /// that HAR must check the same as the original, for every fixture.
     #[test]
     fn a_har_rebuilt_from_the_capture_checks_the_same() {
-        let mut paths = Vec::new();
-        fixtures(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
-            &mut paths,
-        );
+        let paths = crate::fixture_hars();
         assert!(paths.len() > 20);
         let placeholders =
             Placeholders::new(Key::from_bytes(b"a key for the rebuilt-HAR test").expect("key"));
