@@ -68,6 +68,17 @@ fn skimmed(file: &FileReport) -> usize {
         .count()
 }
 
+/// Writes a pretty-printed HAR of `entries`, checks that both ways read it alike (with the
+/// config of `config_of`), and returns the fast way's report.
+fn fast_read_of(entries: Vec<serde_json::Value>, config_of: &Path) -> FileReport {
+    let har = serde_json::json!({"log": {"version": "1.2", "entries": entries}});
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("capture.har");
+    std::fs::write(&path, serde_json::to_string_pretty(&har).expect("text")).expect("write");
+    same_json_both_ways(&path, config_of);
+    check_input(&Input::Path(path), &options(config_of))
+}
+
 fn compare(path: &Path, config_of: &Path, with_human: bool) -> usize {
     let opts = options(config_of);
     let full = match tokentrail::read::read_path(path) {
@@ -313,12 +324,7 @@ fn secrets_behind_short_names_read_the_same_both_ways() {
     let mut entries: Vec<serde_json::Value> = (0..100).map(plain).collect();
     entries.extend(special);
     entries.extend((107..150).map(plain));
-    let har = serde_json::json!({"log": {"version": "1.2", "entries": entries}});
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("short-names.har");
-    std::fs::write(&path, serde_json::to_string_pretty(&har).expect("text")).expect("write");
-    same_json_both_ways(&path, &sample);
-    let fast = check_input(&Input::Path(path.clone()), &options(&sample));
+    let fast = fast_read_of(entries, &sample);
     for secret in [
         "hunter2-query",
         "hunter2-form",
@@ -379,12 +385,7 @@ fn secret_shapes_in_plain_entries_read_the_same_both_ways() {
     for (i, (url, body)) in carriers.into_iter().enumerate() {
         entries.push(plain(100 + i, url, body));
     }
-    let har = serde_json::json!({"log": {"version": "1.2", "entries": entries}});
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("shapes.har");
-    std::fs::write(&path, serde_json::to_string_pretty(&har).expect("text")).expect("write");
-    same_json_both_ways(&path, &sample);
-    let fast = check_input(&Input::Path(path.clone()), &options(&sample));
+    let fast = fast_read_of(entries, &sample);
     for secret in [jwt, "ANbcdefghijklmnopqrs", "ANzyxwvutsrqponmlkji"] {
         assert!(fast.secrets.contains(secret), "{secret} is not masked");
     }

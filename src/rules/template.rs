@@ -16,9 +16,12 @@ pub fn split_unchecked(source: &str) -> Vec<Part> {
     };
     pieces
         .into_iter()
-        .map(|piece| match piece.expr {
-            true => Part::Expr(super::Expr::later(&piece.text)),
-            false => Part::Text(piece.text),
+        .map(|piece| {
+            if piece.expr {
+                Part::Expr(super::Expr::later(&piece.text))
+            } else {
+                Part::Text(piece.text)
+            }
         })
         .collect()
 }
