@@ -216,8 +216,10 @@ mod tests {
     use super::*;
 
     fn reads(source: &str) -> Option<Vec<String>> {
-        let program = crate::rules::functions::env().compile(source).unwrap();
-        fields_read(program.expression(), "step").map(|f| f.into_iter().collect())
+        let tree =
+            crate::rules::functions::parse(source, crate::rules::functions::Parser::Reference)
+                .unwrap();
+        fields_read(&tree, "step").map(|f| f.into_iter().collect())
     }
 
     #[test]

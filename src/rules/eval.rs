@@ -29,7 +29,7 @@ fn root_context(capture: &Value, found: Option<&Value>) -> Context<'static, 'sta
 }
 
 fn run(expr: &Expr, ctx: &Context) -> Option<Value> {
-    expr.program()?.execute(ctx).ok()
+    Value::resolve(expr.tree()?, ctx).ok()
 }
 
 fn render(t: &Template, ctx: &Context) -> String {

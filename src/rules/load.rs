@@ -9,6 +9,7 @@ use miette::{NamedSource, SourceSpan};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::functions::Parser;
 use super::{check, template, Expr, LabelSpec, RelatedSpec, Rule, StepSet, Subject, Template};
 use crate::finding::Severity;
 use crate::flow::{schema, StepKind};
@@ -91,6 +92,7 @@ struct Ctx<'a> {
     /// Templates, and expressions needed only once the rule fires, are compiled on first use
     /// (built-in rules, which the test suite compiles and checks in full).
     lazy: bool,
+    parser: Parser,
 }
 
 impl Ctx<'_> {
@@ -127,7 +129,7 @@ impl Ctx<'_> {
 
     /// Compiles one expression found at `offset` inside the TOML value at `span`.
     fn compile(&self, source: &str, span: std::ops::Range<usize>) -> Result<Expr, Box<RuleError>> {
-        let program = super::functions::env().compile(source).map_err(|e| {
+        let tree = super::functions::parse(source, self.parser).map_err(|e| {
             self.error(
                 span.clone(),
                 format!("the expression `{}` does not parse: {}", source.trim(), first_line(&e.to_string())),
@@ -135,10 +137,10 @@ impl Ctx<'_> {
                 Some("Conditions and `{…}` placeholders are CEL: https://github.com/google/cel-spec/blob/master/doc/langdef.md".into()),
             )
         })?;
-        if check::mentions(program.expression(), "findings") {
+        if check::mentions(&tree, "findings") {
             self.uses_findings.set(true);
         }
-        check::check(program.expression(), &self.roots).map_err(|u| {
+        check::check(&tree, &self.roots).map_err(|u| {
             let last = u
                 .path
                 .rsplit(['.', '['])
@@ -152,7 +154,7 @@ impl Ctx<'_> {
                 Some("The facts a rule can use are listed in docs/facts.md.".into()),
             )
         })?;
-        Ok(Expr::compiled(source, program))
+        Ok(Expr::compiled(source, tree))
     }
 
     /// An expression needed only once the rule fires (`at`, labels, notes, severities):
@@ -293,10 +295,10 @@ fn first_line(s: &str) -> String {
 
 /// Parses and checks one rule file, every expression compiled.
 pub fn parse_rule(origin: &str, text: &str) -> Result<Rule, Box<RuleError>> {
-    parse(origin, text, false)
+    parse(origin, text, false, Parser::Reference)
 }
 
-fn parse(origin: &str, text: &str, lazy: bool) -> Result<Rule, Box<RuleError>> {
+fn parse(origin: &str, text: &str, lazy: bool, parser: Parser) -> Result<Rule, Box<RuleError>> {
     let text: Arc<str> = Arc::from(text);
     let mut ctx = Ctx {
         origin,
@@ -304,6 +306,7 @@ fn parse(origin: &str, text: &str, lazy: bool) -> Result<Rule, Box<RuleError>> {
         roots: Vec::new(),
         uses_findings: std::cell::Cell::new(false),
         lazy,
+        parser,
     };
     let raw: RawRule = toml::from_str(&text).map_err(|e| Box::new(RuleError {
         origin: origin.to_string(),
@@ -398,7 +401,7 @@ fn parse(origin: &str, text: &str, lazy: bool) -> Result<Rule, Box<RuleError>> {
     let help = ctx.template(&raw.help)?;
     let when_reads = subject
         .variable()
-        .and_then(|v| check::fields_read(when.program()?.expression(), v))
+        .and_then(|v| check::fields_read(when.tree()?, v))
         .map(|fields| fields.into_iter().collect());
     Ok(Rule {
         id,
@@ -459,7 +462,7 @@ fn builtin(lazy: bool) -> Result<Vec<Rule>, Box<RuleError>> {
     // Compiling the CEL of every rule is most of a small check's time: share it out.
     super::BUILTIN
         .par_iter()
-        .map(|(path, text)| parse(path, text, lazy))
+        .map(|(path, text)| parse(path, text, lazy, Parser::Fast))
         .collect()
 }
 
@@ -530,7 +533,7 @@ mod tests {
             .iter()
             .map(|p| match p {
                 template::Part::Expr(e) => {
-                    assert!(e.program().is_some(), "{} compiles", e.source);
+                    assert!(e.tree().is_some(), "{} compiles", e.source);
                     format!("expr {}", e.source)
                 }
                 template::Part::Text(s) => format!("text {s}"),
@@ -571,13 +574,13 @@ mod tests {
             let (fx, lx) = (later(f), later(l));
             assert_eq!(fx.len(), lx.len(), "{}", f.id);
             for (fe, le) in fx.into_iter().zip(lx) {
-                assert!(le.program.get().is_none(), "not compiled before use");
+                assert!(le.tree.get().is_none(), "not compiled before use");
                 assert_eq!(fe.source, le.source);
-                assert!(le.program().is_some(), "{} compiles", le.source);
+                assert!(le.tree().is_some(), "{} compiles", le.source);
                 compiled += 1;
             }
             assert!(
-                l.when.program.get().is_some(),
+                l.when.tree.get().is_some(),
                 "conditions are compiled at once"
             );
         }
@@ -586,6 +589,48 @@ mod tests {
             "only {compiled} placeholders and expressions"
         );
         assert!(full.iter().any(|r| r.uses_findings));
+    }
+
+    /// Built-in rules are read by the fast parser, users' by the reference one: for every
+    /// built-in expression, both must give the same tree. Only the node ids may differ (the
+    /// two number a map entry and its key in opposite orders): nothing reads them but error
+    /// positions, which the fast parser never reports.
+    #[test]
+    fn built_in_expressions_parse_alike_with_both_parsers() {
+        use super::super::functions::{parse, Parser};
+        let rules = load_builtin_in_full().expect("built-in rules load");
+        let mut sources: Vec<&str> = Vec::new();
+        for rule in &rules {
+            sources.push(&rule.when.source);
+            sources.extend(later(rule).into_iter().map(|e| e.source.as_str()));
+            for t in templates(rule) {
+                sources.extend(t.parts().iter().filter_map(|p| match p {
+                    template::Part::Expr(e) => Some(e.source.as_str()),
+                    template::Part::Text(_) => None,
+                }));
+            }
+        }
+        assert!(sources.len() > 150, "only {} expressions", sources.len());
+        let ids = regex::Regex::new(r"\bid: \d+").expect("a valid pattern");
+        let without_ids =
+            |tree: &cel::IdedExpr| ids.replace_all(&format!("{tree:?}"), "id").into_owned();
+        for source in sources {
+            let reference = parse(source, Parser::Reference).expect("parses");
+            let fast = parse(source, Parser::Fast).expect("parses");
+            assert_eq!(without_ids(&reference), without_ids(&fast), "{source}");
+        }
+    }
+
+    /// The two parsers are not the same on everything: what a user's rule file gets matters.
+    #[test]
+    fn user_rules_get_the_reference_parsers_errors() {
+        let bad = "id = 'x'\nseverity = 'error'\nsummary = 's'\nstep = 'token_request'\nwhen = 'step.url =='\nmessage = 'm'\nhelp = 'h'\nwhat = 'w'\nwhy = 'y'\nexample = 'e'\n";
+        let err = parse_rule("user.toml", bad).expect_err("does not parse");
+        let reference = super::super::functions::parse("step.url ==", Parser::Reference)
+            .expect_err("does not parse")
+            .to_string();
+        let first = reference.lines().next().unwrap_or_default();
+        assert!(err.message.contains(first), "{} / {first}", err.message);
     }
 
     #[test]

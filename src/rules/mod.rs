@@ -100,14 +100,14 @@ impl Subject {
 /// condition are compiled the first time they run (when the rule fires), like its messages.
 pub struct Expr {
     pub source: String,
-    program: std::sync::OnceLock<Option<cel::Program>>,
+    tree: std::sync::OnceLock<Option<cel::IdedExpr>>,
 }
 
 impl Expr {
-    fn compiled(source: &str, program: cel::Program) -> Expr {
+    fn compiled(source: &str, tree: cel::IdedExpr) -> Expr {
         Expr {
             source: source.to_string(),
-            program: Some(program).into(),
+            tree: Some(tree).into(),
         }
     }
 
@@ -116,13 +116,13 @@ impl Expr {
     fn later(source: &str) -> Expr {
         Expr {
             source: source.to_string(),
-            program: std::sync::OnceLock::new(),
+            tree: std::sync::OnceLock::new(),
         }
     }
 
-    pub fn program(&self) -> Option<&cel::Program> {
-        self.program
-            .get_or_init(|| functions::env().compile(&self.source).ok())
+    pub fn tree(&self) -> Option<&cel::IdedExpr> {
+        self.tree
+            .get_or_init(|| functions::parse(&self.source, functions::Parser::Fast).ok())
             .as_ref()
     }
 }
