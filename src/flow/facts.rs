@@ -468,7 +468,7 @@ impl<'a> Facts<'a> {
             .iter()
             .filter_map(|&r| self.use_summary(r))
             .collect();
-        m.insert("redemptions".into(), json!(uses));
+        m.insert("redemptions".into(), Value::Array(uses));
         m.insert("deliveries".into(), json!(c.deliveries));
         Some(Value::Object(m))
     }
@@ -514,7 +514,9 @@ impl<'a> Facts<'a> {
     pub fn token_facts(&self, id: usize) -> Option<Value> {
         let (mut m, t) = self.token_base(id)?;
         let uses: Vec<Value> = t.uses.iter().filter_map(|&u| self.use_summary(u)).collect();
-        m.insert("uses".into(), json!(uses));
+        // Moved in: `json!` would serialize a deep copy (a long capture's token has
+        // thousands of uses).
+        m.insert("uses".into(), Value::Array(uses));
         Some(Value::Object(m))
     }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use cel::{Context, Value};
 
 use super::functions;
-use super::value::{display, get_int, to_cel};
+use super::value::{display, get_int, into_cel};
 use super::{template::Part, Expr, Rule, RuleSet, Subject, Template};
 use crate::finding::{Finding, Label, Place, Related};
 use crate::flow::facts::{finding_ref, Facts};
@@ -54,14 +54,14 @@ fn render(t: &Template, ctx: &Context) -> String {
 pub fn evaluate(rules: &RuleSet, facts: &Facts) -> Vec<Finding> {
     let first: Vec<&Rule> = rules.rules.iter().filter(|r| !r.uses_findings).collect();
     let second: Vec<&Rule> = rules.rules.iter().filter(|r| r.uses_findings).collect();
-    let capture = to_cel(&facts.capture_facts());
+    let capture = into_cel(facts.capture_facts());
     let by_place = |x: &Finding, y: &Finding| x.entry.cmp(&y.entry).then(x.rule.cmp(&y.rule));
     let mut findings = Vec::new();
     run_phase(&first, facts, &capture, None, &mut findings);
     findings.sort_by(by_place);
     if !second.is_empty() {
         let refs = Value::List(std::sync::Arc::new(
-            findings.iter().map(|f| to_cel(&finding_ref(f))).collect(),
+            findings.iter().map(|f| into_cel(finding_ref(f))).collect(),
         ));
         let mut symptoms = Vec::new();
         run_phase(&second, facts, &capture, Some(refs), &mut symptoms);
@@ -178,11 +178,12 @@ fn run_rules(
     if let Some((name, build)) = subject {
         let read = match &reads {
             Some(fields) => match build(Some(fields)) {
-                Some(v) => to_cel(&only(&v, fields)),
+                Some(v) => into_cel(only(v, fields)),
                 None => return Vec::new(),
             },
             None => match build(None) {
-                Some(v) => to_cel(whole.insert(v)),
+                // A map's clone shares it.
+                Some(v) => whole.insert(into_cel(v)).clone(),
                 None => return Vec::new(),
             },
         };
@@ -198,7 +199,13 @@ fn run_rules(
     }
     let s = Scope {
         vars: subject
-            .and_then(|(name, build)| Some((name, to_cel(&whole.or_else(|| build(None))?))))
+            .and_then(|(name, build)| {
+                let all = match whole {
+                    Some(all) => all,
+                    None => into_cel(build(None)?),
+                };
+                Some((name, all))
+            })
             .into_iter()
             .collect(),
     };
@@ -213,15 +220,13 @@ fn run_rules(
 }
 
 /// The facts with only the named fields.
-fn only(v: &serde_json::Value, fields: &BTreeSet<&str>) -> serde_json::Value {
+fn only(v: serde_json::Value, fields: &BTreeSet<&str>) -> serde_json::Value {
     match v {
-        serde_json::Value::Object(map) => serde_json::Value::Object(
-            map.iter()
-                .filter(|(k, _)| fields.contains(k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        ),
-        other => other.clone(),
+        serde_json::Value::Object(mut map) => {
+            map.retain(|k, _| fields.contains(k.as_str()));
+            serde_json::Value::Object(map)
+        }
+        other => other,
     }
 }
 
@@ -422,8 +427,8 @@ mod tests {
                     let part = facts.step_facts_reading(i, Some(fields));
                     let part = part.expect("a step's facts");
                     assert_eq!(
-                        only(&part, fields),
-                        only(&full, fields),
+                        only(part, fields),
+                        only(full.clone(), fields),
                         "{}",
                         path.display()
                     );

@@ -30,6 +30,24 @@ pub fn to_cel(v: &serde_json::Value) -> Value {
     }
 }
 
+/// [`to_cel`], moving the strings instead of copying them.
+pub fn into_cel(v: serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::String(s) => Value::String(Arc::new(s)),
+        serde_json::Value::Array(items) => {
+            Value::List(Arc::new(items.into_iter().map(into_cel).collect()))
+        }
+        serde_json::Value::Object(map) => {
+            let m: HashMap<Key, Value> = map
+                .into_iter()
+                .map(|(k, v)| (Key::String(Arc::new(k)), into_cel(v)))
+                .collect();
+            Value::Map(Map { map: Arc::new(m) })
+        }
+        other => to_cel(&other),
+    }
+}
+
 /// How a value reads inside a message.
 pub fn display(v: &Value) -> String {
     match v {
@@ -76,5 +94,21 @@ pub fn get_int(v: &Value, key: &str) -> Option<i64> {
         Value::Int(i) => Some(*i),
         Value::UInt(u) => i64::try_from(*u).ok(),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The moving conversion gives what the copying one does, for every kind of JSON value.
+    #[test]
+    fn into_cel_converts_as_to_cel_does() {
+        let v = serde_json::json!({
+            "s": "text", "i": -3, "u": 18446744073709551615u64, "f": 2.5, "b": true,
+            "n": null, "list": [1, "two", [3.0], {"k": "v"}], "map": {"inner": {"deep": [null]}}
+        });
+        assert_eq!(into_cel(v.clone()), to_cel(&v));
+        assert!(matches!(get(&into_cel(v), "u"), Some(Value::Float(_))));
     }
 }
