@@ -1,8 +1,10 @@
-//! `check` over many inputs: files are checked in parallel a chunk at a time and rendered in
-//! input order as each chunk is done, so output streams, order is deterministic, and memory
-//! holds a few chunks of captures however long the batch.
+//! `check` over many inputs: files are checked in parallel and rendered in input order as
+//! soon as each one and all before it are done, so output streams, order is deterministic,
+//! and memory holds a bounded window of captures however long the batch.
 
-use std::sync::mpsc;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Condvar, Mutex};
 
 use rayon::prelude::*;
 
@@ -50,9 +52,10 @@ pub fn shard_inputs(inputs: Vec<Input>, shard: Option<Shard>) -> Result<Vec<Inpu
 /// The captures the inputs hold (a directory's files, an archive's members), keeping only
 /// this shard's: the split is by capture name, so members of one archive spread over shards.
 fn captures_of(inputs: &[Input], shard: Option<Shard>, limits: &Limits) -> Vec<Pending> {
+    // Each input's first bytes are read to tell what it is: on every core, in input order.
     inputs
-        .iter()
-        .flat_map(|i| expand(i, limits))
+        .par_iter()
+        .flat_map_iter(|i| expand(i, limits))
         .filter(|p| shard.is_none_or(|s| s.contains(p.name())))
         .collect()
 }
@@ -124,44 +127,117 @@ pub fn run(
     report
 }
 
-/// Files per chunk: enough to keep every thread busy between two renderings.
-fn chunk_size() -> usize {
+/// How many files past the oldest one not yet rendered may be checked or waiting: enough to
+/// keep every thread busy while a long one holds up the rendering, few enough that memory
+/// holds a handful of captures.
+fn window() -> usize {
     (rayon::current_num_threads() * 4).max(8)
 }
 
+/// Checks `pending` on every thread and hands each file's reports to `emit` in input order.
+///
+/// Each thread takes the next file as soon as it is free, so a long file never leaves the
+/// others idle (a chunk at a time, every chunk waited for its slowest file: the 2,000-file
+/// benchmark ran at 0.62 of one thread's time on two). A thread waits only when it is
+/// `window()` files ahead of the oldest file not yet rendered.
 fn check_streaming(
     pending: Vec<Pending>,
     opts: &Options,
     progress: &Progress,
     emit: &mut dyn FnMut(FileReport),
 ) {
-    // The next chunk is checked while the last one is rendered; the channel's bound keeps
-    // at most a couple of chunks in memory.
-    let (tx, rx) = mpsc::sync_channel::<Vec<FileReport>>(1);
+    let total = pending.len();
+    let slots: Vec<Mutex<Option<Pending>>> =
+        pending.into_iter().map(|p| Mutex::new(Some(p))).collect();
+    let next = AtomicUsize::new(0);
+    let window = window();
+    // How many files are rendered; a thread too far ahead waits for it to grow.
+    let rendered = (Mutex::new(0usize), Condvar::new());
+    // Set when a checking thread panics, so that the others stop waiting and the panic
+    // reaches the caller instead of a deadlock.
+    let abandoned = AtomicBool::new(false);
+    let (tx, rx) = mpsc::channel::<(usize, Vec<FileReport>)>();
     std::thread::scope(|scope| {
+        let (slots, next, rendered, abandoned) = (&slots, &next, &rendered, &abandoned);
         scope.spawn(move || {
-            let mut rest = pending.into_iter().peekable();
-            while rest.peek().is_some() {
-                let chunk: Vec<Pending> = rest.by_ref().take(chunk_size()).collect();
-                let done: Vec<FileReport> = chunk
-                    .into_par_iter()
-                    .flat_map_iter(|p| {
-                        let files = check_pending(p, opts);
-                        progress.inc();
-                        files
-                    })
-                    .collect();
-                if tx.send(done).is_err() {
-                    return;
+            let tx = &tx;
+            rayon::scope(|s| {
+                for _ in 0..rayon::current_num_threads().min(total) {
+                    s.spawn(move |_| {
+                        let _guard = Abandon(abandoned, rendered);
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(slot) = slots.get(i) else { break };
+                            if !wait_for_window(rendered, abandoned, i, window) {
+                                break;
+                            }
+                            let Some(p) = slot.lock().ok().and_then(|mut s| s.take()) else {
+                                break;
+                            };
+                            let files = check_pending(p, opts);
+                            progress.inc();
+                            if tx.send((i, files)).is_err() {
+                                break;
+                            }
+                        }
+                    });
                 }
-            }
+            });
         });
-        for chunk in rx {
-            for file in chunk {
-                emit(file);
+        // Rendered in input order: a file done early waits here for those before it.
+        let mut done = BTreeMap::new();
+        let mut want = 0;
+        for (i, files) in rx {
+            done.insert(i, files);
+            while let Some(files) = done.remove(&want) {
+                for file in files {
+                    emit(file);
+                }
+                want += 1;
             }
+            if let Ok(mut count) = rendered.0.lock() {
+                *count = want;
+            }
+            rendered.1.notify_all();
         }
     });
+}
+
+/// Waits until file `i` is within `window` of the oldest file not yet rendered; false when a
+/// checking thread panicked (or the lock is poisoned).
+fn wait_for_window(
+    rendered: &(Mutex<usize>, Condvar),
+    abandoned: &AtomicBool,
+    i: usize,
+    window: usize,
+) -> bool {
+    let Ok(mut count) = rendered.0.lock() else {
+        return false;
+    };
+    while i >= *count + window {
+        if abandoned.load(Ordering::Relaxed) {
+            return false;
+        }
+        count = match rendered.1.wait(count) {
+            Ok(count) => count,
+            Err(_) => return false,
+        };
+    }
+    !abandoned.load(Ordering::Relaxed)
+}
+
+/// Marks the batch abandoned, and wakes the waiting threads, if its thread unwinds.
+struct Abandon<'a>(&'a AtomicBool, &'a (Mutex<usize>, Condvar));
+
+impl Drop for Abandon<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            // Under the lock, so that no thread is between its check and its wait.
+            let _lock = self.1 .0.lock();
+            self.0.store(true, Ordering::Relaxed);
+            self.1 .1.notify_all();
+        }
+    }
 }
 
 /// Reads every capture (in parallel), then checks the readable ones as one recording. The

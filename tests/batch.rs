@@ -87,6 +87,43 @@ fn ndjson_is_one_object_a_line_with_the_json_findings() {
     assert!(last["shard"].is_null());
 }
 
+/// Files are checked by whichever thread is free, so they finish out of order (the fixtures
+/// range from a few entries to hundreds): the output still follows the input order, and is
+/// the same on one thread and on four.
+#[test]
+fn many_files_come_out_in_input_order_on_any_number_of_threads() {
+    let mut paths = fixture_paths();
+    // Long ones first, so that short ones after them finish before them.
+    paths.sort_by_key(|p| {
+        std::cmp::Reverse(std::fs::metadata(common::root().join(p)).map_or(0, |m| m.len()))
+    });
+    let mut args = vec!["check", "--format", "ndjson"];
+    args.extend(paths.iter().map(String::as_str));
+    let run = |threads: &str| {
+        Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+            .args(&args)
+            .current_dir(common::root())
+            .env("RAYON_NUM_THREADS", threads)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run tokentrail")
+    };
+    let (one, four) = (run("1"), run("4"));
+    assert!(paths.len() > 100, "only {} fixtures", paths.len());
+    for o in [&one, &four] {
+        let lines = lines(o);
+        let files: Vec<&str> = of_type(&lines, "file")
+            .iter()
+            .map(|f| f["file"].as_str().expect("file"))
+            .collect();
+        assert_eq!(files, paths, "one line per file, in input order");
+    }
+    assert!(
+        one.stdout == four.stdout,
+        "one thread and four threads write different reports"
+    );
+}
+
 #[test]
 fn exit_codes_hold_in_every_format() {
     for format in ["human", "json", "ndjson", "sarif"] {
