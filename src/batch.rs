@@ -3,8 +3,7 @@
 //! and memory holds a bounded window of captures however long the batch.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Condvar, Mutex};
+use std::sync::mpsc;
 
 use rayon::prelude::*;
 
@@ -136,10 +135,12 @@ fn window() -> usize {
 
 /// Checks `pending` on every thread and hands each file's reports to `emit` in input order.
 ///
-/// Each thread takes the next file as soon as it is free, so a long file never leaves the
-/// others idle (a chunk at a time, every chunk waited for its slowest file: the 2,000-file
-/// benchmark ran at 0.62 of one thread's time on two). A thread waits only when it is
-/// `window()` files ahead of the oldest file not yet rendered.
+/// Each file is a task of its own, taken by whichever thread is free, so a long file never
+/// leaves the others idle (a chunk at a time, every chunk waited for its slowest file: the
+/// 2,000-file benchmark ran at 0.58 of one thread's time on two, now 0.49). A file's task is
+/// started only when the file is within `window()` of the oldest file not yet rendered.
+/// Tasks never wait for one another: a thread that waits inside a big file's own parallel
+/// work may run another file's task meanwhile.
 fn check_streaming(
     pending: Vec<Pending>,
     opts: &Options,
@@ -147,47 +148,35 @@ fn check_streaming(
     emit: &mut dyn FnMut(FileReport),
 ) {
     let total = pending.len();
-    let slots: Vec<Mutex<Option<Pending>>> =
-        pending.into_iter().map(|p| Mutex::new(Some(p))).collect();
-    let next = AtomicUsize::new(0);
+    let mut pending = pending.into_iter().enumerate();
     let window = window();
-    // How many files are rendered; a thread too far ahead waits for it to grow.
-    let rendered = (Mutex::new(0usize), Condvar::new());
-    // Set when a checking thread panics, so that the others stop waiting and the panic
-    // reaches the caller instead of a deadlock.
-    let abandoned = AtomicBool::new(false);
-    let (tx, rx) = mpsc::channel::<(usize, Vec<FileReport>)>();
-    std::thread::scope(|scope| {
-        let (slots, next, rendered, abandoned) = (&slots, &next, &rendered, &abandoned);
-        scope.spawn(move || {
-            let tx = &tx;
-            rayon::scope(|s| {
-                for _ in 0..rayon::current_num_threads().min(total) {
-                    s.spawn(move |_| {
-                        let _guard = Abandon(abandoned, rendered);
-                        loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(slot) = slots.get(i) else { break };
-                            if !wait_for_window(rendered, abandoned, i, window) {
-                                break;
-                            }
-                            let Some(p) = slot.lock().ok().and_then(|mut s| s.take()) else {
-                                break;
-                            };
-                            let files = check_pending(p, opts);
-                            progress.inc();
-                            if tx.send((i, files)).is_err() {
-                                break;
-                            }
-                        }
-                    });
-                }
-            });
-        });
+    // `None`: the task for that file panicked; the panic reaches the caller once the other
+    // tasks are done.
+    let (tx, rx) = mpsc::channel::<Checked>();
+    rayon::in_place_scope_fifo(|scope| {
+        let mut started = 0;
+        // Starts the tasks of the files before `upto`.
+        let mut start = |upto: usize| {
+            while started < upto.min(total) {
+                let Some((i, p)) = pending.next() else { break };
+                let tx = tx.clone();
+                scope.spawn_fifo(move |_| {
+                    let _unwinding = Unwinding(i, &tx);
+                    let files = check_pending(p, opts);
+                    progress.inc();
+                    let _ = tx.send((i, Some(files)));
+                });
+                started += 1;
+            }
+        };
+        start(window);
         // Rendered in input order: a file done early waits here for those before it.
         let mut done = BTreeMap::new();
         let mut want = 0;
-        for (i, files) in rx {
+        while want < total {
+            let Ok((i, Some(files))) = rx.recv() else {
+                break;
+            };
             done.insert(i, files);
             while let Some(files) = done.remove(&want) {
                 for file in files {
@@ -195,47 +184,21 @@ fn check_streaming(
                 }
                 want += 1;
             }
-            if let Ok(mut count) = rendered.0.lock() {
-                *count = want;
-            }
-            rendered.1.notify_all();
+            start(want + window);
         }
     });
 }
 
-/// Waits until file `i` is within `window` of the oldest file not yet rendered; false when a
-/// checking thread panicked (or the lock is poisoned).
-fn wait_for_window(
-    rendered: &(Mutex<usize>, Condvar),
-    abandoned: &AtomicBool,
-    i: usize,
-    window: usize,
-) -> bool {
-    let Ok(mut count) = rendered.0.lock() else {
-        return false;
-    };
-    while i >= *count + window {
-        if abandoned.load(Ordering::Relaxed) {
-            return false;
-        }
-        count = match rendered.1.wait(count) {
-            Ok(count) => count,
-            Err(_) => return false,
-        };
-    }
-    !abandoned.load(Ordering::Relaxed)
-}
+/// A file's index and its reports; `None` when its check panicked.
+type Checked = (usize, Option<Vec<FileReport>>);
 
-/// Marks the batch abandoned, and wakes the waiting threads, if its thread unwinds.
-struct Abandon<'a>(&'a AtomicBool, &'a (Mutex<usize>, Condvar));
+/// Tells the renderer that a file's task is unwinding, so that it stops waiting for it.
+struct Unwinding<'a>(usize, &'a mpsc::Sender<Checked>);
 
-impl Drop for Abandon<'_> {
+impl Drop for Unwinding<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            // Under the lock, so that no thread is between its check and its wait.
-            let _lock = self.1 .0.lock();
-            self.0.store(true, Ordering::Relaxed);
-            self.1 .1.notify_all();
+            let _ = self.1.send((self.0, None));
         }
     }
 }
