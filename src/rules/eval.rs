@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use cel::{Context, Value};
 
 use super::functions;
-use super::value::{display, get_int, into_cel};
+use super::value::{display, get_int, into_cel, into_val};
 use super::{template::Part, Expr, Rule, RuleSet, Subject, Template};
 use crate::finding::{Finding, Label, Place, Related};
 use crate::flow::facts::{finding_ref, Facts};
@@ -173,21 +173,15 @@ fn run_rules(
         Some(fields)
     });
     let mut decide = root.new_inner_scope();
-    // The full facts, when they were built to decide.
-    let mut whole = None;
     if let Some((name, build)) = subject {
         let read = match &reads {
-            Some(fields) => match build(Some(fields)) {
-                Some(v) => into_cel(only(v, fields)),
-                None => return Vec::new(),
-            },
-            None => match build(None) {
-                // A map's clone shares it.
-                Some(v) => whole.insert(into_cel(v)).clone(),
-                None => return Vec::new(),
-            },
+            Some(fields) => build(Some(fields)).map(|v| only(v, fields)),
+            None => build(None),
         };
-        decide.add_variable_from_value(name, read);
+        let Some(read) = read else {
+            return Vec::new();
+        };
+        decide.add_variable_as_val(name, into_val(read));
     }
     let firing: Vec<&Rule> = wanted
         .iter()
@@ -199,13 +193,8 @@ fn run_rules(
     }
     let s = Scope {
         vars: subject
-            .and_then(|(name, build)| {
-                let all = match whole {
-                    Some(all) => all,
-                    None => into_cel(build(None)?),
-                };
-                Some((name, all))
-            })
+            // Built again, in full: few subjects get this far.
+            .and_then(|(name, build)| Some((name, into_cel(build(None)?))))
             .into_iter()
             .collect(),
     };

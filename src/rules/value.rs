@@ -3,6 +3,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use cel::common::types::{
+    CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString,
+};
+use cel::common::value::Val;
 use cel::objects::{Key, Map};
 use cel::Value;
 
@@ -45,6 +49,30 @@ pub fn into_cel(v: serde_json::Value) -> Value {
             Value::Map(Map { map: Arc::new(m) })
         }
         other => to_cel(&other),
+    }
+}
+
+/// JSON facts → the interpreter's own representation, which a variable holds: what
+/// [`into_cel`] and then the interpreter's conversion of its result give, in one step. That
+/// conversion copies every map and list twice over, and it was most of what deciding a step
+/// cost (a long capture's thousands of Bearer calls).
+pub fn into_val(v: serde_json::Value) -> Box<dyn Val> {
+    match v {
+        serde_json::Value::Null => Box::new(CelNull),
+        serde_json::Value::Bool(b) => Box::new(CelBool::from(b)),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Box::new(CelInt::from(i)),
+            None => Box::new(CelDouble::from(n.as_f64().unwrap_or(f64::NAN))),
+        },
+        serde_json::Value::String(s) => Box::new(CelString::from(s)),
+        serde_json::Value::Array(items) => Box::new(CelList::from(
+            items.into_iter().map(into_val).collect::<Vec<_>>(),
+        )),
+        serde_json::Value::Object(map) => Box::new(CelMap::from(
+            map.into_iter()
+                .map(|(k, v)| (CelMapKey::from(k), into_val(v)))
+                .collect::<HashMap<_, _>>(),
+        )),
     }
 }
 
@@ -109,6 +137,14 @@ mod tests {
             "n": null, "list": [1, "two", [3.0], {"k": "v"}], "map": {"inner": {"deep": [null]}}
         });
         assert_eq!(into_cel(v.clone()), to_cel(&v));
-        assert!(matches!(get(&into_cel(v), "u"), Some(Value::Float(_))));
+        assert!(matches!(
+            get(&into_cel(v.clone()), "u"),
+            Some(Value::Float(_))
+        ));
+        // What a variable holds: the same as the interpreter makes of the CEL value.
+        let direct = Value::try_from(into_val(v.clone()).as_ref());
+        let via: Box<dyn Val> = into_cel(v.clone()).try_into().expect("converts");
+        assert_eq!(direct, Value::try_from(via.as_ref()));
+        assert_eq!(direct, Ok(to_cel(&v)));
     }
 }
