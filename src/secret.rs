@@ -102,54 +102,94 @@ pub fn revealing() -> bool {
     REVEAL.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// Parameter and JSON field names whose value is a secret, ignoring ASCII case. The fast
+/// reader's needles must find each of them (a test checks it).
+pub(crate) const SECRET_FIELDS: &[(&str, SecretKind)] = &[
+    ("code", SecretKind::Code),
+    ("authcode", SecretKind::Code),
+    ("auth_code", SecretKind::Code),
+    ("access_token", SecretKind::AccessToken),
+    ("accesstoken", SecretKind::AccessToken),
+    ("token", SecretKind::AccessToken),
+    ("refresh_token", SecretKind::RefreshToken),
+    ("refreshtoken", SecretKind::RefreshToken),
+    ("id_token", SecretKind::IdToken),
+    ("idtoken", SecretKind::IdToken),
+    ("assertion", SecretKind::IdToken),
+    ("client_assertion", SecretKind::IdToken),
+    ("session_token", SecretKind::AccessToken),
+    ("sessiontoken", SecretKind::AccessToken),
+    ("subject_token", SecretKind::AccessToken),
+    ("actor_token", SecretKind::AccessToken),
+    ("client_secret", SecretKind::ClientSecret),
+    ("clientsecret", SecretKind::ClientSecret),
+    ("secret", SecretKind::ClientSecret),
+    ("password", SecretKind::Password),
+    ("passwd", SecretKind::Password),
+    ("pwd", SecretKind::Password),
+    ("passphrase", SecretKind::Password),
+    ("code_verifier", SecretKind::CodeVerifier),
+    ("codeverifier", SecretKind::CodeVerifier),
+    ("api_key", SecretKind::ApiKey),
+    ("apikey", SecretKind::ApiKey),
+    ("x-api-key", SecretKind::ApiKey),
+];
+
+/// Endings of names apps make up (`csrf_token`, `appActionToken`, `user_password`,
+/// `api-secret`), for names not in [`SECRET_FIELDS`].
+pub(crate) const SECRET_SUFFIXES: &[(&str, SecretKind)] = &[
+    ("token", SecretKind::AccessToken),
+    ("password", SecretKind::Password),
+    ("secret", SecretKind::ClientSecret),
+];
+
 /// Field, parameter and JSON key names whose values are secret wherever they appear.
 fn kind_of_field(name: &str) -> Option<SecretKind> {
-    let lower = name.to_ascii_lowercase();
-    Some(match lower.as_str() {
-        "code" | "authcode" | "auth_code" => SecretKind::Code,
-        "access_token" | "accesstoken" | "token" => SecretKind::AccessToken,
-        "refresh_token" | "refreshtoken" => SecretKind::RefreshToken,
-        "id_token" | "idtoken" | "assertion" | "client_assertion" => SecretKind::IdToken,
-        "session_token" | "sessiontoken" | "subject_token" | "actor_token" => {
-            SecretKind::AccessToken
-        }
-        "client_secret" | "clientsecret" | "secret" => SecretKind::ClientSecret,
-        "password" | "passwd" | "pwd" | "passphrase" => SecretKind::Password,
-        "code_verifier" | "codeverifier" => SecretKind::CodeVerifier,
-        "api_key" | "apikey" | "x-api-key" => SecretKind::ApiKey,
-        // Names apps make up: `csrf_token`, `appActionToken`, `user_password`, `api-secret`.
-        _ if lower.ends_with("token") => SecretKind::AccessToken,
-        _ if lower.ends_with("password") => SecretKind::Password,
-        _ if lower.ends_with("secret") => SecretKind::ClientSecret,
-        _ => return None,
-    })
+    // Compared without lower-casing a copy: this runs for every parameter and JSON field.
+    if let Some(&(_, kind)) = SECRET_FIELDS
+        .iter()
+        .find(|(known, _)| name.eq_ignore_ascii_case(known))
+    {
+        return Some(kind);
+    }
+    SECRET_SUFFIXES
+        .iter()
+        .find(|(suffix, _)| {
+            let from = name.len().checked_sub(suffix.len());
+            from.and_then(|from| name.as_bytes().get(from..))
+                .is_some_and(|end| end.eq_ignore_ascii_case(suffix.as_bytes()))
+        })
+        .map(|&(_, kind)| kind)
 }
 
 /// Header names whose whole value is a secret.
 pub(crate) fn kind_of_header(name: &str) -> Option<SecretKind> {
     // Compared without lower-casing a copy: this runs for every cookie header of a capture.
-    const HEADERS: &[(&str, SecretKind)] = &[
-        ("authorization", SecretKind::Credentials),
-        ("proxy-authorization", SecretKind::Credentials),
-        ("cookie", SecretKind::Cookie),
-        ("set-cookie", SecretKind::Cookie),
-        ("x-api-key", SecretKind::ApiKey),
-        ("x-amz-security-token", SecretKind::ApiKey),
-        ("api-key", SecretKind::ApiKey),
-        ("apikey", SecretKind::ApiKey),
-        ("x-goog-api-key", SecretKind::ApiKey),
-        ("ocp-apim-subscription-key", SecretKind::ApiKey),
-        ("x-amz-access-token", SecretKind::AccessToken),
-        ("x-auth-token", SecretKind::AccessToken),
-        ("x-access-token", SecretKind::AccessToken),
-        ("x-csrf-token", SecretKind::AccessToken),
-        ("x-xsrf-token", SecretKind::AccessToken),
-    ];
-    HEADERS
+    SECRET_HEADERS
         .iter()
         .find(|(known, _)| name.eq_ignore_ascii_case(known))
         .map(|&(_, kind)| kind)
 }
+
+/// Header names whose whole value is a secret, ignoring ASCII case. The fast reader's needles
+/// must find each of them but the cookie headers, which it collects itself (a test checks it).
+pub(crate) const SECRET_HEADERS: &[(&str, SecretKind)] = &[
+    ("authorization", SecretKind::Credentials),
+    ("proxy-authorization", SecretKind::Credentials),
+    ("cookie", SecretKind::Cookie),
+    ("set-cookie", SecretKind::Cookie),
+    ("x-api-key", SecretKind::ApiKey),
+    ("x-amz-security-token", SecretKind::ApiKey),
+    ("api-key", SecretKind::ApiKey),
+    ("apikey", SecretKind::ApiKey),
+    ("x-goog-api-key", SecretKind::ApiKey),
+    ("ocp-apim-subscription-key", SecretKind::ApiKey),
+    ("x-amz-access-token", SecretKind::AccessToken),
+    ("x-auth-token", SecretKind::AccessToken),
+    ("x-access-token", SecretKind::AccessToken),
+    ("x-csrf-token", SecretKind::AccessToken),
+    ("x-xsrf-token", SecretKind::AccessToken),
+];
 
 /// Every secret value of one capture, so that any text shown from it can be masked.
 #[derive(Default, Clone)]

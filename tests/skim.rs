@@ -259,8 +259,9 @@ fn a_too_deep_entry_reads_the_same_both_ways() {
 }
 
 /// Names and values the needle search finds only in some spellings (`pwd` as a whole name,
-/// `Atza|`/`Atzr|` tokens, percent-encoded or not): every entry that carries one is read in
-/// full, so its secret is masked exactly as the full read masks it.
+/// `Atza|`/`Atzr|` tokens, percent-encoded or not), and names no other needle holds
+/// (`passphrase`, Azure's `Ocp-Apim-Subscription-Key`): every entry that carries one is read
+/// in full, so its secret is masked exactly as the full read masks it.
 #[test]
 fn secrets_behind_short_names_read_the_same_both_ways() {
     let sample = common::root().join("fixtures/samples/wrong-profile.har");
@@ -320,10 +321,23 @@ fn secrets_behind_short_names_read_the_same_both_ways() {
             none.clone(),
             "{}",
         ),
+        with(
+            107,
+            "https://a.example/unlock",
+            serde_json::json!({"mimeType": "application/x-www-form-urlencoded", "text": "user=a&passphrase=hunter2-phrase"}),
+            "{}",
+        ),
+        {
+            let mut e = plain(108);
+            e["request"]["headers"] = serde_json::json!([
+                {"name": "Ocp-Apim-Subscription-Key", "value": "hunter2-azure-key"}
+            ]);
+            e
+        },
     ];
     let mut entries: Vec<serde_json::Value> = (0..100).map(plain).collect();
     entries.extend(special);
-    entries.extend((107..150).map(plain));
+    entries.extend((109..150).map(plain));
     let fast = fast_read_of(entries, &sample);
     for secret in [
         "hunter2-query",
@@ -332,12 +346,14 @@ fn secrets_behind_short_names_read_the_same_both_ways() {
         "hunter2-param",
         "Atzr|IwEBIrefresh0123456789",
         "Atza|IwEBIaccess0123456789",
+        "hunter2-phrase",
+        "hunter2-azure-key",
     ] {
         assert!(fast.secrets.contains(secret), "{secret} is not masked");
     }
     assert_eq!(
         skimmed(&fast),
-        143,
+        141,
         "every plain entry is skimmed, no other"
     );
 }

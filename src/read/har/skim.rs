@@ -1359,6 +1359,7 @@ const NEEDLES: &[&str] = &[
     "assertion",
     "secret",
     "passw",
+    "passphrase",
     // `pwd` only as a whole name, so that every needle has four bytes or more (the SIMD
     // searcher then matches on four-byte fingerprints: twice as fast as on three). A name
     // ends at `=` or `&` (a form or query), `#` (a query), `"` (a HAR string: a parameter
@@ -1372,6 +1373,8 @@ const NEEDLES: &[&str] = &[
     "api_key",
     "apikey",
     "api-key",
+    // `Ocp-Apim-Subscription-Key`, Azure's API key header.
+    "subscription-key",
     // LWA tokens, which the secret shapes and the rules match case-sensitively as `Atza|` and
     // `Atzr|` (`|` may be percent-encoded).
     "atza",
@@ -1409,6 +1412,41 @@ fn needles() -> &'static Needles {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every name whose value secret collection takes (a parameter, a JSON key, a header other
+    /// than the cookies a stub hands over itself) is a needle, however it is cased and
+    /// wherever it stands in an entry's text: else an entry holding only that secret would be
+    /// skimmed, and the secret left unmasked.
+    #[test]
+    fn every_secret_name_is_a_needle() {
+        use crate::secret::{SecretKind, SECRET_FIELDS, SECRET_HEADERS, SECRET_SUFFIXES};
+        let names = SECRET_FIELDS
+            .iter()
+            .chain(SECRET_SUFFIXES)
+            .chain(SECRET_HEADERS)
+            .filter(|(_, kind)| *kind != SecretKind::Cookie)
+            .map(|(name, _)| *name);
+        let mut checked = 0;
+        for name in names {
+            let upper = name.to_ascii_uppercase();
+            for name in [name, upper.as_str()] {
+                for text in [
+                    format!(r#""url": "https://a.example/p?a=1&{name}=x""#),
+                    format!(r#""url": "https://a.example/p?a=1&{name}""#),
+                    format!(r#""url": "https://a.example/p?{name}#f""#),
+                    format!(r#""text": "a=1&{name}=x&b=2""#),
+                    format!(r#""text": "{{\"{name}\":\"x\"}}""#),
+                    format!(r#"{{"name": "{name}", "value": "x"}}"#),
+                ] {
+                    let mut buffer = Vec::new();
+                    let (lower, _) = lower_into(text.as_bytes(), &mut buffer);
+                    assert!(has_needle(needles(), lower), "{text}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 300, "only {checked} spellings");
+    }
 
     #[test]
     fn skip_plain_stops_at_quotes_escapes_and_controls() {
