@@ -407,3 +407,53 @@ fn secret_shapes_in_plain_entries_read_the_same_both_ways() {
     }
     assert_eq!(skimmed(&fast), 40, "every plain entry is skimmed, no other");
 }
+
+/// A limit the full read hits on an entry no needle is in (a body or headers past the limits
+/// of the capture's config) is reported alike: such an entry is read in full.
+#[test]
+fn limits_hit_in_plain_entries_read_the_same_both_ways() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("capture.tokentrail.toml");
+    std::fs::write(
+        &config,
+        "[limits]\nmax_body_size = \"4KiB\"\nmax_headers = 3\nmax_header_size = \"1KiB\"\n",
+    )
+    .expect("write config");
+    let config_of = dir.path().join("capture.har");
+    let plain = |i: usize| {
+        serde_json::json!({
+            "startedDateTime": format!("2024-03-14T11:40:{:02}.000Z", i % 60),
+            "request": {"method": "GET", "url": format!("https://shop.example/items/{i}"),
+                "headers": [{"name": "accept", "value": "*/*"}]},
+            "response": {"status": 200, "headers": [], "content": {"size": 2, "text": "{}"},
+                "redirectURL": "", "_error": null},
+        })
+    };
+    let mut big_body = plain(10);
+    big_body["response"]["content"]["text"] = "x".repeat(5000).into();
+    let mut many_headers = plain(11);
+    many_headers["request"]["headers"] = (0..4)
+        .map(|h| serde_json::json!({"name": format!("x-h{h}"), "value": "v"}))
+        .collect();
+    let mut long_headers = plain(12);
+    long_headers["response"]["headers"] =
+        serde_json::json!([{"name": "x-long", "value": "v".repeat(1500)}]);
+    let mut entries: Vec<serde_json::Value> = (0..10).map(plain).collect();
+    entries.extend([big_body, many_headers, long_headers]);
+    entries.extend((13..20).map(plain));
+    let fast = fast_read_of(entries, &config_of);
+    let hits: Vec<_> = fast
+        .findings
+        .iter()
+        .filter(|f| f.rule == "capture/limit")
+        .collect();
+    assert_eq!(hits.len(), 1, "one finding lists the limits hit");
+    for entry in ["#11", "#12", "#13"] {
+        assert!(
+            hits[0].message.contains(entry),
+            "{entry}: {}",
+            hits[0].message
+        );
+    }
+    assert_eq!(skimmed(&fast), 17, "every plain entry is skimmed, no other");
+}

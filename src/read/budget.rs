@@ -43,6 +43,9 @@ pub struct Budget {
     root: Arc<str>,
     limit_bytes: u64,
     limit_members: usize,
+    /// All the limits, for the fast reader: it reads in full an entry on which the full read
+    /// could hit one, so that the hit is reported alike.
+    limits: Arc<Limits>,
 }
 
 /// Bytes a gzip stream or member decompressed to, within a budget.
@@ -64,7 +67,13 @@ impl Budget {
             root: Arc::from(root),
             limit_bytes: limits.max_decompressed_size,
             limit_members: limits.max_archive_members,
+            limits: Arc::new(limits.clone()),
         }
+    }
+
+    /// The limits the budget was made with.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
     /// The budget for what is inside one more level of archive or gzip, if nesting may go on.

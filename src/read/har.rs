@@ -69,8 +69,12 @@ pub fn read_source(name: &str, source: Source) -> Result<Capture, ReadError> {
 /// capture's exchanges, in the same order. A mapped source's pages are released as they are
 /// passed. Whatever the skim cannot vouch for (a broken or cut-off file, invalid UTF-8, odd
 /// shapes) is read the full way.
-pub fn read_skimmed(name: &str, source: Source) -> Result<(Capture, SecretSet), ReadError> {
-    if let Some((exchanges, secrets)) = skim::skim(&source) {
+pub fn read_skimmed(
+    name: &str,
+    source: Source,
+    limits: &crate::limits::Limits,
+) -> Result<(Capture, SecretSet), ReadError> {
+    if let Some((exchanges, secrets)) = skim::skim(&source, limits) {
         let capture = Capture {
             name: name.to_string(),
             format: Format::Har,

@@ -167,7 +167,7 @@ fn read_skimmed(
     budget: &Budget,
 ) -> Result<(Capture, Option<SecretSet>), ReadError> {
     if matches!(sniff::sniff(&bytes), sniff::Sniffed::Har) {
-        return har::read_skimmed(name, bytes).map(|(c, s)| (c, Some(s)));
+        return har::read_skimmed(name, bytes, budget.limits()).map(|(c, s)| (c, Some(s)));
     }
     read_within(name, bytes, budget).map(|c| (c, None))
 }

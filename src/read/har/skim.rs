@@ -32,6 +32,7 @@ use aho_corasick::AhoCorasick;
 
 use super::super::sniff::UTF8_BOM;
 use super::{exchange, parse_time};
+use crate::limits::Limits;
 use crate::model::{Exchange, Request, Source};
 use crate::secret::SecretSet;
 
@@ -48,10 +49,10 @@ const RELEASE_EVERY: usize = 8 << 20;
 const DEEP: usize = 100;
 
 /// Reads every entry of a HAR, or `None` when the full reader must do it.
-pub(super) fn skim(source: &Source) -> Option<(Vec<Exchange>, SecretSet)> {
+pub(super) fn skim(source: &Source, limits: &Limits) -> Option<(Vec<Exchange>, SecretSet)> {
     // More pieces than threads, so that one that goes slower (more entries read in full)
     // does not leave the other threads idle at the end.
-    skim_in_pieces(source, rayon::current_num_threads() * 4, MIN_PIECE)
+    skim_in_pieces(source, rayon::current_num_threads() * 4, MIN_PIECE, limits)
 }
 
 /// Bytes of entries below which a file is skimmed on one thread: a piece must be worth a
@@ -72,6 +73,7 @@ fn skim_in_pieces(
     source: &Source,
     threads: usize,
     min_piece: usize,
+    limits: &Limits,
 ) -> Option<(Vec<Exchange>, SecretSet)> {
     let bytes: &[u8] = source;
     let bom = if bytes.starts_with(UTF8_BOM) {
@@ -89,13 +91,13 @@ fn skim_in_pieces(
     let list = c.pos;
     let pieces = (bytes.len() - list) / min_piece.max(1);
     let cuts = guess_cuts(bytes, list, pieces.min(threads));
-    let out = skim_from(source, list, &cuts).ok()?;
+    let out = skim_from(source, list, &cuts, limits).ok()?;
     Some((out.exchanges, out.secrets))
 }
 
 /// Skims the entry list from `list` (just after its `[`), in pieces starting at the guessed
 /// element starts `cuts` (ascending), on every thread.
-fn skim_from(source: &Source, list: usize, cuts: &[usize]) -> R<Skimmed> {
+fn skim_from(source: &Source, list: usize, cuts: &[usize], limits: &Limits) -> R<Skimmed> {
     use rayon::prelude::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let starts: Vec<usize> = std::iter::once(list).chain(cuts.iter().copied()).collect();
@@ -103,7 +105,7 @@ fn skim_from(source: &Source, list: usize, cuts: &[usize]) -> R<Skimmed> {
         let stop = starts.get(i + 1).copied();
         let mut c = Cursor::new(&source[..], start);
         let mut out = Skimmed::default();
-        let ended = c.entries(source, &mut out, i == 0, stop)?;
+        let ended = c.entries(source, &mut out, i == 0, stop, limits)?;
         Ok((out, ended))
     };
     // Each thread takes the next piece in list order when it is free. The pieces get smaller
@@ -374,6 +376,7 @@ impl<'a> Cursor<'a> {
         out: &mut Skimmed,
         at_list: bool,
         stop: Option<usize>,
+        limits: &Limits,
     ) -> R<Ended> {
         let needles = needles();
         let mut scan = Scan::default();
@@ -421,7 +424,7 @@ impl<'a> Cursor<'a> {
                 if has_needle(needles, lower) {
                     None
                 } else {
-                    self.stub(&scan, raw, index, span.clone())
+                    self.stub(&scan, raw, index, span.clone(), limits)
                 }
             };
             match skimmed {
@@ -454,8 +457,9 @@ impl<'a> Cursor<'a> {
         raw: &[u8],
         index: usize,
         span: Range<usize>,
+        limits: &Limits,
     ) -> Option<(Exchange, Vec<(Str, Str)>)> {
-        if percent_hides(raw) || lwa_code_shape(raw) {
+        if percent_hides(raw) || lwa_code_shape(raw) || may_hit_a_limit(scan, raw, limits) {
             return None;
         }
         let has = |s: Option<Str>, word: &str| s.is_some_and(|s| contains_ci(self.text(s), word));
@@ -1244,6 +1248,26 @@ fn hides(cp: u32) -> bool {
     }
 }
 
+/// Whether the full read may hit a limit on this entry, which it reports (`capture/limit`): a
+/// body longer than `max_body_size` (a body's text is at most three times the entry's bytes:
+/// decoding escapes and base64 only shrinks it, and a form given only as parameters is
+/// percent-encoded, at most three bytes a byte), or headers past `max_headers` or
+/// `max_header_size` (counted undecoded, so at least as long as they are).
+fn may_hit_a_limit(scan: &Scan, raw: &[u8], limits: &Limits) -> bool {
+    if (raw.len() as u64).saturating_mul(3) > limits.max_body_size {
+        return true;
+    }
+    [&scan.req_headers, &scan.resp_headers]
+        .iter()
+        .any(|headers| {
+            let bytes: usize = headers
+                .iter()
+                .map(|(n, v)| (n.end - n.start) + (v.end - v.start))
+                .sum();
+            headers.len() > limits.max_headers || bytes as u64 > limits.max_header_size
+        })
+}
+
 /// Whether a percent escape spells a letter, digit, `_`, `-` or `.` (which the query and form
 /// decoders would turn into part of a needle).
 fn percent_hides(raw: &[u8]) -> bool {
@@ -1667,7 +1691,7 @@ mod tests {
     fn pieces_read_what_one_pass_reads() {
         for pretty in [true, false] {
             let source = long_capture(12, pretty);
-            let one = seen(skim_in_pieces(&source, 1, MIN_PIECE));
+            let one = seen(skim_in_pieces(&source, 1, MIN_PIECE, &Limits::default()));
             assert!(one.0.contains("index: 100,"), "a long capture");
             for threads in [2, 3, 5] {
                 let bytes: &[u8] = &source;
@@ -1677,7 +1701,7 @@ mod tests {
                     !cuts.is_empty(),
                     "the entry opening is found (pretty: {pretty})"
                 );
-                let split = seen(skim_in_pieces(&source, threads, 1));
+                let split = seen(skim_in_pieces(&source, threads, 1, &Limits::default()));
                 assert_eq!(
                     split.1, one.1,
                     "secrets, {threads} pieces, pretty: {pretty}"
@@ -1699,9 +1723,9 @@ mod tests {
         let list = bytes.iter().position(|&c| c == b'[').unwrap() + 1;
         let nested = memchr::memmem::find(bytes, br#"{"startedDateTime":"y"}"#).unwrap();
         let in_string = memchr::memmem::find(bytes, b"visit-000001").unwrap();
-        let one = skim_from(&source, list, &[]).unwrap();
+        let one = skim_from(&source, list, &[], &Limits::default()).unwrap();
         for cuts in [vec![nested], vec![in_string], vec![nested, bytes.len() - 3]] {
-            let split = skim_from(&source, list, &cuts).unwrap();
+            let split = skim_from(&source, list, &cuts, &Limits::default()).unwrap();
             assert_eq!(
                 format!("{:#?}", split.exchanges),
                 format!("{:#?}", one.exchanges)
@@ -1710,7 +1734,13 @@ mod tests {
         // A wrong guess before a right one: the first piece runs past it, to the end.
         let real = guess_cuts(bytes, list, 2);
         assert_eq!(real.len(), 1);
-        let split = skim_from(&source, list, &[nested.min(real[0] - 1), real[0]]).unwrap();
+        let split = skim_from(
+            &source,
+            list,
+            &[nested.min(real[0] - 1), real[0]],
+            &Limits::default(),
+        )
+        .unwrap();
         assert_eq!(split.exchanges.len(), one.exchanges.len());
     }
 
@@ -1725,7 +1755,7 @@ mod tests {
             r#"{"log":{"entries":[{"a":1}"#,
         ] {
             let source = Source::from(bad.as_bytes());
-            assert!(skim(&source).is_none(), "{bad}");
+            assert!(skim(&source, &Limits::default()).is_none(), "{bad}");
         }
     }
 }
