@@ -94,6 +94,18 @@ pub fn read_skimmed(
     Ok((capture, secrets))
 }
 
+/// An entry of a HAR capture as the full read gives it, read again from the capture's text:
+/// for a page that lists every entry, where the fast read kept only the entry's place (a
+/// stub: see `skim.rs`). `None` for another format, or an entry whose text is not in the
+/// capture (a session's).
+pub fn reread(capture: &Capture, ex: &Exchange) -> Option<Exchange> {
+    if capture.format != Format::Har {
+        return None;
+    }
+    let raw = std::str::from_utf8(capture.source.get(ex.span.clone())?).ok()?;
+    Some(exchange(ex.index, ex.span.clone(), raw))
+}
+
 fn read_entries(source: &[u8]) -> Result<(Vec<Exchange>, Option<Truncation>), Failure> {
     let text = utf8_same_length(source);
     let bom = if text.as_bytes().starts_with(UTF8_BOM) {

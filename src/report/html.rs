@@ -191,6 +191,14 @@ fn entries_table(out: &mut String, file: &FileReport, n: usize) {
         r#"<h3>Entries</h3><table class="entries" id="entries-{n}"><thead><tr><th>#</th><th>time</th><th>method</th><th>URL (secrets masked)</th><th>status</th><th>OAuth steps</th><th>findings</th></tr></thead><tbody>"#
     );
     for ex in capture.exchanges.iter().take(MAX_ENTRIES) {
+        // An entry the fast read skimmed is only its place and time: read it again to show
+        // it (an entry read in full comes out the same).
+        let again = if ex.request.method.is_empty() {
+            crate::read::har::reread(capture, ex)
+        } else {
+            None
+        };
+        let ex = again.as_ref().unwrap_or(ex);
         let time = match (ex.started, a.start) {
             (Some(s), Some(start)) => format!("+{:.1}s", (s - start).as_seconds_f64()),
             _ => "?".into(),
