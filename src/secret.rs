@@ -143,13 +143,18 @@ pub(crate) const SECRET_SUFFIXES: &[(&str, SecretKind)] = &[
     ("secret", SecretKind::ClientSecret),
 ];
 
-/// Field, parameter and JSON key names whose values are secret wherever they appear.
-fn kind_of_field(name: &str) -> Option<SecretKind> {
-    // Compared without lower-casing a copy: this runs for every parameter and JSON field.
-    if let Some(&(_, kind)) = SECRET_FIELDS
+/// The kind `name` has in `table`, ignoring ASCII case: compared without lower-casing a copy,
+/// as this runs for every header, parameter and JSON field of the entries read in full.
+fn named(table: &[(&str, SecretKind)], name: &str) -> Option<SecretKind> {
+    table
         .iter()
         .find(|(known, _)| name.eq_ignore_ascii_case(known))
-    {
+        .map(|&(_, kind)| kind)
+}
+
+/// Field, parameter and JSON key names whose values are secret wherever they appear.
+fn kind_of_field(name: &str) -> Option<SecretKind> {
+    if let Some(kind) = named(SECRET_FIELDS, name) {
         return Some(kind);
     }
     SECRET_SUFFIXES
@@ -164,11 +169,7 @@ fn kind_of_field(name: &str) -> Option<SecretKind> {
 
 /// Header names whose whole value is a secret.
 pub(crate) fn kind_of_header(name: &str) -> Option<SecretKind> {
-    // Compared without lower-casing a copy: this runs for every cookie header of a capture.
-    SECRET_HEADERS
-        .iter()
-        .find(|(known, _)| name.eq_ignore_ascii_case(known))
-        .map(|&(_, kind)| kind)
+    named(SECRET_HEADERS, name)
 }
 
 /// Header names whose whole value is a secret, ignoring ASCII case. The fast reader's needles

@@ -264,6 +264,17 @@ fn a_too_deep_entry_reads_the_same_both_ways() {
     assert!(rules.contains(&"capture/limit"), "{rules:?}");
 }
 
+/// Entry `i` of a capture of plain traffic: no needle, nothing to read in full.
+fn plain_entry(i: usize) -> serde_json::Value {
+    serde_json::json!({
+        "startedDateTime": format!("2024-03-14T11:40:{:02}.000Z", i % 60),
+        "request": {"method": "GET", "url": format!("https://shop.example/items/{i}"),
+            "headers": [{"name": "accept", "value": "*/*"}]},
+        "response": {"status": 200, "headers": [], "content": {"size": 2, "text": "{}"},
+            "redirectURL": "", "_error": null},
+    })
+}
+
 /// Names and values the needle search finds only in some spellings (`pwd` as a whole name,
 /// `Atza|`/`Atzr|` tokens, percent-encoded or not), and names no other needle holds
 /// (`passphrase`, Azure's `Ocp-Apim-Subscription-Key`): every entry that carries one is read
@@ -271,17 +282,8 @@ fn a_too_deep_entry_reads_the_same_both_ways() {
 #[test]
 fn secrets_behind_short_names_read_the_same_both_ways() {
     let sample = common::root().join("fixtures/samples/wrong-profile.har");
-    let plain = |i: usize| {
-        serde_json::json!({
-            "startedDateTime": format!("2024-03-14T11:40:{:02}.000Z", i % 60),
-            "request": {"method": "GET", "url": format!("https://shop.example/items/{i}"),
-                "headers": [{"name": "accept", "value": "*/*"}]},
-            "response": {"status": 200, "headers": [], "content": {"size": 2, "text": "{}"},
-                "redirectURL": "", "_error": null},
-        })
-    };
     let with = |i: usize, url: &str, post: serde_json::Value, body: &str| {
-        let mut e = plain(i);
+        let mut e = plain_entry(i);
         e["request"]["url"] = url.into();
         e["request"]["postData"] = post;
         e["response"]["content"]["text"] = body.into();
@@ -334,16 +336,16 @@ fn secrets_behind_short_names_read_the_same_both_ways() {
             "{}",
         ),
         {
-            let mut e = plain(108);
+            let mut e = plain_entry(108);
             e["request"]["headers"] = serde_json::json!([
                 {"name": "Ocp-Apim-Subscription-Key", "value": "hunter2-azure-key"}
             ]);
             e
         },
     ];
-    let mut entries: Vec<serde_json::Value> = (0..100).map(plain).collect();
+    let mut entries: Vec<serde_json::Value> = (0..100).map(plain_entry).collect();
     entries.extend(special);
-    entries.extend((109..150).map(plain));
+    entries.extend((109..150).map(plain_entry));
     let fast = fast_read_of(entries, &sample);
     for secret in [
         "hunter2-query",
@@ -426,27 +428,18 @@ fn limits_hit_in_plain_entries_read_the_same_both_ways() {
     )
     .expect("write config");
     let config_of = dir.path().join("capture.har");
-    let plain = |i: usize| {
-        serde_json::json!({
-            "startedDateTime": format!("2024-03-14T11:40:{:02}.000Z", i % 60),
-            "request": {"method": "GET", "url": format!("https://shop.example/items/{i}"),
-                "headers": [{"name": "accept", "value": "*/*"}]},
-            "response": {"status": 200, "headers": [], "content": {"size": 2, "text": "{}"},
-                "redirectURL": "", "_error": null},
-        })
-    };
-    let mut big_body = plain(10);
+    let mut big_body = plain_entry(10);
     big_body["response"]["content"]["text"] = "x".repeat(5000).into();
-    let mut many_headers = plain(11);
+    let mut many_headers = plain_entry(11);
     many_headers["request"]["headers"] = (0..4)
         .map(|h| serde_json::json!({"name": format!("x-h{h}"), "value": "v"}))
         .collect();
-    let mut long_headers = plain(12);
+    let mut long_headers = plain_entry(12);
     long_headers["response"]["headers"] =
         serde_json::json!([{"name": "x-long", "value": "v".repeat(1500)}]);
-    let mut entries: Vec<serde_json::Value> = (0..10).map(plain).collect();
+    let mut entries: Vec<serde_json::Value> = (0..10).map(plain_entry).collect();
     entries.extend([big_body, many_headers, long_headers]);
-    entries.extend((13..20).map(plain));
+    entries.extend((13..20).map(plain_entry));
     let fast = fast_read_of(entries, &config_of);
     let hits: Vec<_> = fast
         .findings
