@@ -1002,12 +1002,13 @@ impl<'a> Cursor<'a> {
             if m.control & before != 0 {
                 return Err(GiveUp);
             }
-            let mut codes = escaped & before;
+            // An escaped quote, the most common escape by far, needs no check.
+            let mut codes = escaped & before & !m.quote;
             while codes != 0 {
                 let i = at + codes.trailing_zeros() as usize;
                 codes &= codes - 1;
                 match b.get(i) {
-                    Some(b'"' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {}
+                    Some(b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {}
                     Some(b'\\') => {
                         // `\\u0063` is `\u0063` in the text, which a JSON body decodes.
                         if b.get(i + 1) == Some(&b'u') {
