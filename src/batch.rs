@@ -71,19 +71,30 @@ pub fn run(
     let progress = Progress::new(pending.len(), batch.stderr_is_terminal);
     let mut sarif = matches!(batch.format, Format::Sarif).then(|| SarifLog::new(&opts.rules));
     let mut report = Report::default();
-    let mut emit = |mut file: FileReport| {
+    // On the thread that checked the file: what can be rendered from one file alone, and
+    // dropping the capture's text once nothing needs it. (Done by the writing thread, that
+    // was a tenth of a batch's work on one thread, most of it freeing what another thread
+    // had allocated.)
+    let prepare = |file: &mut FileReport| -> Option<String> {
+        let text = match batch.format {
+            Format::Human(h) => Some(human::render_file(file, &h)),
+            Format::Ndjson => Some(ndjson::file_lines(file)),
+            Format::Json | Format::Sarif | Format::Html => None,
+        };
+        if !matches!(batch.format, Format::Sarif | Format::Html) {
+            file.slim();
+        }
+        text
+    };
+    let mut emit = |(mut file, text): Prepared| {
         if let Some(e) = &file.error {
             progress.eprintln(&format!("error: {e}"));
         }
-        match batch.format {
-            Format::Human(h) => write(&human::render_file(&file, &h)),
-            Format::Ndjson => write(&ndjson::file_lines(&file)),
-            Format::Sarif => {
-                if let Some(log) = &mut sarif {
-                    log.add_file(&file);
-                }
-            }
-            Format::Json | Format::Html => {}
+        if let Some(text) = text {
+            write(&text);
+        }
+        if let (Format::Sarif, Some(log)) = (batch.format, &mut sarif) {
+            log.add_file(&file);
         }
         if !matches!(batch.format, Format::Html) {
             file.slim();
@@ -91,11 +102,12 @@ pub fn run(
         report.files.push(file);
     };
     if batch.session {
-        for file in check_as_session(pending, opts, &progress) {
-            emit(file);
+        for mut file in check_as_session(pending, opts, &progress) {
+            let text = prepare(&mut file);
+            emit((file, text));
         }
     } else {
-        check_streaming(pending, opts, &progress, &mut emit);
+        check_streaming(pending, opts, &progress, &prepare, &mut emit);
     }
     progress.finish();
 
@@ -145,7 +157,8 @@ fn check_streaming(
     pending: Vec<Pending>,
     opts: &Options,
     progress: &Progress,
-    emit: &mut dyn FnMut(FileReport),
+    prepare: &(dyn Fn(&mut FileReport) -> Option<String> + Sync),
+    emit: &mut dyn FnMut(Prepared),
 ) {
     let total = pending.len();
     let mut pending = pending.into_iter().enumerate();
@@ -162,7 +175,13 @@ fn check_streaming(
                 let tx = tx.clone();
                 scope.spawn_fifo(move |_| {
                     let _unwinding = Unwinding(i, &tx);
-                    let files = check_pending(p, opts);
+                    let files = check_pending(p, opts)
+                        .into_iter()
+                        .map(|mut file| {
+                            let text = prepare(&mut file);
+                            (file, text)
+                        })
+                        .collect();
                     progress.inc();
                     let _ = tx.send((i, Some(files)));
                 });
@@ -189,8 +208,11 @@ fn check_streaming(
     });
 }
 
+/// A file's report, and its text when [`run`]'s `prepare` rendered it.
+type Prepared = (FileReport, Option<String>);
+
 /// A file's index and its reports; `None` when its check panicked.
-type Checked = (usize, Option<Vec<FileReport>>);
+type Checked = (usize, Option<Vec<Prepared>>);
 
 /// Tells the renderer that a file's task is unwinding, so that it stops waiting for it.
 struct Unwinding<'a>(usize, &'a mpsc::Sender<Checked>);

@@ -529,10 +529,11 @@ impl SecretSet {
             }
         }
         // A DFA searches a little faster but takes tens of milliseconds to build for a long
-        // capture's cookies, and only a few short texts (URLs, snippets) are ever masked.
+        // capture's cookies, and only a few short texts (URLs, snippets) are ever masked; the
+        // contiguous NFA, built from this one, was still 1.5 % of a batch of small captures.
         let automaton = aho_corasick::AhoCorasick::builder()
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+            .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
             .build(&patterns)
             .ok()?;
         Some(self.matcher.get_or_init(|| Matcher {

@@ -417,14 +417,14 @@ impl<'a> Cursor<'a> {
                 // The needle search's lower-casing copy tells whether the entry is ASCII,
                 // which spares most entries the UTF-8 check.
                 let mut buffer = self.lower.borrow_mut();
-                let (lower, ascii) = lower_into(raw, &mut buffer);
-                if !ascii {
+                let (lower, seen) = lower_into(raw, &mut buffer);
+                if !seen.ascii {
                     std::str::from_utf8(raw).map_err(|_| GiveUp)?;
                 }
                 if has_needle(needles, lower) {
                     None
                 } else {
-                    self.stub(&scan, raw, index, span.clone(), limits)
+                    self.stub(&scan, raw, seen, index, span.clone(), limits)
                 }
             };
             match skimmed {
@@ -455,11 +455,15 @@ impl<'a> Cursor<'a> {
         &self,
         scan: &Scan,
         raw: &[u8],
+        seen: Seen,
         index: usize,
         span: Range<usize>,
         limits: &Limits,
     ) -> Option<(Exchange, Vec<(Str, Str)>)> {
-        if percent_hides(raw) || lwa_code_shape(raw) || may_hit_a_limit(scan, raw, limits) {
+        if (seen.percent && percent_hides(raw))
+            || (seen.an && lwa_code_shape(raw))
+            || may_hit_a_limit(scan, raw, limits)
+        {
             return None;
         }
         let has = |s: Option<Str>, word: &str| s.is_some_and(|s| contains_ci(self.text(s), word));
@@ -1318,49 +1322,130 @@ fn has_needle(needles: &Needles, lower: &[u8]) -> bool {
     })
 }
 
+/// What [`lower_into`] saw in a text besides its letters: whether the text is all ASCII
+/// (then it needs no UTF-8 check), holds a `%` (else no percent escape can hide a needle) and
+/// holds `AN` (else it holds no LWA code). Seen in the same pass, they spare most entries
+/// three more passes over their bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Seen {
+    ascii: bool,
+    percent: bool,
+    an: bool,
+}
+
+/// What there is to see before the first byte.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+const NOTHING_SEEN: Seen = Seen {
+    ascii: true,
+    percent: false,
+    an: false,
+};
+
 /// `raw` with ASCII letters lower-cased, in `buffer` (which only grows, so that it is not
-/// cleared for every entry): in one pass, 16 bytes at a time. Also tells whether `raw` is all
-/// ASCII.
-fn lower_into<'b>(raw: &[u8], buffer: &'b mut Vec<u8>) -> (&'b [u8], bool) {
+/// cleared for every entry), in one pass 32 or 16 bytes at a time; and what else it holds.
+fn lower_into<'b>(raw: &[u8], buffer: &'b mut Vec<u8>) -> (&'b [u8], Seen) {
     if buffer.len() < raw.len() {
         buffer.resize(raw.len(), 0);
     }
     let out = buffer.get_mut(..raw.len()).unwrap_or_default();
     #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::*;
-        let mut from = raw.chunks_exact(16);
-        let mut to = out.chunks_exact_mut(16);
-        // SAFETY: SSE2 is part of every x86_64 CPU.
-        let mut high = unsafe { _mm_setzero_si128() };
-        for (f, t) in (&mut from).zip(&mut to) {
-            // SAFETY: as above; `f` and `t` hold the 16 bytes loaded and stored.
-            unsafe {
-                let v = _mm_loadu_si128(f.as_ptr().cast());
-                high = _mm_or_si128(high, v);
-                let upper = _mm_and_si128(
-                    _mm_cmpgt_epi8(v, _mm_set1_epi8(b'A' as i8 - 1)),
-                    _mm_cmplt_epi8(v, _mm_set1_epi8(b'Z' as i8 + 1)),
-                );
-                let lower = _mm_or_si128(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
-                _mm_storeu_si128(t.as_mut_ptr().cast(), lower);
-            }
-        }
-        let rest = from.remainder();
-        for (f, t) in rest.iter().zip(to.into_remainder()) {
-            *t = f.to_ascii_lowercase();
-        }
-        // SAFETY: as above.
-        let wide = unsafe { _mm_movemask_epi8(high) };
-        (out, wide == 0 && rest.is_ascii())
-    }
+    let seen = if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        unsafe { lower_avx2(raw, out) }
+    } else {
+        lower_sse2(raw, out)
+    };
     #[cfg(not(target_arch = "x86_64"))]
-    {
-        for (f, t) in raw.iter().zip(out.iter_mut()) {
-            *t = f.to_ascii_lowercase();
-        }
-        (out, raw.is_ascii())
+    let seen = lower_bytes(raw, out, NOTHING_SEEN, false);
+    (out, seen)
+}
+
+/// [`lower_into`] 32 bytes at a time.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn lower_avx2(raw: &[u8], out: &mut [u8]) -> Seen {
+    use std::arch::x86_64::*;
+    let mut from = raw.chunks_exact(32);
+    let mut to = out.chunks_exact_mut(32);
+    let (mut high, mut percent) = (_mm256_setzero_si256(), _mm256_setzero_si256());
+    // `A` as a block's last byte, for an `N` starting the next.
+    let (mut an, mut a_last) = (0u32, 0u32);
+    for (f, t) in (&mut from).zip(&mut to) {
+        // SAFETY: `f` and `t` hold the 32 bytes loaded and stored.
+        let v = unsafe { _mm256_loadu_si256(f.as_ptr().cast()) };
+        let is = |c: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c as i8));
+        high = _mm256_or_si256(high, v);
+        percent = _mm256_or_si256(percent, is(b'%'));
+        let upper = _mm256_and_si256(
+            _mm256_cmpgt_epi8(v, _mm256_set1_epi8(b'A' as i8 - 1)),
+            _mm256_cmpgt_epi8(_mm256_set1_epi8(b'Z' as i8 + 1), v),
+        );
+        let lower = _mm256_or_si256(v, _mm256_and_si256(upper, _mm256_set1_epi8(0x20)));
+        // SAFETY: as above.
+        unsafe { _mm256_storeu_si256(t.as_mut_ptr().cast(), lower) };
+        let a = _mm256_movemask_epi8(is(b'A')) as u32;
+        let n = _mm256_movemask_epi8(is(b'N')) as u32;
+        an |= ((a << 1) | a_last) & n;
+        a_last = a >> 31;
     }
+    let seen = Seen {
+        ascii: _mm256_movemask_epi8(high) == 0,
+        percent: _mm256_movemask_epi8(percent) != 0,
+        an: an != 0,
+    };
+    lower_bytes(from.remainder(), to.into_remainder(), seen, a_last != 0)
+}
+
+/// [`lower_into`] 16 bytes at a time, with SSE2 (part of every x86_64 CPU).
+#[cfg(target_arch = "x86_64")]
+fn lower_sse2(raw: &[u8], out: &mut [u8]) -> Seen {
+    use std::arch::x86_64::*;
+    let mut from = raw.chunks_exact(16);
+    let mut to = out.chunks_exact_mut(16);
+    // SAFETY (every block below): SSE2 is part of every x86_64 CPU, and `f` and `t` hold
+    // the 16 bytes loaded and stored.
+    let (mut high, mut percent) = unsafe { (_mm_setzero_si128(), _mm_setzero_si128()) };
+    let (mut an, mut a_last) = (0u32, 0u32);
+    for (f, t) in (&mut from).zip(&mut to) {
+        unsafe {
+            let v = _mm_loadu_si128(f.as_ptr().cast());
+            let is = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+            high = _mm_or_si128(high, v);
+            percent = _mm_or_si128(percent, is(b'%'));
+            let upper = _mm_and_si128(
+                _mm_cmpgt_epi8(v, _mm_set1_epi8(b'A' as i8 - 1)),
+                _mm_cmplt_epi8(v, _mm_set1_epi8(b'Z' as i8 + 1)),
+            );
+            let lower = _mm_or_si128(v, _mm_and_si128(upper, _mm_set1_epi8(0x20)));
+            _mm_storeu_si128(t.as_mut_ptr().cast(), lower);
+            let a = _mm_movemask_epi8(is(b'A')) as u32;
+            let n = _mm_movemask_epi8(is(b'N')) as u32;
+            an |= ((a << 1) | a_last) & n;
+            a_last = (a >> 15) & 1;
+        }
+    }
+    // SAFETY: as above.
+    let seen = unsafe {
+        Seen {
+            ascii: _mm_movemask_epi8(high) == 0,
+            percent: _mm_movemask_epi8(percent) != 0,
+            an: an != 0,
+        }
+    };
+    lower_bytes(from.remainder(), to.into_remainder(), seen, a_last != 0)
+}
+
+/// [`lower_into`] a byte at a time (the last bytes; other CPUs), adding to what was `seen`
+/// before; `a_before`: the byte before was `A`.
+fn lower_bytes(raw: &[u8], out: &mut [u8], mut seen: Seen, mut a_before: bool) -> Seen {
+    for (&f, t) in raw.iter().zip(out.iter_mut()) {
+        *t = f.to_ascii_lowercase();
+        seen.ascii &= f.is_ascii();
+        seen.percent |= f == b'%';
+        seen.an |= a_before && f == b'N';
+        a_before = f == b'A';
+    }
+    seen
 }
 
 fn contains_ci(haystack: &[u8], needle: &str) -> bool {
@@ -1591,18 +1676,65 @@ mod tests {
             .chain(b"Client_ID AUTHORIZATION".iter().copied())
             .collect();
         let mut buffer = Vec::new();
-        let (out, ascii) = lower_into(&all, &mut buffer);
-        assert!(!ascii, "bytes over 127 are not ASCII");
+        let (out, seen) = lower_into(&all, &mut buffer);
+        assert!(!seen.ascii, "bytes over 127 are not ASCII");
         assert_eq!(out, all.to_ascii_lowercase());
         // A shorter text after a longer one: only its own bytes.
-        assert_eq!(lower_into(b"ABC", &mut buffer), (&b"abc"[..], true));
-        // One byte over 127 at any offset, in the 16-byte steps or after them.
-        for at in 0..40 {
-            let mut text = b"x".repeat(40);
-            text[at] = 0xc3;
-            assert!(!lower_into(&text, &mut buffer).1, "at {at}");
-            assert!(lower_into(&text[..at], &mut buffer).1, "before {at}");
+        let (out, seen) = lower_into(b"ABC", &mut buffer);
+        assert_eq!((out, seen.ascii), (&b"abc"[..], true));
+    }
+
+    /// Every way of lowering (32 and 16 bytes at a time, byte by byte) gives the same text and
+    /// sees the same: a byte over 127, a `%`, an `A` then `N`, at every offset, across the
+    /// blocks' edges.
+    #[test]
+    fn lowering_sees_non_ascii_percent_and_an_anywhere() {
+        type Lowering = fn(&[u8], &mut [u8]) -> Seen;
+        let lowerings: Vec<Lowering> = vec![
+            |raw, out| lower_bytes(raw, out, NOTHING_SEEN, false),
+            #[cfg(target_arch = "x86_64")]
+            lower_sse2,
+            #[cfg(target_arch = "x86_64")]
+            |raw, out| {
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU has AVX2.
+                    unsafe { lower_avx2(raw, out) }
+                } else {
+                    lower_sse2(raw, out)
+                }
+            },
+        ];
+        let mut texts: Vec<Vec<u8>> = Vec::new();
+        for at in 0..70 {
+            for mark in [&b"\xc3"[..], b"%", b"AN", b"A", b"N", b"NA", b"aN", b"An"] {
+                let mut text = b"xY".repeat(36);
+                let end = (at + mark.len()).min(text.len());
+                text[at..end].copy_from_slice(&mark[..end - at]);
+                texts.push(text.clone());
+                texts.push(text[..at.max(1)].to_vec());
+            }
         }
+        let mut hits = NOTHING_SEEN;
+        for text in &texts {
+            let want = Seen {
+                ascii: text.is_ascii(),
+                percent: text.contains(&b'%'),
+                an: text.windows(2).any(|w| w == b"AN"),
+            };
+            hits.percent |= want.percent;
+            hits.an |= want.an;
+            for lower in &lowerings {
+                let mut out = vec![0; text.len()];
+                assert_eq!(
+                    lower(text, &mut out),
+                    want,
+                    "{:?}",
+                    String::from_utf8_lossy(text)
+                );
+                assert_eq!(out, text.to_ascii_lowercase());
+            }
+        }
+        assert!(hits.percent && hits.an);
     }
 
     #[test]
