@@ -27,24 +27,32 @@ gen() { # gen MB -> path of a generated capture of that size
     echo "$f"
 }
 
-# measure NAME CMD... -> "median_s peak_rss_kib" over $RUNS runs (output discarded; exit code
-# 1 = findings is fine for tokentrail)
-measure() {
-    local times=() rss=0 i out
+# interleaved ARRAY... -> one "median_s peak_rss_kib" line per ARRAY (each the name of an array
+# holding a command), in order. The commands take turns, run after run, so that a noisy minute
+# of a shared machine weighs on all of them alike instead of on whichever ran then.
+interleaved() {
+    local -A times=() rss=()
+    local i name
     for ((i = 0; i < RUNS; i++)); do
-        # Wall time from the nanosecond clock: GNU time's %e has 10 ms steps, 8 % of a
-        # 0.12 s run. GNU time still gives the peak RSS.
-        local start end
-        start=$(date +%s%N)
-        /usr/bin/time -o "$DIR/time.out" -f "%M" "$@" >/dev/null 2>&1 || true
-        end=$(date +%s%N)
-        out=$(tail -1 "$DIR/time.out")
-        times+=("$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.4f", (b - a) / 1e9}')")
-        ((out > rss)) && rss=$out
+        for name in "$@"; do
+            local -n cmd=$name
+            # Wall time from the nanosecond clock: GNU time's %e has 10 ms steps, 8 % of a
+            # 0.12 s run. GNU time still gives the peak RSS.
+            local start end out
+            start=$(date +%s%N)
+            /usr/bin/time -o "$DIR/time.out" -f "%M" "${cmd[@]}" >/dev/null 2>&1 || true
+            end=$(date +%s%N)
+            unset -n cmd
+            out=$(tail -1 "$DIR/time.out")
+            times[$name]+="$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.4f", (b - a) / 1e9}') "
+            ((out > ${rss[$name]:-0})) && rss[$name]=$out
+        done
     done
-    local median
-    median=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-    echo "$median $rss"
+    for name in "$@"; do
+        local median
+        median=$(printf '%s\n' ${times[$name]} | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+        echo "$median ${rss[$name]}"
+    done
 }
 
 side_by_side() { # side_by_side MB
@@ -55,14 +63,19 @@ side_by_side() { # side_by_side MB
     n=$(jq '.log.entries|length' "$f")
     cat "$f" >/dev/null # into the page cache
     echo
-    echo "### $mb MB, $n entries ($RUNS runs each, medians)"
+    echo "### $mb MB, $n entries ($RUNS runs each, taking turns; medians)"
     echo
     echo "| tool | median s | MB/s | peak RSS MiB | ratio to jq |"
     echo "|---|---:|---:|---:|---:|"
-    local jq_s
-    read -r jq_s jq_rss < <(measure jq '.log.entries|length' "$f")
-    read -r tt_s tt_rss < <(measure "$BIN" check "$f" --format json)
-    read -r py_s py_rss < <(measure python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$f")
+    local jq_s jq_rss tt_s tt_rss py_s py_rss
+    local -a jq_cmd=(jq '.log.entries|length' "$f")
+    local -a tt_cmd=("$BIN" check "$f" --format json)
+    local -a py_cmd=(python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$f")
+    {
+        read -r jq_s jq_rss
+        read -r tt_s tt_rss
+        read -r py_s py_rss
+    } < <(interleaved jq_cmd tt_cmd py_cmd)
     row() { awk -v n="$1" -v s="$2" -v r="$3" -v mb="$mb" -v jq="$jq_s" \
         'BEGIN {printf "| %s | %.3f | %.0f | %.1f | %.1f× |\n", n, s, mb/(s>0?s:0.001), r/1024, jq/(s>0?s:0.001)}'; }
     row "tokentrail check --format json" "$tt_s" "$tt_rss"
@@ -72,18 +85,23 @@ side_by_side() { # side_by_side MB
 
 linearity() {
     echo
-    echo "### Linearity: tokentrail check --format json ($RUNS runs each, medians)"
+    echo "### Linearity: tokentrail check --format json ($RUNS runs each, taking turns; medians)"
     echo
     echo "| input MB | entries | median s | MB/s | peak RSS MiB |"
     echo "|---:|---:|---:|---:|---:|"
-    local rates=()
-    for size in 50 100 200 400; do
+    local -a cmd_50=("$BIN" check "$(gen 50)" --format json)
+    local -a cmd_100=("$BIN" check "$(gen 100)" --format json)
+    local -a cmd_200=("$BIN" check "$(gen 200)" --format json)
+    local -a cmd_400=("$BIN" check "$(gen 400)" --format json)
+    local sizes=(50 100 200 400) rates=() results i
+    for i in "${sizes[@]}"; do cat "$(gen "$i")" >/dev/null; done
+    mapfile -t results < <(interleaved cmd_50 cmd_100 cmd_200 cmd_400)
+    for i in "${!sizes[@]}"; do
         local f mb n s rss
-        f=$(gen "$size")
+        f=$(gen "${sizes[$i]}")
         mb=$(stat -c %s "$f" | awk '{printf "%.1f", $1/1e6}')
         n=$(($(grep -c '"startedDateTime"' "$f") - 1)) # less the page's
-        cat "$f" >/dev/null
-        read -r s rss < <(measure "$BIN" check "$f" --format json)
+        read -r s rss <<<"${results[$i]}"
         rates+=("$(awk -v mb="$mb" -v s="$s" 'BEGIN {printf "%.1f", mb/(s>0?s:0.001)}')")
         awk -v mb="$mb" -v n="$n" -v s="$s" -v r="$rss" \
             'BEGIN {printf "| %s | %d | %.3f | %.0f | %.1f |\n", mb, n, s, mb/(s>0?s:0.001), r/1024}'
@@ -104,13 +122,16 @@ batch() { # batch COUNT
     fi
     cat "$d"/*.har >/dev/null
     echo
-    echo "### Batch: $1 small captures (fixtures/good copies), one invocation ($RUNS runs each, medians)"
+    echo "### Batch: $1 small captures (fixtures/good copies), one invocation ($RUNS runs each, taking turns; medians)"
     echo
     echo "| threads | median s | peak RSS MiB | ratio to 1 thread |"
     echo "|---:|---:|---:|---:|"
-    local one
+    local -a one_thread=(env RAYON_NUM_THREADS=1 "$BIN" check "$d"/*.har --format json)
+    local -a two_threads=(env RAYON_NUM_THREADS=2 "$BIN" check "$d"/*.har --format json)
+    local results threads one s rss
+    mapfile -t results < <(interleaved one_thread two_threads)
     for threads in 1 2; do
-        read -r s rss < <(RAYON_NUM_THREADS=$threads measure "$BIN" check "$d"/*.har --format json)
+        read -r s rss <<<"${results[$((threads - 1))]}"
         [ "$threads" = 1 ] && one=$s
         awk -v t="$threads" -v s="$s" -v r="$rss" -v one="$one" \
             'BEGIN {printf "| %s | %.3f | %.1f | %.2f |\n", t, s, r/1024, s/(one>0?one:0.001)}'
