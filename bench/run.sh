@@ -36,15 +36,16 @@ interleaved() {
     for ((i = 0; i < RUNS; i++)); do
         for name in "$@"; do
             local -n cmd=$name
-            # Wall time from the nanosecond clock: GNU time's %e has 10 ms steps, 8 % of a
-            # 0.12 s run. GNU time still gives the peak RSS.
+            # Wall time from bash's own microsecond clock: GNU time's %e has 10 ms steps, 8 %
+            # of a 0.12 s run, and `date +%s%N` is a process whose start (3 ms here) would be
+            # counted in. GNU time still gives the peak RSS.
             local start end out
-            start=$(date +%s%N)
+            start=${EPOCHREALTIME/[^0-9]/}
             /usr/bin/time -o "$DIR/time.out" -f "%M" "${cmd[@]}" >/dev/null 2>&1 || true
-            end=$(date +%s%N)
+            end=${EPOCHREALTIME/[^0-9]/}
             unset -n cmd
             out=$(tail -1 "$DIR/time.out")
-            times[$name]+="$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.4f", (b - a) / 1e9}') "
+            times[$name]+="$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.4f", (b - a) / 1e6}') "
             ((out > ${rss[$name]:-0})) && rss[$name]=$out
         done
     done
