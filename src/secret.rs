@@ -4,6 +4,7 @@
 //! Submodules: [`placeholder`] makes the keyed, shape-keeping stand-ins `tokentrail sanitize`
 //! writes, and [`redact`] replaces secrets inside parsed strings with them.
 
+mod json_body;
 pub mod placeholder;
 pub mod redact;
 
@@ -409,8 +410,21 @@ impl SecretSet {
     fn add_body(&mut self, text: &str) {
         let trimmed = text.trim_start();
         if trimmed.starts_with('{') || trimmed.starts_with('[') {
-            if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
-                self.add_json(&json);
+            match json_body::strings(text) {
+                Some(found) => {
+                    for f in found {
+                        match f {
+                            json_body::Found::Field(k, v) => self.add_field(&k, &v),
+                            json_body::Found::Alone(v) => self.add_by_shape(&v),
+                        }
+                    }
+                }
+                // Not JSON, or a key repeated (which a `Value` reads its own way).
+                None => {
+                    if let Ok(json) = serde_json::from_str::<serde_json::Value>(text) {
+                        self.add_json(&json);
+                    }
+                }
             }
         } else if !trimmed.is_empty() && !trimmed.starts_with('<') {
             for (k, v) in form_pairs(text) {
