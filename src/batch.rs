@@ -96,6 +96,7 @@ pub fn run(
         if let (Format::Sarif, Some(log)) = (batch.format, &mut sarif) {
             log.add_file(&file);
         }
+        // SARIF's log needed the capture until now (the HTML page needs it to the end).
         if !matches!(batch.format, Format::Html) {
             file.slim();
         }

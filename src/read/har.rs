@@ -456,12 +456,12 @@ impl<'de> Visitor<'de> for EntriesSeed<'_, '_> {
 /// failing the whole entry. It re-parses its own raw slice, which only works when reading from
 /// a `&str`, as this module always does.
 ///
-/// `STRICT`, it is read as `T` in place and a misfit is an error instead. [`parse_entry`] reads
-/// an entry strictly first, in one pass, and leniently only when that fails: re-parsing every
-/// lenient field's raw slice went over a header's bytes four times and a body's three, which
-/// made an entry read in full cost five times as much per byte as a skimmed one. A strict read
-/// that succeeds gives what the lenient one gives: every field it read fitted, and a field
-/// that fits is read the same both ways.
+/// In the [`Strict`] mode it is read as `T` in place, and a misfit is an error instead.
+/// [`exchange`] reads an entry strictly first, in one pass, and leniently only when that fails:
+/// re-parsing every lenient field's raw slice went over a header's bytes four times and a
+/// body's three, which made an entry read in full cost five times as much per byte as a
+/// skimmed one. A strict read that succeeds gives what the lenient one gives: every field it
+/// read fitted, and a field that fits is read the same both ways.
 #[derive(Default)]
 struct Lenient<T, M>(T, PhantomData<M>);
 
