@@ -210,6 +210,12 @@ mod tests {
         Some(out)
     }
 
+    /// An object of 40 keys (more than [`Keys::FEW`]), then `more`.
+    fn object_of_many_keys(more: &str) -> String {
+        let keys: Vec<String> = (0..40).map(|i| format!(r#""k{i}":"v{i}""#)).collect();
+        format!("{{{}{more}}}", keys.join(","))
+    }
+
     fn from_walk(text: &str) -> Option<Vec<(Option<String>, String)>> {
         Some(
             strings(text)?
@@ -224,13 +230,7 @@ mod tests {
 
     #[test]
     fn strings_come_as_a_value_gives_them() {
-        let many_keys = format!(
-            "{{{}}}",
-            (0..40)
-                .map(|i| format!(r#""k{i}":"v{i}""#))
-                .collect::<Vec<_>>()
-                .join(",")
-        );
+        let many_keys = object_of_many_keys("");
         for text in [
             r#"{"access_token":"Atza|abc","expires_in":3600,"nested":{"refresh_token":"Atzr|x"},"list":["a",{"code":"c"},[1,"b"]],"n":null,"t":true,"f":-1.5e3}"#,
             r#"["alone", {"k": "v"}]"#,
@@ -249,17 +249,13 @@ mod tests {
     /// the caller reads it as a `Value`.
     #[test]
     fn no_strings_for_invalid_json_or_repeated_keys() {
-        let many_keys = format!(
-            "{{{},\"k3\":\"again\"}}",
-            (0..40)
-                .map(|i| format!(r#""k{i}":"v{i}""#))
-                .collect::<Vec<_>>()
-                .join(",")
-        );
+        let among_few = object_of_many_keys(r#","k3":"again""#);
+        let among_many = object_of_many_keys(r#","k30":"again""#);
         for text in [
             r#"{"a":"1","a":"2"}"#,
             r#"{"x":{"a":"1","b":{},"a":[]}}"#,
-            many_keys.as_str(),
+            among_few.as_str(),
+            among_many.as_str(),
             r#"{"a":"1""#,
             r#"{"a":"1"} trailing"#,
             "",
