@@ -520,6 +520,11 @@ impl SecretSet {
         out
     }
 
+    /// Builds what masking needs now rather than at the first text masked.
+    pub fn prepare_masking(&self) {
+        self.matcher();
+    }
+
     fn matcher(&self) -> Option<&Matcher> {
         if let Some(m) = self.matcher.get() {
             return Some(m);
