@@ -490,6 +490,55 @@ mod tests {
         assert!(c.exchanges[0].response.as_ref().unwrap().body.is_some());
     }
 
+    /// Hits come in entry order, and within an entry request before response, however the
+    /// exchanges are shared out among threads.
+    #[test]
+    fn hits_of_many_entries_come_in_entry_order() {
+        let limits = Limits {
+            max_body_size: 100,
+            ..Limits::default()
+        };
+        let sized = |n: usize| Request {
+            body: body(n).map(Box::new),
+            ..Request::default()
+        };
+        let exchanges = (1..=5_000)
+            .map(|i| {
+                let response = Response {
+                    status: 200,
+                    body: body(if i % 3 == 0 { 150 } else { 50 }).map(Box::new),
+                    ..Response::default()
+                };
+                exchange(i, sized(if i % 2 == 0 { 101 } else { 99 }), Some(response))
+            })
+            .collect();
+        let mut c = capture(exchanges);
+        let hits = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap()
+            .install(|| apply(&mut c, &limits));
+        let want: Vec<(usize, &str)> = (1..=5_000)
+            .flat_map(|i| {
+                let request = (i % 2 == 0).then_some((i, "request"));
+                let response = (i % 3 == 0).then_some((i, "response"));
+                request.into_iter().chain(response)
+            })
+            .collect();
+        let got: Vec<(usize, &str)> = hits
+            .iter()
+            .map(|h| {
+                let side = if h.detail.contains("request") {
+                    "request"
+                } else {
+                    "response"
+                };
+                (h.entry.unwrap_or(0), side)
+            })
+            .collect();
+        assert_eq!(got, want);
+    }
+
     #[test]
     fn headers_past_the_count_or_size_are_dropped() {
         let limits = Limits {
