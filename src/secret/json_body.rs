@@ -117,7 +117,7 @@ impl<'de> Visitor<'de> for Walk<'_, 'de> {
         let found = self.found;
         let mut keys = Keys::default();
         while let Some(key) = map.next_key_seed(Key)? {
-            if !keys.insert(&key) {
+            if !keys.insert(key.clone()) {
                 return Err(de::Error::custom("a repeated key"));
             }
             map.next_value_seed(Walk {
@@ -130,25 +130,26 @@ impl<'de> Visitor<'de> for Walk<'_, 'de> {
 }
 
 /// The keys of one object so far: in a list while there are few, as most objects have.
+/// Borrowed from the text, like the keys themselves, unless they held escapes.
 #[derive(Default)]
-struct Keys {
-    few: Vec<String>,
-    many: HashSet<String>,
+struct Keys<'a> {
+    few: Vec<Cow<'a, str>>,
+    many: HashSet<Cow<'a, str>>,
 }
 
-impl Keys {
+impl<'a> Keys<'a> {
     const FEW: usize = 16;
 
     /// False when `key` was there already.
-    fn insert(&mut self, key: &str) -> bool {
+    fn insert(&mut self, key: Cow<'a, str>) -> bool {
+        if self.few.contains(&key) {
+            return false;
+        }
         if self.few.len() < Self::FEW {
-            if self.few.iter().any(|k| k == key) {
-                return false;
-            }
-            self.few.push(key.to_owned());
+            self.few.push(key);
             return true;
         }
-        !self.few.iter().any(|k| k == key) && self.many.insert(key.to_owned())
+        self.many.insert(key)
     }
 }
 
