@@ -36,18 +36,24 @@ interleaved() {
     for ((i = 0; i < RUNS; i++)); do
         for name in "$@"; do
             local -n cmd=$name
-            # Wall time from bash's own microsecond clock: GNU time's %e has 10 ms steps, 8 %
-            # of a 0.12 s run, and `date +%s%N` is a process whose start (3 ms here) would be
-            # counted in. GNU time still gives the peak RSS.
-            local start end out
+            # Wall time from bash's own microsecond clock, around the command alone: GNU
+            # time's %e has 10 ms steps (8 % of a 0.12 s run), `date +%s%N` is a process
+            # whose start (3 ms here) would be counted in, and so would GNU time's own
+            # start (1.6 ms) if it wrapped the timed run.
+            local start end
             start=${EPOCHREALTIME/[^0-9]/}
-            /usr/bin/time -o "$DIR/time.out" -f "%M" "${cmd[@]}" >/dev/null 2>&1 || true
+            "${cmd[@]}" >/dev/null 2>&1 || true
             end=${EPOCHREALTIME/[^0-9]/}
             unset -n cmd
-            out=$(tail -1 "$DIR/time.out")
             times[$name]+="$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.4f", (b - a) / 1e6}') "
-            ((out > ${rss[$name]:-0})) && rss[$name]=$out
         done
+    done
+    # The peak RSS from one more run of each, under GNU time.
+    for name in "$@"; do
+        local -n cmd=$name
+        /usr/bin/time -o "$DIR/time.out" -f "%M" "${cmd[@]}" >/dev/null 2>&1 || true
+        unset -n cmd
+        rss[$name]=$(tail -1 "$DIR/time.out")
     done
     for name in "$@"; do
         local median

@@ -50,17 +50,27 @@ const DEEP: usize = 100;
 
 /// Reads every entry of a HAR, or `None` when the full reader must do it.
 pub(super) fn skim(source: &Source, limits: &Limits) -> Option<(Vec<Exchange>, SecretSet)> {
-    // More pieces than threads, so that one that goes slower (more entries read in full)
-    // does not leave the other threads idle at the end.
-    skim_in_pieces(source, rayon::current_num_threads() * 4, MIN_PIECE, limits)
+    skim_in_pieces(
+        source,
+        rayon::current_num_threads(),
+        MIN_PIECE,
+        TAIL_PIECE,
+        limits,
+    )
 }
 
-/// Bytes of entries below which a file is skimmed on one thread: a piece must be worth a
-/// task (8 MiB take about 20 ms).
+/// Bytes of entries below which a file is skimmed on one thread: splitting one is worth it
+/// only when it leaves every thread tens of milliseconds of work (8 MiB take about 20 ms).
 const MIN_PIECE: usize = 8 << 20;
 
-/// [`skim`], with the entry list cut into up to `threads` pieces of at least `min_piece`
-/// bytes that are skimmed in parallel.
+/// The smallest piece a file is cut into. The pieces get smaller along the list, so the
+/// threads run out of work close together: the last ones take a couple of milliseconds,
+/// so no thread waits longer than that for the others (with 8 pieces in proportion to 8, 7,
+/// ... 1, a 50 MB capture left one thread idle 2 to 7 ms at the end).
+const TAIL_PIECE: usize = 1 << 20;
+
+/// [`skim`], with the entry list, when it is at least two `min_piece`s long, cut into pieces
+/// that get smaller along it down to `tail` bytes, skimmed on `threads` threads.
 ///
 /// Where an entry starts cannot be known without reading everything before it, so the cuts
 /// are guesses: a piece starts where the text looks like the start of an entry (the first
@@ -73,6 +83,7 @@ fn skim_in_pieces(
     source: &Source,
     threads: usize,
     min_piece: usize,
+    tail: usize,
     limits: &Limits,
 ) -> Option<(Vec<Exchange>, SecretSet)> {
     let bytes: &[u8] = source;
@@ -89,8 +100,11 @@ fn skim_in_pieces(
     }
     c.eat(b'[').ok()?;
     let list = c.pos;
-    let pieces = (bytes.len() - list) / min_piece.max(1);
-    let cuts = guess_cuts(bytes, list, pieces.min(threads));
+    let cuts = if bytes.len() - list >= 2 * min_piece {
+        guess_cuts(bytes, list, threads, tail)
+    } else {
+        Vec::new()
+    };
     let out = skim_from(source, list, &cuts, limits).ok()?;
     Some((out.exchanges, out.secrets))
 }
@@ -102,10 +116,10 @@ fn skim_from(source: &Source, list: usize, cuts: &[usize], limits: &Limits) -> R
     use std::sync::atomic::{AtomicUsize, Ordering};
     let starts: Vec<usize> = std::iter::once(list).chain(cuts.iter().copied()).collect();
     let skim_piece = |i: usize, start: usize| -> R<(Skimmed, Ended)> {
-        let stop = starts.get(i + 1).copied();
+        let later = starts.get(i + 1..).unwrap_or_default();
         let mut c = Cursor::new(&source[..], start);
         let mut out = Skimmed::default();
-        let ended = c.entries(source, &mut out, i == 0, stop, limits)?;
+        let ended = c.entries(source, &mut out, i == 0, later, limits)?;
         Ok((out, ended))
     };
     // Each thread takes the next piece in list order when it is free. The pieces get smaller
@@ -127,21 +141,9 @@ fn skim_from(source: &Source, list: usize, cuts: &[usize], limits: &Limits) -> R
     });
     let parts = done
         .into_iter()
-        .map(|slot| slot.into_inner().unwrap_or(Err(GiveUp)));
-    // The pieces the first one ran into, in order: one pass's worth.
-    let mut used = Vec::with_capacity(parts.len());
-    let mut closed = false;
-    for part in parts {
-        let (part, ended) = part?;
-        used.push(part);
-        if ended == Ended::Closed {
-            closed = true;
-            break;
-        }
-    }
-    if !closed {
-        return Err(GiveUp);
-    }
+        .map(|slot| slot.into_inner().unwrap_or(Err(GiveUp)))
+        .collect();
+    let used = chain(&starts, parts)?;
     // Onto the first piece's list, grown once and written on every core: growing it piece by
     // piece copied and page-faulted tens of MB on one thread (10 ms of a 200 MB capture).
     let total: usize = used.iter().map(|p| p.exchanges.len()).sum();
@@ -160,38 +162,72 @@ fn skim_from(source: &Source, list: usize, cuts: &[usize], limits: &Limits) -> R
     Ok(all)
 }
 
-/// How a piece of the entry list ended: at the list's `]`, or at the next piece's start.
+/// The pieces that one pass through the list would have read, in order: the first piece,
+/// then the piece it ran into, and so on to the one that reached the list's end. A piece whose
+/// start was a wrong guess is run past and never used, nor is its error.
+fn chain<T>(starts: &[usize], parts: Vec<R<(T, Ended)>>) -> R<Vec<T>> {
+    let mut parts: Vec<Option<R<(T, Ended)>>> = parts.into_iter().map(Some).collect();
+    let mut used = Vec::new();
+    let mut i = 0;
+    loop {
+        let (part, ended) = parts.get_mut(i).and_then(Option::take).ok_or(GiveUp)??;
+        used.push(part);
+        match ended {
+            Ended::Closed => return Ok(used),
+            Ended::Stopped(at) => {
+                let next = starts.binary_search(&at).map_err(|_| GiveUp)?;
+                if next <= i {
+                    return Err(GiveUp);
+                }
+                i = next;
+            }
+        }
+    }
+}
+
+/// How a piece of the entry list ended: at the list's `]`, or at a later piece's start (the
+/// offset given).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ended {
     Closed,
-    Stopped,
+    Stopped(usize),
 }
 
-/// Up to `pieces - 1` guessed element starts that cut the list from `list` into pieces that
-/// get smaller along it (in proportion to `pieces`, `pieces - 1`, ... 1), so that the threads
-/// taking them in order finish close together; fewer cuts (or none) where the pattern is not
-/// found.
-fn guess_cuts(b: &[u8], list: usize, pieces: usize) -> Vec<usize> {
+/// Most pieces a list is cut into.
+const MAX_PIECES: usize = 64;
+
+/// Guessed element starts that cut the list from `list` into pieces for `threads` threads
+/// (none for one): each piece is a `2 × threads`th of what is left after the pieces before
+/// it, and at least `tail` bytes (guided self-scheduling). Threads that take the pieces in
+/// order then finish within about one `tail` piece of each other, however long the list.
+/// Fewer cuts (or none) where the pattern is not found.
+fn guess_cuts(b: &[u8], list: usize, threads: usize, tail: usize) -> Vec<usize> {
     let mut cuts = Vec::new();
-    if pieces < 2 {
+    if threads < 2 {
         return cuts;
     }
     let Some(signature) = first_entry_opening(b, list) else {
         return cuts;
     };
     let finder = memchr::memmem::Finder::new(signature);
-    let len = b.len() - list;
-    let units = pieces * (pieces + 1) / 2;
-    // Where piece `k` would start: after the shares of the `k` pieces before it.
-    let offset = |k: usize| {
-        let before = k * pieces - k * k.saturating_sub(1) / 2;
-        list + (len / units) * before
-    };
+    // Where each piece after the first would start.
+    let mut targets = Vec::new();
+    let mut at = list;
+    while targets.len() + 1 < MAX_PIECES {
+        let rest = b.len() - at;
+        let piece = (rest / (2 * threads)).max(tail.max(1));
+        if piece >= rest {
+            break;
+        }
+        at += piece;
+        targets.push(at);
+    }
     let mut from = list;
-    for k in 1..pieces {
-        let target = offset(k).max(from);
+    for (k, &target) in targets.iter().enumerate() {
+        let target = target.max(from);
+        let until = targets.get(k + 1).copied().unwrap_or(b.len());
         let window = b
-            .get(target..offset(k + 1).max(target + 1).min(b.len()))
+            .get(target..until.max(target + 1).min(b.len()))
             .unwrap_or_default();
         let found = finder
             .find_iter(window)
@@ -368,14 +404,15 @@ impl<'a> Cursor<'a> {
     // The entries.
 
     /// Skims the entries from here: at the first one (just after the list's `[`) when
-    /// `at_list`, else at a guessed element start. Stops at the list's end, or before the
-    /// element that starts exactly at `stop`.
+    /// `at_list`, else at a guessed element start. Stops at the list's end, or before an
+    /// element that starts exactly at one of `later` (the later pieces' starts, ascending):
+    /// when one of them was a wrong guess, the piece runs past it to the next.
     fn entries(
         &mut self,
         source: &Source,
         out: &mut Skimmed,
         at_list: bool,
-        stop: Option<usize>,
+        mut later: &[usize],
         limits: &Limits,
     ) -> R<Ended> {
         let needles = needles();
@@ -383,22 +420,25 @@ impl<'a> Cursor<'a> {
         let mut released = if at_list { 0 } else { self.pos };
         // Not past the next piece's start: that piece releases its own pages, and may have
         // done so already.
-        let ahead = |at: usize| {
-            let end = stop.filter(|&s| s > at).unwrap_or(usize::MAX);
-            at..(at + RELEASE_EVERY).min(end)
+        let ahead = |at: usize, later: &[usize]| {
+            let end = later.iter().find(|&&s| s > at).copied();
+            at..(at + RELEASE_EVERY).min(end.unwrap_or(usize::MAX))
         };
-        source.prefetch(ahead(self.pos));
+        source.prefetch(ahead(self.pos, later));
         let mut first = true;
         while self.element(&mut first)? {
             let start = self.pos;
-            if Some(start) == stop {
+            while let Some((_, rest)) = later.split_first().filter(|(&s, _)| s < start) {
+                later = rest;
+            }
+            if later.first() == Some(&start) {
                 source.release(released..start);
-                return Ok(Ended::Stopped);
+                return Ok(Ended::Stopped(start));
             }
             if start - released >= RELEASE_EVERY {
                 source.release(released..start);
                 released = start;
-                source.prefetch(ahead(start));
+                source.prefetch(ahead(start, later));
             }
             scan.clear();
             self.hidden = false;
@@ -1824,17 +1864,23 @@ mod tests {
     fn pieces_read_what_one_pass_reads() {
         for pretty in [true, false] {
             let source = long_capture(12, pretty);
-            let one = seen(skim_in_pieces(&source, 1, MIN_PIECE, &Limits::default()));
+            let one = seen(skim_in_pieces(
+                &source,
+                1,
+                MIN_PIECE,
+                TAIL_PIECE,
+                &Limits::default(),
+            ));
             assert!(one.0.contains("index: 100,"), "a long capture");
             for threads in [2, 3, 5] {
                 let bytes: &[u8] = &source;
                 let list = bytes.iter().position(|&c| c == b'[').unwrap() + 1;
-                let cuts = guess_cuts(bytes, list, threads);
+                let cuts = guess_cuts(bytes, list, threads, 1);
                 assert!(
                     !cuts.is_empty(),
                     "the entry opening is found (pretty: {pretty})"
                 );
-                let split = seen(skim_in_pieces(&source, threads, 1, &Limits::default()));
+                let split = seen(skim_in_pieces(&source, threads, 0, 1, &Limits::default()));
                 assert_eq!(
                     split.1, one.1,
                     "secrets, {threads} pieces, pretty: {pretty}"
@@ -1864,17 +1910,42 @@ mod tests {
                 format!("{:#?}", one.exchanges)
             );
         }
-        // A wrong guess before a right one: the first piece runs past it, to the end.
-        let real = guess_cuts(bytes, list, 2);
+        // A wrong guess before a right one: the first piece runs past it to the right one.
+        let real = guess_cuts(bytes, list, 2, bytes.len() / 2);
         assert_eq!(real.len(), 1);
-        let split = skim_from(
-            &source,
-            list,
-            &[nested.min(real[0] - 1), real[0]],
-            &Limits::default(),
-        )
-        .unwrap();
-        assert_eq!(split.exchanges.len(), one.exchanges.len());
+        for wrong in [nested, in_string] {
+            let cuts = [wrong.min(real[0] - 1), real[0]];
+            let split = skim_from(&source, list, &cuts, &Limits::default()).unwrap();
+            assert_eq!(
+                format!("{:#?}", split.exchanges),
+                format!("{:#?}", one.exchanges)
+            );
+        }
+    }
+
+    /// The pieces used are those one pass runs into: a piece that a piece before it ran past
+    /// is dropped, even when it failed.
+    #[test]
+    fn chain_follows_where_each_piece_stopped() {
+        let starts = [10, 20, 30, 40];
+        let parts = || -> Vec<R<(&str, Ended)>> {
+            vec![
+                Ok(("a", Ended::Stopped(30))),
+                Err(GiveUp),
+                Ok(("c", Ended::Stopped(40))),
+                Ok(("d", Ended::Closed)),
+            ]
+        };
+        assert_eq!(chain(&starts, parts()).unwrap(), ["a", "c", "d"]);
+        let mut closed_early = parts();
+        closed_early[2] = Ok(("c", Ended::Closed));
+        assert_eq!(chain(&starts, closed_early).unwrap(), ["a", "c"]);
+        let mut into_failed = parts();
+        into_failed[0] = Ok(("a", Ended::Stopped(20)));
+        assert!(chain(&starts, into_failed).is_err());
+        let mut nowhere = parts();
+        nowhere[0] = Ok(("a", Ended::Stopped(25)));
+        assert!(chain(&starts, nowhere).is_err());
     }
 
     #[test]
