@@ -29,7 +29,8 @@ gen() { # gen MB -> path of a generated capture of that size
 
 # interleaved ARRAY... -> one "median_s peak_rss_kib" line per ARRAY (each the name of an array
 # holding a command), in order. The commands take turns, run after run, so that a noisy minute
-# of a shared machine weighs on all of them alike instead of on whichever ran then.
+# of a shared machine weighs on all of them alike instead of on whichever ran then. The files
+# a command names (its arguments that are files) are read into the page cache before each run.
 interleaved() {
     local -A times=() rss=()
     local i name
@@ -41,6 +42,12 @@ interleaved() {
             # whose start (3 ms here) would be counted in, and so would GNU time's own
             # start (1.6 ms) if it wrapped the timed run.
             local start end
+            # This VM's kernel reclaims page cache it deems cold within seconds (DAMON): 14 MB
+            # of the 200 MB input were gone 30 s after a `cat`, so a run after a 6 s jq run
+            # read part of its input from disk.
+            local inputs=() arg
+            for arg in "${cmd[@]:1}"; do [ -f "$arg" ] && inputs+=("$arg"); done
+            cat "${inputs[@]}" /dev/null >/dev/null
             start=${EPOCHREALTIME/[^0-9]/}
             "${cmd[@]}" >/dev/null 2>&1 || true
             end=${EPOCHREALTIME/[^0-9]/}
@@ -68,7 +75,6 @@ side_by_side() { # side_by_side MB
     mb=$(stat -c %s "$f" | awk '{printf "%.1f", $1/1e6}')
     local n
     n=$(jq '.log.entries|length' "$f")
-    cat "$f" >/dev/null # into the page cache
     echo
     echo "### $mb MB, $n entries ($RUNS runs each, taking turns; medians)"
     echo
@@ -101,7 +107,6 @@ linearity() {
     local -a cmd_200=("$BIN" check "$(gen 200)" --format json)
     local -a cmd_400=("$BIN" check "$(gen 400)" --format json)
     local sizes=(50 100 200 400) rates=() results i
-    for i in "${sizes[@]}"; do cat "$(gen "$i")" >/dev/null; done
     mapfile -t results < <(interleaved cmd_50 cmd_100 cmd_200 cmd_400)
     for i in "${!sizes[@]}"; do
         local f mb n s rss
@@ -127,7 +132,6 @@ batch() { # batch COUNT
         done
         mv "$d.tmp" "$d"
     fi
-    cat "$d"/*.har >/dev/null
     echo
     echo "### Batch: $1 small captures (fixtures/good copies), one invocation ($RUNS runs each, taking turns; medians)"
     echo
