@@ -732,12 +732,31 @@ pub fn form_pairs(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Whether a form or query (`a=b&c=d`) has a parameter with one of `names`, decoded as
+/// [`form_pairs`] decodes them; without decoding any value.
+pub fn form_names_any(text: &str, names: &[&str]) -> bool {
+    text.split('&').filter(|p| !p.is_empty()).any(|p| {
+        let name = p.split_once('=').map_or(p, |(k, _)| k);
+        names.contains(&form_decode_cow(name).as_ref())
+    })
+}
+
 /// Decodes one form component: `+` → space, then percent-decoding (invalid escapes are kept).
 pub fn form_decode(s: &str) -> String {
+    form_decode_cow(s).into_owned()
+}
+
+/// [`form_decode`], borrowing the text when there is nothing to decode (most names and
+/// values).
+fn form_decode_cow(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains(['+', '%']) {
+        return s.into();
+    }
     let plus = s.replace('+', " ");
     percent_encoding::percent_decode_str(&plus)
         .decode_utf8_lossy()
         .into_owned()
+        .into()
 }
 
 #[cfg(test)]

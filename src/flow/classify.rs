@@ -6,9 +6,9 @@ use time::OffsetDateTime;
 
 use crate::finding::{Area, Locator};
 use crate::model::{Capture, Exchange};
-use crate::secret::form_pairs;
+use crate::secret::{form_names_any, form_pairs};
 
-use super::url::{answers_to, is_amazon_host, lookup, Url};
+use super::url::{answers_to, is_amazon_host, lookup, split_query, Url};
 use super::{
     Activation, Analysis, Answer, Authorize, ClientAuth, Code, Detail, Endpoint, Lookup, Step,
     StepKind, Token, TokenKind, TokenRequest, TokenResponse, Via,
@@ -68,7 +68,9 @@ fn in_time_order(capture: &Capture) -> (Option<OffsetDateTime>, Vec<&Exchange>) 
         }
     }
     if timed {
-        order.sort_by_key(|e| (e.started, e.index));
+        // As instants, compared without converting offsets at every comparison.
+        order
+            .sort_by_cached_key(|e| (e.started.map(OffsetDateTime::unix_timestamp_nanos), e.index));
     }
     (start, order)
 }
@@ -233,6 +235,10 @@ impl Builder {
     /// it must start with that request's `redirect_uri`; `state` decides between candidates
     /// when both carry one, else the latest unanswered request wins.
     fn answer(&mut self, ex: &Exchange, answer_url: &str, via: Via) {
+        // Nearly every GET of a long capture is no answer: seen from the names alone.
+        if !form_names_any(split_query(answer_url).1, &["code", "error"]) {
+            return;
+        }
         let url = Url::parse(answer_url);
         let params = url.params();
         let code = lookup(&params, "code").filter(|c| !c.is_empty());
@@ -575,8 +581,8 @@ impl Builder {
                         // Amazon documents URLs (`https://api.amazonalexa.com`); some
                         // answers carry bare hosts.
                         .map(|e| match e.contains("://") {
-                            true => Url::parse(e).host,
-                            false => Url::parse(&format!("https://{e}")).host,
+                            true => Url::parse(e).host.into_owned(),
+                            false => Url::parse(&format!("https://{e}")).host.into_owned(),
                         })
                         .collect::<Vec<_>>()
                 })

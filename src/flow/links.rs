@@ -15,7 +15,7 @@ pub fn link(a: &mut Analysis, capture: &Capture, config: &Config) {
 
 fn host_of(capture: &Capture, entry: usize) -> Option<String> {
     let ex = capture.exchanges.get(entry.checked_sub(1)?)?;
-    Some(Url::parse(&ex.request.url).host)
+    Some(Url::parse(&ex.request.url).host.into_owned())
 }
 
 /// Steps are in time order, so "the latest lookup before" is the nearest lower index.

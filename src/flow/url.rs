@@ -2,13 +2,15 @@
 //! Written here rather than taken from the `url` crate because captures hold URLs that strict
 //! parsers reject (custom app schemes, unencoded spaces, `|` in tokens) and we must still read them.
 
+use std::borrow::Cow;
+
 use crate::secret::form_pairs;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Url<'a> {
-    pub scheme: String,
+    pub scheme: Cow<'a, str>,
     /// Lower-cased host, without port or user info.
-    pub host: String,
+    pub host: Cow<'a, str>,
     pub path: &'a str,
     /// The raw query, without `?`.
     pub query: &'a str,
@@ -18,10 +20,7 @@ pub struct Url<'a> {
 
 impl<'a> Url<'a> {
     pub fn parse(url: &'a str) -> Url<'a> {
-        let (before_fragment, _) = url.split_once('#').unwrap_or((url, ""));
-        let (base, query) = before_fragment
-            .split_once('?')
-            .unwrap_or((before_fragment, ""));
+        let (base, query) = split_query(url);
         let (scheme, rest) = base.split_once("://").unwrap_or(("", base));
         let (authority, path) = match rest.find('/') {
             Some(i) => rest.split_at(i),
@@ -34,8 +33,8 @@ impl<'a> Url<'a> {
             host_port.split(':').next().unwrap_or(host_port)
         };
         Url {
-            scheme: scheme.to_ascii_lowercase(),
-            host: host.to_ascii_lowercase(),
+            scheme: lower(scheme),
+            host: lower(host),
             path,
             query,
             base,
@@ -53,6 +52,23 @@ impl<'a> Url<'a> {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v)
     }
+}
+
+/// The text lower-cased, borrowed when it is already (nearly every scheme and host).
+fn lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        s.to_ascii_lowercase().into()
+    } else {
+        s.into()
+    }
+}
+
+/// A URL's part before its query, and its raw query (without `?` and the fragment).
+pub fn split_query(url: &str) -> (&str, &str) {
+    let (before_fragment, _) = url.split_once('#').unwrap_or((url, ""));
+    before_fragment
+        .split_once('?')
+        .unwrap_or((before_fragment, ""))
 }
 
 /// Looks a name up in decoded pairs; the first occurrence wins, as most servers do.

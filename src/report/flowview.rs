@@ -172,7 +172,7 @@ impl FileView {
                     .checked_sub(1)
                     .and_then(|i| capture.exchanges.get(i))
             })
-            .map(|ex| flow::url::Url::parse(&ex.request.url).host)
+            .map(|ex| flow::url::Url::parse(&ex.request.url).host.into_owned())
             .collect();
         Builder {
             capture,
@@ -319,7 +319,7 @@ impl Builder<'_> {
                     Actor::AlexaApi
                 } else if host == "api.amazon.com" || host == "www.amazon.com" {
                     Actor::Lwa
-                } else if self.skill_hosts.contains(&host) {
+                } else if self.skill_hosts.contains(host.as_ref()) {
                     Actor::SkillServer
                 } else {
                     Actor::OtherApi
