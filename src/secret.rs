@@ -763,6 +763,44 @@ fn form_decode_cow(s: &str) -> std::borrow::Cow<'_, str> {
 mod tests {
     use super::*;
 
+    /// The borrowing fast path decodes as decoding every component did, and the name check
+    /// finds exactly the names that decoding every pair finds.
+    #[test]
+    fn names_are_found_as_decoding_finds_them() {
+        let queries = [
+            "",
+            "code=1",
+            "a=1&code=",
+            "&&code",
+            "x=code",
+            "%63ode=AN1",
+            "co%64e=1",
+            "c+ode=1",
+            "code+=1",
+            "code%20=1",
+            "%XXcode=1",
+            "error=access_denied&state=s",
+            "ERROR=x",
+            "a=%E2%9C%93&b=+%2B+",
+            "%ff=1",
+            "state=1&er%72or",
+        ];
+        for q in queries {
+            let found = form_pairs(q)
+                .iter()
+                .any(|(k, _)| k == "code" || k == "error");
+            assert_eq!(form_names_any(q, &["code", "error"]), found, "{q}");
+            for part in q.split(['&', '=']) {
+                let reference = percent_encoding::percent_decode_str(&part.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned();
+                assert_eq!(form_decode(part), reference, "{part}");
+            }
+        }
+        assert!(form_names_any("%63ode=1", &["code"]));
+        assert!(!form_names_any("x=code", &["code"]));
+    }
+
     #[test]
     fn mask_keeps_type_prefix_and_fingerprint_only() {
         let token = "Atza|IwEBIExampleTokenValue0123456789";
