@@ -123,7 +123,7 @@ impl<'a> Facts<'a> {
     fn step_base(&self, id: usize, step: &Step, want: &Want) -> Map<String, Value> {
         let mut m = Map::new();
         // Only the fields asked for: deciding a long capture's thousands of Bearer calls
-        // reads two or three of them, and formatting every step's time cost more than that.
+        // reads two or three of them, and building all of them cost more than that.
         let add = |m: &mut Map<String, Value>, name: &str, value: &dyn Fn() -> Option<Value>| {
             if want(name) {
                 put(m, name, value());
