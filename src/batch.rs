@@ -7,7 +7,8 @@ use std::sync::mpsc;
 
 use rayon::prelude::*;
 
-use crate::check::{check_pending, expand, Input, Options};
+use crate::baseline;
+use crate::check::{check_pending, expand_noting, Input, Options};
 use crate::limits::Limits;
 use crate::progress::Progress;
 use crate::read::input::Pending;
@@ -38,6 +39,60 @@ pub struct BatchOptions {
     pub session: bool,
     /// Whether stderr is a terminal (the progress bar is drawn only there).
     pub stderr_is_terminal: bool,
+    /// `-q`: findings only (no summary line, no progress bar).
+    pub quiet: bool,
+    /// Which findings are reported (`--select`, `--ignore`, `--baseline`).
+    pub filter: Filter,
+}
+
+/// Which findings a run reports, and whether it records them for a baseline.
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub selection: crate::select::Selection,
+    /// Fingerprints of known findings (`--baseline`), which are not reported.
+    pub baseline: Option<std::collections::BTreeSet<String>>,
+    /// Record every reported finding's fingerprint (`--write-baseline`).
+    pub record: bool,
+}
+
+impl Filter {
+    /// Drops the findings of rules not selected and those the baseline knows; returns the
+    /// baseline entries of what is left (when recording) and how many the baseline hid.
+    /// Runs before the file is rendered, while its capture is still there.
+    pub fn apply(&self, file: &mut FileReport) -> (Vec<baseline::Entry>, usize) {
+        file.findings.retain(|f| self.selection.allows(&f.rule));
+        if self.baseline.is_none() && !self.record {
+            return (Vec::new(), 0);
+        }
+        let prints = baseline::fingerprints(file);
+        let mut hidden = 0;
+        if let Some(known) = &self.baseline {
+            let mut keep = prints.iter().map(|p| !known.contains(p));
+            let before = file.findings.len();
+            file.findings.retain(|_| keep.next().unwrap_or(true));
+            hidden = before - file.findings.len();
+        }
+        if !self.record {
+            return (Vec::new(), hidden);
+        }
+        let known = self.baseline.as_ref();
+        let entries = file
+            .findings
+            .iter()
+            .zip(
+                prints
+                    .iter()
+                    .filter(|p| known.is_none_or(|k| !k.contains(*p))),
+            )
+            .map(|(f, p)| baseline::Entry {
+                fingerprint: p.clone(),
+                rule: f.rule.clone(),
+                file: f.file.clone(),
+                entry: f.entry.map(|e| file.origin(e).entry),
+            })
+            .collect();
+        (entries, hidden)
+    }
 }
 
 /// Refuses a shard of standard input, which has no path to hash.
@@ -50,13 +105,30 @@ pub fn shard_inputs(inputs: Vec<Input>, shard: Option<Shard>) -> Result<Vec<Inpu
 
 /// The captures the inputs hold (a directory's files, an archive's members), keeping only
 /// this shard's: the split is by capture name, so members of one archive spread over shards.
-fn captures_of(inputs: &[Input], shard: Option<Shard>, limits: &Limits) -> Vec<Pending> {
+/// Also returns how many there were in all shards, and the files a directory walk skipped.
+fn captures_of(
+    inputs: &[Input],
+    shard: Option<Shard>,
+    limits: &Limits,
+) -> (Vec<Pending>, usize, Vec<String>) {
     // Each input's first bytes are read to tell what it is: on every core, in input order.
-    inputs
+    let expanded: Vec<(Vec<Pending>, Vec<String>)> = inputs
         .par_iter()
-        .flat_map_iter(|i| expand(i, limits))
-        .filter(|p| shard.is_none_or(|s| s.contains(p.name())))
-        .collect()
+        .map(|i| {
+            let mut skipped = Vec::new();
+            (expand_noting(i, limits, &mut skipped), skipped)
+        })
+        .collect();
+    let mut pending = Vec::new();
+    let mut skipped = Vec::new();
+    let mut total = 0;
+    for (p, s) in expanded {
+        total += p.len();
+        pending.extend(p);
+        skipped.extend(s);
+    }
+    pending.retain(|p| shard.is_none_or(|s| s.contains(p.name())));
+    (pending, total, skipped)
 }
 
 /// Checks `inputs`, writes the results through `write` (stdout) and errors about inputs on
@@ -67,15 +139,23 @@ pub fn run(
     batch: &BatchOptions,
     write: &mut dyn FnMut(&str),
 ) -> Report {
-    let pending = captures_of(inputs, batch.shard, &opts.config.limits);
-    let progress = Progress::new(pending.len(), batch.stderr_is_terminal);
+    let (pending, found, skipped) = captures_of(inputs, batch.shard, &opts.config.limits);
+    let progress = Progress::new(pending.len(), batch.stderr_is_terminal && !batch.quiet);
     let mut sarif = matches!(batch.format, Format::Sarif).then(|| SarifLog::new(&opts.rules));
-    let mut report = Report::default();
+    let mut report = Report {
+        skipped,
+        found,
+        ..Report::default()
+    };
     // On the thread that checked the file: what can be rendered from one file alone, and
     // dropping the capture's text once nothing needs it. (Done by the writing thread, that
     // was a tenth of a batch's work on one thread, most of it freeing what another thread
     // had allocated.)
-    let prepare = |file: &mut FileReport| -> Option<String> {
+    let prepare = |file: &mut FileReport| -> Done {
+        let (recorded, hidden) = batch.filter.apply(file);
+        if matches!(batch.format, Format::Json | Format::Ndjson) {
+            crate::report::position::fill(file);
+        }
         let text = match batch.format {
             Format::Human(h) => Some(human::render_file(file, &h)),
             Format::Ndjson => Some(ndjson::file_lines(file)),
@@ -84,9 +164,20 @@ pub fn run(
         if !matches!(batch.format, Format::Sarif | Format::Html) {
             file.slim();
         }
-        text
+        Done {
+            text,
+            recorded,
+            hidden,
+        }
     };
-    let mut emit = |(mut file, text): Prepared| {
+    let mut emit = |(mut file, done): Prepared| {
+        let Done {
+            text,
+            recorded,
+            hidden,
+        } = done;
+        report.recorded.extend(recorded);
+        report.known += hidden;
         if let Some(e) = &file.error {
             progress.eprintln(&format!("error: {e}"));
         }
@@ -104,8 +195,8 @@ pub fn run(
     };
     if batch.session {
         for mut file in check_as_session(pending, opts, &progress) {
-            let text = prepare(&mut file);
-            emit((file, text));
+            let done = prepare(&mut file);
+            emit((file, done));
         }
     } else {
         check_streaming(pending, opts, &progress, &prepare, &mut emit);
@@ -114,6 +205,8 @@ pub fn run(
 
     let summary = BatchSummary::of(&report);
     match batch.format {
+        // Nothing to sum up: the caller says the inputs held no capture.
+        Format::Human(_) if batch.quiet || report.found == 0 => {}
         Format::Human(_) => write(&human::render_summary(&report)),
         Format::Json => {
             let mut text = json::render(&report);
@@ -158,7 +251,7 @@ fn check_streaming(
     pending: Vec<Pending>,
     opts: &Options,
     progress: &Progress,
-    prepare: &(dyn Fn(&mut FileReport) -> Option<String> + Sync),
+    prepare: &(dyn Fn(&mut FileReport) -> Done + Sync),
     emit: &mut dyn FnMut(Prepared),
 ) {
     let total = pending.len();
@@ -179,8 +272,8 @@ fn check_streaming(
                     let files = check_pending(p, opts)
                         .into_iter()
                         .map(|mut file| {
-                            let text = prepare(&mut file);
-                            (file, text)
+                            let done = prepare(&mut file);
+                            (file, done)
                         })
                         .collect();
                     progress.inc();
@@ -209,8 +302,16 @@ fn check_streaming(
     });
 }
 
-/// A file's report, and its text when [`run`]'s `prepare` rendered it.
-type Prepared = (FileReport, Option<String>);
+/// What [`run`]'s `prepare` made of a file on the thread that checked it: its text when it
+/// could be rendered alone, its baseline entries, and how many findings the baseline hid.
+struct Done {
+    text: Option<String>,
+    recorded: Vec<baseline::Entry>,
+    hidden: usize,
+}
+
+/// A file's report, and what `prepare` made of it.
+type Prepared = (FileReport, Done);
 
 /// A file's index and its reports; `None` when its check panicked.
 type Checked = (usize, Option<Vec<Prepared>>);

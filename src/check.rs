@@ -57,8 +57,13 @@ pub struct Options {
 /// archive's members, or what standard input holds (which may be an archive too). The
 /// archive limits (`--max-decompressed-size`, `--max-archive-members`) bound each file.
 pub fn expand(input: &Input, limits: &Limits) -> Vec<Pending> {
+    expand_noting(input, limits, &mut Vec::new())
+}
+
+/// [`expand`], adding to `skipped` the files a directory walk found to be no capture.
+pub fn expand_noting(input: &Input, limits: &Limits, skipped: &mut Vec<String>) -> Vec<Pending> {
     match input {
-        Input::Path(p) => crate::read::input::expand_path(p, limits),
+        Input::Path(p) => crate::read::input::expand_path_noting(p, limits, skipped),
         Input::Stdin => {
             let mut buf = Vec::new();
             match std::io::stdin().lock().read_to_end(&mut buf) {
@@ -186,7 +191,10 @@ pub fn check_inputs(inputs: &[Input], opts: &Options) -> Report {
         .into_par_iter()
         .flat_map_iter(|p| check_pending(p, opts))
         .collect();
-    Report { files }
+    Report {
+        files,
+        ..Report::default()
+    }
 }
 
 /// Reads and checks one input the fast way ([`check_pending`]); for an input that holds

@@ -98,4 +98,22 @@ pub struct Finding {
     pub time: Option<String>,
     pub labels: Vec<Label>,
     pub related: Vec<Related>,
+    /// Where the finding and each of its labels sit in the file, filled in by
+    /// `report::position::fill` while the capture's text is at hand (for JSON and NDJSON).
+    pub positions: Option<Positions>,
+}
+
+/// A place in a capture file: 1-based line, and 1-based column in characters (code points).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// The finding's own position and its labels' (in the order of `labels`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Positions {
+    pub at: Option<Position>,
+    pub labels: Vec<Option<Position>>,
 }

@@ -5,6 +5,7 @@
 // than in Cargo.toml's [lints] so integration-test helpers may still use them.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod baseline;
 pub mod batch;
 pub mod check;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod report;
 pub mod rules;
 pub mod sanitize;
 pub mod secret;
+pub mod select;
 pub mod session;
 pub mod shard;
 pub mod timeline;

@@ -8,10 +8,10 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use tokentrail::batch::{self, BatchOptions};
-use tokentrail::check::{check_inputs, Input, Options};
+use tokentrail::check::{Input, Options};
 use tokentrail::config::Config;
 use tokentrail::finding::Severity;
 use tokentrail::report::{human, mermaid};
@@ -38,8 +38,12 @@ they are masked with a short fingerprint, so equal values look equal.",
 tokentrail check --format sarif captures/ > tokentrail.sarif\n  \
 tokentrail check --format ndjson --shard 2/8 --summary captures/ > shard-2.ndjson\n  \
 tokentrail check --session app.har backend.har\n  \
-tokentrail flows capture.har\n  tokentrail explain oauth/code-reused\n\n\
-Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage error or an input that could not be read."
+tokentrail flows capture.har\n  tokentrail explain oauth/code-reused\n  \
+tokentrail completions bash > ~/.local/share/bash-completion/completions/tokentrail\n\n\
+Configuration: the nearest tokentrail.toml, from the current directory up to the repository root \
+(--config names one, --isolated ignores them).\n\n\
+Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 a usage error, a bad \
+config, rule or baseline file, an input that could not be read, or inputs that hold no capture."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -49,12 +53,18 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check captures and report what went wrong.
-    #[command(
-        after_help = "Profiles: without a config, each client id's profile (alexa = B, skill = A) \
+    #[command(after_help = "Examples:\n  tokentrail check capture.har\n  \
+tokentrail check captures/ ticket-1234.zip --summary\n  \
+tokentrail check --format sarif -o tokentrail.sarif captures/\n  \
+tokentrail check --select alexa/ --ignore state-missing capture.har\n  \
+tokentrail check --write-baseline known.json captures/   # then: --baseline known.json\n  \
+tokentrail check --format html -o report.html capture.har\n\n\
+Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 a usage error, a bad \
+config, rule or baseline file, an input that could not be read, or inputs that hold no capture.\n\n\
+Profiles: without a config, each client id's profile (alexa = B, skill = A) \
 is inferred from what the capture shows it doing, and findings say so. Declare them in tokentrail.toml:\n\n  \
 [alexa]\n  client_ids = [\"amzn1.application-oa2-client.…\"]   # Alexa Client Id (profile B)\n  \
-[skill]\n  client_ids = [\"my-client\"]                         # Your Client ID (profile A)"
-    )]
+[skill]\n  client_ids = [\"my-client\"]                         # Your Client ID (profile A)")]
     Check {
         /// Captures to check: HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP files
         /// (recognised by content, also gzipped), directories (walked recursively, sorted),
@@ -89,6 +99,15 @@ is inferred from what the capture shows it doing, and findings say so. Declare t
         /// Write the report to FILE instead of standard output (`-` is standard output).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        choose: Choose,
+        /// Report only findings that FILE (written by --write-baseline) does not record.
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
+        /// Record the findings reported in FILE, by fingerprint (no value from the capture),
+        /// for --baseline.
+        #[arg(long, value_name = "FILE")]
+        write_baseline: Option<PathBuf>,
     },
     /// Show the OAuth flows reconstructed from a capture, step by step.
     #[command(
@@ -96,11 +115,14 @@ is inferred from what the capture shows it doing, and findings say so. Declare t
 who sent what to whom, and the codes and tokens it carried (masked, with a fingerprint). Lanes on \
 the left join the step that issued a code or token (●) to the steps that used it (▶). Findings \
 follow the step they concern.\n\n`--format mermaid` prints Markdown with one Mermaid sequence \
-diagram per flow, ready to paste into a pull request."
+diagram per flow, ready to paste into a pull request.\n\nExamples:\n  tokentrail flows capture.har\n  \
+tokentrail flows app.har backend.har\n  tokentrail flows --format mermaid capture.har > flows.md"
     )]
     Flows {
-        /// The capture, in any supported format; `-` reads standard input.
-        file: std::ffi::OsString,
+        /// Captures, as `check` takes them: files in any supported format, directories,
+        /// archives; `-` reads standard input.
+        #[arg(required = true, value_name = "PATHS")]
+        paths: Vec<std::ffi::OsString>,
         #[command(flatten)]
         common: Common,
         /// Output format.
@@ -108,10 +130,17 @@ diagram per flow, ready to paste into a pull request."
         format: FlowsFormat,
     },
     /// List the rules in force.
+    #[command(
+        after_help = "Examples:\n  tokentrail rules\n  tokentrail rules --format json | jq -r '.rules[].id'\n  \
+tokentrail rules --rules team-rules/"
+    )]
     Rules {
         /// Also load rule files from this directory (repeatable).
         #[arg(long, value_name = "DIR")]
         rules: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
     },
     /// Write a copy of a capture with every secret replaced, that still checks the same.
     #[command(
@@ -142,25 +171,55 @@ with it, a guessed secret can be checked against a placeholder."
         report: bool,
     },
     /// Show a rule's documentation: what it finds, why it matters, an example and the fix.
+    #[command(
+        after_help = "Examples:\n  tokentrail explain oauth/code-reused\n  tokentrail explain code-reused"
+    )]
     Explain {
-        /// The rule id, e.g. `oauth/code-reused`.
+        /// The rule id (`oauth/code-reused`) or its bare name (`code-reused`).
         rule_id: String,
         /// Also load rule files from this directory (repeatable).
         #[arg(long, value_name = "DIR")]
         rules: Vec<PathBuf>,
     },
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  tokentrail completions bash > ~/.local/share/bash-completion/completions/tokentrail\n  \
+tokentrail completions zsh > ~/.zfunc/_tokentrail\n  \
+tokentrail completions fish > ~/.config/fish/completions/tokentrail.fish"
+    )]
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    #[command(
+        after_help = "Examples:\n  tokentrail manpage > tokentrail.1 && man ./tokentrail.1\n  \
+tokentrail manpage | gzip > /usr/local/share/man/man1/tokentrail.1.gz"
+    )]
+    Manpage,
 }
 
 #[derive(clap::Args)]
 struct Common {
-    /// Profile configuration (default: ./tokentrail.toml when present).
-    #[arg(long, value_name = "FILE")]
+    /// Configuration file (default: the nearest tokentrail.toml from the current directory up
+    /// to the repository root).
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
     config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long)]
+    isolated: bool,
+    /// Also list on stderr the files skipped as not captures and the configuration used.
+    #[arg(short, long, conflicts_with = "quiet")]
+    verbose: bool,
+    /// Print only findings: no summary line, no progress bar, no notes.
+    #[arg(short, long)]
+    quiet: bool,
     /// Also load rule files (*.toml) from this directory, no rebuild needed (repeatable).
     /// A rule with the id of a built-in rule replaces it.
     #[arg(long, value_name = "DIR")]
     rules: Vec<PathBuf>,
-    /// When to use colour. `auto` uses it on a terminal unless NO_COLOR is set.
+    /// When to use colour. `auto` uses it on a terminal unless NO_COLOR is set (or
+    /// everywhere when CLICOLOR_FORCE is).
     #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
     color: Color,
     /// Print codes, tokens, secrets, cookies and passwords unmasked. Output made with this
@@ -171,14 +230,26 @@ struct Common {
     limits: tokentrail::limits::LimitFlags,
 }
 
+/// `--select` / `--ignore`, shared with `[rules]` in tokentrail.toml.
+#[derive(clap::Args)]
+struct Choose {
+    /// Report only these rules: ids (`oauth/code-reused`), packs (`alexa/`) or bare names
+    /// (`code-reused`); comma-separated or repeated. Replaces `[rules] select` of the config.
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    select: Vec<String>,
+    /// Do not report these rules (ids, packs or bare names); applied after --select.
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    ignore: Vec<String>,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     /// Diagnostics for people, with the requests that show each mistake.
     Human,
-    /// One JSON document (schema in the README).
+    /// One JSON document (JSON Schema: docs/schema/report.schema.json).
     Json,
     /// One JSON object a line: findings, then a line per file, then a summary line; the
-    /// outputs of several runs concatenate (schema in the README).
+    /// outputs of several runs concatenate (JSON Schema: docs/schema/ndjson-line.schema.json).
     Ndjson,
     /// SARIF 2.1.0, for code-scanning UIs, with rule metadata from the rule files.
     Sarif,
@@ -192,6 +263,14 @@ enum FlowsFormat {
     Text,
     /// Markdown with a Mermaid sequence diagram per flow.
     Mermaid,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RulesFormat {
+    /// One rule a line: id, severity, summary.
+    Text,
+    /// `{"version": 1, "rules": [{"id", "pack", "severity", "summary", "origin"}]}`.
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -215,11 +294,78 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(report) => {
-            eprintln!("{report:?}");
+            print_error(&report);
             ExitCode::from(EXIT_TROUBLE)
         }
     }
 }
+
+/// Every error tokentrail prints has one shape: `error: <what, where, what was expected>`,
+/// then, for a file it can point into (a config or rule file), the lines concerned with a
+/// label, and a `help:` line when there is advice. No internal codes.
+fn print_error(report: &miette::Report) {
+    let mut out = format!("error: {report}\n");
+    for cause in report.chain().skip(1) {
+        out.push_str(&format!("  caused by: {cause}\n"));
+    }
+    let diagnostic: &dyn miette::Diagnostic = report.as_ref();
+    let has_labels = diagnostic.labels().is_some_and(|mut l| l.next().is_some());
+    if diagnostic.source_code().is_some() && has_labels {
+        let color = STDERR_COLOR.load(std::sync::atomic::Ordering::Relaxed);
+        let theme = if color {
+            miette::GraphicalTheme::unicode()
+        } else {
+            miette::GraphicalTheme::none()
+        };
+        let handler = miette::GraphicalReportHandler::new_themed(theme)
+            .with_width(width())
+            .with_cause_chain();
+        let mut rendered = String::new();
+        if handler
+            .render_report(&mut rendered, &SnippetOnly(diagnostic))
+            .is_ok()
+        {
+            // The handler's own header line carries the (empty) message: the line above says it.
+            for line in rendered.lines().skip(1) {
+                out.push_str(line.trim_end());
+                out.push('\n');
+            }
+        }
+    }
+    if let Some(help) = diagnostic.help() {
+        out.push_str(&format!("  help: {help}\n"));
+    }
+    eprint!("{out}");
+}
+
+/// A diagnostic's snippet and labels without its message, code or help (printed apart).
+struct SnippetOnly<'a>(&'a dyn miette::Diagnostic);
+
+impl std::fmt::Debug for SnippetOnly<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SnippetOnly")
+    }
+}
+
+impl std::fmt::Display for SnippetOnly<'_> {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Ok(())
+    }
+}
+
+impl std::error::Error for SnippetOnly<'_> {}
+
+impl miette::Diagnostic for SnippetOnly<'_> {
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.0.source_code()
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.0.labels()
+    }
+}
+
+/// Whether errors on stderr are coloured (set once the `--color` flag is known).
+static STDERR_COLOR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 fn load_rules(extra: &[PathBuf]) -> miette::Result<RuleSet> {
     let mut set = RuleSet::default();
@@ -230,25 +376,18 @@ fn load_rules(extra: &[PathBuf]) -> miette::Result<RuleSet> {
     Ok(set)
 }
 
+/// `auto`: colour on a terminal, never when NO_COLOR is set (non-empty), and everywhere when
+/// CLICOLOR_FORCE is set (non-empty, not `0`) — the conventions of no-color.org and
+/// bixense.com/clicolors; NO_COLOR wins when both are set.
 fn use_color(when: Color, stream_is_tty: bool) -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
     match when {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => stream_is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        Color::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => false,
+        Color::Auto if set("CLICOLOR_FORCE") => true,
+        Color::Auto => stream_is_tty,
     }
-}
-
-/// Sets how miette draws the diagnostics we print to stderr ourselves (rule and config errors).
-fn setup_miette(color: bool) {
-    let _ = miette::set_hook(Box::new(move |_| {
-        Box::new(
-            miette::MietteHandlerOpts::new()
-                .color(color)
-                .unicode(color)
-                .width(width())
-                .build(),
-        )
-    }));
 }
 
 fn width() -> usize {
@@ -263,11 +402,84 @@ fn width() -> usize {
         })
 }
 
+fn set_stderr_color(when: Color) {
+    STDERR_COLOR.store(
+        use_color(when, std::io::stderr().is_terminal()),
+        std::sync::atomic::Ordering::Relaxed,
+    );
+}
+
+/// Exit code of a run: 2 if an input could not be read, else 1 if a finding is at or above
+/// `--fail-on`, else 0.
+fn exit_code(report: &tokentrail::report::Report, fail_on: FailOn) -> u8 {
+    if report.unreadable() > 0 {
+        return EXIT_TROUBLE;
+    }
+    let threshold = match fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::None => None,
+    };
+    let failed = matches!((report.worst(), threshold), (Some(w), Some(t)) if w >= t);
+    if failed {
+        EXIT_FINDINGS
+    } else {
+        0
+    }
+}
+
+/// The inputs named on the command line (and in `--files-from`), `-` at most once.
+fn inputs_of(
+    mut paths: Vec<std::ffi::OsString>,
+    files_from: Option<&std::path::Path>,
+) -> miette::Result<Vec<Input>> {
+    if let Some(list) = files_from {
+        let listed = tokentrail::read::input::files_from(list)
+            .map_err(|e| miette::miette!("--files-from {e}"))?;
+        paths.extend(listed.into_iter().map(std::path::PathBuf::into_os_string));
+    }
+    let inputs: Vec<Input> = paths.iter().map(|p| Input::from_arg(p)).collect();
+    let stdin_users = inputs.iter().filter(|i| **i == Input::Stdin).count()
+        + usize::from(files_from == Some(std::path::Path::new("-")));
+    if stdin_users > 1 {
+        miette::bail!("`-` (standard input) can be given only once");
+    }
+    Ok(inputs)
+}
+
+/// `-v`: the files a directory walk skipped. Always: an input set that held no capture is an
+/// error (a wrong path in CI must not pass green).
+fn report_skipped(
+    report: &tokentrail::report::Report,
+    inputs: &[Input],
+    verbose: bool,
+) -> miette::Result<()> {
+    if verbose {
+        for s in &report.skipped {
+            eprintln!("skipped {s}: not a capture");
+        }
+    }
+    if report.found == 0 {
+        let named: Vec<String> = inputs.iter().map(Input::name).collect();
+        let looked = match report.skipped.len() {
+            0 => "nothing in them is a file".to_string(),
+            n => format!(
+                "{n} file{} looked at, none of them a capture{}",
+                if n == 1 { "" } else { "s" },
+                if verbose { "" } else { " (-v lists them)" }
+            ),
+        };
+        miette::bail!("no capture to check in {}: {looked}", named.join(", "));
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> miette::Result<u8> {
-    setup_miette(use_color(Color::Auto, std::io::stderr().is_terminal()));
+    set_stderr_color(Color::Auto);
     match cli.command {
         Command::Check {
-            mut paths,
+            paths,
             files_from,
             common,
             format,
@@ -276,23 +488,42 @@ fn run(cli: Cli) -> miette::Result<u8> {
             shard,
             session,
             output,
+            choose,
+            baseline,
+            write_baseline,
         } => {
+            set_stderr_color(common.color);
             let output = output.filter(|o| o.as_os_str() != "-");
+            if matches!(format, Format::Html) && output.is_none() && std::io::stdout().is_terminal()
+            {
+                // As gzip refuses to write compressed data to a terminal: a page of HTML is
+                // unreadable there, and the user surely wanted a file.
+                miette::bail!(
+                    "--format html writes a page for a browser, not for a terminal; add -o report.html (or redirect standard output to a file)"
+                );
+            }
             let stdout_tty = std::io::stdout().is_terminal() && output.is_none();
             let stderr_tty = std::io::stderr().is_terminal();
-            setup_miette(use_color(common.color, stderr_tty));
-            let opts = options(&common)?;
-            if let Some(list) = &files_from {
-                let listed = tokentrail::read::input::files_from(list)
-                    .map_err(|e| miette::miette!("--files-from {e}"))?;
-                paths.extend(listed.into_iter().map(std::path::PathBuf::into_os_string));
-            }
-            let inputs: Vec<Input> = paths.iter().map(|p| Input::from_arg(p)).collect();
-            let stdin_users = inputs.iter().filter(|i| **i == Input::Stdin).count()
-                + usize::from(files_from.as_deref() == Some(std::path::Path::new("-")));
-            if stdin_users > 1 {
-                miette::bail!("`-` (standard input) can be given only once");
-            }
+            let (opts, config_path) = options(&common)?;
+            let selection = tokentrail::select::Selection::new(
+                &opts.rules,
+                &selection_layers(&opts.config, config_path.as_deref(), &choose)
+                    .iter()
+                    .map(|(origin, select, ignore)| tokentrail::select::Layer {
+                        origin,
+                        select,
+                        ignore,
+                    })
+                    .collect::<Vec<_>>(),
+            )
+            .map_err(|e| miette::miette!("{e}"))?;
+            let known = match &baseline {
+                Some(path) => {
+                    Some(tokentrail::baseline::load(path).map_err(|e| miette::miette!("{e}"))?)
+                }
+                None => None,
+            };
+            let inputs = inputs_of(paths, files_from.as_deref())?;
             let inputs = batch::shard_inputs(inputs, shard).map_err(|e| miette::miette!("{e}"))?;
             let format = match format {
                 Format::Human => {
@@ -314,6 +545,12 @@ fn run(cli: Cli) -> miette::Result<u8> {
                 shard,
                 session,
                 stderr_is_terminal: stderr_tty,
+                quiet: common.quiet,
+                filter: batch::Filter {
+                    selection,
+                    baseline: known,
+                    record: write_baseline.is_some(),
+                },
             };
             let mut sink: Box<dyn Write> = match &output {
                 Some(path) => Box::new(std::io::BufWriter::new(
@@ -324,7 +561,7 @@ fn run(cli: Cli) -> miette::Result<u8> {
                 None => Box::new(std::io::stdout().lock()),
             };
             let mut write_error = None;
-            let report = batch::run(&inputs, &opts, &settings, &mut |text| {
+            let mut report = batch::run(&inputs, &opts, &settings, &mut |text| {
                 if write_error.is_none() {
                     if let Err(e) = sink.write_all(text.as_bytes()) {
                         write_error = Some(e);
@@ -337,67 +574,132 @@ fn run(cli: Cli) -> miette::Result<u8> {
             if let (Some(path), Some(e)) = (&output, write_error) {
                 miette::bail!("cannot write the report to {}: {e}", path.display());
             }
-            if report.unreadable() > 0 {
-                return Ok(EXIT_TROUBLE);
+            report_skipped(&report, &inputs, common.verbose)?;
+            if report.known > 0 && !common.quiet {
+                eprintln!(
+                    "note: {} finding{} recorded in the baseline not shown",
+                    report.known,
+                    if report.known == 1 { "" } else { "s" }
+                );
             }
-            let threshold = match fail_on {
-                FailOn::Error => Some(Severity::Error),
-                FailOn::Warning => Some(Severity::Warning),
-                FailOn::Info => Some(Severity::Info),
-                FailOn::None => None,
-            };
-            let failed = matches!((report.worst(), threshold), (Some(w), Some(t)) if w >= t);
-            Ok(if failed { EXIT_FINDINGS } else { 0 })
+            if let Some(path) = &write_baseline {
+                let n = report.recorded.len();
+                tokentrail::baseline::write(path, std::mem::take(&mut report.recorded))
+                    .map_err(|e| miette::miette!("{e}"))?;
+                if !common.quiet {
+                    eprintln!(
+                        "note: {n} finding{} recorded in {}",
+                        if n == 1 { "" } else { "s" },
+                        path.display()
+                    );
+                }
+            }
+            Ok(exit_code(&report, fail_on))
         }
         Command::Flows {
-            file,
+            paths,
             common,
             format,
         } => {
-            setup_miette(use_color(common.color, std::io::stderr().is_terminal()));
-            let opts = options(&common)?;
-            let input = Input::from_arg(&file);
-            let report = check_inputs(std::slice::from_ref(&input), &opts);
-            let Some(f) = report.files.first() else {
-                return Ok(EXIT_TROUBLE);
+            set_stderr_color(common.color);
+            let (opts, _) = options(&common)?;
+            let inputs = inputs_of(paths, None)?;
+            let mut skipped = Vec::new();
+            let pending: Vec<_> = inputs
+                .iter()
+                .flat_map(|i| {
+                    tokentrail::check::expand_noting(i, &opts.config.limits, &mut skipped)
+                })
+                .collect();
+            let found = pending.len();
+            let files: Vec<_> = pending
+                .into_iter()
+                .flat_map(|p| tokentrail::check::check_pending(p, &opts))
+                .collect();
+            let report = tokentrail::report::Report {
+                files,
+                skipped,
+                found,
+                ..Default::default()
             };
-            if let Some(e) = &f.error {
-                eprintln!("error: {e}");
-                return Ok(EXIT_TROUBLE);
-            }
-            let out = match format {
-                FlowsFormat::Text => timeline::render(
-                    f,
-                    &timeline::TimelineOptions {
-                        // An 80-column terminal unless COLUMNS says otherwise.
-                        width: std::env::var("COLUMNS")
-                            .ok()
-                            .and_then(|c| c.parse().ok())
-                            .filter(|w: &usize| *w >= 60)
-                            .unwrap_or(80),
-                        color: use_color(common.color, std::io::stdout().is_terminal()),
-                    },
-                ),
-                FlowsFormat::Mermaid => mermaid::render(f),
-            };
-            print(&out);
-            Ok(0)
-        }
-        Command::Rules { rules } => {
-            let set = load_rules(&rules)?;
+            report_skipped(&report, &inputs, common.verbose)?;
+            let several = report.files.len() > 1;
             let mut out = String::new();
-            for r in &set.rules {
-                out.push_str(&format!(
-                    "{:<36} {:<8} {}\n",
-                    r.id,
-                    r.severity.as_str(),
-                    r.summary
-                ));
+            for f in &report.files {
+                if let Some(e) = &f.error {
+                    eprintln!("error: {e}");
+                    continue;
+                }
+                let body = match format {
+                    FlowsFormat::Text => timeline::render(
+                        f,
+                        &timeline::TimelineOptions {
+                            // An 80-column terminal unless COLUMNS says otherwise.
+                            width: std::env::var("COLUMNS")
+                                .ok()
+                                .and_then(|c| c.parse().ok())
+                                .filter(|w: &usize| *w >= 60)
+                                .unwrap_or(80),
+                            color: use_color(common.color, std::io::stdout().is_terminal()),
+                        },
+                    ),
+                    FlowsFormat::Mermaid => mermaid::render(f),
+                };
+                if several {
+                    if !out.is_empty() {
+                        out.push('\n');
+                    }
+                    match format {
+                        FlowsFormat::Text => out.push_str(&format!("== {} ==\n", f.name)),
+                        FlowsFormat::Mermaid => out.push_str(&format!("# {}\n\n", f.name)),
+                    }
+                }
+                out.push_str(&body);
             }
-            out.push_str(&format!(
-                "\n{} rules. `tokentrail explain ID` shows one in full.\n",
-                set.rules.len()
-            ));
+            print(&out);
+            Ok(if report.unreadable() > 0 {
+                EXIT_TROUBLE
+            } else {
+                0
+            })
+        }
+        Command::Rules { rules, format } => {
+            let set = load_rules(&rules)?;
+            let out = match format {
+                RulesFormat::Text => {
+                    let mut out = String::new();
+                    for r in &set.rules {
+                        out.push_str(&format!(
+                            "{:<36} {:<8} {}\n",
+                            r.id,
+                            r.severity.as_str(),
+                            r.summary
+                        ));
+                    }
+                    out.push_str(&format!(
+                        "\n{} rules. `tokentrail explain ID` shows one in full.\n",
+                        set.rules.len()
+                    ));
+                    out
+                }
+                RulesFormat::Json => {
+                    let rules: Vec<serde_json::Value> = set
+                        .rules
+                        .iter()
+                        .map(|r| {
+                            serde_json::json!({
+                                "id": r.id,
+                                "pack": r.id.split_once('/').map_or("", |(p, _)| p),
+                                "severity": r.severity,
+                                "summary": r.summary,
+                                "origin": r.origin,
+                            })
+                        })
+                        .collect();
+                    let doc = serde_json::json!({"version": 1, "rules": rules});
+                    format!("{doc:#}\n")
+                }
+            };
             print(&out);
             Ok(0)
         }
@@ -409,38 +711,88 @@ fn run(cli: Cli) -> miette::Result<u8> {
         } => sanitize(&input, &output, key_file.as_deref(), report),
         Command::Explain { rule_id, rules } => {
             let set = load_rules(&rules)?;
-            match set.get(&rule_id) {
-                Some(r) => {
-                    print(&tokentrail::rules::docs::explain(r));
+            let found = tokentrail::select::matching(&set, &rule_id);
+            match found.as_slice() {
+                [one] => {
+                    if let Some(r) = set.get(one) {
+                        print(&tokentrail::rules::docs::explain(r));
+                    }
                     Ok(0)
                 }
-                None => {
-                    let ids: Vec<&str> = set.rules.iter().map(|r| r.id.as_str()).collect();
-                    eprintln!(
-                        "error: no rule `{rule_id}`; known rules: {}",
-                        ids.join(", ")
-                    );
-                    Ok(EXIT_TROUBLE)
+                [] => {
+                    let hint = match tokentrail::select::suggest(&set, &rule_id) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "`tokentrail rules` lists them".to_string(),
+                    };
+                    miette::bail!("explain: no rule has the id or name given; {hint}")
                 }
+                several => miette::bail!(
+                    "explain: the name given is a pack or is in several packs; name one of {}",
+                    several.join(", ")
+                ),
             }
+        }
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "tokentrail", &mut out);
+            print(&String::from_utf8_lossy(&out));
+            Ok(0)
+        }
+        Command::Manpage => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| miette::miette!("cannot write the man page: {e}"))?;
+            print(&String::from_utf8_lossy(&out));
+            Ok(0)
         }
     }
 }
 
-fn options(common: &Common) -> miette::Result<Options> {
+/// The rule-selection layers: the config file's `[rules]`, then the command line's.
+fn selection_layers<'a>(
+    config: &'a Config,
+    config_path: Option<&std::path::Path>,
+    choose: &'a Choose,
+) -> Vec<(String, &'a [String], &'a [String])> {
+    let origin = match config_path {
+        Some(p) => format!("{}: [rules] ", p.display()),
+        None => "[rules] ".to_string(),
+    };
+    vec![
+        (origin, &config.rules.select[..], &config.rules.ignore[..]),
+        ("--".to_string(), &choose.select[..], &choose.ignore[..]),
+    ]
+}
+
+/// The options every command that reads captures shares, and the config file used.
+fn options(common: &Common) -> miette::Result<(Options, Option<PathBuf>)> {
     if common.show_secrets {
         eprintln!(
             "warning: --show-secrets: raw secrets are printed below; do not share this output"
         );
         tokentrail::secret::reveal_secrets();
     }
-    let (mut config, _) =
-        Config::discover(common.config.as_deref()).map_err(|e| miette::Report::new(*e))?;
+    let (mut config, path) = if common.isolated {
+        (Config::default(), None)
+    } else {
+        Config::discover(common.config.as_deref()).map_err(|e| miette::Report::new(*e))?
+    };
+    if common.verbose {
+        match &path {
+            Some(p) => eprintln!("config: {}", p.display()),
+            None if common.isolated => eprintln!("config: none (--isolated)"),
+            None => eprintln!("config: none found"),
+        }
+    }
     config.limits = common.limits.over(&config.limits);
-    Ok(Options {
-        config,
-        rules: load_rules(&common.rules)?,
-    })
+    Ok((
+        Options {
+            config,
+            rules: load_rules(&common.rules)?,
+        },
+        path,
+    ))
 }
 
 /// `tokentrail sanitize`: the copy goes to OUT (or stdout), everything else to stderr.
@@ -451,24 +803,19 @@ fn sanitize(
     report: bool,
 ) -> miette::Result<u8> {
     use tokentrail::secret::placeholder::{Key, Placeholders};
+    if input != "-" && output != "-" && same_file(input, output) {
+        // The original is the evidence: never replace it with its sanitized copy.
+        miette::bail!(
+            "sanitize: -o names the input file itself; write the copy to another file (the original stays as it is)"
+        );
+    }
     let key = match key_file {
         Some(path) => Key::from_file(path),
         None => Key::random(),
     };
-    let key = match key {
-        Ok(k) => k,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(EXIT_TROUBLE);
-        }
-    };
-    let capture = match tokentrail::check::read(&Input::parse(input)) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(EXIT_TROUBLE);
-        }
-    };
+    let key = key.map_err(|e| miette::miette!("{e}"))?;
+    let capture =
+        tokentrail::check::read(&Input::parse(input)).map_err(|e| miette::miette!("{e}"))?;
     let done = tokentrail::sanitize::sanitize(&capture, &Placeholders::new(key));
     for note in &done.notes {
         eprintln!("note: {note}");
@@ -476,8 +823,7 @@ fn sanitize(
     if output == "-" {
         print(&done.har);
     } else if let Err(e) = std::fs::write(output, &done.har) {
-        eprintln!("error: {output}: cannot write: {e}");
-        return Ok(EXIT_TROUBLE);
+        miette::bail!("{output}: cannot write: {e}");
     }
     let target = if output == "-" { "<stdout>" } else { output };
     eprintln!("sanitized {} -> {target}: {}", capture.name, done.summary());
@@ -488,6 +834,14 @@ fn sanitize(
         eprintln!("note: the key was random and is not kept; use --key-file to sanitize several files consistently");
     }
     Ok(0)
+}
+
+/// Whether two paths name one file (through links or different spellings).
+fn same_file(a: &str, b: &str) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// Writes results to stdout; a closed pipe (`| head`) ends quietly instead of panicking.

@@ -23,7 +23,10 @@ fn human_output(rel: &str) -> String {
         },
     );
     human::render(
-        &Report { files: vec![file] },
+        &Report {
+            files: vec![file],
+            ..Default::default()
+        },
         &human::HumanOptions {
             color: false,
             unicode: false,

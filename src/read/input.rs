@@ -221,6 +221,11 @@ fn has_capture_extension(name: &str) -> bool {
 /// Expands a path: a file (or archive) named by the user, or a directory to walk. Each file
 /// gets its own budget from `limits`.
 pub fn expand_path(path: &Path, limits: &Limits) -> Vec<Pending> {
+    expand_path_noting(path, limits, &mut Vec::new())
+}
+
+/// [`expand_path`], adding to `skipped` each file of a directory that is no capture.
+pub fn expand_path_noting(path: &Path, limits: &Limits, skipped: &mut Vec<String>) -> Vec<Pending> {
     let name = path.display().to_string();
     match std::fs::metadata(path) {
         Err(error) => vec![failed(
@@ -235,10 +240,15 @@ pub fn expand_path(path: &Path, limits: &Limits) -> Vec<Pending> {
             let mut files = Vec::new();
             let mut visited = HashSet::new();
             walk(path, &mut visited, &mut files);
-            files
-                .into_iter()
-                .flat_map(|f| expand_file(&f, true, limits))
-                .collect()
+            let mut pending = Vec::new();
+            for f in files {
+                let found = expand_file(&f, true, limits);
+                if found.is_empty() {
+                    skipped.push(f.display().to_string());
+                }
+                pending.extend(found);
+            }
+            pending
         }
         Ok(_) => expand_file(path, false, limits),
     }

@@ -29,7 +29,7 @@ impl Default for HumanOptions {
     }
 }
 
-/// Renders every file's findings (or why it could not be read), then the summary line.
+/// Renders every file's findings, then the summary line.
 pub fn render(report: &Report, opts: &HumanOptions) -> String {
     let mut out = String::new();
     for file in &report.files {
@@ -39,12 +39,13 @@ pub fn render(report: &Report, opts: &HumanOptions) -> String {
     out
 }
 
-/// One file's findings, or why it could not be read (a batch renders each file as it is done).
+/// One file's findings (a batch renders each file as it is done).
 pub fn render_file(file: &FileReport, opts: &HumanOptions) -> String {
     let handler = handler(opts);
     let mut out = String::new();
-    if let Some(error) = &file.error {
-        let _ = writeln!(out, "error: {error}");
+    if file.error.is_some() {
+        // Said once, on stderr, where every error about an input goes (on a terminal the
+        // report and stderr show together, and it was printed twice).
         return out;
     }
     // One per file: it indexes the file's lines once for all its findings.
@@ -536,15 +537,15 @@ mod tests {
     }
 
     #[test]
-    fn unreadable_file_is_one_error_line() {
+    fn unreadable_file_is_counted_not_repeated() {
         let mut report = report();
         report.files.push(FileReport::unreadable(
             "page.html".into(),
             "page.html: not a HAR file: an HTML page".into(),
         ));
         let out = render(&report, &plain(80));
-        let errors: Vec<&str> = out.lines().filter(|l| l.contains("page.html")).collect();
-        assert_eq!(errors, ["error: page.html: not a HAR file: an HTML page"]);
+        // The error itself is printed on stderr by the caller, once.
+        assert!(!out.contains("page.html"), "{out}");
         assert!(
             out.ends_with(" in 2 files (2 entries, 1 OAuth flow); 1 file could not be read\n"),
             "{out}"
@@ -577,6 +578,7 @@ mod tests {
         }];
         let report = Report {
             files: vec![file_report(capture, vec![finding])],
+            ..Default::default()
         };
         let out = render(&report, &plain(80));
         assert_no_raw_secret(&out);

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::summary::BatchSummary;
 use super::{FileReport, Report};
-use crate::finding::{Finding, Related, Severity};
+use crate::finding::{Finding, Place, Related, Severity};
 
 /// Bump when a field changes meaning or disappears; adding a field keeps the version.
 pub const VERSION: u32 = 1;
@@ -31,7 +31,25 @@ pub(super) struct JsonFinding<'r> {
     method: Option<&'r str>,
     url: Option<&'r str>,
     time: Option<&'r str>,
+    /// 1-based line and column (in characters) of what the finding points at in `file`;
+    /// `null` when not known (standard input read by a format that keeps no text).
+    line: Option<usize>,
+    column: Option<usize>,
+    labels: Vec<JsonLabel<'r>>,
     related: Vec<JsonRelated<'r>>,
+}
+
+/// A place the finding points at, with its text (`redeemed again here`).
+#[derive(Serialize)]
+struct JsonLabel<'r> {
+    text: &'r str,
+    /// 1-based; `null` for a place that is not in an entry (where a capture was cut off).
+    entry: Option<usize>,
+    line: Option<usize>,
+    column: Option<usize>,
+    /// Only when the place is in another file than the finding's (`check --session`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'r str>,
 }
 
 #[derive(Serialize)]
@@ -84,6 +102,8 @@ pub(super) fn files(f: &FileReport) -> Vec<JsonFile<'_>> {
 
 /// A finding with its entry numbers as its file counts them (see [`FileReport::origin`]).
 pub(super) fn finding<'r>(f: &'r Finding, file: &'r FileReport) -> JsonFinding<'r> {
+    let positions = f.positions.as_ref();
+    let at = positions.and_then(|p| p.at.as_ref());
     JsonFinding {
         rule: &f.rule,
         severity: f.severity,
@@ -94,6 +114,32 @@ pub(super) fn finding<'r>(f: &'r Finding, file: &'r FileReport) -> JsonFinding<'
         method: f.method.as_deref(),
         url: f.url.as_deref(),
         time: f.time.as_deref(),
+        line: at.map(|p| p.line),
+        column: at.map(|p| p.column),
+        labels: f
+            .labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let position = positions
+                    .and_then(|p| p.labels.get(i))
+                    .and_then(Option::as_ref);
+                let (entry, other) = match &l.place {
+                    Place::Entry { entry, .. } => {
+                        let origin = file.origin(*entry);
+                        (Some(origin.entry), origin.file)
+                    }
+                    Place::Offset(_) => (None, file.offset_origin().0),
+                };
+                JsonLabel {
+                    text: &l.text,
+                    entry,
+                    line: position.map(|p| p.line),
+                    column: position.map(|p| p.column),
+                    file: (other != f.file).then_some(other),
+                }
+            })
+            .collect(),
         related: f.related.iter().map(|r| related(r, f, file)).collect(),
     }
 }
@@ -150,8 +196,8 @@ mod tests {
         assert_eq!(
             keys(f),
             [
-                "entry", "file", "help", "message", "method", "related", "rule", "severity",
-                "time", "url"
+                "column", "entry", "file", "help", "labels", "line", "message", "method",
+                "related", "rule", "severity", "time", "url"
             ]
         );
         assert_eq!(f["entry"], 2);

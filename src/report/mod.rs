@@ -6,6 +6,7 @@ pub mod human;
 pub mod json;
 pub mod mermaid;
 pub mod ndjson;
+pub mod position;
 pub mod sarif;
 pub mod snippet;
 pub mod summary;
@@ -133,6 +134,14 @@ impl FileReport {
 #[derive(Debug, Default)]
 pub struct Report {
     pub files: Vec<FileReport>,
+    /// Files a directory walk looked at and skipped, their content being no capture.
+    pub skipped: Vec<String>,
+    /// How many captures the inputs held, in every shard.
+    pub found: usize,
+    /// Baseline entries of the findings reported (`--write-baseline`).
+    pub recorded: Vec<crate::baseline::Entry>,
+    /// How many findings a baseline hid (`--baseline`).
+    pub known: usize,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]

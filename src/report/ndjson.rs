@@ -156,6 +156,7 @@ mod tests {
                 text.push_str(&file_lines(&r.files[i]));
                 s.add(&BatchSummary::of(&crate::report::Report {
                     files: vec![clone_meta(&r.files[i])],
+                    ..Default::default()
                 }));
             }
             text + &summary_line(&s, None)

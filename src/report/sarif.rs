@@ -9,9 +9,9 @@ use std::collections::HashMap;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::position::{self, LineCache};
 use super::FileReport;
 use crate::finding::{Finding, Place, Severity};
-use crate::model::Capture;
 use crate::rules::{docs, RuleSet};
 
 const SCHEMA: &str =
@@ -25,6 +25,8 @@ pub struct SarifLog {
     artifact_index: HashMap<String, usize>,
     results: Vec<Value>,
     notifications: Vec<Value>,
+    /// The current directory: relative URIs are relative to it (`%SRCROOT%`).
+    cwd: Option<std::path::PathBuf>,
 }
 
 fn level(s: Severity) -> &'static str {
@@ -53,14 +55,18 @@ impl SarifLog {
                     fix.trim()
                 );
                 let pack = r.id.split('/').next().unwrap_or_default();
-                json!({
+                let mut rule = json!({
                     "id": r.id,
                     "shortDescription": {"text": r.summary},
                     "fullDescription": {"text": r.what.trim(), "markdown": r.what.trim()},
                     "help": {"text": fix.trim(), "markdown": markdown},
                     "defaultConfiguration": {"level": level(r.severity)},
                     "properties": {"tags": [pack], "origin": r.origin},
-                })
+                });
+                if let Some(help) = help_uri(env!("CARGO_PKG_REPOSITORY"), &r.id) {
+                    rule["helpUri"] = json!(help);
+                }
+                rule
             })
             .collect();
         SarifLog {
@@ -70,16 +76,19 @@ impl SarifLog {
             artifact_index: HashMap::new(),
             results: Vec::new(),
             notifications: Vec::new(),
+            cwd: std::env::current_dir().ok(),
         }
     }
 
     fn artifact(&mut self, file: &str) -> Value {
         let next = self.artifacts.len();
         let index = *self.artifact_index.entry(file.to_string()).or_insert(next);
+        let mut location = artifact_location(file, self.cwd.as_deref());
         if index == next {
-            self.artifacts.push(json!({"location": {"uri": uri(file)}}));
+            self.artifacts.push(json!({"location": location.clone()}));
         }
-        json!({"uri": uri(file), "index": index})
+        location["index"] = json!(index);
+        location
     }
 
     /// Adds a file's results (or, when it could not be read, a notification).
@@ -209,34 +218,20 @@ impl SarifLog {
         file: &FileReport,
         lines: &mut LineCache,
     ) -> Value {
-        let (name, capture, range) = match place {
-            Place::Entry { entry, locator } => {
-                let origin = file.origin(*entry);
-                let range = origin.capture.and_then(|c| {
-                    let ex = c.exchanges.iter().find(|e| e.index == origin.entry)?;
-                    let span = ex.span.start.min(c.source.len())..ex.span.end.min(c.source.len());
-                    let needle = locator.as_ref().map(|l| l.needle.as_str());
-                    Some(
-                        find_needle(&c.source[span.clone()], needle)
-                            .map_or(span.clone(), |r| span.start + r.start..span.start + r.end),
-                    )
-                });
-                (origin.file, origin.capture, range)
-            }
-            Place::Offset(off) => {
-                let (name, capture) = file.offset_origin();
-                (
-                    name,
-                    capture,
-                    capture.map(|c| (*off).min(c.source.len())..(*off).min(c.source.len())),
-                )
-            }
-        };
-        let artifact = self.artifact(name);
+        let resolved = position::resolve(place, file);
+        let artifact = self.artifact(resolved.file);
         let mut physical = json!({"artifactLocation": artifact});
-        if let (Some(capture), Some(range)) = (capture, range) {
+        if let (Some(capture), Some(range)) = (resolved.capture, resolved.range) {
             if !capture.source.is_empty() {
-                physical["region"] = lines.region(capture, range);
+                let (start_line, start_column) = lines.position(capture, range.start);
+                let (end_line, end_column) = lines.position(capture, range.end);
+                // 1-based lines, columns in code points; the end column is exclusive.
+                physical["region"] = json!({
+                    "startLine": start_line,
+                    "startColumn": start_column,
+                    "endLine": end_line,
+                    "endColumn": end_column,
+                });
             }
         }
         let mut loc = json!({"physicalLocation": physical});
@@ -249,7 +244,7 @@ impl SarifLog {
     /// The whole log, pretty-printed. `executionSuccessful` is false when a file could not be
     /// read.
     pub fn finish(self) -> String {
-        let log = json!({
+        let mut log = json!({
             "$schema": SCHEMA,
             "version": "2.1.0",
             "runs": [{
@@ -267,65 +262,65 @@ impl SarifLog {
                 "results": self.results,
             }],
         });
+        if let Some(cwd) = &self.cwd {
+            let mut base = uri(&cwd.display().to_string());
+            if !base.ends_with('/') {
+                base.push('/');
+            }
+            log["runs"][0]["originalUriBaseIds"] = json!({BASE_ID: {"uri": base}});
+        }
         #[allow(clippy::expect_used)] // a JSON value of strings and numbers always serialises
         serde_json::to_string_pretty(&log).expect("SARIF serialises")
     }
 }
 
-/// Where a locator's needle first appears in an entry's bytes, in any spelling it can take
-/// there (raw, percent-, form- or JSON-encoded). Only the position leaves this function.
-fn find_needle(entry: &[u8], needle: Option<&str>) -> Option<std::ops::Range<usize>> {
-    let needle = needle.filter(|n| !n.is_empty())?;
-    let spellings = crate::secret::spellings(needle);
-    let matcher = aho_corasick::AhoCorasick::builder()
-        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-        .build(&spellings)
-        .ok()?;
-    matcher.find(entry).map(|m| m.range())
-}
+/// The base id that relative artifact URIs are resolved against: the current directory, given
+/// in `originalUriBaseIds` (GitHub code scanning then maps them onto the repository).
+const BASE_ID: &str = "%SRCROOT%";
 
-/// Line starts of the captures seen, so many findings in one large file cost one scan.
-#[derive(Default)]
-struct LineCache {
-    starts: HashMap<String, Vec<usize>>,
-}
-
-impl LineCache {
-    /// A SARIF region (1-based lines, columns in code points; the end column is exclusive).
-    fn region(&mut self, capture: &Capture, range: std::ops::Range<usize>) -> Value {
-        let source: &[u8] = &capture.source;
-        let starts = self.starts.entry(capture.name.clone()).or_insert_with(|| {
-            std::iter::once(0)
-                .chain(memchr_newlines(source).map(|i| i + 1))
-                .collect()
-        });
-        let position = |offset: usize| {
-            let line = starts.partition_point(|&s| s <= offset).max(1);
-            let start = starts[line - 1];
-            let column = source[start..offset]
-                .iter()
-                .filter(|b| (**b & 0xC0) != 0x80)
-                .count()
-                + 1;
-            (line, column)
-        };
-        let (start_line, start_column) = position(range.start);
-        let (end_line, end_column) = position(range.end);
-        json!({
-            "startLine": start_line,
-            "startColumn": start_column,
-            "endLine": end_line,
-            "endColumn": end_column,
-        })
+/// An `artifactLocation` for a file as named on the command line: relative to the current
+/// directory when it is under it (given relative, or absolute below it), else an absolute
+/// `file://` URI; standard input is `stdin`.
+fn artifact_location(name: &str, cwd: Option<&std::path::Path>) -> Value {
+    if name == "<stdin>" {
+        return json!({"uri": "stdin"});
+    }
+    // `archive.zip!member.har`: the path part decides.
+    let (path, member) = match name.split_once('!') {
+        Some((p, m)) => (p, Some(m)),
+        None => (name, None),
+    };
+    let p = std::path::Path::new(path);
+    let relative = if p.is_absolute() {
+        cwd.and_then(|c| p.strip_prefix(c).ok())
+            .map(|r| r.display().to_string())
+    } else {
+        Some(path.strip_prefix("./").unwrap_or(path).to_string())
+    };
+    let rebuilt = |path: &str| match member {
+        Some(m) => format!("{path}!{m}"),
+        None => path.to_string(),
+    };
+    match relative {
+        Some(rel) => json!({"uri": uri(&rebuilt(&rel)), "uriBaseId": BASE_ID}),
+        None => json!({"uri": uri(&rebuilt(path))}),
     }
 }
 
-fn memchr_newlines(source: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    source
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'\n')
-        .map(|(i, _)| i)
+/// Where a rule's documentation is online: its section of `docs/rules.md` in the repository
+/// that `Cargo.toml` names (none when it names none).
+fn help_uri(repository: &str, id: &str) -> Option<String> {
+    let repository = repository.trim_end_matches('/');
+    if repository.is_empty() {
+        return None;
+    }
+    // GitHub's heading anchors: lower case, punctuation other than `-` and `_` dropped.
+    let anchor: String = id
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    Some(format!("{repository}/blob/main/docs/rules.md#{anchor}"))
 }
 
 /// A file name as a URI reference: relative paths stay relative (`/`-separated,
@@ -380,11 +375,34 @@ mod tests {
     }
 
     #[test]
-    fn needles_are_found_in_any_spelling() {
-        let entry = br#"{"url": "https://x/cb?code=a%2Fb", "text": "code=a/b"}"#;
-        let r = find_needle(entry, Some("a/b")).expect("found");
-        assert_eq!(&entry[r], b"a%2Fb", "the first spelling in the entry");
-        assert!(find_needle(entry, Some("zzz")).is_none());
-        assert!(find_needle(entry, None).is_none());
+    fn locations_are_relative_to_the_current_directory_when_they_can_be() {
+        let cwd = std::path::Path::new("/work/repo");
+        let loc = |n: &str| artifact_location(n, Some(cwd));
+        assert_eq!(
+            loc("/work/repo/captures/a b.har"),
+            json!({"uri": "captures/a%20b.har", "uriBaseId": BASE_ID})
+        );
+        assert_eq!(
+            loc("./x.har"),
+            json!({"uri": "x.har", "uriBaseId": BASE_ID})
+        );
+        assert_eq!(
+            loc("/work/repo/t.zip!in/c.har"),
+            json!({"uri": "t.zip!in/c.har", "uriBaseId": BASE_ID})
+        );
+        assert_eq!(
+            loc("/elsewhere/y.har"),
+            json!({"uri": "file:///elsewhere/y.har"})
+        );
+        assert_eq!(loc("<stdin>"), json!({"uri": "stdin"}));
+    }
+
+    #[test]
+    fn help_uris_point_at_the_rule_section() {
+        assert_eq!(
+            help_uri("https://example.test/p/", "oauth/code-reused").as_deref(),
+            Some("https://example.test/p/blob/main/docs/rules.md#oauthcode-reused")
+        );
+        assert_eq!(help_uri("", "oauth/code-reused"), None);
     }
 }

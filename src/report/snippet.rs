@@ -1009,6 +1009,7 @@ pub(crate) mod fixture {
                     needle: CODE.to_string(),
                 }),
             }],
+            positions: None,
         }
     }
 
@@ -1033,6 +1034,7 @@ pub(crate) mod fixture {
         let capture = capture("login.har", PRETTY);
         Report {
             files: vec![file_report(capture, vec![finding("login.har")])],
+            ..Default::default()
         }
     }
 

@@ -363,6 +363,7 @@ fn finding(rule: &Rule, s: &Scope, ctx: &Context, facts: &Facts) -> Option<Findi
         time: exchange.and_then(|x| x.started_raw.clone()),
         labels,
         related,
+        positions: None,
     })
 }
 

@@ -16,7 +16,6 @@ use crate::flow::{schema, StepKind};
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("{origin}: invalid rule: {message}")]
-#[diagnostic(code(tokentrail::rule_file))]
 pub struct RuleError {
     pub origin: String,
     pub message: String,
