@@ -42,6 +42,10 @@ pub struct Snippet {
     first_column: usize,
     first_offset: usize,
     labels: Vec<LabeledSpan>,
+    /// Each label's 0-based column in the file's own line (in characters), where it is known:
+    /// a masked value earlier on the line is shorter or longer than the original, so the
+    /// column in `text` is not the file's (the `file:line:col` miette prints).
+    columns: Vec<Option<usize>>,
 }
 
 impl Snippet {
@@ -105,6 +109,16 @@ impl SourceCode for Snippet {
         } else {
             inner.column()
         };
+        // Asked for a label alone (the `file:line:col` header): its column in the file.
+        let own = (context_lines_before == 0 && context_lines_after == 0)
+            .then(|| {
+                self.labels
+                    .iter()
+                    .position(|l| l.offset() == span.offset() && l.len() == span.len())
+            })
+            .flatten()
+            .and_then(|i| self.columns.get(i).copied().flatten());
+        let column = own.unwrap_or(column);
         Ok(Box::new(MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
@@ -161,6 +175,7 @@ impl<'a> Snippets<'a> {
                 0,
                 (self.line_of(span.start), column, span.start),
                 labels,
+                true,
             ));
         }
 
@@ -178,6 +193,7 @@ impl<'a> Snippets<'a> {
             root,
             (self.line_of(line_start), 0, line_start),
             labels,
+            true,
         ))
     }
 
@@ -255,6 +271,9 @@ impl<'a> Snippets<'a> {
                 Some(label.to_string()),
                 SourceSpan::new((start + at).into(), width),
             )],
+            // The cut is after the masked text before it: its column in the file is that of
+            // the offset itself.
+            columns: vec![Some(lossy_chars(&source[line_start..offset]))],
         }
     }
 
@@ -272,11 +291,13 @@ impl<'a> Snippets<'a> {
         // secret into its raw form: mask again.
         let pretty = self.secrets.mask_text(&pretty);
         let name = format!("{} (entry #{entry}, reformatted)", self.name_at(span.start));
-        Some(self.build(name, pretty, 0, (0, 0, span.start), labels))
+        Some(self.build(name, pretty, 0, (0, 0, span.start), labels, false))
     }
 
     /// Finds the labels in `text` (whose entry object starts at `root`), shortens long strings
     /// and makes the snippet. `origin` is (first line, first column, first offset).
+    /// `aligned`: `text` is the masked source from `first_offset` on, line for line (not a
+    /// reformatted entry), so labels have columns in the file.
     fn build(
         &self,
         name: String,
@@ -284,12 +305,23 @@ impl<'a> Snippets<'a> {
         root: usize,
         origin: (usize, usize, usize),
         labels: &[(Option<&Locator>, &str)],
+        aligned: bool,
     ) -> Snippet {
         let (first_line, first_column, first_offset) = origin;
         let outline = Outline::new(&text, root);
         let spans: Vec<Range<usize>> = labels
             .iter()
             .map(|(locator, _)| self.locate(&text, &outline, *locator))
+            .collect();
+        let columns = spans
+            .iter()
+            .zip(labels)
+            .map(|(span, (locator, _))| {
+                if !aligned {
+                    return None;
+                }
+                self.file_column(&text, span.start, *locator, (first_column, first_offset))
+            })
             .collect();
         let (text, spans) = elide_long_strings(&text, &spans);
         let labels = spans
@@ -313,7 +345,51 @@ impl<'a> Snippets<'a> {
             first_column,
             first_offset,
             labels,
+            columns,
         }
+    }
+
+    /// The 0-based column in the file of a label at `at` in the masked `text`, which is the
+    /// source from byte `first_offset` (at column `first_column`) on, masked.
+    ///
+    /// Computed on the original text: the label's line is found in the source, and the label
+    /// is the same occurrence of its needle there as in the masked line (masking keeps every
+    /// occurrence, only changing its length). Without a needle, the label's column is the
+    /// masked one when nothing before it on the line was masked; else unknown (`None`).
+    fn file_column(
+        &self,
+        text: &str,
+        at: usize,
+        locator: Option<&Locator>,
+        (first_column, first_offset): (usize, usize),
+    ) -> Option<usize> {
+        let source: &[u8] = &self.capture.source;
+        let line_in_text = text.get(..at)?.matches('\n').count();
+        let masked_line_start = text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+        // The same line of the source: as many newlines past `first_offset`.
+        let mut start = first_offset;
+        for _ in 0..line_in_text {
+            start += memchr::memchr(b'\n', source.get(start..)?)? + 1;
+        }
+        let end = end_of_line(source, start);
+        let original = source.get(start..end)?;
+        let base = if line_in_text == 0 { first_column } else { 0 };
+        let masked_before = text.get(masked_line_start..at)?;
+        let needle = locator.map(|l| l.needle.as_str()).filter(|n| !n.is_empty());
+        let Some(needle) = needle else {
+            let unmasked = original.starts_with(masked_before.as_bytes());
+            return unmasked.then(|| base + masked_before.chars().count());
+        };
+        // Which occurrence of the needle (in any spelling) the label is, on its masked line.
+        let masked_spellings = needle_spellings(self.secrets, needle);
+        let nth = count_matches(masked_before.as_bytes(), &masked_spellings);
+        let raw = crate::secret::spellings(needle);
+        let matcher = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&raw)
+            .ok()?;
+        let found = matcher.find_iter(original).nth(nth)?;
+        Some(base + lossy_chars(&original[..found.start()]))
     }
 
     /// Where a locator's needle sits in the masked text: preferably inside the JSON value of
@@ -554,6 +630,14 @@ fn mask_trailing_fragment(text: &mut String) {
         let masked = secret::mask(fragment);
         text.replace_range(start.., &masked);
     }
+}
+
+/// How many times any of `patterns` occurs in `text` (leftmost-longest, not overlapping).
+fn count_matches(text: &[u8], patterns: &[String]) -> usize {
+    aho_corasick::AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+        .build(patterns)
+        .map_or(0, |m| m.find_iter(text).count())
 }
 
 /// The masked spellings a raw needle may take in masked capture text. Encoding happens
