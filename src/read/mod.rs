@@ -97,7 +97,9 @@ pub fn read_source(name: &str, bytes: Source) -> Result<Capture, ReadError> {
 /// [`read_source`] with what decompression may still cost (a `.gz`, a `.saz`).
 fn read_within(name: &str, bytes: Source, budget: &Budget) -> Result<Capture, ReadError> {
     match sniff::sniff(&bytes) {
-        sniff::Sniffed::Har => har::read_source(name, bytes),
+        // JSON that is no HAR, in a file whose name does not say HAR, is "not a capture" like
+        // anything else unrecognised (a `package.json` is not a broken HAR).
+        sniff::Sniffed::Har => har::read_source(name, bytes).map_err(not_har_json),
         sniff::Sniffed::Charles => charles::read(name, bytes.to_arc()),
         sniff::Sniffed::Burp => burp::read(name, bytes.to_arc()),
         sniff::Sniffed::RawHttp => raw::read(name, bytes.to_arc()),
@@ -125,6 +127,19 @@ fn read_within(name: &str, bytes: Source, budget: &Budget) -> Result<Capture, Re
             name: name.to_string(),
             found,
         }),
+    }
+}
+
+/// JSON that is no HAR, in a file whose name does not say HAR, is "not a capture" like
+/// anything else unrecognised: a `package.json` is not a broken HAR.
+fn not_har_json(e: ReadError) -> ReadError {
+    match e {
+        ReadError::NotHar { name, found }
+            if !names_har(&name) && found.starts_with("a JSON object without") =>
+        {
+            ReadError::Unrecognised { name, found }
+        }
+        other => other,
     }
 }
 
@@ -167,7 +182,9 @@ fn read_skimmed(
     budget: &Budget,
 ) -> Result<(Capture, Option<SecretSet>), ReadError> {
     if matches!(sniff::sniff(&bytes), sniff::Sniffed::Har) {
-        return har::read_skimmed(name, bytes, budget.limits()).map(|(c, s)| (c, Some(s)));
+        return har::read_skimmed(name, bytes, budget.limits())
+            .map(|(c, s)| (c, Some(s)))
+            .map_err(not_har_json);
     }
     read_within(name, bytes, budget).map(|c| (c, None))
 }
@@ -273,11 +290,11 @@ mod tests {
             ),
             (
                 b"{}",
-                "captures/x.txt: not a HAR file: a JSON object without log.entries (no keys)",
+                "captures/x.txt: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP): a JSON object without log.entries (no keys)",
             ),
             (
                 b"{\"foo\":1,\"bar\":[]}",
-                "captures/x.txt: not a HAR file: a JSON object without log.entries (keys: foo, bar)",
+                "captures/x.txt: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP): a JSON object without log.entries (keys: foo, bar)",
             ),
             (b"", "captures/x.txt: empty file"),
             (b"\xEF\xBB\xBF \n", "captures/x.txt: empty file"),

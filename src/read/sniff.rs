@@ -89,13 +89,53 @@ fn describe(whole: &[u8], start: &[u8]) -> String {
     if whole.starts_with(b"\xFF\xFE") || whole.starts_with(b"\xFE\xFF") {
         return "it is UTF-16 text; save it as UTF-8".to_string();
     }
+    if let Some(kind) = known_kind(whole) {
+        return format!("it is {kind}");
+    }
     let Some(line) = first_text_line(start) else {
         return format!("it starts with binary data ({})", hex_prefix(whole));
     };
+    if start.first() == Some(&b'[') && is_section_header(start) {
+        return "it is a TOML or INI file (it starts with a [section] line)".to_string();
+    }
     if start.first() == Some(&b'[') {
         return format!("it is a JSON array, not an object (it starts with {line})");
     }
     format!("it starts with {line}")
+}
+
+/// Well-known kinds of file that are never captures, by their signature.
+fn known_kind(whole: &[u8]) -> Option<&'static str> {
+    const SIGNATURES: &[(&[u8], &str)] = &[
+        (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+        (b"\xFF\xD8\xFF", "a JPEG image"),
+        (b"GIF87a", "a GIF image"),
+        (b"GIF89a", "a GIF image"),
+        (b"%PDF-", "a PDF document"),
+        (b"\x7FELF", "an executable (ELF)"),
+        (b"SQLite format 3\0", "an SQLite database"),
+        (b"BZh", "a bzip2 file (decompress it first)"),
+        (b"\xFD7zXZ\0", "an xz file (decompress it first)"),
+        (b"\x28\xB5\x2F\xFD", "a zstd file (decompress it first)"),
+        (b"7z\xBC\xAF\x27\x1C", "a 7-Zip archive (use zip or tar.gz)"),
+        (b"Rar!\x1A\x07", "a RAR archive (use zip or tar.gz)"),
+    ];
+    SIGNATURES
+        .iter()
+        .find(|(magic, _)| whole.starts_with(magic))
+        .map(|(_, kind)| *kind)
+}
+
+/// A first line like `[package]` or `[rules.select]`: a TOML table or INI section header,
+/// which no JSON array starts with.
+fn is_section_header(start: &[u8]) -> bool {
+    let line = first_line(start).trim_ascii_end();
+    line.len() > 2
+        && line.ends_with(b"]")
+        && line[1..line.len() - 1]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-. \"".contains(b))
+        && line[1].is_ascii_alphabetic()
 }
 
 /// The first line of `start`, quoted and escaped, when it looks like text.
@@ -199,14 +239,27 @@ mod tests {
             ),
             (b"\xFF\xFE{\x00", "it is UTF-16 text; save it as UTF-8"),
             (b"\xEF\xBB", "it starts with binary data (ef bb)"),
-            (
-                b"\x89PNG\r\n\x1a\n\x00\x00",
-                "it starts with binary data (89 50 4e 47 0d 0a 1a 0a)",
-            ),
+            (b"\x89PNG\r\n\x1a\n\x00\x00", "it is a PNG image"),
         ];
         for (input, want) in cases {
             assert_eq!(sniff(input), Sniffed::Other(want.to_string()));
         }
+    }
+
+    #[test]
+    fn config_files_are_not_called_json() {
+        for toml in [&b"[package]\nname = \"x\""[..], b"\n[rules]\nselect = []"] {
+            assert_eq!(
+                sniff(toml),
+                Sniffed::Other("it is a TOML or INI file (it starts with a [section] line)".into())
+            );
+        }
+        assert!(matches!(sniff(b"[1]"), Sniffed::Other(s) if s.contains("JSON array")));
+        assert!(matches!(sniff(b"[\"a\"]"), Sniffed::Other(s) if s.contains("JSON array")));
+        assert_eq!(
+            sniff(b"%PDF-1.7\n"),
+            Sniffed::Other("it is a PDF document".into())
+        );
     }
 
     #[test]
