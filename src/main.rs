@@ -645,14 +645,12 @@ fn run(cli: Cli) -> miette::Result<u8> {
                     ),
                     FlowsFormat::Mermaid => mermaid::render(f),
                 };
-                if several {
+                // (Mermaid's Markdown names each file in its own heading.)
+                if several && matches!(format, FlowsFormat::Text) {
                     if !out.is_empty() {
                         out.push('\n');
                     }
-                    match format {
-                        FlowsFormat::Text => out.push_str(&format!("== {} ==\n", f.name)),
-                        FlowsFormat::Mermaid => out.push_str(&format!("# {}\n\n", f.name)),
-                    }
+                    out.push_str(&format!("== {} ==\n", f.name));
                 }
                 out.push_str(&body);
             }

@@ -57,7 +57,11 @@ pub fn suggest(set: &RuleSet, selector: &str) -> Option<String> {
             candidates.insert(format!("{pack}/"));
         }
     }
-    let bare = |id: &str| id.rsplit('/').next().unwrap_or(id).to_string();
+    // `alexa/` is compared as `alexa`, not as an empty name.
+    let bare = |id: &str| {
+        let id = id.trim_end_matches('/');
+        id.rsplit('/').next().unwrap_or(id).to_string()
+    };
     candidates
         .into_iter()
         .map(|c| {

@@ -443,6 +443,14 @@ fn json_and_ndjson_match_their_schemas() {
     );
     assert!(!line.is_valid(&serde_json::json!({"type": "finding", "rule": "a/b"})));
     assert!(!line.is_valid(&serde_json::json!({"type": "other"})));
+    let first: Value = serde_json::from_str(out(&o).lines().next().expect("a line")).expect("JSON");
+    assert_eq!(first["type"], "finding");
+    let mut extra = first.clone();
+    extra["extra"] = Value::from(1);
+    assert!(
+        !line.is_valid(&extra),
+        "unknown fields are refused on finding lines too"
+    );
 
     let help = out(&tokentrail(&["check", "--help"]));
     assert!(help.contains("docs/schema/report.schema.json"), "{help}");
@@ -720,6 +728,12 @@ fn a_baseline_hides_known_findings_across_reexport_and_sanitize() {
     // The same capture re-exported in every other format.
     for ext in ["chlsj", "saz", "xml", "http"] {
         let other = format!("fixtures/samples/wrong-profile.{ext}");
+        let without = tokentrail(&["check", "--format", "json", &other]);
+        assert_eq!(
+            rules_of(&json(&without)).len(),
+            2,
+            "{ext} has the same findings"
+        );
         let o = tokentrail(&["check", "--baseline", b, "--format", "json", &other]);
         assert!(rules_of(&json(&o)).is_empty(), "{ext}: {}", out(&o));
     }
