@@ -446,7 +446,10 @@ fn pipeline(case: &Case, opts: &Options) -> Result<Outcome, String> {
             Ok(capture) => {
                 let file = check_capture(capture, opts);
                 let found = file.findings.len();
-                let report = Report { files: vec![file] };
+                let report = Report {
+                    files: vec![file],
+                    ..Default::default()
+                };
                 let out = json::render(&report);
                 serde_json::from_str::<Value>(&out)
                     .map_err(|e| format!("JSON output does not parse: {e}"))?;

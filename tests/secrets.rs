@@ -377,7 +377,10 @@ fn a_cut_capture_leaks_nothing_wherever_it_is_cut() {
             };
             let file = tokentrail::check::check_capture(capture, &opts);
             let out = human::render(
-                &Report { files: vec![file] },
+                &Report {
+                    files: vec![file],
+                    ..Default::default()
+                },
                 &human::HumanOptions {
                     color: false,
                     unicode: true,

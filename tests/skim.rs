@@ -30,7 +30,10 @@ fn seen(file: FileReport, with_human: bool) -> (String, String, Vec<(String, Str
         .iter()
         .map(|(v, k)| (v.to_string(), format!("{k:?}")))
         .collect();
-    let report = Report { files: vec![file] };
+    let report = Report {
+        files: vec![file],
+        ..Default::default()
+    };
     if !with_human {
         return (json::render(&report), String::new(), secrets);
     }

@@ -130,12 +130,13 @@ fn known_kind(whole: &[u8]) -> Option<&'static str> {
 /// which no JSON array starts with.
 fn is_section_header(start: &[u8]) -> bool {
     let line = first_line(start).trim_ascii_end();
-    line.len() > 2
-        && line.ends_with(b"]")
-        && line[1..line.len() - 1]
+    let Some(inner) = line.strip_prefix(b"[").and_then(|l| l.strip_suffix(b"]")) else {
+        return false;
+    };
+    inner.first().is_some_and(u8::is_ascii_alphabetic)
+        && inner
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || b"_-. \"".contains(b))
-        && line[1].is_ascii_alphabetic()
 }
 
 /// The first line of `start`, quoted and escaped, when it looks like text.
