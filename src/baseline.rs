@@ -74,7 +74,8 @@ fn shape(f: &Finding, file: &FileReport) -> String {
 /// The lower-cased host and the path of a (masked) URL; segments holding a mask become `*`.
 fn host_and_path(url: &str) -> (String, String) {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    // Not split at `#`: a mask holds one (`AN…#3f2a9c`), and requests carry no fragment.
+    let rest = rest.split('?').next().unwrap_or_default();
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
     let path: Vec<&str> = path
         .split('/')

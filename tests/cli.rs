@@ -111,8 +111,8 @@ fn json_has_the_documented_shape() {
     assert_eq!(
         keys,
         [
-            "entry", "file", "help", "message", "method", "related", "rule", "severity", "time",
-            "url"
+            "column", "entry", "file", "help", "labels", "line", "message", "method", "related",
+            "rule", "severity", "time", "url"
         ]
     );
     assert_eq!(f["entry"], 10);
@@ -218,11 +218,11 @@ fn explain_prints_the_rule_docs_and_unknown_ids_fail() {
     ] {
         assert!(out.contains(section), "{out}");
     }
-    let o = tokentrail(&["explain", "oauth/nope"]);
+    let o = tokentrail(&["explain", "oauth/code-reusd"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("oauth/code-reused"),
-        "lists the known rules"
+        stderr(&o).contains("did you mean `oauth/code-reused`?"),
+        "suggests the closest rule"
     );
 }
 

@@ -260,7 +260,11 @@ impl<'a> Snippets<'a> {
 
         let column = lossy_chars(&source[start_of_line(source, start)..start])
             .saturating_sub(usize::from(ellipsis));
+        let cut = at;
         let (at, width) = cut_marker(&text, at);
+        // The marker may have moved back over white space (which masking leaves alone) to
+        // the last character before the cut: its place in the file is as far before it.
+        let marker = offset.saturating_sub(cut.saturating_sub(at));
         Snippet {
             name: self.name_at(start),
             text,
@@ -271,9 +275,9 @@ impl<'a> Snippets<'a> {
                 Some(label.to_string()),
                 SourceSpan::new((start + at).into(), width),
             )],
-            // The cut is after the masked text before it: its column in the file is that of
-            // the offset itself.
-            columns: vec![Some(lossy_chars(&source[line_start..offset]))],
+            columns: vec![Some(lossy_chars(
+                &source[start_of_line(source, marker)..marker],
+            ))],
         }
     }
 
