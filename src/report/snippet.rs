@@ -1292,6 +1292,31 @@ mod tests {
     }
 
     #[test]
+    fn a_label_after_a_masked_value_has_the_file_column() {
+        let capture = capture("login.har", PRETTY);
+        let secrets = secrets();
+        let redirect = loc(Area::RequestBody, "https://example.com/cb");
+        let snippet = Snippets::new(&capture, &secrets)
+            .entry(2, &[(Some(&redirect), "redirect")])
+            .unwrap();
+        let label = &snippet.labels()[0];
+        // The code before it on the line is masked, and shorter than the original.
+        let masked_line = snippet
+            .text()
+            .lines()
+            .find(|l| l.contains("grant_type="))
+            .unwrap();
+        assert!(masked_line.contains(&mask(CODE)));
+        let line = PRETTY.lines().find(|l| l.contains("grant_type=")).unwrap();
+        let want = line.find("https%3A").unwrap();
+        assert_ne!(masked_line.find("https%3A").unwrap(), want);
+        // What miette asks for the `file:line:col` header: the column in the file.
+        let header = snippet.read_span(label.inner(), 0, 0).unwrap();
+        assert_eq!(header.column(), want);
+        assert_eq!(header.line() + 1, line_holding(PRETTY, "grant_type="));
+    }
+
+    #[test]
     fn offset_snippet_shows_lines_before_a_cut_and_masks_a_cut_secret() {
         let cut = PRETTY.find("ANdNAVhyhqirUelHGEHA&redirect").unwrap() + 12;
         let source = &PRETTY[..cut];
