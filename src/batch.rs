@@ -76,6 +76,11 @@ pub fn run(
     // was a tenth of a batch's work on one thread, most of it freeing what another thread
     // had allocated.)
     let prepare = |file: &mut FileReport| -> Option<String> {
+        // Flows the capture holds but no reader turns into exchanges (a mitmproxy dump's
+        // websocket and tcp flows) are said, not dropped silently.
+        if let Some(note) = file.capture.as_ref().and_then(|c| c.skipped_note()) {
+            progress.eprintln(&format!("note: {note}"));
+        }
         let text = match batch.format {
             Format::Human(h) => Some(human::render_file(file, &h)),
             Format::Ndjson => Some(ndjson::file_lines(file)),

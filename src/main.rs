@@ -365,6 +365,9 @@ fn run(cli: Cli) -> miette::Result<u8> {
                 eprintln!("error: {e}");
                 return Ok(EXIT_TROUBLE);
             }
+            if let Some(note) = f.capture.as_ref().and_then(|c| c.skipped_note()) {
+                eprintln!("note: {note}");
+            }
             let out = match format {
                 FlowsFormat::Text => timeline::render(
                     f,

@@ -963,6 +963,7 @@ pub(crate) mod fixture {
             truncation: None,
             parts: Vec::new(),
             limits_hit: Vec::new(),
+            skipped: Vec::new(),
         }
     }
 
