@@ -28,7 +28,8 @@ use crate::model::Capture;
 /// Names of files a directory walk (or an archive) takes even when their content is not
 /// recognised, so that a damaged capture is reported rather than skipped.
 const CAPTURE_EXTENSIONS: &[&str] = &[
-    "har", "chlsj", "saz", "xml", "http", "burp", "gz", "tgz", "zip", "tar",
+    "har", "chlsj", "saz", "xml", "http", "burp", "gz", "tgz", "zip", "tar", "mitm", "flows",
+    "zhar",
 ];
 
 /// One capture (or, for an archive nested in an archive, several) waiting to be read.
