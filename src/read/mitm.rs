@@ -402,6 +402,37 @@ mod tests {
         assert_eq!(c.exchanges[0].span.start, tcp.len());
     }
 
+    /// Every cut and every single-byte change of a two-flow dump reads without a panic, keeps
+    /// its spans inside the file, and counts the flows before a cut.
+    #[test]
+    fn every_cut_and_flipped_byte_is_read_without_panic() {
+        let one = flow(false);
+        let two = [one.clone(), flow(true)].concat();
+        for end in 0..=two.len() {
+            if let Ok(c) = read_bytes(two[..end].to_vec()) {
+                let want = usize::from(end >= one.len()) + usize::from(end == two.len());
+                assert_eq!(c.exchanges.len(), want, "cut at {end}");
+                if let Some(t) = c.truncation {
+                    assert_eq!(t.complete_entries, c.exchanges.len());
+                }
+            }
+        }
+        for at in 0..two.len() {
+            for byte in [b'0', b'9', b':', b'}', b']', 0xff] {
+                let mut bytes = two.clone();
+                bytes[at] = byte;
+                match read_bytes(bytes.clone()) {
+                    Ok(c) => {
+                        for ex in &c.exchanges {
+                            assert!(ex.span.end <= bytes.len());
+                        }
+                    }
+                    Err(e) => assert!(!e.to_string().contains('\n')),
+                }
+            }
+        }
+    }
+
     #[test]
     fn garbage_is_an_error_naming_the_offset_without_quoting() {
         let e = read_bytes(b"12:secret-value!}".to_vec()).expect_err("not a flow");
