@@ -90,7 +90,8 @@ pub fn read(name: &str, source: Arc<[u8]>) -> Result<Capture, ReadError> {
     Ok(capture)
 }
 
-/// Where reading stopped: a truncation after some flows, or an error when there is none.
+/// Where reading stopped: a truncation (the file ends, or breaks after some flows), or an
+/// error when it breaks before any flow: then it is not a dump we can read at all.
 fn cut_at(name: &str, records: usize, e: &tnetstring::Error) -> Result<Truncation, ReadError> {
     let what = if e.at_end {
         format!(
@@ -107,7 +108,7 @@ fn cut_at(name: &str, records: usize, e: &tnetstring::Error) -> Result<Truncatio
             e.expected
         )
     };
-    if records == 0 {
+    if records == 0 && !e.at_end {
         return Err(ReadError::Invalid {
             name: name.to_string(),
             format: "mitmproxy dump",
@@ -384,6 +385,15 @@ mod tests {
             "{}",
             t.reason
         );
+    }
+
+    #[test]
+    fn a_file_cut_inside_its_first_flow_is_an_empty_cut_capture() {
+        let one = flow(false);
+        let c = read_bytes(one[..one.len() - 1].to_vec()).expect("reads");
+        assert!(c.exchanges.is_empty());
+        let t = c.truncation.expect("cut");
+        assert_eq!((t.offset, t.complete_entries), (0, 0));
     }
 
     #[test]
