@@ -8,6 +8,7 @@
 pub mod batch;
 pub mod check;
 pub mod config;
+pub mod diff;
 pub mod finding;
 pub mod flow;
 pub mod limits;

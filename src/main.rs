@@ -38,7 +38,7 @@ they are masked with a short fingerprint, so equal values look equal.",
 tokentrail check --format sarif captures/ > tokentrail.sarif\n  \
 tokentrail check --format ndjson --shard 2/8 --summary captures/ > shard-2.ndjson\n  \
 tokentrail check --session app.har backend.har\n  \
-tokentrail flows capture.har\n  tokentrail explain oauth/code-reused\n\n\
+tokentrail flows capture.har\n  tokentrail diff android-fails.har ios-works.har\n  tokentrail explain oauth/code-reused\n\n\
 Exit codes: 0 no finding at or above --fail-on; 1 findings; 2 usage error or an input that could not be read."
 )]
 struct Cli {
@@ -106,6 +106,29 @@ diagram per flow, ready to paste into a pull request."
         /// Output format.
         #[arg(long, value_enum, default_value_t = FlowsFormat::Text)]
         format: FlowsFormat,
+    },
+    /// Compare a failing capture (A) with a working one (B) of the same flow, step by step.
+    #[command(
+        long_about = "Compare a failing capture (A) with a working one (B) of the same linking flow, \
+step by step: which step A lacks or has in excess, and for the steps both have, what differs: host, \
+client id and its profile, scope, redirect URI, grant type, status, and where the codes and tokens \
+came from (masked, by fingerprint; never their values). Steps are paired by kind and order, like a \
+sequence alignment, so one extra or missing step does not shift the rest. The findings of each \
+capture are listed with the step they concern.",
+        after_help = "Examples:\n  tokentrail diff android-fails.har ios-works.har\n  \
+tokentrail diff --format json failing.saz working.mitm > diff.json\n\n\
+Exit codes: 0 the captures show the same steps and findings; 1 they differ; 2 an input could not be read."
+    )]
+    Diff {
+        /// The failing capture, in any supported format; `-` reads standard input.
+        a: std::ffi::OsString,
+        /// The working capture to compare it with.
+        b: std::ffi::OsString,
+        #[command(flatten)]
+        common: Common,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+        format: DiffFormat,
     },
     /// List the rules in force.
     Rules {
@@ -192,6 +215,14 @@ enum FlowsFormat {
     Text,
     /// Markdown with a Mermaid sequence diagram per flow.
     Mermaid,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    /// One line a pair of steps, the differing fields under it.
+    Human,
+    /// One JSON document: both sides, the aligned steps and their differences.
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -385,6 +416,42 @@ fn run(cli: Cli) -> miette::Result<u8> {
             };
             print(&out);
             Ok(0)
+        }
+        Command::Diff {
+            a,
+            b,
+            common,
+            format,
+        } => {
+            setup_miette(use_color(common.color, std::io::stderr().is_terminal()));
+            let opts = options(&common)?;
+            // Each side on its own: an archive or directory given as one side is one capture
+            // (its first), never mixed with the other side's.
+            let ra = check_inputs(&[Input::from_arg(&a)], &opts);
+            let rb = check_inputs(&[Input::from_arg(&b)], &opts);
+            let (Some(fa), Some(fb)) = (ra.files.first(), rb.files.first()) else {
+                eprintln!("error: nothing to compare: an input holds no capture");
+                return Ok(EXIT_TROUBLE);
+            };
+            let mut unreadable = false;
+            for f in [fa, fb] {
+                if let Some(e) = &f.error {
+                    eprintln!("error: {e}");
+                    unreadable = true;
+                }
+                if let Some(note) = f.capture.as_ref().and_then(|c| c.skipped_note()) {
+                    eprintln!("note: {note}");
+                }
+            }
+            if unreadable {
+                return Ok(EXIT_TROUBLE);
+            }
+            let d = tokentrail::diff::diff(fa, fb);
+            print(&match format {
+                DiffFormat::Human => tokentrail::diff::render_human(&d, fa, fb),
+                DiffFormat::Json => tokentrail::diff::render_json(&d, fa, fb),
+            });
+            Ok(if d.differs() { EXIT_FINDINGS } else { 0 })
         }
         Command::Rules { rules } => {
             let set = load_rules(&rules)?;
