@@ -203,3 +203,32 @@ fn converted_fixtures_carry_old_and_new_flow_versions() {
         );
     }
 }
+
+/// A finding in a dump points into the flow's record, and shows the stretch of it around the
+/// label (a record is one long line, certificates and all), masked.
+#[test]
+fn diagnostics_show_the_record_around_the_label() {
+    let path = common::root().join("fixtures/alexa/token-wrong-profile/fires-chrome.mitm");
+    let o = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+        .args(["check", "--color", "never"])
+        .arg(&path)
+        .current_dir(common::root())
+        .output()
+        .expect("run tokentrail");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("fixtures/alexa/token-wrong-profile/fires-chrome.mitm:41:"),
+        "{text}"
+    );
+    let shown = text
+        .lines()
+        .find(|l| l.contains("authorization,48:Bearer sk…#4f3a50"))
+        .unwrap_or_else(|| panic!("no snippet of the header: {text}"));
+    assert!(
+        shown.contains("…headers;") && shown.ends_with('…'),
+        "{shown}"
+    );
+    assert!(shown.chars().count() < 300, "{shown}");
+    assert!(text.contains("`-- token minted for profile A"), "{text}");
+    assert!(text.lines().all(|l| l.chars().count() < 400), "{text}");
+}
