@@ -56,7 +56,7 @@ is inferred from what the capture shows it doing, and findings say so. Declare t
 [skill]\n  client_ids = [\"my-client\"]                         # Your Client ID (profile A)"
     )]
     Check {
-        /// Captures to check: HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP files
+        /// Captures to check: HAR, Charles .chlsj, Fiddler .saz, Burp XML, raw HTTP or mitmproxy files
         /// (recognised by content, also gzipped), directories (walked recursively, sorted),
         /// and .zip / .tar.gz archives of captures. `-` reads standard input.
         #[arg(required_unless_present = "files_from", value_name = "PATHS")]
