@@ -211,6 +211,10 @@ fn body(message: &Value, headers: &[Header]) -> Option<Box<Body>> {
     }))
 }
 
+/// The request as the client addressed it, as mitmproxy's own `pretty_url` (and its HAR
+/// export) shows it: host and port from the `Host` header (HTTP/1) or the authority (HTTP/2
+/// and 3) when there is one, else the connection's `host` and `port` (in transparent mode
+/// only an IP address).
 fn request(r: &Value) -> Request {
     let headers = headers(r);
     let text = |key: &str| r.get(key).and_then(Value::text).filter(|s| !s.is_empty());
@@ -220,11 +224,23 @@ fn request(r: &Value) -> Request {
     let url = if lower.starts_with("http://") || lower.starts_with("https://") {
         path
     } else {
-        let host = text("host")
-            .or_else(|| text("authority"))
-            .or_else(|| crate::model::header(&headers, "host").map(str::to_string))
-            .unwrap_or_default();
-        let port = r.get("port").and_then(Value::integer);
+        let h2 = text("http_version")
+            .is_some_and(|v| v.starts_with("HTTP/2") || v.starts_with("HTTP/3"));
+        let host_header = if h2 {
+            text("authority").or_else(|| crate::model::header(&headers, "host").map(str::to_string))
+        } else {
+            crate::model::header(&headers, "host").map(str::to_string)
+        }
+        .filter(|h| !h.trim().is_empty());
+        let (host, port) = match host_header {
+            Some(h) => split_authority(h.trim()),
+            None => (
+                text("host")
+                    .or_else(|| text("authority"))
+                    .unwrap_or_default(),
+                r.get("port").and_then(Value::integer),
+            ),
+        };
         let host = if host.contains(':') && !host.starts_with('[') {
             format!("[{host}]")
         } else {
@@ -234,7 +250,6 @@ fn request(r: &Value) -> Request {
             ("https", Some(443)) | ("http", Some(80)) | (_, None) => host,
             (_, Some(port)) => format!("{host}:{port}"),
         };
-        // A CONNECT (authority-form) has no path.
         format!("{scheme}://{authority}{path}")
     };
     Request {
@@ -244,6 +259,23 @@ fn request(r: &Value) -> Request {
         headers,
         listed_cookies: 0,
     }
+}
+
+/// `host`, `host:port`, `[v6]` or `[v6]:port`: the host (brackets kept) and the port if given.
+fn split_authority(authority: &str) -> (String, Option<i64>) {
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p))
+            if !p.is_empty()
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && !h.ends_with('[')
+                && (h.starts_with('[') == h.ends_with(']'))
+                && (h.starts_with('[') || !h.contains(':')) =>
+        {
+            (h, p.parse().ok())
+        }
+        _ => (authority, None),
+    };
+    (host.to_string(), port)
 }
 
 fn response(r: &Value) -> Option<Response> {
@@ -267,6 +299,11 @@ mod tests {
 
     /// A tnetstring of a small flow in the shape of `version` (`0.12` keys or today's).
     fn flow(old: bool) -> Vec<u8> {
+        flow_to(old, "api.amazon.com", None)
+    }
+
+    /// A flow to connection host `host`, with a `Host` header when `host_header` is given.
+    fn flow_to(old: bool, host: &str, host_header: Option<&str>) -> Vec<u8> {
         fn s(t: &str) -> String {
             format!("{}:{};", t.len(), t)
         }
@@ -285,6 +322,11 @@ mod tests {
             &[wrap(&[b("Content-Type"), b("application/json")], ']')],
             ']',
         );
+        let mut request_headers = vec![wrap(&[b("Content-Type"), b("application/json")], ']')];
+        if let Some(h) = host_header {
+            request_headers.push(wrap(&[b("Host"), b(h)], ']'));
+        }
+        let request_headers = wrap(&request_headers, ']');
         let (status, body) = if old {
             ("code", "content")
         } else {
@@ -308,13 +350,13 @@ mod tests {
                 s("scheme"),
                 b("https"),
                 s("host"),
-                b("api.amazon.com"),
+                b(host),
                 s("port"),
                 n(443),
                 s("path"),
                 b("/auth/o2/token"),
                 s("headers"),
-                headers,
+                request_headers,
                 s("content"),
                 b("grant_type=x"),
                 s("timestamp_start"),
@@ -370,6 +412,30 @@ mod tests {
             assert_eq!(ex.span, one.len()..2 * one.len());
             assert_eq!(ex.started_raw.as_deref(), Some("2024-03-14T11:47:28.5Z"));
         }
+    }
+
+    #[test]
+    fn the_url_is_the_one_the_client_addressed() {
+        assert_eq!(
+            split_authority("a.example:8443"),
+            ("a.example".into(), Some(8443))
+        );
+        assert_eq!(split_authority("[::1]:80"), ("[::1]".into(), Some(80)));
+        assert_eq!(split_authority("[::1]"), ("[::1]".into(), None));
+        assert_eq!(split_authority("::1"), ("::1".into(), None));
+        assert_eq!(split_authority("a.example"), ("a.example".into(), None));
+        // Transparent mode: the connection's host is an IP address, the Host header the name
+        // (with its port); mitmproxy shows the latter.
+        let c = read_bytes(flow_to(false, "203.0.113.9", Some("api.amazon.com:8443"))).unwrap();
+        assert_eq!(
+            c.exchanges[0].request.url,
+            "https://api.amazon.com:8443/auth/o2/token"
+        );
+        let c = read_bytes(flow_to(true, "203.0.113.9", None)).unwrap();
+        assert_eq!(
+            c.exchanges[0].request.url,
+            "https://203.0.113.9/auth/o2/token"
+        );
     }
 
     #[test]
