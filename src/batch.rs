@@ -152,6 +152,13 @@ pub fn run(
     // was a tenth of a batch's work on one thread, most of it freeing what another thread
     // had allocated.)
     let prepare = |file: &mut FileReport| -> Done {
+        // Flows the capture holds but no reader turns into exchanges (a mitmproxy dump's
+        // websocket and tcp flows) are said, not dropped silently.
+        if let Some(note) = file.capture.as_ref().and_then(|c| c.skipped_note()) {
+            if !batch.quiet {
+                progress.eprintln(&format!("note: {note}"));
+            }
+        }
         let (recorded, hidden) = batch.filter.apply(file);
         if matches!(batch.format, Format::Json | Format::Ndjson) {
             crate::report::position::fill(file);

@@ -9,6 +9,7 @@ pub mod baseline;
 pub mod batch;
 pub mod check;
 pub mod config;
+pub mod diff;
 pub mod finding;
 pub mod flow;
 pub mod limits;

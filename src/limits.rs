@@ -404,6 +404,7 @@ mod tests {
             truncation: None,
             parts: Vec::new(),
             limits_hit: Vec::new(),
+            skipped: Vec::new(),
         }
     }
 

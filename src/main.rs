@@ -38,7 +38,7 @@ they are masked with a short fingerprint, so equal values look equal.",
 tokentrail check --format sarif captures/ > tokentrail.sarif\n  \
 tokentrail check --format ndjson --shard 2/8 --summary captures/ > shard-2.ndjson\n  \
 tokentrail check --session app.har backend.har\n  \
-tokentrail flows capture.har\n  tokentrail explain oauth/code-reused\n  \
+tokentrail flows capture.har\n  tokentrail diff android-fails.har ios-works.har\n  tokentrail explain oauth/code-reused\n  \
 tokentrail completions bash > ~/.local/share/bash-completion/completions/tokentrail\n\n\
 Configuration: the nearest tokentrail.toml, from the current directory up to the repository root \
 (--config names one, --isolated ignores them).\n\n\
@@ -66,7 +66,7 @@ is inferred from what the capture shows it doing, and findings say so. Declare t
 [alexa]\n  client_ids = [\"amzn1.application-oa2-client.…\"]   # Alexa Client Id (profile B)\n  \
 [skill]\n  client_ids = [\"my-client\"]                         # Your Client ID (profile A)")]
     Check {
-        /// Captures to check: HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP files
+        /// Captures to check: HAR, Charles .chlsj, Fiddler .saz, Burp XML, raw HTTP or mitmproxy files
         /// (recognised by content, also gzipped), directories (walked recursively, sorted),
         /// and .zip / .tar.gz archives of captures. `-` reads standard input.
         #[arg(required_unless_present = "files_from", value_name = "PATHS")]
@@ -128,6 +128,29 @@ tokentrail flows app.har backend.har\n  tokentrail flows --format mermaid captur
         /// Output format.
         #[arg(long, value_enum, default_value_t = FlowsFormat::Text)]
         format: FlowsFormat,
+    },
+    /// Compare a failing capture (A) with a working one (B) of the same flow, step by step.
+    #[command(
+        long_about = "Compare a failing capture (A) with a working one (B) of the same linking flow, \
+step by step: which step A lacks or has in excess, and for the steps both have, what differs: host, \
+client id and its profile, scope, redirect URI, grant type, status, and where the codes and tokens \
+came from (masked, by fingerprint; never their values). Steps are paired by kind and order, like a \
+sequence alignment, so one extra or missing step does not shift the rest. The findings of each \
+capture are listed with the step they concern.",
+        after_help = "Examples:\n  tokentrail diff android-fails.har ios-works.har\n  \
+tokentrail diff --format json failing.saz working.mitm > diff.json\n\n\
+Exit codes: 0 the captures show the same steps and findings; 1 they differ; 2 an input could not be read."
+    )]
+    Diff {
+        /// The failing capture, in any supported format; `-` reads standard input.
+        a: std::ffi::OsString,
+        /// The working capture to compare it with.
+        b: std::ffi::OsString,
+        #[command(flatten)]
+        common: Common,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+        format: DiffFormat,
     },
     /// List the rules in force.
     #[command(
@@ -270,6 +293,14 @@ enum RulesFormat {
     /// One rule a line: id, severity, summary.
     Text,
     /// `{"version": 1, "rules": [{"id", "pack", "severity", "summary", "origin"}]}`.
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    /// One line a pair of steps, the differing fields under it.
+    Human,
+    /// One JSON document: both sides, the aligned steps and their differences.
     Json,
 }
 
@@ -630,6 +661,9 @@ fn run(cli: Cli) -> miette::Result<u8> {
                     eprintln!("error: {e}");
                     continue;
                 }
+                if let Some(note) = f.capture.as_ref().and_then(|c| c.skipped_note()) {
+                    eprintln!("note: {note}");
+                }
                 let body = match format {
                     FlowsFormat::Text => timeline::render(
                         f,
@@ -660,6 +694,55 @@ fn run(cli: Cli) -> miette::Result<u8> {
             } else {
                 0
             })
+        }
+        Command::Diff {
+            a,
+            b,
+            common,
+            format,
+        } => {
+            set_stderr_color(common.color);
+            let (opts, _) = options(&common)?;
+            // Each side on its own: an archive or directory given as one side is one capture
+            // (its first), never mixed with the other side's.
+            let side =
+                |arg: std::ffi::OsString| -> miette::Result<Vec<tokentrail::report::FileReport>> {
+                    let inputs = inputs_of(vec![arg], None)?;
+                    let mut skipped = Vec::new();
+                    let first = inputs
+                        .iter()
+                        .flat_map(|i| {
+                            tokentrail::check::expand_noting(i, &opts.config.limits, &mut skipped)
+                        })
+                        .next();
+                    Ok(first
+                        .map(|p| tokentrail::check::check_pending(p, &opts))
+                        .unwrap_or_default())
+                };
+            let (ra, rb) = (side(a)?, side(b)?);
+            let (Some(fa), Some(fb)) = (ra.first(), rb.first()) else {
+                eprintln!("error: nothing to compare: an input holds no capture");
+                return Ok(EXIT_TROUBLE);
+            };
+            let mut unreadable = false;
+            for f in [fa, fb] {
+                if let Some(e) = &f.error {
+                    eprintln!("error: {e}");
+                    unreadable = true;
+                }
+                if let Some(note) = f.capture.as_ref().and_then(|c| c.skipped_note()) {
+                    eprintln!("note: {note}");
+                }
+            }
+            if unreadable {
+                return Ok(EXIT_TROUBLE);
+            }
+            let d = tokentrail::diff::diff(fa, fb);
+            print(&match format {
+                DiffFormat::Human => tokentrail::diff::render_human(&d, fa, fb),
+                DiffFormat::Json => tokentrail::diff::render_json(&d, fa, fb),
+            });
+            Ok(if d.differs() { EXIT_FINDINGS } else { 0 })
         }
         Command::Rules { rules, format } => {
             let set = load_rules(&rules)?;

@@ -19,6 +19,8 @@ pub enum Format {
     Burp,
     /// Raw HTTP/1.1 messages, requests and responses in sequence.
     RawHttp,
+    /// mitmproxy's own dump (`mitmdump -w`): typed-netstring flows.
+    Mitmproxy,
 }
 
 impl Format {
@@ -29,6 +31,7 @@ impl Format {
             Format::Saz => "saz",
             Format::Burp => "burp",
             Format::RawHttp => "http",
+            Format::Mitmproxy => "mitm",
         }
     }
 }
@@ -51,6 +54,48 @@ pub struct Capture {
     /// Limits hit while reading (a `.gz` or archive member cut at the decompressed-size
     /// limit); `limits::apply` adds those hit in what was read. Empty for most captures.
     pub limits_hit: Vec<crate::limits::LimitHit>,
+    /// Recorded flows that are not HTTP (a mitmproxy dump's websocket messages, tcp, udp and
+    /// dns flows), left out of `exchanges` but counted so a report can say so.
+    pub skipped: Vec<Skipped>,
+}
+
+/// A recorded flow the capture holds but tokentrail does not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// What it is: `websocket`, `websocket messages` (of a handshake that was read), `tcp`, ...
+    pub kind: &'static str,
+    /// Byte offset of its record in the file.
+    pub offset: usize,
+}
+
+impl Capture {
+    /// One sentence counting the skipped flows by kind, when there are any.
+    pub fn skipped_note(&self) -> Option<String> {
+        if self.skipped.is_empty() {
+            return None;
+        }
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        for s in &self.skipped {
+            match counts.iter_mut().find(|(k, _)| *k == s.kind) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((s.kind, 1)),
+            }
+        }
+        let listed: Vec<String> = counts
+            .iter()
+            .map(|(kind, n)| match (*kind, n) {
+                ("websocket messages", 1) => "the websocket messages of 1 flow".to_string(),
+                ("websocket messages", n) => format!("the websocket messages of {n} flows"),
+                (kind, 1) => format!("1 {kind} flow"),
+                (kind, n) => format!("{n} {kind} flows"),
+            })
+            .collect();
+        Some(format!(
+            "{}: skipped {} (tokentrail reads HTTP only)",
+            self.name,
+            listed.join(", ")
+        ))
+    }
 }
 
 /// One member file of a multi-file capture, as laid out in [`Capture::source`].

@@ -95,6 +95,7 @@ fn merge(captures: Vec<Capture>) -> (Capture, Session) {
         truncation,
         parts: Vec::new(),
         limits_hit,
+        skipped: Vec::new(),
     };
     session.parts = captures;
     (merged, session)

@@ -1,5 +1,6 @@
 //! Every rule works on every format: each fixture HAR and its siblings written by
-//! `fixtures/convert.py` (`.chlsj`, `.saz`, `.xml` Burp, `.http` raw) give the same findings
+//! `fixtures/convert.py` (`.chlsj`, `.saz`, `.xml` Burp, `.http` raw, `.mitm` mitmproxy dumps
+//! in today's flow format and in the 0.18 and 0.13 shapes) give the same findings
 //! (rule and entry) and the same entry count. And the inputs: a directory, a zip and a tar.gz
 //! of the fixtures give what the files give one by one; a batch with a corrupt file and a
 //! missing path still reports the others and exits 2.
@@ -23,6 +24,7 @@ const SIBLINGS: &[(&str, &str)] = &[
     ("saz", "saz"),
     ("xml", "burp"),
     ("http", "http"),
+    ("mitm", "mitm"),
 ];
 
 /// What must be equal across formats: the entry count, whether the file was cut, and each
@@ -74,7 +76,7 @@ fn every_fixture_gives_the_same_findings_in_every_format() {
     let compared: usize = per_har.iter().map(|(n, _)| n).sum();
     let problems: Vec<String> = per_har.into_iter().flat_map(|(_, p)| p).collect();
     assert!(
-        compared >= 4 * 50,
+        compared >= 5 * 50,
         "only {compared} siblings compared: are the fixtures there?"
     );
     assert!(
@@ -163,6 +165,16 @@ fn spans_point_at_each_entry_in_its_own_format() {
             let what = match *ext {
                 "chlsj" => text.starts_with('{') && text.ends_with('}'),
                 "xml" => text.starts_with("<item>") && text.ends_with("</item>"),
+                // One whole flow record: `LENGTH:{...}` whose length is the rest of the span.
+                // (Counted in bytes: a gzip-encoded body is not text.)
+                "mitm" => {
+                    let bytes = &c.source[x.span.clone()];
+                    let colon = bytes.iter().position(|&b| b == b':').unwrap_or(0);
+                    let n: Option<usize> = std::str::from_utf8(&bytes[..colon])
+                        .ok()
+                        .and_then(|n| n.parse().ok());
+                    n == Some(bytes.len() - colon - 2) && bytes.ends_with(b"}")
+                }
                 _ => text.starts_with(&format!("{} ", x.request.method)),
             };
             assert!(what, "{ext} entry {}: {text:.80}", x.index);
@@ -170,6 +182,14 @@ fn spans_point_at_each_entry_in_its_own_format() {
         if *ext == "http" {
             let text = String::from_utf8_lossy(&c.source[c.exchanges[0].span.clone()]).into_owned();
             assert!(text.contains(&path_of(&first_url)), "{text:.200}");
+        }
+        if *ext == "mitm" {
+            // The records lie back to back from the start of the file.
+            let starts: Vec<usize> = c.exchanges.iter().map(|x| x.span.start).collect();
+            let ends: Vec<usize> = c.exchanges.iter().map(|x| x.span.end).collect();
+            assert_eq!(starts[0], 0);
+            assert_eq!(&starts[1..], &ends[..ends.len() - 1]);
+            assert_eq!(*ends.last().unwrap(), c.source.len());
         }
         if *ext == "saz" {
             let part = c.part_at(c.exchanges[2].span.start).expect("a member");

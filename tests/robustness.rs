@@ -24,7 +24,7 @@ use tokentrail::check::{check_capture, Options};
 use tokentrail::report::{human, json, Report};
 
 /// Mutations per fixture file, by kind. Deterministic: seeded by the file's path. Every
-/// fixture exists in five formats (about 800 files), so a few byte-level cases per file add up
+/// fixture exists in six formats (about 950 files), so a few byte-level cases per file add up
 /// to thousands per run while keeping the test well under two minutes in CI.
 struct Budget {
     truncations: usize,

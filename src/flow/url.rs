@@ -1,6 +1,9 @@
 //! Just enough URL handling for OAuth: split a URL into its parts and decode its query once.
-//! Written here rather than taken from the `url` crate because captures hold URLs that strict
-//! parsers reject (custom app schemes, unencoded spaces, `|` in tokens) and we must still read them.
+//! Kept rather than taken from the `url` crate because diagnostic spans require it: the parts
+//! are slices of the URL exactly as the capture wrote it (`base` and raw query values are the
+//! needles labels are found by in the file), where `url` re-serialises (percent-encodes spaces
+//! and `|`, normalises paths) and rejects URLs captures hold (custom app schemes). Query
+//! decoding itself is `percent-encoding`'s.
 
 use std::borrow::Cow;
 

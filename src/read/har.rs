@@ -58,6 +58,7 @@ pub fn read_source(name: &str, source: Source) -> Result<Capture, ReadError> {
         truncation,
         parts: Vec::new(),
         limits_hit: Vec::new(),
+        skipped: Vec::new(),
     })
 }
 
@@ -84,6 +85,7 @@ pub fn read_skimmed(
             truncation: None,
             parts: Vec::new(),
             limits_hit: Vec::new(),
+            skipped: Vec::new(),
         };
         return Ok((capture, secrets));
     }

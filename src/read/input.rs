@@ -28,7 +28,8 @@ use crate::model::Capture;
 /// Names of files a directory walk (or an archive) takes even when their content is not
 /// recognised, so that a damaged capture is reported rather than skipped.
 const CAPTURE_EXTENSIONS: &[&str] = &[
-    "har", "chlsj", "saz", "xml", "http", "burp", "gz", "tgz", "zip", "tar",
+    "har", "chlsj", "saz", "xml", "http", "burp", "gz", "tgz", "zip", "tar", "mitm", "flows",
+    "zhar",
 ];
 
 /// One capture (or, for an archive nested in an archive, several) waiting to be read.
@@ -288,30 +289,29 @@ fn failed_within(name: String, error: ReadError, budget: Budget) -> Pending {
 }
 
 /// Every file under `dir`, sorted by path; hidden entries (`.git`) are skipped, and a
-/// directory already visited (through a symlink loop) is not entered again.
+/// directory already visited (through a symlink loop, or two links to one directory) is not
+/// entered again. An unreadable directory (or a broken link) is an input of its own, so that
+/// it is reported.
 fn walk(dir: &Path, visited: &mut HashSet<PathBuf>, out: &mut Vec<PathBuf>) {
-    let Ok(real) = std::fs::canonicalize(dir) else {
-        return;
-    };
-    if !visited.insert(real) {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        // An unreadable directory is reported as an input of its own.
-        out.push(dir.to_path_buf());
-        return;
-    };
-    let mut paths: Vec<PathBuf> = entries
-        .flatten()
-        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-        .map(|e| e.path())
-        .collect();
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            walk(&path, visited, out);
-        } else {
-            out.push(path);
+    let hidden =
+        |e: &walkdir::DirEntry| e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
+    let mut entries = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !hidden(e));
+    while let Some(entry) = entries.next() {
+        match entry {
+            Ok(e) if e.file_type().is_dir() => {
+                let first = std::fs::canonicalize(e.path()).is_ok_and(|real| visited.insert(real));
+                if !first {
+                    entries.skip_current_dir();
+                }
+            }
+            Ok(e) => out.push(e.into_path()),
+            // walkdir's own loop check: the directory was visited already.
+            Err(e) if e.loop_ancestor().is_some() => {}
+            Err(e) => out.extend(e.path().map(Path::to_path_buf)),
         }
     }
 }
@@ -751,6 +751,33 @@ mod tests {
             })
             .collect();
         assert_eq!(rel, ["/a.har", "/b/bad.har", "/b/c/z.har"]);
+    }
+
+    /// Two links to one directory walk it once (under the first name in order); a broken
+    /// link is an input of its own (reported, not dropped); a hidden directory is skipped but
+    /// a root named `.` is walked.
+    #[cfg(unix)]
+    #[test]
+    fn links_are_followed_once_and_broken_ones_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("real")).unwrap();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::write(root.join("real/x.har"), HAR).unwrap();
+        std::fs::write(root.join(".git/y.har"), HAR).unwrap();
+        std::os::unix::fs::symlink(root.join("real"), root.join("a-link")).unwrap();
+        std::os::unix::fs::symlink(root.join("real"), root.join("b-link")).unwrap();
+        std::os::unix::fs::symlink(root.join("gone"), root.join("broken.har")).unwrap();
+        let mut files = Vec::new();
+        walk(root, &mut HashSet::new(), &mut files);
+        let rel: Vec<String> = files
+            .iter()
+            .map(|p| p.strip_prefix(root).unwrap().display().to_string())
+            .collect();
+        assert_eq!(rel, ["a-link/x.har", "broken.har"]);
+        let mut here = Vec::new();
+        walk(&root.join("real/."), &mut HashSet::new(), &mut here);
+        assert_eq!(here.len(), 1, "{here:?}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Readers: turn the bytes of a recorded file into a format-neutral [`Capture`].
 //!
 //! [`read_bytes`] looks at the content (never the file name) to pick a reader: HAR, Charles
-//! session JSON, Fiddler `.saz`, Burp XML or raw HTTP, gzip-compressed or not. A reader either
+//! session JSON, Fiddler `.saz`, Burp XML, raw HTTP or a mitmproxy dump, gzip-compressed or
+//! not (zlib-compressed too: mitmproxy's `.zhar`). A reader either
 //! returns a capture (possibly salvaged up to a cut, see [`Capture::truncation`]) or a
 //! [`ReadError`] whose message is one line naming the file.
 //!
@@ -19,9 +20,11 @@ mod decode;
 pub mod har;
 mod http;
 pub mod input;
+mod mitm;
 mod raw;
 mod saz;
 mod sniff;
+mod tnetstring;
 
 use std::ops::Range;
 use std::path::Path;
@@ -111,7 +114,9 @@ fn read_within(name: &str, bytes: Source, budget: &Budget) -> Result<Capture, Re
                 result
             }
         }
+        sniff::Sniffed::Mitmproxy => mitm::read(name, bytes.to_arc()),
         sniff::Sniffed::Gzip => gunzip_and_read(name, &bytes, budget),
+        sniff::Sniffed::Zlib => inflate_and_read(name, &bytes, budget),
         sniff::Sniffed::Tar => Err(ReadError::Unrecognised {
             name: name.to_string(),
             found: "it is a tar archive inside a file that should hold one capture".to_string(),
@@ -161,6 +166,29 @@ fn gunzip_and_read(name: &str, bytes: &[u8], budget: &Budget) -> Result<Capture,
         return Err(ReadError::Invalid {
             name: name.to_string(),
             format: "gzip file",
+            reason: e.to_string(),
+        });
+    }
+    let inner = inner.after(inflated.bytes.len() as u64, 0);
+    let result = read_within(name, Arc::<[u8]>::from(inflated.bytes).into(), &inner);
+    if inflated.cut {
+        budget.cut().finish(name, result)
+    } else {
+        result
+    }
+}
+
+/// Reads what a zlib stream holds (mitmproxy's `.zhar`: a HAR compressed whole), within the
+/// budget like a gzip stream.
+fn inflate_and_read(name: &str, bytes: &[u8], budget: &Budget) -> Result<Capture, ReadError> {
+    let Some(inner) = budget.deeper() else {
+        return Err(budget.too_deep(name));
+    };
+    let inflated = budget.inflate(flate2::read::ZlibDecoder::new(bytes));
+    if let (Some(e), true) = (&inflated.error, inflated.bytes.is_empty()) {
+        return Err(ReadError::Invalid {
+            name: name.to_string(),
+            format: "zlib stream",
             reason: e.to_string(),
         });
     }
@@ -242,6 +270,7 @@ fn capture(
         truncation,
         parts,
         limits_hit: Vec::new(),
+        skipped: Vec::new(),
     }
 }
 

@@ -27,6 +27,10 @@ pub(crate) enum Sniffed {
     RawHttp,
     /// gzip-compressed: a `.gz` capture or a `.tar.gz` archive.
     Gzip,
+    /// A zlib stream: mitmproxy's compressed HAR (`.zhar`).
+    Zlib,
+    /// A typed netstring holding a dictionary: mitmproxy's dump (`mitmdump -w`).
+    Mitmproxy,
     /// A zip: a Fiddler `.saz` or an archive of captures.
     Zip,
     /// An uncompressed tar archive.
@@ -52,6 +56,12 @@ pub(crate) fn sniff(bytes: &[u8]) -> Sniffed {
     if bytes.get(257..262) == Some(b"ustar") {
         return Sniffed::Tar;
     }
+    if is_zlib(bytes) {
+        return Sniffed::Zlib;
+    }
+    if is_tnetstring_dict(bytes) {
+        return Sniffed::Mitmproxy;
+    }
     match start {
         None => Sniffed::Empty,
         Some(start) if start.first() == Some(&b'{') => Sniffed::Har,
@@ -75,6 +85,39 @@ fn is_charles(start: &[u8]) -> bool {
     let head = rest.get(..HEAD_BYTES).unwrap_or(rest);
     let has = |key: &[u8]| head.windows(key.len()).any(|w| w == key);
     rest.starts_with(b"{") && has(b"\"host\"") && (has(b"\"scheme\"") || has(b"\"method\""))
+}
+
+/// A zlib header with one of the usual compression levels (what Python's `zlib.compress`
+/// writes): `x` followed by `\x01`, `^`, `\x9c` or `\xda`.
+fn is_zlib(bytes: &[u8]) -> bool {
+    matches!(bytes, [0x78, 0x01 | 0x5E | 0x9C | 0xDA, _, ..])
+}
+
+/// `LENGTH:` and then a dictionary: its `}` where the length says, or (a file cut off before
+/// it) a first key's own length prefix.
+fn is_tnetstring_dict(bytes: &[u8]) -> bool {
+    let digits = bytes
+        .iter()
+        .take(13)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if digits == 0 || digits > 12 || bytes.get(digits) != Some(&b':') {
+        return false;
+    }
+    let length: usize = bytes
+        .get(..digits)
+        .and_then(|d| std::str::from_utf8(d).ok())
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(usize::MAX);
+    let data = digits + 1;
+    match data.checked_add(length).and_then(|end| bytes.get(end)) {
+        Some(tag) => *tag == b'}',
+        None => {
+            let key = bytes.get(data..).unwrap_or_default();
+            let key_digits = key.iter().take_while(|b| b.is_ascii_digit()).count();
+            key_digits > 0 && key.get(key_digits) == Some(&b':')
+        }
+    }
 }
 
 /// XML whose root (after the prolog and doctype) is Burp's `<items`.
@@ -211,6 +254,16 @@ mod tests {
             Sniffed::RawHttp
         );
         assert_eq!(sniff(b"HTTP/1.1 200 OK\n"), Sniffed::RawHttp);
+        assert_eq!(sniff(b"21:4:type;4:http;1:v;0:~}"), Sniffed::Mitmproxy);
+        // Cut before its end: the first key decides.
+        assert_eq!(sniff(b"7780:6:marked;5:fal"), Sniffed::Mitmproxy);
+        assert_eq!(sniff(b"x\x9c\xcb\x48"), Sniffed::Zlib);
+        // A list, or digits and a colon in text, is not a dump.
+        assert!(matches!(
+            sniff(b"19:5:12345#4:true!1:0#]"),
+            Sniffed::Other(_)
+        ));
+        assert!(matches!(sniff(b"12:30 meeting"), Sniffed::Other(_)));
         // Look-alikes are not taken for captures.
         assert!(matches!(sniff(br#"[{"log":1}]"#), Sniffed::Other(_)));
         assert!(matches!(

@@ -162,6 +162,22 @@ impl<'a> Snippets<'a> {
         let line_start = start_of_line(source, span.start);
         let line_end = end_of_line(source, span.end);
 
+        if self.capture.format == crate::model::Format::Mitmproxy {
+            // A mitmproxy record is typed netstrings on one long line, connection details and
+            // certificates included: only the stretch around the labels is shown.
+            let text = self.masked(&source[span.clone()]);
+            let column = lossy_chars(&source[line_start..span.start]);
+            let whole = self.build(
+                self.name_at(span.start),
+                text,
+                0,
+                (self.line_of(span.start), column, span.start),
+                labels,
+                true,
+            );
+            return Some(around_labels(whole));
+        }
+
         if is_minified(&source[line_start..line_end]) {
             if let Some(snippet) = self.reformatted(entry, span.clone(), labels) {
                 return Some(snippet);
@@ -534,6 +550,53 @@ fn end_of_line(source: &[u8], offset: usize) -> usize {
     } else {
         end
     }
+}
+
+/// The part of a snippet from a little before its first label to a little after its last,
+/// each cut marked with `…` (lines and columns still the file's).
+fn around_labels(mut s: Snippet) -> Snippet {
+    let rel = |l: &LabeledSpan| l.offset().saturating_sub(s.first_offset);
+    let (Some(lo), Some(hi)) = (
+        s.labels.iter().map(rel).min(),
+        s.labels.iter().map(|l| rel(l) + l.len()).max(),
+    ) else {
+        return s;
+    };
+    let start = floor_boundary(&s.text, lo.saturating_sub(OFFSET_TAIL_BEFORE));
+    let end = ceil_boundary(&s.text, hi + OFFSET_TAIL_AFTER);
+    if start == 0 && end >= s.text.len() {
+        return s;
+    }
+    let cut = &s.text[..start];
+    let (line, column) = match cut.rfind('\n') {
+        Some(nl) => (
+            s.first_line + cut.matches('\n').count(),
+            cut[nl + 1..].chars().count(),
+        ),
+        None => (s.first_line, s.first_column + cut.chars().count()),
+    };
+    let lead = if start > 0 { "…" } else { "" };
+    let mut text = format!("{lead}{}", &s.text[start..end]);
+    if end < s.text.len() {
+        text.push('…');
+    }
+    let shift = |offset: usize| offset - start + lead.len();
+    s.labels = s
+        .labels
+        .iter()
+        .map(|l| {
+            let span = SourceSpan::new((s.first_offset + shift(rel(l))).into(), l.len());
+            if l.primary() {
+                LabeledSpan::new_primary_with_span(l.label().map(str::to_string), span)
+            } else {
+                LabeledSpan::new_with_span(l.label().map(str::to_string), span)
+            }
+        })
+        .collect();
+    s.text = text;
+    s.first_line = line;
+    s.first_column = column.saturating_sub(usize::from(start > 0));
+    s
 }
 
 /// Where to draw a cut at byte `at` of `text`: on the character there, or, when nothing but
@@ -1051,6 +1114,7 @@ pub(crate) mod fixture {
             truncation: None,
             parts: Vec::new(),
             limits_hit: Vec::new(),
+            skipped: Vec::new(),
         }
     }
 
