@@ -98,4 +98,8 @@ pub struct Finding {
     pub time: Option<String>,
     pub labels: Vec<Label>,
     pub related: Vec<Related>,
+    /// The profile the fix tells the user to use, and the entry of the request it is for
+    /// (from the rule's `fix_profile`); `None` when the fix names no profile it can stand
+    /// behind.
+    pub fix_profile: Option<(usize, String)>,
 }
