@@ -53,7 +53,8 @@ enum Command {
         after_help = "Profiles: without a config, each client id's profile (alexa = B, skill = A) \
 is inferred from what the capture shows it doing, and findings say so. Declare them in tokentrail.toml:\n\n  \
 [alexa]\n  client_ids = [\"amzn1.application-oa2-client.…\"]   # Alexa Client Id (profile B)\n  \
-[skill]\n  client_ids = [\"my-client\"]                         # Your Client ID (profile A)"
+[skill]\n  client_ids = [\"my-client\"]                         # Your Client ID (profile A)\n  \
+client_secret_sha256 = [\"…\"]   # optional: `tokentrail fingerprint` of each profile's secret"
     )]
     Check {
         /// Captures to check: HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP files
@@ -141,6 +142,10 @@ with it, a guessed secret can be checked against a placeholder."
         #[arg(long)]
         report: bool,
     },
+    /// Print the fingerprint of a client secret read from standard input, for
+    /// `client_secret_sha256` in tokentrail.toml (the secret is never a command-line argument,
+    /// which shell history and process lists keep).
+    Fingerprint,
     /// Show a rule's documentation: what it finds, why it matters, an example and the fix.
     Explain {
         /// The rule id, e.g. `oauth/code-reused`.
@@ -407,6 +412,7 @@ fn run(cli: Cli) -> miette::Result<u8> {
             key_file,
             report,
         } => sanitize(&input, &output, key_file.as_deref(), report),
+        Command::Fingerprint => fingerprint(),
         Command::Explain { rule_id, rules } => {
             let set = load_rules(&rules)?;
             match set.get(&rule_id) {
@@ -425,6 +431,31 @@ fn run(cli: Cli) -> miette::Result<u8> {
             }
         }
     }
+}
+
+/// Reads one secret from standard input (a trailing newline is not part of it) and prints the
+/// first 16 hex digits of its SHA-256: enough to tell the profiles' secrets apart, too few to
+/// test guesses against at leisure.
+fn fingerprint() -> miette::Result<u8> {
+    use std::io::{IsTerminal as _, Read as _};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("Type or paste the client secret, then Enter and Ctrl-D:");
+    }
+    let mut text = String::new();
+    if let Err(e) = stdin.lock().read_to_string(&mut text) {
+        eprintln!("error: cannot read the secret from standard input: {e}");
+        return Ok(EXIT_TROUBLE);
+    }
+    let secret = text.strip_suffix('\n').unwrap_or(&text);
+    let secret = secret.strip_suffix('\r').unwrap_or(secret);
+    if secret.is_empty() {
+        eprintln!("error: standard input holds no secret");
+        return Ok(EXIT_TROUBLE);
+    }
+    let fp = tokentrail::config::fingerprint(secret);
+    println!("{}", &fp[..16]);
+    Ok(0)
 }
 
 fn options(common: &Common) -> miette::Result<Options> {
