@@ -310,7 +310,10 @@ fn fingerprint_reads_the_secret_from_stdin_and_the_config_refuses_a_raw_secret()
     let printed = stdout(&o).trim().to_string();
     let full = tokentrail::config::fingerprint(secret);
     assert_eq!(printed.len(), 16);
-    assert!(full.starts_with(&printed), "{printed} is not a prefix of {full}");
+    assert!(
+        full.starts_with(&printed),
+        "{printed} is not a prefix of {full}"
+    );
     assert!(!stdout(&o).contains(secret) && !stderr(&o).contains(secret));
 
     let dir = tempfile::tempdir().expect("temp dir");
@@ -340,10 +343,7 @@ fn fingerprint_reads_the_secret_from_stdin_and_the_config_refuses_a_raw_secret()
         assert_eq!(o.status.code(), Some(2), "{name}");
         // Unwrapped: the diagnostic is filled to the terminal's width.
         let raw = stderr(&o);
-        let err: Vec<&str> = raw
-            .split_whitespace()
-            .filter(|w| *w != "|")
-            .collect();
+        let err: Vec<&str> = raw.split_whitespace().filter(|w| *w != "|").collect();
         let err = err.join(" ");
         assert!(err.contains(why), "{name}: {err}");
         assert!(err.contains("line 3"), "{name}: {err}");

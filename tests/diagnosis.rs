@@ -32,11 +32,15 @@ fn cited_entries(message: &str) -> Vec<usize> {
 #[test]
 fn cited_entries_reads_both_phrasings() {
     assert_eq!(
-        cited_entries("Answered 500. The cause is shown by oauth/code-reused at entry #11, a/b at entry #3."),
+        cited_entries(
+            "Answered 500. The cause is shown by oauth/code-reused at entry #11, a/b at entry #3."
+        ),
         vec![11, 3]
     );
     assert_eq!(
-        cited_entries("… error `x`. Findings that explain it: oauth/code-wrong-server at entry #9."),
+        cited_entries(
+            "… error `x`. Findings that explain it: oauth/code-wrong-server at entry #9."
+        ),
         vec![9]
     );
     assert!(cited_entries("No other finding explains it.").is_empty());
@@ -81,7 +85,11 @@ fn no_request_gets_fixes_naming_two_profiles_and_no_cause_comes_later() {
     let mut with_cause = 0;
     for path in common::fixtures() {
         let report = common::check(&path, common::builtin_rules());
-        with_fix += report.findings.iter().filter(|f| f.fix_profile.is_some()).count();
+        with_fix += report
+            .findings
+            .iter()
+            .filter(|f| f.fix_profile.is_some())
+            .count();
         with_cause += report
             .findings
             .iter()
@@ -90,7 +98,10 @@ fn no_request_gets_fixes_naming_two_profiles_and_no_cause_comes_later() {
         problems.extend(problems_of(&common::rel(&path), &report.findings));
     }
     // Not vacuous: many findings name a profile in their fix, and many cite a cause.
-    assert!(with_fix > 20, "only {with_fix} findings name a profile in their fix");
+    assert!(
+        with_fix > 20,
+        "only {with_fix} findings name a profile in their fix"
+    );
     assert!(with_cause > 10, "only {with_cause} findings cite a cause");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
@@ -114,7 +125,12 @@ fn the_check_catches_contradicting_fixes_and_late_causes() {
     };
     // What main reported on the LWA-as-skill-server case with both profiles declared.
     let contradicting = [
-        finding("alexa/amazon-code-wrong-profile", 9, "m", Some((9, "alexa"))),
+        finding(
+            "alexa/amazon-code-wrong-profile",
+            9,
+            "m",
+            Some((9, "alexa")),
+        ),
         finding("alexa/link-code-wrong-scope", 15, "m", Some((9, "skill"))),
     ];
     assert_eq!(problems_of("x", &contradicting).len(), 1);
@@ -145,15 +161,27 @@ fn a_skill_server_code_sent_to_lwa_is_told_which_code_goes_where() {
     ] {
         let findings = findings_of(fixture);
         let f = one(&findings, "oauth/code-wrong-server");
-        assert!(f.message.contains("auth.example-skill.com"), "{}", f.message);
+        assert!(
+            f.message.contains("auth.example-skill.com"),
+            "{}",
+            f.message
+        );
         assert!(f.message.contains("invalid_grant"), "{}", f.message);
         // The article's fix: the auth code taken from step 1 goes to LWA; this one is authCode.
         assert!(f.help.contains("taken from step 1"), "{}", f.help);
         assert!(f.help.contains("accountLinkRequest.authCode"), "{}", f.help);
-        assert!(!f.help.contains("with the client that requested it"), "{}", f.help);
+        assert!(
+            !f.help.contains("with the client that requested it"),
+            "{}",
+            f.help
+        );
         // The server's error names it as the explanation, from the same entry.
         let e = one(&findings, "oauth/error-response");
-        assert!(e.message.contains("oauth/code-wrong-server at entry #9"), "{}", e.message);
+        assert!(
+            e.message.contains("oauth/code-wrong-server at entry #9"),
+            "{}",
+            e.message
+        );
     }
 }
 
@@ -175,12 +203,20 @@ fn a_retried_activation_names_no_later_cause() {
         .iter()
         .find(|f| f.rule == "alexa/activation-failed" && f.entry == Some(10))
         .expect("the 500");
-    assert!(first.message.contains("No other finding explains it"), "{}", first.message);
+    assert!(
+        first.message.contains("No other finding explains it"),
+        "{}",
+        first.message
+    );
     let retry = findings
         .iter()
         .find(|f| f.rule == "alexa/activation-failed" && f.entry == Some(11))
         .expect("the retry");
-    assert!(retry.message.contains("oauth/code-reused at entry #11"), "{}", retry.message);
+    assert!(
+        retry.message.contains("oauth/code-reused at entry #11"),
+        "{}",
+        retry.message
+    );
     // The retry's fix says to get a fresh authCode.
     let reused = one(&findings, "oauth/code-reused");
     assert!(reused.help.contains("fresh code"), "{}", reused.help);
@@ -193,7 +229,10 @@ fn lwa_as_the_skill_server_is_decided_over_the_whole_capture() {
     let findings =
         findings_of("fixtures/alexa/link-code-wrong-scope/fires-lwa-skill-server-chrome.har");
     let f = one(&findings, "alexa/link-code-wrong-scope");
-    assert_eq!(f.fix_profile.as_ref().map(|(_, p)| p.as_str()), Some("skill"));
+    assert_eq!(
+        f.fix_profile.as_ref().map(|(_, p)| p.as_str()),
+        Some("skill")
+    );
     let info = findings_of("fixtures/good/lwa-as-skill-server-chrome.har");
     let i = one(&info, "alexa/lwa-as-skill-server");
     assert!(i.message.contains("readings"), "{}", i.message);
@@ -207,18 +246,24 @@ fn lwa_as_the_skill_server_is_decided_over_the_whole_capture() {
 
 #[test]
 fn an_ambiguous_capture_gives_both_readings_and_no_profile_fix() {
-    let findings =
-        findings_of("fixtures/alexa/link-code-wrong-profile/fires-ambiguous-chrome.har");
+    let findings = findings_of("fixtures/alexa/link-code-wrong-profile/fires-ambiguous-chrome.har");
     let f = one(&findings, "alexa/link-code-wrong-profile");
     assert!(f.message.contains("reads two ways"), "{}", f.message);
     assert!(f.help.contains("tokentrail.toml"), "{}", f.help);
-    assert!(f.help.contains("cannot be told from this capture"), "{}", f.help);
+    assert!(
+        f.help.contains("cannot be told from this capture"),
+        "{}",
+        f.help
+    );
     assert_eq!(f.fix_profile, None, "no profile fix it cannot stand behind");
     // Declared, the same capture has one reading and one fix.
     let declared =
         findings_of("fixtures/alexa/link-code-wrong-scope/fires-ambiguous-declared-firefox.har");
     let d = one(&declared, "alexa/link-code-wrong-scope");
-    assert_eq!(d.fix_profile.as_ref().map(|(_, p)| p.as_str()), Some("skill"));
+    assert_eq!(
+        d.fix_profile.as_ref().map(|(_, p)| p.as_str()),
+        Some("skill")
+    );
 }
 
 #[test]
@@ -229,7 +274,11 @@ fn the_other_profiles_secret_is_named_without_showing_it() {
     ] {
         let findings = findings_of(fixture);
         let f = one(&findings, "alexa/secret-wrong-profile");
-        assert!(f.message.contains("Your Secret (profile A)"), "{}", f.message);
+        assert!(
+            f.message.contains("Your Secret (profile A)"),
+            "{}",
+            f.message
+        );
         for text in [&f.message, &f.help] {
             assert!(!text.contains("skill-secret-a-9f8e7d6c5b4a"), "{text}");
         }

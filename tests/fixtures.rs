@@ -116,7 +116,9 @@ fn every_rule_fires_on_its_fixtures_and_stays_quiet_on_the_others() {
             for s in expect["quiet"].as_array().into_iter().flatten() {
                 let s = s.as_str().unwrap_or("");
                 for entry in fired(s) {
-                    problems.push(format!("Wrong cause: {s} fired on {name} at entry {entry:?}"));
+                    problems.push(format!(
+                        "Wrong cause: {s} fired on {name} at entry {entry:?}"
+                    ));
                 }
             }
             if got.is_empty() {

@@ -371,7 +371,9 @@ impl Builder {
         // the value itself is never a fact.
         let secret = match &basic {
             Some((_, _, secret)) => Some(secret.clone()),
-            None => get("client_secret").or_else(|| lookup(&query, "client_secret").map(str::to_string)),
+            None => {
+                get("client_secret").or_else(|| lookup(&query, "client_secret").map(str::to_string))
+            }
         };
         let mut req = TokenRequest {
             secret_sha256: secret

@@ -405,10 +405,11 @@ fn roles(a: &mut Analysis) {
         }
     }
     for code in &a.codes {
-        let as_auth_code = code
-            .redemptions
-            .iter()
-            .any(|&r| a.steps.get(r).is_some_and(|s| s.kind == StepKind::Activation));
+        let as_auth_code = code.redemptions.iter().any(|&r| {
+            a.steps
+                .get(r)
+                .is_some_and(|s| s.kind == StepKind::Activation)
+        });
         if let (true, Some(origin)) = (as_auth_code, code.origin) {
             found.entry(origin).or_insert(Role::LinkCode);
         }
@@ -438,7 +439,9 @@ pub fn issuer(endpoint: Option<Endpoint>, host: &str, config: &Config) -> String
     let host = host.to_ascii_lowercase();
     for group in &config.issuers.groups {
         if group.iter().any(|h| h.eq_ignore_ascii_case(&host)) {
-            return group.first().map_or(host.clone(), |h| h.to_ascii_lowercase());
+            return group
+                .first()
+                .map_or(host.clone(), |h| h.to_ascii_lowercase());
         }
     }
     if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {

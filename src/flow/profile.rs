@@ -208,13 +208,19 @@ fn readings(a: &Analysis, config: &Config) -> Readings {
                 Some(s) => format!("{s}, and {refused}"),
                 None => refused.clone(),
             };
-            fixed.insert(id.clone(), client(Profile::Skill, ProfileSource::Inferred, why));
+            fixed.insert(
+                id.clone(),
+                client(Profile::Skill, ProfileSource::Inferred, why),
+            );
         } else if let Some(s) = &ev.own_server {
             let why = match &ev.alexa {
                 Some(a) => format!("{s}, although it also {a}"),
                 None => s.clone(),
             };
-            fixed.insert(id.clone(), client(Profile::Skill, ProfileSource::Inferred, why));
+            fixed.insert(
+                id.clone(),
+                client(Profile::Skill, ProfileSource::Inferred, why),
+            );
         } else if let (Some(server), Some(_)) = (&skill_server, ev.at_amazon) {
             let own = ev
                 .alexa
@@ -224,7 +230,10 @@ fn readings(a: &Analysis, config: &Config) -> Readings {
             let why = format!(
                 "{own}; the skill's own client is {server}, so the skill's authorization server is not Login with Amazon and a client used there is the Alexa Client Id"
             );
-            fixed.insert(id.clone(), client(Profile::Alexa, ProfileSource::Inferred, why));
+            fixed.insert(
+                id.clone(),
+                client(Profile::Alexa, ProfileSource::Inferred, why),
+            );
         } else {
             let (guess, why) = match (ev.alexa, ev.skill_scopes) {
                 (Some(a), Some(s)) => (Profile::Skill, format!("{s}, although it also {a}")),
@@ -232,7 +241,10 @@ fn readings(a: &Analysis, config: &Config) -> Readings {
                 (Some(a), None) => (Profile::Alexa, a),
                 (None, None) => {
                     let why = String::from("no evidence in the capture");
-                    fixed.insert(id.clone(), client(Profile::Unknown, ProfileSource::None, why));
+                    fixed.insert(
+                        id.clone(),
+                        client(Profile::Unknown, ProfileSource::None, why),
+                    );
                     continue;
                 }
             };
@@ -340,7 +352,8 @@ pub fn decide(a: &mut Analysis, config: &Config, errors: impl Fn(&Analysis) -> u
         .map(|(_, r)| r)
         .collect();
     let guesses = r.guesses();
-    let agree = |reading: &Vec<Profile>| reading.iter().zip(&guesses).filter(|(p, g)| p == g).count();
+    let agree =
+        |reading: &Vec<Profile>| reading.iter().zip(&guesses).filter(|(p, g)| p == g).count();
     // Among equally good readings, the one closest to the clients' own evidence is shown
     // first; the others are named beside it.
     let Some(chosen) = tied.iter().copied().max_by_key(|r| agree(r)) else {
@@ -353,10 +366,7 @@ pub fn decide(a: &mut Analysis, config: &Config, errors: impl Fn(&Analysis) -> u
         let Some(client) = clients.get_mut(&o.id) else {
             continue;
         };
-        let other = tied
-            .iter()
-            .map(|t| t[i])
-            .find(|p| *p != client.profile);
+        let other = tied.iter().map(|t| t[i]).find(|p| *p != client.profile);
         client.source = ProfileSource::Decided;
         client.other = other;
         let errors = |n: usize| match n {
