@@ -167,6 +167,15 @@ pub fn check_with_secrets(
     );
     analysis.limits_hit = limits_hit;
     add_identified(&mut secrets, &analysis);
+    // Where the capture's client ids can be read more than one way, the rules decide: the
+    // reading with the fewest errors explains the capture best.
+    flow::decide_profiles(&mut analysis, &opts.config, |a| {
+        let facts = Facts::new(&capture, a, &secrets);
+        rules::evaluate(&opts.rules, &facts)
+            .iter()
+            .filter(|f| f.severity == crate::finding::Severity::Error)
+            .count()
+    });
     let facts = Facts::new(&capture, &analysis, &secrets);
     let findings = rules::evaluate(&opts.rules, &facts);
     FileReport {

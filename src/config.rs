@@ -22,6 +22,10 @@ pub struct Config {
     /// Which rules' findings are reported (`--select` / `--ignore` apply after these).
     #[serde(default)]
     pub rules: RuleChoice,
+    /// Hosts that are one authorization server (a code issued at one may be redeemed at
+    /// another), beside Login with Amazon's, which are always one.
+    #[serde(default)]
+    pub issuers: Issuers,
 }
 
 /// `[rules]`: rule ids, packs (`alexa/`) or bare rule names, as `--select` / `--ignore` take.
@@ -32,6 +36,14 @@ pub struct RuleChoice {
     pub select: Vec<String>,
     #[serde(default)]
     pub ignore: Vec<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Issuers {
+    /// Each group: hosts of one issuer, e.g. `["login.example.com", "api.example.com"]`.
+    #[serde(default)]
+    pub groups: Vec<Vec<String>>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -49,6 +61,46 @@ pub struct CodeLifetimes {
 pub struct ProfileIds {
     #[serde(default)]
     pub client_ids: Vec<String>,
+    /// The first 16 or more hex digits of the SHA-256 of the profile's client secret(s), as
+    /// `tokentrail fingerprint` prints them: enough to tell which profile a secret in a
+    /// capture belongs to, without keeping the secret.
+    #[serde(default)]
+    pub client_secret_sha256: Vec<String>,
+}
+
+impl ProfileIds {
+    /// Whether a secret's SHA-256 (lower-case hex) matches one of the fingerprints.
+    pub fn has_secret(&self, sha256: &str) -> bool {
+        self.client_secret_sha256
+            .iter()
+            .any(|f| sha256.starts_with(&f.to_ascii_lowercase()))
+    }
+}
+
+/// The fingerprint of a client secret: the SHA-256 of its bytes, lower-case hex.
+pub fn fingerprint(secret: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Why a `client_secret_sha256` entry is refused, in words that never quote it.
+fn fingerprint_problem(value: &str) -> Option<&'static str> {
+    let v = value.trim();
+    let hex = v.chars().all(|c| c.is_ascii_hexdigit());
+    if v.starts_with("amzn1.") || v.contains('|') || v.contains('.') || v.contains('-') {
+        Some("this looks like a client secret itself, not its fingerprint: a secret must never be written in tokentrail.toml (the file is shared and committed). Run `tokentrail fingerprint` and paste what it prints")
+    } else if !hex {
+        Some("a fingerprint is hexadecimal digits only (the SHA-256 of the secret, as `tokentrail fingerprint` prints it); this value has other characters, so it may be the secret itself, which must never be written here")
+    } else if v.len() < 16 {
+        Some("a fingerprint needs at least 16 hex digits of the SHA-256, so that no other secret matches it by chance")
+    } else if v.len() > 64 {
+        Some("a SHA-256 has 64 hex digits; this value is longer, so it is not a fingerprint (it may be the secret itself, which must never be written here)")
+    } else {
+        None
+    }
 }
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -67,20 +119,44 @@ pub enum ConfigError {
         span: Option<miette::SourceSpan>,
         message: String,
     },
+    #[error("{path}: {message}")]
+    #[diagnostic(
+        code(tokentrail::config),
+        help("Run `tokentrail fingerprint`, type or paste the secret on standard input, and write the hex it prints under client_secret_sha256.")
+    )]
+    Fingerprint { path: String, message: String },
 }
 
 pub const FILE_NAME: &str = "tokentrail.toml";
 
 impl Config {
     pub fn parse(path: &str, text: &str) -> Result<Config, Box<ConfigError>> {
-        toml::from_str(text).map_err(|e| {
+        let config: Config = toml::from_str(text).map_err(|e| {
             Box::new(ConfigError::Parse {
                 path: path.to_string(),
                 src: miette::NamedSource::new(path, text.to_string()),
                 span: e.span().map(Into::into),
                 message: e.message().to_string(),
             })
-        })
+        })?;
+        for (section, ids) in [("alexa", &config.alexa), ("skill", &config.skill)] {
+            for value in &ids.client_secret_sha256 {
+                if let Some(problem) = fingerprint_problem(value) {
+                    // Named by its line, never quoted, and the file is not shown: the value may
+                    // be a live secret.
+                    let line = text
+                        .find(value.as_str())
+                        .map_or(0, |at| text[..at].matches('\n').count() + 1);
+                    return Err(Box::new(ConfigError::Fingerprint {
+                        path: path.to_string(),
+                        message: format!(
+                            "[{section}] client_secret_sha256, line {line}: {problem}"
+                        ),
+                    }));
+                }
+            }
+        }
+        Ok(config)
     }
 
     pub fn load(path: &Path) -> Result<Config, Box<ConfigError>> {

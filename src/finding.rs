@@ -101,6 +101,10 @@ pub struct Finding {
     /// Where the finding and each of its labels sit in the file, filled in by
     /// `report::position::fill` while the capture's text is at hand (for JSON and NDJSON).
     pub positions: Option<Positions>,
+    /// The profile the fix tells the user to use, and the entry of the request it is for
+    /// (from the rule's `fix_profile`); `None` when the fix names no profile it can stand
+    /// behind.
+    pub fix_profile: Option<(usize, String)>,
 }
 
 /// A place in a capture file: 1-based line, and 1-based column in characters (code points).

@@ -64,7 +64,9 @@ config, rule or baseline file, an input that could not be read, or inputs that h
 Profiles: without a config, each client id's profile (alexa = B, skill = A) \
 is inferred from what the capture shows it doing, and findings say so. Declare them in tokentrail.toml:\n\n  \
 [alexa]\n  client_ids = [\"amzn1.application-oa2-client.…\"]   # Alexa Client Id (profile B)\n  \
-[skill]\n  client_ids = [\"my-client\"]                         # Your Client ID (profile A)")]
+[skill]\n  client_ids = [\"my-client\"]                         # Your Client ID (profile A)\n  \
+client_secret_sha256 = [\"…\"]   # optional: `tokentrail fingerprint` of each profile's secret"
+    )]
     Check {
         /// Captures to check: HAR, Charles .chlsj, Fiddler .saz, Burp XML, raw HTTP or mitmproxy files
         /// (recognised by content, also gzipped), directories (walked recursively, sorted),
@@ -193,6 +195,10 @@ with it, a guessed secret can be checked against a placeholder."
         #[arg(long)]
         report: bool,
     },
+    /// Print the fingerprint of a client secret read from standard input, for
+    /// `client_secret_sha256` in tokentrail.toml (the secret is never a command-line argument,
+    /// which shell history and process lists keep).
+    Fingerprint,
     /// Show a rule's documentation: what it finds, why it matters, an example and the fix.
     #[command(
         after_help = "Examples:\n  tokentrail explain oauth/code-reused\n  tokentrail explain code-reused"
@@ -790,6 +796,7 @@ fn run(cli: Cli) -> miette::Result<u8> {
             key_file,
             report,
         } => sanitize(&input, &output, key_file.as_deref(), report),
+        Command::Fingerprint => fingerprint(),
         Command::Explain { rule_id, rules } => {
             let set = load_rules(&rules)?;
             let found = tokentrail::select::matching(&set, &rule_id);
@@ -844,6 +851,31 @@ fn selection_layers<'a>(
         (origin, &config.rules.select[..], &config.rules.ignore[..]),
         ("--".to_string(), &choose.select[..], &choose.ignore[..]),
     ]
+}
+
+/// Reads one secret from standard input (a trailing newline is not part of it) and prints the
+/// first 16 hex digits of its SHA-256: enough to tell the profiles' secrets apart, too few to
+/// test guesses against at leisure.
+fn fingerprint() -> miette::Result<u8> {
+    use std::io::{IsTerminal as _, Read as _};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("Type or paste the client secret, then Enter and Ctrl-D:");
+    }
+    let mut text = String::new();
+    if let Err(e) = stdin.lock().read_to_string(&mut text) {
+        eprintln!("error: cannot read the secret from standard input: {e}");
+        return Ok(EXIT_TROUBLE);
+    }
+    let secret = text.strip_suffix('\n').unwrap_or(&text);
+    let secret = secret.strip_suffix('\r').unwrap_or(secret);
+    if secret.is_empty() {
+        eprintln!("error: standard input holds no secret");
+        return Ok(EXIT_TROUBLE);
+    }
+    let fp = tokentrail::config::fingerprint(secret);
+    println!("{}", &fp[..16]);
+    Ok(0)
 }
 
 /// The options every command that reads captures shares, and the config file used.

@@ -287,3 +287,66 @@ fn help_teaches() {
     assert!(out.contains("tokentrail.toml"), "{out}");
     let _ = Path::new(".");
 }
+
+#[test]
+fn fingerprint_reads_the_secret_from_stdin_and_the_config_refuses_a_raw_secret() {
+    use std::io::Write as _;
+    let secret = "amzn1.oa2-cs.v1.0123456789abcdef0123456789abcdef";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+        .arg("fingerprint")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run tokentrail");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{secret}\n").as_bytes())
+        .expect("write the secret");
+    let o = child.wait_with_output().expect("fingerprint");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let printed = stdout(&o).trim().to_string();
+    let full = tokentrail::config::fingerprint(secret);
+    assert_eq!(printed.len(), 16);
+    assert!(
+        full.starts_with(&printed),
+        "{printed} is not a prefix of {full}"
+    );
+    assert!(!stdout(&o).contains(secret) && !stderr(&o).contains(secret));
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write config");
+        path.display().to_string()
+    };
+    // The fingerprint is accepted and used.
+    let ok = write(
+        "ok.toml",
+        &format!("[skill]\nclient_secret_sha256 = [\"{printed}\"]\n"),
+    );
+    let o = tokentrail(&["check", "--config", &ok, GOOD]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // The secret itself, or anything too short to be a fingerprint, is refused, unquoted.
+    for (name, value, why) in [
+        ("raw.toml", secret, "looks like a client secret itself"),
+        ("words.toml", "my-skill-secret-value", "secret itself"),
+        ("short.toml", "0123abcd", "at least 16 hex digits"),
+    ] {
+        let path = write(
+            name,
+            &format!("[alexa]\nclient_ids = []\nclient_secret_sha256 = [\"{value}\"]\n"),
+        );
+        let o = tokentrail(&["check", "--config", &path, GOOD]);
+        assert_eq!(o.status.code(), Some(2), "{name}");
+        // Unwrapped: the diagnostic is filled to the terminal's width.
+        let raw = stderr(&o);
+        let err: Vec<&str> = raw.split_whitespace().filter(|w| *w != "|").collect();
+        let err = err.join(" ");
+        assert!(err.contains(why), "{name}: {err}");
+        assert!(err.contains("line 3"), "{name}: {err}");
+        assert!(!err.contains(value), "{name} quotes the value: {err}");
+    }
+}

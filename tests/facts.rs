@@ -69,6 +69,15 @@ fn the_engine_produces_exactly_the_documented_facts() {
         analysis.limits_hit = hits;
         let mut secrets = SecretSet::new();
         capture.exchanges.iter().for_each(|e| secrets.collect(e));
+        // As `check` does: the profiles decided over the whole capture (an ambiguous client
+        // has facts only the decision gives).
+        let rules = common::builtin_rules();
+        flow::decide_profiles(&mut analysis, &config, |a| {
+            tokentrail::rules::evaluate(&rules, &Facts::new(&capture, a, &secrets))
+                .iter()
+                .filter(|f| f.severity == tokentrail::finding::Severity::Error)
+                .count()
+        });
         let facts = Facts::new(&capture, &analysis, &secrets);
         let name = common::rel(&path);
         conform(

@@ -111,6 +111,16 @@ fn every_rule_fires_on_its_fixtures_and_stays_quiet_on_the_others() {
                     }
                 }
             }
+            // The wrong causes a reader could be told: a fires fixture may list rules that
+            // must stay silent on it.
+            for s in expect["quiet"].as_array().into_iter().flatten() {
+                let s = s.as_str().unwrap_or("");
+                for entry in fired(s) {
+                    problems.push(format!(
+                        "Wrong cause: {s} fired on {name} at entry {entry:?}"
+                    ));
+                }
+            }
             if got.is_empty() {
                 problems.push(format!("Missing: {id} did not fire on {name}"));
             } else if got != want {

@@ -318,7 +318,11 @@ fn profiles_come_from_config_else_from_evidence() {
     let a = analyze(entries(), &Config::default());
     let p = |id: &str| a.clients.get(id).map(|c| (c.profile, c.source));
     assert_eq!(p("B"), Some((Profile::Alexa, ProfileSource::Inferred)));
-    assert_eq!(p("A"), Some((Profile::Skill, ProfileSource::Inferred)));
+    // "A" asks LWA for a skill scope, but the capture shows the skill's own server (OWN's): the
+    // skill's server is not LWA, so a client used at LWA is the Alexa Client Id (issue 17).
+    assert_eq!(p("A"), Some((Profile::Alexa, ProfileSource::Inferred)));
+    let why = &a.clients.get("A").expect("client").evidence;
+    assert!(why.contains("is not Login with Amazon"), "{why}");
     assert_eq!(p("OWN"), Some((Profile::Skill, ProfileSource::Inferred)));
     assert_eq!(
         p("BOTH"),

@@ -341,7 +341,7 @@ impl Builder {
             if !scheme.eq_ignore_ascii_case("basic") {
                 return None;
             }
-            let (decoded, _) = super::basic::decode(cred)?;
+            let (decoded, secret) = super::basic::decode(cred)?;
             // Many clients (curl -u, Python requests) skip the form-encoding RFC 6749 asks
             // for: when the id as sent names a client this capture already knows and the
             // decoded one does not, the id as sent is the one meant.
@@ -356,9 +356,9 @@ impl Builder {
                 }
                 _ => decoded,
             };
-            Some((id, cred.trim().to_string()))
+            Some((id, cred.trim().to_string(), secret))
         });
-        let (client_id, client_auth) = if let Some((id, _)) = &basic {
+        let (client_id, client_auth) = if let Some((id, _, _)) = &basic {
             (Some(id.clone()), Some(ClientAuth::Basic))
         } else if let Some(id) = get("client_id") {
             (Some(id), Some(ClientAuth::Form))
@@ -367,7 +367,18 @@ impl Builder {
         } else {
             (None, None)
         };
+        // Only the secret's digest is kept: a config's fingerprints are compared with it, and
+        // the value itself is never a fact.
+        let secret = match &basic {
+            Some((_, _, secret)) => Some(secret.clone()),
+            None => {
+                get("client_secret").or_else(|| lookup(&query, "client_secret").map(str::to_string))
+            }
+        };
         let mut req = TokenRequest {
+            secret_sha256: secret
+                .filter(|s| !s.is_empty())
+                .map(|s| crate::config::fingerprint(&s)),
             grant_type: get("grant_type"),
             client_id,
             client_auth,
@@ -424,7 +435,7 @@ impl Builder {
                 self.locate(id, field, body_area.clone(), v);
             }
         }
-        if let Some((_, cred)) = basic {
+        if let Some((_, cred, _)) = basic {
             self.locate(
                 id,
                 "client_id",
@@ -675,6 +686,8 @@ fn authorize(url: &Url) -> Option<Authorize> {
         code_challenge: lookup(&params, "code_challenge").map(str::to_string),
         code_challenge_method: lookup(&params, "code_challenge_method").map(str::to_string),
         endpoint: Some(endpoint),
+        issuer: None,
+        role: None,
         answer: None,
     })
 }

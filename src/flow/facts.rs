@@ -106,17 +106,13 @@ impl<'a> Facts<'a> {
             })
             .collect();
         m.insert("limits_hit".into(), Value::Array(hits));
+        let clients: Vec<Value> = a.clients.values().map(client_facts).collect();
+        m.insert("clients".into(), Value::Array(clients));
         Value::Object(m)
     }
 
     fn client(&self, id: Option<&str>) -> Option<Value> {
-        let c = self.analysis.clients.get(id?)?;
-        Some(json!({
-            "id": c.id,
-            "profile": c.profile.name(),
-            "profile_source": c.source.name(),
-            "evidence": c.evidence,
-        }))
+        Some(client_facts(self.analysis.clients.get(id?)?))
     }
 
     /// The fields every step has.
@@ -241,6 +237,12 @@ impl<'a> Facts<'a> {
                     t.client_auth.map(|c| json!(c.name())),
                 );
                 m.insert("has_client_secret".into(), json!(t.has_client_secret));
+                put(
+                    &mut m,
+                    "secret_profile",
+                    t.secret_profile.map(|p| json!(p.name())),
+                );
+                put(&mut m, "issuer", s(t.issuer.as_deref()));
                 put(&mut m, "code", t.code.and_then(|c| self.code_ref(c)));
                 put(&mut m, "redirect_uri", s(t.redirect_uri.as_deref()));
                 m.insert(
@@ -359,6 +361,8 @@ impl<'a> Facts<'a> {
     /// What an authorize request asked for, shared by the step and its summaries.
     fn authorize_fields(&self, a: &super::Authorize, m: &mut Map<String, Value>) {
         put(m, "endpoint", a.endpoint.map(|e| json!(e.name())));
+        put(m, "issuer", s(a.issuer.as_deref()));
+        put(m, "role", a.role.map(|r| json!(r.name())));
         put(m, "client", self.client(a.client_id.as_deref()));
         put(m, "client_id", s(a.client_id.as_deref()));
         put(m, "scope", s(a.scope.as_deref()));
@@ -538,6 +542,18 @@ fn via(v: Via) -> &'static str {
         Via::Location => "location",
         Via::Url => "url",
     }
+}
+
+/// A client as rules see it.
+fn client_facts(c: &super::Client) -> Value {
+    let mut m = Map::new();
+    m.insert("id".into(), json!(c.id));
+    m.insert("profile".into(), json!(c.profile.name()));
+    m.insert("profile_source".into(), json!(c.source.name()));
+    m.insert("evidence".into(), json!(c.evidence));
+    m.insert("ambiguous".into(), json!(c.other.is_some()));
+    put(&mut m, "other_profile", c.other.map(|p| json!(p.name())));
+    Value::Object(m)
 }
 
 /// A finding as rules that read `findings` see it.

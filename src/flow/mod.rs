@@ -111,8 +111,32 @@ pub struct Authorize {
     pub code_challenge: Option<String>,
     pub code_challenge_method: Option<String>,
     pub endpoint: Option<Endpoint>,
+    /// The authorization server, as [`issuer`] names it.
+    pub issuer: Option<String>,
+    /// What its code became, from the code's path through the capture.
+    pub role: Option<Role>,
     /// The answer step, once one is correlated.
     pub answer: Option<usize>,
+}
+
+/// The step of the flow an authorize request serves, from where its code went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Its code was redeemed for a token that was sent as Bearer to the Alexa API: the Amazon
+    /// authorization code (steps 1 and 2).
+    AmazonCode,
+    /// Its code was sent as `accountLinkRequest.authCode`: the user's code for the skill
+    /// (step 3).
+    LinkCode,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::AmazonCode => "amazon_code",
+            Role::LinkCode => "link_code",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,12 +184,18 @@ pub struct TokenRequest {
     pub client_id: Option<String>,
     pub client_auth: Option<ClientAuth>,
     pub has_client_secret: bool,
+    /// The SHA-256 of the client secret sent (form, Basic or query), lower-case hex.
+    pub secret_sha256: Option<String>,
+    /// The profile whose `client_secret_sha256` in tokentrail.toml matches that secret.
+    pub secret_profile: Option<Profile>,
     pub code: Option<usize>,
     pub redirect_uri: Option<String>,
     pub code_verifier_present: bool,
     pub scope: Option<String>,
     pub refresh_token: Option<usize>,
     pub endpoint: Option<Endpoint>,
+    /// The authorization server the token endpoint belongs to, as [`issuer`] names it.
+    pub issuer: Option<String>,
     pub body_present: bool,
     pub response: Option<TokenResponse>,
     /// On an error answer: the entry of a later token request of the same client and grant
@@ -348,10 +378,107 @@ pub fn is_lwa_code(value: &str) -> bool {
 /// Reconstructs the OAuth steps of a capture.
 pub fn analyze(capture: &Capture, config: &Config) -> Analysis {
     let mut analysis = classify::classify(capture);
-    analysis.clients = profile::infer(&analysis, config);
     assign_flows(&mut analysis);
     links::link(&mut analysis, capture, config);
+    // After linking: an authorize request's answer is evidence of its client's profile.
+    analysis.clients = profile::infer(&analysis, config);
+    servers_and_secrets(&mut analysis, capture, config);
+    roles(&mut analysis);
     analysis
+}
+
+/// Each authorize request's role, from its code's path: issued → redeemed → sent as Bearer to
+/// the Alexa API (the Amazon code), or sent as `accountLinkRequest.authCode` (the link code).
+/// A code that is both is the Amazon code, sent where the link code belongs.
+fn roles(a: &mut Analysis) {
+    let mut found: HashMap<usize, Role> = HashMap::new();
+    let alexa_api = |a: &Analysis, step: usize| {
+        a.steps
+            .get(step)
+            .is_some_and(|s| matches!(s.kind, StepKind::Activation | StepKind::EndpointLookup))
+    };
+    for (t, token) in a.tokens.iter().enumerate() {
+        if token.uses.iter().any(|&u| alexa_api(a, u)) {
+            if let Some(root) = a.token_root(t) {
+                found.insert(root, Role::AmazonCode);
+            }
+        }
+    }
+    for code in &a.codes {
+        let as_auth_code = code.redemptions.iter().any(|&r| {
+            a.steps
+                .get(r)
+                .is_some_and(|s| s.kind == StepKind::Activation)
+        });
+        if let (true, Some(origin)) = (as_auth_code, code.origin) {
+            found.entry(origin).or_insert(Role::LinkCode);
+        }
+    }
+    for (i, step) in a.steps.iter_mut().enumerate() {
+        if let Detail::Authorize(auth) = &mut step.detail {
+            auth.role = found.get(&i).copied();
+        }
+    }
+}
+
+/// Decides the clients' profiles over the whole capture (see [`profile::decide`]): `errors`
+/// counts the rules' error findings under the profiles in the analysis.
+pub fn decide_profiles(a: &mut Analysis, config: &Config, errors: impl Fn(&Analysis) -> usize) {
+    profile::decide(a, config, errors);
+}
+
+/// The name of the authorization server an endpoint belongs to: `lwa` for Login with Amazon
+/// (`/ap/oa`, `api.amazon.com/auth/o2/token`) and the Alexa app's consent page, whose codes
+/// LWA issues; else the `[issuers] groups` entry that lists the host (its first host); else the
+/// host's site (`auth.example.com` and `api.example.com` are one server, which misses a
+/// mix-up between two servers of one company rather than accusing a correct one).
+pub fn issuer(endpoint: Option<Endpoint>, host: &str, config: &Config) -> String {
+    if matches!(endpoint, Some(Endpoint::Lwa | Endpoint::AlexaApp)) {
+        return String::from("lwa");
+    }
+    let host = host.to_ascii_lowercase();
+    for group in &config.issuers.groups {
+        if group.iter().any(|h| h.eq_ignore_ascii_case(&host)) {
+            return group
+                .first()
+                .map_or(host.clone(), |h| h.to_ascii_lowercase());
+        }
+    }
+    if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
+        return host;
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    let keep = match labels.as_slice() {
+        // A country's second level (`example.co.uk`, `example.com.au`) is not a site.
+        [.., second, last] if last.len() == 2 && second.len() <= 3 => 3,
+        _ => 2,
+    };
+    labels[labels.len().saturating_sub(keep)..].join(".")
+}
+
+/// Names each authorize request's and token request's server, and the profile whose secret a
+/// token request sends.
+fn servers_and_secrets(a: &mut Analysis, capture: &Capture, config: &Config) {
+    for step in &mut a.steps {
+        let Some(ex) = capture.exchanges.get(step.entry.wrapping_sub(1)) else {
+            continue;
+        };
+        let host = url::Url::parse(&ex.request.url).host.into_owned();
+        match &mut step.detail {
+            Detail::Authorize(auth) => auth.issuer = Some(issuer(auth.endpoint, &host, config)),
+            Detail::TokenRequest(req) => {
+                req.issuer = Some(issuer(req.endpoint, &host, config));
+                req.secret_profile = req.secret_sha256.as_deref().and_then(|sha| {
+                    match (config.alexa.has_secret(sha), config.skill.has_secret(sha)) {
+                        (true, false) => Some(Profile::Alexa),
+                        (false, true) => Some(Profile::Skill),
+                        _ => None,
+                    }
+                });
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Numbers the connected parts of the lineage graph in order of their first step.

@@ -1,5 +1,11 @@
-//! Security profiles of client ids: from the user's config when declared, else inferred from
-//! what the capture shows each client id doing (domain.md §2).
+//! Security profiles of client ids, decided over the whole capture (domain.md §1, §2).
+//!
+//! Hard facts first: an id declared in tokentrail.toml; a client used at a server that is not
+//! Amazon's is profile A; when the skill's authorization server is not Login with Amazon, a
+//! client used at Login with Amazon is profile B; a skill has one Alexa Client Id. What the hard
+//! facts leave open is read from each client's own evidence at first ([`infer`]); the check
+//! then evaluates the rules under every reading the hard facts allow and keeps the one that
+//! explains the capture with the fewest errors ([`decide`]), saying so when two tie.
 
 use std::collections::BTreeMap;
 
@@ -24,12 +30,24 @@ impl Profile {
             Profile::Unknown => "unknown",
         }
     }
+
+    fn words(self) -> &'static str {
+        match self {
+            Profile::Alexa => "the Alexa Client Id (profile B)",
+            Profile::Skill => "Your Client ID (profile A)",
+            Profile::Unknown => "of unknown profile",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProfileSource {
+    /// Declared in tokentrail.toml.
     Config,
+    /// From what the capture shows: a hard fact, or the client's own evidence.
     Inferred,
+    /// Chosen among the readings the hard facts allow: the one with the fewest errors.
+    Decided,
     None,
 }
 
@@ -38,6 +56,7 @@ impl ProfileSource {
         match self {
             ProfileSource::Config => "config",
             ProfileSource::Inferred => "inferred",
+            ProfileSource::Decided => "decided",
             ProfileSource::None => "none",
         }
     }
@@ -50,6 +69,8 @@ pub struct Client {
     pub source: ProfileSource,
     /// Why the profile is what it is, in words a finding can quote.
     pub evidence: String,
+    /// When another reading explains the capture as well: the profile it gives this client.
+    pub other: Option<Profile>,
 }
 
 /// What the capture shows one client id doing.
@@ -61,9 +82,14 @@ struct Evidence {
     own_server: Option<String>,
     /// Asked LWA for scopes with nothing Alexa-like in them.
     skill_scopes: Option<String>,
+    /// Used at Login with Amazon or the Alexa app (entry).
+    at_amazon: Option<usize>,
+    /// Login with Amazon refused it the Alexa scope (`unauthorized_client`), which it grants
+    /// only to the Alexa Client Id.
+    refused_alexa: Option<String>,
 }
 
-pub fn infer(a: &Analysis, config: &Config) -> BTreeMap<String, Client> {
+fn evidence(a: &Analysis) -> BTreeMap<String, Evidence> {
     let mut evidence: BTreeMap<String, Evidence> = BTreeMap::new();
     for step in &a.steps {
         match &step.detail {
@@ -78,12 +104,25 @@ pub fn infer(a: &Analysis, config: &Config) -> BTreeMap<String, Client> {
                         "used at the skill's authorization server at entry #{}",
                         step.entry
                     ));
-                } else if auth.endpoint == Some(Endpoint::AlexaApp) {
+                    continue;
+                }
+                ev.at_amazon.get_or_insert(step.entry);
+                if auth.endpoint == Some(Endpoint::AlexaApp) {
                     ev.alexa.get_or_insert(format!(
                         "opened the Alexa app's consent page at entry #{}",
                         step.entry
                     ));
                 } else if auth.scopes.iter().any(|s| s == ALEXA_SCOPE) {
+                    let refused = auth.answer.and_then(|x| match &a.steps.get(x)?.detail {
+                        Detail::Answer(ans) => ans.error.as_deref(),
+                        _ => None,
+                    });
+                    if refused == Some("unauthorized_client") {
+                        ev.refused_alexa.get_or_insert(format!(
+                            "Login with Amazon refused it scope {ALEXA_SCOPE} at entry #{} (unauthorized_client), a scope it grants only to the Alexa Client Id",
+                            step.entry
+                        ));
+                    }
                     ev.alexa.get_or_insert(format!(
                         "requested scope {ALEXA_SCOPE} at entry #{}",
                         step.entry
@@ -104,11 +143,37 @@ pub fn infer(a: &Analysis, config: &Config) -> BTreeMap<String, Client> {
                         "used at the skill's token endpoint at entry #{}",
                         step.entry
                     ));
+                } else {
+                    ev.at_amazon.get_or_insert(step.entry);
                 }
             }
             _ => {}
         }
     }
+    evidence
+}
+
+/// A client the hard facts leave open: its own evidence's reading, and that evidence.
+struct Open {
+    id: String,
+    guess: Profile,
+    why: String,
+}
+
+/// The clients the hard facts decide, and the ones they leave open.
+struct Readings {
+    fixed: BTreeMap<String, Client>,
+    open: Vec<Open>,
+    /// How many Alexa Client Ids the capture may hold (one, unless the config declares more).
+    max_alexa: usize,
+}
+
+/// Readings beyond this many open clients are not enumerated (2^6 rule evaluations): the
+/// clients' own evidence decides instead.
+const MAX_OPEN: usize = 6;
+
+fn readings(a: &Analysis, config: &Config) -> Readings {
+    let evidence = evidence(a);
     let declared = |id: &str| {
         let alexa = config.alexa.client_ids.iter().any(|c| c == id);
         let skill = config.skill.client_ids.iter().any(|c| c == id);
@@ -118,41 +183,213 @@ pub fn infer(a: &Analysis, config: &Config) -> BTreeMap<String, Client> {
             _ => None,
         }
     };
-    let mut out = BTreeMap::new();
+    // The skill's own authorization server, when the capture shows one that is not Amazon's.
+    let skill_server = evidence.values().find_map(|e| e.own_server.clone());
+    let mut fixed = BTreeMap::new();
+    let mut open = Vec::new();
     for (id, ev) in evidence {
-        let client = if let Some(p) = declared(&id) {
+        let client = |profile, source, evidence: String| Client {
+            id: id.clone(),
+            profile,
+            source,
+            evidence,
+            other: None,
+        };
+        if let Some(p) = declared(&id) {
             let section = if p == Profile::Alexa {
                 "alexa"
             } else {
                 "skill"
             };
-            Client {
-                id: id.clone(),
-                profile: p,
-                source: ProfileSource::Config,
-                evidence: format!("declared under [{section}] in tokentrail.toml"),
-            }
+            let why = format!("declared under [{section}] in tokentrail.toml");
+            fixed.insert(id.clone(), client(p, ProfileSource::Config, why));
+        } else if let Some(refused) = &ev.refused_alexa {
+            let why = match &ev.skill_scopes {
+                Some(s) => format!("{s}, and {refused}"),
+                None => refused.clone(),
+            };
+            fixed.insert(
+                id.clone(),
+                client(Profile::Skill, ProfileSource::Inferred, why),
+            );
+        } else if let Some(s) = &ev.own_server {
+            let why = match &ev.alexa {
+                Some(a) => format!("{s}, although it also {a}"),
+                None => s.clone(),
+            };
+            fixed.insert(
+                id.clone(),
+                client(Profile::Skill, ProfileSource::Inferred, why),
+            );
+        } else if let (Some(server), Some(_)) = (&skill_server, ev.at_amazon) {
+            let own = ev
+                .alexa
+                .clone()
+                .or(ev.skill_scopes.clone())
+                .unwrap_or_else(|| String::from("used at Login with Amazon"));
+            let why = format!(
+                "{own}; the skill's own client is {server}, so the skill's authorization server is not Login with Amazon and a client used there is the Alexa Client Id"
+            );
+            fixed.insert(
+                id.clone(),
+                client(Profile::Alexa, ProfileSource::Inferred, why),
+            );
         } else {
-            let skill = ev.own_server.or(ev.skill_scopes);
-            let (profile, why) = match (ev.alexa, skill) {
+            let (guess, why) = match (ev.alexa, ev.skill_scopes) {
                 (Some(a), Some(s)) => (Profile::Skill, format!("{s}, although it also {a}")),
                 (None, Some(s)) => (Profile::Skill, s),
                 (Some(a), None) => (Profile::Alexa, a),
-                (None, None) => (Profile::Unknown, String::from("no evidence in the capture")),
+                (None, None) => {
+                    let why = String::from("no evidence in the capture");
+                    fixed.insert(
+                        id.clone(),
+                        client(Profile::Unknown, ProfileSource::None, why),
+                    );
+                    continue;
+                }
             };
-            let source = if profile == Profile::Unknown {
-                ProfileSource::None
-            } else {
-                ProfileSource::Inferred
-            };
-            Client {
-                id: id.clone(),
-                profile,
-                source,
-                evidence: why,
-            }
-        };
-        out.insert(id, client);
+            open.push(Open { id, guess, why });
+        }
     }
-    out
+    Readings {
+        fixed,
+        open,
+        max_alexa: config.alexa.client_ids.len().max(1),
+    }
+}
+
+impl Readings {
+    /// The assignments of the open clients that the hard facts allow (all of them when none
+    /// keeps to one Alexa Client Id).
+    fn allowed(&self) -> Vec<Vec<Profile>> {
+        let n = self.open.len();
+        if n == 0 || n > MAX_OPEN {
+            return Vec::new();
+        }
+        let fixed_alexa = self
+            .fixed
+            .values()
+            .filter(|c| c.profile == Profile::Alexa)
+            .count();
+        let all: Vec<Vec<Profile>> = (0..1u32 << n)
+            .map(|bits| {
+                (0..n)
+                    .map(|i| {
+                        if bits & (1 << i) != 0 {
+                            Profile::Alexa
+                        } else {
+                            Profile::Skill
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let within: Vec<Vec<Profile>> = all
+            .iter()
+            .filter(|r| {
+                fixed_alexa + r.iter().filter(|p| **p == Profile::Alexa).count() <= self.max_alexa
+            })
+            .cloned()
+            .collect();
+        if within.is_empty() {
+            all
+        } else {
+            within
+        }
+    }
+
+    fn guesses(&self) -> Vec<Profile> {
+        self.open.iter().map(|o| o.guess).collect()
+    }
+
+    fn clients(&self, reading: &[Profile]) -> BTreeMap<String, Client> {
+        let mut out = self.fixed.clone();
+        for (o, p) in self.open.iter().zip(reading) {
+            out.insert(
+                o.id.clone(),
+                Client {
+                    id: o.id.clone(),
+                    profile: *p,
+                    source: ProfileSource::Inferred,
+                    evidence: o.why.clone(),
+                    other: None,
+                },
+            );
+        }
+        out
+    }
+}
+
+/// Each client's profile from the hard facts and, where they leave it open, from what that
+/// client alone did: the reading used where no rules run.
+pub fn infer(a: &Analysis, config: &Config) -> BTreeMap<String, Client> {
+    let r = readings(a, config);
+    r.clients(&r.guesses())
+}
+
+/// Decides the open clients' profiles over the whole capture: `errors` counts the error
+/// findings of the rules under the profiles in `a.clients`. Leaves `a.clients` as decided.
+pub fn decide(a: &mut Analysis, config: &Config, errors: impl Fn(&Analysis) -> usize) {
+    let r = readings(a, config);
+    let allowed = r.allowed();
+    if allowed.len() < 2 {
+        let reading = allowed.into_iter().next().unwrap_or_else(|| r.guesses());
+        a.clients = r.clients(&reading);
+        return;
+    }
+    let scored: Vec<(usize, Vec<Profile>)> = allowed
+        .into_iter()
+        .map(|reading| {
+            a.clients = r.clients(&reading);
+            (errors(a), reading)
+        })
+        .collect();
+    let best = scored.iter().map(|(e, _)| *e).min().unwrap_or(0);
+    let next = scored.iter().map(|(e, _)| *e).filter(|e| *e > best).min();
+    let tied: Vec<&Vec<Profile>> = scored
+        .iter()
+        .filter(|(e, _)| *e == best)
+        .map(|(_, r)| r)
+        .collect();
+    let guesses = r.guesses();
+    let agree =
+        |reading: &Vec<Profile>| reading.iter().zip(&guesses).filter(|(p, g)| p == g).count();
+    // Among equally good readings, the one closest to the clients' own evidence is shown
+    // first; the others are named beside it.
+    let Some(chosen) = tied.iter().copied().max_by_key(|r| agree(r)) else {
+        a.clients = r.clients(&guesses);
+        return;
+    };
+    let mut clients = r.clients(chosen);
+    let readings = scored.len();
+    for (i, o) in r.open.iter().enumerate() {
+        let Some(client) = clients.get_mut(&o.id) else {
+            continue;
+        };
+        let other = tied.iter().map(|t| t[i]).find(|p| *p != client.profile);
+        client.source = ProfileSource::Decided;
+        client.other = other;
+        let errors = |n: usize| match n {
+            0 => String::from("no error"),
+            1 => String::from("one error"),
+            n => format!("{n} errors"),
+        };
+        client.evidence = match other {
+            Some(other) => format!(
+                "{}; the capture reads two ways: as {} or as {} this client explains it equally well ({} either way), so declare it under [alexa] or [skill] client_ids in tokentrail.toml to settle which",
+                o.why,
+                client.profile.words(),
+                other.words(),
+                errors(best),
+            ),
+            None => format!(
+                "{}; of the {readings} readings of this capture's client ids, the one that makes it {} explains the capture best ({}{})",
+                o.why,
+                client.profile.words(),
+                errors(best),
+                next.map_or(String::new(), |n| format!(", against {} for the next", errors(n))),
+            ),
+        };
+    }
+    a.clients = clients;
 }

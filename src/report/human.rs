@@ -303,7 +303,9 @@ impl FindingDiagnostic {
             message.push_str(&unplaced_labels(Some(target), labels));
         }
         FindingDiagnostic {
-            code: None,
+            // miette heads a related diagnostic with its severity and code: without a code
+            // the heading is an empty `Advice: `.
+            code: Some(String::from("see also")),
             severity: miette::Severity::Advice,
             message,
             help: None,

@@ -1134,6 +1134,7 @@ pub(crate) mod fixture {
     pub fn finding(file: &str) -> Finding {
         Finding {
             flow: None,
+            fix_profile: None,
             rule: "oauth/code-redeemed-late".to_string(),
             severity: Severity::Error,
             message: "the token endpoint refused the code: invalid_grant".to_string(),

@@ -32,6 +32,13 @@ fn severity_line(rule: &Rule) -> String {
         };
         line.push_str(&format!("; {word} when `{}`", when.source.trim()));
     }
+    if !rule.yields_to.is_empty() {
+        let names: Vec<String> = rule.yields_to.iter().map(|y| format!("`{y}`")).collect();
+        line.push_str(&format!(
+            " · **Yields to:** {} (dropped where one of them fires on the same request)",
+            names.join(", ")
+        ));
+    }
     line
 }
 

@@ -59,6 +59,8 @@ pub fn evaluate(rules: &RuleSet, facts: &Facts) -> Vec<Finding> {
     let mut findings = Vec::new();
     run_phase(&first, facts, &capture, None, &mut findings);
     findings.sort_by(by_place);
+    // Before the second phase: a finding that yields is not a cause to cite.
+    apply_yields(rules, &mut findings);
     if !second.is_empty() {
         let refs = Value::List(std::sync::Arc::new(
             findings.iter().map(|f| into_cel(finding_ref(f))).collect(),
@@ -67,6 +69,7 @@ pub fn evaluate(rules: &RuleSet, facts: &Facts) -> Vec<Finding> {
         run_phase(&second, facts, &capture, Some(refs), &mut symptoms);
         symptoms.sort_by(by_place);
         findings.extend(symptoms);
+        apply_yields(rules, &mut findings);
         // Stable: at one entry, the causes come before the findings that cite them.
         findings.sort_by_key(|f| f.entry);
     }
@@ -74,6 +77,26 @@ pub fn evaluate(rules: &RuleSet, facts: &Facts) -> Vec<Finding> {
     // request and is itself another): say it once.
     findings.dedup_by(|a, b| a.rule == b.rule && a.entry == b.entry && a.message == b.message);
     findings
+}
+
+/// Drops the findings of a rule with `yields_to` where a rule it names found something about
+/// the same request: at the same entry, or citing that entry among its related places (a
+/// reused code's finding points at its second redemption and cites the others).
+fn apply_yields(rules: &RuleSet, findings: &mut Vec<Finding>) {
+    let yielding = |f: &Finding| -> bool {
+        let Some(rule) = rules.get(&f.rule) else {
+            return false;
+        };
+        let Some(entry) = f.entry else { return false };
+        !rule.yields_to.is_empty()
+            && findings.iter().any(|g| {
+                rule.yields_to.contains(&g.rule)
+                    && (g.entry == Some(entry) || g.related.iter().any(|r| r.entry == entry))
+            })
+    };
+    let keep: Vec<bool> = findings.iter().map(|f| !yielding(f)).collect();
+    let mut keep = keep.into_iter();
+    findings.retain(|_| keep.next().unwrap_or(true));
 }
 
 fn run_phase(
@@ -350,7 +373,13 @@ fn finding(rule: &Rule, s: &Scope, ctx: &Context, facts: &Facts) -> Option<Findi
                 .find(|s| s.entry == e)
                 .map(|s| s.flow)
         });
+    let fix_profile = rule.fix_profile.as_ref().and_then(|(at, profile)| {
+        let entry = targets(&run(at, ctx)?).first()?.entry?;
+        let profile = render(profile, ctx).trim().to_string();
+        matches!(profile.as_str(), "alexa" | "skill").then_some((entry, profile))
+    });
     Some(Finding {
+        fix_profile,
         rule: rule.id.clone(),
         severity,
         flow,

@@ -46,6 +46,9 @@ struct RawRule {
     labels: Vec<RawLabel>,
     #[serde(default)]
     related: Vec<RawRelated>,
+    #[serde(default)]
+    yields_to: Vec<Spanned<String>>,
+    fix_profile: Option<RawFixProfile>,
     what: String,
     why: String,
     example: String,
@@ -72,6 +75,16 @@ struct RawLabel {
     at: Option<Spanned<String>>,
     field: Option<Spanned<String>>,
     text: Spanned<String>,
+}
+
+/// Which profile the fix names, and for which request: `at` leads to the request (a step or
+/// summary), `profile` is a template giving `alexa`, `skill`, or nothing when the fix names
+/// no profile it can stand behind.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFixProfile {
+    at: Spanned<String>,
+    profile: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -313,7 +326,7 @@ fn parse(origin: &str, text: &str, lazy: bool, parser: Parser) -> Result<Rule, B
         src: NamedSource::new(origin, text.clone()),
         span: e.span().map(Into::into),
         label: "here".into(),
-        help: Some("A rule file has id, severity, summary, step or subject, when, message, help, what, why, example, and optional [[labels]] and [[related]].".into()),
+        help: Some("A rule file has id, severity, summary, step or subject, when, message, help, what, why, example, and optional [[labels]], [[related]], [[severity_when]] and yields_to.".into()),
     }))?;
     let severity = ctx.severity(&raw.severity)?;
     let subject = match (&raw.step, &raw.subject) {
@@ -398,6 +411,22 @@ fn parse(origin: &str, text: &str, lazy: bool, parser: Parser) -> Result<Rule, B
         .collect::<Result<Vec<_>, Box<RuleError>>>()?;
     let message = ctx.template(&raw.message)?;
     let help = ctx.template(&raw.help)?;
+    let fix_profile = match &raw.fix_profile {
+        Some(f) => Some((ctx.expr_later(&f.at)?, ctx.template(&f.profile)?)),
+        None => None,
+    };
+    let mut yields_to = Vec::new();
+    for y in &raw.yields_to {
+        if y.get_ref() == &id {
+            return Err(ctx.error(
+                y.span(),
+                "a rule cannot yield to itself".into(),
+                "here",
+                None,
+            ));
+        }
+        yields_to.push(y.get_ref().clone());
+    }
     let when_reads = subject
         .variable()
         .and_then(|v| check::fields_read(when.tree()?, v))
@@ -408,6 +437,8 @@ fn parse(origin: &str, text: &str, lazy: bool, parser: Parser) -> Result<Rule, B
         severity_when,
         when_reads,
         uses_findings: ctx.uses_findings.get(),
+        yields_to,
+        fix_profile,
         summary: raw.summary,
         subject,
         when,

@@ -175,6 +175,11 @@ pub struct Rule {
     /// Whether the rule reads other rules' findings (`findings`): such rules run after the
     /// others, over what they found.
     pub uses_findings: bool,
+    /// Rules whose finding on the same request makes this rule's redundant: this one is
+    /// dropped where one of them fires (a derived finding yields to its cause).
+    pub yields_to: Vec<String>,
+    /// Where the fix applies and the profile it names (`fix_profile` in the rule file).
+    pub fix_profile: Option<(Expr, Template)>,
     pub summary: String,
     pub subject: Subject,
     pub when: Expr,
