@@ -65,8 +65,7 @@ Profiles: without a config, each client id's profile (alexa = B, skill = A) \
 is inferred from what the capture shows it doing, and findings say so. Declare them in tokentrail.toml:\n\n  \
 [alexa]\n  client_ids = [\"amzn1.application-oa2-client.…\"]   # Alexa Client Id (profile B)\n  \
 [skill]\n  client_ids = [\"my-client\"]                         # Your Client ID (profile A)\n  \
-client_secret_sha256 = [\"…\"]   # optional: `tokentrail fingerprint` of each profile's secret"
-    )]
+client_secret_sha256 = [\"…\"]   # optional: `tokentrail fingerprint` of each profile's secret")]
     Check {
         /// Captures to check: HAR, Charles .chlsj, Fiddler .saz, Burp XML, raw HTTP or mitmproxy files
         /// (recognised by content, also gzipped), directories (walked recursively, sorted),

@@ -115,7 +115,7 @@ fn flows_shows_every_capture_given() {
     let md = out(&o);
     assert_eq!(
         md.matches("# fixtures/samples/wrong-profile.").count(),
-        5,
+        6,
         "{md}"
     );
     assert_eq!(o.status.code(), Some(0));
