@@ -185,14 +185,26 @@ fn headers(message: &Value) -> Vec<Header> {
         .pointer("/header/headers")
         .and_then(Value::as_array)
         .map(|list| {
-            list.iter()
-                .filter_map(|h| {
-                    Some(Header {
-                        name: text(&h["name"])?,
-                        value: text(&h["value"]).unwrap_or_default(),
-                    })
-                })
-                .collect()
+            let mut out = Vec::with_capacity(list.len());
+            for h in list {
+                let Some(name) = text(&h["name"]) else {
+                    continue;
+                };
+                // A list of values (as Polly.JS writes HARs) is the header repeated.
+                match &h["value"] {
+                    Value::Array(values) => {
+                        out.extend(values.iter().filter_map(text).map(|value| Header {
+                            name: name.clone(),
+                            value,
+                        }))
+                    }
+                    v => out.push(Header {
+                        name,
+                        value: text(v).unwrap_or_default(),
+                    }),
+                }
+            }
+            out
         })
         .unwrap_or_default()
 }

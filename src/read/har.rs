@@ -515,6 +515,21 @@ fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     })
 }
 
+/// A string field (as [`text`]) or a list of them, as the values of a header repeated:
+/// Polly.JS records `"value": ["Bearer …"]`. `null` and other types give none.
+fn texts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let scalar = |v: Value| match v {
+        Value::String(s) => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    Ok(match Value::deserialize(d)? {
+        Value::Array(items) => items.into_iter().filter_map(scalar).collect(),
+        other => scalar(other).into_iter().collect(),
+    })
+}
+
 /// A non-negative integer field that may be written as a float (`200.0`) or a string (`"200"`).
 fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     Ok(match Value::deserialize(d)? {
@@ -582,8 +597,9 @@ struct HarResponse<S: Mode> {
 struct HarHeader {
     #[serde(deserialize_with = "text")]
     name: Option<String>,
-    #[serde(deserialize_with = "text")]
-    value: Option<String>,
+    /// One value, or several (Polly.JS writes `"value": ["a", "b"]`): the header repeated.
+    #[serde(deserialize_with = "texts")]
+    value: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -709,16 +725,27 @@ impl<S: Mode> HarResponse<S> {
 }
 
 /// Headers as written: all repeats, original case, pseudo-headers included. A header without
-/// a name is dropped; one without a value gets an empty value.
+/// a name is dropped; one without a value gets an empty value; one with a list of values is
+/// repeated, once per value.
 fn headers(list: Vec<HarHeader>) -> Vec<Header> {
-    list.into_iter()
-        .filter_map(|h| {
-            Some(Header {
-                name: h.name?,
-                value: h.value.unwrap_or_default(),
-            })
-        })
-        .collect()
+    let mut out = Vec::with_capacity(list.len());
+    for h in list {
+        let Some(name) = h.name else { continue };
+        if h.value.is_empty() {
+            out.push(Header {
+                name,
+                value: String::new(),
+            });
+            continue;
+        }
+        for value in h.value {
+            out.push(Header {
+                name: name.clone(),
+                value,
+            });
+        }
+    }
+    out
 }
 
 impl HarContent {
@@ -922,6 +949,37 @@ mod tests {
   }
 }
 "#;
+
+    /// Polly.JS writes header values as lists: each value is the header repeated, so a Bearer
+    /// call written that way is a Bearer call.
+    #[test]
+    fn header_values_written_as_lists_are_the_header_repeated() {
+        let e = only(&har(&[
+            r#"{"startedDateTime": "2024-05-01T08:00:00Z", "request": {"method": "GET", "url": "https://api.example/me", "headers": [{"name": "authorization", "value": ["Bearer tok-123"]}, {"name": "accept", "value": ["a/b", "c/d"]}, {"name": "host", "value": "api.example"}, {"name": "x-empty", "value": []}]}, "response": {"status": 200, "headers": [{"name": "set-cookie", "value": ["a=1; Path=/", "b=2"]}]}}"#,
+        ]));
+        let pairs: Vec<(&str, &str)> = e
+            .request
+            .headers
+            .iter()
+            .map(|h| (h.name.as_str(), h.value.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("authorization", "Bearer tok-123"),
+                ("accept", "a/b"),
+                ("accept", "c/d"),
+                ("host", "api.example"),
+                ("x-empty", "")
+            ]
+        );
+        let cookies: Vec<&str> = response(&e)
+            .headers
+            .iter()
+            .map(|h| h.value.as_str())
+            .collect();
+        assert_eq!(cookies, ["a=1; Path=/", "b=2"]);
+    }
 
     #[test]
     fn reads_a_plain_three_entry_har() {

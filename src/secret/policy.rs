@@ -810,7 +810,7 @@ pub fn body<R: Replace + ?Sized>(mime: &str, text: &str, r: &mut R) -> String {
     if essence.is_empty() && form_shaped(t) {
         return form(text, r);
     }
-    r.replace(SecretKind::Value, text)
+    opaque(text, r)
 }
 
 /// A body given in base64 (a HAR's `encoding: base64`, Charles' `encoded`): for `sanitize`,
@@ -1051,6 +1051,242 @@ pub fn http_message<R: Replace + ?Sized>(text: &str, r: &mut R) -> String {
         }
     }
     out
+}
+
+/// Raw HTTP text: messages one after another (a raw dump, a Fiddler member) or a piece of
+/// them, read line by line. A request or status line starts a message; header lines are
+/// walked by name; a body runs to the next start line and is walked by its message's
+/// `Content-Type` (trailing blank lines kept). Lines before any start line are read as
+/// headers where they are shaped so, and replaced otherwise. Line breaks stay where they are.
+pub fn http_text<R: Replace + ?Sized>(text: &str, r: &mut R) -> String {
+    if r.keeps_all() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut in_head = true;
+    let mut mime = String::new();
+    let mut encoded = false;
+    let mut body_text = String::new();
+    let flush = |body_text: &mut String, mime: &str, encoded: bool, out: &mut String, r: &mut R| {
+        if body_text.is_empty() {
+            return;
+        }
+        let core = body_text.trim_end_matches(['\r', '\n']);
+        let tail = &body_text[core.len()..];
+        if encoded && !core.is_empty() {
+            out.push_str(&opaque(core, r));
+        } else {
+            out.push_str(&body(mime, core, r));
+        }
+        out.push_str(tail);
+        body_text.clear();
+    };
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\r', '\n']);
+        let ending = &line[content.len()..];
+        if is_start_line(content) {
+            flush(&mut body_text, &mime, encoded, &mut out, r);
+            in_head = true;
+            mime.clear();
+            encoded = false;
+            out.push_str(&start_line(content, r));
+            out.push_str(ending);
+            continue;
+        }
+        if !in_head {
+            body_text.push_str(line);
+            continue;
+        }
+        if content.is_empty() {
+            in_head = false;
+            out.push_str(line);
+            continue;
+        }
+        match content
+            .split_once(':')
+            .filter(|(n, _)| !n.is_empty() && !n.starts_with([' ', '\t']) && !n.contains(' '))
+        {
+            Some((name, value)) => {
+                let lname = name.to_ascii_lowercase();
+                if lname == "content-type" {
+                    mime = value.trim().to_string();
+                }
+                if (lname == "content-encoding" && !value.trim().eq_ignore_ascii_case("identity"))
+                    || (lname == "transfer-encoding"
+                        && value.to_ascii_lowercase().contains("chunked"))
+                {
+                    encoded = true;
+                }
+                let lead = &value[..value.len() - value.trim_start().len()];
+                out.push_str(&header_name(name, r));
+                out.push(':');
+                out.push_str(lead);
+                out.push_str(&header_value(name, value.trim_start(), r));
+            }
+            None => out.push_str(&r.replace(SecretKind::Value, content)),
+        }
+        out.push_str(ending);
+    }
+    flush(&mut body_text, &mime, encoded, &mut out, r);
+    out
+}
+
+/// Whether a line is an HTTP/1.x request line or status line.
+fn is_start_line(line: &str) -> bool {
+    let parts: Vec<&str> = line.split(' ').collect();
+    let version = |v: &str| v.starts_with("HTTP/") && v.len() <= 10;
+    match parts.as_slice() {
+        [v, status, ..] if version(v) => {
+            status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit())
+        }
+        [method, _, v] => version(v) && is_method(method),
+        _ => false,
+    }
+}
+
+/// Text the policy cannot read (an HTML page, a compressed body): replaced whole, or, for
+/// display, line by line so that the lines after it keep their numbers.
+pub fn opaque<R: Replace + ?Sized>(text: &str, r: &mut R) -> String {
+    if r.keeps_all() || text.is_empty() {
+        return text.to_string();
+    }
+    if r.encodes() || !text.contains('\n') {
+        return r.replace(SecretKind::Value, text);
+    }
+    text.split_inclusive('\n')
+        .map(|line| {
+            let content = line.trim_end_matches(['\r', '\n']);
+            let ending = &line[content.len()..];
+            if content.trim().is_empty() {
+                line.to_string()
+            } else {
+                format!("{}{ending}", r.replace(SecretKind::Value, content))
+            }
+        })
+        .collect()
+}
+
+/// Burp Suite XML ("Save items"), whole or a piece of it: markup kept; `url` walked as a URL,
+/// `path` as a request target; `host`, `port`, `protocol`, `method`, `status`,
+/// `responselength`, `mimetype`, `time` and `extension` shown; `request` and `response` walked
+/// as raw HTTP when plain and replaced when base64 (decoded, walked and encoded again for
+/// `sanitize`); any other element's text replaced.
+pub fn burp_xml<R: Replace + ?Sized>(text: &str, r: &mut R) -> String {
+    if r.keeps_all() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    while pos < text.len() {
+        let Some(open) = text[pos..].find('<').map(|i| pos + i) else {
+            out.push_str(&xml_text("", &text[pos..], false, r));
+            break;
+        };
+        if open > pos {
+            // Text outside a known element (a piece that starts inside one).
+            out.push_str(&xml_text("", &text[pos..open], false, r));
+        }
+        let Some(close) = tag_end(text, open) else {
+            out.push_str(&r.replace(SecretKind::Value, &text[open..]));
+            break;
+        };
+        let tag = &text[open..close];
+        out.push_str(tag);
+        pos = close;
+        let name: String = tag[1..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        if name.is_empty() || tag.ends_with("/>") {
+            continue;
+        }
+        let end_tag = format!("</{name}>");
+        let content_end = text[pos..].find(&end_tag).map(|i| pos + i);
+        let content = &text[pos..content_end.unwrap_or(text.len())];
+        if content.contains("<item") || content.contains("<request") {
+            // A container (`items`, `item`): its children are walked in turn.
+            continue;
+        }
+        let base64 = tag.contains("base64=\"true\"");
+        out.push_str(&xml_text(&name, content, base64, r));
+        pos = content_end.unwrap_or(text.len());
+    }
+    out
+}
+
+/// The end (after `>`) of the markup opening at `open`, CDATA sections and declarations
+/// included as markup only up to their own `>`.
+fn tag_end(text: &str, open: usize) -> Option<usize> {
+    if text[open..].starts_with("<![CDATA[") {
+        // Stray CDATA outside an element: treated as the text it holds.
+        return None;
+    }
+    text[open..].find('>').map(|i| open + i + 1)
+}
+
+/// The text of one Burp element (CDATA or escaped), walked as the element says.
+fn xml_text<R: Replace + ?Sized>(element: &str, content: &str, base64: bool, r: &mut R) -> String {
+    if content.trim().is_empty() || element.is_empty() && !content.contains(char::is_alphanumeric) {
+        return content.to_string();
+    }
+    let (inner, cdata) = match content
+        .strip_prefix("<![CDATA[")
+        .map(|c| c.strip_suffix("]]>").unwrap_or(c))
+    {
+        Some(c) => (c.replace("]]]]><![CDATA[>", "]]>"), true),
+        None => (xml_unescape(content), false),
+    };
+    let walked = match element {
+        "host" | "port" | "protocol" | "method" | "status" | "responselength" | "mimetype"
+        | "time" | "extension" => inner.clone(),
+        "url" => url(&inner, r),
+        "path" => url(&inner, r),
+        "request" | "response" if base64 => {
+            if r.encodes() {
+                let compact: String = inner.chars().filter(|c| !c.is_whitespace()).collect();
+                match base64::engine::general_purpose::STANDARD.decode(&compact) {
+                    Ok(bytes) => match String::from_utf8(bytes) {
+                        Ok(message) => {
+                            let walked = http_text(&message, r);
+                            if walked == message {
+                                inner.clone()
+                            } else {
+                                base64::engine::general_purpose::STANDARD.encode(walked)
+                            }
+                        }
+                        Err(_) => r.replace(SecretKind::Value, &inner),
+                    },
+                    Err(_) => r.replace(SecretKind::Value, &inner),
+                }
+            } else {
+                r.replace(SecretKind::Value, &inner)
+            }
+        }
+        "request" | "response" => http_text(&inner, r),
+        _ => opaque(&inner, r),
+    };
+    if walked == inner {
+        return content.to_string();
+    }
+    if cdata {
+        format!("<![CDATA[{}]]>", walked.replace("]]>", "]]]]><![CDATA[>"))
+    } else {
+        xml_escape(&walked)
+    }
+}
+
+fn xml_unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A request line (`GET /path?q HTTP/1.1`, its target walked as a URL) or a status line
@@ -1958,6 +2194,91 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("\"firstLine\":\"POST /token?a="), "{out}");
+    }
+
+    #[test]
+    fn raw_http_text_reads_message_after_message() {
+        let text = format!(
+            "GET /cb?code={CODE}&scope=profile HTTP/1.1\r\nHost: app.example\r\nX-Session-Token: {ODD}\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>\r\n{ODD}\r\n</p>\r\n\r\nPOST /token HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\ngrant_type=authorization_code&client_secret={ODD}\r\n"
+        );
+        let out = http_text(&text, &mut Mask);
+        assert!(!out.contains(ODD) && !out.contains(CODE), "{out}");
+        assert_eq!(out.lines().count(), text.lines().count(), "{out}");
+        for kept in [
+            format!(
+                "GET /cb?code={}&scope=profile HTTP/1.1\r\nHost: app.example\r\n",
+                mask(CODE)
+            ),
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n".to_string(),
+            "\r\n\r\nPOST /token HTTP/1.1".to_string(),
+            "grant_type=authorization_code&client_secret=".to_string(),
+        ] {
+            assert!(out.contains(&kept), "{kept:?} not in {out}");
+        }
+        // A piece starting inside a head: header-shaped lines are headers.
+        let out = http_text(&format!("Cookie: sid={ODD}\r\n{ODD} {ODD}\r\n"), &mut Mask);
+        assert_eq!(
+            out,
+            format!(
+                "Cookie: sid={}\r\n{}\r\n",
+                mask(ODD),
+                mask(&format!("{ODD} {ODD}"))
+            )
+        );
+    }
+
+    #[test]
+    fn burp_items_walk_their_messages() {
+        let plain = format!(
+            "<item>\n<time>Thu Mar 14 10:55:07 CET 2024</time>\n<url><![CDATA[https://x.example/cb?code={CODE}]]></url>\n<host ip=\"203.0.113.10\">x.example</host>\n<request base64=\"false\"><![CDATA[GET /cb?code={CODE} HTTP/1.1\nX-Key: {ODD}\n\n]]></request>\n<response base64=\"true\"><![CDATA[SFRUUC8xLjEgMjAwIE9LDQoNCnNlY3JldA==]]></response>\n<comment>{ODD}</comment>\n</item>"
+        );
+        let out = burp_xml(&plain, &mut Mask);
+        assert!(
+            !out.contains(ODD) && !out.contains(CODE) && !out.contains("SFRUUC8x"),
+            "{out}"
+        );
+        assert!(
+            out.contains("<time>Thu Mar 14 10:55:07 CET 2024</time>"),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "<url><![CDATA[https://x.example/cb?code={}]]></url>",
+                mask(CODE)
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains("<host ip=\"203.0.113.10\">x.example</host>"),
+            "{out}"
+        );
+        assert_eq!(out.lines().count(), plain.lines().count());
+        // For sanitize, a base64 message is decoded, walked and encoded again.
+        let p = keyed();
+        let b64 = base64::engine::general_purpose::STANDARD
+            .encode(format!("GET /x HTTP/1.1\r\nX-Key: {ODD}\r\n\r\n"));
+        let out = burp_xml(
+            &format!("<request base64=\"true\"><![CDATA[{b64}]]></request>"),
+            &mut Keyed { placeholders: &p },
+        );
+        let inner = out
+            .split("CDATA[")
+            .nth(1)
+            .and_then(|s| s.split("]]>").next())
+            .expect("cdata");
+        let message = String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(inner)
+                .expect("b64"),
+        )
+        .expect("utf8");
+        assert_eq!(
+            message,
+            format!(
+                "GET /x HTTP/1.1\r\nX-Key: {}\r\n\r\n",
+                p.placeholder(SecretKind::Value, ODD)
+            )
+        );
     }
 
     #[test]
