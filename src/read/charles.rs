@@ -40,7 +40,7 @@ pub fn read(name: &str, source: Arc<[u8]>) -> Result<Capture, ReadError> {
             return Err(ReadError::Invalid {
                 name: name.to_string(),
                 format: "Charles session",
-                reason: e.to_string(),
+                reason: crate::secret::policy::error_message(&e.to_string()),
             });
         }
         Err(e) => {
@@ -56,7 +56,10 @@ pub fn read(name: &str, source: Arc<[u8]>) -> Result<Capture, ReadError> {
                 reason: if e.is_eof() {
                     format!("the file ends after transaction {complete}, inside the session list")
                 } else {
-                    format!("invalid JSON after transaction {complete}: {e}")
+                    format!(
+                        "invalid JSON after transaction {complete}: {}",
+                        crate::secret::policy::error_message(&e.to_string())
+                    )
                 },
             })
         }

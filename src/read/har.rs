@@ -32,7 +32,7 @@ use serde_json::Value;
 use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::OffsetDateTime;
 
-use super::sniff::{quote, UTF8_BOM};
+use super::sniff::UTF8_BOM;
 use super::ReadError;
 use crate::model::{
     Body, Capture, Exchange, Format, Header, Request, Response, Source, Truncation,
@@ -313,26 +313,23 @@ fn key_list(label: &str, keys: &[String]) -> String {
     format!("{label}: {}", shown.join(", "))
 }
 
-/// A key as written when it is a plain word, else quoted and escaped (keeps messages one line).
+/// A key as written when it is shaped like a name, else not shown: keys can be values too
+/// (an object keyed by token), and error messages never quote a value.
 fn plain_key(key: &str) -> String {
-    let plain = !key.is_empty()
-        && key.len() <= 40
-        && key
-            .chars()
-            .all(|c| c.is_alphanumeric() || "_-$@.".contains(c));
-    if plain {
+    if crate::secret::policy::name_shaped(key) {
         key.to_string()
     } else {
-        quote(key, 40)
+        "(a key not shown)".to_string()
     }
 }
 
-/// serde_json's message without its ` at line L column C` suffix, on one short line.
+/// serde_json's message without its ` at line L column C` suffix, on one short line, and
+/// without the input it quotes (see [`crate::secret::policy::error_message`]).
 fn message_of(e: &serde_json::Error) -> String {
     let full = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
     let message = full.strip_suffix(&suffix).unwrap_or(&full);
-    let message: String = message
+    let message: String = crate::secret::policy::error_message(message)
         .chars()
         .filter(|c| !c.is_control())
         .take(200)
@@ -1473,11 +1470,11 @@ mod tests {
             (r#"{}"#, "not a HAR file: a JSON object without log.entries (no keys)"),
             (r#"{"foo":1,"bar":{"entries":[]}}"#, "not a HAR file: a JSON object without log.entries (keys: foo, bar)"),
             (r#"{"log":{"version":"1.2","creator":{}}}"#, "not a HAR file: its log has no entries (log keys: version, creator)"),
-            (r#"{"log":"x"}"#, "not a HAR file: invalid type: string \"x\", expected `log` to be an object"),
+            (r#"{"log":"x"}"#, "not a HAR file: invalid type: string (value not shown), expected `log` to be an object"),
             (r#"{"log":{"entries":{}}}"#, "not a HAR file: invalid type: map, expected `log.entries` to be a list"),
             (r#"{"log":{"entries" 1}}"#, "broken HAR file: invalid JSON before log.entries at line 1 column 19: expected `:`"),
             (r#"{"log":{"#, "broken HAR file: the file ends before log.entries (line 1 column 8)"),
-            ("{\"a\\nb\":1}", "not a HAR file: a JSON object without log.entries (keys: \"a\\nb\")"),
+            ("{\"a\\nb\":1}", "not a HAR file: a JSON object without log.entries (keys: (a key not shown))"),
         ];
         for (input, want) in cases {
             match read("t.har", Arc::from(input.as_bytes())) {

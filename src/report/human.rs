@@ -86,7 +86,7 @@ impl<'a> Sources<'a> {
             file,
             snippets: captures
                 .into_iter()
-                .map(|c| (c.name.as_str(), Snippets::new(c, &file.secrets)))
+                .map(|c| (c.name.as_str(), Snippets::new(c)))
                 .collect(),
         }
     }

@@ -1315,6 +1315,58 @@ fn is_method(m: &str) -> bool {
     !m.is_empty() && m.len() <= 16 && m.bytes().all(|b| b.is_ascii_uppercase() || b == b'-')
 }
 
+/// A parser's error message (serde_json, quick-xml) made safe to show: what it quotes from the
+/// input (`invalid type: string "Bearer …"`) is left out, so the message keeps the place and
+/// what was expected (`expected `log.entries` to be a list`, which the reader wrote) and never
+/// the value found. A back-quoted word that is name-shaped (a key, `true`) stays. The result
+/// is one line.
+pub fn error_message(message: &str) -> String {
+    // What follows "expected" is the reader's own description, never input.
+    let (found, expected) = match message.find(", expected ") {
+        Some(i) => message.split_at(i),
+        None => (message, ""),
+    };
+    let mut out = String::with_capacity(message.len());
+    let mut chars = found.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                let mut escaped = false;
+                for c in chars.by_ref() {
+                    match (escaped, c) {
+                        (true, _) => escaped = false,
+                        (false, '\\') => escaped = true,
+                        (false, '"') => break,
+                        _ => {}
+                    }
+                }
+                out.push_str("(value not shown)");
+            }
+            '`' => {
+                let quoted: String = chars.by_ref().take_while(|&c| c != '`').collect();
+                let punctuation = !quoted.is_empty()
+                    && quoted.len() <= 3
+                    && !quoted.contains(char::is_alphanumeric);
+                if name_shaped(&quoted) || punctuation {
+                    out.push('`');
+                    out.push_str(&quoted);
+                    out.push('`');
+                } else {
+                    out.push_str("(value not shown)");
+                }
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.extend(
+        expected
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c }),
+    );
+    out
+}
+
 /// How a JSON document is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Schema {
@@ -2278,6 +2330,32 @@ mod tests {
                 "GET /x HTTP/1.1\r\nX-Key: {}\r\n\r\n",
                 p.placeholder(SecretKind::Value, ODD)
             )
+        );
+    }
+
+    #[test]
+    fn error_messages_keep_the_place_and_lose_the_value() {
+        let e = serde_json::from_str::<Vec<u8>>(&format!("\"Bearer {TOKEN}\"")).unwrap_err();
+        let raw = e.to_string();
+        assert!(raw.contains("Bearer"), "serde quotes the value: {raw}");
+        let safe = error_message(&raw);
+        assert!(!safe.contains("Bearer") && !safe.contains("IwEB"), "{safe}");
+        assert!(
+            safe.contains("invalid type: string (value not shown), expected"),
+            "{safe}"
+        );
+        assert!(safe.contains("line 1 column"), "{safe}");
+        assert_eq!(
+            error_message(&format!("unknown field `{ODD}`, expected `log`")),
+            "unknown field (value not shown), expected `log`"
+        );
+        assert_eq!(
+            error_message("unknown field `entries`"),
+            "unknown field `entries`"
+        );
+        assert_eq!(
+            error_message("a \"quoted \\\" value\" here"),
+            "a (value not shown) here"
         );
     }
 
