@@ -11,6 +11,7 @@ use super::flowview::FileView;
 use super::svg::{self, esc};
 use super::{FileReport, Report};
 use crate::finding::Finding;
+use crate::secret::policy;
 
 /// Entries listed per file at most: a table of 60k rows helps nobody and weighs megabytes.
 const MAX_ENTRIES: usize = 2000;
@@ -217,7 +218,7 @@ fn entries_table(out: &mut String, file: &FileReport, n: usize) {
             .collect();
         let status = match (&ex.response, &ex.error) {
             (Some(r), _) if r.status != 0 => r.status.to_string(),
-            (_, Some(e)) => format!("no response ({})", file.secrets.mask_text(e)),
+            (_, Some(e)) => format!("no response ({})", policy::note(e, &mut policy::Mask)),
             _ => "no response".into(),
         };
         let _ = writeln!(
@@ -230,8 +231,8 @@ fn entries_table(out: &mut String, file: &FileReport, n: usize) {
             },
             ex.index,
             esc(&time),
-            esc(&file.secrets.mask_text(&ex.request.method)),
-            esc(&file.secrets.mask_text(&ex.request.url)),
+            esc(&policy::method(&ex.request.method, &mut policy::Mask)),
+            esc(&policy::url(&ex.request.url, &mut policy::Mask)),
             esc(&status),
             esc(&steps.join(", ")),
             esc(&rules.join(", ")),

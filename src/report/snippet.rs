@@ -593,6 +593,14 @@ fn mask_trailing_fragment(text: &mut String) {
 /// spellings as written (a public value, raw or encoded).
 fn needle_spellings(needle: &str) -> Vec<String> {
     let mut out: Vec<String> = vec![secret::mask(needle)];
+    // A needle holding hidden values (a whole redirect URL, a form) is found as the policy
+    // shows it.
+    let mut m = policy::Mask;
+    for walked in [policy::url(needle, &mut m), policy::form(needle, &mut m)] {
+        if walked != needle && !walked.starts_with('…') && !out.contains(&walked) {
+            out.push(walked);
+        }
+    }
     for spelling in crate::secret::spellings(needle) {
         if !out.contains(&spelling) {
             out.push(spelling);

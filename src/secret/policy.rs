@@ -198,6 +198,8 @@ pub const PUBLIC: &[Public] = &[
     public("token_endpoint", Field, Url, "a discovery document's endpoint URL"),
     public("alg", Field, Text, "a signing algorithm name"),
     public("kid", Field, Text, "a public key's identifier"),
+    public("endpoints", Field, Url, "the Alexa endpoint lookup's answer: the API hosts for the user's region, which the activation must use"),
+    public("message", Field, Text, "an API's answer in words: the Alexa Skill Activation API refuses a call with `{\"message\": …}`, which says why (like `error_description`)"),
     // Not public, on purpose: `state` and `nonce`. `state` is the CSRF protection of a flow in
     // progress (RFC 6749 §10.12): bound to the user's session, it lets whoever holds it forge
     // the callback, and apps often pack session data into it. Its fingerprint still shows
@@ -308,9 +310,10 @@ pub fn header_name_known(name: &str) -> bool {
 /// made of segments separated by `-`, `_`, `.`, `:`, `[`, `]`, `$` or `@`, each segment letters
 /// followed by at most 3 digits (`v1`, `B3`, `Http2`) or 1 to 4 digits alone (`items[0]`), of
 /// at most 24 letters with at most 4 lower-to-upper case changes (`codeChallengeMethod` has
-/// 2). Random secrets mix digits into their letters or change case often, and fail.
+/// 2), and not of a known secret shape (an LWA code is 20 letters). Random secrets mix digits
+/// into their letters or change case often, and fail.
 pub fn name_shaped(name: &str) -> bool {
-    if name.is_empty() || name.len() > 64 || !name.is_ascii() {
+    if name.is_empty() || name.len() > 64 || !name.is_ascii() || kind_by_shape(name).is_some() {
         return false;
     }
     let mut any = false;
@@ -720,6 +723,15 @@ pub fn field_value<R: Replace + ?Sized>(name: &str, raw: &str, r: &mut R) -> Str
     }
 }
 
+/// A field's decoded value (a form parameter, a JSON string, a fact) as shown: as
+/// [`field_value`] decides, without any encoding.
+pub fn value<R: Replace + ?Sized>(name: &str, value: &str, r: &mut R) -> String {
+    if r.keeps_all() {
+        return value.to_string();
+    }
+    decoded_value(name, value, r).into_owned()
+}
+
 /// What the decoded value of a field becomes: borrowed when shown as it is.
 fn decoded_value<'v, R: Replace + ?Sized>(name: &str, value: &'v str, r: &mut R) -> Cow<'v, str> {
     if let Some(p) = public_name(name, Field) {
@@ -735,7 +747,7 @@ fn decoded_value<'v, R: Replace + ?Sized>(name: &str, value: &'v str, r: &mut R)
             }
         };
     }
-    if harmless_scalar(name, value) {
+    if harmless_scalar(name, value) || is_mask(value) {
         return Cow::Borrowed(value);
     }
     if looks_like_json(value) {
@@ -1289,6 +1301,66 @@ fn xml_escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// A host name as shown: labels of letters, digits and hyphens (with a port), else replaced.
+pub fn host<R: Replace + ?Sized>(host: &str, r: &mut R) -> String {
+    let hostname = host.split(':').next().unwrap_or("");
+    let ok = !hostname.is_empty()
+        && hostname.len() <= 253
+        && hostname
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.'))
+        && host
+            .split_once(':')
+            .is_none_or(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()));
+    if r.keeps_all() || ok {
+        return host.to_string();
+    }
+    r.replace(SecretKind::Value, host)
+}
+
+/// An HTTP method as shown: a token of capitals (`GET`, `M-SEARCH`), else replaced.
+pub fn method<R: Replace + ?Sized>(method: &str, r: &mut R) -> String {
+    if r.keeps_all() || is_method(method) {
+        return method.to_string();
+    }
+    r.replace(SecretKind::Value, method)
+}
+
+/// A short note from a capture (a transport error such as `net::ERR_CONNECTION_RESET` or
+/// `connection reset`): each word shown when name-shaped, else replaced.
+pub fn note<R: Replace + ?Sized>(text: &str, r: &mut R) -> String {
+    if r.keeps_all() {
+        return text.to_string();
+    }
+    text.split(' ')
+        .map(|word| {
+            let core = word.trim_matches(|c: char| c.is_ascii_punctuation());
+            if core.is_empty() || name_shaped(core) {
+                word.chars()
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .collect()
+            } else {
+                r.replace(SecretKind::Value, word)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether `value` is already a mask ([`mask`]'s form: at most a public prefix or two
+/// characters, `…#`, six hex digits): showing it again reveals nothing, and masking it twice
+/// would break the equality a fingerprint shows.
+pub fn is_mask(value: &str) -> bool {
+    let Some((head, fingerprint)) = value.rsplit_once("…#") else {
+        return false;
+    };
+    fingerprint.len() == 6
+        && fingerprint
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        && (head.chars().count() <= 2 || super::PUBLIC_PREFIXES.contains(&head))
+}
+
 /// A request line (`GET /path?q HTTP/1.1`, its target walked as a URL) or a status line
 /// (`HTTP/1.1 200 OK`, shown); anything else replaced.
 pub fn start_line<R: Replace + ?Sized>(line: &str, r: &mut R) -> String {
@@ -1695,6 +1767,9 @@ impl JsonWalk<'_> {
                 (_, Some("name")) if self.under(&["creator", "browser"]) => {
                     return Cow::Borrowed(value)
                 }
+                // A `name` whose object is outside the text (a piece of a file): a header,
+                // parameter or cookie name, shown as header names are.
+                (Role::Plain, Some("name")) => return unchanged(header_name(value, r)),
                 _ => {}
             }
         }
@@ -2374,6 +2449,43 @@ mod tests {
         assert!(public_name("ACCEPT-ENCODING", Applies::Header).is_some());
         assert!(public_name("state", Applies::Field).is_none());
         assert!(public_name("client_secret", Applies::Field).is_none());
+    }
+
+    /// The README's table is this table: every name, where it applies and why.
+    #[test]
+    fn the_readme_documents_every_public_name() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+            .expect("README.md");
+        let mut rows = 0;
+        for p in PUBLIC {
+            let place = match p.applies {
+                Applies::Header => "header",
+                Applies::Field => "parameter / JSON key",
+                Applies::Capture => "capture structure",
+            };
+            let shown = match p.shown {
+                Shown::Text => "as is",
+                Shown::Url => "as a URL",
+            };
+            let row = format!("| `{}` | {place} | {shown} | {} |", p.name, p.why);
+            assert!(readme.contains(&row), "README lacks the row {row}");
+            rows += 1;
+        }
+        let documented = readme.lines().filter(|l| {
+            l.starts_with("| `")
+                && [
+                    "| header |",
+                    "| parameter / JSON key |",
+                    "| capture structure |",
+                ]
+                .iter()
+                .any(|w| l.contains(w))
+        });
+        assert_eq!(
+            documented.count(),
+            rows,
+            "the README lists names the policy does not have"
+        );
     }
 
     #[test]
