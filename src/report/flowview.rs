@@ -333,7 +333,7 @@ impl Builder<'_> {
             "{} {scheme}{}{}",
             policy::method(&ex.request.method, &mut policy::Mask),
             url.host,
-            policy::path(&url.path, &mut policy::Mask)
+            policy::path(url.path, &mut policy::Mask)
         ))
     }
 
