@@ -2,8 +2,9 @@
 //! summary, the findings with their fix, each flow as an inline SVG sequence diagram and a
 //! table of the entries. No script, no external asset, no request: a Content-Security-Policy
 //! of `default-src 'none'` makes the browser refuse any that a bug might add. Every text from
-//! a capture is masked before it gets here (findings, `FileView`, `SecretSet::mask_text` for
-//! URLs) and escaped on the way out, since a capture can be hostile.
+//! a capture is masked by the secrets policy before it gets here (findings, `FileView`,
+//! `secret::policy::url` for URLs, fragments included) and escaped on the way out, since a
+//! capture can be hostile.
 
 use std::fmt::Write as _;
 
