@@ -158,13 +158,9 @@ pub fn check_with_secrets(
 ) -> FileReport {
     // After the secrets are collected, so what a limit leaves out is still masked.
     let limits_hit = limits::apply(&mut capture, &opts.config.limits);
-    // Reconstruction runs on one thread: the masking automaton that the rules' facts need
-    // is built on another meanwhile (a millisecond for a long capture's cookies). The codes
-    // and tokens reconstruction identifies are nearly always among the secrets already.
-    let (mut analysis, ()) = rayon::join(
-        || flow::analyze(&capture, &opts.config),
-        || secrets.prepare_masking(),
-    );
+    // Display masking follows the policy (`secret::policy`) and needs no automaton over the
+    // collected secrets, so none is built here.
+    let mut analysis = flow::analyze(&capture, &opts.config);
     analysis.limits_hit = limits_hit;
     add_identified(&mut secrets, &analysis);
     // Where the capture's client ids can be read more than one way, the rules decide: the

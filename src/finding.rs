@@ -36,7 +36,8 @@ pub enum Area {
 }
 
 /// Where in an entry a fact was found: the area and the value as it appears there.
-/// `needle` may be a raw secret: renderers must mask it (see `SecretSet::mask_text`).
+/// `needle` may be a raw secret: renderers look for it in text the policy has masked and show
+/// only that text (see `report::snippet`).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Locator {
     pub area: Area,

@@ -6,6 +6,7 @@
 
 mod json_body;
 pub mod placeholder;
+pub mod policy;
 pub mod redact;
 
 use std::fmt::Write as _;
@@ -28,6 +29,8 @@ pub enum SecretKind {
     Cookie,
     CodeVerifier,
     ApiKey,
+    /// A value no list recognises: hidden because the policy does not know it is safe.
+    Value,
 }
 
 impl SecretKind {
@@ -43,6 +46,7 @@ impl SecretKind {
             SecretKind::Cookie => "cookie",
             SecretKind::CodeVerifier => "code verifier",
             SecretKind::ApiKey => "api key",
+            SecretKind::Value => "value",
         }
     }
 }
@@ -154,7 +158,7 @@ fn named(table: &[(&str, SecretKind)], name: &str) -> Option<SecretKind> {
 }
 
 /// Field, parameter and JSON key names whose values are secret wherever they appear.
-fn kind_of_field(name: &str) -> Option<SecretKind> {
+pub(crate) fn kind_of_field(name: &str) -> Option<SecretKind> {
     if let Some(kind) = named(SECRET_FIELDS, name) {
         return Some(kind);
     }
@@ -224,12 +228,12 @@ impl std::fmt::Debug for SecretSet {
 }
 
 /// Characters escaped by `application/x-www-form-urlencoded` encoders beside the alphanumerics.
-const FORM: &AsciiSet = &NON_ALPHANUMERIC
+pub(crate) const FORM: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
     .remove(b'*');
-const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+pub(crate) const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
@@ -453,22 +457,9 @@ impl SecretSet {
     /// LWA tokens, codes and client secrets, and JWTs, are recognisable wherever they appear.
     fn add_by_shape(&mut self, text: &str) {
         for m in shapes().find_iter(text) {
-            let v = m.as_str();
-            if v.starts_with("AN") && !v.bytes().any(|b| b.is_ascii_lowercase()) {
-                continue;
+            if let Some(kind) = shape_match_kind(m.as_str()) {
+                self.add(kind, m.as_str());
             }
-            let kind = if v.starts_with("Atzr|") {
-                SecretKind::RefreshToken
-            } else if v.starts_with("amzn1.oa2-cs") {
-                SecretKind::ClientSecret
-            } else if v.starts_with("eyJ") {
-                SecretKind::IdToken
-            } else if !v.contains('|') {
-                SecretKind::Code
-            } else {
-                SecretKind::AccessToken
-            };
-            self.add(kind, v);
         }
     }
 
@@ -697,6 +688,32 @@ fn raw_headers() -> &'static regex::Regex {
             r#"(?i)"name"\s*:\s*"(?P<name>authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key|x-amz-access-token|x-amz-security-token|x-auth-token|x-access-token)"\s*,\s*"value"\s*:\s*"(?P<value>[^"]*)"#,
         )
         .expect("static regex")
+    })
+}
+
+/// The kind of the first value of a known secret shape in `text` (LWA tokens, codes and client
+/// secrets, JWTs), if any.
+pub(crate) fn kind_by_shape(text: &str) -> Option<SecretKind> {
+    shapes()
+        .find_iter(text)
+        .find_map(|m| shape_match_kind(m.as_str()))
+}
+
+/// The kind of one match of [`shapes`]; `None` for a shouted word that only looks like a code.
+fn shape_match_kind(v: &str) -> Option<SecretKind> {
+    if v.starts_with("AN") && !v.bytes().any(|b| b.is_ascii_lowercase()) {
+        return None;
+    }
+    Some(if v.starts_with("Atzr|") {
+        SecretKind::RefreshToken
+    } else if v.starts_with("amzn1.oa2-cs") {
+        SecretKind::ClientSecret
+    } else if v.starts_with("eyJ") {
+        SecretKind::IdToken
+    } else if !v.contains('|') {
+        SecretKind::Code
+    } else {
+        SecretKind::AccessToken
     })
 }
 

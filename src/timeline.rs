@@ -64,7 +64,7 @@ pub fn render(file: &FileReport, opts: &TimelineOptions) -> String {
             "cut off at byte {} after {} complete entries: {}",
             t.offset,
             t.complete_entries,
-            file.secrets.mask_text(&t.reason)
+            crate::secret::policy::error_message(&t.reason)
         );
         for line in wrap(&text, width - 2) {
             out.push_str(&format!("  {line}\n"));

@@ -4,7 +4,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::model::{Capture, Exchange};
-use crate::secret::{mask, SecretSet};
+use crate::secret::{mask, policy, SecretSet};
 
 use super::url::{is_loopback, Url};
 
@@ -133,7 +133,7 @@ impl<'a> Facts<'a> {
             let url = Url::parse(&ex.request.url);
             add(&mut m, "method", &|| Some(json!(ex.request.method)));
             add(&mut m, "url", &|| {
-                Some(json!(self.secrets.mask_text(&ex.request.url)))
+                Some(json!(policy::url(&ex.request.url, &mut policy::Mask)))
             });
             add(&mut m, "scheme", &|| Some(json!(url.scheme)));
             add(&mut m, "host", &|| Some(json!(url.host)));
@@ -196,7 +196,10 @@ impl<'a> Facts<'a> {
             Detail::Answer(ans) => {
                 put(&mut m, "authorize", self.authorize_summary(ans.authorize));
                 m.insert("via".into(), json!(via(ans.via)));
-                m.insert("answer_url".into(), json!(self.secrets.mask_text(&ans.url)));
+                m.insert(
+                    "answer_url".into(),
+                    json!(policy::url(&ans.url, &mut policy::Mask)),
+                );
                 let answer = Url::parse(&ans.url);
                 m.insert("answer_scheme".into(), json!(answer.scheme));
                 m.insert("answer_host".into(), json!(answer.host));

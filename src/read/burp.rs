@@ -47,7 +47,10 @@ pub fn read(name: &str, source: Arc<[u8]>) -> Result<Capture, ReadError> {
         let event = match reader.read_event() {
             Ok(e) => e,
             Err(e) => {
-                failure = Some((reader.error_position() as usize, e.to_string()));
+                failure = Some((
+                    reader.error_position() as usize,
+                    crate::secret::policy::error_message(&e.to_string()),
+                ));
                 break;
             }
         };

@@ -40,7 +40,7 @@ pub fn read(name: &str, source: Arc<[u8]>) -> Result<Capture, ReadError> {
             return Err(ReadError::Invalid {
                 name: name.to_string(),
                 format: "Charles session",
-                reason: e.to_string(),
+                reason: crate::secret::policy::error_message(&e.to_string()),
             });
         }
         Err(e) => {
@@ -56,7 +56,10 @@ pub fn read(name: &str, source: Arc<[u8]>) -> Result<Capture, ReadError> {
                 reason: if e.is_eof() {
                     format!("the file ends after transaction {complete}, inside the session list")
                 } else {
-                    format!("invalid JSON after transaction {complete}: {e}")
+                    format!(
+                        "invalid JSON after transaction {complete}: {}",
+                        crate::secret::policy::error_message(&e.to_string())
+                    )
                 },
             })
         }
@@ -185,14 +188,26 @@ fn headers(message: &Value) -> Vec<Header> {
         .pointer("/header/headers")
         .and_then(Value::as_array)
         .map(|list| {
-            list.iter()
-                .filter_map(|h| {
-                    Some(Header {
-                        name: text(&h["name"])?,
-                        value: text(&h["value"]).unwrap_or_default(),
-                    })
-                })
-                .collect()
+            let mut out = Vec::with_capacity(list.len());
+            for h in list {
+                let Some(name) = text(&h["name"]) else {
+                    continue;
+                };
+                // A list of values (as Polly.JS writes HARs) is the header repeated.
+                match &h["value"] {
+                    Value::Array(values) => {
+                        out.extend(values.iter().filter_map(text).map(|value| Header {
+                            name: name.clone(),
+                            value,
+                        }))
+                    }
+                    v => out.push(Header {
+                        name,
+                        value: text(v).unwrap_or_default(),
+                    }),
+                }
+            }
+            out
         })
         .unwrap_or_default()
 }

@@ -32,7 +32,7 @@ use serde_json::Value;
 use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::OffsetDateTime;
 
-use super::sniff::{quote, UTF8_BOM};
+use super::sniff::UTF8_BOM;
 use super::ReadError;
 use crate::model::{
     Body, Capture, Exchange, Format, Header, Request, Response, Source, Truncation,
@@ -315,26 +315,23 @@ fn key_list(label: &str, keys: &[String]) -> String {
     format!("{label}: {}", shown.join(", "))
 }
 
-/// A key as written when it is a plain word, else quoted and escaped (keeps messages one line).
+/// A key as written when it is shaped like a name, else not shown: keys can be values too
+/// (an object keyed by token), and error messages never quote a value.
 fn plain_key(key: &str) -> String {
-    let plain = !key.is_empty()
-        && key.len() <= 40
-        && key
-            .chars()
-            .all(|c| c.is_alphanumeric() || "_-$@.".contains(c));
-    if plain {
+    if crate::secret::policy::name_shaped(key) {
         key.to_string()
     } else {
-        quote(key, 40)
+        "(a key not shown)".to_string()
     }
 }
 
-/// serde_json's message without its ` at line L column C` suffix, on one short line.
+/// serde_json's message without its ` at line L column C` suffix, on one short line, and
+/// without the input it quotes (see [`crate::secret::policy::error_message`]).
 fn message_of(e: &serde_json::Error) -> String {
     let full = e.to_string();
     let suffix = format!(" at line {} column {}", e.line(), e.column());
     let message = full.strip_suffix(&suffix).unwrap_or(&full);
-    let message: String = message
+    let message: String = crate::secret::policy::error_message(message)
         .chars()
         .filter(|c| !c.is_control())
         .take(200)
@@ -517,6 +514,21 @@ fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     })
 }
 
+/// A string field (as [`text`]) or a list of them, as the values of a header repeated:
+/// Polly.JS records `"value": ["Bearer …"]`. `null` and other types give none.
+fn texts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let scalar = |v: Value| match v {
+        Value::String(s) => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    Ok(match Value::deserialize(d)? {
+        Value::Array(items) => items.into_iter().filter_map(scalar).collect(),
+        other => scalar(other).into_iter().collect(),
+    })
+}
+
 /// A non-negative integer field that may be written as a float (`200.0`) or a string (`"200"`).
 fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     Ok(match Value::deserialize(d)? {
@@ -584,8 +596,9 @@ struct HarResponse<S: Mode> {
 struct HarHeader {
     #[serde(deserialize_with = "text")]
     name: Option<String>,
-    #[serde(deserialize_with = "text")]
-    value: Option<String>,
+    /// One value, or several (Polly.JS writes `"value": ["a", "b"]`): the header repeated.
+    #[serde(deserialize_with = "texts")]
+    value: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -711,16 +724,27 @@ impl<S: Mode> HarResponse<S> {
 }
 
 /// Headers as written: all repeats, original case, pseudo-headers included. A header without
-/// a name is dropped; one without a value gets an empty value.
+/// a name is dropped; one without a value gets an empty value; one with a list of values is
+/// repeated, once per value.
 fn headers(list: Vec<HarHeader>) -> Vec<Header> {
-    list.into_iter()
-        .filter_map(|h| {
-            Some(Header {
-                name: h.name?,
-                value: h.value.unwrap_or_default(),
-            })
-        })
-        .collect()
+    let mut out = Vec::with_capacity(list.len());
+    for h in list {
+        let Some(name) = h.name else { continue };
+        if h.value.is_empty() {
+            out.push(Header {
+                name,
+                value: String::new(),
+            });
+            continue;
+        }
+        for value in h.value {
+            out.push(Header {
+                name: name.clone(),
+                value,
+            });
+        }
+    }
+    out
 }
 
 impl HarContent {
@@ -924,6 +948,37 @@ mod tests {
   }
 }
 "#;
+
+    /// Polly.JS writes header values as lists: each value is the header repeated, so a Bearer
+    /// call written that way is a Bearer call.
+    #[test]
+    fn header_values_written_as_lists_are_the_header_repeated() {
+        let e = only(&har(&[
+            r#"{"startedDateTime": "2024-05-01T08:00:00Z", "request": {"method": "GET", "url": "https://api.example/me", "headers": [{"name": "authorization", "value": ["Bearer tok-123"]}, {"name": "accept", "value": ["a/b", "c/d"]}, {"name": "host", "value": "api.example"}, {"name": "x-empty", "value": []}]}, "response": {"status": 200, "headers": [{"name": "set-cookie", "value": ["a=1; Path=/", "b=2"]}]}}"#,
+        ]));
+        let pairs: Vec<(&str, &str)> = e
+            .request
+            .headers
+            .iter()
+            .map(|h| (h.name.as_str(), h.value.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("authorization", "Bearer tok-123"),
+                ("accept", "a/b"),
+                ("accept", "c/d"),
+                ("host", "api.example"),
+                ("x-empty", "")
+            ]
+        );
+        let cookies: Vec<&str> = response(&e)
+            .headers
+            .iter()
+            .map(|h| h.value.as_str())
+            .collect();
+        assert_eq!(cookies, ["a=1; Path=/", "b=2"]);
+    }
 
     #[test]
     fn reads_a_plain_three_entry_har() {
@@ -1417,11 +1472,11 @@ mod tests {
             (r#"{}"#, "not a HAR file: a JSON object without log.entries (no keys)"),
             (r#"{"foo":1,"bar":{"entries":[]}}"#, "not a HAR file: a JSON object without log.entries (keys: foo, bar)"),
             (r#"{"log":{"version":"1.2","creator":{}}}"#, "not a HAR file: its log has no entries (log keys: version, creator)"),
-            (r#"{"log":"x"}"#, "not a HAR file: invalid type: string \"x\", expected `log` to be an object"),
+            (r#"{"log":"x"}"#, "not a HAR file: invalid type: string (value not shown), expected `log` to be an object"),
             (r#"{"log":{"entries":{}}}"#, "not a HAR file: invalid type: map, expected `log.entries` to be a list"),
             (r#"{"log":{"entries" 1}}"#, "broken HAR file: invalid JSON before log.entries at line 1 column 19: expected `:`"),
             (r#"{"log":{"#, "broken HAR file: the file ends before log.entries (line 1 column 8)"),
-            ("{\"a\\nb\":1}", "not a HAR file: a JSON object without log.entries (keys: \"a\\nb\")"),
+            ("{\"a\\nb\":1}", "not a HAR file: a JSON object without log.entries (keys: (a key not shown))"),
         ];
         for (input, want) in cases {
             match read("t.har", Arc::from(input.as_bytes())) {

@@ -311,11 +311,11 @@ mod tests {
         let cases: [(&[u8], &str); 8] = [
             (
                 b"<!DOCTYPE html>\n<html><body>Sign in</body></html>",
-                "captures/x.txt: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP): it starts with \"<!DOCTYPE html>\"",
+                "captures/x.txt: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP): it starts with `<!DOCTYPE` (a line of 15 characters)",
             ),
             (
                 b"[{\"log\":1}]",
-                "captures/x.txt: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP): it is a JSON array, not an object (it starts with \"[{\\\"log\\\":1}]\")",
+                "captures/x.txt: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP): it is a JSON array, not an object (it starts with `[{` (a line of 11 characters))",
             ),
             (
                 b"{}",

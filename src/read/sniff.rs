@@ -5,7 +5,6 @@
 pub(crate) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// How many characters of a file's first line an error message quotes.
-const QUOTE_CHARS: usize = 40;
 /// How many bytes of the first line are looked at to decide it is text.
 const LINE_BYTES: usize = 160;
 /// How many leading bytes of a binary file an error message shows in hex.
@@ -126,7 +125,9 @@ fn is_burp(start: &[u8]) -> bool {
     head.windows(6).any(|w| w == b"<items")
 }
 
-/// Names the kind of content where it has a well-known signature, else quotes its first line.
+/// Names the kind of content where it has a well-known signature, else describes its first
+/// line by its leading markup (`<!DOCTYPE`, `<html`, `[`): an error never quotes the input's
+/// values.
 /// `whole` is the file, `start` its first non-blank bytes.
 fn describe(whole: &[u8], start: &[u8]) -> String {
     if whole.starts_with(b"\xFF\xFE") || whole.starts_with(b"\xFE\xFF") {
@@ -182,7 +183,9 @@ fn is_section_header(start: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"_-. \"".contains(b))
 }
 
-/// The first line of `start`, quoted and escaped, when it looks like text.
+/// The first line of `start` described without its values, when it looks like text: its
+/// leading markup token in back quotes (`<!DOCTYPE`, `<?xml`, `[{`) if it has one, and its
+/// length.
 fn first_text_line(start: &[u8]) -> Option<String> {
     let end = start
         .iter()
@@ -201,7 +204,27 @@ fn first_text_line(start: &[u8]) -> Option<String> {
     if text.is_empty() || text.chars().any(|c| c.is_control() && c != '\t') {
         return None;
     }
-    Some(quote(text, QUOTE_CHARS))
+    let punctuation: String = text
+        .chars()
+        .take_while(|c| matches!(c, '<' | '!' | '?' | '[' | '{' | '('))
+        .collect();
+    let word: String = text[punctuation.len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .take(16)
+        .collect();
+    let markup = punctuation.starts_with('<') && crate::secret::policy::name_shaped(&word);
+    let lead = if markup {
+        format!("{punctuation}{word}")
+    } else {
+        punctuation
+    };
+    let length = text.chars().count();
+    Some(if lead.is_empty() {
+        format!("a line of {length} characters")
+    } else {
+        format!("`{lead}` (a line of {length} characters)")
+    })
 }
 
 fn hex_prefix(bytes: &[u8]) -> String {
@@ -211,16 +234,6 @@ fn hex_prefix(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect();
     shown.join(" ")
-}
-
-/// `text` in double quotes with control characters escaped, cut to `max` characters so an
-/// error message stays on one short line.
-pub(crate) fn quote(text: &str, max: usize) -> String {
-    let mut cut: String = text.chars().take(max).collect();
-    if text.chars().nth(max).is_some() {
-        cut.push('…');
-    }
-    format!("{cut:?}")
 }
 
 #[cfg(test)]
@@ -285,11 +298,11 @@ mod tests {
         let cases: [(&[u8], &str); 5] = [
             (
                 b"<!DOCTYPE html>\n<html>",
-                "it starts with \"<!DOCTYPE html>\"",
+                "it starts with `<!DOCTYPE` (a line of 15 characters)",
             ),
             (
                 b"[1,2]",
-                "it is a JSON array, not an object (it starts with \"[1,2]\")",
+                "it is a JSON array, not an object (it starts with `[` (a line of 5 characters))",
             ),
             (b"\xFF\xFE{\x00", "it is UTF-16 text; save it as UTF-8"),
             (b"\xEF\xBB", "it starts with binary data (ef bb)"),
@@ -323,6 +336,10 @@ mod tests {
             panic!("not recognised as other");
         };
         assert!(found.chars().count() < 60, "{found}");
-        assert!(found.ends_with("…\""), "{found}");
+        assert!(
+            !found.contains("xx"),
+            "the line is described, not quoted: {found}"
+        );
+        assert!(found.ends_with("a line of 100 characters"), "{found}");
     }
 }

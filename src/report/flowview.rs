@@ -7,7 +7,7 @@ use crate::finding::Finding;
 use crate::flow::{self, Analysis, Detail, Endpoint, Step, StepKind, Via};
 use crate::model::{Capture, Exchange};
 use crate::report::FileReport;
-use crate::secret::{mask, SecretSet};
+use crate::secret::{mask, policy};
 
 /// Who takes part in an app-to-app linking flow. Every request in a capture is sent by the
 /// recording side (the app or browser); servers only answer.
@@ -177,7 +177,6 @@ impl FileView {
         Builder {
             capture,
             a,
-            secrets: &file.secrets,
             findings: &file.findings,
             skill_hosts,
         }
@@ -188,7 +187,6 @@ impl FileView {
 struct Builder<'a> {
     capture: &'a Capture,
     a: &'a Analysis,
-    secrets: &'a SecretSet,
     findings: &'a [Finding],
     skill_hosts: std::collections::HashSet<String>,
 }
@@ -249,14 +247,9 @@ impl Builder<'_> {
             .and_then(|i| self.capture.exchanges.get(i))
     }
 
-    /// Capture text as it may be shown: every secret of the file masked, one line.
-    fn text(&self, s: &str) -> String {
-        // Control characters (a terminal escape in a hostile capture) become spaces.
-        self.secrets
-            .mask_text(s)
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect()
+    /// The value of the field `name` as the policy shows it, on one line.
+    fn text(&self, name: &str, s: &str) -> String {
+        one_line(&policy::value(name, s, &mut policy::Mask))
     }
 
     fn message(&self, i: usize, step: &Step, first_of_entry: bool) -> Message {
@@ -282,7 +275,7 @@ impl Builder<'_> {
             from,
             to,
             kind: step.kind,
-            title: title(step, &|s: &str| self.text(s)),
+            title: title(step, &|s: &str| self.text("grant_type", s)),
             request,
             status,
             outcome: Vec::new(),
@@ -336,16 +329,21 @@ impl Builder<'_> {
         } else {
             format!("{}://", url.scheme)
         };
-        self.text(&format!(
+        one_line(&format!(
             "{} {scheme}{}{}",
-            ex.request.method, url.host, url.path
+            policy::method(&ex.request.method, &mut policy::Mask),
+            url.host,
+            policy::path(url.path, &mut policy::Mask)
         ))
     }
 
     fn status(&self, ex: &Exchange) -> String {
         match (&ex.response, &ex.error) {
             (Some(r), _) if r.status != 0 => r.status.to_string(),
-            (_, Some(e)) => format!("no response ({})", self.text(e)),
+            (_, Some(e)) => format!(
+                "no response ({})",
+                one_line(&policy::note(e, &mut policy::Mask))
+            ),
             _ => "no response".into(),
         }
     }
@@ -355,11 +353,11 @@ impl Builder<'_> {
         Some(match self.a.clients.get(id) {
             Some(c) => format!(
                 "client {} (profile {}, {})",
-                abbreviate(&self.text(&c.id)),
+                abbreviate(&self.text("client_id", &c.id)),
                 profile_letter(c.profile),
                 c.source.name()
             ),
-            None => format!("client {}", abbreviate(&self.text(id))),
+            None => format!("client {}", abbreviate(&self.text("client_id", id))),
         })
     }
 
@@ -415,12 +413,13 @@ impl Builder<'_> {
             Detail::Authorize(auth) => {
                 m.details.extend(self.client(auth.client_id.as_deref()));
                 if let Some(s) = &auth.scope {
-                    m.details.push(format!("scope {}", self.text(s)));
+                    m.details.push(format!("scope {}", self.text("scope", s)));
                 } else {
                     m.details.push("no scope".into());
                 }
                 if let Some(r) = &auth.redirect_uri {
-                    m.details.push(format!("redirect_uri {}", self.text(r)));
+                    m.details
+                        .push(format!("redirect_uri {}", self.text("redirect_uri", r)));
                 }
                 if auth.state.is_none() {
                     m.details.push("no state".into());
@@ -448,9 +447,10 @@ impl Builder<'_> {
                     let desc = ans
                         .error_description
                         .as_deref()
-                        .map(|d| format!(": {}", self.text(d)))
+                        .map(|d| format!(": {}", self.text("error_description", d)))
                         .unwrap_or_default();
-                    m.outcome.push(format!("error {}{desc}", self.text(e)));
+                    m.outcome
+                        .push(format!("error {}{desc}", self.text("error", e)));
                 }
             }
             Detail::TokenRequest(t) => {
@@ -459,7 +459,8 @@ impl Builder<'_> {
                     m.details.push(format!("client auth {}", auth.name()));
                 }
                 if let Some(r) = &t.redirect_uri {
-                    m.details.push(format!("redirect_uri {}", self.text(r)));
+                    m.details
+                        .push(format!("redirect_uri {}", self.text("redirect_uri", r)));
                 }
                 if t.code_verifier_present {
                     m.details.push("PKCE code_verifier sent".into());
@@ -473,9 +474,10 @@ impl Builder<'_> {
                         let desc = r
                             .error_description
                             .as_deref()
-                            .map(|d| format!(": {}", self.text(d)))
+                            .map(|d| format!(": {}", self.text("error_description", d)))
                             .unwrap_or_default();
-                        m.outcome.push(format!("error {}{desc}", self.text(e)));
+                        m.outcome
+                            .push(format!("error {}{desc}", self.text("error", e)));
                     }
                     m.artifacts.extend(self.token_ref(
                         r.access_token,
@@ -493,27 +495,34 @@ impl Builder<'_> {
                 m.artifacts
                     .extend(self.token_ref(l.bearer, "bearer", Role::Used));
                 if let Some(e) = &l.endpoints {
-                    m.outcome
-                        .push(format!("endpoints {}", self.text(&e.join(", "))));
+                    m.outcome.push(format!(
+                        "endpoints {}",
+                        e.iter()
+                            .map(|h| one_line(&policy::host(h, &mut policy::Mask)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
                 }
             }
             Detail::Activation(act) => {
                 if let Some(s) = &act.skill_id {
                     m.details.push(format!(
                         "skill {}, stage {}",
-                        self.text(s),
-                        self.text(act.stage.as_deref().unwrap_or("?"))
+                        one_line(&policy::path(s, &mut policy::Mask)),
+                        self.text("stage", act.stage.as_deref().unwrap_or("?"))
                     ));
                 }
                 if let Some(r) = &act.redirect_uri {
-                    m.details.push(format!("redirectUri {}", self.text(r)));
+                    m.details
+                        .push(format!("redirectUri {}", self.text("redirectUri", r)));
                 }
                 m.artifacts
                     .extend(self.token_ref(act.bearer, "bearer", Role::Used));
                 m.artifacts
                     .extend(self.code_ref(act.auth_code, "authCode", Role::Used));
                 if let Some(msg) = &act.message {
-                    m.outcome.push(format!("answer: {}", self.text(msg)));
+                    m.outcome
+                        .push(format!("answer: {}", self.text("message", msg)));
                 }
             }
             Detail::BearerCall { bearer } => {
@@ -660,6 +669,13 @@ fn title(step: &Step, text: &dyn Fn(&str) -> String) -> String {
         Detail::Activation(_) => "skill activation".into(),
         Detail::BearerCall { .. } => "bearer call".into(),
     }
+}
+
+/// Control characters (a terminal escape in a hostile capture) as spaces.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// A value shortened to `max` characters (grant types are not secret, but can be junk).

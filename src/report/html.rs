@@ -2,8 +2,9 @@
 //! summary, the findings with their fix, each flow as an inline SVG sequence diagram and a
 //! table of the entries. No script, no external asset, no request: a Content-Security-Policy
 //! of `default-src 'none'` makes the browser refuse any that a bug might add. Every text from
-//! a capture is masked before it gets here (findings, `FileView`, `SecretSet::mask_text` for
-//! URLs) and escaped on the way out, since a capture can be hostile.
+//! a capture is masked by the secrets policy before it gets here (findings, `FileView`,
+//! `secret::policy::url` for URLs, fragments included) and escaped on the way out, since a
+//! capture can be hostile.
 
 use std::fmt::Write as _;
 
@@ -11,6 +12,7 @@ use super::flowview::FileView;
 use super::svg::{self, esc};
 use super::{FileReport, Report};
 use crate::finding::Finding;
+use crate::secret::policy;
 
 /// Entries listed per file at most: a table of 60k rows helps nobody and weighs megabytes.
 const MAX_ENTRIES: usize = 2000;
@@ -217,7 +219,7 @@ fn entries_table(out: &mut String, file: &FileReport, n: usize) {
             .collect();
         let status = match (&ex.response, &ex.error) {
             (Some(r), _) if r.status != 0 => r.status.to_string(),
-            (_, Some(e)) => format!("no response ({})", file.secrets.mask_text(e)),
+            (_, Some(e)) => format!("no response ({})", policy::note(e, &mut policy::Mask)),
             _ => "no response".into(),
         };
         let _ = writeln!(
@@ -230,8 +232,8 @@ fn entries_table(out: &mut String, file: &FileReport, n: usize) {
             },
             ex.index,
             esc(&time),
-            esc(&file.secrets.mask_text(&ex.request.method)),
-            esc(&file.secrets.mask_text(&ex.request.url)),
+            esc(&policy::method(&ex.request.method, &mut policy::Mask)),
+            esc(&policy::url(&ex.request.url, &mut policy::Mask)),
             esc(&status),
             esc(&steps.join(", ")),
             esc(&rules.join(", ")),

@@ -9,6 +9,7 @@ use super::snippet::{Snippet, Snippets};
 use super::{FileReport, Report};
 use crate::finding::{Finding, Locator, Place, Severity};
 use crate::model::Capture;
+use crate::secret::policy;
 
 /// How to draw. The caller decides (terminal detection, `NO_COLOR`); rendering is pure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,7 +88,7 @@ impl<'a> Sources<'a> {
             file,
             snippets: captures
                 .into_iter()
-                .map(|c| (c.name.as_str(), Snippets::new(c, &file.secrets)))
+                .map(|c| (c.name.as_str(), Snippets::new(c)))
                 .collect(),
         }
     }
@@ -405,8 +406,8 @@ fn describe_entry(entry: usize, finding: &Finding, file: &FileReport) -> String 
     match exchange {
         Some(e) => format!(
             "{name} {} {}",
-            e.request.method,
-            file.secrets.mask_text(&e.request.url)
+            policy::method(&e.request.method, &mut policy::Mask),
+            policy::url(&e.request.url, &mut policy::Mask)
         ),
         None => name,
     }

@@ -1,8 +1,11 @@
 //! Source snippets for diagnostics: one entry's text, masked, with each label's span found in it.
 //!
-//! Capture text is full of secrets, so a snippet is cut from the source, masked first, and only
-//! then searched: a label's needle is masked (and spelled in the encodings the capture may use)
-//! before it is looked for, so the spans land on the masked text and nothing raw is ever shown.
+//! Capture text is full of secrets, so a snippet is cut from the source, masked first by the
+//! default-deny policy ([`policy`], read as the capture's format: HAR and Charles JSON by key
+//! path, raw HTTP by line, Burp XML by element), and only then searched: a label's needle is
+//! looked for as its mask (a hidden value) or as written (a public one), so the spans land on
+//! the masked text and nothing the policy does not know is ever shown. Masking needs nothing
+//! but the text: no list of the capture's secrets.
 
 use std::cell::OnceCell;
 use std::ops::Range;
@@ -10,8 +13,8 @@ use std::ops::Range;
 use miette::{LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
 use crate::finding::{Area, Locator};
-use crate::model::Capture;
-use crate::secret::{self, SecretSet};
+use crate::model::{Capture, Format};
+use crate::secret::{self, policy};
 
 /// A line longer than this, holding more than one JSON member, marks a minified entry.
 const MINIFIED_LINE: usize = 400;
@@ -134,15 +137,13 @@ impl SourceCode for Snippet {
 /// do not each count its newlines from the start.
 pub struct Snippets<'a> {
     capture: &'a Capture,
-    secrets: &'a SecretSet,
     lines: OnceCell<LineIndex>,
 }
 
 impl<'a> Snippets<'a> {
-    pub fn new(capture: &'a Capture, secrets: &'a SecretSet) -> Self {
+    pub fn new(capture: &'a Capture) -> Self {
         Snippets {
             capture,
-            secrets,
             lines: OnceCell::new(),
         }
     }
@@ -165,7 +166,7 @@ impl<'a> Snippets<'a> {
         if self.capture.format == crate::model::Format::Mitmproxy {
             // A mitmproxy record is typed netstrings on one long line, connection details and
             // certificates included: only the stretch around the labels is shown.
-            let text = self.masked(&source[span.clone()]);
+            let text = self.masked(span.clone());
             let column = lossy_chars(&source[line_start..span.start]);
             let whole = self.build(
                 self.name_at(span.start),
@@ -183,7 +184,7 @@ impl<'a> Snippets<'a> {
                 return Some(snippet);
             }
             // Not parseable as JSON: show the entry alone, without the rest of its long line.
-            let text = self.masked(&source[span.clone()]);
+            let text = self.masked(span.clone());
             let column = lossy_chars(&source[line_start..span.start]);
             return Some(self.build(
                 self.name_at(span.start),
@@ -198,9 +199,9 @@ impl<'a> Snippets<'a> {
         // Whole lines, so that columns are the file's and the `{` line shows its indentation.
         // Each piece is masked alone so that the entry's start is known in the masked text;
         // a secret never spans the entry's own braces.
-        let prefix = self.masked(&source[line_start..span.start]);
-        let body = self.masked(&source[span.clone()]);
-        let suffix = self.masked(&source[span.end..line_end]);
+        let prefix = self.masked(line_start..span.start);
+        let body = self.masked(span.clone());
+        let suffix = self.masked(span.end..line_end);
         let root = prefix.len();
         let text = prefix + &body + &suffix;
         Some(self.build(
@@ -221,13 +222,13 @@ impl<'a> Snippets<'a> {
         labels: &[(Option<&Locator>, &str)],
     ) -> Option<Range<usize>> {
         let locator = labels.first()?.0.filter(|l| !l.needle.is_empty())?;
-        let spellings = needle_spellings(self.secrets, &locator.needle);
+        let spellings = needle_spellings(&locator.needle);
         self.capture
             .parts
             .iter()
             .filter(|p| p.range.start >= span.start && p.range.end <= span.end)
             .find(|p| {
-                let text = self.masked(&self.capture.source[p.range.clone()]);
+                let text = self.masked(p.range.clone());
                 spellings.iter().any(|s| text.contains(s.as_str()))
             })
             .map(|p| p.range.clone())
@@ -260,12 +261,12 @@ impl<'a> Snippets<'a> {
             (start, line_end, false)
         };
 
-        let mut before = self.masked(&source[start..offset]);
+        let mut before = self.masked(start..offset);
         if ends_inside_string(&before) {
             // The cut may fall inside a secret, whose prefix no mask recognises.
             mask_trailing_fragment(&mut before);
         }
-        let after = self.masked(&source[offset..end]);
+        let after = self.masked(offset..end);
         let mut text = String::new();
         if ellipsis {
             text.push('…');
@@ -304,12 +305,11 @@ impl<'a> Snippets<'a> {
         span: Range<usize>,
         labels: &[(Option<&Locator>, &str)],
     ) -> Option<Snippet> {
-        let masked = self.masked(&self.capture.source[span.clone()]);
+        // Masked before it is parsed: what parsing decodes (`\uXXXX` escapes) is then only
+        // masks and values the policy shows anyway.
+        let masked = self.masked(span.clone());
         let value: serde_json::Value = serde_json::from_str(&masked).ok()?;
         let pretty = serde_json::to_string_pretty(&value).ok()?;
-        // Parsing decodes `\uXXXX` escapes, which can turn an unrecognised spelling of a
-        // secret into its raw form: mask again.
-        let pretty = self.secrets.mask_text(&pretty);
         let name = format!("{} (entry #{entry}, reformatted)", self.name_at(span.start));
         Some(self.build(name, pretty, 0, (0, 0, span.start), labels, false))
     }
@@ -401,7 +401,7 @@ impl<'a> Snippets<'a> {
             return unmasked.then(|| base + masked_before.chars().count());
         };
         // Which occurrence of the needle (in any spelling) the label is, on its masked line.
-        let masked_spellings = needle_spellings(self.secrets, needle);
+        let masked_spellings = needle_spellings(needle);
         let nth = count_matches(masked_before.as_bytes(), &masked_spellings);
         let raw = crate::secret::spellings(needle);
         let matcher = aho_corasick::AhoCorasick::builder()
@@ -418,7 +418,7 @@ impl<'a> Snippets<'a> {
         let found = locator
             .filter(|l| !l.needle.is_empty())
             .and_then(|locator| {
-                let spellings = needle_spellings(self.secrets, &locator.needle);
+                let spellings = needle_spellings(&locator.needle);
                 let mut regions = outline.regions(text, &locator.area);
                 let preferred = regions.first().cloned();
                 regions.push(0..text.len());
@@ -436,8 +436,44 @@ impl<'a> Snippets<'a> {
         found.unwrap_or_else(|| outline.first_line(text))
     }
 
-    fn masked(&self, bytes: &[u8]) -> String {
-        hide_base64(&self.secrets.mask_text(&String::from_utf8_lossy(bytes)))
+    /// The source's bytes `range`, masked by the policy as the capture's format reads. A
+    /// Fiddler capture's members are each masked alone, as the raw messages they are.
+    fn masked(&self, range: Range<usize>) -> String {
+        let source: &[u8] = &self.capture.source;
+        let range = range.start.min(source.len())..range.end.min(source.len());
+        let mut mask = policy::Mask;
+        let walk = |bytes: &[u8], mask: &mut policy::Mask| {
+            if self.capture.format == Format::Mitmproxy {
+                return policy::mitm_dump(bytes, mask);
+            }
+            let text = String::from_utf8_lossy(bytes);
+            match self.capture.format {
+                Format::Mitmproxy => unreachable!("walked as bytes above"),
+                Format::Har | Format::Charles => {
+                    policy::json_as(&text, policy::Schema::Capture, mask)
+                }
+                Format::Burp => policy::burp_xml(&text, mask),
+                Format::Saz | Format::RawHttp => policy::http_text(&text, mask),
+            }
+        };
+        let mut out = String::new();
+        let mut pos = range.start;
+        for part in &self.capture.parts {
+            let from = part.range.start.max(pos);
+            let to = part.range.end.min(range.end);
+            if from >= to {
+                continue;
+            }
+            if from > pos {
+                out.push_str(&walk(&source[pos..from], &mut mask));
+            }
+            out.push_str(&walk(&source[from..to], &mut mask));
+            pos = to;
+        }
+        if pos < range.end {
+            out.push_str(&walk(&source[pos..range.end], &mut mask));
+        }
+        hide_base64(&out)
     }
 
     /// The 0-based line of `offset`: in the file, or within its member for a capture made of
@@ -707,16 +743,25 @@ fn count_matches(text: &[u8], patterns: &[String]) -> usize {
         .map_or(0, |m| m.find_iter(text).count())
 }
 
-/// The masked spellings a raw needle may take in masked capture text. Encoding happens
-/// before masking because the source was encoded before it was masked.
-fn needle_spellings(secrets: &SecretSet, needle: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for spelling in crate::secret::spellings(needle) {
-        let masked = secrets.mask_text(&spelling);
-        if !masked.is_empty() && !out.contains(&masked) {
-            out.push(masked);
+/// What a raw needle may look like in masked capture text: its mask, where the policy hid
+/// it (the policy masks decoded values, so the mask of the needle itself), else its
+/// spellings as written (a public value, raw or encoded).
+fn needle_spellings(needle: &str) -> Vec<String> {
+    let mut out: Vec<String> = vec![secret::mask(needle)];
+    // A needle holding hidden values (a whole redirect URL, a form) is found as the policy
+    // shows it.
+    let mut m = policy::Mask;
+    for walked in [policy::url(needle, &mut m), policy::form(needle, &mut m)] {
+        if walked != needle && !walked.starts_with('…') && !out.contains(&walked) {
+            out.push(walked);
         }
     }
+    for spelling in crate::secret::spellings(needle) {
+        if !out.contains(&spelling) {
+            out.push(spelling);
+        }
+    }
+    out.retain(|s| !s.is_empty());
     out
 }
 
@@ -1220,8 +1265,7 @@ mod tests {
     #[test]
     fn labels_land_on_the_masked_value_in_the_right_area() {
         let capture = capture("login.har", PRETTY);
-        let secrets = secrets();
-        let snippets = Snippets::new(&capture, &secrets);
+        let snippets = Snippets::new(&capture);
         let body = loc(Area::RequestBody, CODE);
         let auth = loc(Area::RequestHeader("AUTHORIZATION".into()), TOKEN);
         let url = loc(Area::Url, "https://api.amazon.com/auth/o2/token");
@@ -1247,11 +1291,12 @@ mod tests {
             snippet.label_line(body).unwrap() + 1,
             line_holding(PRETTY, "grant_type=")
         );
-        // The whole header value is one secret, masked as one.
-        assert_eq!(
-            snippet.label_text(auth),
-            Some(mask(&format!("Bearer {TOKEN}")).as_str())
-        );
+        // Credentials are masked by parts: the scheme shown, the token masked as it is
+        // wherever it appears.
+        assert_eq!(snippet.label_text(auth), Some(mask(TOKEN).as_str()));
+        assert!(snippet
+            .text()
+            .contains(&format!("\"Bearer {}\"", mask(TOKEN))));
         assert_eq!(
             snippet.label_line(auth).unwrap() + 1,
             line_holding(PRETTY, "Bearer")
@@ -1264,13 +1309,88 @@ mod tests {
         assert!(body.primary());
     }
 
+    /// The lines around a label hold values no list knows: a custom token header, a header
+    /// whose name is a secret, a Referer with a code. None of them is shown; the public ones
+    /// the reader needs are.
+    #[test]
+    fn context_lines_show_only_what_the_policy_knows() {
+        let odd = "q8Zr2kP0vX4mW7nB1cT5";
+        let source = PRETTY.replace(
+            r#"{ "name": "Content-Type", "value": "application/x-www-form-urlencoded" }"#,
+            &format!(
+                r#"{{ "name": "Content-Type", "value": "application/x-www-form-urlencoded" }},
+            {{ "name": "Private-Token", "value": "{odd}" }},
+            {{ "name": "{odd}", "value": "1" }},
+            {{ "name": "Referer", "value": "https://example.com/cb?code=ANzzzzzzzzzzzzzzzzzz&client_id=my-client" }}"#
+            ),
+        );
+        let capture = capture("login.har", &source);
+        let body = loc(Area::RequestBody, CODE);
+        let snippet = Snippets::new(&capture)
+            .entry(2, &[(Some(&body), "code")])
+            .unwrap();
+        let text = snippet.text();
+        assert!(!text.contains(odd) && !text.contains("ANzzzz"), "{text}");
+        assert_no_raw_secret(text);
+        for shown in [
+            "\"Private-Token\"",
+            "grant_type=authorization_code",
+            "redirect_uri=https%3A%2F%2Fexample.com%2Fcb",
+            "client_id=my-client",
+            "\\\"error\\\":\\\"invalid_grant\\\"",
+        ] {
+            assert!(text.contains(shown), "{shown} not in {text}");
+        }
+        assert_eq!(
+            snippet.label_text(&snippet.labels()[0]),
+            Some(mask(CODE).as_str())
+        );
+    }
+
+    /// Raw HTTP is masked by line: request line, headers by name, the body by its type.
+    #[test]
+    fn raw_http_entries_are_masked_by_line() {
+        let odd = "q8Zr2kP0vX4mW7nB1cT5";
+        let source = format!(
+            "POST /auth/o2/token HTTP/1.1\r\nHost: api.amazon.com\r\nX-Session-Token: {odd}\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\ngrant_type=authorization_code&code={CODE}&client_secret={odd}\r\n"
+        );
+        let mut capture = capture("t.http", &source);
+        capture.format = Format::RawHttp;
+        capture.exchanges = vec![crate::model::Exchange {
+            index: 1,
+            span: 0..source.len(),
+            started: None,
+            started_raw: None,
+            request: crate::model::Request::default(),
+            response: None,
+            error: None,
+        }];
+        let body = loc(Area::RequestBody, CODE);
+        let snippet = Snippets::new(&capture)
+            .entry(1, &[(Some(&body), "code")])
+            .unwrap();
+        let text = snippet.text();
+        assert!(!text.contains(odd), "{text}");
+        assert_no_raw_secret(text);
+        assert!(
+            text.starts_with(
+                "POST /auth/o2/token HTTP/1.1\r\nHost: api.amazon.com\r\nX-Session-Token: "
+            ),
+            "{text}"
+        );
+        assert_eq!(
+            snippet.label_text(&snippet.labels()[0]),
+            Some(mask(CODE).as_str())
+        );
+        assert_eq!(snippet.label_line(&snippet.labels()[0]), Some(5));
+    }
+
     #[test]
     fn prefers_the_area_over_an_earlier_occurrence() {
         // The code is in entry 1's URL only; ask for it in the (absent) body: the URL still wins
         // as "any occurrence", and asking for the URL finds the same place.
         let capture = capture("login.har", PRETTY);
-        let secrets = secrets();
-        let snippets = Snippets::new(&capture, &secrets);
+        let snippets = Snippets::new(&capture);
         let in_body = loc(Area::RequestBody, CODE);
         let snippet = snippets.entry(1, &[(Some(&in_body), "x")]).unwrap();
         assert_eq!(snippet.label_line(&snippet.labels()[0]).unwrap() + 1, 9);
@@ -1288,8 +1408,7 @@ mod tests {
     #[test]
     fn finds_encoded_spellings() {
         let capture = capture("login.har", PRETTY);
-        let secrets = secrets();
-        let snippets = Snippets::new(&capture, &secrets);
+        let snippets = Snippets::new(&capture);
         let redirect = loc(Area::RequestBody, "https://example.com/cb");
         let snippet = snippets.entry(2, &[(Some(&redirect), "r")]).unwrap();
         let label = &snippet.labels()[0];
@@ -1302,20 +1421,18 @@ mod tests {
     #[test]
     fn unknown_entry_gives_no_snippet() {
         let capture = capture("login.har", PRETTY);
-        let secrets = secrets();
-        assert!(Snippets::new(&capture, &secrets).entry(9, &[]).is_none());
-        assert!(Snippets::new(&capture, &secrets).entry(0, &[]).is_none());
+        assert!(Snippets::new(&capture).entry(9, &[]).is_none());
+        assert!(Snippets::new(&capture).entry(0, &[]).is_none());
     }
 
     #[test]
     fn minified_entry_is_reformatted_and_long_strings_elided() {
         let long = "x".repeat(500);
         let source = format!(
-            r#"{{"log":{{"entries":[{{"startedDateTime":"2024-05-01T10:00:01.000Z","request":{{"method":"GET","url":"https://example.com/cb?code={CODE}","headers":[]}},"response":{{"status":200,"headers":[],"content":{{"text":"{long}"}}}}}}]}}}}"#
+            r#"{{"log":{{"entries":[{{"startedDateTime":"2024-05-01T10:00:01.000Z","request":{{"method":"GET","url":"https://example.com/cb?code={CODE}","headers":[]}},"response":{{"status":200,"statusText":"{long}","headers":[]}}}}]}}}}"#
         );
         let capture = capture("min.har", &source);
-        let secrets = secrets();
-        let snippets = Snippets::new(&capture, &secrets);
+        let snippets = Snippets::new(&capture);
         let url = loc(Area::Url, CODE);
         let snippet = snippets.entry(1, &[(Some(&url), "code")]).unwrap();
 
@@ -1342,16 +1459,21 @@ mod tests {
     #[test]
     fn long_string_keeps_the_stretch_around_its_label() {
         let padding = "p".repeat(400);
-        let source = PRETTY.replace("&state=xyz", &format!("&state={padding}&next=HERE"));
+        let source = PRETTY.replace(
+            "&state=xyz",
+            &format!("&scope={padding}&response_type=HERE"),
+        );
         let capture = capture("login.har", &source);
-        let secrets = secrets();
-        let here = loc(Area::Url, "next=HERE");
-        let snippet = Snippets::new(&capture, &secrets)
+        let here = loc(Area::Url, "response_type=HERE");
+        let snippet = Snippets::new(&capture)
             .entry(1, &[(Some(&here), "here")])
             .unwrap();
         // Not minified: one long member keeps the file's own lines.
         assert_eq!(snippet.name(), "login.har");
-        assert_eq!(snippet.label_text(&snippet.labels()[0]), Some("next=HERE"));
+        assert_eq!(
+            snippet.label_text(&snippet.labels()[0]),
+            Some("response_type=HERE")
+        );
         assert!(snippet.text().contains('…'));
         assert!(!snippet.text().contains(&"p".repeat(100)));
     }
@@ -1359,9 +1481,8 @@ mod tests {
     #[test]
     fn a_label_after_a_masked_value_has_the_file_column() {
         let capture = capture("login.har", PRETTY);
-        let secrets = secrets();
         let redirect = loc(Area::RequestBody, "https://example.com/cb");
-        let snippet = Snippets::new(&capture, &secrets)
+        let snippet = Snippets::new(&capture)
             .entry(2, &[(Some(&redirect), "redirect")])
             .unwrap();
         let label = &snippet.labels()[0];
@@ -1386,8 +1507,7 @@ mod tests {
         let cut = PRETTY.find("ANdNAVhyhqirUelHGEHA&redirect").unwrap() + 12;
         let source = &PRETTY[..cut];
         let capture = capture("cut.har", source);
-        let secrets = secrets();
-        let snippet = Snippets::new(&capture, &secrets).offset(cut, "the file ends here");
+        let snippet = Snippets::new(&capture).offset(cut, "the file ends here");
         assert_no_raw_secret(snippet.text());
         assert!(
             !snippet.text().contains("ANdNAVhyhqir"),

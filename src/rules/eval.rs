@@ -9,7 +9,8 @@ use super::value::{display, get_int, into_cel, into_val};
 use super::{template::Part, Expr, Rule, RuleSet, Subject, Template};
 use crate::finding::{Finding, Label, Place, Related};
 use crate::flow::facts::{finding_ref, Facts};
-use crate::flow::Analysis;
+use crate::flow::{Analysis, Detail};
+use crate::secret::{mask, policy};
 
 /// The subject of one evaluation (`step`, `code` or `token`, or none for the capture), kept
 /// to find where a finding points when the rule does not say.
@@ -383,17 +384,56 @@ fn finding(rule: &Rule, s: &Scope, ctx: &Context, facts: &Facts) -> Option<Findi
         rule: rule.id.clone(),
         severity,
         flow,
-        message: render(&rule.message, ctx),
-        help: render(&rule.help, ctx),
+        message: unshown(render(&rule.message, ctx), facts),
+        help: unshown(render(&rule.help, ctx), facts),
         file: facts.capture.name.clone(),
         entry,
-        method: exchange.map(|x| x.request.method.clone()),
-        url: exchange.map(|x| facts.secrets.mask_text(&x.request.url)),
+        method: exchange.map(|x| policy::method(&x.request.method, &mut policy::Mask)),
+        url: exchange.map(|x| policy::url(&x.request.url, &mut policy::Mask)),
         time: exchange.and_then(|x| x.started_raw.clone()),
         labels,
         related,
         positions: None,
     })
+}
+
+/// `text` with the values that facts hold raw for conditions but the policy does not show
+/// (`state` and `code_challenge`: see `secret::policy::PUBLIC`) replaced by their masks, as a
+/// message quoting one (`sent state "…"`) must show them. A value of fewer than 4 characters
+/// is replaced only where it stands quoted, so it cannot eat into the message's own words.
+fn unshown(text: String, facts: &Facts) -> String {
+    if crate::secret::revealing() {
+        return text;
+    }
+    let mut hidden: Vec<&str> = Vec::new();
+    for step in &facts.analysis.steps {
+        match &step.detail {
+            Detail::Authorize(a) => hidden.extend(
+                [a.state.as_deref(), a.code_challenge.as_deref()]
+                    .into_iter()
+                    .flatten(),
+            ),
+            Detail::Answer(a) => hidden.extend(a.state.as_deref()),
+            _ => {}
+        }
+    }
+    hidden.retain(|v| !v.is_empty() && text.contains(*v));
+    if hidden.is_empty() {
+        return text;
+    }
+    // Longest first, so a value containing another is replaced whole.
+    hidden.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    hidden.dedup();
+    let mut out = text;
+    for v in hidden {
+        let masked = mask(v);
+        out = if v.len() >= 4 {
+            out.replace(v, &masked)
+        } else {
+            out.replace(&format!("\"{v}\""), &format!("\"{masked}\""))
+        };
+    }
+    out
 }
 
 /// The locator of a field: of the exact step when the target names one, else of any step of
