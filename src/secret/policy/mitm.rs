@@ -310,6 +310,6 @@ mod tests {
         let cut = &dump_text.as_bytes()[5..dump_text.len() - 3];
         let shown = dump(cut, &mut Mask);
         assert!(!shown.contains("ANsecretcode12345"), "{shown}");
-        assert!(shown.starts_with('…'), "{shown}");
+        assert!(crate::secret::policy::is_mask(&shown), "{shown}");
     }
 }
