@@ -462,22 +462,47 @@ fn sanitize(
             return Ok(EXIT_TROUBLE);
         }
     };
-    let capture = match tokentrail::check::read(&Input::parse(input)) {
+    if output != "-" && input != "-" && same_file(input, output) {
+        eprintln!("error: {output}: is the input; write the copy to another file");
+        return Ok(EXIT_TROUBLE);
+    }
+    let capture = match tokentrail::sanitize::read(&Input::parse(input)) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(EXIT_TROUBLE);
         }
     };
-    let done = tokentrail::sanitize::sanitize(&capture, &Placeholders::new(key));
+    let placeholders = Placeholders::new(key);
+    // The copy is written as it is made; a file being written is never the whole output in
+    // memory.
+    let done = if output == "-" {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        match tokentrail::sanitize::sanitize_to(&capture, &placeholders, &mut out) {
+            Ok(done) => done,
+            // A closed pipe (`| head`) ends quietly.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(0),
+            Err(e) => {
+                eprintln!("error: <stdout>: cannot write: {e}");
+                return Ok(EXIT_TROUBLE);
+            }
+        }
+    } else {
+        let written = std::fs::File::create(output).and_then(|file| {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+            tokentrail::sanitize::sanitize_to(&capture, &placeholders, &mut out)
+        });
+        match written {
+            Ok(done) => done,
+            Err(e) => {
+                eprintln!("error: {output}: cannot write: {e}");
+                let _ = std::fs::remove_file(output);
+                return Ok(EXIT_TROUBLE);
+            }
+        }
+    };
     for note in &done.notes {
         eprintln!("note: {note}");
-    }
-    if output == "-" {
-        print(&done.har);
-    } else if let Err(e) = std::fs::write(output, &done.har) {
-        eprintln!("error: {output}: cannot write: {e}");
-        return Ok(EXIT_TROUBLE);
     }
     let target = if output == "-" { "<stdout>" } else { output };
     eprintln!("sanitized {} -> {target}: {}", capture.name, done.summary());
@@ -488,6 +513,15 @@ fn sanitize(
         eprintln!("note: the key was random and is not kept; use --key-file to sanitize several files consistently");
     }
     Ok(0)
+}
+
+/// Whether two paths name one existing file (sanitizing into the input would truncate the
+/// mapped file being read).
+fn same_file(a: &str, b: &str) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// Writes results to stdout; a closed pipe (`| head`) ends quietly instead of panicking.

@@ -212,7 +212,13 @@ fn a_sanitized_copy_keeps_the_document_and_shapes() {
     let after: Value = serde_json::from_str(&copy.har).expect("json");
     // Vendor fields and everything that is not secret are kept.
     assert_eq!(after["log"]["_expect"], before["log"]["_expect"]);
-    assert_eq!(after["log"]["pages"], before["log"]["pages"]);
+    // Pages keep their structure; a title (often a URL with a query) is not known to be safe.
+    for key in ["id", "startedDateTime", "pageTimings"] {
+        assert_eq!(
+            after["log"]["pages"][0][key],
+            before["log"]["pages"][0][key]
+        );
+    }
     assert_eq!(
         after["log"]["entries"][0]["_initiator"],
         before["log"]["entries"][0]["_initiator"]

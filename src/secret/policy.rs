@@ -196,6 +196,7 @@ pub const PUBLIC: &[Public] = &[
     public("issuer", Field, Url, "the authorization server's identifier (OpenID discovery), a URL"),
     public("authorization_endpoint", Field, Url, "a discovery document's endpoint URL"),
     public("token_endpoint", Field, Url, "a discovery document's endpoint URL"),
+    public("endpoints", Field, Text, "the Alexa API hosts (or URLs) `GET /v1/alexaApiEndpoint` returned for the user; public Amazon hosts, which the region rule compares with the activation's host"),
     public("alg", Field, Text, "a signing algorithm name"),
     public("kid", Field, Text, "a public key's identifier"),
     // Not public, on purpose: `state` and `nonce`. `state` is the CSRF protection of a flow in
