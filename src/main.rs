@@ -496,7 +496,10 @@ fn sanitize(
             Ok(done) => done,
             Err(e) => {
                 eprintln!("error: {output}: cannot write: {e}");
-                let _ = std::fs::remove_file(output);
+                // A half-written copy is removed (never a device such as /dev/null).
+                if std::fs::metadata(output).is_ok_and(|m| m.is_file()) {
+                    let _ = std::fs::remove_file(output);
+                }
                 return Ok(EXIT_TROUBLE);
             }
         }
