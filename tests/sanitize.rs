@@ -223,9 +223,15 @@ fn a_sanitized_copy_keeps_the_document_and_shapes() {
         after["log"]["entries"][0]["_initiator"],
         before["log"]["entries"][0]["_initiator"]
     );
+    // An authorize URL keeps everything a finding shows; only its `state` (a CSRF value the
+    // policy does not know to be safe) is replaced.
+    let without_state = |v: &Value| {
+        let url = v.as_str().expect("url");
+        url[..url.find("&state=").expect("a state")].to_string()
+    };
     assert_eq!(
-        after["log"]["entries"][1]["request"]["url"], before["log"]["entries"][1]["request"]["url"],
-        "an authorize URL holds no secret"
+        without_state(&after["log"]["entries"][1]["request"]["url"]),
+        without_state(&before["log"]["entries"][1]["request"]["url"]),
     );
     assert!(after["log"][MARK]["placeholders"]
         .as_array()

@@ -15,17 +15,19 @@ use crate::secret::policy::Replace;
 use crate::secret::redact::Tally;
 use crate::secret::{form_decode, SecretKind};
 
-/// Placeholders are cached by value (an HMAC each is most of the cost on a large capture,
-/// where cookies and user agents repeat); past this many the cache starts over, so a capture
-/// of millions of distinct values cannot grow it without bound.
-const CACHE_MAX: usize = 64 * 1024;
+/// Placeholders are cached by value (an HMAC each is a good part of the cost on a large
+/// capture, where cookies and session ids repeat); past this many bytes of values and
+/// placeholders the cache starts over, so a capture of millions of distinct values (or of long
+/// ones) cannot grow it without bound.
+const CACHE_BYTES: usize = 4 << 20;
 
 pub(super) struct Sanitizer<'p> {
     placeholders: &'p Placeholders,
     /// Tags an earlier run recorded: values whose tag is among them are kept.
     known: HashSet<u64>,
-    /// Value → (placeholder, its tag); see [`CACHE_MAX`].
+    /// Value → (placeholder, its tag); see [`CACHE_BYTES`].
     cache: HashMap<Box<str>, (Box<str>, u64)>,
+    cache_bytes: usize,
     /// Hashes of the distinct values met, by kind (for the counts; never the values).
     distinct: HashSet<(SecretKind, u64)>,
     kept_values: HashSet<u64>,
@@ -48,6 +50,7 @@ impl<'p> Sanitizer<'p> {
             placeholders,
             known: known.iter().filter_map(|t| tag_number(t)).collect(),
             cache: HashMap::new(),
+            cache_bytes: 0,
             distinct: HashSet::new(),
             kept_values: HashSet::new(),
             hasher: RandomState::new(),
@@ -144,9 +147,12 @@ impl Replace for Sanitizer<'_> {
         self.tags.insert(tag);
         self.note_written(&stand_in);
         if cacheable {
-            if self.cache.len() >= CACHE_MAX {
-                self.cache.clear();
+            let bytes = value.len() + stand_in.len() + 64;
+            if self.cache_bytes + bytes > CACHE_BYTES {
+                self.cache = HashMap::new();
+                self.cache_bytes = 0;
             }
+            self.cache_bytes += bytes;
             self.cache
                 .insert(value.into(), (stand_in.as_str().into(), tag));
         }
