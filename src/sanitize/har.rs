@@ -23,6 +23,10 @@ use crate::secret::policy::{json_as, Schema};
 /// Stands where the entries go while the frame is serialized, to split it there.
 const ENTRIES_HERE: &str = "\u{1}tokentrail: the entries go here\u{1}";
 
+/// Stands where the mark's list of tags goes: a large capture's list (hundreds of thousands)
+/// is written tag by tag rather than built as JSON values and text.
+const TAGS_HERE: &str = "\u{1}tokentrail: the tags go here\u{1}";
+
 /// The document around the entries.
 pub(super) struct Frame {
     top: Value,
@@ -171,14 +175,12 @@ pub(super) fn write(
     san: &mut Sanitizer,
     out: &mut dyn Write,
 ) -> io::Result<Written> {
-    let mark_of = |san: &Sanitizer| {
-        json!({
-            "by": format!("tokentrail {}", env!("CARGO_PKG_VERSION")),
-            "from": capture.format.name(),
-            "note": "every value not known to be safe was replaced by a keyed placeholder that keeps its shape; equal values have equal placeholders",
-            "placeholders": san.tags(),
-        })
-    };
+    let mark = json!({
+        "by": format!("tokentrail {}", env!("CARGO_PKG_VERSION")),
+        "from": capture.format.name(),
+        "note": "every value not known to be safe was replaced by a keyed placeholder that keeps its shape; equal values have equal placeholders",
+        "placeholders": [TAGS_HERE],
+    });
     if frame.cut {
         // The mark stands before the entries and must list their placeholders' tags: a dry
         // pass learns them (a cut file is the rare case that pays for two walks).
@@ -186,17 +188,39 @@ pub(super) fn write(
         san.reset_counts();
     }
     frame.sanitize(san);
-    let (head, _) = frame.split(&mark_of(san));
-    out.write_all(head.as_bytes())?;
+    let (head, tail) = frame.split(&mark);
+    if frame.cut {
+        write_with_tags(&head, san, out)?;
+    } else {
+        out.write_all(head.as_bytes())?;
+    }
     let written = entries(capture, &frame, oauth, san, out)?;
     if frame.cut {
         out.write_all(b"\n")?;
     } else {
-        let (_, tail) = frame.split(&mark_of(san));
-        out.write_all(tail.as_bytes())?;
+        write_with_tags(&tail, san, out)?;
         out.write_all(b"\n")?;
     }
     Ok(written)
+}
+
+/// Writes `text` with the tags of `san`'s placeholders where [`TAGS_HERE`] stands.
+fn write_with_tags(text: &str, san: &Sanitizer, out: &mut dyn Write) -> io::Result<()> {
+    let marker = serde_json::to_string(TAGS_HERE).unwrap_or_default();
+    let Some(at) = text.find(&marker) else {
+        return out.write_all(text.as_bytes());
+    };
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &text[line_start..at];
+    out.write_all(text[..at].as_bytes())?;
+    let tags = san.tag_numbers();
+    for (i, tag) in tags.iter().enumerate() {
+        if i > 0 {
+            write!(out, ",\n{indent}")?;
+        }
+        write!(out, "\"{tag:012x}\"")?;
+    }
+    out.write_all(text[at + marker.len()..].as_bytes())
 }
 
 /// Mapped input is released behind the writer in steps of this size, so the input never

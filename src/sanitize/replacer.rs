@@ -108,8 +108,9 @@ impl<'p> Sanitizer<'p> {
         self.kept_values.len()
     }
 
-    /// The tags of the copy's placeholders, sorted, as the mark records them.
-    pub fn tags(&self) -> Vec<String> {
+    /// The tags of the copy's placeholders, sorted, as the mark records them (as 12 hex
+    /// digits each).
+    pub fn tag_numbers(&self) -> Vec<u64> {
         let mut tags: Vec<u64> = self.tags.iter().copied().collect();
         // A kept placeholder proves the key is the earlier run's: its tags all still hold,
         // also of placeholders this run did not meet as one value (the policy may now find
@@ -118,7 +119,7 @@ impl<'p> Sanitizer<'p> {
             tags.extend(self.known.iter().filter(|t| !self.tags.contains(t)));
         }
         tags.sort_unstable();
-        tags.into_iter().map(|t| format!("{t:012x}")).collect()
+        tags
     }
 
     pub fn take_written(&mut self) -> BTreeSet<String> {
