@@ -212,7 +212,7 @@ fn write_with_tags(text: &str, san: &Sanitizer, out: &mut dyn Write) -> io::Resu
     };
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let indent = &text[line_start..at];
-    out.write_all(text[..at].as_bytes())?;
+    out.write_all(&text.as_bytes()[..at])?;
     let tags = san.tag_numbers();
     for (i, tag) in tags.iter().enumerate() {
         if i > 0 {
@@ -220,7 +220,7 @@ fn write_with_tags(text: &str, san: &Sanitizer, out: &mut dyn Write) -> io::Resu
         }
         write!(out, "\"{tag:012x}\"")?;
     }
-    out.write_all(text[at + marker.len()..].as_bytes())
+    out.write_all(&text.as_bytes()[at + marker.len()..])
 }
 
 /// Mapped input is released behind the writer in steps of this size, so the input never
