@@ -927,15 +927,40 @@ fn sanitize(
     };
     let key = key.map_err(|e| miette::miette!("{e}"))?;
     let capture =
-        tokentrail::check::read(&Input::parse(input)).map_err(|e| miette::miette!("{e}"))?;
-    let done = tokentrail::sanitize::sanitize(&capture, &Placeholders::new(key));
+        tokentrail::sanitize::read(&Input::parse(input)).map_err(|e| miette::miette!("{e}"))?;
+    let placeholders = Placeholders::new(key);
+    // The copy is written as it is made; a file being written is never the whole output in
+    // memory.
+    let done = if output == "-" {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        match tokentrail::sanitize::sanitize_to(&capture, &placeholders, &mut out) {
+            Ok(done) => done,
+            // A closed pipe (`| head`) ends quietly.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(0),
+            Err(e) => {
+                eprintln!("error: <stdout>: cannot write: {e}");
+                return Ok(EXIT_TROUBLE);
+            }
+        }
+    } else {
+        let written = std::fs::File::create(output).and_then(|file| {
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+            tokentrail::sanitize::sanitize_to(&capture, &placeholders, &mut out)
+        });
+        match written {
+            Ok(done) => done,
+            Err(e) => {
+                eprintln!("error: {output}: cannot write: {e}");
+                // A half-written copy is removed (never a device such as /dev/null).
+                if std::fs::metadata(output).is_ok_and(|m| m.is_file()) {
+                    let _ = std::fs::remove_file(output);
+                }
+                return Ok(EXIT_TROUBLE);
+            }
+        }
+    };
     for note in &done.notes {
         eprintln!("note: {note}");
-    }
-    if output == "-" {
-        print(&done.har);
-    } else if let Err(e) = std::fs::write(output, &done.har) {
-        miette::bail!("{output}: cannot write: {e}");
     }
     let target = if output == "-" { "<stdout>" } else { output };
     eprintln!("sanitized {} -> {target}: {}", capture.name, done.summary());
@@ -948,7 +973,8 @@ fn sanitize(
     Ok(0)
 }
 
-/// Whether two paths name one file (through links or different spellings).
+/// Whether two paths name one existing file (sanitizing into the input would truncate the
+/// mapped file being read).
 fn same_file(a: &str, b: &str) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
         (Ok(a), Ok(b)) => a == b,

@@ -1,262 +1,398 @@
-//! The HAR document a sanitized capture is written as: the input's own document when it was a
-//! HAR (every field kept, vendor ones included, only secret values rewritten), else one built
-//! from the format-neutral capture.
+//! The HAR a sanitized capture is written as, one entry at a time.
+//!
+//! A HAR input keeps its own document: the text around the entry list (the *frame*: `log`'s
+//! version, creator, pages, vendor fields) is small and is parsed, walked by the policy and
+//! written pretty; each entry is then taken from the input by the span the reader found, walked
+//! by the policy as it stands (its own whitespace and member order kept) and written out before
+//! the next is looked at. Nothing holds more than one entry. Input in another format is written
+//! as a HAR built from the format-neutral capture, entry by entry too (see `super` for why).
 
-use std::collections::{BTreeSet, HashSet};
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::io::{self, Write};
+use std::ops::Range;
 
-use base64::alphabet;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use base64::Engine as _;
 use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 
+use super::replacer::Sanitizer;
 use super::MARK;
-use crate::model::{Capture, Exchange, Header};
-use crate::secret::redact::Redactor;
-use crate::secret::SecretKind;
+use crate::model::{Capture, Exchange, Format, Header};
+use crate::secret::policy::{json_as, Schema};
 
-pub struct Document {
+/// Stands where the entries go while the frame is serialized, to split it there.
+const ENTRIES_HERE: &str = "\u{1}tokentrail: the entries go here\u{1}";
+
+/// Stands where the mark's list of tags goes: a large capture's list (hundreds of thousands)
+/// is written tag by tag rather than built as JSON values and text.
+const TAGS_HERE: &str = "\u{1}tokentrail: the tags go here\u{1}";
+
+/// The document around the entries.
+pub(super) struct Frame {
     top: Value,
-    /// The input was cut off inside its entry list, and the output will be too.
+    /// The copy ends after its last entry, unclosed, as the input was cut.
     pub cut: bool,
+    /// Tags an earlier run recorded in its mark.
+    pub known_tags: Vec<String>,
+    /// Bytes of the input that could not be read and are not copied (a cut file's tail).
+    pub dropped: usize,
+    /// Where the entries come from.
+    from_input: bool,
 }
 
-/// Marks where a cut output ends: after the entry before it.
-const CUT_HERE: &str = "\u{1}tokentrail: the input ends here\u{1}";
-
-impl Document {
-    /// The input's own document. A HAR cut off inside its entry list is rebuilt from the text
-    /// before its first entry and its complete entries.
-    pub fn parse(capture: &Capture) -> Result<Document, String> {
-        let source = &capture.source;
-        if capture.truncation.is_none() {
-            let text = String::from_utf8_lossy(source);
-            let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
-            let top: Value = serde_json::from_str(text)
-                .map_err(|e| format!("cannot parse it as one JSON document ({e})"))?;
-            let entries = top.pointer("/log/entries").and_then(Value::as_array);
-            if entries.map(Vec::len) != Some(capture.exchanges.len()) {
-                return Err("its entry list is not where the reader found it".into());
-            }
-            return Ok(Document { top, cut: false });
+impl Frame {
+    /// The frame of a HAR input, when its text around the entries parses as JSON.
+    pub fn of_har(capture: &Capture) -> Result<Frame, String> {
+        let source: &[u8] = &capture.source;
+        let bom = if source.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        let cut = capture.truncation.is_some();
+        let (head, tail) = match (capture.exchanges.first(), capture.exchanges.last()) {
+            (Some(first), Some(last)) => (
+                source.get(bom..first.span.start).unwrap_or_default(),
+                source.get(last.span.end..).unwrap_or_default(),
+            ),
+            _ if cut => return Err("it is cut off before its first entry ends".into()),
+            _ => (source.get(bom..).unwrap_or_default(), &[][..]),
+        };
+        let head = std::str::from_utf8(head).map_err(|_| "its text is not UTF-8")?;
+        let (text, dropped) = if cut {
+            // The tail after the last complete entry is what no reader could parse: dropped.
+            let dropped = tail.iter().filter(|b| !b.is_ascii_whitespace()).count();
+            let closers = closers(head.trim_end())
+                .ok_or("its entry list does not open as the reader found it")?;
+            (format!("{head}{closers}"), dropped)
+        } else if capture.exchanges.is_empty() {
+            (head.to_string(), 0)
+        } else {
+            let tail = std::str::from_utf8(tail).map_err(|_| "its text is not UTF-8")?;
+            (format!("{head}{tail}"), 0)
+        };
+        let mut top: Value = serde_json::from_str(&text)
+            .map_err(|e| format!("cannot parse the text around its entries ({e})"))?;
+        let Some(Value::Object(log)) = top.get_mut("log") else {
+            return Err("it has no `log` object where the reader found one".into());
+        };
+        if !log.get("entries").is_some_and(Value::is_array) {
+            return Err("its entry list is not where the reader found it".into());
         }
-        let first = capture
-            .exchanges
-            .first()
-            .ok_or("it is cut off before its first entry ends")?;
-        let head = String::from_utf8_lossy(source.get(..first.span.start).unwrap_or_default());
-        let head = head.strip_prefix('\u{FEFF}').unwrap_or(&head).trim_end();
-        if !head.ends_with('[') {
-            return Err("its entry list does not open as expected".into());
-        }
-        let mut top: Value = serde_json::from_str(&format!("{head}]}}}}"))
-            .map_err(|e| format!("cannot parse the text before its entries ({e})"))?;
-        let mut entries = Vec::with_capacity(capture.exchanges.len());
-        for ex in &capture.exchanges {
-            let raw = source.get(ex.span.clone()).unwrap_or_default();
-            entries.push(
-                serde_json::from_slice::<Value>(raw)
-                    .map_err(|e| format!("cannot parse entry {} again ({e})", ex.index))?,
-            );
-        }
-        match top.pointer_mut("/log/entries") {
-            Some(slot) => *slot = Value::Array(entries),
-            None => return Err("its entry list is not where the reader found it".into()),
-        }
-        Ok(Document { top, cut: true })
+        let known_tags = log
+            .remove(MARK)
+            .and_then(|mark| mark.get("placeholders").cloned())
+            .and_then(|tags| serde_json::from_value::<Vec<String>>(tags).ok())
+            .unwrap_or_default();
+        Ok(Frame {
+            top,
+            cut,
+            known_tags,
+            dropped,
+            from_input: true,
+        })
     }
 
-    /// A new HAR 1.2 document holding what the capture holds.
-    pub fn from_capture(capture: &Capture) -> Document {
-        let entries: Vec<Value> = capture.exchanges.iter().map(entry_of).collect();
+    /// A new HAR 1.2 frame for a capture read from another format (or a HAR whose frame
+    /// does not parse). A cut capture's copy is cut too.
+    pub fn new(capture: &Capture) -> Frame {
         let top = json!({"log": {
             "version": "1.2",
             "creator": {"name": "tokentrail", "version": env!("CARGO_PKG_VERSION")},
-            "comment": format!("Written by tokentrail sanitize from a {} capture.", capture.format.name()),
             "pages": [],
-            "entries": entries,
+            "entries": [],
         }});
-        Document { top, cut: false }
+        let dropped = capture
+            .truncation
+            .as_ref()
+            .map_or(0, |t| capture.source.len().saturating_sub(t.offset));
+        Frame {
+            top,
+            cut: capture.truncation.is_some(),
+            known_tags: Vec::new(),
+            dropped,
+            from_input: false,
+        }
     }
 
-    /// The tags an earlier run recorded (see [`super::MARK`]).
-    pub fn known_tags(&self) -> HashSet<String> {
-        self.top
-            .pointer(&format!("/log/{MARK}/placeholders"))
-            .and_then(Value::as_array)
-            .map(|tags| {
-                tags.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
+    /// Walks the frame's values through the policy (the mark is not among them).
+    fn sanitize(&mut self, san: &mut Sanitizer) {
+        if !self.from_input {
+            return; // written here, from nothing of the capture's
+        }
+        let text = self.top.to_string();
+        let walked = json_as(&text, Schema::Capture, san);
+        // The policy keeps the JSON valid; should it ever not, the frame is rebuilt.
+        self.top = serde_json::from_str(&walked).unwrap_or_else(|_| {
+            json!({"log": {"version": "1.2", "creator": {"name": "tokentrail"}, "entries": []}})
+        });
     }
 
-    /// Rewrites every secret and writes the document: (text, entries, bodies removed).
-    pub fn write(mut self, red: &mut Redactor, oauth: &BTreeSet<usize>) -> (String, usize, usize) {
-        let mut entries = Vec::new();
-        let mut removed = 0;
-        if let Some(Value::Object(log)) = self.top.get_mut("log") {
-            // Rebuilt so that the mark stands just before the entries (where a cut file still
-            // has it), and an earlier mark is replaced.
+    /// The frame's text before and after the entries, with `mark` placed in `log` just
+    /// before the entries (a cut copy, which has no end) or just after them.
+    fn split(&self, mark: &Value) -> (String, String) {
+        let mut top = self.top.clone();
+        if let Some(Value::Object(log)) = top.get_mut("log") {
             let old = std::mem::take(log);
             for (key, value) in old {
-                if key == MARK {
-                    continue;
-                }
                 if key == "entries" {
-                    if let Value::Array(items) = value {
-                        entries = items;
+                    if self.cut {
+                        log.insert(MARK.into(), mark.clone());
                     }
-                    log.insert(MARK.into(), Value::Null);
-                    log.insert(key, Value::Null);
-                    continue;
-                }
-                log.insert(key, value);
-            }
-        }
-        // Everything but the entries: pages, comments, vendor fields.
-        if let Value::Object(top) = &mut self.top {
-            for (key, value) in top.iter_mut() {
-                if key == "log" {
-                    if let Value::Object(log) = value {
-                        for (k, v) in log.iter_mut() {
-                            if k != "entries" && k != MARK {
-                                walk(v, red, Some(k));
-                            }
-                        }
+                    log.insert(key, json!([ENTRIES_HERE]));
+                    if !self.cut {
+                        log.insert(MARK.into(), mark.clone());
                     }
                 } else {
-                    walk(value, red, Some(key));
+                    log.insert(key, value);
                 }
             }
         }
-        for (i, entry) in entries.iter_mut().enumerate() {
-            if !oauth.contains(&(i + 1)) && remove_response_body(entry) {
-                removed += 1;
-            }
-            walk(entry, red, None);
+        let text = serde_json::to_string_pretty(&top).unwrap_or_default();
+        let marker = serde_json::to_string(ENTRIES_HERE).unwrap_or_default();
+        match text.find(&marker) {
+            Some(at) => (
+                text[..at].trim_end().to_string(),
+                text[at + marker.len()..].to_string(),
+            ),
+            None => (text, String::new()),
         }
-        let count = entries.len();
-        if self.cut {
-            entries.push(Value::String(CUT_HERE.into()));
-        }
-        let mark = json!({
-            "by": format!("tokentrail {}", env!("CARGO_PKG_VERSION")),
-            "note": "every secret was replaced by a keyed placeholder that keeps its shape; equal secrets have equal placeholders",
-            "placeholders": red.tags(),
-        });
-        if let Some(Value::Object(log)) = self.top.get_mut("log") {
-            log.insert(MARK.into(), mark);
-            log.insert("entries".into(), Value::Array(entries));
-        }
-        let mut text = serde_json::to_string_pretty(&self.top).unwrap_or_default();
-        if self.cut {
-            let marker = serde_json::to_string(CUT_HERE).unwrap_or_default();
-            if let Some(at) = text.rfind(&marker) {
-                let head = text[..at].trim_end();
-                text = format!("{}\n", head.strip_suffix(',').unwrap_or(head));
-            }
-        } else {
-            text.push('\n');
-        }
-        (text, count, removed)
     }
 }
 
-/// Removes the text of an entry's response body; whether there was one.
+/// What writing did.
+pub(super) struct Written {
+    pub entries: usize,
+    pub bodies_removed: usize,
+}
+
+/// Writes the sanitized HAR to `out`: the frame, then each entry walked by the policy (the
+/// response body of an entry outside `oauth` removed first).
+pub(super) fn write(
+    capture: &Capture,
+    mut frame: Frame,
+    oauth: &BTreeSet<usize>,
+    san: &mut Sanitizer,
+    out: &mut dyn Write,
+) -> io::Result<Written> {
+    let mark = json!({
+        "by": format!("tokentrail {}", env!("CARGO_PKG_VERSION")),
+        "from": capture.format.name(),
+        "note": "every value not known to be safe was replaced by a keyed placeholder that keeps its shape; equal values have equal placeholders",
+        "placeholders": [TAGS_HERE],
+    });
+    if frame.cut {
+        // The mark stands before the entries and must list their placeholders' tags: a dry
+        // pass learns them (a cut file is the rare case that pays for two walks).
+        entries(capture, &frame, oauth, san, &mut io::sink())?;
+        san.reset_counts();
+    }
+    frame.sanitize(san);
+    let (head, tail) = frame.split(&mark);
+    if frame.cut {
+        write_with_tags(&head, san, out)?;
+    } else {
+        out.write_all(head.as_bytes())?;
+    }
+    let written = entries(capture, &frame, oauth, san, out)?;
+    if frame.cut {
+        out.write_all(b"\n")?;
+    } else {
+        write_with_tags(&tail, san, out)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(written)
+}
+
+/// Writes `text` with the tags of `san`'s placeholders where [`TAGS_HERE`] stands.
+fn write_with_tags(text: &str, san: &Sanitizer, out: &mut dyn Write) -> io::Result<()> {
+    let marker = serde_json::to_string(TAGS_HERE).unwrap_or_default();
+    let Some(at) = text.find(&marker) else {
+        return out.write_all(text.as_bytes());
+    };
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &text[line_start..at];
+    out.write_all(&text.as_bytes()[..at])?;
+    let tags = san.tag_numbers();
+    for (i, tag) in tags.iter().enumerate() {
+        if i > 0 {
+            write!(out, ",\n{indent}")?;
+        }
+        write!(out, "\"{tag:012x}\"")?;
+    }
+    out.write_all(&text.as_bytes()[at + marker.len()..])
+}
+
+/// Mapped input is released behind the writer in steps of this size, so the input never
+/// counts whole in resident memory.
+const RELEASE_STEP: usize = 8 << 20;
+
+fn entries(
+    capture: &Capture,
+    frame: &Frame,
+    oauth: &BTreeSet<usize>,
+    san: &mut Sanitizer,
+    out: &mut dyn Write,
+) -> io::Result<Written> {
+    let mut removed = 0;
+    let mut released = 0;
+    for (i, ex) in capture.exchanges.iter().enumerate() {
+        out.write_all(if i == 0 { b"\n      " } else { b",\n      " })?;
+        let keep_body = oauth.contains(&ex.index);
+        let walked = if frame.from_input {
+            let raw = capture.source.get(ex.span.clone()).unwrap_or_default();
+            let text = String::from_utf8_lossy(raw);
+            let text = if keep_body {
+                text
+            } else {
+                match without_response_text(&text) {
+                    Some(t) => {
+                        removed += 1;
+                        Cow::Owned(t)
+                    }
+                    None => text,
+                }
+            };
+            json_as(&text, Schema::Capture, san)
+        } else {
+            let mut entry = entry_of(ex);
+            if !keep_body && remove_response_body(&mut entry) {
+                removed += 1;
+            }
+            let text = serde_json::to_string_pretty(&entry).unwrap_or_default();
+            json_as(&text, Schema::Capture, san)
+        };
+        out.write_all(walked.as_bytes())?;
+        if frame.from_input && ex.span.end >= released + RELEASE_STEP {
+            capture.source.release(released..ex.span.start);
+            released = ex.span.start;
+        }
+    }
+    Ok(Written {
+        entries: capture.exchanges.len(),
+        bodies_removed: removed,
+    })
+}
+
+/// What closes every container `head` leaves open (strings skipped), when its last open one
+/// is the array it ends with.
+fn closers(head: &str) -> Option<String> {
+    if !head.ends_with('[') {
+        return None;
+    }
+    let bytes = head.as_bytes();
+    let mut open = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => i = string_end(bytes, i)?,
+            b'{' => {
+                open.push(b'}');
+                i += 1;
+            }
+            b'[' => {
+                open.push(b']');
+                i += 1;
+            }
+            b'}' | b']' => {
+                open.pop()?;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    Some(open.iter().rev().map(|&b| b as char).collect())
+}
+
+/// The end (one past the closing quote) of the JSON string opening at `start`.
+fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    loop {
+        let at = i + memchr::memchr2(b'"', b'\\', bytes.get(i..)?)?;
+        if bytes[at] == b'\\' {
+            i = at + 2;
+        } else {
+            return Some(at + 1);
+        }
+    }
+}
+
+/// The span of the string literal at `response.content.text` of an entry's JSON text.
+fn response_text(entry: &str) -> Option<Range<usize>> {
+    let bytes = entry.as_bytes();
+    // The key each open container stands under, and the key of the member being read.
+    let mut path: Vec<Option<&str>> = Vec::new();
+    let mut key: Option<&str> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let end = string_end(bytes, i)?;
+                let literal = &entry[i + 1..end - 1];
+                let mut after = end;
+                while bytes.get(after).is_some_and(u8::is_ascii_whitespace) {
+                    after += 1;
+                }
+                if bytes.get(after) == Some(&b':') {
+                    key = Some(literal);
+                    i = after + 1;
+                    continue;
+                }
+                if key == Some("text")
+                    && path.len() == 3
+                    && path[1] == Some("response")
+                    && path[2] == Some("content")
+                {
+                    return Some(i..end);
+                }
+                key = None;
+                i = end;
+            }
+            b'{' | b'[' => {
+                path.push(key.take());
+                i += 1;
+            }
+            b'}' | b']' => {
+                path.pop();
+                key = None;
+                i += 1;
+            }
+            b',' => {
+                key = None;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The entry with its response body's text emptied; `None` when it has none.
+fn without_response_text(entry: &str) -> Option<String> {
+    let span = response_text(entry)?;
+    if span.len() <= 2 {
+        return None;
+    }
+    let mut out = String::with_capacity(entry.len() - span.len() + 2);
+    out.push_str(&entry[..span.start]);
+    out.push_str("\"\"");
+    out.push_str(&entry[span.end..]);
+    Some(out)
+}
+
+/// Removes the text of a built entry's response body; whether there was one.
 fn remove_response_body(entry: &mut Value) -> bool {
     let Some(Value::Object(content)) = entry.pointer_mut("/response/content") else {
         return false;
     };
-    let has_text = content
+    let had = content
         .get("text")
         .and_then(Value::as_str)
         .is_some_and(|t| !t.is_empty());
-    if has_text {
-        content.remove("text");
-        content.remove("encoding");
-        content.insert(
-            "comment".into(),
-            json!("body removed by tokentrail sanitize: the entry is not part of an OAuth flow"),
-        );
+    if had {
+        content.insert("text".into(), json!(""));
     }
-    has_text
-}
-
-/// Rewrites every string under `value`. `key` is the name `value` stands under, so header and
-/// cookie objects (`{"name": …, "value": …}` in `headers` and `cookies` lists) are recognised.
-fn walk(value: &mut Value, red: &mut Redactor, key: Option<&str>) {
-    match value {
-        Value::String(s) => {
-            let new = red.text(s);
-            if new != *s {
-                *s = new;
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(|item| walk(item, red, key)),
-        Value::Object(map) => {
-            let name = map.get("name").and_then(Value::as_str).map(str::to_string);
-            match (key, name) {
-                (Some("headers"), Some(name)) => pair(map, red, |red, v| red.header(&name, v)),
-                (Some("cookies"), Some(_)) => {
-                    pair(map, red, |red, v| red.value(SecretKind::Cookie, v))
-                }
-                _ => {
-                    let base64 = map
-                        .get("encoding")
-                        .and_then(Value::as_str)
-                        .is_some_and(|e| e.trim().eq_ignore_ascii_case("base64"));
-                    for (k, child) in map.iter_mut() {
-                        if base64 && k == "text" {
-                            if let Value::String(s) = child {
-                                if let Some(new) = base64_text(s, red) {
-                                    *s = new;
-                                    continue;
-                                }
-                            }
-                        }
-                        walk(child, red, Some(k));
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-/// A `{"name": …, "value": …}` object: its value rewritten by `rewrite`, the rest as text.
-fn pair(
-    map: &mut Map<String, Value>,
-    red: &mut Redactor,
-    rewrite: impl Fn(&mut Redactor, &str) -> String,
-) {
-    for (k, child) in map.iter_mut() {
-        match child {
-            Value::String(s) if k == "value" => *s = rewrite(red, s),
-            other => walk(other, red, None),
-        }
-    }
-}
-
-/// A base64 body decoded, rewritten and encoded again; `None` when it is not base64 of text.
-fn base64_text(text: &str, red: &mut Redactor) -> Option<String> {
-    let config = GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-        .with_decode_allow_trailing_bits(true);
-    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    let bytes = GeneralPurpose::new(&alphabet::STANDARD, config)
-        .decode(&compact)
-        .or_else(|_| GeneralPurpose::new(&alphabet::URL_SAFE, config).decode(&compact))
-        .ok()?;
-    let decoded = String::from_utf8(bytes).ok()?;
-    let rewritten = red.text(&decoded);
-    Some(if rewritten == decoded {
-        text.to_string()
-    } else {
-        base64::engine::general_purpose::STANDARD.encode(rewritten)
-    })
+    had
 }
 
 /// One exchange as a HAR 1.2 entry.
@@ -290,12 +426,21 @@ fn entry_of(ex: &Exchange) -> Value {
     }
     let response = match &ex.response {
         Some(resp) => {
-            let mut content = json!({
-                "size": resp.body.as_ref().map_or(0, |b| b.text.len()),
-                "mimeType": resp.body.as_ref().and_then(|b| b.mime_type.clone()).unwrap_or_default(),
-            });
+            let mut content = Map::new();
+            content.insert(
+                "size".into(),
+                json!(resp.body.as_ref().map_or(0, |b| b.text.len())),
+            );
+            content.insert(
+                "mimeType".into(),
+                json!(resp
+                    .body
+                    .as_ref()
+                    .and_then(|b| b.mime_type.clone())
+                    .unwrap_or_default()),
+            );
             if let Some(body) = &resp.body {
-                content["text"] = json!(body.text);
+                content.insert("text".into(), json!(body.text));
             }
             let mut r = json!({
                 "status": resp.status,
@@ -334,4 +479,36 @@ fn entry_of(ex: &Exchange) -> Value {
         "cache": {},
         "timings": {"send": 0, "wait": 0, "receive": 0},
     })
+}
+
+/// Whether a capture of this format keeps its own document in the copy.
+pub(super) fn own_document(format: Format) -> bool {
+    format == Format::Har
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_response_text_only() {
+        let e = r#"{"request": {"postData": {"text": "a"}}, "response": {"status": 200, "content": {"size": 3, "text": "b\"c", "mimeType": "x"}}, "text": "d"}"#;
+        let span = response_text(e).expect("found");
+        assert_eq!(&e[span], r#""b\"c""#);
+        let out = without_response_text(e).expect("removed");
+        assert!(out.contains(r#""text": "", "mimeType""#) && out.contains(r#""text": "a""#));
+        assert_eq!(
+            without_response_text(r#"{"response": {"content": {"text": ""}}}"#),
+            None
+        );
+    }
+
+    #[test]
+    fn closes_what_the_head_opens() {
+        assert_eq!(
+            closers(r#"{"log": {"x": "[{", "entries": ["#).as_deref(),
+            Some("]}}")
+        );
+        assert_eq!(closers(r#"{"log": {"entries": "#), None);
+    }
 }

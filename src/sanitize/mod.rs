@@ -1,34 +1,46 @@
 //! `tokentrail sanitize`: a copy of a capture that can be shared, and still checked.
 //!
-//! Every secret (code, token, client secret, credentials, cookie, password, API key) is
-//! replaced by a keyed placeholder ([`crate::secret::placeholder`]) that keeps its shape and
-//! equality, so `tokentrail check` finds the same mistakes in the copy. The work is done on
-//! parsed data: the HAR document is parsed, its strings are rewritten, and it is written out
-//! again as valid JSON. Response bodies of entries that play no part in an OAuth flow are
-//! removed (they are where personal data lives, and no rule reads them).
+//! The copy keeps what the default-deny policy ([`crate::secret::policy`], the one display
+//! uses) knows to be safe, and every other value is replaced by a keyed placeholder
+//! ([`crate::secret::placeholder`]) that keeps its shape and equality, so `tokentrail check`
+//! finds the same mistakes in the copy. Response bodies of entries that play no part in an
+//! OAuth flow are removed (they are where personal data lives, and no rule reads them). Text
+//! no reader could parse (the raw tail of a cut file) is dropped and counted, never copied;
+//! a cut capture's copy is cut after its last complete entry too, so `check` still says so.
 //!
-//! Input in another format is written as HAR built from the format-neutral [`Capture`].
+//! It streams, in two passes over the (memory-mapped) input: the fast reader `check` uses
+//! finds the entries and what the copy needs of them (which are OAuth steps, where the input
+//! is cut), then each entry is walked by the policy and written before the next is read.
+//!
+//! A HAR input is written in its own format (every field kept, vendor ones too, with only
+//! unsafe values replaced). Every other format is written as HAR built from the
+//! format-neutral capture: a Fiddler `.saz` is a zip of raw messages and a Burp file base64
+//! inside XML, which would need writers of their own for no gain to a reader; a Charles
+//! session is a bare JSON array with no place for the copy's mark (below); and every reader
+//! of tokentrail and of other tools reads HAR. What is lost is the other format's vendor
+//! fields, which no rule reads.
 
 mod har;
+mod replacer;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
 
+use crate::check::Input;
 use crate::config::Config;
 use crate::flow;
-use crate::model::{Capture, Format};
+use crate::model::Capture;
 use crate::secret::placeholder::Placeholders;
-use crate::secret::redact::{Redactor, Tally};
-use crate::secret::{SecretKind, SecretSet};
+use crate::secret::redact::Tally;
+use crate::secret::SecretKind;
 
 /// The vendor field of `log` where sanitized output records that it was sanitized, and the
 /// tags of its placeholders (so a second run with the same key keeps them).
 pub const MARK: &str = "_tokentrail_sanitized";
 
-/// A sanitized capture and what was done to it.
-#[derive(Debug)]
-pub struct Sanitized {
-    /// The HAR text to write.
-    pub har: String,
+/// What sanitizing did; never a value.
+#[derive(Debug, Default)]
+pub struct Outcome {
     /// Things the user should know, one line each (for stderr).
     pub notes: Vec<String>,
     /// What was replaced, by kind.
@@ -39,23 +51,77 @@ pub struct Sanitized {
     pub bodies_removed: usize,
     /// Entries written.
     pub entries: usize,
-    /// Every placeholder written (not secret; for tests and tooling).
-    pub placeholders: BTreeSet<String>,
     /// The output is cut off after its last entry, as the input was.
     pub cut: bool,
+    /// Bytes of input text no reader could parse (a cut file's tail), not copied.
+    pub dropped: usize,
+    /// Every placeholder written (not secret; for tests and tooling): only from [`sanitize`].
+    pub placeholders: BTreeSet<String>,
 }
 
-/// Sanitizes one capture with placeholders under one key.
+/// A sanitized copy in memory, and what was done ([`sanitize`]).
+#[derive(Debug)]
+pub struct Sanitized {
+    /// The HAR text.
+    pub har: String,
+    pub outcome: Outcome,
+}
+
+impl std::ops::Deref for Sanitized {
+    type Target = Outcome;
+    fn deref(&self) -> &Outcome {
+        &self.outcome
+    }
+}
+
+/// Reads an input the way `check` does (mapped, a HAR skimmed): the first pass.
+pub fn read(input: &Input) -> Result<Capture, String> {
+    let outcome = crate::check::expand(input, &crate::limits::Limits::default())
+        .into_iter()
+        .flat_map(crate::read::input::Pending::read_fast)
+        .next();
+    match outcome {
+        Some((o, _)) => o.result.map_err(|e| e.to_string()),
+        None => Err(format!("{}: holds no capture", input.name())),
+    }
+}
+
+/// Sanitizes one capture with placeholders under one key, writing the copy to `out` as it
+/// goes (wrap a file in a `BufWriter`).
+pub fn sanitize_to(
+    capture: &Capture,
+    placeholders: &Placeholders,
+    out: &mut dyn Write,
+) -> io::Result<Outcome> {
+    run(capture, placeholders, out, false)
+}
+
+/// [`sanitize_to`] into memory, with every placeholder listed (for tests and small files).
 pub fn sanitize(capture: &Capture, placeholders: &Placeholders) -> Sanitized {
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    let outcome = run(capture, placeholders, &mut out, true).unwrap_or_default();
+    Sanitized {
+        har: String::from_utf8_lossy(&out).into_owned(),
+        outcome,
+    }
+}
+
+fn run(
+    capture: &Capture,
+    placeholders: &Placeholders,
+    out: &mut dyn Write,
+    record: bool,
+) -> io::Result<Outcome> {
     let mut notes = Vec::new();
-    let doc = if capture.format == Format::Har {
-        har::Document::parse(capture).unwrap_or_else(|why| {
+    let frame = if har::own_document(capture.format) {
+        har::Frame::of_har(capture).unwrap_or_else(|why| {
             notes.push(format!(
                 "{}: {why}; writing a new HAR from its {} readable entries instead",
                 capture.name,
                 capture.exchanges.len()
             ));
-            har::Document::from_capture(capture)
+            har::Frame::new(capture)
         })
     } else {
         notes.push(format!(
@@ -63,54 +129,34 @@ pub fn sanitize(capture: &Capture, placeholders: &Placeholders) -> Sanitized {
             capture.name,
             capture.format.name()
         ));
-        har::Document::from_capture(capture)
+        har::Frame::new(capture)
     };
-    sanitize_into(capture, doc, notes, placeholders)
-}
-
-fn sanitize_into(
-    capture: &Capture,
-    doc: har::Document,
-    mut notes: Vec<String>,
-    placeholders: &Placeholders,
-) -> Sanitized {
     let analysis = flow::analyze(capture, &Config::default());
-    let mut secrets = SecretSet::new();
-    for ex in &capture.exchanges {
-        secrets.collect(ex);
-    }
-    crate::check::add_identified(&mut secrets, &analysis);
     let oauth: BTreeSet<usize> = analysis.steps.iter().map(|s| s.entry).collect();
+    drop(analysis);
     if let Some(t) = &capture.truncation {
-        notes.push(if doc.cut {
-            format!(
-                "{}: {}; the copy is cut after entry {} too, so `check` still reports it",
-                capture.name, t.reason, t.complete_entries
-            )
-        } else {
-            format!(
-                "{}: {}; the copy holds the {} complete entries",
-                capture.name, t.reason, t.complete_entries
-            )
-        });
+        notes.push(format!(
+            "{}: {}; the copy is cut after entry {} too, so `check` still reports it",
+            capture.name, t.reason, t.complete_entries
+        ));
     }
-
-    let cut = doc.cut;
-    let mut redactor = Redactor::new(&secrets, placeholders, doc.known_tags());
-    let (har, entries, bodies_removed) = doc.write(&mut redactor, &oauth);
-    Sanitized {
-        har,
+    let mut san = replacer::Sanitizer::new(placeholders, &frame.known_tags, record);
+    let (cut, dropped) = (frame.cut, frame.dropped);
+    let written = har::write(capture, frame, &oauth, &mut san, out)?;
+    out.flush()?;
+    Ok(Outcome {
         notes,
-        tallies: redactor.tallies().clone(),
-        kept: redactor.kept(),
-        bodies_removed,
-        entries,
-        placeholders: redactor.placeholders().map(str::to_string).collect(),
+        tallies: san.tallies().clone(),
+        kept: san.kept(),
+        bodies_removed: written.bodies_removed,
+        entries: written.entries,
         cut,
-    }
+        dropped,
+        placeholders: san.take_written(),
+    })
 }
 
-impl Sanitized {
+impl Outcome {
     /// One line: how much was replaced.
     pub fn summary(&self) -> String {
         let values: usize = self.tallies.values().map(|t| t.values).sum();
@@ -120,8 +166,13 @@ impl Sanitized {
         } else {
             String::new()
         };
+        let dropped = if self.dropped > 0 {
+            format!("; {} bytes of unreadable text dropped", self.dropped)
+        } else {
+            String::new()
+        };
         format!(
-            "{} entries; {values} secret values replaced in {places} places; {} response bodies removed{kept}",
+            "{} entries; {values} values replaced in {places} places; {} response bodies removed{kept}{dropped}",
             self.entries, self.bodies_removed
         )
     }
@@ -143,78 +194,11 @@ impl Sanitized {
             "  {:<14} {:>4} removed (entries outside any OAuth flow)\n",
             "response body", self.bodies_removed
         ));
+        out.push_str(&format!(
+            "  {:<14} {} dropped (text no reader could parse, never copied)\n",
+            "unreadable",
+            plural(self.dropped, "byte")
+        ));
         out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use super::*;
-    use crate::check::{check_capture, Options};
-    use crate::secret::placeholder::Key;
-
-    fn found(capture: Capture, config: &Config) -> Vec<(String, Option<usize>)> {
-        let mut rules = crate::rules::RuleSet::default();
-        rules.extend(crate::rules::load_builtin().expect("rules"));
-        let report = check_capture(
-            capture,
-            &Options {
-                config: config.clone(),
-                rules,
-            },
-        );
-        report
-            .findings
-            .iter()
-            .filter(|f| f.rule != "capture/credentials-stripped")
-            .map(|f| (f.rule.clone(), f.entry))
-            .collect()
-    }
-
-    /// Formats without a writer of their own are written as a HAR built from the capture:
-    /// that HAR must check the same as the original, for every fixture.
-    #[test]
-    fn a_har_rebuilt_from_the_capture_checks_the_same() {
-        let paths = crate::fixture_hars();
-        assert!(paths.len() > 20);
-        let placeholders =
-            Placeholders::new(Key::from_bytes(b"a key for the rebuilt-HAR test").expect("key"));
-        for path in paths {
-            let capture = crate::read::read_path(&path).expect("fixture reads");
-            let stem = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or_default();
-            let cfg = path.with_file_name(format!("{stem}.tokentrail.toml"));
-            let config = if cfg.is_file() {
-                Config::load(&cfg).expect("config")
-            } else {
-                Config::default()
-            };
-            let doc = har::Document::from_capture(&capture);
-            let out = sanitize_into(&capture, doc, Vec::new(), &placeholders);
-            let parsed: serde_json::Value = serde_json::from_str(&out.har).expect("valid JSON");
-            assert_eq!(
-                parsed["log"]["entries"].as_array().map(Vec::len),
-                Some(capture.exchanges.len())
-            );
-            let copy = crate::read::read_bytes("copy.har", Arc::from(out.har.as_bytes()))
-                .expect("reads back");
-            let mut want = found(capture, &config);
-            // A cut input becomes a whole file: only the truncation is no longer seen. And the
-            // copy drops non-OAuth response bodies, so a body-size limit they hit is gone too.
-            // Its client secrets are placeholders, which no config's fingerprint matches.
-            let kept = |(rule, _): &(String, Option<usize>)| {
-                rule != "capture/truncated"
-                    && rule != "capture/limit"
-                    && rule != "alexa/secret-wrong-profile"
-            };
-            want.retain(kept);
-            let mut got = found(copy, &config);
-            got.retain(kept);
-            assert_eq!(got, want, "{}", path.display());
-        }
     }
 }

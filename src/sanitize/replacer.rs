@@ -1,0 +1,184 @@
+//! What `sanitize` puts where the policy hides a value: a keyed placeholder, counted.
+//!
+//! The policy ([`crate::secret::policy`]) decides what is hidden; this decides what stands in
+//! its place and keeps the books: how many distinct values of each kind were replaced and in
+//! how many places, the tags of every placeholder written (recorded in the copy so a second
+//! run with the same key recognises them), and which values already were placeholders of
+//! this key (kept as they are).
+
+use std::collections::hash_map::RandomState;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::BuildHasher;
+
+use crate::secret::placeholder::Placeholders;
+use crate::secret::policy::Replace;
+use crate::secret::redact::Tally;
+use crate::secret::{form_decode, SecretKind};
+
+/// Placeholders are cached by value (an HMAC each is a good part of the cost on a large
+/// capture, where cookies and session ids repeat); past this many bytes of values and
+/// placeholders the cache starts over, so a capture of millions of distinct values (or of long
+/// ones) cannot grow it without bound.
+const CACHE_BYTES: usize = 4 << 20;
+
+pub(super) struct Sanitizer<'p> {
+    placeholders: &'p Placeholders,
+    /// Tags an earlier run recorded: values whose tag is among them are kept.
+    known: HashSet<u64>,
+    /// Value → (placeholder, its tag); see [`CACHE_BYTES`].
+    cache: HashMap<Box<str>, (Box<str>, u64)>,
+    cache_bytes: usize,
+    /// Hashes of the distinct values met, by kind (for the counts; never the values).
+    distinct: HashSet<(SecretKind, u64)>,
+    kept_values: HashSet<u64>,
+    hasher: RandomState,
+    tallies: BTreeMap<SecretKind, Tally>,
+    /// Tags of every placeholder in the copy (written or kept).
+    tags: HashSet<u64>,
+    /// Every placeholder written, when asked for (tests and tooling; unbounded).
+    written: Option<BTreeSet<String>>,
+}
+
+/// A tag as a number: 48 bits of hex (see [`Placeholders::tag`]).
+fn tag_number(tag: &str) -> Option<u64> {
+    u64::from_str_radix(tag, 16).ok()
+}
+
+impl<'p> Sanitizer<'p> {
+    pub fn new(placeholders: &'p Placeholders, known: &[String], record: bool) -> Self {
+        Sanitizer {
+            placeholders,
+            known: known.iter().filter_map(|t| tag_number(t)).collect(),
+            cache: HashMap::new(),
+            cache_bytes: 0,
+            distinct: HashSet::new(),
+            kept_values: HashSet::new(),
+            hasher: RandomState::new(),
+            tallies: BTreeMap::new(),
+            tags: HashSet::new(),
+            written: record.then(BTreeSet::new),
+        }
+    }
+
+    fn tag(&self, placeholder: &str) -> u64 {
+        tag_number(&self.placeholders.tag(placeholder)).unwrap_or_default()
+    }
+
+    /// Whether `value` is a placeholder an earlier run with this key wrote.
+    fn is_known(&self, value: &str) -> bool {
+        !self.known.is_empty() && self.known.contains(&self.tag(value))
+    }
+
+    fn count(&mut self, kind: SecretKind, value: &str) {
+        let hash = self.hasher.hash_one(value);
+        let tally = self.tallies.entry(kind).or_default();
+        tally.places += 1;
+        if self.distinct.insert((kind, hash)) {
+            tally.values += 1;
+        }
+    }
+
+    fn keep(&mut self, value: &str) -> String {
+        self.kept_values.insert(self.hasher.hash_one(value));
+        self.tags.insert(self.tag(value));
+        self.note_written(value);
+        value.to_string()
+    }
+
+    fn note_written(&mut self, placeholder: &str) {
+        if let Some(w) = &mut self.written {
+            if !w.contains(placeholder) {
+                w.insert(placeholder.to_string());
+            }
+        }
+    }
+
+    /// Forgets the counts (not the tags): after a dry pass that only learnt the tags.
+    pub fn reset_counts(&mut self) {
+        self.tallies.clear();
+        self.distinct.clear();
+        self.kept_values.clear();
+    }
+
+    pub fn tallies(&self) -> &BTreeMap<SecretKind, Tally> {
+        &self.tallies
+    }
+
+    pub fn kept(&self) -> usize {
+        self.kept_values.len()
+    }
+
+    /// The tags of the copy's placeholders, sorted, as the mark records them (as 12 hex
+    /// digits each).
+    pub fn tag_numbers(&self) -> Vec<u64> {
+        let mut tags: Vec<u64> = self.tags.iter().copied().collect();
+        // A kept placeholder proves the key is the earlier run's: its tags all still hold,
+        // also of placeholders this run did not meet as one value (the policy may now find
+        // a placeholder's text safe, e.g. a fragment of letters only).
+        if !self.kept_values.is_empty() {
+            tags.extend(self.known.iter().filter(|t| !self.tags.contains(t)));
+        }
+        tags.sort_unstable();
+        tags
+    }
+
+    pub fn take_written(&mut self) -> BTreeSet<String> {
+        self.written.take().unwrap_or_default()
+    }
+}
+
+impl Replace for Sanitizer<'_> {
+    fn replace(&mut self, kind: SecretKind, value: &str) -> String {
+        self.count(kind, value);
+        if self.is_known(value) {
+            return self.keep(value);
+        }
+        // Only Basic credentials' placeholders depend on the kind; they are not cached.
+        let cacheable = kind != SecretKind::Credentials;
+        if cacheable {
+            if let Some((stand_in, tag)) = self.cache.get(value) {
+                let (stand_in, tag) = (stand_in.to_string(), *tag);
+                self.tags.insert(tag);
+                self.note_written(&stand_in);
+                return stand_in;
+            }
+        }
+        let stand_in = self.placeholders.placeholder(kind, value);
+        let tag = self.tag(&stand_in);
+        self.tags.insert(tag);
+        self.note_written(&stand_in);
+        if cacheable {
+            let bytes = value.len() + stand_in.len() + 64;
+            if self.cache_bytes + bytes > CACHE_BYTES {
+                self.cache = HashMap::new();
+                self.cache_bytes = 0;
+            }
+            self.cache_bytes += bytes;
+            self.cache
+                .insert(value.into(), (stand_in.as_str().into(), tag));
+        }
+        stand_in
+    }
+
+    fn basic(&mut self, encoded: &str, _id: &str, secret: &str) -> String {
+        // The secret inside stands elsewhere form-decoded: its placeholder (and tag) is the
+        // one a token request's `client_secret` gets.
+        let decoded = form_decode(secret);
+        self.count(SecretKind::Credentials, encoded);
+        if self.is_known(&decoded) {
+            self.kept_values.insert(self.hasher.hash_one(encoded));
+            self.tags.insert(self.tag(&decoded));
+            return encoded.to_string();
+        }
+        let inner = self
+            .placeholders
+            .placeholder(SecretKind::ClientSecret, &decoded);
+        self.tags.insert(self.tag(&inner));
+        self.note_written(&inner);
+        let stand_in = self
+            .placeholders
+            .placeholder(SecretKind::Credentials, encoded);
+        self.note_written(&stand_in);
+        stand_in
+    }
+}
