@@ -201,7 +201,7 @@ pub const PUBLIC: &[Public] = &[
     public("token_endpoint", Field, Url, "a discovery document's endpoint URL"),
     public("alg", Field, Text, "a signing algorithm name"),
     public("kid", Field, Text, "a public key's identifier"),
-    public("endpoints", Field, Url, "the Alexa endpoint lookup's answer: the API hosts for the user's region, which the activation must use"),
+    public("endpoints", Field, Text, "the Alexa endpoint lookup's answer: the API hosts for the user's region, which the activation must use (hosts, or URLs, public Amazon names)"),
     public("message", Field, Text, "an API's answer in words: the Alexa Skill Activation API refuses a call with `{\"message\": …}`, which says why (like `error_description`)"),
     // Not public, on purpose: `state` and `nonce`. `state` is the CSRF protection of a flow in
     // progress (RFC 6749 §10.12): bound to the user's session, it lets whoever holds it forge
