@@ -22,7 +22,7 @@ use std::sync::Arc;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor,
 };
@@ -37,7 +37,7 @@ use super::ReadError;
 use crate::model::{
     Body, Capture, Exchange, Format, Header, Request, Response, Source, Truncation,
 };
-use crate::secret::SecretSet;
+use crate::secret::{self, SecretSet};
 
 mod skim;
 
@@ -778,7 +778,7 @@ impl<S: Mode> HarPostData<S> {
         let params = if params_are_encoded(&raw_params, &text) {
             raw_params
                 .into_iter()
-                .map(|(n, v)| (form_decode(&n), form_decode(&v)))
+                .map(|(n, v)| (secret::form_decode(&n), secret::form_decode(&v)))
                 .collect()
         } else {
             raw_params
@@ -823,11 +823,6 @@ fn has_percent_escape(s: &str) -> bool {
     s.as_bytes()
         .windows(3)
         .any(|w| matches!(w, [b'%', a, b] if a.is_ascii_hexdigit() && b.is_ascii_hexdigit()))
-}
-
-fn form_decode(s: &str) -> String {
-    let spaced = s.replace('+', " ");
-    percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
 }
 
 /// What `application/x-www-form-urlencoded` leaves as is besides letters and digits.

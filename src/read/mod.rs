@@ -158,37 +158,31 @@ fn names_har(name: &str) -> bool {
 /// cut off keeps what was decoded, one that goes past the budget is read up to it (see
 /// [`budget::Cut::finish`]).
 fn gunzip_and_read(name: &str, bytes: &[u8], budget: &Budget) -> Result<Capture, ReadError> {
-    let Some(inner) = budget.deeper() else {
-        return Err(budget.too_deep(name));
-    };
-    let inflated = budget.inflate(flate2::read::MultiGzDecoder::new(bytes));
-    if let (Some(e), true) = (&inflated.error, inflated.bytes.is_empty()) {
-        return Err(ReadError::Invalid {
-            name: name.to_string(),
-            format: "gzip file",
-            reason: e.to_string(),
-        });
-    }
-    let inner = inner.after(inflated.bytes.len() as u64, 0);
-    let result = read_within(name, Arc::<[u8]>::from(inflated.bytes).into(), &inner);
-    if inflated.cut {
-        budget.cut().finish(name, result)
-    } else {
-        result
-    }
+    let stream = flate2::read::MultiGzDecoder::new(bytes);
+    decompress_and_read(name, stream, "gzip file", budget)
 }
 
 /// Reads what a zlib stream holds (mitmproxy's `.zhar`: a HAR compressed whole), within the
 /// budget like a gzip stream.
 fn inflate_and_read(name: &str, bytes: &[u8], budget: &Budget) -> Result<Capture, ReadError> {
+    let stream = flate2::read::ZlibDecoder::new(bytes);
+    decompress_and_read(name, stream, "zlib stream", budget)
+}
+
+fn decompress_and_read(
+    name: &str,
+    stream: impl std::io::Read,
+    format: &'static str,
+    budget: &Budget,
+) -> Result<Capture, ReadError> {
     let Some(inner) = budget.deeper() else {
         return Err(budget.too_deep(name));
     };
-    let inflated = budget.inflate(flate2::read::ZlibDecoder::new(bytes));
+    let inflated = budget.inflate(stream);
     if let (Some(e), true) = (&inflated.error, inflated.bytes.is_empty()) {
         return Err(ReadError::Invalid {
             name: name.to_string(),
-            format: "zlib stream",
+            format,
             reason: e.to_string(),
         });
     }

@@ -14,6 +14,7 @@ use miette::{LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpa
 
 use crate::finding::{Area, Locator};
 use crate::model::{Capture, Format};
+use crate::secret::policy::string_end;
 use crate::secret::{self, policy};
 
 /// A line longer than this, holding more than one JSON member, marks a minified entry.
@@ -924,20 +925,6 @@ fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
         pos += 1;
     }
     pos
-}
-
-/// The position after the closing quote of the string opening at `start`.
-fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
-    let mut escaped = false;
-    for (i, &b) in bytes.iter().enumerate().skip(start + 1) {
-        match (escaped, b) {
-            (true, _) => escaped = false,
-            (false, b'\\') => escaped = true,
-            (false, b'"') => return Some(i + 1),
-            _ => {}
-        }
-    }
-    None
 }
 
 /// The position after the bracket closing the object or array opening at `start`.

@@ -1818,7 +1818,7 @@ impl JsonWalk<'_> {
 }
 
 /// The end (after the closing quote) of the string literal opening at `start`.
-fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+pub(crate) fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
     let mut escaped = false;
     for (i, &b) in bytes.iter().enumerate().skip(start + 1) {
         match (escaped, b) {
