@@ -49,7 +49,7 @@ pub enum ReadError {
     NotHar { name: String, found: String },
     /// Content that no reader recognises.
     #[error(
-        "{name}: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP): {found}"
+        "{name}: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML, mitmproxy dump or raw HTTP): {found}"
     )]
     Unrecognised { name: String, found: String },
     /// It starts like a HAR but breaks (or ends) before the entry list begins, so nothing
@@ -305,25 +305,25 @@ mod tests {
         let cases: [(&[u8], &str); 8] = [
             (
                 b"<!DOCTYPE html>\n<html><body>Sign in</body></html>",
-                "captures/x.txt: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP): it starts with `<!DOCTYPE` (a line of 15 characters)",
+                "captures/x.txt: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML, mitmproxy dump or raw HTTP): it starts with `<!DOCTYPE` (a line of 15 characters)",
             ),
             (
                 b"[{\"log\":1}]",
-                "captures/x.txt: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP): it is a JSON array, not an object (it starts with `[{` (a line of 11 characters))",
+                "captures/x.txt: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML, mitmproxy dump or raw HTTP): it is a JSON array, not an object (it starts with `[{` (a line of 11 characters))",
             ),
             (
                 b"{}",
-                "captures/x.txt: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP): a JSON object without log.entries (no keys)",
+                "captures/x.txt: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML, mitmproxy dump or raw HTTP): a JSON object without log.entries (no keys)",
             ),
             (
                 b"{\"foo\":1,\"bar\":[]}",
-                "captures/x.txt: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP): a JSON object without log.entries (keys: foo, bar)",
+                "captures/x.txt: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML, mitmproxy dump or raw HTTP): a JSON object without log.entries (keys: foo, bar)",
             ),
             (b"", "captures/x.txt: empty file"),
             (b"\xEF\xBB\xBF \n", "captures/x.txt: empty file"),
             (
                 b"\x00\x01\x02\xff\xfe garbage",
-                "captures/x.txt: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML or raw HTTP): it starts with binary data (00 01 02 ff fe 20 67 61)",
+                "captures/x.txt: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML, mitmproxy dump or raw HTTP): it starts with binary data of no known kind",
             ),
             (
                 b"{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"Chr",

@@ -7,8 +7,6 @@ pub(crate) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// How many characters of a file's first line an error message quotes.
 /// How many bytes of the first line are looked at to decide it is text.
 const LINE_BYTES: usize = 160;
-/// How many leading bytes of a binary file an error message shows in hex.
-const HEX_BYTES: usize = 8;
 
 /// How many leading bytes sniffing looks at (and a directory walk reads of each file).
 pub(crate) const HEAD_BYTES: usize = 8192;
@@ -137,7 +135,7 @@ fn describe(whole: &[u8], start: &[u8]) -> String {
         return format!("it is {kind}");
     }
     let Some(line) = first_text_line(start) else {
-        return format!("it starts with binary data ({})", hex_prefix(whole));
+        return "it starts with binary data of no known kind".to_string();
     };
     if start.first() == Some(&b'[') && is_section_header(start) {
         return "it is a TOML or INI file (it starts with a [section] line)".to_string();
@@ -227,15 +225,6 @@ fn first_text_line(start: &[u8]) -> Option<String> {
     })
 }
 
-fn hex_prefix(bytes: &[u8]) -> String {
-    let shown: Vec<String> = bytes
-        .iter()
-        .take(HEX_BYTES)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    shown.join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,7 +294,7 @@ mod tests {
                 "it is a JSON array, not an object (it starts with `[` (a line of 5 characters))",
             ),
             (b"\xFF\xFE{\x00", "it is UTF-16 text; save it as UTF-8"),
-            (b"\xEF\xBB", "it starts with binary data (ef bb)"),
+            (b"\xEF\xBB", "it starts with binary data of no known kind"),
             (b"\x89PNG\r\n\x1a\n\x00\x00", "it is a PNG image"),
         ];
         for (input, want) in cases {
