@@ -481,7 +481,9 @@ impl<'a> Snippets<'a> {
     /// several files (a Fiddler `.saz`).
     fn line_of(&self, offset: usize) -> usize {
         let source: &[u8] = &self.capture.source;
-        let lines = self.lines.get_or_init(|| LineIndex::new(source));
+        let lines = self
+            .lines
+            .get_or_init(|| LineIndex::new(&self.capture.source));
         let line = lines.line_of(source, offset);
         match self.capture.part_at(offset) {
             Some(part) => line.saturating_sub(lines.line_of(source, part.range.start)),
@@ -547,12 +549,14 @@ struct LineIndex {
 impl LineIndex {
     const BLOCK: usize = 1 << 16;
 
-    fn new(source: &[u8]) -> Self {
+    fn new(source: &crate::model::Source) -> Self {
         let mut before = vec![0];
         let mut total = 0;
-        for block in source.chunks(Self::BLOCK) {
+        for (i, block) in source.chunks(Self::BLOCK).enumerate() {
             total += count_newlines(block);
             before.push(total);
+            // Only the count is kept: a mapped file's pages leave resident memory behind it.
+            source.release(i * Self::BLOCK..(i + 1) * Self::BLOCK);
         }
         LineIndex { before }
     }
