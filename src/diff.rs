@@ -4,7 +4,7 @@
 //! lineage of the codes and tokens used). Support staff hold an iOS and an Android recording
 //! of the same account: the first difference is usually the mistake.
 //!
-//! Every value shown is masked with its capture's secrets; codes and tokens appear only as
+//! Every value shown is as the secrets policy allows (`secret::policy`); codes and tokens appear only as
 //! `secret::mask` (a fingerprint). Two captures never share code or token values, so those
 //! are compared by where they came from (which server minted them, for which client and
 //! profile), never by value.
@@ -17,7 +17,7 @@ use crate::flow::url::Url;
 use crate::flow::{Analysis, Detail, Profile, Step, StepKind};
 use crate::model::Capture;
 use crate::report::FileReport;
-use crate::secret::{mask, SecretSet};
+use crate::secret::{mask, policy};
 
 /// One step as compared: its kind, where it went, and its comparable fields.
 #[derive(Debug, Clone)]
@@ -287,7 +287,7 @@ fn steps_of(file: &FileReport) -> Vec<StepView> {
     a.steps
         .iter()
         .map(|step| {
-            let mut v = view(step, a, c, &file.secrets);
+            let mut v = view(step, a, c);
             // A finding belongs to its entry: shown with the first step there.
             if seen_entries.insert(step.entry) {
                 v.findings = file
@@ -304,18 +304,30 @@ fn steps_of(file: &FileReport) -> Vec<StepView> {
         .collect()
 }
 
-struct Fields<'s> {
+struct Fields {
     out: Vec<Field>,
-    secrets: &'s SecretSet,
 }
 
-impl Fields<'_> {
-    /// A plain value: compared as is, shown masked.
+/// A plain value as the secrets policy shows it: a value from the capture by the name it
+/// carries on the wire (default-deny: only public names are shown), a value the engine wrote
+/// itself (a status, `sent`, `access token`) as it is.
+fn shown(name: &str, value: &str) -> String {
+    let mut mask = policy::Mask;
+    match name {
+        "status" | "state" | "client_auth" | "code_verifier" | "tokens_issued" => value.to_string(),
+        "path" | "skill_id" => policy::path(value, &mut mask),
+        "link_type" => policy::value("type", value, &mut mask),
+        wire => policy::value(wire, value, &mut mask),
+    }
+}
+
+impl Fields {
+    /// A plain value: compared as is, shown as the policy allows.
     fn text(&mut self, name: &'static str, value: Option<&str>) {
         if let Some(v) = value {
             self.out.push(Field {
                 name,
-                shown: self.secrets.mask_text(v),
+                shown: shown(name, v),
                 key: v.to_string(),
             });
         }
@@ -327,15 +339,13 @@ impl Fields<'_> {
     }
 }
 
-fn view(step: &Step, a: &Analysis, c: &Capture, secrets: &SecretSet) -> StepView {
+fn view(step: &Step, a: &Analysis, c: &Capture) -> StepView {
     let exchange = c.exchanges.get(step.entry.saturating_sub(1));
     let url = exchange.map(|e| e.request.url.as_str()).unwrap_or_default();
     let parsed = Url::parse(url);
-    let host = parsed.host.to_string();
-    let mut f = Fields {
-        out: Vec::new(),
-        secrets,
-    };
+    // Shown and compared as the policy shows it: a host name as it is, anything else masked.
+    let host = policy::host(&parsed.host, &mut policy::Mask);
+    let mut f = Fields { out: Vec::new() };
     if step.kind != StepKind::Answer {
         f.text("path", Some(parsed.path));
         let status = match exchange.and_then(|e| e.response.as_ref()) {
@@ -353,7 +363,10 @@ fn view(step: &Step, a: &Analysis, c: &Capture, secrets: &SecretSet) -> StepView
                 .unwrap_or(("unknown", "none"));
             f.keyed(
                 "client",
-                format!("{} (profile {letter}, {source})", secrets.mask_text(id)),
+                format!(
+                    "{} (profile {letter}, {source})",
+                    policy::value("client_id", id, &mut policy::Mask)
+                ),
                 format!("{id} {letter}"),
             );
         }
@@ -695,6 +708,19 @@ pub fn render_json(d: &Diff, a: &FileReport, b: &FileReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Plain fields follow the secrets policy by their wire name: public values shown, a
+    /// secret-shaped path segment and a value under no public name masked.
+    #[test]
+    fn fields_are_shown_as_the_policy_allows() {
+        assert_eq!(shown("scope", "profile"), "profile");
+        assert_eq!(shown("status", "401"), "401");
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlc2lnbmF0dXJl";
+        let path = shown("path", &format!("/reset/{jwt}"));
+        assert!(path.starts_with("/reset/") && !path.contains(jwt), "{path}");
+        let made_up = "s3cr3tValueNoListKnows42";
+        assert!(!shown("tracking", made_up).contains(made_up));
+    }
 
     fn step(kind: StepKind, host: &str, client: &str) -> StepView {
         StepView {

@@ -15,7 +15,6 @@ const SHOWN: &[&str] = &[
     "http_version",
     "scheme",
     "reason",
-    "msg",
     "first_line_format",
     "type",
     "version",
