@@ -200,15 +200,21 @@ pub fn run(
         }
         report.files.push(file);
     };
-    if batch.session {
-        for mut file in check_as_session(pending, opts, &progress) {
+    // Archive members that held no capture (a README beside the HARs): listed by `-v` as a
+    // directory walk's files are, and not counted as captures found.
+    let members_skipped = if batch.session {
+        let (files, skipped) = check_as_session(pending, opts, &progress);
+        for mut file in files {
             let done = prepare(&mut file);
             emit((file, done));
         }
+        skipped
     } else {
-        check_streaming(pending, opts, &progress, &prepare, &mut emit);
-    }
+        check_streaming(pending, opts, &progress, &prepare, &mut emit)
+    };
     progress.finish();
+    report.found -= members_skipped.len().min(report.found);
+    report.skipped.extend(members_skipped);
 
     let summary = BatchSummary::of(&report);
     match batch.format {
@@ -247,6 +253,7 @@ fn window() -> usize {
 }
 
 /// Checks `pending` on every thread and hands each file's reports to `emit` in input order.
+/// Returns the names of the inputs that held no capture (archive members of another kind).
 ///
 /// Each file is a task of its own, taken by whichever thread is free, so a long file never
 /// leaves the others idle (a chunk at a time, every chunk waited for its slowest file: the
@@ -260,8 +267,10 @@ fn check_streaming(
     progress: &Progress,
     prepare: &(dyn Fn(&mut FileReport) -> Done + Sync),
     emit: &mut dyn FnMut(Prepared),
-) {
+) -> Vec<String> {
     let total = pending.len();
+    let names: Vec<String> = pending.iter().map(|p| p.name().to_string()).collect();
+    let mut empty = Vec::new();
     let mut pending = pending.into_iter().enumerate();
     let window = window();
     // `None`: the task for that file panicked; the panic reaches the caller once the other
@@ -299,6 +308,9 @@ fn check_streaming(
             };
             done.insert(i, files);
             while let Some(files) = done.remove(&want) {
+                if files.is_empty() {
+                    empty.push(names[want].clone());
+                }
                 for file in files {
                     emit(file);
                 }
@@ -307,6 +319,7 @@ fn check_streaming(
             start(want + window);
         }
     });
+    empty
 }
 
 /// What [`run`]'s `prepare` made of a file on the thread that checked it: its text when it
@@ -335,14 +348,30 @@ impl Drop for Unwinding<'_> {
 }
 
 /// Reads every capture (in parallel), then checks the readable ones as one recording. The
-/// session comes first, then each unreadable input.
-fn check_as_session(pending: Vec<Pending>, opts: &Options, progress: &Progress) -> Vec<FileReport> {
-    let read: Vec<_> = pending
+/// session comes first, then each unreadable input. Also returns the names of the inputs
+/// that held no capture.
+fn check_as_session(
+    pending: Vec<Pending>,
+    opts: &Options,
+    progress: &Progress,
+) -> (Vec<FileReport>, Vec<String>) {
+    let read: Vec<(String, Vec<_>)> = pending
         .into_par_iter()
-        .flat_map_iter(|p| {
+        .map(|p| {
+            let name = p.name().to_string();
             let r = p.read();
             progress.inc();
-            r
+            (name, r)
+        })
+        .collect();
+    let mut empty = Vec::new();
+    let read: Vec<_> = read
+        .into_iter()
+        .flat_map(|(name, outcomes)| {
+            if outcomes.is_empty() {
+                empty.push(name);
+            }
+            outcomes
         })
         .collect();
     let mut captures = Vec::new();
@@ -358,5 +387,5 @@ fn check_as_session(pending: Vec<Pending>, opts: &Options, progress: &Progress) 
         files.push(check_session(captures, opts));
     }
     files.extend(unreadable);
-    files
+    (files, empty)
 }

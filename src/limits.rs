@@ -288,31 +288,26 @@ pub fn size_words(bytes: u64) -> String {
 }
 
 /// Parses a size: a number of bytes, optionally with a unit. `K`/`KiB`, `M`/`MiB`, `G`/`GiB`
-/// are powers of 1024, `KB`/`MB`/`GB` powers of 1000; case and a space before the unit do not
-/// matter (`16MiB`, `16 mib`, `512k`, `1000000`).
+/// are powers of 1024, `KB`/`MB`/`GB` powers of 1000; case, a space before the unit and a
+/// fraction do not matter (`16MiB`, `16 mib`, `512k`, `1.5M`, `1000000`).
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
-    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (number, unit) = t.split_at(digits);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a size (e.g. 16MiB, 512K, 1000000)"))?;
-    let factor = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kib" => KIB,
-        "m" | "mib" => MIB,
-        "g" | "gib" => GIB,
-        "kb" => 1000,
-        "mb" => 1000 * 1000,
-        "gb" => 1000 * 1000 * 1000,
-        other => {
-            return Err(format!(
-                "unknown unit {other:?} in {text:?} (use B, K/KiB, M/MiB, G/GiB, KB, MB or GB)"
-            ))
-        }
+    // A bare `K`/`M`/`G` is binary, as in coreutils and ripgrep; parse-size reads a bare
+    // prefix as decimal, so it is given the binary spelling.
+    let spelled = if t.ends_with(['k', 'K', 'm', 'M', 'g', 'G']) {
+        format!("{t}i")
+    } else {
+        t.to_string()
     };
-    n.checked_mul(factor)
-        .ok_or_else(|| format!("{text:?} is too large"))
+    parse_size::Config::new()
+        .parse_size(&spelled)
+        .map_err(|e| match e {
+            parse_size::Error::PosOverflow => format!("{text:?} is too large"),
+            _ => format!(
+                "{text:?} is not a size (a number of bytes, or with a unit: B, K/KiB, M/MiB, \
+                 G/GiB, KB, MB or GB; e.g. 16MiB, 512K)"
+            ),
+        })
 }
 
 /// A size in `tokentrail.toml`: a number of bytes, or a string with a unit.
@@ -430,6 +425,8 @@ mod tests {
             ("2G", 2 * GIB),
             ("3MB", 3_000_000),
             ("7b", 7),
+            ("1.5M", 3 * MIB / 2),
+            ("1_000 KB", 1_000_000),
         ] {
             assert_eq!(parse_size(text), Ok(want), "{text}");
         }
@@ -437,8 +434,8 @@ mod tests {
             "",
             "MiB",
             "-1",
-            "1.5M",
             "4 parsecs",
+            "12 KiK",
             "99999999999999999999G",
         ] {
             assert!(parse_size(bad).is_err(), "{bad}");

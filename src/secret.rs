@@ -740,12 +740,8 @@ fn url_query_pairs(url: &str) -> Option<Vec<(String, String)>> {
 
 /// Decodes `a=b&c=d` as a form (`+` is a space), once.
 pub fn form_pairs(text: &str) -> Vec<(String, String)> {
-    text.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (form_decode(k), form_decode(v))
-        })
+    form_urlencoded::parse(text.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 

@@ -103,6 +103,52 @@ fn a_directory_without_captures_exits_2_and_says_what_was_looked_at() {
     );
 }
 
+/// A zip of the given members, written into `dir`.
+fn zip_in(dir: &Path, name: &str, members: &[(&str, &[u8])]) -> String {
+    use std::io::Write;
+    let path = dir.join(name);
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).expect("create"));
+    for (member, bytes) in members {
+        zip.start_file(*member, zip::write::SimpleFileOptions::default())
+            .expect("member");
+        zip.write_all(bytes).expect("write");
+    }
+    zip.finish().expect("finish");
+    path.to_str().expect("utf-8").to_string()
+}
+
+// Item 1, inside archives: members that are no capture are listed by -v and not counted as
+// captures, so an archive of notes is exit 2 like a directory of notes.
+#[test]
+fn archive_members_that_are_no_capture_are_listed_and_not_counted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let har = std::fs::read(SAMPLE).expect("sample");
+    let mixed = zip_in(
+        dir.path(),
+        "mixed.zip",
+        &[("README.txt", b"read me\n"), ("login.har", &har)],
+    );
+    let o = tokentrail(&["check", "-v", &mixed]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
+    assert!(
+        err(&o).contains("skipped ") && err(&o).contains("mixed.zip!README.txt: not a capture"),
+        "{}",
+        err(&o)
+    );
+    assert!(out(&o).contains("alexa/token-wrong-profile"), "{}", out(&o));
+
+    let notes = zip_in(dir.path(), "notes.zip", &[("README.txt", b"read me\n")]);
+    let o = tokentrail(&["check", &notes]);
+    assert_eq!(o.status.code(), Some(2), "{}{}", out(&o), err(&o));
+    assert!(
+        err(&o).contains("1 file looked at, none of them a capture"),
+        "{}",
+        err(&o)
+    );
+    let o = tokentrail(&["check", "--session", &notes]);
+    assert_eq!(o.status.code(), Some(2), "{}{}", out(&o), err(&o));
+}
+
 // Item 2: flows takes several paths.
 #[test]
 fn flows_shows_every_capture_given() {
