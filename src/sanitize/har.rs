@@ -241,7 +241,12 @@ fn entries(
         let keep_body = oauth.contains(&ex.index);
         let walked = if frame.from_input {
             let raw = capture.source.get(ex.span.clone()).unwrap_or_default();
-            let text = String::from_utf8_lossy(raw);
+            // (`from_utf8` first: its check is much faster than the lossy one's, and a
+            // capture is UTF-8 but for the rare broken byte.)
+            let text = match std::str::from_utf8(raw) {
+                Ok(t) => Cow::Borrowed(t),
+                Err(_) => String::from_utf8_lossy(raw),
+            };
             let text = if keep_body {
                 text
             } else {

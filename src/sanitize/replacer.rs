@@ -61,7 +61,7 @@ impl<'p> Sanitizer<'p> {
     }
 
     fn tag(&self, placeholder: &str) -> u64 {
-        tag_number(&self.placeholders.tag(placeholder)).unwrap_or_default()
+        self.placeholders.tag_number(placeholder)
     }
 
     /// Whether `value` is a placeholder an earlier run with this key wrote.
