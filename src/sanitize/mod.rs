@@ -140,7 +140,8 @@ fn run(
             capture.name, t.reason, t.complete_entries
         ));
     }
-    let mut san = replacer::Sanitizer::new(placeholders, &frame.known_tags, record);
+    let known = replacer::known_tags(&frame.known_tags);
+    let mut san = replacer::Sanitizer::new(placeholders, &known, record);
     let (cut, dropped) = (frame.cut, frame.dropped);
     let written = har::write(capture, frame, &oauth, &mut san, out)?;
     out.flush()?;

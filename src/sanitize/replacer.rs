@@ -24,7 +24,7 @@ const CACHE_BYTES: usize = 4 << 20;
 pub(super) struct Sanitizer<'p> {
     placeholders: &'p Placeholders,
     /// Tags an earlier run recorded: values whose tag is among them are kept.
-    known: HashSet<u64>,
+    known: &'p HashSet<u64>,
     /// Value → (placeholder, its tag); see [`CACHE_BYTES`].
     cache: HashMap<Box<str>, (Box<str>, u64)>,
     cache_bytes: usize,
@@ -39,16 +39,19 @@ pub(super) struct Sanitizer<'p> {
     written: Option<BTreeSet<String>>,
 }
 
-/// A tag as a number: 48 bits of hex (see [`Placeholders::tag`]).
-fn tag_number(tag: &str) -> Option<u64> {
-    u64::from_str_radix(tag, 16).ok()
+/// The tags an earlier run recorded (12 hex digits each, see [`Placeholders::tag`]), as
+/// numbers.
+pub(super) fn known_tags(tags: &[String]) -> HashSet<u64> {
+    tags.iter()
+        .filter_map(|t| u64::from_str_radix(t, 16).ok())
+        .collect()
 }
 
 impl<'p> Sanitizer<'p> {
-    pub fn new(placeholders: &'p Placeholders, known: &[String], record: bool) -> Self {
+    pub fn new(placeholders: &'p Placeholders, known: &'p HashSet<u64>, record: bool) -> Self {
         Sanitizer {
             placeholders,
-            known: known.iter().filter_map(|t| tag_number(t)).collect(),
+            known,
             cache: HashMap::new(),
             cache_bytes: 0,
             distinct: HashSet::new(),
@@ -124,6 +127,42 @@ impl<'p> Sanitizer<'p> {
 
     pub fn take_written(&mut self) -> BTreeSet<String> {
         self.written.take().unwrap_or_default()
+    }
+
+    /// A sanitizer for another thread: the same key, known tags and value hasher (so their
+    /// books can be [`Sanitizer::merge`]d), its own cache and empty books.
+    pub fn fork(&self) -> Sanitizer<'p> {
+        Sanitizer {
+            placeholders: self.placeholders,
+            known: self.known,
+            cache: HashMap::new(),
+            cache_bytes: 0,
+            distinct: HashSet::new(),
+            kept_values: HashSet::new(),
+            hasher: self.hasher.clone(),
+            tallies: BTreeMap::new(),
+            tags: HashSet::new(),
+            written: self.written.as_ref().map(|_| BTreeSet::new()),
+        }
+    }
+
+    /// Adds the books of a [`Sanitizer::fork`] to these: places add up, distinct values are
+    /// counted once whichever of the two met them.
+    pub fn merge(&mut self, other: &mut Sanitizer<'p>) {
+        for (kind, t) in &other.tallies {
+            self.tallies.entry(*kind).or_default().places += t.places;
+        }
+        for (kind, hash) in other.distinct.drain() {
+            if self.distinct.insert((kind, hash)) {
+                self.tallies.entry(kind).or_default().values += 1;
+            }
+        }
+        other.tallies.clear();
+        self.kept_values.extend(other.kept_values.drain());
+        self.tags.extend(other.tags.drain());
+        if let (Some(mine), Some(theirs)) = (&mut self.written, &mut other.written) {
+            mine.append(theirs);
+        }
     }
 }
 
