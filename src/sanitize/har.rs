@@ -1,11 +1,12 @@
-//! The HAR a sanitized capture is written as, one entry at a time.
+//! The HAR a sanitized capture is written as, a batch of entries at a time.
 //!
 //! A HAR input keeps its own document: the text around the entry list (the *frame*: `log`'s
 //! version, creator, pages, vendor fields) is small and is parsed, walked by the policy and
 //! written pretty; each entry is then taken from the input by the span the reader found, walked
-//! by the policy as it stands (its own whitespace and member order kept) and written out before
-//! the next is looked at. Nothing holds more than one entry. Input in another format is written
-//! as a HAR built from the format-neutral capture, entry by entry too (see `super` for why).
+//! by the policy as it stands (its own whitespace and member order kept) and written out in
+//! order, a batch of a few MB at a time (its pieces walked on rayon's threads). Nothing holds
+//! more than one batch. Input in another format is written as a HAR built from the
+//! format-neutral capture, in batches too (see `super` for why).
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;

@@ -168,10 +168,11 @@ impl<'p> Sanitizer<'p> {
 
 impl Replace for Sanitizer<'_> {
     fn replace(&mut self, kind: SecretKind, value: &str) -> String {
-        self.count(kind, value);
+        // A placeholder of this key (a second run) is kept and not counted as replaced.
         if self.is_known(value) {
             return self.keep(value);
         }
+        self.count(kind, value);
         // Only Basic credentials' placeholders depend on the kind; they are not cached.
         let cacheable = kind != SecretKind::Credentials;
         if cacheable {
@@ -203,12 +204,12 @@ impl Replace for Sanitizer<'_> {
         // The secret inside stands elsewhere form-decoded: its placeholder (and tag) is the
         // one a token request's `client_secret` gets.
         let decoded = form_decode(secret);
-        self.count(SecretKind::Credentials, encoded);
         if self.is_known(&decoded) {
             self.kept_values.insert(self.hasher.hash_one(encoded));
             self.tags.insert(self.tag(&decoded));
             return encoded.to_string();
         }
+        self.count(SecretKind::Credentials, encoded);
         let inner = self
             .placeholders
             .placeholder(SecretKind::ClientSecret, &decoded);
