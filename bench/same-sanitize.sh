@@ -15,7 +15,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 echo "a fixed key for comparing sanitize" >"$TMP/key"
 differ=0 n=0
-compare() { # compare INPUT
+compare() { # compare INPUT [copy-only]
     "$BASE" sanitize "$1" -o "$TMP/a" --key-file "$TMP/key" --report 2>"$TMP/a.err" || true
     "$NEW" sanitize "$1" -o "$TMP/b" --key-file "$TMP/key" --report 2>"$TMP/b.err" || true
     n=$((n + 1))
@@ -24,7 +24,7 @@ compare() { # compare INPUT
     if ! cmp -s "$TMP/a" "$TMP/b"; then
         echo "differs: $1"
         differ=1
-    elif ! cmp -s "$TMP/a.err" "$TMP/b.err"; then
+    elif [ -z "${2:-}" ] && ! cmp -s "$TMP/a.err" "$TMP/b.err"; then
         echo "report differs: $1"
         differ=1
     fi
@@ -32,10 +32,11 @@ compare() { # compare INPUT
 while IFS= read -r f; do
     compare "$f"
 done < <(find fixtures -type f \( -name '*.har' -o -name '*.chlsj' -o -name '*.saz' -o -name '*.xml' -o -name '*.http' -o -name '*.mitm' \) | sort)
-# A second run over a copy: the placeholders of this key are kept.
+# A second run over a copy: the placeholders of this key are kept. (Only the copies are
+# compared: before cb893c8 the summary counted kept placeholders as replaced.)
 while IFS= read -r f; do
     "$BASE" sanitize "$f" -o "$TMP/first.har" --key-file "$TMP/key" 2>/dev/null || continue
-    compare "$TMP/first.har"
+    compare "$TMP/first.har" copy-only
 done < <(find fixtures -type f -name '*.har' | sort | head -40)
 if [ -n "${BIG:-}" ]; then
     "$BASE" sanitize "$BIG" -o "$TMP/a" --key-file "$TMP/key" 2>/dev/null || true

@@ -907,3 +907,77 @@ fn the_copy_is_written_entry_by_entry() {
     assert_eq!(one.report(), two.report());
     assert_eq!(one.placeholders, two.placeholders);
 }
+
+/// A code the analysis identified is replaced wherever it stands, also where the policy
+/// alone would show a value like it: a JSON number of five digits, a URL path segment, a
+/// name-shaped fragment.
+#[test]
+fn identified_codes_are_replaced_everywhere() {
+    const CODE: &str = "48213";
+    let authorize = "https://www.amazon.com/ap/oa?client_id=amzn1.application-oa2-client.0123abcd&response_type=code&scope=profile&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&state=s1";
+    let callback = format!("https://app.example.com/cb?code={CODE}&state=s1");
+    let done = format!("https://app.example.com/done/{CODE}#{CODE}");
+    let token_form = format!(
+        "grant_type=authorization_code&code={CODE}&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&client_id=amzn1.application-oa2-client.0123abcd&client_secret=s3cr3t-value-0123456789abcdef"
+    );
+    use serde_json::json;
+    let entries = vec![
+        entry(
+            1,
+            ("GET", authorize, json!([]), None),
+            (302, json!([{"name": "Location", "value": callback}]), None),
+        ),
+        entry(
+            2,
+            ("GET", &callback, json!([]), None),
+            (
+                200,
+                json!([{"name": "Content-Type", "value": "application/json"}]),
+                Some(("application/json", format!("{{\"received\": {CODE}}}"))),
+            ),
+        ),
+        entry(
+            3,
+            (
+                "POST",
+                "https://api.amazon.com/auth/o2/token",
+                json!([{"name": "Content-Type", "value": "application/x-www-form-urlencoded"}]),
+                Some(("application/x-www-form-urlencoded", &token_form)),
+            ),
+            (
+                400,
+                json!([{"name": "Content-Type", "value": "application/json"}]),
+                Some((
+                    "application/json",
+                    r#"{"error": "invalid_grant"}"#.to_string(),
+                )),
+            ),
+        ),
+        entry(4, ("GET", &done, json!([]), None), (200, json!([]), None)),
+    ];
+    let doc = json!({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": entries}});
+    let text = serde_json::to_string_pretty(&doc).expect("json");
+    let capture = read("short-code.har", &text);
+
+    // The premise: the analysis knows the code, and the policy alone would show it in the
+    // JSON body and the path.
+    let analysis = tokentrail::flow::analyze(&capture, &Config::default());
+    assert!(
+        analysis.codes.iter().any(|c| c.value == CODE),
+        "the analysis identifies the code"
+    );
+    let mut mask = tokentrail::secret::policy::Mask;
+    assert!(tokentrail::secret::policy::json(r#"{"received": 48213}"#, &mut mask).contains(CODE));
+    assert!(tokentrail::secret::policy::url(&done, &mut mask).contains(&format!("/done/{CODE}")));
+
+    let copy = sanitize(&capture, &placeholders("short code"));
+    assert!(
+        !copy.har.contains(CODE),
+        "the identified code stands in the copy:\n{}",
+        copy.har
+    );
+    assert_valid_har("short-code.har", &copy.har);
+    assert!(copy
+        .tallies
+        .contains_key(&tokentrail::secret::SecretKind::Code));
+}

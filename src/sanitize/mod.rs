@@ -134,6 +134,7 @@ fn run(
     };
     let analysis = flow::analyze(capture, &Config::default());
     let oauth: BTreeSet<usize> = analysis.steps.iter().map(|s| s.entry).collect();
+    let identified = replacer::identified(&analysis);
     drop(analysis);
     if let Some(t) = &capture.truncation {
         notes.push(format!(
@@ -142,7 +143,7 @@ fn run(
         ));
     }
     let known = replacer::known_tags(&frame.known_tags);
-    let mut san = replacer::Sanitizer::new(placeholders, &known, record);
+    let mut san = replacer::Sanitizer::new(placeholders, &known, &identified, record);
     let (cut, dropped) = (frame.cut, frame.dropped);
     let written = har::write(capture, frame, &oauth, &mut san, out)?;
     out.flush()?;

@@ -25,6 +25,8 @@ pub(super) struct Sanitizer<'p> {
     placeholders: &'p Placeholders,
     /// Tags an earlier run recorded: values whose tag is among them are kept.
     known: &'p HashSet<u64>,
+    /// Artifacts the analysis identified, by value: replaced wherever they stand.
+    identified: &'p Identified,
     /// Value → (placeholder, its tag); see [`CACHE_BYTES`].
     cache: HashMap<Box<str>, (Box<str>, u64)>,
     cache_bytes: usize,
@@ -39,6 +41,31 @@ pub(super) struct Sanitizer<'p> {
     written: Option<BTreeSet<String>>,
 }
 
+/// The artifacts the analysis of a capture identified (codes, tokens), by value.
+pub(super) type Identified = HashMap<String, SecretKind>;
+
+/// Identified artifacts shorter than this are left to the policy: a one- or two-character
+/// "code" would hide every small number of the capture.
+const IDENTIFIED_MIN: usize = 3;
+
+/// The codes and tokens of `analysis`, for [`Replace::identified`].
+pub(super) fn identified(analysis: &crate::flow::Analysis) -> Identified {
+    use crate::flow::TokenKind;
+    let codes = analysis.codes.iter().map(|c| (&c.value, SecretKind::Code));
+    let tokens = analysis.tokens.iter().map(|t| {
+        let kind = match t.kind {
+            TokenKind::Access => SecretKind::AccessToken,
+            TokenKind::Refresh => SecretKind::RefreshToken,
+        };
+        (&t.value, kind)
+    });
+    codes
+        .chain(tokens)
+        .filter(|(v, _)| v.chars().count() >= IDENTIFIED_MIN)
+        .map(|(v, k)| (v.clone(), k))
+        .collect()
+}
+
 /// The tags an earlier run recorded (12 hex digits each, see [`Placeholders::tag`]), as
 /// numbers.
 pub(super) fn known_tags(tags: &[String]) -> HashSet<u64> {
@@ -48,10 +75,16 @@ pub(super) fn known_tags(tags: &[String]) -> HashSet<u64> {
 }
 
 impl<'p> Sanitizer<'p> {
-    pub fn new(placeholders: &'p Placeholders, known: &'p HashSet<u64>, record: bool) -> Self {
+    pub fn new(
+        placeholders: &'p Placeholders,
+        known: &'p HashSet<u64>,
+        identified: &'p Identified,
+        record: bool,
+    ) -> Self {
         Sanitizer {
             placeholders,
             known,
+            identified,
             cache: HashMap::new(),
             cache_bytes: 0,
             distinct: HashSet::new(),
@@ -135,6 +168,7 @@ impl<'p> Sanitizer<'p> {
         Sanitizer {
             placeholders: self.placeholders,
             known: self.known,
+            identified: self.identified,
             cache: HashMap::new(),
             cache_bytes: 0,
             distinct: HashSet::new(),
@@ -198,6 +232,13 @@ impl Replace for Sanitizer<'_> {
                 .insert(value.into(), (stand_in.as_str().into(), tag));
         }
         stand_in
+    }
+
+    fn identified(&self, value: &str) -> Option<SecretKind> {
+        if self.identified.is_empty() {
+            return None;
+        }
+        self.identified.get(value).copied()
     }
 
     fn basic(&mut self, encoded: &str, _id: &str, secret: &str) -> String {

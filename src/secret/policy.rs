@@ -46,6 +46,21 @@ pub trait Replace {
     fn keeps_all(&self) -> bool {
         false
     }
+
+    /// The kind of `value` when it is an artifact the analysis identified (a code, a token):
+    /// hidden wherever it stands, also where the policy would show a value like it (a short
+    /// number, a path segment, a name-shaped fragment). Only `sanitize` knows any.
+    fn identified(&self, _value: &str) -> Option<SecretKind> {
+        None
+    }
+}
+
+/// `value`, which the policy would show, unless it is an identified artifact ([`Replace::identified`]).
+fn shown_unless_identified<'v, R: Replace + ?Sized>(value: &'v str, r: &mut R) -> Cow<'v, str> {
+    match r.identified(value) {
+        Some(kind) => Cow::Owned(r.replace(kind, value)),
+        None => Cow::Borrowed(value),
+    }
 }
 
 /// Display: hidden values become [`mask`]s (`AN…#3f2a9c`), so equal values look equal and a
@@ -309,7 +324,10 @@ fn public_lookup() -> &'static PublicLookup {
                 longest = longest.max(p.name.len());
             }
         }
-        assert!(longest <= PUBLIC_NAME_MAX, "a public name too long for the lookup");
+        assert!(
+            longest <= PUBLIC_NAME_MAX,
+            "a public name too long for the lookup"
+        );
         PublicLookup {
             exact,
             prefixes,
@@ -455,12 +473,12 @@ pub fn header_value<R: Replace + ?Sized>(name: &str, value: &str, r: &mut R) -> 
     }
     if let Some(p) = public_name(name, Header) {
         return match p.shown {
-            Text => value.to_string(),
+            Text => shown_unless_identified(value, r).into_owned(),
             Url => url(value, r),
         };
     }
     if value.is_empty() || harmless_scalar(name, value) {
-        return value.to_string();
+        return shown_unless_identified(value, r).into_owned();
     }
     r.replace(kind_for(name, value), value)
 }
@@ -686,7 +704,10 @@ pub fn url<R: Replace + ?Sized>(url: &str, r: &mut R) -> String {
         out.push('#');
         if f.contains('=') {
             out.push_str(&form(f, r));
-        } else if f.is_empty() || name_shaped(f) || f.starts_with('/') && name_path(f) {
+        } else if f.is_empty() {
+        } else if (name_shaped(f) || f.starts_with('/') && name_path(f))
+            && r.identified(&form_decode(f)).is_none()
+        {
             out.push_str(f);
         } else {
             out.push_str(&r.replace(SecretKind::Value, &form_decode(f)));
@@ -719,13 +740,18 @@ fn name_path(f: &str) -> bool {
 
 /// A URL path, kept but for segments of a known secret shape (a JWT, an LWA token).
 pub fn path<R: Replace + ?Sized>(path: &str, r: &mut R) -> String {
-    if r.keeps_all() || kind_by_shape(path).is_none() {
+    if r.keeps_all()
+        || kind_by_shape(path).is_none()
+            && !path
+                .split('/')
+                .any(|s| !s.is_empty() && r.identified(&form_decode(s)).is_some())
+    {
         return path.to_string();
     }
     path.split('/')
         .map(|segment| {
             let decoded = form_decode(segment);
-            match kind_by_shape(&decoded) {
+            match kind_by_shape(&decoded).or_else(|| r.identified(&decoded)) {
                 Some(kind) => encode_like(segment, &r.replace(kind, &decoded), r),
                 None => segment.to_string(),
             }
@@ -757,7 +783,7 @@ pub fn form<R: Replace + ?Sized>(text: &str, r: &mut R) -> String {
                 }
                 None => {
                     let decoded = form_decode(part);
-                    if name_shaped(&decoded) {
+                    if name_shaped(&decoded) && r.identified(&decoded).is_none() {
                         part.to_string()
                     } else {
                         encode_like(part, &r.replace(SecretKind::Value, &decoded), r)
@@ -796,7 +822,7 @@ pub fn value<R: Replace + ?Sized>(name: &str, value: &str, r: &mut R) -> String 
 fn decoded_value<'v, R: Replace + ?Sized>(name: &str, value: &'v str, r: &mut R) -> Cow<'v, str> {
     if let Some(p) = public_name(name, Field) {
         return match p.shown {
-            Text => Cow::Borrowed(value),
+            Text => shown_unless_identified(value, r),
             Url => {
                 let walked = url(value, r);
                 if walked == value {
@@ -807,7 +833,10 @@ fn decoded_value<'v, R: Replace + ?Sized>(name: &str, value: &'v str, r: &mut R)
             }
         };
     }
-    if harmless_scalar(name, value) || is_mask(value) {
+    if harmless_scalar(name, value) {
+        return shown_unless_identified(value, r);
+    }
+    if is_mask(value) {
         return Cow::Borrowed(value);
     }
     if looks_like_json(value) {
@@ -1868,10 +1897,17 @@ impl JsonWalk<'_> {
             _ if number => !credential && (digits < 6 || capture_number),
             _ => false,
         };
-        if shown {
+        // (A capture file's own numbers are its structure, never an artifact.)
+        let identified = if shown && !capture_number {
+            r.identified(token)
+        } else {
+            None
+        };
+        if shown && identified.is_none() {
             self.out.push_str(token);
         } else {
-            let replaced = r.replace(kind.unwrap_or(SecretKind::Value), token);
+            let kind = identified.or(kind).unwrap_or(SecretKind::Value);
+            let replaced = r.replace(kind, token);
             if number && replaced.bytes().all(|b| b.is_ascii_digit()) && !replaced.starts_with('0')
             {
                 self.out.push_str(&replaced);
