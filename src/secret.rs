@@ -694,6 +694,10 @@ fn raw_headers() -> &'static regex::Regex {
 /// The kind of the first value of a known secret shape in `text` (LWA tokens, codes and client
 /// secrets, JWTs), if any.
 pub(crate) fn kind_by_shape(text: &str) -> Option<SecretKind> {
+    // No shape is shorter (`Atza|` and 8 more); most texts asked about are names and words.
+    if text.len() < SHAPE_MIN {
+        return None;
+    }
     shapes()
         .find_iter(text)
         .find_map(|m| shape_match_kind(m.as_str()))
@@ -716,6 +720,9 @@ fn shape_match_kind(v: &str) -> Option<SecretKind> {
         SecretKind::AccessToken
     })
 }
+
+/// The shortest text [`shapes`] matches: `Atza|` and 8 characters.
+const SHAPE_MIN: usize = 13;
 
 fn shapes() -> &'static regex::Regex {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
@@ -890,5 +897,29 @@ mod tests {
         let text = r#"{"text":"refresh_token=Atzr%7Cabc%2Fdef%2Bghi%3Djkl","raw":"Atzr|abc\/def+ghi=jkl"}"#;
         let masked = set.mask_text(text);
         assert!(!masked.contains("abc"), "{masked}");
+    }
+
+    #[test]
+    fn no_shape_is_shorter_than_the_fast_path_assumes() {
+        // The shortest match of each alternative of the regex, as the regex alone finds it.
+        for (shortest, kind) in [
+            ("Atza|12345678", SecretKind::AccessToken),
+            ("Atzr|12345678", SecretKind::RefreshToken),
+        ] {
+            assert_eq!(shortest.len(), SHAPE_MIN);
+            assert_eq!(shapes().find(shortest).map(|m| m.len()), Some(SHAPE_MIN));
+            assert_eq!(kind_by_shape(shortest), Some(kind));
+        }
+        assert_eq!(shapes().find("Atza|1234567"), None);
+        for longer in [
+            "amzn1.oa2-cs.v1.0123456789abcdef",
+            "ANabcdefghijklmnopqr",
+            "eyJabcdefgh.eyJabcdefgh.",
+        ] {
+            assert!(
+                shapes().is_match(longer) && longer.len() > SHAPE_MIN,
+                "{longer}"
+            );
+        }
     }
 }

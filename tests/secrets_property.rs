@@ -1,4 +1,5 @@
-//! Default-deny, tried as an attacker would: captures in every input format, with random secret
+//! Default-deny, tried as an attacker would: captures in every input format (HAR, Polly.JS HAR,
+//! Charles, raw HTTP, Burp, Fiddler, mitmproxy dumps), with random secret
 //! values at random places under random names that no list knows (headers, header names,
 //! cookies, query keys and fragments, form, multipart and JSON fields at any depth, JSON inside
 //! JSON strings, base64 bodies, `Set-Cookie`, `Location`, `Referer`, Polly.JS array values).
@@ -402,6 +403,112 @@ fn saz(c: &Case) -> Vec<u8> {
     zip.finish().expect("zip").into_inner()
 }
 
+/// A typed netstring (mitmproxy's dump format; see `src/read/tnetstring.rs`).
+enum Tnet {
+    Null,
+    Int(i64),
+    Float(f64),
+    Bytes(Vec<u8>),
+    Str(String),
+    List(Vec<Tnet>),
+    Dict(Vec<(&'static str, Tnet)>),
+}
+
+impl Tnet {
+    fn write(&self, out: &mut Vec<u8>) {
+        let (data, tag) = match self {
+            Tnet::Null => (Vec::new(), b'~'),
+            Tnet::Int(n) => (n.to_string().into_bytes(), b'#'),
+            Tnet::Float(f) => (format!("{f:?}").into_bytes(), b'^'),
+            Tnet::Bytes(b) => (b.clone(), b','),
+            Tnet::Str(s) => (s.clone().into_bytes(), b';'),
+            Tnet::List(items) => {
+                let mut d = Vec::new();
+                items.iter().for_each(|i| i.write(&mut d));
+                (d, b']')
+            }
+            Tnet::Dict(members) => {
+                let mut d = Vec::new();
+                for (k, v) in members {
+                    Tnet::Str((*k).to_string()).write(&mut d);
+                    v.write(&mut d);
+                }
+                (d, b'}')
+            }
+        };
+        out.extend_from_slice(format!("{}:", data.len()).as_bytes());
+        out.extend_from_slice(&data);
+        out.push(tag);
+    }
+}
+
+/// A mitmproxy dump (`mitmdump -w`, flow format 21 as mitmproxy 10 writes it): one flow a
+/// record, header names and values and bodies as bytes.
+fn mitm(c: &Case) -> Vec<u8> {
+    let b = |s: &str| Tnet::Bytes(s.as_bytes().to_vec());
+    let headers = |list: &[(String, String)]| {
+        Tnet::List(
+            list.iter()
+                .map(|(n, v)| Tnet::List(vec![b(n), b(v)]))
+                .collect(),
+        )
+    };
+    let mut out = Vec::new();
+    for (i, e) in c.exchanges.iter().enumerate() {
+        let t = 1_767_261_600.0 + i as f64;
+        let host = e.url.split('/').nth(2).unwrap_or("");
+        let target = e
+            .url
+            .splitn(4, '/')
+            .nth(3)
+            .map_or("/".to_string(), |t| format!("/{t}"));
+        let mut request_headers = vec![("Host".to_string(), host.to_string())];
+        request_headers.extend(e.headers.iter().cloned());
+        let body = e.body.as_ref().map_or("", |(_, t)| t.as_str());
+        let mut response_headers = e.response_headers.clone();
+        response_headers.push(("Content-Type".to_string(), e.response_body.0.clone()));
+        let flow = Tnet::Dict(vec![
+            ("id", Tnet::Str(format!("00000000-0000-4000-a000-{i:012}"))),
+            ("type", Tnet::Str("http".into())),
+            ("version", Tnet::Int(21)),
+            ("timestamp_created", Tnet::Float(t)),
+            ("error", Tnet::Null),
+            (
+                "request",
+                Tnet::Dict(vec![
+                    ("method", b(e.method)),
+                    ("scheme", b("https")),
+                    ("host", Tnet::Str(host.to_string())),
+                    ("port", Tnet::Int(443)),
+                    ("path", b(&target)),
+                    ("authority", b("")),
+                    ("http_version", b("HTTP/1.1")),
+                    ("headers", headers(&request_headers)),
+                    ("content", b(body)),
+                    ("trailers", Tnet::Null),
+                    ("timestamp_start", Tnet::Float(t)),
+                    ("timestamp_end", Tnet::Float(t)),
+                ]),
+            ),
+            (
+                "response",
+                Tnet::Dict(vec![
+                    ("http_version", b("HTTP/1.1")),
+                    ("status_code", Tnet::Int(i64::from(e.status))),
+                    ("reason", b("X")),
+                    ("headers", headers(&response_headers)),
+                    ("content", b(&e.response_body.1)),
+                    ("trailers", Tnet::Null),
+                    ("timestamp_start", Tnet::Float(t + 0.1)),
+                    ("timestamp_end", Tnet::Float(t + 0.1)),
+                ]),
+            ),
+        ]);
+        flow.write(&mut out);
+    }
+    out
+}
+
 /// Writes every case in every format; returns the files.
 fn write_cases(dir: &Path, cases: &[Case]) -> Vec<PathBuf> {
     let mut files = Vec::new();
@@ -417,6 +524,7 @@ fn write_cases(dir: &Path, cases: &[Case]) -> Vec<PathBuf> {
         put(format!("c{i}.http"), raw_http(c).into_bytes());
         put(format!("c{i}.xml"), burp(c).into_bytes());
         put(format!("c{i}.saz"), saz(c));
+        put(format!("c{i}.mitm"), mitm(c));
     }
     files
 }
@@ -633,6 +741,18 @@ fn the_search_finds_the_secrets_when_they_are_shown() {
             c.in_urls.len(),
             "HTML with --show-secrets misses URL secrets"
         );
+    }
+    // Each format's file on its own, the mitmproxy dump too: its URL secrets are shown.
+    for (i, c) in cases.iter().enumerate() {
+        for ext in ["har", "chlsj", "http", "xml", "saz", "mitm"] {
+            let file = [dir.path().join(format!("c{i}.{ext}"))];
+            let html = run(&commands(&file, true)[4]);
+            assert_eq!(
+                found(&html, &c.in_urls).len(),
+                c.in_urls.len(),
+                "c{i}.{ext}: HTML with --show-secrets misses URL secrets"
+            );
+        }
     }
     // The human report shows the token request's entry whole: its secrets are found there.
     let human = run(&commands(&files, true)[0]);

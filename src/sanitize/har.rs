@@ -1,16 +1,18 @@
-//! The HAR a sanitized capture is written as, one entry at a time.
+//! The HAR a sanitized capture is written as, a batch of entries at a time.
 //!
 //! A HAR input keeps its own document: the text around the entry list (the *frame*: `log`'s
 //! version, creator, pages, vendor fields) is small and is parsed, walked by the policy and
 //! written pretty; each entry is then taken from the input by the span the reader found, walked
-//! by the policy as it stands (its own whitespace and member order kept) and written out before
-//! the next is looked at. Nothing holds more than one entry. Input in another format is written
-//! as a HAR built from the format-neutral capture, entry by entry too (see `super` for why).
+//! by the policy as it stands (its own whitespace and member order kept) and written out in
+//! order, a batch of a few MB at a time (its pieces walked on rayon's threads). Nothing holds
+//! more than one batch. Input in another format is written as a HAR built from the
+//! format-neutral capture, in batches too (see `super` for why).
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::ops::Range;
+use std::sync::Mutex;
 
 use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
@@ -227,6 +229,15 @@ fn write_with_tags(text: &str, san: &Sanitizer, out: &mut dyn Write) -> io::Resu
 /// counts whole in resident memory.
 const RELEASE_STEP: usize = 8 << 20;
 
+/// Entries are walked in batches of about this much input, written in order before the next
+/// batch is walked: memory holds one batch's copy, whatever the input's size.
+const BATCH_BYTES: usize = 4 << 20;
+
+/// A batch is cut into pieces of consecutive entries of about this much input, walked on
+/// whichever thread is free (each with a sanitizer of its own from a pool), so a thread slowed
+/// by a busy machine holds up no other.
+const PIECE_BYTES: usize = 256 << 10;
+
 fn entries(
     capture: &Capture,
     frame: &Frame,
@@ -234,44 +245,146 @@ fn entries(
     san: &mut Sanitizer,
     out: &mut dyn Write,
 ) -> io::Result<Written> {
+    let exchanges = &capture.exchanges;
+    // Sanitizers for the pieces, kept from batch to batch (their caches with them); as many
+    // as walk at once.
+    let pool: Mutex<Vec<Sanitizer>> = Mutex::new(Vec::new());
     let mut removed = 0;
     let mut released = 0;
-    for (i, ex) in capture.exchanges.iter().enumerate() {
-        out.write_all(if i == 0 { b"\n      " } else { b",\n      " })?;
-        let keep_body = oauth.contains(&ex.index);
-        let walked = if frame.from_input {
-            let raw = capture.source.get(ex.span.clone()).unwrap_or_default();
-            let text = String::from_utf8_lossy(raw);
-            let text = if keep_body {
-                text
-            } else {
-                match without_response_text(&text) {
-                    Some(t) => {
-                        removed += 1;
-                        Cow::Owned(t)
-                    }
-                    None => text,
-                }
-            };
-            json_as(&text, Schema::Capture, san)
-        } else {
-            let mut entry = entry_of(ex);
-            if !keep_body && remove_response_body(&mut entry) {
-                removed += 1;
+    let mut first = 0;
+    let mut started = false;
+    while first < exchanges.len() {
+        let batch = run_of(&exchanges[first..], BATCH_BYTES);
+        let pieces = pieces(batch, PIECE_BYTES);
+        let main: &Sanitizer = san;
+        let walked = in_order(&pieces, |piece| {
+            let taken = pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let mut fork = taken.unwrap_or_else(|| main.fork());
+            let mut text = String::new();
+            let mut removed = 0;
+            for ex in *piece {
+                let keep_body = oauth.contains(&ex.index);
+                removed += usize::from(entry(capture, frame, ex, keep_body, &mut fork, &mut text));
             }
-            let text = serde_json::to_string_pretty(&entry).unwrap_or_default();
-            json_as(&text, Schema::Capture, san)
-        };
-        out.write_all(walked.as_bytes())?;
-        if frame.from_input && ex.span.end >= released + RELEASE_STEP {
-            capture.source.release(released..ex.span.start);
-            released = ex.span.start;
+            pool.lock().unwrap_or_else(|e| e.into_inner()).push(fork);
+            (text, removed)
+        });
+        for (text, r) in &walked {
+            // Every entry came with the `,` before it: the list's first has none.
+            let text = if started {
+                text.as_str()
+            } else {
+                text.strip_prefix(',').unwrap_or(text)
+            };
+            started |= !text.is_empty();
+            out.write_all(text.as_bytes())?;
+            removed += r;
+        }
+        first += batch.len();
+        if frame.from_input {
+            if let Some(last) = batch.last() {
+                if last.span.end >= released + RELEASE_STEP {
+                    capture.source.release(released..last.span.start);
+                    released = last.span.start;
+                }
+            }
         }
     }
+    for mut fork in pool.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        san.merge(&mut fork);
+    }
     Ok(Written {
-        entries: capture.exchanges.len(),
+        entries: exchanges.len(),
         bodies_removed: removed,
     })
+}
+
+/// How much input an entry stands for (its span; for a capture of another format, its
+/// bodies and some for its headers).
+fn entry_size(ex: &Exchange) -> usize {
+    if !ex.span.is_empty() {
+        return ex.span.len();
+    }
+    let body = |b: &Option<Box<crate::model::Body>>| b.as_ref().map_or(0, |b| b.text.len());
+    512 + body(&ex.request.body) + ex.response.as_ref().map_or(0, |r| body(&r.body))
+}
+
+/// The first entries of `items` up to about `bytes` of input (at least one).
+fn run_of(items: &[Exchange], bytes: usize) -> &[Exchange] {
+    let mut size = 0;
+    let mut end = 0;
+    while end < items.len() && (end == 0 || size < bytes) {
+        size += entry_size(&items[end]);
+        end += 1;
+    }
+    &items[..end]
+}
+
+/// `items` cut into runs of about `bytes` of input each.
+fn pieces(mut items: &[Exchange], bytes: usize) -> Vec<&[Exchange]> {
+    let mut out = Vec::new();
+    while !items.is_empty() {
+        let piece = run_of(items, bytes);
+        items = &items[piece.len()..];
+        out.push(piece);
+    }
+    out
+}
+
+/// `walk` of each item, the results in the items' order: on rayon's threads when it has more
+/// than one, else one after another (as on a target without threads).
+fn in_order<I: Sync, T: Send>(items: &[I], walk: impl Fn(&I) -> T + Sync + Send) -> Vec<T> {
+    if rayon::current_num_threads() > 1 && items.len() > 1 {
+        use rayon::prelude::*;
+        items.par_iter().map(walk).collect()
+    } else {
+        items.iter().map(walk).collect()
+    }
+}
+
+/// Appends entry `ex` walked by the policy to `out`, after a `,` and a line break: its input
+/// text if the copy keeps the document, else the HAR entry built from it. The response body
+/// is removed first unless `keep_body`; whether one was.
+fn entry(
+    capture: &Capture,
+    frame: &Frame,
+    ex: &Exchange,
+    keep_body: bool,
+    san: &mut Sanitizer,
+    out: &mut String,
+) -> bool {
+    out.push_str(",\n      ");
+    let mut removed = false;
+    let walked = if frame.from_input {
+        let raw = capture.source.get(ex.span.clone()).unwrap_or_default();
+        // (`from_utf8` first: its check is much faster than the lossy one's, and a
+        // capture is UTF-8 but for the rare broken byte.)
+        let text = match std::str::from_utf8(raw) {
+            Ok(t) => Cow::Borrowed(t),
+            Err(_) => String::from_utf8_lossy(raw),
+        };
+        let text = if keep_body {
+            text
+        } else {
+            match without_response_text(&text) {
+                Some(t) => {
+                    removed = true;
+                    Cow::Owned(t)
+                }
+                None => text,
+            }
+        };
+        json_as(&text, Schema::Capture, san)
+    } else {
+        let mut entry = entry_of(ex);
+        if !keep_body && remove_response_body(&mut entry) {
+            removed = true;
+        }
+        let text = serde_json::to_string_pretty(&entry).unwrap_or_default();
+        json_as(&text, Schema::Capture, san)
+    };
+    out.push_str(&walked);
+    removed
 }
 
 /// What closes every container `head` leaves open (strings skipped), when its last open one

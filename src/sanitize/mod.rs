@@ -10,7 +10,8 @@
 //!
 //! It streams, in two passes over the (memory-mapped) input: the fast reader `check` uses
 //! finds the entries and what the copy needs of them (which are OAuth steps, where the input
-//! is cut), then each entry is walked by the policy and written before the next is read.
+//! is cut), then the entries are walked by the policy a batch at a time (on rayon's threads,
+//! one after another where there is one) and written in order before the next batch is read.
 //!
 //! A HAR input is written in its own format (every field kept, vendor ones too, with only
 //! unsafe values replaced). Every other format is written as HAR built from the
@@ -133,6 +134,7 @@ fn run(
     };
     let analysis = flow::analyze(capture, &Config::default());
     let oauth: BTreeSet<usize> = analysis.steps.iter().map(|s| s.entry).collect();
+    let identified = replacer::identified(&analysis);
     drop(analysis);
     if let Some(t) = &capture.truncation {
         notes.push(format!(
@@ -140,7 +142,8 @@ fn run(
             capture.name, t.reason, t.complete_entries
         ));
     }
-    let mut san = replacer::Sanitizer::new(placeholders, &frame.known_tags, record);
+    let known = replacer::known_tags(&frame.known_tags);
+    let mut san = replacer::Sanitizer::new(placeholders, &known, &identified, record);
     let (cut, dropped) = (frame.cut, frame.dropped);
     let written = har::write(capture, frame, &oauth, &mut san, out)?;
     out.flush()?;

@@ -24,7 +24,9 @@ const CACHE_BYTES: usize = 4 << 20;
 pub(super) struct Sanitizer<'p> {
     placeholders: &'p Placeholders,
     /// Tags an earlier run recorded: values whose tag is among them are kept.
-    known: HashSet<u64>,
+    known: &'p HashSet<u64>,
+    /// Artifacts the analysis identified, by value: replaced wherever they stand.
+    identified: &'p Identified,
     /// Value → (placeholder, its tag); see [`CACHE_BYTES`].
     cache: HashMap<Box<str>, (Box<str>, u64)>,
     cache_bytes: usize,
@@ -39,16 +41,50 @@ pub(super) struct Sanitizer<'p> {
     written: Option<BTreeSet<String>>,
 }
 
-/// A tag as a number: 48 bits of hex (see [`Placeholders::tag`]).
-fn tag_number(tag: &str) -> Option<u64> {
-    u64::from_str_radix(tag, 16).ok()
+/// The artifacts the analysis of a capture identified (codes, tokens), by value.
+pub(super) type Identified = HashMap<String, SecretKind>;
+
+/// Identified artifacts shorter than this are left to the policy: a one- or two-character
+/// "code" would hide every small number of the capture.
+const IDENTIFIED_MIN: usize = 3;
+
+/// The codes and tokens of `analysis`, for [`Replace::identified`].
+pub(super) fn identified(analysis: &crate::flow::Analysis) -> Identified {
+    use crate::flow::TokenKind;
+    let codes = analysis.codes.iter().map(|c| (&c.value, SecretKind::Code));
+    let tokens = analysis.tokens.iter().map(|t| {
+        let kind = match t.kind {
+            TokenKind::Access => SecretKind::AccessToken,
+            TokenKind::Refresh => SecretKind::RefreshToken,
+        };
+        (&t.value, kind)
+    });
+    codes
+        .chain(tokens)
+        .filter(|(v, _)| v.chars().count() >= IDENTIFIED_MIN)
+        .map(|(v, k)| (v.clone(), k))
+        .collect()
+}
+
+/// The tags an earlier run recorded (12 hex digits each, see [`Placeholders::tag`]), as
+/// numbers.
+pub(super) fn known_tags(tags: &[String]) -> HashSet<u64> {
+    tags.iter()
+        .filter_map(|t| u64::from_str_radix(t, 16).ok())
+        .collect()
 }
 
 impl<'p> Sanitizer<'p> {
-    pub fn new(placeholders: &'p Placeholders, known: &[String], record: bool) -> Self {
+    pub fn new(
+        placeholders: &'p Placeholders,
+        known: &'p HashSet<u64>,
+        identified: &'p Identified,
+        record: bool,
+    ) -> Self {
         Sanitizer {
             placeholders,
-            known: known.iter().filter_map(|t| tag_number(t)).collect(),
+            known,
+            identified,
             cache: HashMap::new(),
             cache_bytes: 0,
             distinct: HashSet::new(),
@@ -61,7 +97,7 @@ impl<'p> Sanitizer<'p> {
     }
 
     fn tag(&self, placeholder: &str) -> u64 {
-        tag_number(&self.placeholders.tag(placeholder)).unwrap_or_default()
+        self.placeholders.tag_number(placeholder)
     }
 
     /// Whether `value` is a placeholder an earlier run with this key wrote.
@@ -125,14 +161,52 @@ impl<'p> Sanitizer<'p> {
     pub fn take_written(&mut self) -> BTreeSet<String> {
         self.written.take().unwrap_or_default()
     }
+
+    /// A sanitizer for another thread: the same key, known tags and value hasher (so their
+    /// books can be [`Sanitizer::merge`]d), its own cache and empty books.
+    pub fn fork(&self) -> Sanitizer<'p> {
+        Sanitizer {
+            placeholders: self.placeholders,
+            known: self.known,
+            identified: self.identified,
+            cache: HashMap::new(),
+            cache_bytes: 0,
+            distinct: HashSet::new(),
+            kept_values: HashSet::new(),
+            hasher: self.hasher.clone(),
+            tallies: BTreeMap::new(),
+            tags: HashSet::new(),
+            written: self.written.as_ref().map(|_| BTreeSet::new()),
+        }
+    }
+
+    /// Adds the books of a [`Sanitizer::fork`] to these: places add up, distinct values are
+    /// counted once whichever of the two met them.
+    pub fn merge(&mut self, other: &mut Sanitizer<'p>) {
+        for (kind, t) in &other.tallies {
+            self.tallies.entry(*kind).or_default().places += t.places;
+        }
+        for (kind, hash) in other.distinct.drain() {
+            if self.distinct.insert((kind, hash)) {
+                self.tallies.entry(kind).or_default().values += 1;
+            }
+        }
+        other.tallies.clear();
+        self.kept_values.extend(other.kept_values.drain());
+        self.tags.extend(other.tags.drain());
+        if let (Some(mine), Some(theirs)) = (&mut self.written, &mut other.written) {
+            mine.append(theirs);
+        }
+    }
 }
 
 impl Replace for Sanitizer<'_> {
     fn replace(&mut self, kind: SecretKind, value: &str) -> String {
-        self.count(kind, value);
+        // A placeholder of this key (a second run) is kept and not counted as replaced.
         if self.is_known(value) {
             return self.keep(value);
         }
+        self.count(kind, value);
         // Only Basic credentials' placeholders depend on the kind; they are not cached.
         let cacheable = kind != SecretKind::Credentials;
         if cacheable {
@@ -160,16 +234,23 @@ impl Replace for Sanitizer<'_> {
         stand_in
     }
 
+    fn identified(&self, value: &str) -> Option<SecretKind> {
+        if self.identified.is_empty() {
+            return None;
+        }
+        self.identified.get(value).copied()
+    }
+
     fn basic(&mut self, encoded: &str, _id: &str, secret: &str) -> String {
         // The secret inside stands elsewhere form-decoded: its placeholder (and tag) is the
         // one a token request's `client_secret` gets.
         let decoded = form_decode(secret);
-        self.count(SecretKind::Credentials, encoded);
         if self.is_known(&decoded) {
             self.kept_values.insert(self.hasher.hash_one(encoded));
             self.tags.insert(self.tag(&decoded));
             return encoded.to_string();
         }
+        self.count(SecretKind::Credentials, encoded);
         let inner = self
             .placeholders
             .placeholder(SecretKind::ClientSecret, &decoded);

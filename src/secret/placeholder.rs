@@ -67,9 +67,18 @@ impl Key {
 }
 
 /// Makes placeholders under one key.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Placeholders {
-    key: Key,
+    /// HMAC keyed once: its inner and outer key blocks are hashed here, not on every value
+    /// (a placeholder takes one MAC per 16 characters, and a large capture has hundreds of
+    /// thousands).
+    keyed: HmacSha256,
+}
+
+impl std::fmt::Debug for Placeholders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Placeholders(…)")
+    }
 }
 
 /// Type prefixes kept as they are: they say what a value is, not what it holds.
@@ -81,15 +90,16 @@ const MIN_BITS: f64 = 40.0;
 
 impl Placeholders {
     pub fn new(key: Key) -> Self {
-        Placeholders { key }
-    }
-
-    fn mac(&self, label: &[u8], parts: &[&[u8]]) -> [u8; 32] {
         // A key of any length is valid for HMAC, so this cannot fail.
-        let mut mac = match HmacSha256::new_from_slice(&self.key.0) {
+        let keyed = match HmacSha256::new_from_slice(&key.0) {
             Ok(m) => m,
             Err(_) => unreachable!("HMAC takes keys of any length"),
         };
+        Placeholders { keyed }
+    }
+
+    fn mac(&self, label: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+        let mut mac = self.keyed.clone();
         mac.update(label);
         for p in parts {
             mac.update(&(p.len() as u64).to_be_bytes());
@@ -100,8 +110,15 @@ impl Placeholders {
 
     /// The tag sanitized output records for a placeholder (48 bits of a keyed hash, hex).
     pub fn tag(&self, placeholder: &str) -> String {
+        format!("{:012x}", self.tag_number(placeholder))
+    }
+
+    /// [`Placeholders::tag`] as a number (its 48 bits).
+    pub fn tag_number(&self, placeholder: &str) -> u64 {
         let mac = self.mac(b"tokentrail-tag-v1", &[placeholder.as_bytes()]);
-        mac[..6].iter().map(|b| format!("{b:02x}")).collect()
+        let mut bytes = [0u8; 8];
+        bytes[2..].copy_from_slice(&mac[..6]);
+        u64::from_be_bytes(bytes)
     }
 
     /// The placeholder for a secret. It depends on the value alone (and, for `Credentials`,

@@ -46,6 +46,21 @@ pub trait Replace {
     fn keeps_all(&self) -> bool {
         false
     }
+
+    /// The kind of `value` when it is an artifact the analysis identified (a code, a token):
+    /// hidden wherever it stands, also where the policy would show a value like it (a short
+    /// number, a path segment, a name-shaped fragment). Only `sanitize` knows any.
+    fn identified(&self, _value: &str) -> Option<SecretKind> {
+        None
+    }
+}
+
+/// `value`, which the policy would show, unless it is an identified artifact ([`Replace::identified`]).
+fn shown_unless_identified<'v, R: Replace + ?Sized>(value: &'v str, r: &mut R) -> Cow<'v, str> {
+    match r.identified(value) {
+        Some(kind) => Cow::Owned(r.replace(kind, value)),
+        None => Cow::Borrowed(value),
+    }
 }
 
 /// Display: hidden values become [`mask`]s (`AN…#3f2a9c`), so equal values look equal and a
@@ -249,17 +264,76 @@ pub const PUBLIC: &[Public] = &[
     public("end", Capture, Text, "a time (Charles)"),
 ];
 
-/// The public entry for `name` where it applies, if any.
+/// The public entry for `name` where it applies, if any: the first in [`PUBLIC`] that
+/// matches, found by a hashed lookup of the exact names and a scan of the few prefixes (it
+/// is asked for every key and header of a capture).
 pub fn public_name(name: &str, applies: Applies) -> Option<&'static Public> {
-    PUBLIC
-        .iter()
-        .filter(|p| p.applies == applies)
-        .find(|p| match p.name.strip_suffix('*') {
-            Some(prefix) => name
-                .get(..prefix.len())
-                .is_some_and(|head| head.eq_ignore_ascii_case(prefix)),
-            None => name.eq_ignore_ascii_case(p.name),
-        })
+    let lookup = public_lookup();
+    // Exact names are ASCII and at most `longest` bytes: a longer name can only match a prefix.
+    let exact = if name.len() <= lookup.longest {
+        let mut buf = [0u8; PUBLIC_NAME_MAX];
+        let lower = &mut buf[..name.len()];
+        lower.copy_from_slice(name.as_bytes());
+        lower.make_ascii_lowercase();
+        std::str::from_utf8(lower)
+            .ok()
+            .and_then(|l| lookup.exact[applies as usize].get(l).copied())
+    } else {
+        None
+    };
+    let prefixed = lookup.prefixes.iter().copied().find(|&i| {
+        let p = &PUBLIC[i];
+        p.applies == applies
+            && p.name.strip_suffix('*').is_some_and(|prefix| {
+                name.get(..prefix.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+            })
+    });
+    let first = match (exact, prefixed) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    first.map(|i| &PUBLIC[i])
+}
+
+/// The buffer a name is lower-cased into for the lookup; every exact public name is shorter
+/// (checked where the lookup is built, which every test of the policy runs).
+const PUBLIC_NAME_MAX: usize = 64;
+
+/// [`PUBLIC`] indexed: exact names (lower-case), by where they apply, to their first index,
+/// and the indexes of the prefix entries.
+struct PublicLookup {
+    exact: [std::collections::HashMap<String, usize>; 3],
+    prefixes: Vec<usize>,
+    longest: usize,
+}
+
+fn public_lookup() -> &'static PublicLookup {
+    static LOOKUP: std::sync::OnceLock<PublicLookup> = std::sync::OnceLock::new();
+    LOOKUP.get_or_init(|| {
+        let mut exact: [std::collections::HashMap<String, usize>; 3] = Default::default();
+        let mut prefixes = Vec::new();
+        let mut longest = 0;
+        for (i, p) in PUBLIC.iter().enumerate() {
+            if p.name.ends_with('*') {
+                prefixes.push(i);
+            } else {
+                exact[p.applies as usize]
+                    .entry(p.name.to_ascii_lowercase())
+                    .or_insert(i);
+                longest = longest.max(p.name.len());
+            }
+        }
+        assert!(
+            longest <= PUBLIC_NAME_MAX,
+            "a public name too long for the lookup"
+        );
+        PublicLookup {
+            exact,
+            prefixes,
+            longest,
+        }
+    })
 }
 
 /// Header names shown whatever their shape: the standard and common ones, secret-bearing ones
@@ -316,7 +390,7 @@ pub fn header_name_known(name: &str) -> bool {
 /// 2), and not of a known secret shape (an LWA code is 20 letters). Random secrets mix digits
 /// into their letters or change case often, and fail.
 pub fn name_shaped(name: &str) -> bool {
-    if name.is_empty() || name.len() > 64 || !name.is_ascii() || kind_by_shape(name).is_some() {
+    if name.is_empty() || name.len() > 64 || !name.is_ascii() {
         return false;
     }
     let mut any = false;
@@ -348,7 +422,8 @@ pub fn name_shaped(name: &str) -> bool {
             return false;
         }
     }
-    any
+    // The shapes' regex last: most names fail (or pass) on the cheap tests above.
+    any && kind_by_shape(name).is_none()
 }
 
 /// The kind a value under `name` is hidden as: by its name, else its shape, else
@@ -398,12 +473,12 @@ pub fn header_value<R: Replace + ?Sized>(name: &str, value: &str, r: &mut R) -> 
     }
     if let Some(p) = public_name(name, Header) {
         return match p.shown {
-            Text => value.to_string(),
+            Text => shown_unless_identified(value, r).into_owned(),
             Url => url(value, r),
         };
     }
     if value.is_empty() || harmless_scalar(name, value) {
-        return value.to_string();
+        return shown_unless_identified(value, r).into_owned();
     }
     r.replace(kind_for(name, value), value)
 }
@@ -629,7 +704,10 @@ pub fn url<R: Replace + ?Sized>(url: &str, r: &mut R) -> String {
         out.push('#');
         if f.contains('=') {
             out.push_str(&form(f, r));
-        } else if f.is_empty() || name_shaped(f) || f.starts_with('/') && name_path(f) {
+        } else if f.is_empty() {
+        } else if (name_shaped(f) || f.starts_with('/') && name_path(f))
+            && r.identified(&form_decode(f)).is_none()
+        {
             out.push_str(f);
         } else {
             out.push_str(&r.replace(SecretKind::Value, &form_decode(f)));
@@ -662,13 +740,18 @@ fn name_path(f: &str) -> bool {
 
 /// A URL path, kept but for segments of a known secret shape (a JWT, an LWA token).
 pub fn path<R: Replace + ?Sized>(path: &str, r: &mut R) -> String {
-    if r.keeps_all() || kind_by_shape(path).is_none() {
+    if r.keeps_all()
+        || kind_by_shape(path).is_none()
+            && !path
+                .split('/')
+                .any(|s| !s.is_empty() && r.identified(&form_decode(s)).is_some())
+    {
         return path.to_string();
     }
     path.split('/')
         .map(|segment| {
             let decoded = form_decode(segment);
-            match kind_by_shape(&decoded) {
+            match kind_by_shape(&decoded).or_else(|| r.identified(&decoded)) {
                 Some(kind) => encode_like(segment, &r.replace(kind, &decoded), r),
                 None => segment.to_string(),
             }
@@ -700,7 +783,7 @@ pub fn form<R: Replace + ?Sized>(text: &str, r: &mut R) -> String {
                 }
                 None => {
                     let decoded = form_decode(part);
-                    if name_shaped(&decoded) {
+                    if name_shaped(&decoded) && r.identified(&decoded).is_none() {
                         part.to_string()
                     } else {
                         encode_like(part, &r.replace(SecretKind::Value, &decoded), r)
@@ -739,7 +822,7 @@ pub fn value<R: Replace + ?Sized>(name: &str, value: &str, r: &mut R) -> String 
 fn decoded_value<'v, R: Replace + ?Sized>(name: &str, value: &'v str, r: &mut R) -> Cow<'v, str> {
     if let Some(p) = public_name(name, Field) {
         return match p.shown {
-            Text => Cow::Borrowed(value),
+            Text => shown_unless_identified(value, r),
             Url => {
                 let walked = url(value, r);
                 if walked == value {
@@ -750,7 +833,10 @@ fn decoded_value<'v, R: Replace + ?Sized>(name: &str, value: &'v str, r: &mut R)
             }
         };
     }
-    if harmless_scalar(name, value) || is_mask(value) {
+    if harmless_scalar(name, value) {
+        return shown_unless_identified(value, r);
+    }
+    if is_mask(value) {
         return Cow::Borrowed(value);
     }
     if looks_like_json(value) {
@@ -1532,7 +1618,7 @@ impl JsonWalk<'_> {
                     pos += 1;
                 }
                 b'{' | b'[' => {
-                    let key = self.current_key();
+                    let key = self.current_key().map(str::to_string);
                     let role = self.role_for(b == b'{', key.as_deref(), pos);
                     self.stack.push(Frame {
                         object: b == b'{',
@@ -1594,11 +1680,11 @@ impl JsonWalk<'_> {
         }
     }
 
-    fn current_key(&self) -> Option<String> {
+    fn current_key(&self) -> Option<&str> {
         match self.stack.last() {
-            Some(f) if f.object => f.current.clone(),
-            Some(f) => f.key.clone(),
-            None => self.pending_key.clone(),
+            Some(f) if f.object => f.current.as_deref(),
+            Some(f) => f.key.as_deref(),
+            None => self.pending_key.as_deref(),
         }
     }
 
@@ -1668,26 +1754,34 @@ impl JsonWalk<'_> {
                     || self.schema == Schema::Capture && public_name(&k, Capture).is_some() =>
             {
                 self.out.push_str(literal);
-                self.set_key(k);
+                self.set_key(&k);
             }
             Some(k) => {
                 let replaced = r.replace(SecretKind::Value, &k);
                 self.out.push_str(&json_string(&replaced));
-                self.set_key(k);
+                self.set_key(&k);
             }
             None => {
                 let replaced = r.replace(SecretKind::Value, literal);
                 self.out.push_str(&json_string(&replaced));
-                self.set_key(String::new());
+                self.set_key("");
             }
         }
     }
 
-    fn set_key(&mut self, k: String) {
-        match self.stack.last_mut() {
-            Some(f) if f.object => f.current = Some(k),
-            Some(_) => {}
-            None => self.pending_key = Some(k),
+    fn set_key(&mut self, k: &str) {
+        // The key's String is reused member after member.
+        let slot = match self.stack.last_mut() {
+            Some(f) if f.object => &mut f.current,
+            Some(_) => return,
+            None => &mut self.pending_key,
+        };
+        match slot {
+            Some(s) => {
+                s.clear();
+                s.push_str(k);
+            }
+            None => *slot = Some(k.to_string()),
         }
     }
 
@@ -1705,8 +1799,7 @@ impl JsonWalk<'_> {
             }
             return;
         };
-        let key = self.current_key();
-        let walked = self.decide(key.as_deref(), &value, r);
+        let walked = self.decide(self.current_key(), &value, r);
         match walked {
             Cow::Borrowed(_) => self.out.push_str(literal),
             Cow::Owned(new) => self.out.push_str(&json_string(&new)),
@@ -1789,7 +1882,8 @@ impl JsonWalk<'_> {
 
     fn scalar<R: Replace + ?Sized>(&mut self, token: &str, r: &mut R) {
         let key = self.current_key().unwrap_or_default();
-        let credential = kind_of_field(&key).is_some() || kind_of_header(&key).is_some();
+        let kind = kind_of_field(key);
+        let credential = kind.is_some() || kind_of_header(key).is_some();
         let digits = token.bytes().filter(u8::is_ascii_digit).count();
         let number = token
             .bytes()
@@ -1803,10 +1897,17 @@ impl JsonWalk<'_> {
             _ if number => !credential && (digits < 6 || capture_number),
             _ => false,
         };
-        if shown {
+        // (A capture file's own numbers are its structure, never an artifact.)
+        let identified = if shown && !capture_number {
+            r.identified(token)
+        } else {
+            None
+        };
+        if shown && identified.is_none() {
             self.out.push_str(token);
         } else {
-            let replaced = r.replace(kind_of_field(&key).unwrap_or(SecretKind::Value), token);
+            let kind = identified.or(kind).unwrap_or(SecretKind::Value);
+            let replaced = r.replace(kind, token);
             if number && replaced.bytes().all(|b| b.is_ascii_digit()) && !replaced.starts_with('0')
             {
                 self.out.push_str(&replaced);
@@ -1819,16 +1920,15 @@ impl JsonWalk<'_> {
 
 /// The end (after the closing quote) of the string literal opening at `start`.
 pub(crate) fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
-    let mut escaped = false;
-    for (i, &b) in bytes.iter().enumerate().skip(start + 1) {
-        match (escaped, b) {
-            (true, _) => escaped = false,
-            (false, b'\\') => escaped = true,
-            (false, b'"') => return Some(i + 1),
-            _ => {}
+    let mut i = start + 1;
+    loop {
+        let at = i + memchr::memchr2(b'"', b'\\', bytes.get(i..)?)?;
+        if bytes[at] == b'\\' {
+            i = at + 2;
+        } else {
+            return Some(at + 1);
         }
     }
-    None
 }
 
 fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
@@ -1845,9 +1945,18 @@ fn ceil_char(text: &str, mut i: usize) -> usize {
     i
 }
 
-/// The decoded content of a JSON string literal (with its quotes).
-fn decode_string(literal: &str) -> Option<String> {
-    serde_json::from_str::<String>(literal).ok()
+/// The decoded content of a JSON string literal (with its quotes): borrowed when it has no
+/// escapes (most have none), else decoded by serde_json (which also refuses what JSON does).
+fn decode_string(literal: &str) -> Option<Cow<'_, str>> {
+    let b = literal.as_bytes();
+    if b.len() >= 2
+        && b[0] == b'"'
+        && b[b.len() - 1] == b'"'
+        && !b[1..b.len() - 1].iter().any(|&c| c == b'\\' || c < 0x20)
+    {
+        return Some(Cow::Borrowed(&literal[1..literal.len() - 1]));
+    }
+    serde_json::from_str::<String>(literal).ok().map(Cow::Owned)
 }
 
 /// `s` as a JSON string literal.
@@ -1876,13 +1985,14 @@ fn direct_string(text: &str, open: usize, key: &str) -> Option<String> {
                     let after = skip_ws(bytes, end);
                     if bytes.get(after) == Some(&b':') {
                         let k = decode_string(&text[pos..end])?;
+                        let k: &str = &k;
                         let vstart = skip_ws(bytes, after + 1);
                         if k == key {
                             if bytes.get(vstart) != Some(&b'"') {
                                 return None;
                             }
                             let vend = string_end(bytes, vstart)?;
-                            return decode_string(&text[vstart..vend]);
+                            return decode_string(&text[vstart..vend]).map(Cow::into_owned);
                         }
                         expect_key = false;
                         pos = after + 1;
