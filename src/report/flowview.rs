@@ -387,7 +387,11 @@ impl Builder<'_> {
     ) -> Option<ArtifactRef> {
         let t = self.a.tokens.get(token?)?;
         let note = match role {
-            Role::Used => match t.minted_by.and_then(|i| self.a.steps.get(i)) {
+            Role::Used => match t
+                .minted_by
+                .or(t.front_channel)
+                .and_then(|i| self.a.steps.get(i))
+            {
                 Some(s) => format!("minted at #{}", s.entry),
                 None => "minted outside the capture".into(),
             },
@@ -406,6 +410,11 @@ impl Builder<'_> {
             trace: None,
             note,
         })
+    }
+
+    /// The token an id_token (index into `Analysis::id_tokens`) is.
+    fn id_token_of(&self, id_token: Option<usize>) -> Option<usize> {
+        Some(self.a.id_tokens.get(id_token?)?.token)
     }
 
     fn fill(&self, m: &mut Message, step: &Step) {
@@ -440,9 +449,17 @@ impl Builder<'_> {
                 m.details.push(match ans.via {
                     Via::Location => format!("answers #{to} (Location header)"),
                     Via::Url => format!("answers #{to} (redirect followed)"),
+                    Via::Page => format!("answers #{to} (form_post page)"),
                 });
                 m.artifacts
                     .extend(self.code_ref(ans.code, "code", Role::Issued));
+                m.artifacts
+                    .extend(self.token_ref(ans.access_token, "access token", Role::Issued));
+                m.artifacts.extend(self.token_ref(
+                    self.id_token_of(ans.id_token),
+                    "id_token",
+                    Role::Issued,
+                ));
                 if let Some(e) = &ans.error {
                     let desc = ans
                         .error_description
@@ -487,6 +504,11 @@ impl Builder<'_> {
                     m.artifacts.extend(self.token_ref(
                         r.refresh_token,
                         "refresh token",
+                        Role::Issued,
+                    ));
+                    m.artifacts.extend(self.token_ref(
+                        self.id_token_of(r.id_token),
+                        "id_token",
                         Role::Issued,
                     ));
                 }
@@ -543,8 +565,14 @@ impl Builder<'_> {
             let word = match t.kind {
                 flow::TokenKind::Access => "access token",
                 flow::TokenKind::Refresh => "refresh token",
+                flow::TokenKind::Id => "id_token",
             };
-            (word, mask(&t.value), t.minted_by, t.uses.clone())
+            (
+                word,
+                mask(&t.value),
+                t.minted_by.or(t.front_channel),
+                t.uses.clone(),
+            )
         });
         for (word, masked, issuer, uses) in codes.chain(tokens) {
             let Some((f, issued)) = issuer.and_then(|s| placed.get(s).copied().flatten()) else {
