@@ -90,6 +90,7 @@ impl<'a> Facts<'a> {
             a.stripped.as_ref().map(|s| json!(s.why)),
         );
         m.insert("oauth_found".into(), json!(!a.steps.is_empty()));
+        m.insert("alexa_flow".into(), json!(a.shows_alexa()));
         m.insert("steps".into(), json!(a.steps.len()));
         m.insert("flows".into(), json!(a.flows));
         let hits: Vec<Value> = a

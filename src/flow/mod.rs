@@ -395,6 +395,23 @@ impl Analysis {
         None
     }
 
+    /// Whether the capture shows any part of the Alexa flow (Login with Amazon, the Alexa
+    /// app's consent page, the Alexa API) or a client the user declared: only then do
+    /// reports and rules speak of skills and profiles.
+    pub fn shows_alexa(&self) -> bool {
+        self.steps.iter().any(|s| match &s.detail {
+            Detail::Authorize(x) => {
+                matches!(x.endpoint, Some(Endpoint::Lwa | Endpoint::AlexaApp))
+            }
+            Detail::TokenRequest(t) => t.endpoint == Some(Endpoint::Lwa),
+            Detail::EndpointLookup(_) | Detail::Activation(_) => true,
+            _ => false,
+        }) || self
+            .clients
+            .values()
+            .any(|c| c.source == ProfileSource::Config)
+    }
+
     /// The client of the token request that minted a token (a refresh grant names its own).
     pub fn token_client(&self, token: usize) -> Option<&str> {
         let req = self.token_request(self.tokens.get(token)?.minted_by?)?;

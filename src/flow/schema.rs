@@ -39,6 +39,7 @@ pub static TYPES: &[Type] = &[
             "stripped_entry": "int" => "The entry that shows the stripping; present when `credentials_stripped`.",
             "stripped_why": "string" => "What shows the stripping, in words; present when `credentials_stripped`.",
             "oauth_found": "bool" => "True when any OAuth step was recognised.",
+            "alexa_flow": "bool" => "True when the capture shows part of the Alexa flow (Login with Amazon, the Alexa app's consent page, the Alexa API) or a client declared in tokentrail.toml: messages then speak of skills and profiles; elsewhere of client, authorization server and resource server.",
             "steps": "int" => "Number of OAuth steps.",
             "flows": "int" => "Number of flows (connected parts of the lineage graph).",
             "clients": "list<Client>" => "Every client id the capture shows, with its profile.",
