@@ -169,3 +169,65 @@ fn flows_keep_the_port_of_a_url() {
     assert!(flows.contains("http://127.0.0.1:3000/token"), "{flows}");
     assert!(flows.contains("http://127.0.0.1:3000/auth"), "{flows}");
 }
+
+/// A code flow at `authorize` whose token response carries an id_token with `iss`, with no
+/// discovery document: the findings of oidc/id-token-issuer.
+fn issuer_findings(authorize: &str, token: &str, iss: &str) -> Vec<String> {
+    use base64::Engine as _;
+    let b64 = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let id_token = format!(
+        "{}.{}.c2ln",
+        b64(serde_json::json!({"alg": "RS256"})),
+        b64(
+            serde_json::json!({"iss": iss, "aud": "c1", "sub": "s", "iat": 1714557600, "exp": 1714561200})
+        )
+    );
+    let har = serde_json::json!({"log": {"version": "1.2", "entries": [
+        {"startedDateTime": "2024-05-01T10:00:00.000Z",
+         "request": {"method": "GET", "url": format!("{authorize}?client_id=c1&response_type=code&scope=openid&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&state=s"), "headers": []},
+         "response": {"status": 302, "headers": [{"name": "Location", "value": "https://app.example.com/cb?code=abc123&state=s"}], "content": {"text": ""}}},
+        {"startedDateTime": "2024-05-01T10:00:01.000Z",
+         "request": {"method": "POST", "url": token, "headers": [{"name": "Content-Type", "value": "application/x-www-form-urlencoded"}],
+                     "postData": {"mimeType": "application/x-www-form-urlencoded", "text": "grant_type=authorization_code&code=abc123&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb&client_id=c1&client_secret=x"}},
+         "response": {"status": 200, "headers": [], "content": {"mimeType": "application/json", "text": serde_json::json!({"access_token": "at-1", "token_type": "Bearer", "id_token": id_token}).to_string()}}}
+    ]}});
+    let dir = std::env::temp_dir().join(format!(
+        "tokentrail-oidc-iss-{}-{}",
+        std::process::id(),
+        iss.len()
+    ));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("iss.har");
+    std::fs::write(&path, har.to_string()).expect("write");
+    let report = common::check(&path, common::builtin_rules());
+    let _ = std::fs::remove_dir_all(&dir);
+    report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "oidc/id-token-issuer")
+        .map(|f| f.severity.as_str().to_string())
+        .collect()
+}
+
+#[test]
+fn providers_that_issue_on_another_site_by_design_are_not_reported() {
+    let ms = "https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/oauth2";
+    // Entra ID's v1 endpoints sign tokens as sts.windows.net.
+    assert!(issuer_findings(
+        &format!("{ms}/authorize"),
+        &format!("{ms}/token"),
+        "https://sts.windows.net/9188040d-6c67-4c5b-b112-36a304b66dad/"
+    )
+    .is_empty());
+    // The same request answered with another site's issuer is worth a warning.
+    assert_eq!(
+        issuer_findings(
+            &format!("{ms}/authorize"),
+            &format!("{ms}/token"),
+            "https://login.evil.example/tenant/v2.0"
+        ),
+        vec!["warning".to_string()]
+    );
+}

@@ -431,8 +431,26 @@ fn id_token_links(a: &Analysis, capture: &Capture, config: &Config, i: usize) ->
         .as_deref()
         .filter(|i| i.contains("://"))
         .map(|i| super::issuer(None, &Url::parse(i).host, config));
+    if let (Some(server), Some(iss)) = (&t.server_site, &t.iss_site) {
+        let pair = |a: &str, b: &str| {
+            ISSUING_SITES
+                .iter()
+                .any(|(x, y)| (*x == a && *y == b) || (*x == b && *y == a))
+        };
+        if pair(server, iss) {
+            t.iss_site = Some(server.clone());
+        }
+    }
     t
 }
+
+/// Sites where a provider signs users in and the site its id_tokens name as issuer, when they
+/// differ by design: Entra ID's v1 endpoints issue as `sts.windows.net`, Amazon Cognito's hosted
+/// UI (`*.amazoncognito.com`) as `cognito-idp.<region>.amazonaws.com`.
+const ISSUING_SITES: &[(&str, &str)] = &[
+    ("microsoftonline.com", "windows.net"),
+    ("amazoncognito.com", "amazonaws.com"),
+];
 
 /// A Bearer call to a userinfo endpoint: the discovery document's `userinfo_endpoint`, or a
 /// path every provider we know ends it with.
