@@ -519,9 +519,17 @@ impl Facts<'_> {
                 let aud: Vec<String> = aud.iter().map(|x| policy::claim("aud", x)).collect();
                 m.insert("aud".into(), json!(aud));
             }
-            for name in ["exp", "iat"] {
+            for (name, readable) in [("exp", "exp_time"), ("iat", "iat_time")] {
                 if let Some(n) = jwt.claim_time(name) {
                     m.insert(name.into(), json!(n));
+                    let at = time::OffsetDateTime::from_unix_timestamp(n).ok();
+                    let text = at.and_then(|t| {
+                        t.format(&time::format_description::well_known::Rfc3339)
+                            .ok()
+                    });
+                    if let Some(text) = text {
+                        m.insert(readable.into(), json!(text));
+                    }
                 }
             }
             m.insert(
