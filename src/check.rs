@@ -144,6 +144,7 @@ pub fn add_identified(secrets: &mut SecretSet, analysis: &flow::Analysis) {
         let kind = match token.kind {
             flow::TokenKind::Access => SecretKind::AccessToken,
             flow::TokenKind::Refresh => SecretKind::RefreshToken,
+            flow::TokenKind::Id => SecretKind::IdToken,
         };
         secrets.add_identified(kind, &token.value);
     }

@@ -26,6 +26,18 @@ pub struct Config {
     /// another), beside Login with Amazon's, which are always one.
     #[serde(default)]
     pub issuers: Issuers,
+    /// OpenID Connect checks.
+    #[serde(default)]
+    pub oidc: Oidc,
+}
+
+/// `[oidc]`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Oidc {
+    /// Seconds an id_token's `exp` may lie behind, or its `iat` ahead of, the time of the entry
+    /// that received it before it counts as expired (default 300).
+    pub clock_skew_seconds: Option<i64>,
 }
 
 /// `[rules]`: rule ids, packs (`alexa/`) or bare rule names, as `--select` / `--ignore` take.

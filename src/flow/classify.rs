@@ -8,7 +8,8 @@ use crate::finding::{Area, Locator};
 use crate::model::{Capture, Exchange};
 use crate::secret::{form_names_any, form_pairs};
 
-use super::url::{answers_to, is_amazon_host, lookup, split_query, Url};
+use super::oidc::{self, Delivery};
+use super::url::{answers_to, is_amazon_host, lookup, Url};
 use super::{
     Activation, Analysis, Answer, Authorize, ClientAuth, Code, Detail, Endpoint, Lookup, Step,
     StepKind, Token, TokenKind, TokenRequest, TokenResponse, Via,
@@ -88,6 +89,8 @@ impl Builder {
             self.locate_authorize(id, &url);
         } else if ex.request.method.eq_ignore_ascii_case("GET") {
             self.answer(ex, &ex.request.url, Via::Url);
+        } else if ex.request.method.eq_ignore_ascii_case("POST") {
+            self.posted_answer(ex);
         }
         if let Some(fields) = token_fields(ex, &url) {
             self.token_request(ex, &url, fields);
@@ -121,6 +124,7 @@ impl Builder {
                 let location = location.to_string();
                 self.answer(ex, &location, Via::Location);
             }
+            self.form_post_page(ex);
         }
     }
 
@@ -185,6 +189,8 @@ impl Builder {
             ("state", "state"),
             ("code_challenge", "code_challenge"),
             ("response_type", "response_type"),
+            ("nonce", "nonce"),
+            ("response_mode", "response_mode"),
         ] {
             if let Some(v) = raw_param(url.query, param) {
                 self.locate(id, field, Area::Url, &format!("{param}={v}"));
@@ -217,6 +223,7 @@ impl Builder {
             value: value.to_string(),
             kind,
             minted_by: None,
+            front_channel: None,
             uses: Vec::new(),
             expires_in: None,
         });
@@ -236,17 +243,81 @@ impl Builder {
     /// when both carry one, else the latest unanswered request wins.
     fn answer(&mut self, ex: &Exchange, answer_url: &str, via: Via) {
         // Nearly every GET of a long capture is no answer: seen from the names alone.
-        if !form_names_any(split_query(answer_url).1, &["code", "error"]) {
+        let Some((params, delivery, raw)) = oidc::url_answer(answer_url) else {
+            return;
+        };
+        let area = match via {
+            Via::Location => Area::Location,
+            _ => Area::Url,
+        };
+        let raw = raw.to_string();
+        self.answer_with(ex, answer_url, &params, delivery, via, (area, &raw));
+    }
+
+    /// `response_mode=form_post`, as the browser sends it: a POST of the answer's fields to
+    /// the redirect URI.
+    fn posted_answer(&mut self, ex: &Exchange) {
+        let Some(body) = &ex.request.body else { return };
+        let text = body.text.trim();
+        if text.starts_with('{') || !form_names_any(text, oidc::ANSWER_PARAMS) {
             return;
         }
+        let params = body_fields(ex);
+        let raw = text.to_string();
+        let url = ex.request.url.clone();
+        self.answer_with(
+            ex,
+            &url,
+            &params,
+            Delivery::FormPost,
+            Via::Url,
+            (Area::RequestBody, &raw),
+        );
+    }
+
+    /// `response_mode=form_post`, as the server sends it: a page whose form posts the
+    /// answer's fields to the redirect URI as soon as it loads.
+    fn form_post_page(&mut self, ex: &Exchange) {
+        let Some(body) = ex.response.as_ref().and_then(|r| r.body.as_ref()) else {
+            return;
+        };
+        if !(body.text.contains("<form") || body.text.contains("<FORM")) {
+            return;
+        }
+        let Some((action, inputs)) = oidc::form_post_page(&body.text) else {
+            return;
+        };
+        self.answer_with(
+            ex,
+            &action,
+            &inputs,
+            Delivery::FormPost,
+            Via::Page,
+            (Area::ResponseBody, ""),
+        );
+    }
+
+    /// Correlates an answer's parameters, sent to `answer_url`, with the authorize request
+    /// it answers. `raw` is the area and text the parameters are written in, for labels (an
+    /// empty text: find each value as it is).
+    fn answer_with(
+        &mut self,
+        ex: &Exchange,
+        answer_url: &str,
+        params: &[(String, String)],
+        delivery: Delivery,
+        via: Via,
+        raw: (Area, &str),
+    ) {
         let url = Url::parse(answer_url);
-        let params = url.params();
-        let code = lookup(&params, "code").filter(|c| !c.is_empty());
-        let error = lookup(&params, "error").filter(|c| !c.is_empty());
-        if code.is_none() && error.is_none() {
+        let code = lookup(params, "code").filter(|c| !c.is_empty());
+        let error = lookup(params, "error").filter(|c| !c.is_empty());
+        let id_token = lookup(params, "id_token").filter(|c| !c.is_empty());
+        let access_token = lookup(params, "access_token").filter(|c| !c.is_empty());
+        if code.is_none() && error.is_none() && id_token.is_none() && access_token.is_none() {
             return;
         }
-        let state = lookup(&params, "state");
+        let state = lookup(params, "state");
         let candidates: Vec<usize> = self
             .by_redirect
             .get(&redirect_key(answer_url))
@@ -273,6 +344,14 @@ impl Builder {
                     self.a.codes[existing].deliveries.push(ex.index);
                     return;
                 }
+            }
+        } else if let Some(token) = id_token.or(access_token) {
+            let seen = self
+                .token_ids
+                .get(token)
+                .and_then(|&t| self.a.tokens.get(t));
+            if seen.is_some_and(|t| t.front_channel.is_some()) {
+                return;
             }
         } else if candidates.iter().any(|&c| {
             self.a.authorize(c).and_then(|a| a.answer).is_some_and(
@@ -307,11 +386,28 @@ impl Builder {
                 via,
                 code: code_id,
                 error: error.map(str::to_string),
-                error_description: lookup(&params, "error_description").map(str::to_string),
+                error_description: lookup(params, "error_description").map(str::to_string),
                 state: state.map(str::to_string),
                 recovered_at: None,
+                delivery,
+                id_token: None,
+                access_token: None,
             }),
         );
+        let id_token_id =
+            id_token.map(|v| self.id_token(v, oidc::Source::AuthorizationEndpoint, id));
+        let access_id = access_token.map(|v| {
+            let t = self.token(v, TokenKind::Access);
+            if let Some(tok) = self.a.tokens.get_mut(t) {
+                tok.front_channel.get_or_insert(id);
+                tok.expires_in = lookup(params, "expires_in").and_then(|e| e.trim().parse().ok());
+            }
+            t
+        });
+        if let Some(Detail::Answer(x)) = self.a.steps.get_mut(id).map(|s| &mut s.detail) {
+            x.id_token = id_token_id;
+            x.access_token = access_id;
+        }
         if let Some(Detail::Authorize(a)) = self.a.steps.get_mut(authorize).map(|s| &mut s.detail) {
             if a.answer.is_none() {
                 a.answer = Some(id);
@@ -321,16 +417,46 @@ impl Builder {
             c.origin = Some(authorize);
             c.issued = Some(id);
         }
-        let area = match via {
-            Via::Location => Area::Location,
-            Via::Url => Area::Url,
-        };
-        self.locate(id, "url", area.clone(), url.base);
-        for field in ["code", "error", "state", "error_description"] {
-            if let Some(v) = raw_param(url.query, field) {
-                self.locate(id, field, area.clone(), &format!("{field}={v}"));
+        let (area, text) = raw;
+        match area {
+            Area::Location => self.locate(id, "url", Area::Location, url.base),
+            Area::ResponseBody => self.locate(id, "url", Area::ResponseBody, "<form"),
+            _ => self.locate(id, "url", Area::Url, url.base),
+        }
+        for field in [
+            "code",
+            "error",
+            "state",
+            "error_description",
+            "id_token",
+            "access_token",
+        ] {
+            match raw_param(text, field) {
+                Some(v) => self.locate(id, field, area.clone(), &format!("{field}={v}")),
+                None => {
+                    if let Some(v) = lookup(params, field) {
+                        self.locate(id, field, area.clone(), v);
+                    }
+                }
             }
         }
+    }
+
+    /// An id_token received by `step`: a token (so that a Bearer use links to it) and its
+    /// decoded claims.
+    fn id_token(&mut self, value: &str, source: oidc::Source, step: usize) -> usize {
+        let t = self.token(value, TokenKind::Id);
+        if let Some(tok) = self.a.tokens.get_mut(t) {
+            tok.kind = TokenKind::Id;
+            match source {
+                oidc::Source::TokenEndpoint => tok.minted_by.get_or_insert(step),
+                oidc::Source::AuthorizationEndpoint => tok.front_channel.get_or_insert(step),
+            };
+        }
+        self.a
+            .id_tokens
+            .push(oidc::IdToken::new(t, value, source, step));
+        self.a.id_tokens.len() - 1
     }
 
     fn token_request(&mut self, ex: &Exchange, url: &Url, fields: Vec<(String, String)>) {
@@ -480,10 +606,14 @@ impl Builder {
                 }
                 match kind {
                     TokenKind::Access => out.access_token = Some(t),
-                    TokenKind::Refresh => out.refresh_token = Some(t),
+                    TokenKind::Refresh | TokenKind::Id => out.refresh_token = Some(t),
                 }
                 self.locate(step, key, Area::ResponseBody, &v);
             }
+        }
+        if let Some(v) = text("id_token").filter(|v| !v.is_empty()) {
+            out.id_token = Some(self.id_token(&v, oidc::Source::TokenEndpoint, step));
+            self.locate(step, "id_token", Area::ResponseBody, &v);
         }
         if let Some(e) = &out.error {
             let e = e.clone();
@@ -653,10 +783,12 @@ fn authorize(url: &Url) -> Option<Authorize> {
     let response_type = lookup(&params, "response_type").map(str::to_string);
     let client_id = lookup(&params, "client_id").map(str::to_string);
     let alexa_app = url.path.contains("/spa/skill-account-linking-consent");
-    let asks_code = response_type
-        .as_deref()
-        .is_some_and(|r| r.split(' ').any(|t| t == "code"));
-    if !(alexa_app || (asks_code && client_id.is_some())) {
+    // Every response type: `code`, the implicit `token` and `id_token`, and the hybrids.
+    let asks = response_type.as_deref().is_some_and(|r| {
+        r.split(' ')
+            .any(|t| matches!(t, "code" | "token" | "id_token"))
+    });
+    if !(alexa_app || (asks && client_id.is_some())) {
         return None;
     }
     let scope = lookup(&params, "scope").map(str::to_string);
@@ -685,6 +817,8 @@ fn authorize(url: &Url) -> Option<Authorize> {
         response_type,
         code_challenge: lookup(&params, "code_challenge").map(str::to_string),
         code_challenge_method: lookup(&params, "code_challenge_method").map(str::to_string),
+        nonce: lookup(&params, "nonce").map(str::to_string),
+        response_mode: lookup(&params, "response_mode").map(str::to_string),
         endpoint: Some(endpoint),
         issuer: None,
         role: None,

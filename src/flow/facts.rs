@@ -90,6 +90,7 @@ impl<'a> Facts<'a> {
             a.stripped.as_ref().map(|s| json!(s.why)),
         );
         m.insert("oauth_found".into(), json!(!a.steps.is_empty()));
+        m.insert("alexa_flow".into(), json!(a.shows_alexa()));
         m.insert("steps".into(), json!(a.steps.len()));
         m.insert("flows".into(), json!(a.flows));
         let hits: Vec<Value> = a
@@ -108,6 +109,7 @@ impl<'a> Facts<'a> {
         m.insert("limits_hit".into(), Value::Array(hits));
         let clients: Vec<Value> = a.clients.values().map(client_facts).collect();
         m.insert("clients".into(), Value::Array(clients));
+        m.insert("discovery".into(), self.discovery_facts());
         Value::Object(m)
     }
 
@@ -184,6 +186,19 @@ impl<'a> Facts<'a> {
                 put(&mut m, "response_type", s(a.response_type.as_deref()));
                 put(
                     &mut m,
+                    "response_types",
+                    a.response_type
+                        .as_deref()
+                        .map(|r| json!(r.split(' ').filter(|t| !t.is_empty()).collect::<Vec<_>>())),
+                );
+                put(&mut m, "response_mode", s(a.response_mode.as_deref()));
+                put(
+                    &mut m,
+                    "nonce",
+                    a.nonce.as_deref().map(|n| json!(policy::claim("nonce", n))),
+                );
+                put(
+                    &mut m,
                     "code_challenge_method",
                     s(a.code_challenge_method.as_deref()),
                 );
@@ -213,6 +228,17 @@ impl<'a> Facts<'a> {
                     s(ans.error_description.as_deref()),
                 );
                 put(&mut m, "state", s(ans.state.as_deref()));
+                m.insert("delivery".into(), json!(ans.delivery.name()));
+                put(
+                    &mut m,
+                    "id_token",
+                    ans.id_token.and_then(|i| self.id_token_facts(i)),
+                );
+                put(
+                    &mut m,
+                    "access_token",
+                    ans.access_token.and_then(|x| self.token_ref(x)),
+                );
                 put(
                     &mut m,
                     "state_sent",
@@ -268,6 +294,12 @@ impl<'a> Facts<'a> {
                     s(resp.and_then(|r| r.error_description.as_deref())),
                 );
                 put(&mut m, "recovered_at", t.recovered_at.map(|e| json!(e)));
+                put(
+                    &mut m,
+                    "id_token",
+                    resp.and_then(|r| r.id_token)
+                        .and_then(|i| self.id_token_facts(i)),
+                );
                 put(
                     &mut m,
                     "response",
@@ -328,6 +360,9 @@ impl<'a> Facts<'a> {
             Detail::BearerCall { bearer } => {
                 if want("bearer") {
                     put(&mut m, "bearer", self.token_ref(*bearer));
+                }
+                if want("userinfo") {
+                    put(&mut m, "userinfo", self.userinfo_facts(id));
                 }
             }
         }
@@ -496,11 +531,11 @@ impl<'a> Facts<'a> {
         let t = self.analysis.tokens.get(id)?;
         let mut m = Map::new();
         m.insert("value".into(), json!(mask(&t.value)));
-        let kind = match t.kind {
-            TokenKind::Access => "access",
-            TokenKind::Refresh => "refresh",
-        };
-        m.insert("kind".into(), json!(kind));
+        m.insert("kind".into(), json!(t.kind.name()));
+        if t.kind == TokenKind::Id {
+            let i = self.analysis.id_tokens.iter().position(|x| x.token == id);
+            put(&mut m, "id_token", i.and_then(|i| self.id_token_facts(i)));
+        }
         put(
             &mut m,
             "minted_by",
@@ -544,6 +579,7 @@ fn via(v: Via) -> &'static str {
     match v {
         Via::Location => "location",
         Via::Url => "url",
+        Via::Page => "form_page",
     }
 }
 

@@ -5,7 +5,9 @@
 pub mod basic;
 mod classify;
 pub mod facts;
+pub mod jwt;
 mod links;
+pub mod oidc;
 mod profile;
 pub mod schema;
 pub mod url;
@@ -110,6 +112,9 @@ pub struct Authorize {
     pub response_type: Option<String>,
     pub code_challenge: Option<String>,
     pub code_challenge_method: Option<String>,
+    /// OpenID Connect's `nonce` and the OAuth `response_mode`.
+    pub nonce: Option<String>,
+    pub response_mode: Option<String>,
     pub endpoint: Option<Endpoint>,
     /// The authorization server, as [`issuer`] names it.
     pub issuer: Option<String>,
@@ -145,6 +150,8 @@ pub enum Via {
     Location,
     /// The URL of a request that delivered the answer (the browser following the redirect).
     Url,
+    /// A `form_post` page: a form that posts the answer to the redirect URI.
+    Page,
 }
 
 #[derive(Debug, Clone)]
@@ -159,6 +166,11 @@ pub struct Answer {
     /// On an error answer: the entry of a later answer with a code for the same client (the
     /// user tried again and got through).
     pub recovered_at: Option<usize>,
+    /// Where the parameters were: the query, the fragment, or a form post.
+    pub delivery: oidc::Delivery,
+    /// The id_token (index into `Analysis::id_tokens`) and access token it carries.
+    pub id_token: Option<usize>,
+    pub access_token: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,6 +232,8 @@ pub struct TokenResponse {
     pub refresh_token: Option<usize>,
     pub expires_in: Option<i64>,
     pub token_type: Option<String>,
+    /// The id_token it returned (index into `Analysis::id_tokens`).
+    pub id_token: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -293,6 +307,18 @@ pub const DEFAULT_CODE_LIFETIME: i64 = 600;
 pub enum TokenKind {
     Access,
     Refresh,
+    /// An OpenID Connect id_token: for the client, never a credential for an API.
+    Id,
+}
+
+impl TokenKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenKind::Access => "access",
+            TokenKind::Refresh => "refresh",
+            TokenKind::Id => "id",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -301,6 +327,8 @@ pub struct Token {
     pub kind: TokenKind,
     /// The token request whose response minted it.
     pub minted_by: Option<usize>,
+    /// The authorization answer that brought it in the front channel (implicit, hybrid).
+    pub front_channel: Option<usize>,
     /// Steps that used it: Bearer calls for access tokens, refresh grants for refresh tokens.
     pub uses: Vec<usize>,
     pub expires_in: Option<i64>,
@@ -319,6 +347,10 @@ pub struct Analysis {
     pub steps: Vec<Step>,
     pub codes: Vec<Code>,
     pub tokens: Vec<Token>,
+    pub id_tokens: Vec<oidc::IdToken>,
+    pub discovery: Vec<oidc::Discovery>,
+    /// Bearer calls to a userinfo endpoint, by step.
+    pub userinfo: BTreeMap<usize, oidc::Userinfo>,
     pub clients: BTreeMap<String, Client>,
     /// Where each step's facts appear in its entry, for labels: step → field → locator.
     pub locators: HashMap<usize, HashMap<&'static str, Locator>>,
@@ -363,6 +395,23 @@ impl Analysis {
         None
     }
 
+    /// Whether the capture shows any part of the Alexa flow (Login with Amazon, the Alexa
+    /// app's consent page, the Alexa API) or a client the user declared: only then do
+    /// reports and rules speak of skills and profiles.
+    pub fn shows_alexa(&self) -> bool {
+        self.steps.iter().any(|s| match &s.detail {
+            Detail::Authorize(x) => {
+                matches!(x.endpoint, Some(Endpoint::Lwa | Endpoint::AlexaApp))
+            }
+            Detail::TokenRequest(t) => t.endpoint == Some(Endpoint::Lwa),
+            Detail::EndpointLookup(_) | Detail::Activation(_) => true,
+            _ => false,
+        }) || self
+            .clients
+            .values()
+            .any(|c| c.source == ProfileSource::Config)
+    }
+
     /// The client of the token request that minted a token (a refresh grant names its own).
     pub fn token_client(&self, token: usize) -> Option<&str> {
         let req = self.token_request(self.tokens.get(token)?.minted_by?)?;
@@ -380,9 +429,11 @@ pub fn analyze(capture: &Capture, config: &Config) -> Analysis {
     let mut analysis = classify::classify(capture);
     assign_flows(&mut analysis);
     links::link(&mut analysis, capture, config);
+    oidc::link(&mut analysis, capture, config);
     // After linking: an authorize request's answer is evidence of its client's profile.
     analysis.clients = profile::infer(&analysis, config);
-    servers_and_secrets(&mut analysis, capture, config);
+    let config = oidc::with_known_issuers(config, &analysis);
+    servers_and_secrets(&mut analysis, capture, &config);
     roles(&mut analysis);
     analysis
 }
@@ -517,7 +568,10 @@ fn assign_flows(a: &mut Analysis) {
         }
     }
     for token in &a.tokens {
-        let anchor = token.minted_by.or(token.uses.first().copied());
+        let anchor = token
+            .minted_by
+            .or(token.front_channel)
+            .or(token.uses.first().copied());
         if let Some(anchor) = anchor {
             for &u in &token.uses {
                 union(&mut parent, anchor, u);

@@ -10,26 +10,43 @@ use crate::report::FileReport;
 use crate::secret::{mask, policy};
 
 /// Who takes part in an app-to-app linking flow. Every request in a capture is sent by the
-/// recording side (the app or browser); servers only answer.
+/// recording side (the app or browser); servers only answer. A capture that shows no Alexa
+/// flow is drawn with OAuth's own words: client, authorization server, resource server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Actor {
     App,
+    Client,
     AlexaApp,
     Lwa,
     SkillServer,
+    AuthServer,
     AlexaApi,
     OtherApi,
+    ResourceServer,
 }
 
 impl Actor {
-    pub const ALL: [Actor; 6] = [
+    pub const ALL: [Actor; 9] = [
         Actor::App,
+        Actor::Client,
         Actor::AlexaApp,
         Actor::Lwa,
         Actor::SkillServer,
+        Actor::AuthServer,
         Actor::AlexaApi,
         Actor::OtherApi,
+        Actor::ResourceServer,
     ];
+
+    /// The actor as a capture without Alexa traffic names it.
+    fn generic(self) -> Actor {
+        match self {
+            Actor::App => Actor::Client,
+            Actor::SkillServer => Actor::AuthServer,
+            Actor::OtherApi => Actor::ResourceServer,
+            other => other,
+        }
+    }
 
     /// How people call it.
     pub fn name(self) -> &'static str {
@@ -40,6 +57,9 @@ impl Actor {
             Actor::SkillServer => "skill auth server",
             Actor::AlexaApi => "Alexa API",
             Actor::OtherApi => "other API",
+            Actor::Client => "client",
+            Actor::AuthServer => "authorization server",
+            Actor::ResourceServer => "resource server",
         }
     }
 
@@ -52,6 +72,9 @@ impl Actor {
             Actor::SkillServer => "Skill",
             Actor::AlexaApi => "AlexaAPI",
             Actor::OtherApi => "OtherAPI",
+            Actor::Client => "Client",
+            Actor::AuthServer => "AuthServer",
+            Actor::ResourceServer => "ResourceServer",
         }
     }
 }
@@ -179,6 +202,7 @@ impl FileView {
             a,
             findings: &file.findings,
             skill_hosts,
+            alexa: a.shows_alexa(),
         }
         .build()
     }
@@ -189,6 +213,9 @@ struct Builder<'a> {
     a: &'a Analysis,
     findings: &'a [Finding],
     skill_hosts: std::collections::HashSet<String>,
+    /// Whether the capture shows the Alexa flow (Login with Amazon, the Alexa app or API):
+    /// only then are its words (skill, profiles) used.
+    alexa: bool,
 }
 
 impl Builder<'_> {
@@ -232,7 +259,7 @@ impl Builder<'_> {
                 .messages
                 .iter()
                 .flat_map(|m| [m.from, m.to])
-                .chain([Actor::App])
+                .chain([self.actor(Actor::App)])
                 .collect();
             actors.sort();
             actors.dedup();
@@ -258,11 +285,12 @@ impl Builder<'_> {
             (Some(s), Some(start)) => Some((s - start).as_seconds_f64()),
             _ => None,
         };
-        let server = self.server(step);
+        let server = self.actor(self.server(step));
+        let app = self.actor(Actor::App);
         let (from, to) = if step.kind == StepKind::Answer {
-            (server, Actor::App)
+            (server, app)
         } else {
-            (Actor::App, server)
+            (app, server)
         };
         let (request, status) = match (step.kind, ex) {
             (StepKind::Answer, _) | (_, None) => (String::new(), None),
@@ -287,6 +315,15 @@ impl Builder<'_> {
         };
         self.fill(&mut m, step);
         m
+    }
+
+    /// The actor in the capture's words (see [`Actor::generic`]).
+    fn actor(&self, a: Actor) -> Actor {
+        if self.alexa {
+            a
+        } else {
+            a.generic()
+        }
     }
 
     fn server(&self, step: &Step) -> Actor {
@@ -330,9 +367,10 @@ impl Builder<'_> {
             format!("{}://", url.scheme)
         };
         one_line(&format!(
-            "{} {scheme}{}{}",
+            "{} {scheme}{}{}{}",
             policy::method(&ex.request.method, &mut policy::Mask),
             url.host,
+            port(url.base),
             policy::path(url.path, &mut policy::Mask)
         ))
     }
@@ -350,7 +388,7 @@ impl Builder<'_> {
 
     fn client(&self, id: Option<&str>) -> Option<String> {
         let id = id?;
-        Some(match self.a.clients.get(id) {
+        Some(match self.a.clients.get(id).filter(|_| self.alexa) {
             Some(c) => format!(
                 "client {} (profile {}, {})",
                 abbreviate(&self.text("client_id", &c.id)),
@@ -387,7 +425,11 @@ impl Builder<'_> {
     ) -> Option<ArtifactRef> {
         let t = self.a.tokens.get(token?)?;
         let note = match role {
-            Role::Used => match t.minted_by.and_then(|i| self.a.steps.get(i)) {
+            Role::Used => match t
+                .minted_by
+                .or(t.front_channel)
+                .and_then(|i| self.a.steps.get(i))
+            {
                 Some(s) => format!("minted at #{}", s.entry),
                 None => "minted outside the capture".into(),
             },
@@ -406,6 +448,11 @@ impl Builder<'_> {
             trace: None,
             note,
         })
+    }
+
+    /// The token an id_token (index into `Analysis::id_tokens`) is.
+    fn id_token_of(&self, id_token: Option<usize>) -> Option<usize> {
+        Some(self.a.id_tokens.get(id_token?)?.token)
     }
 
     fn fill(&self, m: &mut Message, step: &Step) {
@@ -427,6 +474,17 @@ impl Builder<'_> {
                 if auth.code_challenge.is_some() {
                     m.details.push("PKCE code_challenge sent".into());
                 }
+                if let Some(r) = auth.response_type.as_deref().filter(|r| *r != "code") {
+                    m.details
+                        .push(format!("response_type {}", self.text("response_type", r)));
+                }
+                if let Some(r) = &auth.response_mode {
+                    m.details
+                        .push(format!("response_mode {}", self.text("response_mode", r)));
+                }
+                if auth.nonce.is_some() {
+                    m.details.push("nonce sent".into());
+                }
                 match auth.answer.and_then(|x| self.a.steps.get(x)) {
                     Some(ans) if ans.entry != step.entry => {
                         m.outcome.push(format!("answered at #{}", ans.entry))
@@ -440,9 +498,21 @@ impl Builder<'_> {
                 m.details.push(match ans.via {
                     Via::Location => format!("answers #{to} (Location header)"),
                     Via::Url => format!("answers #{to} (redirect followed)"),
+                    Via::Page => format!("answers #{to} (form_post page)"),
                 });
+                if ans.delivery != flow::oidc::Delivery::Query {
+                    m.details
+                        .push(format!("in the {}", ans.delivery.name().replace('_', " ")));
+                }
                 m.artifacts
                     .extend(self.code_ref(ans.code, "code", Role::Issued));
+                m.artifacts
+                    .extend(self.token_ref(ans.access_token, "access token", Role::Issued));
+                m.artifacts.extend(self.token_ref(
+                    self.id_token_of(ans.id_token),
+                    "id_token",
+                    Role::Issued,
+                ));
                 if let Some(e) = &ans.error {
                     let desc = ans
                         .error_description
@@ -487,6 +557,11 @@ impl Builder<'_> {
                     m.artifacts.extend(self.token_ref(
                         r.refresh_token,
                         "refresh token",
+                        Role::Issued,
+                    ));
+                    m.artifacts.extend(self.token_ref(
+                        self.id_token_of(r.id_token),
+                        "id_token",
                         Role::Issued,
                     ));
                 }
@@ -543,8 +618,14 @@ impl Builder<'_> {
             let word = match t.kind {
                 flow::TokenKind::Access => "access token",
                 flow::TokenKind::Refresh => "refresh token",
+                flow::TokenKind::Id => "id_token",
             };
-            (word, mask(&t.value), t.minted_by, t.uses.clone())
+            (
+                word,
+                mask(&t.value),
+                t.minted_by.or(t.front_channel),
+                t.uses.clone(),
+            )
         });
         for (word, masked, issuer, uses) in codes.chain(tokens) {
             let Some((f, issued)) = issuer.and_then(|s| placed.get(s).copied().flatten()) else {
@@ -631,6 +712,23 @@ fn abbreviate(id: &str) -> String {
     let head: String = id.chars().take(36).collect();
     let tail: String = id.chars().skip(n - 6).collect();
     format!("{head}…{tail}")
+}
+
+/// The `:port` of a URL's authority as written (`:3000`), or nothing: a flow drawn without it
+/// would send a reader to another server.
+fn port(base: &str) -> &str {
+    let rest = base.split_once("://").map_or(base, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let host_port = authority.rsplit('@').next().unwrap_or(authority);
+    let after_host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split_once(']').map_or("", |(_, p)| p),
+        None => host_port.find(':').map_or("", |i| &host_port[i..]),
+    };
+    if after_host.len() > 1 && after_host[1..].bytes().all(|b| b.is_ascii_digit()) {
+        after_host
+    } else {
+        ""
+    }
 }
 
 fn profile_letter(p: flow::Profile) -> &'static str {
@@ -722,6 +820,14 @@ pub fn lanes(spans: &[(usize, usize)], max: usize) -> (Vec<Option<usize>>, usize
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_request_line_keeps_the_port() {
+        assert_eq!(port("http://127.0.0.1:3000/token"), ":3000");
+        assert_eq!(port("https://user@[::1]:8443/x"), ":8443");
+        assert_eq!(port("https://example.com/token"), "");
+        assert_eq!(port("https://example.com:/token"), "");
+    }
     use super::*;
 
     #[test]

@@ -25,6 +25,7 @@ pub struct BatchSummary {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleCount {
+    /// The most severe of its findings.
     pub severity: Severity,
     pub findings: usize,
     /// Files with at least one finding of the rule.
@@ -53,6 +54,9 @@ impl BatchSummary {
                     findings: 0,
                     files: 0,
                 });
+                // The worst of the rule's findings (a rule's `severity_when` may lower some),
+                // so the summary does not depend on which file came first.
+                count.severity = count.severity.max(f.severity);
                 count.findings += 1;
                 if !seen.contains(&f.rule.as_str()) {
                     seen.push(&f.rule);
@@ -78,6 +82,7 @@ impl BatchSummary {
                 findings: 0,
                 files: 0,
             });
+            mine.severity = mine.severity.max(c.severity);
             mine.findings += c.findings;
             mine.files += c.files;
         }

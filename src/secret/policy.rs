@@ -818,6 +818,21 @@ pub fn value<R: Replace + ?Sized>(name: &str, value: &str, r: &mut R) -> String 
     decoded_value(name, value, r).into_owned()
 }
 
+/// The id_token claims a finding needs to be understood, shown as they are: who issued the
+/// token (`iss`), for whom (`aud`, `azp`), until when (`exp`, `iat`) and how it is signed
+/// (`alg`, `typ`). Identifiers of people (`sub`, `email`, names), `nonce` and the hashes are
+/// masked like any other value: equal values still compare equal.
+pub const SHOWN_CLAIMS: &[&str] = &["iss", "aud", "azp", "exp", "iat", "alg", "typ"];
+
+/// A decoded JWT claim (or header parameter) as facts and messages show it.
+pub fn claim(name: &str, value: &str) -> String {
+    if SHOWN_CLAIMS.contains(&name) || super::revealing() {
+        value.to_string()
+    } else {
+        mask(value)
+    }
+}
+
 /// What the decoded value of a field becomes: borrowed when shown as it is.
 fn decoded_value<'v, R: Replace + ?Sized>(name: &str, value: &'v str, r: &mut R) -> Cow<'v, str> {
     if let Some(p) = public_name(name, Field) {
@@ -2019,6 +2034,26 @@ fn direct_string(text: &str, open: usize, key: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn id_token_claims_show_only_what_a_finding_needs() {
+        for name in ["iss", "aud", "azp", "exp", "alg"] {
+            assert_eq!(
+                claim(name, "https://issuer.example"),
+                "https://issuer.example"
+            );
+        }
+        for name in ["sub", "nonce", "email", "at_hash", "name"] {
+            let shown = claim(name, "248289761001-person");
+            assert_ne!(shown, "248289761001-person", "{name} shown");
+            assert!(!shown.contains("248289761001"), "{name} leaks: {shown}");
+            assert_eq!(
+                shown,
+                claim(name, "248289761001-person"),
+                "equal values, equal masks"
+            );
+        }
+    }
     use super::*;
     use crate::secret::placeholder::Key;
 
