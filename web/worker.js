@@ -1,0 +1,80 @@
+// tokentrail's engine, off the page's thread. The page hands over the WebAssembly module's
+// bytes once, then files to check; results come back as messages. Nothing here can reach the
+// network: the page's Content-Security-Policy (inherited by this worker) has
+// `connect-src 'none'`, and the module imports nothing but the progress callback.
+"use strict";
+
+let wasm = null;
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function put(bytes) {
+  const ptr = wasm.tt_alloc(bytes.length);
+  new Uint8Array(wasm.memory.buffer, ptr, bytes.length).set(bytes);
+  return [ptr, bytes.length];
+}
+
+function out() {
+  const ptr = wasm.tt_out_ptr();
+  const len = wasm.tt_out_len();
+  return dec.decode(new Uint8Array(wasm.memory.buffer, ptr, len));
+}
+
+async function init(bytes) {
+  const { instance } = await WebAssembly.instantiate(bytes, {
+    env: {
+      tt_progress: (done, total) => postMessage({ type: "progress", done, total }),
+    },
+  });
+  wasm = instance.exports;
+}
+
+function check({ files, config }) {
+  const started = performance.now();
+  postMessage({ type: "stage", text: "reading " + files.length + " file" + (files.length === 1 ? "" : "s") });
+  for (const f of files) {
+    const [np, nl] = put(enc.encode(f.name));
+    const [bp, bl] = put(new Uint8Array(f.bytes));
+    wasm.tt_add_file(np, nl, bp, bl);
+  }
+  postMessage({ type: "stage", text: "checking" });
+  const [cp, cl] = config ? put(enc.encode(config)) : [0, 0];
+  if (wasm.tt_check(cp, cl) !== 0) {
+    throw new Error(out());
+  }
+  const checkedMs = performance.now() - started;
+  const summary = JSON.parse(out());
+  postMessage({ type: "stage", text: "rendering the report" });
+  const render = (what) => {
+    if (wasm.tt_render(what) !== 0) throw new Error(out());
+    return out();
+  };
+  const html = render(0);
+  const json = render(1);
+  const flows = render(2);
+  const explain = JSON.parse(render(3));
+  return { summary, html, json, flows, explain, checkedMs, totalMs: performance.now() - started };
+}
+
+function sanitize({ name, bytes, key }) {
+  const [np, nl] = put(enc.encode(name));
+  const [bp, bl] = put(new Uint8Array(bytes));
+  const [kp, kl] = put(key);
+  if (wasm.tt_sanitize(np, nl, bp, bl, kp, kl) !== 0) {
+    throw new Error(out());
+  }
+  return JSON.parse(out());
+}
+
+onmessage = async (e) => {
+  const { id, type, data } = e.data;
+  try {
+    let result;
+    if (type === "init") result = await init(data);
+    else if (type === "check") result = check(data);
+    else if (type === "sanitize") result = sanitize(data);
+    postMessage({ type: "result", id, result });
+  } catch (err) {
+    postMessage({ type: "result", id, error: String((err && err.message) || err) });
+  }
+};
