@@ -48,10 +48,11 @@ pub enum Error {
     Selection(String),
 }
 
-/// A finished check: the report, with the captures still attached for rendering.
+/// A finished check: the report, with the captures still attached for rendering, and
+/// `explain` of each rule that has a finding.
 pub struct Checked {
     pub report: Report,
-    pub rules: RuleSet,
+    explained: Vec<(String, String)>,
 }
 
 /// Checks one file's bytes; `name` is what findings call it (a `.zip` member is named
@@ -62,17 +63,51 @@ pub fn check(name: &str, bytes: &[u8], config: Option<&str>) -> Result<Checked, 
 
 /// Checks several files, each on its own (an archive's members too), in the order given.
 pub fn check_files(files: &[(&str, &[u8])], config: Option<&str>) -> Result<Checked, Error> {
-    check_files_with(files, config, &mut |_, _| {})
+    Engine::new()?.check_files(files, config, &mut |_, _| {})
 }
 
-/// [`check_files`], calling `progress(done, total)` after each capture is checked.
-pub fn check_files_with(
+/// The built-in rules, loaded once for any number of checks (their CEL is compiled as each
+/// rule is first used, which is most of a small check's time).
+pub struct Engine {
+    rules: RuleSet,
+}
+
+impl Engine {
+    pub fn new() -> Result<Engine, Error> {
+        let mut rules = RuleSet::default();
+        rules.extend(rules::load_builtin().map_err(|e| Error::Rules(e.to_string()))?);
+        Ok(Engine { rules })
+    }
+
+    /// [`check_files`], calling `progress(done, total)` after each capture is checked.
+    pub fn check_files(
+        &mut self,
+        files: &[(&str, &[u8])],
+        config: Option<&str>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Checked, Error> {
+        let config = match config {
+            Some(text) => Config::parse(crate::config::FILE_NAME, text)
+                .map_err(|e| Error::Config(diagnostic_text(&*e)))?,
+            None => Config::default(),
+        };
+        // Lent to the check and taken back, so that the rules compiled stay compiled.
+        let opts = Options {
+            config,
+            rules: std::mem::take(&mut self.rules),
+        };
+        let result = run(files, &opts, progress);
+        self.rules = opts.rules;
+        result
+    }
+}
+
+fn run(
     files: &[(&str, &[u8])],
-    config: Option<&str>,
+    opts: &Options,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Checked, Error> {
-    let opts = options(config)?;
-    let selection = selection(&opts)?;
+    let selection = selection(opts)?;
     let limits = &opts.config.limits;
     let pending: Vec<Pending> = files
         .iter()
@@ -84,27 +119,22 @@ pub fn check_files_with(
         ..Report::default()
     };
     for (i, p) in pending.into_iter().enumerate() {
-        for mut file in check_pending(p, &opts) {
+        for mut file in check_pending(p, opts) {
             file.findings.retain(|f| selection.allows(&f.rule));
             report.files.push(file);
         }
         progress(i + 1, found);
     }
-    Ok(Checked {
-        report,
-        rules: opts.rules,
-    })
-}
-
-fn options(config: Option<&str>) -> Result<Options, Error> {
-    let config = match config {
-        Some(text) => Config::parse(crate::config::FILE_NAME, text)
-            .map_err(|e| Error::Config(diagnostic_text(&*e)))?,
-        None => Config::default(),
-    };
-    let mut rules = RuleSet::default();
-    rules.extend(rules::load_builtin().map_err(|e| Error::Rules(e.to_string()))?);
-    Ok(Options { config, rules })
+    let fired: std::collections::BTreeSet<&str> =
+        report.findings().map(|f| f.rule.as_str()).collect();
+    let explained = fired
+        .into_iter()
+        .filter_map(|id| {
+            let rule = opts.rules.get(id)?;
+            Some((id.to_string(), rules::docs::explain(rule)))
+        })
+        .collect();
+    Ok(Checked { report, explained })
 }
 
 /// The config's `[rules] select` / `ignore`, as the command line applies them.
@@ -180,16 +210,8 @@ impl Checked {
     }
 
     /// `tokentrail explain ID` for each rule that has a finding here, in id order.
-    pub fn explain_fired(&self) -> Vec<(String, String)> {
-        let fired: std::collections::BTreeSet<&str> =
-            self.findings().map(|f| f.rule.as_str()).collect();
-        fired
-            .into_iter()
-            .filter_map(|id| {
-                let rule = self.rules.get(id)?;
-                Some((id.to_string(), rules::docs::explain(rule)))
-            })
-            .collect()
+    pub fn explain_fired(&self) -> &[(String, String)] {
+        &self.explained
     }
 }
 

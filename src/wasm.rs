@@ -16,7 +16,7 @@
 
 use std::cell::RefCell;
 
-use crate::api::{self, Checked};
+use crate::api::{self, Checked, Engine};
 
 extern "C" {
     /// The page's progress callback: `done` of `total` captures checked.
@@ -27,6 +27,7 @@ struct State {
     out: Vec<u8>,
     files: Vec<(String, Vec<u8>)>,
     checked: Option<Checked>,
+    engine: Option<Engine>,
 }
 
 thread_local! {
@@ -35,6 +36,7 @@ thread_local! {
             out: Vec::new(),
             files: Vec::new(),
             checked: None,
+            engine: None,
         })
     };
 }
@@ -77,12 +79,7 @@ pub extern "C" fn tt_out_len() -> usize {
 
 /// Queues a file for the next [`tt_check`].
 #[no_mangle]
-pub unsafe extern "C" fn tt_add_file(
-    name: *mut u8,
-    name_len: usize,
-    bytes: *mut u8,
-    len: usize,
-) {
+pub unsafe extern "C" fn tt_add_file(name: *mut u8, name_len: usize, bytes: *mut u8, len: usize) {
     let name = text(unsafe { take(name, name_len) });
     let bytes = unsafe { take(bytes, len) };
     STATE.with(|s| s.borrow_mut().files.push((name, bytes)));
@@ -107,7 +104,13 @@ pub unsafe extern "C" fn tt_check(config: *mut u8, config_len: usize) -> u32 {
         // SAFETY: an import the page provides.
         unsafe { tt_progress(done as u32, total as u32) }
     };
-    let result = api::check_files_with(&refs, config.as_deref(), &mut progress);
+    // The engine (its compiled rules) is kept for the page's next check.
+    let engine = STATE.with(|s| s.borrow_mut().engine.take());
+    let result = engine.map_or_else(Engine::new, Ok).and_then(|mut engine| {
+        let checked = engine.check_files(&refs, config.as_deref(), &mut progress);
+        STATE.with(|s| s.borrow_mut().engine = Some(engine));
+        checked
+    });
     drop(refs);
     drop(files);
     match result {
@@ -170,7 +173,7 @@ pub extern "C" fn tt_render(what: u32) -> u32 {
             0 => checked.html(),
             1 => checked.json(),
             2 => checked.flows(100),
-            _ => serde_json::to_string(&checked.explain_fired()).unwrap_or_default(),
+            _ => serde_json::to_string(checked.explain_fired()).unwrap_or_default(),
         })
     });
     match rendered {

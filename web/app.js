@@ -58,11 +58,16 @@ function startWorker() {
     e.preventDefault();
     fail("The checker stopped: " + (e.message || "unknown error"));
   };
-  const b64 = $("wasm-base64").textContent.trim();
-  const bin = atob(b64);
+  const bytes = fromBase64($("wasm-base64").textContent).buffer;
+  const warmup = fromBase64($("warmup-har").textContent).buffer;
+  return call("init", { module: bytes, warmup }, [bytes, warmup]);
+}
+
+function fromBase64(text) {
+  const bin = atob(text.trim());
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return call("init", bytes.buffer, [bytes.buffer]);
+  return bytes;
 }
 
 function download(name, text, type) {
@@ -205,8 +210,13 @@ drop.addEventListener("drop", (e) => {
 // A file dropped anywhere else would make the browser open it instead.
 window.addEventListener("dragover", (e) => e.preventDefault());
 window.addEventListener("drop", (e) => e.preventDefault());
-$("download-json").addEventListener("click", () => {
-  if (last) download("tokentrail-report.json", last.json, "application/json");
+$("download-json").addEventListener("click", async () => {
+  if (!last) return;
+  try {
+    download("tokentrail-report.json", await call("json"), "application/json");
+  } catch (err) {
+    fail(String((err && err.message) || err));
+  }
 });
 $("download-html").addEventListener("click", () => {
   if (last) download("tokentrail-report.html", last.html, "text/html");
@@ -214,7 +224,11 @@ $("download-html").addEventListener("click", () => {
 $("download-sanitized").addEventListener("click", sanitizeAll);
 
 setState("loading", "Loading the checker…");
+const loadStarted = performance.now();
 startWorker().then(
-  () => setState("ready", "Ready: drop captures here or choose them."),
+  () => {
+    window.tokentrailLoadMs = performance.now() - loadStarted;
+    setState("ready", "Ready: drop captures here or choose them.");
+  },
   (err) => fail("The checker did not load: " + ((err && err.message) || err)),
 );
