@@ -88,7 +88,7 @@ impl Engine {
     ) -> Result<Checked, Error> {
         let config = match config {
             Some(text) => Config::parse(crate::config::FILE_NAME, text)
-                .map_err(|e| Error::Config(diagnostic_text(&*e)))?,
+                .map_err(|e| Error::Config(config_error(&e, text)))?,
             None => Config::default(),
         };
         // Lent to the check and taken back, so that the rules compiled stay compiled.
@@ -151,12 +151,26 @@ fn selection(opts: &Options) -> Result<Selection, Error> {
     .map_err(|e| Error::Selection(e.to_string()))
 }
 
-/// A config error's message with its help, on one or two lines (no source is quoted).
-fn diagnostic_text(e: &dyn miette::Diagnostic) -> String {
-    match e.help() {
-        Some(help) => format!("{e}\n{help}"),
-        None => e.to_string(),
+/// A config error in words, with the line it is on (the command line shows the line
+/// itself; the page has only the message), and its help.
+fn config_error(e: &crate::config::ConfigError, text: &str) -> String {
+    use miette::Diagnostic as _;
+    let mut out = e.to_string();
+    if let crate::config::ConfigError::Parse {
+        span: Some(span),
+        message,
+        ..
+    } = e
+    {
+        let line = text
+            .get(..span.offset())
+            .map_or(0, |before| before.matches('\n').count() + 1);
+        out = format!("{out}: line {line}: {message}");
     }
+    if let Some(help) = e.help() {
+        out = format!("{out}\n{help}");
+    }
+    out
 }
 
 impl Checked {
