@@ -228,7 +228,8 @@ const loadStarted = performance.now();
 startWorker().then(
   () => {
     window.tokentrailLoadMs = performance.now() - loadStarted;
-    setState("ready", "Ready: drop captures here or choose them.");
+    // (Files chosen while it loaded are being checked already.)
+    if (body.dataset.state === "loading") setState("ready", "Ready: drop captures here or choose them.");
   },
   (err) => fail("The checker did not load: " + ((err && err.message) || err)),
 );

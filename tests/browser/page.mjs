@@ -64,7 +64,7 @@ async function one(run, index) {
   const timeout = run.timeoutMs || 120000;
   await page.goto(url, { waitUntil: "load" });
   const ready = await waitState(page, ["ready", "error"], timeout);
-  const out = { ready };
+  const out = { ready, loadMs: await page.evaluate(() => window.tokentrailLoadMs ?? null) };
   if (ready === "ready") {
     if (run.config) {
       const input = await page.$("#config");
