@@ -5,7 +5,9 @@
 // than in Cargo.toml's [lints] so integration-test helpers may still use them.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod api;
 pub mod baseline;
+#[cfg(feature = "cli")]
 pub mod batch;
 pub mod check;
 pub mod config;
@@ -14,6 +16,7 @@ pub mod finding;
 pub mod flow;
 pub mod limits;
 pub mod model;
+#[cfg(feature = "cli")]
 pub mod progress;
 pub mod read;
 pub mod report;
@@ -24,6 +27,8 @@ pub mod select;
 pub mod session;
 pub mod shard;
 pub mod timeline;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 /// Every HAR under `fixtures/`, sorted, for unit tests that run over all of them.
 #[cfg(test)]

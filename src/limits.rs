@@ -331,9 +331,11 @@ fn de_size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     d.deserialize_any(V)
 }
 
+#[cfg(feature = "cli")]
 const HEADING: &str = "Limits (also settable in tokentrail.toml under [limits])";
 
 /// The `check`/`flows` flags that override the configured limits.
+#[cfg(feature = "cli")]
 #[derive(Debug, Default, Clone, clap::Args)]
 pub struct LimitFlags {
     /// Bodies larger than this are not parsed for rules [default: 16MiB].
@@ -355,6 +357,7 @@ pub struct LimitFlags {
     pub max_archive_members: Option<usize>,
 }
 
+#[cfg(feature = "cli")]
 impl LimitFlags {
     /// `base` with every limit given on the command line replaced.
     pub fn over(&self, base: &Limits) -> Limits {

@@ -130,12 +130,14 @@ pub struct Source(SourceInner);
 #[derive(Clone)]
 enum SourceInner {
     Bytes(Arc<[u8]>),
+    #[cfg(feature = "cli")]
     Mapped(Arc<memmap2::Mmap>),
 }
 
 impl Source {
     /// Maps a file read-only. Like every mmap-based reader (ripgrep's, for one), this assumes
     /// the file is not truncated while it is read.
+    #[cfg(feature = "cli")]
     pub fn map(file: &std::fs::File) -> std::io::Result<Source> {
         // SAFETY: the map is read-only and private; the file changing under it is the
         // documented limit of reading by mmap.
@@ -150,6 +152,7 @@ impl Source {
     pub fn to_arc(&self) -> Arc<[u8]> {
         match &self.0 {
             SourceInner::Bytes(b) => b.clone(),
+            #[cfg(feature = "cli")]
             SourceInner::Mapped(m) => Arc::from(&m[..]),
         }
     }
@@ -158,7 +161,7 @@ impl Source {
     /// pages leave the process's resident memory (they stay in the page cache and come back
     /// on the next access). No effect on bytes in memory.
     pub fn release(&self, range: Range<usize>) {
-        #[cfg(unix)]
+        #[cfg(all(unix, feature = "cli"))]
         if let SourceInner::Mapped(map) = &self.0 {
             const PAGE: usize = 4096;
             let start = range.start.div_ceil(PAGE) * PAGE;
@@ -175,7 +178,7 @@ impl Source {
                 };
             }
         }
-        #[cfg(not(unix))]
+        #[cfg(not(all(unix, feature = "cli")))]
         let _ = range;
     }
 }
@@ -185,7 +188,7 @@ impl Source {
     /// of one page fault per few pages. No effect on bytes in memory, or where the kernel
     /// cannot (before Linux 5.14).
     pub fn prefetch(&self, range: Range<usize>) {
-        #[cfg(target_os = "linux")]
+        #[cfg(all(target_os = "linux", feature = "cli"))]
         if let SourceInner::Mapped(map) = &self.0 {
             const PAGE: usize = 4096;
             let start = (range.start / PAGE) * PAGE;
@@ -194,7 +197,7 @@ impl Source {
                 let _ = map.advise_range(memmap2::Advice::PopulateRead, start, end - start);
             }
         }
-        #[cfg(not(target_os = "linux"))]
+        #[cfg(not(all(target_os = "linux", feature = "cli")))]
         let _ = range;
     }
 }
@@ -204,6 +207,7 @@ impl Deref for Source {
     fn deref(&self) -> &[u8] {
         match &self.0 {
             SourceInner::Bytes(b) => b,
+            #[cfg(feature = "cli")]
             SourceInner::Mapped(m) => m,
         }
     }
@@ -237,6 +241,7 @@ impl fmt::Debug for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let how = match &self.0 {
             SourceInner::Bytes(_) => "in memory",
+            #[cfg(feature = "cli")]
             SourceInner::Mapped(_) => "mapped",
         };
         write!(f, "Source({} bytes, {how})", self.len())

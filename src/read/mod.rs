@@ -213,6 +213,7 @@ fn read_skimmed(
 
 /// Files at least this large are memory-mapped rather than read: their pages can then be
 /// handed back as soon as they are read, which keeps a large capture out of resident memory.
+#[cfg(feature = "cli")]
 const MAP_AT: u64 = 4 << 20;
 
 /// The bytes of a file: mapped when large, else read.
@@ -224,6 +225,7 @@ pub fn open(path: &Path) -> Result<Source, ReadError> {
     };
     let file = std::fs::File::open(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
+    #[cfg(feature = "cli")]
     if meta.is_file() && meta.len() >= MAP_AT {
         return Source::map(&file).map_err(io);
     }

@@ -102,9 +102,14 @@ impl FileReport {
         let secrets = std::mem::take(&mut self.secrets);
         // A long capture is tens of thousands of exchanges (and a mapped file) to free: that
         // is done beside the next file's work, not before it.
+        // (Where threads do not exist, rayon's fallback pool never runs a detached task:
+        // dropped here.)
+        #[cfg(feature = "cli")]
         if capture.as_ref().is_some_and(|c| c.exchanges.len() > 1000) {
             rayon::spawn(move || drop((capture, secrets)));
         }
+        #[cfg(not(feature = "cli"))]
+        drop((capture, secrets));
         if let Some(s) = &mut self.session {
             s.parts.clear();
         }

@@ -33,7 +33,9 @@ impl std::fmt::Debug for Key {
 }
 
 impl Key {
-    /// A fresh random key from the operating system.
+    /// A fresh random key from the operating system. (In the browser the page passes
+    /// `crypto.getRandomValues` bytes to [`Key::from_bytes`] instead.)
+    #[cfg(feature = "cli")]
     pub fn random() -> Result<Key, String> {
         let mut bytes = vec![0u8; 32];
         getrandom::fill(&mut bytes)
