@@ -56,6 +56,7 @@ pub(super) fn identified(analysis: &crate::flow::Analysis) -> Identified {
         let kind = match t.kind {
             TokenKind::Access => SecretKind::AccessToken,
             TokenKind::Refresh => SecretKind::RefreshToken,
+            TokenKind::Id => SecretKind::IdToken,
         };
         (&t.value, kind)
     });
