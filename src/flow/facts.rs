@@ -4,7 +4,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::model::{Capture, Exchange};
-use crate::secret::{mask, policy, SecretSet};
+use crate::secret::{mask, policy};
 
 use super::url::{is_loopback, Url};
 
@@ -23,7 +23,6 @@ use super::{Analysis, Detail, Step, TokenKind, Via};
 pub struct Facts<'a> {
     pub capture: &'a Capture,
     pub analysis: &'a Analysis,
-    pub secrets: &'a SecretSet,
 }
 
 /// Whether a field of a step's facts is asked for.
@@ -41,12 +40,8 @@ fn s(v: Option<&str>) -> Option<Value> {
 }
 
 impl<'a> Facts<'a> {
-    pub fn new(capture: &'a Capture, analysis: &'a Analysis, secrets: &'a SecretSet) -> Self {
-        Facts {
-            capture,
-            analysis,
-            secrets,
-        }
+    pub fn new(capture: &'a Capture, analysis: &'a Analysis) -> Self {
+        Facts { capture, analysis }
     }
 
     fn exchange(&self, entry: usize) -> Option<&'a Exchange> {

@@ -476,10 +476,8 @@ mod tests {
             let Ok(capture) = crate::read::read_path(&path) else {
                 continue;
             };
-            let mut secrets = crate::secret::SecretSet::new();
-            crate::check::collect_secrets(&capture, &mut secrets);
             let analysis = crate::flow::analyze(&capture, &crate::config::Config::default());
-            let facts = Facts::new(&capture, &analysis, &secrets);
+            let facts = Facts::new(&capture, &analysis);
             for i in 0..analysis.steps.len() {
                 let full = facts.step_facts(i).expect("a step's facts");
                 for fields in &sets {

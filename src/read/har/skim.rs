@@ -16,11 +16,14 @@
 //! * reads an entry in full, exactly as [`super::read_source`] does, when a needle or an escape
 //!   is found, or anything about its shape is unusual (a repeated key, a non-string header, a
 //!   cookie listed without its header, a transport error, ...);
-//! * keeps every other entry as its position, span and start time, and hands its cookie
-//!   headers (the only secrets such an entry can hold) to [`SecretSet::collect`].
+//! * keeps every other entry as a stub: its position, span and start time, and the number of
+//!   cookies it lists where the header that should carry them is missing (reconstruction notes
+//!   those as stripped credentials). Nothing is collected from it: what is displayed later is
+//!   masked by the secrets policy where it is shown.
 //!
-//! Such an entry gives no step, no artifact and no note to reconstruction, so the analysis, the
-//! findings and the secrets are those of the full read; `tests/skim.rs` checks it over every
+//! Such an entry gives no step and no artifact to reconstruction, and the note it records is
+//! the full read's, so the analysis and the findings are those of the full read; `tests/skim.rs`
+//! checks it over every
 //! fixture and over captures that hide values behind escapes. When the tokenizer meets
 //! anything it does not vouch for (invalid JSON, invalid UTF-8, a file cut off, an odd
 //! document shape), it gives up and the caller reads the file the full way.
@@ -33,8 +36,7 @@ use aho_corasick::AhoCorasick;
 use super::super::sniff::UTF8_BOM;
 use super::{exchange, parse_time};
 use crate::limits::Limits;
-use crate::model::{Exchange, Request, Source};
-use crate::secret::SecretSet;
+use crate::model::{Exchange, Request, Response, Source};
 
 /// Invalid JSON, or a document shape the skim leaves to the full reader.
 #[derive(Debug)]
@@ -49,7 +51,7 @@ const RELEASE_EVERY: usize = 8 << 20;
 const DEEP: usize = 100;
 
 /// Reads every entry of a HAR, or `None` when the full reader must do it.
-pub(super) fn skim(source: &Source, limits: &Limits) -> Option<(Vec<Exchange>, SecretSet)> {
+pub(super) fn skim(source: &Source, limits: &Limits) -> Option<Vec<Exchange>> {
     skim_in_pieces(
         source,
         rayon::current_num_threads(),
@@ -78,14 +80,14 @@ const TAIL_PIECE: usize = 1 << 20;
 /// guess were right, and stops when it reaches the next piece's start as the start of an
 /// element of the list. Only then is the next piece's work used; a guess that the piece before
 /// runs past (the pattern was inside a nested value) is thrown away, and that piece goes on to
-/// the end. So the entries, spans and secrets are exactly those of one sequential pass.
+/// the end. So the entries and spans are exactly those of one sequential pass.
 fn skim_in_pieces(
     source: &Source,
     threads: usize,
     min_piece: usize,
     tail: usize,
     limits: &Limits,
-) -> Option<(Vec<Exchange>, SecretSet)> {
+) -> Option<Vec<Exchange>> {
     let bytes: &[u8] = source;
     let bom = if bytes.starts_with(UTF8_BOM) {
         UTF8_BOM.len()
@@ -106,7 +108,7 @@ fn skim_in_pieces(
         Vec::new()
     };
     let out = skim_from(source, list, &cuts, limits).ok()?;
-    Some((out.exchanges, out.secrets))
+    Some(out.exchanges)
 }
 
 /// Skims the entry list from `list` (just after its `[`), in pieces starting at the guessed
@@ -157,7 +159,6 @@ fn skim_from(source: &Source, list: usize, cuts: &[usize], limits: &Limits) -> R
                 ex.index += offset;
                 ex
             }));
-        all.secrets.extend(part.secrets);
     }
     Ok(all)
 }
@@ -270,7 +271,6 @@ fn after_entry(b: &[u8], at: usize) -> bool {
 #[derive(Default)]
 struct Skimmed {
     exchanges: Vec<Exchange>,
-    secrets: SecretSet,
 }
 
 /// A string's content (between its quotes) and whether it holds escapes.
@@ -468,20 +468,10 @@ impl<'a> Cursor<'a> {
                 }
             };
             match skimmed {
-                Some((ex, creds)) => {
-                    for (name, value) in creds {
-                        if let (Some(name), Some(value)) = (self.str_cow(name), self.str_cow(value))
-                        {
-                            out.secrets.add_header(&name, &value);
-                        }
-                    }
-                    out.exchanges.push(ex);
-                }
+                Some(ex) => out.exchanges.push(ex),
                 None => {
                     let raw = std::str::from_utf8(raw).map_err(|_| GiveUp)?;
-                    let ex = exchange(index, span, raw);
-                    out.secrets.collect(&ex);
-                    out.exchanges.push(ex);
+                    out.exchanges.push(exchange(index, span, raw));
                 }
             }
         }
@@ -489,8 +479,7 @@ impl<'a> Cursor<'a> {
         Ok(Ended::Closed)
     }
 
-    /// The entry as a stub, with its credential headers (cookies: the secrets a stub can
-    /// hold), request first; `None` when it may matter and must be read in full.
+    /// The entry as a stub; `None` when it may matter and must be read in full.
     fn stub(
         &self,
         scan: &Scan,
@@ -499,7 +488,7 @@ impl<'a> Cursor<'a> {
         index: usize,
         span: Range<usize>,
         limits: &Limits,
-    ) -> Option<(Exchange, Vec<(Str, Str)>)> {
+    ) -> Option<Exchange> {
         if (seen.percent && percent_hides(raw))
             || (seen.an && lwa_code_shape(raw))
             || may_hit_a_limit(scan, raw, limits)
@@ -511,10 +500,16 @@ impl<'a> Cursor<'a> {
         if has(scan.url, "error") || has(scan.redirect, "error") {
             return None;
         }
+        // Whether a header of that name is there (`None`: an escaped name might spell it).
         let named = |headers: &[(Str, Str)], name: &str| {
-            headers
-                .iter()
-                .any(|(n, _)| self.text(*n).eq_ignore_ascii_case(name.as_bytes()))
+            if headers.iter().any(|(n, _)| n.escaped) {
+                return None;
+            }
+            Some(
+                headers
+                    .iter()
+                    .any(|(n, _)| self.text(*n).eq_ignore_ascii_case(name.as_bytes())),
+            )
         };
         if scan
             .resp_headers
@@ -523,55 +518,41 @@ impl<'a> Cursor<'a> {
         {
             return None;
         }
-        // Cookies listed apart from a missing header are a note for reconstruction.
-        if scan.req_cookies > 0 && !named(&scan.req_headers, "cookie") {
-            return None;
+        // Cookies listed apart from a missing header are a note for reconstruction: the stub
+        // keeps their number, as the full read does (and nothing else of the entry).
+        let mut request = Request::default();
+        if scan.req_cookies > 0 && !named(&scan.req_headers, "cookie")? {
+            request.listed_cookies = scan.req_cookies;
         }
-        if scan.resp_cookies > 0 && !named(&scan.resp_headers, "set-cookie") {
-            return None;
+        let mut response = None;
+        if scan.response && scan.resp_cookies > 0 && !named(&scan.resp_headers, "set-cookie")? {
+            // The full reader keeps a response only when it has a status other than 0.
+            let status = match scan.status {
+                None => None,
+                Some(Ok(s)) => u16::try_from(s).ok().filter(|&s| s != 0),
+                Some(Err(())) => return None,
+            };
+            response = status.map(|status| {
+                Box::new(Response {
+                    status,
+                    listed_cookies: scan.resp_cookies,
+                    ..Response::default()
+                })
+            });
         }
         let started_raw = match scan.started {
             Some(s) => Some(self.str_of(s)?),
             None => None,
         };
-        let stub = Exchange {
+        Some(Exchange {
             index,
             span,
             started: started_raw.as_deref().and_then(parse_time),
             started_raw,
-            request: Request::default(),
-            response: None,
+            request,
+            response,
             error: None,
-        };
-        let cookies = |headers: &[(Str, Str)]| -> Vec<(Str, Str)> {
-            headers
-                .iter()
-                .filter(|(n, _)| {
-                    let name = self.text(*n);
-                    name.eq_ignore_ascii_case(b"cookie") || name.eq_ignore_ascii_case(b"set-cookie")
-                })
-                .copied()
-                .collect()
-        };
-        let mut creds = cookies(&scan.req_headers);
-        let resp_creds = cookies(&scan.resp_headers);
-        // The full reader keeps a response's headers only when it has a status other than 0.
-        let answered = match scan.status {
-            _ if !scan.response => false,
-            None => false,
-            Some(Ok(s)) => u16::try_from(s).is_ok_and(|s| s != 0),
-            Some(Err(())) if resp_creds.is_empty() => false,
-            Some(Err(())) => return None,
-        };
-        // As the full reader decodes them, or the entry is read in full.
-        for (n, v) in creds.iter().chain(&resp_creds) {
-            self.str_cow(*n)?;
-            self.str_cow(*v)?;
-        }
-        if answered {
-            creds.extend(resp_creds);
-        }
-        Some((stub, creds))
+        })
     }
 
     /// One entry object: tracks what [`Cursor::stub`] needs.
@@ -1127,14 +1108,6 @@ impl<'a> Cursor<'a> {
 
     fn text(&self, s: Str) -> &'a [u8] {
         self.b.get(s.start..s.end).unwrap_or_default()
-    }
-
-    /// A string's value, decoded; borrowed when it has no escapes.
-    fn str_cow(&self, s: Str) -> Option<std::borrow::Cow<'a, str>> {
-        if !s.escaped {
-            return std::str::from_utf8(self.text(s)).ok().map(Into::into);
-        }
-        self.str_of(s).map(Into::into)
     }
 
     /// A string's value, decoded.
