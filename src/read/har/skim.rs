@@ -297,6 +297,8 @@ struct Scan {
     resp_headers: Vec<(Str, Str)>,
     resp_cookies: usize,
     redirect: Option<Str>,
+    /// Where the request's and the response's `cookies` lists are (in the document).
+    cookie_lists: Vec<Range<usize>>,
 }
 
 impl Scan {
@@ -311,6 +313,7 @@ impl Scan {
         self.resp_headers.clear();
         self.resp_cookies = 0;
         self.redirect = None;
+        self.cookie_lists.clear();
     }
 }
 
@@ -457,10 +460,12 @@ impl<'a> Cursor<'a> {
                 // The needle search's lower-casing copy tells whether the entry is ASCII,
                 // which spares most entries the UTF-8 check.
                 let mut buffer = self.lower.borrow_mut();
-                let (lower, seen) = lower_into(raw, &mut buffer);
+                let (_, seen) = lower_into(raw, &mut buffer);
                 if !seen.ascii {
                     std::str::from_utf8(raw).map_err(|_| GiveUp)?;
                 }
+                let lower = buffer.get_mut(..raw.len()).ok_or(GiveUp)?;
+                self.unsearched_cookies(&scan, start, lower);
                 if has_needle(needles, lower) {
                     None
                 } else {
@@ -477,6 +482,29 @@ impl<'a> Cursor<'a> {
         }
         source.release(released..self.pos);
         Ok(Ended::Closed)
+    }
+
+    /// Blanks the cookies of an entry (`Cookie` and `Set-Cookie` values, `cookies` lists) in
+    /// its lower-cased text `lower`, which starts at `start`, before the needle search.
+    /// Reconstruction never reads a cookie (it only counts those listed without their header),
+    /// so a needle inside one (`csrftoken`, a session id that happens to hold `code`) is no
+    /// reason to read the entry in full, and a logged-in browser sends its cookies with every
+    /// request. Masking does not depend on it: whatever is shown is masked by the policy.
+    fn unsearched_cookies(&self, scan: &Scan, start: usize, lower: &mut [u8]) {
+        let mut blank = |s: usize, e: usize| {
+            if let Some(part) = lower.get_mut(s.saturating_sub(start)..e.saturating_sub(start)) {
+                part.fill(b' ');
+            }
+        };
+        for (n, v) in scan.req_headers.iter().chain(&scan.resp_headers) {
+            let name = self.text(*n);
+            if name.eq_ignore_ascii_case(b"cookie") || name.eq_ignore_ascii_case(b"set-cookie") {
+                blank(v.start, v.end);
+            }
+        }
+        for list in &scan.cookie_lists {
+            blank(list.start, list.end);
+        }
     }
 
     /// The entry as a stub; `None` when it may matter and must be read in full.
@@ -622,7 +650,9 @@ impl<'a> Cursor<'a> {
                     2
                 }
                 b"cookies" => {
+                    let at = self.pos;
                     scan.req_cookies = self.count()?;
+                    scan.cookie_lists.push(at..self.pos);
                     3
                 }
                 b"postData" => {
@@ -667,7 +697,9 @@ impl<'a> Cursor<'a> {
                     1
                 }
                 b"cookies" => {
+                    let at = self.pos;
                     scan.resp_cookies = self.count()?;
+                    scan.cookie_lists.push(at..self.pos);
                     2
                 }
                 b"redirectURL" => {
