@@ -1,6 +1,8 @@
 //! Facts as JSON objects, shaped as `schema.rs` documents them. Unknown facts are left out,
 //! never `null`: see docs/facts.md, "Unknown is not false".
 
+use std::sync::OnceLock;
+
 use serde_json::{json, Map, Value};
 
 use crate::model::{Capture, Exchange};
@@ -23,6 +25,33 @@ use super::{Analysis, Detail, Step, TokenKind, Via};
 pub struct Facts<'a> {
     pub capture: &'a Capture,
     pub analysis: &'a Analysis,
+    memo: Memo,
+}
+
+/// What many subjects share, built once: a code's origin and answer are part of the facts of
+/// its answer, its token request and the code itself, and a fingerprint is a SHA-256. A test
+/// suite's log holds thousands of flows, so the rules' cost follows the steps, not the
+/// number of times a summary is quoted.
+#[derive(Default)]
+struct Memo {
+    /// Summaries of authorize requests and of their answers, by step.
+    authorize: Vec<OnceLock<Option<Value>>>,
+    answer: Vec<OnceLock<Option<Value>>>,
+    /// Masks of codes and tokens, by their index in the analysis.
+    code: Vec<OnceLock<String>>,
+    token: Vec<OnceLock<String>>,
+}
+
+fn slots<T>(n: usize) -> Vec<OnceLock<T>> {
+    std::iter::repeat_with(OnceLock::new).take(n).collect()
+}
+
+/// The value of slot `i` of `memo`, built by `make` the first time (unmemoized past the end).
+fn memo<T: Clone>(memo: &[OnceLock<T>], i: usize, make: impl FnOnce() -> T) -> T {
+    match memo.get(i) {
+        Some(slot) => slot.get_or_init(make).clone(),
+        None => make(),
+    }
 }
 
 /// Whether a field of a step's facts is asked for.
@@ -41,7 +70,28 @@ fn s(v: Option<&str>) -> Option<Value> {
 
 impl<'a> Facts<'a> {
     pub fn new(capture: &'a Capture, analysis: &'a Analysis) -> Self {
-        Facts { capture, analysis }
+        let steps = analysis.steps.len();
+        let memo = Memo {
+            authorize: slots(steps),
+            answer: slots(steps),
+            code: slots(analysis.codes.len()),
+            token: slots(analysis.tokens.len()),
+        };
+        Facts {
+            capture,
+            analysis,
+            memo,
+        }
+    }
+
+    fn code_mask(&self, id: usize) -> Option<String> {
+        let c = self.analysis.codes.get(id)?;
+        Some(memo(&self.memo.code, id, || mask(&c.value)))
+    }
+
+    fn token_mask(&self, id: usize) -> Option<String> {
+        let t = self.analysis.tokens.get(id)?;
+        Some(memo(&self.memo.token, id, || mask(&t.value)))
     }
 
     fn exchange(&self, entry: usize) -> Option<&'a Exchange> {
@@ -173,6 +223,12 @@ impl<'a> Facts<'a> {
         let want = |field: &str| fields.is_none_or(|f| f.contains(field));
         let step = self.analysis.steps.get(id)?;
         let mut m = self.step_base(id, step, &want);
+        // The fields that quote other subjects (summaries, masks) only when asked for.
+        let put_lazily = |m: &mut Map<String, Value>, key: &str, value: &dyn Fn() -> Option<Value>| {
+            if want(key) {
+                put(m, key, value());
+            }
+        };
         match &step.detail {
             Detail::Authorize(a) => {
                 self.authorize_fields(a, &mut m);
@@ -182,25 +238,24 @@ impl<'a> Facts<'a> {
                     "code_challenge_method",
                     s(a.code_challenge_method.as_deref()),
                 );
-                put(
-                    &mut m,
-                    "answer",
-                    a.answer.and_then(|x| self.answer_summary(x)),
-                );
+                put_lazily(&mut m, "answer", &|| {
+                    a.answer.and_then(|x| self.answer_summary(x))
+                });
             }
             Detail::Answer(ans) => {
-                put(&mut m, "authorize", self.authorize_summary(ans.authorize));
+                put_lazily(&mut m, "authorize", &|| {
+                    self.authorize_summary(ans.authorize)
+                });
                 m.insert("via".into(), json!(via(ans.via)));
-                m.insert(
-                    "answer_url".into(),
-                    json!(policy::url(&ans.url, &mut policy::Mask)),
-                );
+                put_lazily(&mut m, "answer_url", &|| {
+                    Some(json!(policy::url(&ans.url, &mut policy::Mask)))
+                });
                 let answer = Url::parse(&ans.url);
                 m.insert("answer_scheme".into(), json!(answer.scheme));
                 m.insert("answer_host".into(), json!(answer.host));
                 m.insert("answer_loopback".into(), json!(is_loopback(&answer.host)));
                 put(&mut m, "recovered_at", ans.recovered_at.map(|e| json!(e)));
-                put(&mut m, "code", ans.code.and_then(|c| self.code_ref(c)));
+                put_lazily(&mut m, "code", &|| ans.code.and_then(|c| self.code_ref(c)));
                 put(&mut m, "error", s(ans.error.as_deref()));
                 put(
                     &mut m,
@@ -241,18 +296,16 @@ impl<'a> Facts<'a> {
                     t.secret_profile.map(|p| json!(p.name())),
                 );
                 put(&mut m, "issuer", s(t.issuer.as_deref()));
-                put(&mut m, "code", t.code.and_then(|c| self.code_ref(c)));
+                put_lazily(&mut m, "code", &|| t.code.and_then(|c| self.code_ref(c)));
                 put(&mut m, "redirect_uri", s(t.redirect_uri.as_deref()));
                 m.insert(
                     "code_verifier_present".into(),
                     json!(t.code_verifier_present),
                 );
                 put(&mut m, "scope", s(t.scope.as_deref()));
-                put(
-                    &mut m,
-                    "refresh_token",
-                    t.refresh_token.and_then(|x| self.token_ref(x)),
-                );
+                put_lazily(&mut m, "refresh_token", &|| {
+                    t.refresh_token.and_then(|x| self.token_ref(x))
+                });
                 put(&mut m, "endpoint", t.endpoint.map(|e| json!(e.name())));
                 m.insert("body_present".into(), json!(t.body_present));
                 let resp = t.response.as_ref();
@@ -263,9 +316,7 @@ impl<'a> Facts<'a> {
                     s(resp.and_then(|r| r.error_description.as_deref())),
                 );
                 put(&mut m, "recovered_at", t.recovered_at.map(|e| json!(e)));
-                put(
-                    &mut m,
-                    "response",
+                put_lazily(&mut m, "response", &|| {
                     t.response.as_ref().map(|r| {
                         let mut rm = Map::new();
                         rm.insert("status".into(), json!(r.status));
@@ -289,8 +340,8 @@ impl<'a> Facts<'a> {
                         put(&mut rm, "expires_in", r.expires_in.map(|e| json!(e)));
                         put(&mut rm, "token_type", s(r.token_type.as_deref()));
                         Value::Object(rm)
-                    }),
-                );
+                    })
+                });
             }
             Detail::EndpointLookup(l) => {
                 put(&mut m, "bearer", l.bearer.and_then(|x| self.token_ref(x)));
@@ -307,30 +358,26 @@ impl<'a> Facts<'a> {
                 put(&mut m, "stage", s(act.stage.as_deref()));
                 put(&mut m, "link_type", s(act.link_type.as_deref()));
                 put(&mut m, "redirect_uri", s(act.redirect_uri.as_deref()));
-                put(
-                    &mut m,
-                    "auth_code",
-                    act.auth_code.and_then(|c| self.code_ref(c)),
-                );
-                put(&mut m, "bearer", act.bearer.and_then(|x| self.token_ref(x)));
+                put_lazily(&mut m, "auth_code", &|| {
+                    act.auth_code.and_then(|c| self.code_ref(c))
+                });
+                put_lazily(&mut m, "bearer", &|| {
+                    act.bearer.and_then(|x| self.token_ref(x))
+                });
                 put(&mut m, "message", s(act.message.as_deref()));
-                put(
-                    &mut m,
-                    "lookup",
-                    act.lookup.and_then(|l| self.lookup_summary(l)),
-                );
+                put_lazily(&mut m, "lookup", &|| {
+                    act.lookup.and_then(|l| self.lookup_summary(l))
+                });
             }
             Detail::BearerCall { bearer } => {
-                if want("bearer") {
-                    put(&mut m, "bearer", self.token_ref(*bearer));
-                }
+                put_lazily(&mut m, "bearer", &|| self.token_ref(*bearer));
             }
         }
         Some(Value::Object(m))
     }
 
     fn masked_token(&self, token: usize) -> Option<Value> {
-        Some(json!(mask(&self.analysis.tokens.get(token)?.value)))
+        Some(json!(self.token_mask(token)?))
     }
 
     /// What every summary of a step starts with: which step, which entry, when.
@@ -348,6 +395,10 @@ impl<'a> Facts<'a> {
     }
 
     pub fn authorize_summary(&self, id: usize) -> Option<Value> {
+        memo(&self.memo.authorize, id, || self.build_authorize_summary(id))
+    }
+
+    fn build_authorize_summary(&self, id: usize) -> Option<Value> {
         let step = self.analysis.steps.get(id)?;
         let a = self.analysis.authorize(id)?;
         let mut m = self.summary_head(id, step);
@@ -371,6 +422,10 @@ impl<'a> Facts<'a> {
     }
 
     fn answer_summary(&self, id: usize) -> Option<Value> {
+        memo(&self.memo.answer, id, || self.build_answer_summary(id))
+    }
+
+    fn build_answer_summary(&self, id: usize) -> Option<Value> {
         let step = self.analysis.steps.get(id)?;
         let Detail::Answer(ans) = &step.detail else {
             return None;
@@ -380,9 +435,7 @@ impl<'a> Facts<'a> {
         put(
             &mut m,
             "code",
-            ans.code
-                .and_then(|c| self.analysis.codes.get(c))
-                .map(|c| json!(mask(&c.value))),
+            ans.code.and_then(|c| self.code_mask(c)).map(|c| json!(c)),
         );
         put(&mut m, "error", s(ans.error.as_deref()));
         put(
@@ -447,7 +500,7 @@ impl<'a> Facts<'a> {
     fn code_base(&self, id: usize) -> Option<(Map<String, Value>, &'a super::Code)> {
         let c = self.analysis.codes.get(id)?;
         let mut m = Map::new();
-        m.insert("value".into(), json!(mask(&c.value)));
+        m.insert("value".into(), json!(self.code_mask(id)?));
         let lwa = super::is_lwa_code(&c.value);
         m.insert("shape".into(), json!(if lwa { "lwa" } else { "other" }));
         put(
@@ -490,7 +543,7 @@ impl<'a> Facts<'a> {
     fn token_base(&self, id: usize) -> Option<(Map<String, Value>, &'a super::Token)> {
         let t = self.analysis.tokens.get(id)?;
         let mut m = Map::new();
-        m.insert("value".into(), json!(mask(&t.value)));
+        m.insert("value".into(), json!(self.token_mask(id)?));
         let kind = match t.kind {
             TokenKind::Access => "access",
             TokenKind::Refresh => "refresh",
