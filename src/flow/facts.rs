@@ -496,23 +496,29 @@ impl<'a> Facts<'a> {
         Some(Value::Object(m))
     }
 
-    /// A code's lineage, shared by the full view and the reference.
-    fn code_base(&self, id: usize) -> Option<(Map<String, Value>, &'a super::Code)> {
+    /// A code's lineage, shared by the full view and the reference (the fields `want`s).
+    fn code_base(&self, id: usize, want: &Want) -> Option<(Map<String, Value>, &'a super::Code)> {
         let c = self.analysis.codes.get(id)?;
         let mut m = Map::new();
-        m.insert("value".into(), json!(self.code_mask(id)?));
+        if want("value") {
+            m.insert("value".into(), json!(self.code_mask(id)?));
+        }
         let lwa = super::is_lwa_code(&c.value);
         m.insert("shape".into(), json!(if lwa { "lwa" } else { "other" }));
-        put(
-            &mut m,
-            "origin",
-            c.origin.and_then(|o| self.authorize_summary(o)),
-        );
-        put(
-            &mut m,
-            "issued",
-            c.issued.and_then(|i| self.answer_summary(i)),
-        );
+        if want("origin") {
+            put(
+                &mut m,
+                "origin",
+                c.origin.and_then(|o| self.authorize_summary(o)),
+            );
+        }
+        if want("issued") {
+            put(
+                &mut m,
+                "issued",
+                c.issued.and_then(|i| self.answer_summary(i)),
+            );
+        }
         if let Some((secs, source)) = c.lifetime {
             m.insert("lifetime".into(), json!(secs));
             m.insert("lifetime_source".into(), json!(source.name()));
@@ -522,12 +528,26 @@ impl<'a> Facts<'a> {
 
     /// A code with every use: the `code` subject.
     pub fn code_facts(&self, id: usize) -> Option<Value> {
-        let (mut m, c) = self.code_base(id)?;
-        let uses: Vec<Value> = c
-            .redemptions
-            .iter()
-            .filter_map(|&r| self.use_summary(r))
-            .collect();
+        self.code_facts_reading(id, None)
+    }
+
+    /// [`Facts::code_facts`] with, for `Some(fields)`, at least those fields (as
+    /// [`Facts::step_facts_reading`]).
+    pub fn code_facts_reading(
+        &self,
+        id: usize,
+        fields: Option<&std::collections::BTreeSet<&str>>,
+    ) -> Option<Value> {
+        let want = |field: &str| fields.is_none_or(|f| f.contains(field));
+        let (mut m, c) = self.code_base(id, &want)?;
+        let uses: Vec<Value> = if want("redemptions") {
+            c.redemptions
+                .iter()
+                .filter_map(|&r| self.use_summary(r))
+                .collect()
+        } else {
+            Vec::new()
+        };
         m.insert("redemptions".into(), Value::Array(uses));
         m.insert("deliveries".into(), json!(c.deliveries));
         Some(Value::Object(m))
@@ -535,45 +555,68 @@ impl<'a> Facts<'a> {
 
     /// A code as a step refers to it.
     pub fn code_ref(&self, id: usize) -> Option<Value> {
-        let (mut m, c) = self.code_base(id)?;
+        let (mut m, c) = self.code_base(id, &|_| true)?;
         m.insert("redemption_count".into(), json!(c.redemptions.len()));
         Some(Value::Object(m))
     }
 
-    fn token_base(&self, id: usize) -> Option<(Map<String, Value>, &'a super::Token)> {
+    fn token_base(&self, id: usize, want: &Want) -> Option<(Map<String, Value>, &'a super::Token)> {
         let t = self.analysis.tokens.get(id)?;
         let mut m = Map::new();
-        m.insert("value".into(), json!(self.token_mask(id)?));
+        if want("value") {
+            m.insert("value".into(), json!(self.token_mask(id)?));
+        }
         let kind = match t.kind {
             TokenKind::Access => "access",
             TokenKind::Refresh => "refresh",
         };
         m.insert("kind".into(), json!(kind));
-        put(
-            &mut m,
-            "minted_by",
-            t.minted_by.and_then(|r| self.token_request_summary(r)),
-        );
-        put(
-            &mut m,
-            "client",
-            self.client(self.analysis.token_client(id)),
-        );
-        put(
-            &mut m,
-            "root",
-            self.analysis
-                .token_root(id)
-                .and_then(|r| self.authorize_summary(r)),
-        );
+        if want("minted_by") {
+            put(
+                &mut m,
+                "minted_by",
+                t.minted_by.and_then(|r| self.token_request_summary(r)),
+            );
+        }
+        if want("client") {
+            put(
+                &mut m,
+                "client",
+                self.client(self.analysis.token_client(id)),
+            );
+        }
+        if want("root") {
+            put(
+                &mut m,
+                "root",
+                self.analysis
+                    .token_root(id)
+                    .and_then(|r| self.authorize_summary(r)),
+            );
+        }
         put(&mut m, "expires_in", t.expires_in.map(|e| json!(e)));
         Some((m, t))
     }
 
     /// A token with every use: the `token` subject.
     pub fn token_facts(&self, id: usize) -> Option<Value> {
-        let (mut m, t) = self.token_base(id)?;
-        let uses: Vec<Value> = t.uses.iter().filter_map(|&u| self.use_summary(u)).collect();
+        self.token_facts_reading(id, None)
+    }
+
+    /// [`Facts::token_facts`] with, for `Some(fields)`, at least those fields (as
+    /// [`Facts::step_facts_reading`]).
+    pub fn token_facts_reading(
+        &self,
+        id: usize,
+        fields: Option<&std::collections::BTreeSet<&str>>,
+    ) -> Option<Value> {
+        let want = |field: &str| fields.is_none_or(|f| f.contains(field));
+        let (mut m, t) = self.token_base(id, &want)?;
+        let uses: Vec<Value> = if want("uses") {
+            t.uses.iter().filter_map(|&u| self.use_summary(u)).collect()
+        } else {
+            Vec::new()
+        };
         // Moved in: `json!` would serialize a deep copy (a long capture's token has
         // thousands of uses).
         m.insert("uses".into(), Value::Array(uses));
@@ -582,7 +625,7 @@ impl<'a> Facts<'a> {
 
     /// A token as a step refers to it.
     pub fn token_ref(&self, id: usize) -> Option<Value> {
-        let (mut m, t) = self.token_base(id)?;
+        let (mut m, t) = self.token_base(id, &|_| true)?;
         m.insert("use_count".into(), json!(t.uses.len()));
         Some(Value::Object(m))
     }

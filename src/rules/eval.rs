@@ -146,20 +146,21 @@ fn run_phase(
     let codes_and_tokens = || -> Vec<Finding> {
         let root = root_context(capture, found);
         // Every code, or every token: the subject's rules over each in turn.
-        let each = |subject, name, count, facts_of: &dyn Fn(usize) -> Option<serde_json::Value>| {
+        type FactsOf<'f> = dyn Fn(usize, Option<&Fields>) -> Option<serde_json::Value> + 'f;
+        let each = |subject, name, count, facts_of: &FactsOf| {
             let wanted = of(subject);
             (0..count)
                 .flat_map(|i| {
-                    let build = |_: Option<&Fields>| facts_of(i);
+                    let build = |fields: Option<&Fields>| facts_of(i, fields);
                     run_rules(&wanted, facts, &root, Some((name, &build)))
                 })
                 .collect::<Vec<Finding>>()
         };
-        let mut found_here = each(Subject::Code, "code", a.codes.len(), &|i| {
-            facts.code_facts(i)
+        let mut found_here = each(Subject::Code, "code", a.codes.len(), &|i, fields| {
+            facts.code_facts_reading(i, fields)
         });
-        found_here.extend(each(Subject::Token, "token", a.tokens.len(), &|i| {
-            facts.token_facts(i)
+        found_here.extend(each(Subject::Token, "token", a.tokens.len(), &|i, fields| {
+            facts.token_facts_reading(i, fields)
         }));
         found_here
     };
