@@ -867,7 +867,7 @@ mod tests {
         let pending = expand_path(&path, &limits(2500, 10));
         let got: Vec<_> = pending.into_iter().flat_map(Pending::read_fast).collect();
         assert_eq!(got.len(), 1);
-        let capture = got[0].0.result.as_ref().unwrap();
+        let capture = got[0].result.as_ref().unwrap();
         assert_eq!(capture.exchanges.len(), 2);
         assert_eq!(capture.limits_hit.len(), 1);
         let t = capture.truncation.as_ref().unwrap();
@@ -880,7 +880,7 @@ mod tests {
         // Cut where nothing is readable: an error that names the limit, not a broken file.
         let pending = expand_path(&path, &limits(10, 10));
         let got: Vec<_> = pending.into_iter().flat_map(Pending::read_fast).collect();
-        let err = got[0].0.result.as_ref().unwrap_err().to_string();
+        let err = got[0].result.as_ref().unwrap_err().to_string();
         assert!(
             err.starts_with(&format!("{}: {} decompresses to more than 10 bytes (raise it with --max-decompressed-size); it was cut there", path.display(), path.display())),
             "{err}"

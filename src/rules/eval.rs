@@ -479,6 +479,23 @@ mod tests {
             };
             let analysis = crate::flow::analyze(&capture, &crate::config::Config::default());
             let facts = Facts::new(&capture, &analysis);
+            // Codes and tokens are decided on the fields their conditions read, too.
+            for i in 0..analysis.codes.len() {
+                let full = facts.code_facts(i).expect("a code's facts");
+                for fields in &sets {
+                    let part = facts.code_facts_reading(i, Some(fields)).expect("facts");
+                    assert_eq!(only(part, fields), only(full.clone(), fields));
+                    compared += 1;
+                }
+            }
+            for i in 0..analysis.tokens.len() {
+                let full = facts.token_facts(i).expect("a token's facts");
+                for fields in &sets {
+                    let part = facts.token_facts_reading(i, Some(fields)).expect("facts");
+                    assert_eq!(only(part, fields), only(full.clone(), fields));
+                    compared += 1;
+                }
+            }
             for i in 0..analysis.steps.len() {
                 let full = facts.step_facts(i).expect("a step's facts");
                 for fields in &sets {
