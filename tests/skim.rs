@@ -424,7 +424,10 @@ fn secret_shapes_in_plain_entries_read_the_same_both_ways() {
         entries.push(plain(100 + i, url, body));
     }
     let (fast, shown) = fast_read_showing(entries, &sample);
-    assert!(shown.contains("https://a.example/next"), "the page lists the entries");
+    assert!(
+        shown.contains("https://a.example/next"),
+        "the page lists the entries"
+    );
     for secret in [jwt, "ANbcdefghijklmnopqrs", "ANzyxwvutsrqponmlkji"] {
         assert!(!shown.contains(secret), "{secret} is not masked");
     }
@@ -532,7 +535,11 @@ fn cookies_listed_without_their_header_read_the_same_both_ways() {
         .filter(|f| f.rule == "capture/credentials-stripped")
         .collect();
     assert_eq!(stripped.len(), 1, "{:?}", fast.findings);
-    assert_eq!(stripped[0].entry, Some(6), "the first entry that lists cookies");
+    assert_eq!(
+        stripped[0].entry,
+        Some(6),
+        "the first entry that lists cookies"
+    );
     assert_eq!(stripped[0].method.as_deref(), Some("GET"));
     assert!(shown.contains("Set-Cookie header is missing"), "{shown}");
     // All but the entry the finding names (read again for it) stay stubs.

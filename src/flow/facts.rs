@@ -224,11 +224,12 @@ impl<'a> Facts<'a> {
         let step = self.analysis.steps.get(id)?;
         let mut m = self.step_base(id, step, &want);
         // The fields that quote other subjects (summaries, masks) only when asked for.
-        let put_lazily = |m: &mut Map<String, Value>, key: &str, value: &dyn Fn() -> Option<Value>| {
-            if want(key) {
-                put(m, key, value());
-            }
-        };
+        let put_lazily =
+            |m: &mut Map<String, Value>, key: &str, value: &dyn Fn() -> Option<Value>| {
+                if want(key) {
+                    put(m, key, value());
+                }
+            };
         match &step.detail {
             Detail::Authorize(a) => {
                 self.authorize_fields(a, &mut m);
@@ -395,7 +396,9 @@ impl<'a> Facts<'a> {
     }
 
     pub fn authorize_summary(&self, id: usize) -> Option<Value> {
-        memo(&self.memo.authorize, id, || self.build_authorize_summary(id))
+        memo(&self.memo.authorize, id, || {
+            self.build_authorize_summary(id)
+        })
     }
 
     fn build_authorize_summary(&self, id: usize) -> Option<Value> {

@@ -95,7 +95,9 @@ pub fn read_skimmed(
 /// Replaces entry `entry` (1-based) of a HAR capture by its full read where the fast read kept
 /// it as a stub (no method, no URL); nothing changes for any other entry or capture.
 pub fn fill_stub(capture: &mut Capture, entry: usize) {
-    let Some(i) = entry.checked_sub(1) else { return };
+    let Some(i) = entry.checked_sub(1) else {
+        return;
+    };
     let Some(ex) = capture.exchanges.get(i) else {
         return;
     };

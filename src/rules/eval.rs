@@ -159,9 +159,12 @@ fn run_phase(
         let mut found_here = each(Subject::Code, "code", a.codes.len(), &|i, fields| {
             facts.code_facts_reading(i, fields)
         });
-        found_here.extend(each(Subject::Token, "token", a.tokens.len(), &|i, fields| {
-            facts.token_facts_reading(i, fields)
-        }));
+        found_here.extend(each(
+            Subject::Token,
+            "token",
+            a.tokens.len(),
+            &|i, fields| facts.token_facts_reading(i, fields),
+        ));
         found_here
     };
     let (of_steps, of_codes_and_tokens) = rayon::join(steps, codes_and_tokens);
