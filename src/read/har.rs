@@ -105,7 +105,9 @@ pub fn fill_stub(capture: &mut Capture, entry: usize) {
         return;
     }
     if let Some(full) = reread(capture, ex) {
-        capture.exchanges[i] = full;
+        if let Some(slot) = capture.exchanges.get_mut(i) {
+            *slot = full;
+        }
     }
 }
 
