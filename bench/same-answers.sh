@@ -12,8 +12,8 @@
 #  * the same files in one invocation (the batch path), --format json;
 #  * the real exports of ../shared/captures/{real,more} when present, --format json;
 #  * the four benchmark shapes of bench/gen_har.py at $MB MB (default 50; `MB=200` for the
-#    benchmark's own size), --format json, generated into $BENCH_DIR (default
-#    /tmp/tokentrail-bench) and reused as bench/run.sh does.
+#    benchmark's own size), --format json, and their `sanitize` copies under a fixed key;
+#    generated into $BENCH_DIR (default /tmp/tokentrail-bench) and reused as bench/run.sh does.
 # Prints the differences found (the first lines of each diff) and exits 1 if there is one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,10 +69,16 @@ for d in ../shared/captures/real ../shared/captures/more; do
     done
 done
 
+echo "a fixed key for bench/same-answers.sh" >"$OUT/key"
 for shape in sparse logged-in oauth-dense cookie-list; do
     f="$DIR/gen-$shape-${MB}mb-$GEN_HASH.har"
-    [ -f "$f" ] || python3 bench/gen_har.py --mb "$MB" --shape "$shape" "$f" >&2
+    if [ ! -f "$f" ]; then
+        python3 bench/gen_har.py --mb "$MB" --shape "$shape" "$f.tmp" >&2
+        mv "$f.tmp" "$f"
+    fi
     same "bench $shape ${MB} MB (json)" check "$f" --format json --isolated
+    # sanitize reads the way check does (the skim): its copy must not change either.
+    same "bench $shape ${MB} MB (sanitize)" sanitize "$f" -o - --key-file "$OUT/key"
 done
 
 echo "compared $compared outputs of $NEW with $BASE: $differ differ"

@@ -1504,7 +1504,10 @@ fn contains_ci(haystack: &[u8], needle: &str) -> bool {
 /// Bearer headers) and what `SecretSet::collect` keys on (secret field names, credential
 /// headers other than cookies, LWA token and secret shapes), plus a base64 body's `"encoding"`
 /// (its decoded text could hold any of them). ASCII case-insensitive, so a superset of every
-/// spelling the decoders accept.
+/// spelling the decoders accept. (`check` no longer collects secrets, since display masks by
+/// the policy; the secret names stay needles, so that an entry holding one is read as fully
+/// as before and nothing about it can change.) Cookies are blanked before the search
+/// ([`Cursor::unsearched_cookies`]).
 const NEEDLES: &[&str] = &[
     "code", // first: see `has_needle`
     "token",
@@ -1569,9 +1572,8 @@ mod tests {
     use super::*;
 
     /// Every name whose value secret collection takes (a parameter, a JSON key, a header other
-    /// than the cookies a stub hands over itself) is a needle, however it is cased and
-    /// wherever it stands in an entry's text: else an entry holding only that secret would be
-    /// skimmed, and the secret left unmasked.
+    /// than the cookies) is a needle, however it is cased and wherever it stands in an entry's
+    /// text: an entry holding such a secret is read in full, as it always was.
     #[test]
     fn every_secret_name_is_a_needle() {
         use crate::secret::{SecretKind, SECRET_FIELDS, SECRET_HEADERS, SECRET_SUFFIXES};
