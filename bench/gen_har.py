@@ -2,6 +2,7 @@
 """Writes a large, realistic HAR for the throughput benchmark (see docs/performance.md).
 
     python3 bench/gen_har.py --mb 200 OUT.har
+    python3 bench/gen_har.py --mb 200 --shape logged-in OUT.har
 
 Deterministic: a fixed seed drives `random.Random`, and no clock is read, so the same size
 gives byte-identical files on every machine. The file is written as it is generated (never
@@ -20,6 +21,24 @@ What is in it, in the shape Chrome devtools exports (pretty-printed, 2-space ind
 * three real OAuth captures from `fixtures/` spliced in at 25 %, 50 % and 75 % of the file (with
   their clocks shifted to fit), so the check has flows to reconstruct and findings to report:
   the README's wrong-profile sample, a good two-flow capture, and a reused code.
+
+That is the `sparse` shape (the default, byte for byte the benchmark's original file). The
+others keep its entries and splices and change what a session carries (their extra randomness
+comes from a generator of their own):
+
+* `logged-in`: a developer logged in to the app. The whole cookie jar (session id, analytics id,
+  a CSRF token, a preference) goes with every request, as a `Cookie` header and in `cookies`;
+  5 % of the answers set a new CSRF token (`Set-Cookie` and `cookies`), which later requests
+  send; 30 % of the API calls carry a Bearer JWT that the app renews every five minutes.
+* `oauth-dense`: a test suite's log of Alexa linking runs against Login with Amazon. 40 % of
+  the entries are LWA steps: authorize requests (`/ap/oa`, scope
+  `alexa::skills::account_linking`, the Amazon jar as cookies) whose 302 carries a fresh `AN...`
+  code, and `authorization_code` token requests (20 % of all entries) that redeem the oldest code
+  issued before them, with their `Atza|`/`Atzr|` answers. The other entries carry the jar on
+  every request, and every answer sets a new load-balancer stickiness cookie (`AWSALB`, as AWS
+  ALB does), so nearly every cookie value is seen once or twice.
+* `cookie-list`: `logged-in` as an exporter that writes cookies only as the `cookies` lists,
+  without `Cookie` and `Set-Cookie` headers.
 """
 
 import argparse
@@ -125,7 +144,9 @@ def header(name, value):
     return {"name": name, "value": value}
 
 
-def entry(rng, t, session, bearer):
+def entry(rng, t, session, bearer, shape=None):
+    """One plain entry. `shape` (None for sparse) changes only what it carries of a logged-in
+    session; sparse draws exactly the random numbers it always did, so its files stay the same."""
     kind = rng.random()
     host = rng.choice(HOSTS)
     path = "/" + "/".join(rng.choice(WORDS) for _ in range(rng.randrange(1, 4)))
@@ -165,10 +186,18 @@ def entry(rng, t, session, bearer):
         header("user-agent", UA),
     ]
     cookies = []
-    if rng.random() < 0.40:
+    if shape is not None:
+        # A logged-in browser sends its whole jar with every request.
+        jar = shape.jar()
+        cookies = [{"name": n, "value": v} for n, v in jar]
+        if not shape.list_only:
+            headers.append(header("cookie", "; ".join(f"{n}={v}" for n, v in jar)))
+        if kind_name == "fetch" and rng.random() < shape.bearer:
+            headers.append(header("authorization", f"Bearer {shape.jwt}"))
+    elif rng.random() < 0.40:
         headers.append(header("cookie", f"sid={session}; theme=dark; consent=yes"))
         cookies = [{"name": "sid", "value": session}]
-    if kind_name == "fetch" and rng.random() < 0.04:
+    if shape is None and kind_name == "fetch" and rng.random() < 0.04:
         headers.append(header("authorization", f"Bearer {bearer}"))
     request = {
         "method": method,
@@ -190,7 +219,12 @@ def entry(rng, t, session, bearer):
         header("server", "nginx"),
     ]
     resp_cookies = []
-    if rng.random() < 0.03:
+    if shape is not None:
+        for name, value, attrs in shape.answer_cookies(rng, t):
+            if not shape.list_only:
+                resp_headers.append(header("set-cookie", f"{name}={value}; {attrs}"))
+            resp_cookies.append({"name": name, "value": value, "path": "/"})
+    elif rng.random() < 0.03:
         resp_headers.append(header("set-cookie", f"sid={session}; Path=/; Secure; HttpOnly"))
         resp_cookies = [{"name": "sid", "value": session, "path": "/"}]
     if content is None:
@@ -215,6 +249,157 @@ def entry(rng, t, session, bearer):
         "_initiator": {"type": "script", "url": "https://www.shop-example.com/app.js"},
         "_priority": "High",
         "_resourceType": kind_name,
+        "pageref": "page_1",
+        "request": request,
+        "response": response,
+        "startedDateTime": iso(t),
+        "time": round(wait + 2.5, 3),
+        "timings": {"blocked": 1.2, "send": 0.3, "wait": wait, "receive": 1.0},
+    }
+
+
+ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+B64 = ALNUM + "+/"
+LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# The app's Login-with-Amazon profile (profile B of docs/domain: it asks for the linking scope).
+LWA_CLIENT = "amzn1.application-oa2-client.4f1c2ab39e0d47c5a1b86e2f90c3d7e8"
+LWA_SECRET = "amzn1.oa2-cs.v1." + "9a3f" * 16
+REDIRECT = "https://www.shop-example.com/alexa/link"
+SHAPES = ("sparse", "logged-in", "oauth-dense", "cookie-list")
+
+
+def rand(rng, alphabet, n):
+    return "".join(rng.choice(alphabet) for _ in range(n))
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+class Session:
+    """A logged-in user's cookie jar and Bearer token, as the shapes other than sparse carry
+    them: the whole jar on every request, a rotating cookie set by some answers (a CSRF token;
+    for oauth-dense the load balancer's stickiness cookie, which AWS ALB sets on every answer),
+    a JWT on some API calls that the app renews every five minutes of the clock."""
+
+    def __init__(self, rng, shape, t):
+        self.list_only = shape == "cookie-list"
+        self.dense = shape == "oauth-dense"
+        self.bearer = 0.0 if self.dense else 0.30
+        self.rotate = 1.0 if self.dense else 0.05
+        self.sid = rand(rng, ALNUM, 32)
+        self.ga = f"GA1.2.{rng.randrange(10**9)}.{rng.randrange(10**9)}"
+        self.rotating = ("AWSALB", rand(rng, B64, 120)) if self.dense else (
+            "csrftoken", rand(rng, ALNUM, 32))
+        self.amazon = [("session-id", f"{rng.randrange(100, 999)}-{rng.randrange(10**7):07d}-"
+                                      f"{rng.randrange(10**7):07d}"),
+                       ("session-token", rand(rng, B64, 96)),
+                       ("ubid-main", f"{rng.randrange(100, 999)}-{rng.randrange(10**7):07d}-"
+                                     f"{rng.randrange(10**7):07d}")]
+        self.jwt_until = t
+        self.renew(rng, t)
+
+    def renew(self, rng, t):
+        while self.jwt_until <= t:
+            self.jwt_until += timedelta(minutes=5)
+        header = b64url(b'{"alg":"RS256","typ":"JWT","kid":"k1"}')
+        payload = b64url(json.dumps({
+            "sub": "user-4711", "aud": "shop-web", "iss": "https://auth.shop-example.com/",
+            "iat": int(self.jwt_until.timestamp()) - 300, "exp": int(self.jwt_until.timestamp()),
+            "jti": rand(rng, ALNUM, 16)}, separators=(",", ":")).encode())
+        self.jwt = f"{header}.{payload}.{b64url(bytes(rng.randrange(256) for _ in range(64)))}"
+
+    def jar(self):
+        return [("sid", self.sid), ("_ga", self.ga), self.rotating, ("theme", "dark")]
+
+    def answer_cookies(self, rng, t):
+        """The cookies an answer sets: (name, value, Set-Cookie attributes)."""
+        if t >= self.jwt_until:
+            self.renew(rng, t)
+        if rng.random() >= self.rotate:
+            return []
+        name = self.rotating[0]
+        self.rotating = (name, rand(rng, B64 if self.dense else ALNUM, len(self.rotating[1])))
+        attrs = "Expires=Tue, 19 Mar 2024 09:00:00 GMT; Path=/" if self.dense else (
+            "Path=/; Secure; SameSite=Lax")
+        return [(name, self.rotating[1], attrs)]
+
+
+def oauth_entry(rng, t, session, pending):
+    """A test suite's Alexa linking step against Login with Amazon: an authorize request whose
+    302 carries a fresh code (kept in `pending`), or the token request that redeems the oldest
+    pending code, with its answer."""
+    if pending and (len(pending) > 3 or rng.random() < 0.5):
+        code = pending.pop(0)
+        form = "&".join([
+            "grant_type=authorization_code", f"code={code}",
+            "redirect_uri=" + REDIRECT.replace(":", "%3A").replace("/", "%2F"),
+            f"client_id={LWA_CLIENT}", f"client_secret={LWA_SECRET}"])
+        answer = json.dumps({
+            "access_token": "Atza|IwEBI" + rand(rng, ALNUM, 300),
+            "refresh_token": "Atzr|IwEBI" + rand(rng, ALNUM, 300),
+            "token_type": "bearer", "expires_in": 3600}, separators=(",", ":"))
+        request = {
+            "method": "POST", "url": "https://api.amazon.com/auth/o2/token",
+            "httpVersion": "HTTP/1.1",
+            "headers": [header("host", "api.amazon.com"),
+                        header("content-type", "application/x-www-form-urlencoded;charset=UTF-8"),
+                        header("accept", "application/json"),
+                        header("user-agent", "okhttp/4.12.0"),
+                        header("content-length", str(len(form)))],
+            "cookies": [], "bodySize": len(form),
+            "postData": {"mimeType": "application/x-www-form-urlencoded;charset=UTF-8",
+                         "text": form},
+        }
+        response = {
+            "status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1",
+            "headers": [header("content-type", "application/json;charset=UTF-8"),
+                        header("date", t.strftime("%a, %d %b %Y %H:%M:%S GMT")),
+                        header("x-amzn-requestid", rand(rng, "0123456789abcdef", 32)),
+                        header("cache-control", "no-cache, no-store, must-revalidate")],
+            "cookies": [],
+            "content": {"size": len(answer), "mimeType": "application/json", "text": answer},
+            "redirectURL": "", "bodySize": len(answer),
+        }
+        kind = "fetch"
+    else:
+        code = "AN" + rand(rng, LETTERS, 18)
+        state = rand(rng, ALNUM, 24)
+        pending.append(code)
+        query = "&".join([
+            f"client_id={LWA_CLIENT}", "scope=alexa%3A%3Askills%3A%3Aaccount_linking",
+            "response_type=code",
+            "redirect_uri=" + REDIRECT.replace(":", "%3A").replace("/", "%2F"),
+            f"state={state}"])
+        location = f"{REDIRECT}?code={code}&scope=alexa%3A%3Askills%3A%3Aaccount_linking&state={state}"
+        jar = session.amazon
+        request = {
+            "method": "GET", "url": f"https://www.amazon.com/ap/oa?{query}",
+            "httpVersion": "http/2.0",
+            "headers": [header("accept", "text/html,application/xhtml+xml"),
+                        header("referer", "https://www.shop-example.com/account/alexa"),
+                        header("user-agent", UA),
+                        header("cookie", "; ".join(f"{n}={v}" for n, v in jar))],
+            "cookies": [{"name": n, "value": v} for n, v in jar],
+            "queryString": [{"name": k, "value": v} for k, v in
+                            (p.split("=", 1) for p in query.split("&"))],
+            "bodySize": 0,
+        }
+        response = {
+            "status": 302, "statusText": "", "httpVersion": "http/2.0",
+            "headers": [header("location", location),
+                        header("content-type", "text/html;charset=UTF-8"),
+                        header("date", t.strftime("%a, %d %b %Y %H:%M:%S GMT")),
+                        header("server", "Server")],
+            "cookies": [],
+            "content": {"size": 0, "mimeType": "text/html", "text": ""},
+            "redirectURL": location, "bodySize": 0,
+        }
+        kind = "document"
+    wait = round(rng.uniform(40, 400), 3)
+    return {
+        "_priority": "High",
+        "_resourceType": kind,
         "pageref": "page_1",
         "request": request,
         "response": response,
@@ -249,6 +434,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--mb", type=float, required=True, help="size of the file in MB (10^6 B)")
     ap.add_argument("--seed", type=int, default=6)
+    ap.add_argument("--shape", choices=SHAPES, default="sparse",
+                    help="what the traffic carries (see the module's doc); sparse is the "
+                         "benchmark's original file, byte for byte")
     ap.add_argument("out")
     args = ap.parse_args()
     target = int(args.mb * 1_000_000)
@@ -257,6 +445,10 @@ def main():
     bearer = "eyJhbGciOiJIUzI1NiJ9." + base64.urlsafe_b64encode(
         bytes(rng.randrange(256) for _ in range(60))).decode().rstrip("=") + ".sig"
     t = datetime(2024, 3, 14, 9, 0, 0, tzinfo=timezone.utc)
+    # Drawn from a generator of its own, so the sparse file stays what it always was.
+    shape_rng = random.Random(args.seed * 1000 + SHAPES.index(args.shape))
+    session_of = None if args.shape == "sparse" else Session(shape_rng, args.shape, t)
+    pending = []
     head = ('{\n  "log": {\n    "version": "1.2",\n    "creator": {"name": "WebInspector", '
             '"version": "537.36"},\n    "pages": [{"startedDateTime": "' + iso(t) +
             '", "id": "page_1", "title": "https://www.shop-example.com/", '
@@ -273,8 +465,10 @@ def main():
             if splice_at and written >= splice_at[0]:
                 splice_at.pop(0)
                 entries, t = spliced(SPLICED[2 - len(splice_at)], t)
+            elif args.shape == "oauth-dense" and shape_rng.random() < 0.4:
+                entries = [oauth_entry(shape_rng, t, session_of, pending)]
             else:
-                entries = [entry(rng, t, session, bearer)]
+                entries = [entry(rng, t, session, bearer, session_of)]
             for e in entries:
                 text = ("" if first else ",\n") + indent(json.dumps(e, indent=2), "      ")
                 out.write(text)

@@ -249,7 +249,7 @@ pub fn sanitize(name: &str, bytes: &[u8], key: &[u8]) -> Result<Vec<SanitizedCop
     let limits = crate::limits::Limits::default();
     let mut out = Vec::new();
     for pending in expand_bytes(name, Arc::from(bytes), &limits) {
-        for (outcome, _) in pending.read_fast() {
+        for outcome in pending.read_fast() {
             let capture = outcome.result.map_err(|e| e.to_string())?;
             let mut har = Vec::new();
             let done = sanitize::sanitize_to(&capture, &placeholders, &mut har)

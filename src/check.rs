@@ -13,7 +13,6 @@ use crate::model::Capture;
 use crate::read::input::{Outcome, Pending};
 use crate::report::{FileReport, Report};
 use crate::rules::{self, RuleSet};
-use crate::secret::{SecretKind, SecretSet};
 
 /// One thing to check: a file, or standard input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,94 +85,38 @@ pub fn read(input: &Input) -> Result<Capture, String> {
     }
 }
 
-fn check_outcome(outcome: Outcome, secrets: Option<SecretSet>, opts: &Options) -> FileReport {
+fn check_outcome(outcome: Outcome, opts: &Options) -> FileReport {
     match outcome.result {
-        Ok(capture) => check_collected(capture, secrets, opts),
+        Ok(capture) => check_capture(capture, opts),
         Err(error) => FileReport::unreadable(outcome.name, error.to_string()),
     }
 }
 
 /// Reconstructs a capture's flows and runs the rules over them.
-pub fn check_capture(capture: Capture, opts: &Options) -> FileReport {
-    check_collected(capture, None, opts)
-}
-
-/// Adds every secret a capture's text holds to `secrets`.
-pub fn collect_secrets(capture: &Capture, secrets: &mut SecretSet) {
-    for ex in &capture.exchanges {
-        secrets.collect(ex);
-    }
-    collect_tail(capture, secrets);
-}
-
-/// [`check_capture`] with the secrets of the capture's exchanges already collected by the
-/// reader (`None`: collect them here).
-fn check_collected(capture: Capture, secrets: Option<SecretSet>, opts: &Options) -> FileReport {
-    let secrets = match secrets {
-        Some(mut secrets) => {
-            collect_tail(&capture, &mut secrets);
-            secrets
-        }
-        None => {
-            let mut secrets = SecretSet::new();
-            collect_secrets(&capture, &mut secrets);
-            secrets
-        }
-    };
-    check_with_secrets(capture, secrets, opts)
-}
-
-fn collect_tail(capture: &Capture, secrets: &mut SecretSet) {
-    if capture.truncation.is_some() {
-        // The unfinished entry after the last complete one is shown in diagnostics but was
-        // never parsed: find its secrets in the raw text.
-        let end = capture.exchanges.last().map_or(0, |e| e.span.end);
-        if let Some(tail) = capture.source.get(end..) {
-            secrets.collect_raw(&String::from_utf8_lossy(tail));
-        }
-    }
-}
-
-/// Adds the codes and tokens reconstruction identified, which only their OAuth position
-/// makes secret (a short code, say).
-pub fn add_identified(secrets: &mut SecretSet, analysis: &flow::Analysis) {
-    for code in &analysis.codes {
-        secrets.add_identified(SecretKind::Code, &code.value);
-    }
-    for token in &analysis.tokens {
-        let kind = match token.kind {
-            flow::TokenKind::Access => SecretKind::AccessToken,
-            flow::TokenKind::Refresh => SecretKind::RefreshToken,
-            flow::TokenKind::Id => SecretKind::IdToken,
-        };
-        secrets.add_identified(kind, &token.value);
-    }
-}
-
-/// [`check_capture`] with the capture's secrets already collected (a session collects them
-/// from each of its files).
-pub fn check_with_secrets(
-    mut capture: Capture,
-    mut secrets: SecretSet,
-    opts: &Options,
-) -> FileReport {
-    // After the secrets are collected, so what a limit leaves out is still masked.
+///
+/// No secret is collected on the way: the facts hold values raw for the conditions, and
+/// everything displayed (messages, URLs, snippets) is masked by the secrets policy where it is
+/// shown (`secret::policy`), so the cost of masking follows what is shown, not the capture.
+pub fn check_capture(mut capture: Capture, opts: &Options) -> FileReport {
     let limits_hit = limits::apply(&mut capture, &opts.config.limits);
-    // Display masking follows the policy (`secret::policy`) and needs no automaton over the
-    // collected secrets, so none is built here.
     let mut analysis = flow::analyze(&capture, &opts.config);
     analysis.limits_hit = limits_hit;
-    add_identified(&mut secrets, &analysis);
+    // A finding about stripped cookies points at an entry the fast read may have kept as a
+    // stub (its place and the cookies it lists): read that one entry in full, so the finding
+    // names its method and URL as the full read does.
+    if let Some(stripped) = &analysis.stripped {
+        crate::read::har::fill_stub(&mut capture, stripped.entry);
+    }
     // Where the capture's client ids can be read more than one way, the rules decide: the
     // reading with the fewest errors explains the capture best.
     flow::decide_profiles(&mut analysis, &opts.config, |a| {
-        let facts = Facts::new(&capture, a, &secrets);
+        let facts = Facts::new(&capture, a);
         rules::evaluate(&opts.rules, &facts)
             .iter()
             .filter(|f| f.severity == crate::finding::Severity::Error)
             .count()
     });
-    let facts = Facts::new(&capture, &analysis, &secrets);
+    let facts = Facts::new(&capture, &analysis);
     let findings = rules::evaluate(&opts.rules, &facts);
     FileReport {
         name: capture.name.clone(),
@@ -182,7 +125,6 @@ pub fn check_with_secrets(
         error: None,
         analysis: Some(analysis),
         findings,
-        secrets,
         capture: Some(capture),
         session: None,
     }
@@ -220,6 +162,6 @@ pub fn check_pending(pending: Pending, opts: &Options) -> Vec<FileReport> {
     pending
         .read_fast()
         .into_iter()
-        .map(|(o, secrets)| check_outcome(o, secrets, opts))
+        .map(|o| check_outcome(o, opts))
         .collect()
 }

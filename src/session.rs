@@ -10,11 +10,10 @@
 
 use regex::Regex;
 
-use crate::check::{check_with_secrets, collect_secrets, Options};
+use crate::check::{check_capture, Options};
 use crate::finding::{Finding, Place};
 use crate::model::Capture;
 use crate::report::FileReport;
-use crate::secret::SecretSet;
 
 /// The files of a session and where each session entry came from.
 #[derive(Debug, Default)]
@@ -41,12 +40,8 @@ impl Session {
 /// Checks `captures` as one recording. With one capture this is the same as checking it
 /// alone.
 pub fn check_session(captures: Vec<Capture>, opts: &Options) -> FileReport {
-    let mut secrets = SecretSet::new();
-    for capture in &captures {
-        collect_secrets(capture, &mut secrets);
-    }
     let (merged, session) = merge(captures);
-    let mut report = check_with_secrets(merged, secrets, opts);
+    let mut report = check_capture(merged, opts);
     report.format = None;
     report.session = Some(session);
     relabel(&mut report);

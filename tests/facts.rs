@@ -67,18 +67,16 @@ fn the_engine_produces_exactly_the_documented_facts() {
         let hits = tokentrail::limits::apply(&mut capture, &config.limits);
         let mut analysis = flow::analyze(&capture, &config);
         analysis.limits_hit = hits;
-        let mut secrets = SecretSet::new();
-        capture.exchanges.iter().for_each(|e| secrets.collect(e));
         // As `check` does: the profiles decided over the whole capture (an ambiguous client
         // has facts only the decision gives).
         let rules = common::builtin_rules();
         flow::decide_profiles(&mut analysis, &config, |a| {
-            tokentrail::rules::evaluate(&rules, &Facts::new(&capture, a, &secrets))
+            tokentrail::rules::evaluate(&rules, &Facts::new(&capture, a))
                 .iter()
                 .filter(|f| f.severity == tokentrail::finding::Severity::Error)
                 .count()
         });
-        let facts = Facts::new(&capture, &analysis, &secrets);
+        let facts = Facts::new(&capture, &analysis);
         let name = common::rel(&path);
         conform(
             &facts.capture_facts(),
@@ -157,7 +155,7 @@ fn secrets_are_facts_only_in_masked_form() {
         let analysis = flow::analyze(&capture, &Config::default());
         let mut secrets = SecretSet::new();
         capture.exchanges.iter().for_each(|e| secrets.collect(e));
-        let facts = Facts::new(&capture, &analysis, &secrets);
+        let facts = Facts::new(&capture, &analysis);
         let mut all = facts.capture_facts().to_string();
         for i in 0..analysis.steps.len() {
             all.push_str(&facts.step_facts(i).expect("step").to_string());

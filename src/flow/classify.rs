@@ -318,23 +318,17 @@ impl Builder {
             return;
         }
         let state = lookup(params, "state");
-        let candidates: Vec<usize> = self
-            .by_redirect
-            .get(&redirect_key(answer_url))
-            .map(|steps| {
-                steps
-                    .iter()
-                    .copied()
-                    .filter(|&i| {
-                        self.a
-                            .authorize(i)
-                            .and_then(|a| a.redirect_uri.as_deref())
-                            .is_some_and(|r| answers_to(answer_url, r))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        if candidates.is_empty() {
+        // The authorize requests this can answer, latest first. Looked through lazily from the
+        // latest: a test suite's log sends thousands of authorize requests to one redirect
+        // URI, and its answer is nearly always to one of the last few.
+        let key = redirect_key(answer_url);
+        let answerable = |a: &Analysis, i: usize| {
+            a.authorize(i)
+                .and_then(|a| a.redirect_uri.as_deref())
+                .is_some_and(|r| answers_to(answer_url, r))
+        };
+        let all: &[usize] = self.by_redirect.get(&key).map_or(&[], Vec::as_slice);
+        if !all.iter().any(|&i| answerable(&self.a, i)) {
             return;
         }
         // The same answer seen again (the browser following the redirect) delivers, not issues.
@@ -353,28 +347,31 @@ impl Builder {
             if seen.is_some_and(|t| t.front_channel.is_some()) {
                 return;
             }
-        } else if candidates.iter().any(|&c| {
-            self.a.authorize(c).and_then(|a| a.answer).is_some_and(
-                |ans| matches!(&self.a.steps[ans].detail, Detail::Answer(x) if x.url == answer_url),
-            )
-        }) {
+        }
+        let all: &[usize] = self.by_redirect.get(&key).map_or(&[], Vec::as_slice);
+        let a = &self.a;
+        let candidates = || all.iter().rev().copied().filter(|&i| answerable(a, i));
+        if code.is_none()
+            && id_token.is_none()
+            && access_token.is_none()
+            && candidates().any(|c| {
+                a.authorize(c).and_then(|a| a.answer).is_some_and(
+                    |ans| matches!(&a.steps[ans].detail, Detail::Answer(x) if x.url == answer_url),
+                )
+            })
+        {
             return;
         }
         // The request that sent the same `state` (or, for an answer without one, a request
         // that sent none), latest first and unanswered first; only when none fits, the latest
         // unanswered request, so that a state mismatch is still seen as an answer.
-        let unanswered = |c: usize| self.a.authorize(c).is_some_and(|a| a.answer.is_none());
-        let same_state = |c: usize| {
-            self.a
-                .authorize(c)
-                .is_some_and(|a| a.state.as_deref() == state)
-        };
-        let latest =
-            |keep: &dyn Fn(usize) -> bool| candidates.iter().rev().copied().find(|&c| keep(c));
+        let unanswered = |c: usize| a.authorize(c).is_some_and(|a| a.answer.is_none());
+        let same_state = |c: usize| a.authorize(c).is_some_and(|a| a.state.as_deref() == state);
+        let latest = |keep: &dyn Fn(usize) -> bool| candidates().find(|&c| keep(c));
         let chosen = latest(&|c| same_state(c) && unanswered(c))
             .or_else(|| latest(&same_state))
             .or_else(|| latest(&unanswered))
-            .or(candidates.last().copied());
+            .or_else(|| candidates().next());
         let Some(authorize) = chosen else { return };
         let code_id = code.map(|c| self.code(c));
         let id = self.push(

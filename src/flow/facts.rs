@@ -1,10 +1,12 @@
 //! Facts as JSON objects, shaped as `schema.rs` documents them. Unknown facts are left out,
 //! never `null`: see docs/facts.md, "Unknown is not false".
 
+use std::sync::OnceLock;
+
 use serde_json::{json, Map, Value};
 
 use crate::model::{Capture, Exchange};
-use crate::secret::{mask, policy, SecretSet};
+use crate::secret::{mask, policy};
 
 use super::url::{is_loopback, Url};
 
@@ -23,7 +25,33 @@ use super::{Analysis, Detail, Step, TokenKind, Via};
 pub struct Facts<'a> {
     pub capture: &'a Capture,
     pub analysis: &'a Analysis,
-    pub secrets: &'a SecretSet,
+    memo: Memo,
+}
+
+/// What many subjects share, built once: a code's origin and answer are part of the facts of
+/// its answer, its token request and the code itself, and a fingerprint is a SHA-256. A test
+/// suite's log holds thousands of flows, so the rules' cost follows the steps, not the
+/// number of times a summary is quoted.
+#[derive(Default)]
+struct Memo {
+    /// Summaries of authorize requests and of their answers, by step.
+    authorize: Vec<OnceLock<Option<Value>>>,
+    answer: Vec<OnceLock<Option<Value>>>,
+    /// Masks of codes and tokens, by their index in the analysis.
+    code: Vec<OnceLock<String>>,
+    token: Vec<OnceLock<String>>,
+}
+
+fn slots<T>(n: usize) -> Vec<OnceLock<T>> {
+    std::iter::repeat_with(OnceLock::new).take(n).collect()
+}
+
+/// The value of slot `i` of `memo`, built by `make` the first time (unmemoized past the end).
+fn memo<T: Clone>(memo: &[OnceLock<T>], i: usize, make: impl FnOnce() -> T) -> T {
+    match memo.get(i) {
+        Some(slot) => slot.get_or_init(make).clone(),
+        None => make(),
+    }
 }
 
 /// Whether a field of a step's facts is asked for.
@@ -41,12 +69,29 @@ fn s(v: Option<&str>) -> Option<Value> {
 }
 
 impl<'a> Facts<'a> {
-    pub fn new(capture: &'a Capture, analysis: &'a Analysis, secrets: &'a SecretSet) -> Self {
+    pub fn new(capture: &'a Capture, analysis: &'a Analysis) -> Self {
+        let steps = analysis.steps.len();
+        let memo = Memo {
+            authorize: slots(steps),
+            answer: slots(steps),
+            code: slots(analysis.codes.len()),
+            token: slots(analysis.tokens.len()),
+        };
         Facts {
             capture,
             analysis,
-            secrets,
+            memo,
         }
+    }
+
+    fn code_mask(&self, id: usize) -> Option<String> {
+        let c = self.analysis.codes.get(id)?;
+        Some(memo(&self.memo.code, id, || mask(&c.value)))
+    }
+
+    fn token_mask(&self, id: usize) -> Option<String> {
+        let t = self.analysis.tokens.get(id)?;
+        Some(memo(&self.memo.token, id, || mask(&t.value)))
     }
 
     fn exchange(&self, entry: usize) -> Option<&'a Exchange> {
@@ -180,6 +225,13 @@ impl<'a> Facts<'a> {
         let want = |field: &str| fields.is_none_or(|f| f.contains(field));
         let step = self.analysis.steps.get(id)?;
         let mut m = self.step_base(id, step, &want);
+        // The fields that quote other subjects (summaries, masks) only when asked for.
+        let put_lazily =
+            |m: &mut Map<String, Value>, key: &str, value: &dyn Fn() -> Option<Value>| {
+                if want(key) {
+                    put(m, key, value());
+                }
+            };
         match &step.detail {
             Detail::Authorize(a) => {
                 self.authorize_fields(a, &mut m);
@@ -202,25 +254,24 @@ impl<'a> Facts<'a> {
                     "code_challenge_method",
                     s(a.code_challenge_method.as_deref()),
                 );
-                put(
-                    &mut m,
-                    "answer",
-                    a.answer.and_then(|x| self.answer_summary(x)),
-                );
+                put_lazily(&mut m, "answer", &|| {
+                    a.answer.and_then(|x| self.answer_summary(x))
+                });
             }
             Detail::Answer(ans) => {
-                put(&mut m, "authorize", self.authorize_summary(ans.authorize));
+                put_lazily(&mut m, "authorize", &|| {
+                    self.authorize_summary(ans.authorize)
+                });
                 m.insert("via".into(), json!(via(ans.via)));
-                m.insert(
-                    "answer_url".into(),
-                    json!(policy::url(&ans.url, &mut policy::Mask)),
-                );
+                put_lazily(&mut m, "answer_url", &|| {
+                    Some(json!(policy::url(&ans.url, &mut policy::Mask)))
+                });
                 let answer = Url::parse(&ans.url);
                 m.insert("answer_scheme".into(), json!(answer.scheme));
                 m.insert("answer_host".into(), json!(answer.host));
                 m.insert("answer_loopback".into(), json!(is_loopback(&answer.host)));
                 put(&mut m, "recovered_at", ans.recovered_at.map(|e| json!(e)));
-                put(&mut m, "code", ans.code.and_then(|c| self.code_ref(c)));
+                put_lazily(&mut m, "code", &|| ans.code.and_then(|c| self.code_ref(c)));
                 put(&mut m, "error", s(ans.error.as_deref()));
                 put(
                     &mut m,
@@ -272,18 +323,16 @@ impl<'a> Facts<'a> {
                     t.secret_profile.map(|p| json!(p.name())),
                 );
                 put(&mut m, "issuer", s(t.issuer.as_deref()));
-                put(&mut m, "code", t.code.and_then(|c| self.code_ref(c)));
+                put_lazily(&mut m, "code", &|| t.code.and_then(|c| self.code_ref(c)));
                 put(&mut m, "redirect_uri", s(t.redirect_uri.as_deref()));
                 m.insert(
                     "code_verifier_present".into(),
                     json!(t.code_verifier_present),
                 );
                 put(&mut m, "scope", s(t.scope.as_deref()));
-                put(
-                    &mut m,
-                    "refresh_token",
-                    t.refresh_token.and_then(|x| self.token_ref(x)),
-                );
+                put_lazily(&mut m, "refresh_token", &|| {
+                    t.refresh_token.and_then(|x| self.token_ref(x))
+                });
                 put(&mut m, "endpoint", t.endpoint.map(|e| json!(e.name())));
                 m.insert("body_present".into(), json!(t.body_present));
                 let resp = t.response.as_ref();
@@ -294,15 +343,11 @@ impl<'a> Facts<'a> {
                     s(resp.and_then(|r| r.error_description.as_deref())),
                 );
                 put(&mut m, "recovered_at", t.recovered_at.map(|e| json!(e)));
-                put(
-                    &mut m,
-                    "id_token",
+                put_lazily(&mut m, "id_token", &|| {
                     resp.and_then(|r| r.id_token)
-                        .and_then(|i| self.id_token_facts(i)),
-                );
-                put(
-                    &mut m,
-                    "response",
+                        .and_then(|i| self.id_token_facts(i))
+                });
+                put_lazily(&mut m, "response", &|| {
                     t.response.as_ref().map(|r| {
                         let mut rm = Map::new();
                         rm.insert("status".into(), json!(r.status));
@@ -326,8 +371,8 @@ impl<'a> Facts<'a> {
                         put(&mut rm, "expires_in", r.expires_in.map(|e| json!(e)));
                         put(&mut rm, "token_type", s(r.token_type.as_deref()));
                         Value::Object(rm)
-                    }),
-                );
+                    })
+                });
             }
             Detail::EndpointLookup(l) => {
                 put(&mut m, "bearer", l.bearer.and_then(|x| self.token_ref(x)));
@@ -344,33 +389,27 @@ impl<'a> Facts<'a> {
                 put(&mut m, "stage", s(act.stage.as_deref()));
                 put(&mut m, "link_type", s(act.link_type.as_deref()));
                 put(&mut m, "redirect_uri", s(act.redirect_uri.as_deref()));
-                put(
-                    &mut m,
-                    "auth_code",
-                    act.auth_code.and_then(|c| self.code_ref(c)),
-                );
-                put(&mut m, "bearer", act.bearer.and_then(|x| self.token_ref(x)));
+                put_lazily(&mut m, "auth_code", &|| {
+                    act.auth_code.and_then(|c| self.code_ref(c))
+                });
+                put_lazily(&mut m, "bearer", &|| {
+                    act.bearer.and_then(|x| self.token_ref(x))
+                });
                 put(&mut m, "message", s(act.message.as_deref()));
-                put(
-                    &mut m,
-                    "lookup",
-                    act.lookup.and_then(|l| self.lookup_summary(l)),
-                );
+                put_lazily(&mut m, "lookup", &|| {
+                    act.lookup.and_then(|l| self.lookup_summary(l))
+                });
             }
             Detail::BearerCall { bearer } => {
-                if want("bearer") {
-                    put(&mut m, "bearer", self.token_ref(*bearer));
-                }
-                if want("userinfo") {
-                    put(&mut m, "userinfo", self.userinfo_facts(id));
-                }
+                put_lazily(&mut m, "bearer", &|| self.token_ref(*bearer));
+                put_lazily(&mut m, "userinfo", &|| self.userinfo_facts(id));
             }
         }
         Some(Value::Object(m))
     }
 
     fn masked_token(&self, token: usize) -> Option<Value> {
-        Some(json!(mask(&self.analysis.tokens.get(token)?.value)))
+        Some(json!(self.token_mask(token)?))
     }
 
     /// What every summary of a step starts with: which step, which entry, when.
@@ -388,6 +427,12 @@ impl<'a> Facts<'a> {
     }
 
     pub fn authorize_summary(&self, id: usize) -> Option<Value> {
+        memo(&self.memo.authorize, id, || {
+            self.build_authorize_summary(id)
+        })
+    }
+
+    fn build_authorize_summary(&self, id: usize) -> Option<Value> {
         let step = self.analysis.steps.get(id)?;
         let a = self.analysis.authorize(id)?;
         let mut m = self.summary_head(id, step);
@@ -411,6 +456,10 @@ impl<'a> Facts<'a> {
     }
 
     fn answer_summary(&self, id: usize) -> Option<Value> {
+        memo(&self.memo.answer, id, || self.build_answer_summary(id))
+    }
+
+    fn build_answer_summary(&self, id: usize) -> Option<Value> {
         let step = self.analysis.steps.get(id)?;
         let Detail::Answer(ans) = &step.detail else {
             return None;
@@ -420,9 +469,7 @@ impl<'a> Facts<'a> {
         put(
             &mut m,
             "code",
-            ans.code
-                .and_then(|c| self.analysis.codes.get(c))
-                .map(|c| json!(mask(&c.value))),
+            ans.code.and_then(|c| self.code_mask(c)).map(|c| json!(c)),
         );
         put(&mut m, "error", s(ans.error.as_deref()));
         put(
@@ -483,23 +530,29 @@ impl<'a> Facts<'a> {
         Some(Value::Object(m))
     }
 
-    /// A code's lineage, shared by the full view and the reference.
-    fn code_base(&self, id: usize) -> Option<(Map<String, Value>, &'a super::Code)> {
+    /// A code's lineage, shared by the full view and the reference (the fields `want`s).
+    fn code_base(&self, id: usize, want: &Want) -> Option<(Map<String, Value>, &'a super::Code)> {
         let c = self.analysis.codes.get(id)?;
         let mut m = Map::new();
-        m.insert("value".into(), json!(mask(&c.value)));
+        if want("value") {
+            m.insert("value".into(), json!(self.code_mask(id)?));
+        }
         let lwa = super::is_lwa_code(&c.value);
         m.insert("shape".into(), json!(if lwa { "lwa" } else { "other" }));
-        put(
-            &mut m,
-            "origin",
-            c.origin.and_then(|o| self.authorize_summary(o)),
-        );
-        put(
-            &mut m,
-            "issued",
-            c.issued.and_then(|i| self.answer_summary(i)),
-        );
+        if want("origin") {
+            put(
+                &mut m,
+                "origin",
+                c.origin.and_then(|o| self.authorize_summary(o)),
+            );
+        }
+        if want("issued") {
+            put(
+                &mut m,
+                "issued",
+                c.issued.and_then(|i| self.answer_summary(i)),
+            );
+        }
         if let Some((secs, source)) = c.lifetime {
             m.insert("lifetime".into(), json!(secs));
             m.insert("lifetime_source".into(), json!(source.name()));
@@ -509,12 +562,26 @@ impl<'a> Facts<'a> {
 
     /// A code with every use: the `code` subject.
     pub fn code_facts(&self, id: usize) -> Option<Value> {
-        let (mut m, c) = self.code_base(id)?;
-        let uses: Vec<Value> = c
-            .redemptions
-            .iter()
-            .filter_map(|&r| self.use_summary(r))
-            .collect();
+        self.code_facts_reading(id, None)
+    }
+
+    /// [`Facts::code_facts`] with, for `Some(fields)`, at least those fields (as
+    /// [`Facts::step_facts_reading`]).
+    pub fn code_facts_reading(
+        &self,
+        id: usize,
+        fields: Option<&std::collections::BTreeSet<&str>>,
+    ) -> Option<Value> {
+        let want = |field: &str| fields.is_none_or(|f| f.contains(field));
+        let (mut m, c) = self.code_base(id, &want)?;
+        let uses: Vec<Value> = if want("redemptions") {
+            c.redemptions
+                .iter()
+                .filter_map(|&r| self.use_summary(r))
+                .collect()
+        } else {
+            Vec::new()
+        };
         m.insert("redemptions".into(), Value::Array(uses));
         m.insert("deliveries".into(), json!(c.deliveries));
         Some(Value::Object(m))
@@ -522,45 +589,68 @@ impl<'a> Facts<'a> {
 
     /// A code as a step refers to it.
     pub fn code_ref(&self, id: usize) -> Option<Value> {
-        let (mut m, c) = self.code_base(id)?;
+        let (mut m, c) = self.code_base(id, &|_| true)?;
         m.insert("redemption_count".into(), json!(c.redemptions.len()));
         Some(Value::Object(m))
     }
 
-    fn token_base(&self, id: usize) -> Option<(Map<String, Value>, &'a super::Token)> {
+    fn token_base(&self, id: usize, want: &Want) -> Option<(Map<String, Value>, &'a super::Token)> {
         let t = self.analysis.tokens.get(id)?;
         let mut m = Map::new();
-        m.insert("value".into(), json!(mask(&t.value)));
+        if want("value") {
+            m.insert("value".into(), json!(self.token_mask(id)?));
+        }
         m.insert("kind".into(), json!(t.kind.name()));
-        if t.kind == TokenKind::Id {
+        if t.kind == TokenKind::Id && want("id_token") {
             let i = self.analysis.id_tokens.iter().position(|x| x.token == id);
             put(&mut m, "id_token", i.and_then(|i| self.id_token_facts(i)));
         }
-        put(
-            &mut m,
-            "minted_by",
-            t.minted_by.and_then(|r| self.token_request_summary(r)),
-        );
-        put(
-            &mut m,
-            "client",
-            self.client(self.analysis.token_client(id)),
-        );
-        put(
-            &mut m,
-            "root",
-            self.analysis
-                .token_root(id)
-                .and_then(|r| self.authorize_summary(r)),
-        );
+        if want("minted_by") {
+            put(
+                &mut m,
+                "minted_by",
+                t.minted_by.and_then(|r| self.token_request_summary(r)),
+            );
+        }
+        if want("client") {
+            put(
+                &mut m,
+                "client",
+                self.client(self.analysis.token_client(id)),
+            );
+        }
+        if want("root") {
+            put(
+                &mut m,
+                "root",
+                self.analysis
+                    .token_root(id)
+                    .and_then(|r| self.authorize_summary(r)),
+            );
+        }
         put(&mut m, "expires_in", t.expires_in.map(|e| json!(e)));
         Some((m, t))
     }
 
     /// A token with every use: the `token` subject.
     pub fn token_facts(&self, id: usize) -> Option<Value> {
-        let (mut m, t) = self.token_base(id)?;
-        let uses: Vec<Value> = t.uses.iter().filter_map(|&u| self.use_summary(u)).collect();
+        self.token_facts_reading(id, None)
+    }
+
+    /// [`Facts::token_facts`] with, for `Some(fields)`, at least those fields (as
+    /// [`Facts::step_facts_reading`]).
+    pub fn token_facts_reading(
+        &self,
+        id: usize,
+        fields: Option<&std::collections::BTreeSet<&str>>,
+    ) -> Option<Value> {
+        let want = |field: &str| fields.is_none_or(|f| f.contains(field));
+        let (mut m, t) = self.token_base(id, &want)?;
+        let uses: Vec<Value> = if want("uses") {
+            t.uses.iter().filter_map(|&u| self.use_summary(u)).collect()
+        } else {
+            Vec::new()
+        };
         // Moved in: `json!` would serialize a deep copy (a long capture's token has
         // thousands of uses).
         m.insert("uses".into(), Value::Array(uses));
@@ -569,7 +659,7 @@ impl<'a> Facts<'a> {
 
     /// A token as a step refers to it.
     pub fn token_ref(&self, id: usize) -> Option<Value> {
-        let (mut m, t) = self.token_base(id)?;
+        let (mut m, t) = self.token_base(id, &|_| true)?;
         m.insert("use_count".into(), json!(t.uses.len()));
         Some(Value::Object(m))
     }

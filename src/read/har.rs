@@ -37,7 +37,7 @@ use super::ReadError;
 use crate::model::{
     Body, Capture, Exchange, Format, Header, Request, Response, Source, Truncation,
 };
-use crate::secret::{self, SecretSet};
+use crate::secret;
 
 mod skim;
 
@@ -62,21 +62,21 @@ pub fn read_source(name: &str, source: Source) -> Result<Capture, ReadError> {
     })
 }
 
-/// Reads a HAR for checking, and collects its secrets on the way.
+/// Reads a HAR for checking.
 ///
 /// The same capture as [`read_source`] as far as any later stage can tell, only much cheaper
 /// (see `skim.rs`): entries that cannot matter to OAuth are kept as their position, span and
-/// start time, and only their credential headers are looked at; the rest are read in full.
-/// The returned set holds exactly the secrets [`SecretSet::collect`] finds in the full
-/// capture's exchanges, in the same order. A mapped source's pages are released as they are
-/// passed. Whatever the skim cannot vouch for (a broken or cut-off file, invalid UTF-8, odd
-/// shapes) is read the full way.
+/// start time (and what reconstruction notes of them: cookies listed without their header);
+/// the rest are read in full. Nothing is collected as a secret on the way: whatever is shown
+/// later is masked by the secrets policy where it is shown (`secret::policy`). A mapped
+/// source's pages are released as they are passed. Whatever the skim cannot vouch for (a broken
+/// or cut-off file, invalid UTF-8, odd shapes) is read the full way.
 pub fn read_skimmed(
     name: &str,
     source: Source,
     limits: &crate::limits::Limits,
-) -> Result<(Capture, SecretSet), ReadError> {
-    if let Some((exchanges, secrets)) = skim::skim(&source, limits) {
+) -> Result<Capture, ReadError> {
+    if let Some(exchanges) = skim::skim(&source, limits) {
         let capture = Capture {
             name: name.to_string(),
             format: Format::Har,
@@ -87,14 +87,28 @@ pub fn read_skimmed(
             limits_hit: Vec::new(),
             skipped: Vec::new(),
         };
-        return Ok((capture, secrets));
+        return Ok(capture);
     }
-    let capture = read_source(name, source)?;
-    let mut secrets = SecretSet::new();
-    for ex in &capture.exchanges {
-        secrets.collect(ex);
+    read_source(name, source)
+}
+
+/// Replaces entry `entry` (1-based) of a HAR capture by its full read where the fast read kept
+/// it as a stub (no method, no URL); nothing changes for any other entry or capture.
+pub fn fill_stub(capture: &mut Capture, entry: usize) {
+    let Some(i) = entry.checked_sub(1) else {
+        return;
+    };
+    let Some(ex) = capture.exchanges.get(i) else {
+        return;
+    };
+    if ex.index != entry || !ex.request.method.is_empty() || !ex.request.url.is_empty() {
+        return;
     }
-    Ok((capture, secrets))
+    if let Some(full) = reread(capture, ex) {
+        if let Some(slot) = capture.exchanges.get_mut(i) {
+            *slot = full;
+        }
+    }
 }
 
 /// An entry of a HAR capture as the full read gives it, read again from the capture's text:

@@ -76,31 +76,24 @@ impl Pending {
     }
 
     /// Reads the capture the fast way, for checking: a large file is mapped rather than read,
-    /// and a HAR is skimmed, which also collects its exchanges' secrets (see
-    /// `har::read_skimmed`); they come back with it. Same captures as [`Pending::read`].
-    pub fn read_fast(self) -> Vec<(Outcome, Option<crate::secret::SecretSet>)> {
+    /// and a HAR is skimmed (see `har::read_skimmed`). Same captures as [`Pending::read`].
+    pub fn read_fast(self) -> Vec<Outcome> {
         let name = self.name.clone();
         let source = match &self.what {
             What::File(path) => match super::open(path) {
                 Ok(source) => source,
                 Err(error) => {
-                    return vec![(
-                        Outcome {
-                            name,
-                            result: Err(error),
-                        },
-                        None,
-                    )]
+                    return vec![Outcome {
+                        name,
+                        result: Err(error),
+                    }]
                 }
             },
             What::Capture(bytes, None) => bytes.clone().into(),
-            _ => return self.read().into_iter().map(|o| (o, None)).collect(),
+            _ => return self.read(),
         };
-        let (result, secrets) = match super::read_skimmed(&name, source, &self.budget) {
-            Ok((capture, secrets)) => (Ok(capture), secrets),
-            Err(error) => (Err(error), None),
-        };
-        vec![(Outcome { name, result }, secrets)]
+        let result = super::read_skimmed(&name, source, &self.budget);
+        vec![Outcome { name, result }]
     }
 
     /// Reads the capture. Usually one outcome; none for an archive member that turned out
@@ -874,7 +867,7 @@ mod tests {
         let pending = expand_path(&path, &limits(2500, 10));
         let got: Vec<_> = pending.into_iter().flat_map(Pending::read_fast).collect();
         assert_eq!(got.len(), 1);
-        let capture = got[0].0.result.as_ref().unwrap();
+        let capture = got[0].result.as_ref().unwrap();
         assert_eq!(capture.exchanges.len(), 2);
         assert_eq!(capture.limits_hit.len(), 1);
         let t = capture.truncation.as_ref().unwrap();
@@ -887,7 +880,7 @@ mod tests {
         // Cut where nothing is readable: an error that names the limit, not a broken file.
         let pending = expand_path(&path, &limits(10, 10));
         let got: Vec<_> = pending.into_iter().flat_map(Pending::read_fast).collect();
-        let err = got[0].0.result.as_ref().unwrap_err().to_string();
+        let err = got[0].result.as_ref().unwrap_err().to_string();
         assert!(
             err.starts_with(&format!("{}: {} decompresses to more than 10 bytes (raise it with --max-decompressed-size); it was cut there", path.display(), path.display())),
             "{err}"

@@ -32,7 +32,6 @@ use std::sync::Arc;
 
 use crate::limits::Limits;
 use crate::model::{Capture, Exchange, Format, Part, Request, Response, Source, Truncation};
-use crate::secret::SecretSet;
 use budget::Budget;
 
 /// Why a file yielded no capture at all. Each message is one line: `<file>: <what was found>`.
@@ -195,20 +194,13 @@ fn decompress_and_read(
     }
 }
 
-/// Reads a capture for checking, the fast way: a HAR is skimmed (see `har::read_skimmed`), which
-/// also collects the capture's secrets as it goes; they come back with it. Other inputs are
-/// read as [`read_source`] does, within `budget`, and their secrets are left to the caller.
-fn read_skimmed(
-    name: &str,
-    bytes: Source,
-    budget: &Budget,
-) -> Result<(Capture, Option<SecretSet>), ReadError> {
+/// Reads a capture for checking, the fast way: a HAR is skimmed (see `har::read_skimmed`).
+/// Other inputs are read as [`read_source`] does, within `budget`.
+fn read_skimmed(name: &str, bytes: Source, budget: &Budget) -> Result<Capture, ReadError> {
     if matches!(sniff::sniff(&bytes), sniff::Sniffed::Har) {
-        return har::read_skimmed(name, bytes, budget.limits())
-            .map(|(c, s)| (c, Some(s)))
-            .map_err(not_har_json);
+        return har::read_skimmed(name, bytes, budget.limits()).map_err(not_har_json);
     }
-    read_within(name, bytes, budget).map(|c| (c, None))
+    read_within(name, bytes, budget)
 }
 
 /// Files at least this large are memory-mapped rather than read: their pages can then be

@@ -15,7 +15,6 @@ pub mod svg;
 use crate::finding::{Finding, Severity};
 use crate::flow::Analysis;
 use crate::model::Capture;
-use crate::secret::SecretSet;
 use crate::session::Session;
 
 /// One input file and what checking it produced.
@@ -32,8 +31,6 @@ pub struct FileReport {
     pub analysis: Option<Analysis>,
     /// The capture, kept for source snippets; `None` when unreadable.
     pub capture: Option<Capture>,
-    /// Every secret of the capture, to mask any text shown from it.
-    pub secrets: SecretSet,
     pub findings: Vec<Finding>,
     /// Set when this report covers several files checked as one recording (`--session`):
     /// entry numbers in `findings` are then the session's, and [`FileReport::origin`] maps
@@ -95,18 +92,17 @@ impl FileReport {
         }
     }
 
-    /// Drops what only rendering needs (the capture's text, the secrets to mask it with),
-    /// keeping findings and counts: a long batch then holds one small record per file.
+    /// Drops what only rendering needs (the capture's text), keeping findings and counts: a
+    /// long batch then holds one small record per file.
     pub fn slim(&mut self) {
         let capture = self.capture.take();
-        let secrets = std::mem::take(&mut self.secrets);
         // A long capture is tens of thousands of exchanges (and a mapped file) to free: that
         // is done beside the next file's work, not before it.
         // (Where threads do not exist, rayon's fallback pool never runs a detached task:
         // dropped here.)
         #[cfg(feature = "cli")]
         if capture.as_ref().is_some_and(|c| c.exchanges.len() > 1000) {
-            rayon::spawn(move || drop((capture, secrets)));
+            rayon::spawn(move || drop(capture));
         }
         #[cfg(not(feature = "cli"))]
         drop((capture, secrets));
@@ -129,7 +125,6 @@ impl FileReport {
             error: Some(error),
             analysis: None,
             capture: None,
-            secrets: SecretSet::new(),
             findings: Vec::new(),
             session: None,
         }

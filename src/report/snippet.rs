@@ -1068,7 +1068,6 @@ pub(crate) mod fixture {
     use crate::finding::{Area, Finding, Label, Locator, Place, Related, Severity};
     use crate::model::{Capture, Exchange, Format, Request};
     use crate::report::{FileReport, Report};
-    use crate::secret::{SecretKind, SecretSet};
 
     pub const CODE: &str = "ANdNAVhyhqirUelHGEHA";
     pub const TOKEN: &str = "Atza|IwEBIabcdefghijklmnopqrstuvwxyz012345";
@@ -1113,14 +1112,6 @@ pub(crate) mod fixture {
   }
 }
 "#;
-
-    pub fn secrets() -> SecretSet {
-        let mut set = SecretSet::new();
-        set.add(SecretKind::Code, CODE);
-        set.add(SecretKind::AccessToken, TOKEN);
-        set.add(SecretKind::Credentials, &format!("Bearer {TOKEN}"));
-        set
-    }
 
     /// A capture of `source` whose entries are the objects starting at each `"startedDateTime"`.
     pub fn capture(name: &str, source: &str) -> Capture {
@@ -1212,7 +1203,6 @@ pub(crate) mod fixture {
                 flows: 1,
                 ..Default::default()
             }),
-            secrets: secrets(),
             capture: Some(capture),
             findings,
             session: None,

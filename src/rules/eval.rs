@@ -146,21 +146,25 @@ fn run_phase(
     let codes_and_tokens = || -> Vec<Finding> {
         let root = root_context(capture, found);
         // Every code, or every token: the subject's rules over each in turn.
-        let each = |subject, name, count, facts_of: &dyn Fn(usize) -> Option<serde_json::Value>| {
+        type FactsOf<'f> = dyn Fn(usize, Option<&Fields>) -> Option<serde_json::Value> + 'f;
+        let each = |subject, name, count, facts_of: &FactsOf| {
             let wanted = of(subject);
             (0..count)
                 .flat_map(|i| {
-                    let build = |_: Option<&Fields>| facts_of(i);
+                    let build = |fields: Option<&Fields>| facts_of(i, fields);
                     run_rules(&wanted, facts, &root, Some((name, &build)))
                 })
                 .collect::<Vec<Finding>>()
         };
-        let mut found_here = each(Subject::Code, "code", a.codes.len(), &|i| {
-            facts.code_facts(i)
+        let mut found_here = each(Subject::Code, "code", a.codes.len(), &|i, fields| {
+            facts.code_facts_reading(i, fields)
         });
-        found_here.extend(each(Subject::Token, "token", a.tokens.len(), &|i| {
-            facts.token_facts(i)
-        }));
+        found_here.extend(each(
+            Subject::Token,
+            "token",
+            a.tokens.len(),
+            &|i, fields| facts.token_facts_reading(i, fields),
+        ));
         found_here
     };
     let (of_steps, of_codes_and_tokens) = rayon::join(steps, codes_and_tokens);
@@ -476,10 +480,25 @@ mod tests {
             let Ok(capture) = crate::read::read_path(&path) else {
                 continue;
             };
-            let mut secrets = crate::secret::SecretSet::new();
-            crate::check::collect_secrets(&capture, &mut secrets);
             let analysis = crate::flow::analyze(&capture, &crate::config::Config::default());
-            let facts = Facts::new(&capture, &analysis, &secrets);
+            let facts = Facts::new(&capture, &analysis);
+            // Codes and tokens are decided on the fields their conditions read, too.
+            for i in 0..analysis.codes.len() {
+                let full = facts.code_facts(i).expect("a code's facts");
+                for fields in &sets {
+                    let part = facts.code_facts_reading(i, Some(fields)).expect("facts");
+                    assert_eq!(only(part, fields), only(full.clone(), fields));
+                    compared += 1;
+                }
+            }
+            for i in 0..analysis.tokens.len() {
+                let full = facts.token_facts(i).expect("a token's facts");
+                for fields in &sets {
+                    let part = facts.token_facts_reading(i, Some(fields)).expect("facts");
+                    assert_eq!(only(part, fields), only(full.clone(), fields));
+                    compared += 1;
+                }
+            }
             for i in 0..analysis.steps.len() {
                 let full = facts.step_facts(i).expect("a step's facts");
                 for fields in &sets {

@@ -82,7 +82,7 @@ pub fn read(input: &Input) -> Result<Capture, String> {
         .flat_map(crate::read::input::Pending::read_fast)
         .next();
     match outcome {
-        Some((o, _)) => o.result.map_err(|e| e.to_string()),
+        Some(o) => o.result.map_err(|e| e.to_string()),
         None => Err(format!("{}: holds no capture", input.name())),
     }
 }

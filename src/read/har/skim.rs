@@ -16,11 +16,14 @@
 //! * reads an entry in full, exactly as [`super::read_source`] does, when a needle or an escape
 //!   is found, or anything about its shape is unusual (a repeated key, a non-string header, a
 //!   cookie listed without its header, a transport error, ...);
-//! * keeps every other entry as its position, span and start time, and hands its cookie
-//!   headers (the only secrets such an entry can hold) to [`SecretSet::collect`].
+//! * keeps every other entry as a stub: its position, span and start time, and the number of
+//!   cookies it lists where the header that should carry them is missing (reconstruction notes
+//!   those as stripped credentials). Nothing is collected from it: what is displayed later is
+//!   masked by the secrets policy where it is shown.
 //!
-//! Such an entry gives no step, no artifact and no note to reconstruction, so the analysis, the
-//! findings and the secrets are those of the full read; `tests/skim.rs` checks it over every
+//! Such an entry gives no step and no artifact to reconstruction, and the note it records is
+//! the full read's, so the analysis and the findings are those of the full read; `tests/skim.rs`
+//! checks it over every
 //! fixture and over captures that hide values behind escapes. When the tokenizer meets
 //! anything it does not vouch for (invalid JSON, invalid UTF-8, a file cut off, an odd
 //! document shape), it gives up and the caller reads the file the full way.
@@ -33,8 +36,7 @@ use aho_corasick::AhoCorasick;
 use super::super::sniff::UTF8_BOM;
 use super::{exchange, parse_time};
 use crate::limits::Limits;
-use crate::model::{Exchange, Request, Source};
-use crate::secret::SecretSet;
+use crate::model::{Exchange, Request, Response, Source};
 
 /// Invalid JSON, or a document shape the skim leaves to the full reader.
 #[derive(Debug)]
@@ -49,7 +51,7 @@ const RELEASE_EVERY: usize = 8 << 20;
 const DEEP: usize = 100;
 
 /// Reads every entry of a HAR, or `None` when the full reader must do it.
-pub(super) fn skim(source: &Source, limits: &Limits) -> Option<(Vec<Exchange>, SecretSet)> {
+pub(super) fn skim(source: &Source, limits: &Limits) -> Option<Vec<Exchange>> {
     skim_in_pieces(
         source,
         rayon::current_num_threads(),
@@ -78,14 +80,14 @@ const TAIL_PIECE: usize = 1 << 20;
 /// guess were right, and stops when it reaches the next piece's start as the start of an
 /// element of the list. Only then is the next piece's work used; a guess that the piece before
 /// runs past (the pattern was inside a nested value) is thrown away, and that piece goes on to
-/// the end. So the entries, spans and secrets are exactly those of one sequential pass.
+/// the end. So the entries and spans are exactly those of one sequential pass.
 fn skim_in_pieces(
     source: &Source,
     threads: usize,
     min_piece: usize,
     tail: usize,
     limits: &Limits,
-) -> Option<(Vec<Exchange>, SecretSet)> {
+) -> Option<Vec<Exchange>> {
     let bytes: &[u8] = source;
     let bom = if bytes.starts_with(UTF8_BOM) {
         UTF8_BOM.len()
@@ -106,7 +108,7 @@ fn skim_in_pieces(
         Vec::new()
     };
     let out = skim_from(source, list, &cuts, limits).ok()?;
-    Some((out.exchanges, out.secrets))
+    Some(out.exchanges)
 }
 
 /// Skims the entry list from `list` (just after its `[`), in pieces starting at the guessed
@@ -157,7 +159,6 @@ fn skim_from(source: &Source, list: usize, cuts: &[usize], limits: &Limits) -> R
                 ex.index += offset;
                 ex
             }));
-        all.secrets.extend(part.secrets);
     }
     Ok(all)
 }
@@ -270,7 +271,6 @@ fn after_entry(b: &[u8], at: usize) -> bool {
 #[derive(Default)]
 struct Skimmed {
     exchanges: Vec<Exchange>,
-    secrets: SecretSet,
 }
 
 /// A string's content (between its quotes) and whether it holds escapes.
@@ -297,6 +297,8 @@ struct Scan {
     resp_headers: Vec<(Str, Str)>,
     resp_cookies: usize,
     redirect: Option<Str>,
+    /// Where the request's and the response's `cookies` lists are (in the document).
+    cookie_lists: Vec<Range<usize>>,
 }
 
 impl Scan {
@@ -311,6 +313,7 @@ impl Scan {
         self.resp_headers.clear();
         self.resp_cookies = 0;
         self.redirect = None;
+        self.cookie_lists.clear();
     }
 }
 
@@ -457,10 +460,12 @@ impl<'a> Cursor<'a> {
                 // The needle search's lower-casing copy tells whether the entry is ASCII,
                 // which spares most entries the UTF-8 check.
                 let mut buffer = self.lower.borrow_mut();
-                let (lower, seen) = lower_into(raw, &mut buffer);
+                let (_, seen) = lower_into(raw, &mut buffer);
                 if !seen.ascii {
                     std::str::from_utf8(raw).map_err(|_| GiveUp)?;
                 }
+                let lower = buffer.get_mut(..raw.len()).ok_or(GiveUp)?;
+                self.unsearched_cookies(&scan, start, lower);
                 if has_needle(needles, lower) {
                     None
                 } else {
@@ -468,20 +473,10 @@ impl<'a> Cursor<'a> {
                 }
             };
             match skimmed {
-                Some((ex, creds)) => {
-                    for (name, value) in creds {
-                        if let (Some(name), Some(value)) = (self.str_cow(name), self.str_cow(value))
-                        {
-                            out.secrets.add_header(&name, &value);
-                        }
-                    }
-                    out.exchanges.push(ex);
-                }
+                Some(ex) => out.exchanges.push(ex),
                 None => {
                     let raw = std::str::from_utf8(raw).map_err(|_| GiveUp)?;
-                    let ex = exchange(index, span, raw);
-                    out.secrets.collect(&ex);
-                    out.exchanges.push(ex);
+                    out.exchanges.push(exchange(index, span, raw));
                 }
             }
         }
@@ -489,8 +484,30 @@ impl<'a> Cursor<'a> {
         Ok(Ended::Closed)
     }
 
-    /// The entry as a stub, with its credential headers (cookies: the secrets a stub can
-    /// hold), request first; `None` when it may matter and must be read in full.
+    /// Blanks the cookies of an entry (`Cookie` and `Set-Cookie` values, `cookies` lists) in
+    /// its lower-cased text `lower`, which starts at `start`, before the needle search.
+    /// Reconstruction never reads a cookie (it only counts those listed without their header),
+    /// so a needle inside one (`csrftoken`, a session id that happens to hold `code`) is no
+    /// reason to read the entry in full, and a logged-in browser sends its cookies with every
+    /// request. Masking does not depend on it: whatever is shown is masked by the policy.
+    fn unsearched_cookies(&self, scan: &Scan, start: usize, lower: &mut [u8]) {
+        let mut blank = |s: usize, e: usize| {
+            if let Some(part) = lower.get_mut(s.saturating_sub(start)..e.saturating_sub(start)) {
+                part.fill(b' ');
+            }
+        };
+        for (n, v) in scan.req_headers.iter().chain(&scan.resp_headers) {
+            let name = self.text(*n);
+            if name.eq_ignore_ascii_case(b"cookie") || name.eq_ignore_ascii_case(b"set-cookie") {
+                blank(v.start, v.end);
+            }
+        }
+        for list in &scan.cookie_lists {
+            blank(list.start, list.end);
+        }
+    }
+
+    /// The entry as a stub; `None` when it may matter and must be read in full.
     fn stub(
         &self,
         scan: &Scan,
@@ -499,7 +516,7 @@ impl<'a> Cursor<'a> {
         index: usize,
         span: Range<usize>,
         limits: &Limits,
-    ) -> Option<(Exchange, Vec<(Str, Str)>)> {
+    ) -> Option<Exchange> {
         if (seen.percent && percent_hides(raw))
             || (seen.an && lwa_code_shape(raw))
             || may_hit_a_limit(scan, raw, limits)
@@ -511,10 +528,16 @@ impl<'a> Cursor<'a> {
         if has(scan.url, "error") || has(scan.redirect, "error") {
             return None;
         }
+        // Whether a header of that name is there (`None`: an escaped name might spell it).
         let named = |headers: &[(Str, Str)], name: &str| {
-            headers
-                .iter()
-                .any(|(n, _)| self.text(*n).eq_ignore_ascii_case(name.as_bytes()))
+            if headers.iter().any(|(n, _)| n.escaped) {
+                return None;
+            }
+            Some(
+                headers
+                    .iter()
+                    .any(|(n, _)| self.text(*n).eq_ignore_ascii_case(name.as_bytes())),
+            )
         };
         if scan
             .resp_headers
@@ -523,55 +546,41 @@ impl<'a> Cursor<'a> {
         {
             return None;
         }
-        // Cookies listed apart from a missing header are a note for reconstruction.
-        if scan.req_cookies > 0 && !named(&scan.req_headers, "cookie") {
-            return None;
+        // Cookies listed apart from a missing header are a note for reconstruction: the stub
+        // keeps their number, as the full read does (and nothing else of the entry).
+        let mut request = Request::default();
+        if scan.req_cookies > 0 && !named(&scan.req_headers, "cookie")? {
+            request.listed_cookies = scan.req_cookies;
         }
-        if scan.resp_cookies > 0 && !named(&scan.resp_headers, "set-cookie") {
-            return None;
+        let mut response = None;
+        if scan.response && scan.resp_cookies > 0 && !named(&scan.resp_headers, "set-cookie")? {
+            // The full reader keeps a response only when it has a status other than 0.
+            let status = match scan.status {
+                None => None,
+                Some(Ok(s)) => u16::try_from(s).ok().filter(|&s| s != 0),
+                Some(Err(())) => return None,
+            };
+            response = status.map(|status| {
+                Box::new(Response {
+                    status,
+                    listed_cookies: scan.resp_cookies,
+                    ..Response::default()
+                })
+            });
         }
         let started_raw = match scan.started {
             Some(s) => Some(self.str_of(s)?),
             None => None,
         };
-        let stub = Exchange {
+        Some(Exchange {
             index,
             span,
             started: started_raw.as_deref().and_then(parse_time),
             started_raw,
-            request: Request::default(),
-            response: None,
+            request,
+            response,
             error: None,
-        };
-        let cookies = |headers: &[(Str, Str)]| -> Vec<(Str, Str)> {
-            headers
-                .iter()
-                .filter(|(n, _)| {
-                    let name = self.text(*n);
-                    name.eq_ignore_ascii_case(b"cookie") || name.eq_ignore_ascii_case(b"set-cookie")
-                })
-                .copied()
-                .collect()
-        };
-        let mut creds = cookies(&scan.req_headers);
-        let resp_creds = cookies(&scan.resp_headers);
-        // The full reader keeps a response's headers only when it has a status other than 0.
-        let answered = match scan.status {
-            _ if !scan.response => false,
-            None => false,
-            Some(Ok(s)) => u16::try_from(s).is_ok_and(|s| s != 0),
-            Some(Err(())) if resp_creds.is_empty() => false,
-            Some(Err(())) => return None,
-        };
-        // As the full reader decodes them, or the entry is read in full.
-        for (n, v) in creds.iter().chain(&resp_creds) {
-            self.str_cow(*n)?;
-            self.str_cow(*v)?;
-        }
-        if answered {
-            creds.extend(resp_creds);
-        }
-        Some((stub, creds))
+        })
     }
 
     /// One entry object: tracks what [`Cursor::stub`] needs.
@@ -641,7 +650,9 @@ impl<'a> Cursor<'a> {
                     2
                 }
                 b"cookies" => {
+                    let at = self.pos;
                     scan.req_cookies = self.count()?;
+                    scan.cookie_lists.push(at..self.pos);
                     3
                 }
                 b"postData" => {
@@ -686,7 +697,9 @@ impl<'a> Cursor<'a> {
                     1
                 }
                 b"cookies" => {
+                    let at = self.pos;
                     scan.resp_cookies = self.count()?;
+                    scan.cookie_lists.push(at..self.pos);
                     2
                 }
                 b"redirectURL" => {
@@ -1129,14 +1142,6 @@ impl<'a> Cursor<'a> {
         self.b.get(s.start..s.end).unwrap_or_default()
     }
 
-    /// A string's value, decoded; borrowed when it has no escapes.
-    fn str_cow(&self, s: Str) -> Option<std::borrow::Cow<'a, str>> {
-        if !s.escaped {
-            return std::str::from_utf8(self.text(s)).ok().map(Into::into);
-        }
-        self.str_of(s).map(Into::into)
-    }
-
     /// A string's value, decoded.
     fn str_of(&self, s: Str) -> Option<String> {
         if !s.escaped {
@@ -1499,7 +1504,10 @@ fn contains_ci(haystack: &[u8], needle: &str) -> bool {
 /// Bearer headers) and what `SecretSet::collect` keys on (secret field names, credential
 /// headers other than cookies, LWA token and secret shapes), plus a base64 body's `"encoding"`
 /// (its decoded text could hold any of them). ASCII case-insensitive, so a superset of every
-/// spelling the decoders accept.
+/// spelling the decoders accept. (`check` no longer collects secrets, since display masks by
+/// the policy; the secret names stay needles, so that an entry holding one is read as fully
+/// as before and nothing about it can change.) Cookies are blanked before the search
+/// ([`Cursor::unsearched_cookies`]).
 const NEEDLES: &[&str] = &[
     "code", // first: see `has_needle`
     "token",
@@ -1564,9 +1572,8 @@ mod tests {
     use super::*;
 
     /// Every name whose value secret collection takes (a parameter, a JSON key, a header other
-    /// than the cookies a stub hands over itself) is a needle, however it is cased and
-    /// wherever it stands in an entry's text: else an entry holding only that secret would be
-    /// skimmed, and the secret left unmasked.
+    /// than the cookies) is a needle, however it is cased and wherever it stands in an entry's
+    /// text: an entry holding such a secret is read in full, as it always was.
     #[test]
     fn every_secret_name_is_a_needle() {
         use crate::secret::{SecretKind, SECRET_FIELDS, SECRET_HEADERS, SECRET_SUFFIXES};
@@ -1851,13 +1858,8 @@ mod tests {
         Source::from(text.into_bytes())
     }
 
-    fn seen(skimmed: Option<(Vec<Exchange>, SecretSet)>) -> (String, Vec<(String, String)>) {
-        let (exchanges, secrets) = skimmed.expect("skimmed");
-        let secrets = secrets
-            .iter()
-            .map(|(v, k)| (v.to_string(), format!("{k:?}")))
-            .collect();
-        (format!("{exchanges:#?}"), secrets)
+    fn seen(skimmed: Option<Vec<Exchange>>) -> String {
+        format!("{:#?}", skimmed.expect("skimmed"))
     }
 
     #[test]
@@ -1871,7 +1873,7 @@ mod tests {
                 TAIL_PIECE,
                 &Limits::default(),
             ));
-            assert!(one.0.contains("index: 100,"), "a long capture");
+            assert!(one.contains("index: 100,"), "a long capture");
             for threads in [2, 3, 5] {
                 let bytes: &[u8] = &source;
                 let list = bytes.iter().position(|&c| c == b'[').unwrap() + 1;
@@ -1881,14 +1883,7 @@ mod tests {
                     "the entry opening is found (pretty: {pretty})"
                 );
                 let split = seen(skim_in_pieces(&source, threads, 0, 1, &Limits::default()));
-                assert_eq!(
-                    split.1, one.1,
-                    "secrets, {threads} pieces, pretty: {pretty}"
-                );
-                assert_eq!(
-                    split.0, one.0,
-                    "entries, {threads} pieces, pretty: {pretty}"
-                );
+                assert_eq!(split, one, "entries, {threads} pieces, pretty: {pretty}");
             }
         }
     }
