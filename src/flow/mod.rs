@@ -8,6 +8,7 @@ pub mod facts;
 mod links;
 mod profile;
 pub mod schema;
+pub mod security;
 pub mod url;
 
 use std::collections::{BTreeMap, HashMap};
@@ -191,6 +192,10 @@ pub struct TokenRequest {
     pub code: Option<usize>,
     pub redirect_uri: Option<String>,
     pub code_verifier_present: bool,
+    /// The PKCE `code_verifier` sent, compared with its code's challenge when facts are made.
+    pub code_verifier: Option<String>,
+    /// Where a non-empty client secret was sent: each of Basic, the form body, the query.
+    pub client_secret_in: Vec<ClientAuth>,
     pub scope: Option<String>,
     pub refresh_token: Option<usize>,
     pub endpoint: Option<Endpoint>,
@@ -327,6 +332,8 @@ pub struct Analysis {
     pub flows: usize,
     /// Limits the capture went over (set by `check_capture`, which applies them).
     pub limits_hit: Vec<crate::limits::LimitHit>,
+    /// Later requests whose `Referer` carries a code or token of this capture.
+    pub referer_leaks: Vec<security::RefererLeak>,
 }
 
 impl Analysis {
@@ -384,6 +391,7 @@ pub fn analyze(capture: &Capture, config: &Config) -> Analysis {
     analysis.clients = profile::infer(&analysis, config);
     servers_and_secrets(&mut analysis, capture, config);
     roles(&mut analysis);
+    analysis.referer_leaks = security::referer_leaks(&analysis, capture);
     analysis
 }
 
@@ -443,6 +451,11 @@ pub fn issuer(endpoint: Option<Endpoint>, host: &str, config: &Config) -> String
                 .first()
                 .map_or(host.clone(), |h| h.to_ascii_lowercase());
         }
+    }
+    // Providers whose endpoints live on different sites: Google's authorize endpoint is on
+    // accounts.google.com, its token and userinfo endpoints on googleapis.com.
+    if host == "accounts.google.com" || host.ends_with(".googleapis.com") {
+        return String::from("google.com");
     }
     if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
         return host;
