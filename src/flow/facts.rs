@@ -133,12 +133,17 @@ impl<'a> Facts<'a> {
         if let Some(ex) = self.exchange(step.entry) {
             let url = Url::parse(&ex.request.url);
             add(&mut m, "method", &|| Some(json!(ex.request.method)));
+            // The policy keeps paths; a path segment that is a secret elsewhere in the capture
+            // (oidc-provider's `/auth/<uid>`, whose uid is also a cookie) is masked too.
             add(&mut m, "url", &|| {
-                Some(json!(policy::url(&ex.request.url, &mut policy::Mask)))
+                let url = policy::url(&ex.request.url, &mut policy::Mask);
+                Some(json!(self.secrets.mask_text(&url)))
             });
             add(&mut m, "scheme", &|| Some(json!(url.scheme)));
             add(&mut m, "host", &|| Some(json!(url.host)));
-            add(&mut m, "path", &|| Some(json!(url.path)));
+            add(&mut m, "path", &|| {
+                Some(json!(self.secrets.mask_text(url.path)))
+            });
             add(&mut m, "loopback", &|| Some(json!(is_loopback(&url.host))));
             add(&mut m, "query_secrets", &|| {
                 let secrets: Vec<String> = url
@@ -191,7 +196,11 @@ impl<'a> Facts<'a> {
                 cm.insert("scheme".into(), json!("Bearer"));
                 put(&mut cm, "realm", s(c.realm.as_deref()));
                 put(&mut cm, "error", s(c.error.as_deref()));
-                put(&mut cm, "error_description", s(c.error_description.as_deref()));
+                put(
+                    &mut cm,
+                    "error_description",
+                    s(c.error_description.as_deref()),
+                );
                 put(&mut cm, "scope", s(c.scope.as_deref()));
                 Some(Value::Object(cm))
             });
@@ -236,7 +245,9 @@ impl<'a> Facts<'a> {
                 m.insert("via".into(), json!(via(ans.via)));
                 m.insert(
                     "answer_url".into(),
-                    json!(policy::url(&ans.url, &mut policy::Mask)),
+                    json!(self
+                        .secrets
+                        .mask_text(&policy::url(&ans.url, &mut policy::Mask))),
                 );
                 let answer = Url::parse(&ans.url);
                 m.insert("answer_scheme".into(), json!(answer.scheme));
@@ -424,7 +435,15 @@ impl<'a> Facts<'a> {
         m.insert("scopes".into(), json!(a.scopes));
         put(m, "redirect_uri", s(a.redirect_uri.as_deref()));
         put(m, "state", s(a.state.as_deref()));
-        put(m, "code_challenge", s(a.code_challenge.as_deref()));
+        // With `plain` (or no method) the challenge is the verifier itself: a secret.
+        let plain = a.code_challenge_method.as_deref() != Some("S256");
+        put(
+            m,
+            "code_challenge",
+            a.code_challenge
+                .as_deref()
+                .map(|c| json!(if plain { mask(c) } else { c.to_string() })),
+        );
         put(
             m,
             "code_challenge_method",
@@ -531,7 +550,9 @@ impl<'a> Facts<'a> {
                 m.insert("method".into(), json!(ex.request.method));
                 m.insert(
                     "url".into(),
-                    json!(policy::url(&ex.request.url, &mut policy::Mask)),
+                    json!(self
+                        .secrets
+                        .mask_text(&policy::url(&ex.request.url, &mut policy::Mask))),
                 );
                 m.insert("host".into(), json!(Url::parse(&ex.request.url).host));
                 m.insert("param".into(), json!(l.param));
@@ -646,7 +667,10 @@ fn rotated(t: &super::TokenRequest) -> Option<bool> {
     }
     let r = t.response.as_ref()?;
     r.access_token?;
-    Some(r.refresh_token.is_some_and(|new| Some(new) != t.refresh_token))
+    Some(
+        r.refresh_token
+            .is_some_and(|new| Some(new) != t.refresh_token),
+    )
 }
 
 fn via(v: Via) -> &'static str {

@@ -17,7 +17,12 @@ use super::{Analysis, Detail};
 /// Request headers only a browser sends: `Origin` on a cross-origin or POST request, and the
 /// Fetch metadata a browser adds to every request. `Sec-Fetch-Mode` alone is not one: Node's
 /// built-in `fetch` (undici) sends `sec-fetch-mode: cors` from servers too.
-const BROWSER_HEADERS: &[&str] = &["Origin", "Sec-Fetch-Site", "Sec-Fetch-Dest", "Sec-Fetch-User"];
+const BROWSER_HEADERS: &[&str] = &[
+    "Origin",
+    "Sec-Fetch-Site",
+    "Sec-Fetch-Dest",
+    "Sec-Fetch-User",
+];
 
 /// The browser headers a request carries, by their canonical names. Empty when none.
 pub fn browser_signs(req: &Request) -> Vec<&'static str> {
@@ -305,7 +310,11 @@ fn entitled(a: &Analysis, capture: &Capture, leaked: Leaked, host: &str) -> bool
 
 /// The leaks of one step's artifacts: an answer's code, or the tokens a token request's answer
 /// minted.
-pub fn leaks_of_step<'l>(a: &Analysis, step: usize, leaks: &'l [RefererLeak]) -> Vec<&'l RefererLeak> {
+pub fn leaks_of_step<'l>(
+    a: &Analysis,
+    step: usize,
+    leaks: &'l [RefererLeak],
+) -> Vec<&'l RefererLeak> {
     let Some(s) = a.steps.get(step) else {
         return Vec::new();
     };
@@ -335,8 +344,14 @@ mod tests {
     fn s256_is_the_rfc_7636_appendix_b_example() {
         let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
         let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-        assert_eq!(verifier_matches(verifier, challenge, Some("S256")), Some(true));
-        assert_eq!(verifier_matches(verifier, verifier, Some("S256")), Some(false));
+        assert_eq!(
+            verifier_matches(verifier, challenge, Some("S256")),
+            Some(true)
+        );
+        assert_eq!(
+            verifier_matches(verifier, verifier, Some("S256")),
+            Some(false)
+        );
         assert_eq!(verifier_matches(verifier, verifier, None), Some(true));
         assert_eq!(verifier_matches(verifier, challenge, Some("S512")), None);
         assert!(verifier_well_formed(verifier));
