@@ -90,9 +90,7 @@ fn parse_bearer(value: &str) -> Option<BearerChallenge> {
     let mut in_bearer = false;
     while !rest.is_empty() {
         rest = rest.trim_start_matches([',', ' ', '\t']);
-        let name_end = rest
-            .find(|c: char| c == '=' || c == ' ' || c == ',')
-            .unwrap_or(rest.len());
+        let name_end = rest.find(['=', ' ', ',']).unwrap_or(rest.len());
         let (name, after) = rest.split_at(name_end);
         if name.is_empty() {
             break;
