@@ -528,6 +528,9 @@ impl<'a> Facts<'a> {
     /// Whether a token request's PKCE verifier gives the challenge of its code's authorize
     /// request; absent when either is not in the capture or the method is unknown.
     fn verifier_matches(&self, t: &super::TokenRequest, verifier: &str) -> Option<Value> {
+        if self.analysis.sanitized {
+            return None;
+        }
         let origin = self.analysis.codes.get(t.code?)?.origin?;
         let auth = self.analysis.authorize(origin)?;
         let challenge = auth.code_challenge.as_deref()?;

@@ -334,6 +334,9 @@ pub struct Analysis {
     pub limits_hit: Vec<crate::limits::LimitHit>,
     /// Later requests whose `Referer` carries a code or token of this capture.
     pub referer_leaks: Vec<security::RefererLeak>,
+    /// The capture is a copy `tokentrail sanitize` wrote (looked for only when a token request
+    /// sends a PKCE verifier, the one fact it changes).
+    pub sanitized: bool,
 }
 
 impl Analysis {
@@ -392,6 +395,11 @@ pub fn analyze(capture: &Capture, config: &Config) -> Analysis {
     servers_and_secrets(&mut analysis, capture, config);
     roles(&mut analysis);
     analysis.referer_leaks = security::referer_leaks(&analysis, capture);
+    analysis.sanitized = analysis
+        .steps
+        .iter()
+        .any(|s| matches!(&s.detail, Detail::TokenRequest(t) if t.code_verifier.is_some()))
+        && security::sanitized_copy(capture);
     analysis
 }
 
