@@ -22,10 +22,13 @@ fn expectation(path: &Path) -> serde_json::Value {
         .unwrap_or_else(|| panic!("{}: unreadable log._expect", common::rel(path)))
 }
 
-/// The rule id a fixture belongs to: its directory under `fixtures/`.
+/// The rule id a fixture belongs to: its directory under `fixtures/` (or, for real traffic
+/// that `fixtures/record/record.sh` recorded, under `fixtures/recorded/`).
 fn rule_of(path: &Path) -> String {
     let dir = path.parent().expect("parent");
-    common::rel(dir).trim_start_matches("fixtures/").to_string()
+    let rel = common::rel(dir);
+    let rel = rel.trim_start_matches("fixtures/");
+    rel.strip_prefix("recorded/").unwrap_or(rel).to_string()
 }
 
 #[test]

@@ -492,6 +492,16 @@ impl Builder {
         };
         // Only the secret's digest is kept: a config's fingerprints are compared with it, and
         // the value itself is never a fact.
+        let mut client_secret_in = Vec::new();
+        if basic.as_ref().is_some_and(|(_, _, s)| !s.is_empty()) {
+            client_secret_in.push(ClientAuth::Basic);
+        }
+        if get("client_secret").is_some_and(|s| !s.is_empty()) {
+            client_secret_in.push(ClientAuth::Form);
+        }
+        if lookup(&query, "client_secret").is_some_and(|s| !s.is_empty()) {
+            client_secret_in.push(ClientAuth::Query);
+        }
         let secret = match &basic {
             Some((_, _, secret)) => Some(secret.clone()),
             None => {
@@ -508,6 +518,8 @@ impl Builder {
             has_client_secret: basic.is_some() || get("client_secret").is_some(),
             redirect_uri: get("redirect_uri"),
             code_verifier_present: get("code_verifier").is_some(),
+            code_verifier: get("code_verifier"),
+            client_secret_in,
             scope: get("scope"),
             endpoint: Some(if is_amazon_host(&url.host) {
                 Endpoint::Lwa
@@ -827,7 +839,11 @@ fn authorize(url: &Url) -> Option<Authorize> {
 /// POST to a `/token` path whose body is missing (so it is still seen, with unknown fields).
 fn token_fields(ex: &Exchange, url: &Url) -> Option<Vec<(String, String)>> {
     if !ex.request.method.eq_ignore_ascii_case("POST") {
-        return None;
+        // A token request sent as a GET (RFC 6749 §3.2 asks for POST) is still one when its
+        // query names the grant.
+        let query = url.params();
+        let get = ex.request.method.eq_ignore_ascii_case("GET");
+        return (get && lookup(&query, "grant_type").is_some()).then_some(query);
     }
     let fields = body_fields(ex);
     if lookup(&fields, "grant_type").is_some() {

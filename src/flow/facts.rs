@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 use crate::model::{Capture, Exchange};
 use crate::secret::{mask, policy};
 
+use super::security;
 use super::url::{is_loopback, Url};
 
 /// Query parameters whose value is a credential wherever it appears (RFC 6749 §2.3.1 and
@@ -199,6 +200,52 @@ impl<'a> Facts<'a> {
                     .collect();
                 Some(json!(secrets))
             });
+            add(&mut m, "browser_signs", &|| {
+                Some(json!(security::browser_signs(&ex.request)))
+            });
+            add(&mut m, "content_type", &|| {
+                security::media_type(&ex.request.headers).map(|t| json!(t))
+            });
+            add(&mut m, "cookies_sent", &|| {
+                Some(json!(security::cookies_sent(&ex.request)))
+            });
+            let resp = ex.response.as_ref();
+            add(&mut m, "cookies_set", &|| {
+                resp.map(|r| {
+                    let set: Vec<Value> = security::cookies_set(&r.headers)
+                        .into_iter()
+                        .map(|c| {
+                            let mut cm = Map::new();
+                            cm.insert("name".into(), json!(c.name));
+                            cm.insert("secure".into(), json!(c.secure));
+                            cm.insert("http_only".into(), json!(c.http_only));
+                            put(&mut cm, "same_site", c.same_site.map(|v| json!(v)));
+                            Value::Object(cm)
+                        })
+                        .collect();
+                    Value::Array(set)
+                })
+            });
+            add(&mut m, "cache_control", &|| {
+                s(resp.and_then(|r| r.header("cache-control")))
+            });
+            add(&mut m, "referrer_policy", &|| {
+                s(resp.and_then(|r| r.header("referrer-policy")))
+            });
+            add(&mut m, "www_authenticate", &|| {
+                let c = security::bearer_challenge(&resp?.headers)?;
+                let mut cm = Map::new();
+                cm.insert("scheme".into(), json!("Bearer"));
+                put(&mut cm, "realm", s(c.realm.as_deref()));
+                put(&mut cm, "error", s(c.error.as_deref()));
+                put(
+                    &mut cm,
+                    "error_description",
+                    s(c.error_description.as_deref()),
+                );
+                put(&mut cm, "scope", s(c.scope.as_deref()));
+                Some(Value::Object(cm))
+            });
             add(&mut m, "answered", &|| Some(json!(ex.response.is_some())));
             add(&mut m, "status", &|| {
                 ex.response.as_ref().map(|r| json!(r.status))
@@ -290,6 +337,9 @@ impl<'a> Facts<'a> {
                     "access_token",
                     ans.access_token.and_then(|x| self.token_ref(x)),
                 );
+                if want("referer_leaks") {
+                    m.insert("referer_leaks".into(), self.referer_leaks(id));
+                }
                 put(
                     &mut m,
                     "state_sent",
@@ -302,9 +352,10 @@ impl<'a> Facts<'a> {
             Detail::TokenRequest(t) => {
                 put(&mut m, "grant_type", s(t.grant_type.as_deref()));
                 let grant = match t.grant_type.as_deref() {
-                    Some(g @ ("authorization_code" | "refresh_token" | "client_credentials")) => {
-                        Some(g)
-                    }
+                    Some(
+                        g @ ("authorization_code" | "refresh_token" | "client_credentials"
+                        | "password"),
+                    ) => Some(g),
                     Some(_) => Some("other"),
                     None => None,
                 };
@@ -329,6 +380,18 @@ impl<'a> Facts<'a> {
                     "code_verifier_present".into(),
                     json!(t.code_verifier_present),
                 );
+                let secret_in: Vec<&str> = t.client_secret_in.iter().map(|c| c.name()).collect();
+                m.insert("client_secret_in".into(), json!(secret_in));
+                if let Some(v) = &t.code_verifier {
+                    m.insert("code_verifier_length".into(), json!(v.chars().count()));
+                    m.insert(
+                        "code_verifier_well_formed".into(),
+                        json!(security::verifier_well_formed(v)),
+                    );
+                    put(&mut m, "code_verifier_matches", self.verifier_matches(t, v));
+                }
+                put(&mut m, "rotated", rotated(t).map(|r| json!(r)));
+                m.insert("referer_leaks".into(), self.referer_leaks(id));
                 put(&mut m, "scope", s(t.scope.as_deref()));
                 put_lazily(&mut m, "refresh_token", &|| {
                     t.refresh_token.and_then(|x| self.token_ref(x))
@@ -452,7 +515,20 @@ impl<'a> Facts<'a> {
         m.insert("scopes".into(), json!(a.scopes));
         put(m, "redirect_uri", s(a.redirect_uri.as_deref()));
         put(m, "state", s(a.state.as_deref()));
-        put(m, "code_challenge", s(a.code_challenge.as_deref()));
+        // With `plain` (or no method) the challenge is the verifier itself: a secret.
+        let plain = a.code_challenge_method.as_deref() != Some("S256");
+        put(
+            m,
+            "code_challenge",
+            a.code_challenge
+                .as_deref()
+                .map(|c| json!(if plain { mask(c) } else { c.to_string() })),
+        );
+        put(
+            m,
+            "code_challenge_method",
+            s(a.code_challenge_method.as_deref()),
+        );
     }
 
     fn answer_summary(&self, id: usize) -> Option<Value> {
@@ -526,8 +602,52 @@ impl<'a> Facts<'a> {
                 s(t.response.as_ref().and_then(|r| r.error.as_deref())),
             );
             put(&mut m, "client_id", s(t.client_id.as_deref()));
+            put(&mut m, "rotated", rotated(t).map(|r| json!(r)));
         }
         Some(Value::Object(m))
+    }
+
+    /// Whether a token request's PKCE verifier gives the challenge of its code's authorize
+    /// request; absent when either is not in the capture or the method is unknown.
+    fn verifier_matches(&self, t: &super::TokenRequest, verifier: &str) -> Option<Value> {
+        if self.analysis.sanitized {
+            return None;
+        }
+        let origin = self.analysis.codes.get(t.code?)?.origin?;
+        let auth = self.analysis.authorize(origin)?;
+        let challenge = auth.code_challenge.as_deref()?;
+        security::verifier_matches(verifier, challenge, auth.code_challenge_method.as_deref())
+            .map(|m| json!(m))
+    }
+
+    /// The later requests whose `Referer` carries the code of an answer step or a token a
+    /// token request minted.
+    fn referer_leaks(&self, step: usize) -> Value {
+        let leaks = security::leaks_of_step(self.analysis, step, &self.analysis.referer_leaks);
+        let out: Vec<Value> = leaks
+            .into_iter()
+            .filter_map(|l| {
+                let ex = self.exchange(l.entry)?;
+                let mut m = Map::new();
+                m.insert("entry".into(), json!(l.entry));
+                put(&mut m, "time", self.time(l.entry));
+                put(&mut m, "t", self.t(l.entry));
+                m.insert("method".into(), json!(ex.request.method));
+                m.insert(
+                    "url".into(),
+                    json!(policy::url(&ex.request.url, &mut policy::Mask)),
+                );
+                m.insert("host".into(), json!(Url::parse(&ex.request.url).host));
+                m.insert("param".into(), json!(l.param));
+                let value = match l.leaked {
+                    security::Leaked::Code(c) => self.analysis.codes.get(c).map(|c| &c.value),
+                    security::Leaked::Token(t) => self.analysis.tokens.get(t).map(|t| &t.value),
+                };
+                m.insert("value".into(), json!(mask(value?)));
+                Some(Value::Object(m))
+            })
+            .collect();
+        Value::Array(out)
     }
 
     /// A code's lineage, shared by the full view and the reference (the fields `want`s).
@@ -663,6 +783,20 @@ impl<'a> Facts<'a> {
         m.insert("use_count".into(), json!(t.uses.len()));
         Some(Value::Object(m))
     }
+}
+
+/// For a `refresh_token` grant that got tokens: whether the answer carried a refresh token
+/// other than the one sent (rotation). Absent for other grants and failed answers.
+fn rotated(t: &super::TokenRequest) -> Option<bool> {
+    if t.grant_type.as_deref() != Some("refresh_token") {
+        return None;
+    }
+    let r = t.response.as_ref()?;
+    r.access_token?;
+    Some(
+        r.refresh_token
+            .is_some_and(|new| Some(new) != t.refresh_token),
+    )
 }
 
 fn via(v: Via) -> &'static str {

@@ -10,6 +10,7 @@ mod links;
 pub mod oidc;
 mod profile;
 pub mod schema;
+pub mod security;
 pub mod url;
 
 use std::collections::{BTreeMap, HashMap};
@@ -203,6 +204,10 @@ pub struct TokenRequest {
     pub code: Option<usize>,
     pub redirect_uri: Option<String>,
     pub code_verifier_present: bool,
+    /// The PKCE `code_verifier` sent, compared with its code's challenge when facts are made.
+    pub code_verifier: Option<String>,
+    /// Where a non-empty client secret was sent: each of Basic, the form body, the query.
+    pub client_secret_in: Vec<ClientAuth>,
     pub scope: Option<String>,
     pub refresh_token: Option<usize>,
     pub endpoint: Option<Endpoint>,
@@ -359,6 +364,11 @@ pub struct Analysis {
     pub flows: usize,
     /// Limits the capture went over (set by `check_capture`, which applies them).
     pub limits_hit: Vec<crate::limits::LimitHit>,
+    /// Later requests whose `Referer` carries a code or token of this capture.
+    pub referer_leaks: Vec<security::RefererLeak>,
+    /// The capture is a copy `tokentrail sanitize` wrote (looked for only when a token request
+    /// sends a PKCE verifier, the one fact it changes).
+    pub sanitized: bool,
 }
 
 impl Analysis {
@@ -435,6 +445,12 @@ pub fn analyze(capture: &Capture, config: &Config) -> Analysis {
     let config = oidc::with_known_issuers(config, &analysis);
     servers_and_secrets(&mut analysis, capture, &config);
     roles(&mut analysis);
+    analysis.referer_leaks = security::referer_leaks(&analysis, capture);
+    analysis.sanitized = analysis
+        .steps
+        .iter()
+        .any(|s| matches!(&s.detail, Detail::TokenRequest(t) if t.code_verifier.is_some()))
+        && security::sanitized_copy(capture);
     analysis
 }
 
@@ -494,6 +510,11 @@ pub fn issuer(endpoint: Option<Endpoint>, host: &str, config: &Config) -> String
                 .first()
                 .map_or(host.clone(), |h| h.to_ascii_lowercase());
         }
+    }
+    // Providers whose endpoints live on different sites: Google's authorize endpoint is on
+    // accounts.google.com, its token and userinfo endpoints on googleapis.com.
+    if host == "accounts.google.com" || host.ends_with(".googleapis.com") {
+        return String::from("google.com");
     }
     if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
         return host;
