@@ -70,7 +70,7 @@ fn the_good_recording_reads_whole_links_every_artifact_and_raises_nothing() {
             .collect();
         assert_eq!(refreshes.len(), 1, "{name}: one refresh");
         let capture = report.capture.as_ref().expect("capture");
-        let facts = Facts::new(capture, a, &report.secrets);
+        let facts = Facts::new(capture, a);
         let refresh = facts.step_facts(refreshes[0]).expect("facts");
         assert_eq!(refresh["rotated"], true, "{name}: the refresh rotated");
         let exchange = a

@@ -185,7 +185,10 @@ impl<'a> Facts<'a> {
             });
             add(&mut m, "scheme", &|| Some(json!(url.scheme)));
             add(&mut m, "host", &|| Some(json!(url.host)));
-            add(&mut m, "path", &|| Some(json!(url.path)));
+            // Masked as displayed paths are: a session id in a path is a secret.
+            add(&mut m, "path", &|| {
+                Some(json!(policy::path(url.path, &mut policy::Mask)))
+            });
             add(&mut m, "loopback", &|| Some(json!(is_loopback(&url.host))));
             add(&mut m, "query_secrets", &|| {
                 let secrets: Vec<String> = url

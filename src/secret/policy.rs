@@ -742,22 +742,40 @@ fn name_path(f: &str) -> bool {
 pub fn path<R: Replace + ?Sized>(path: &str, r: &mut R) -> String {
     if r.keeps_all()
         || kind_by_shape(path).is_none()
-            && !path
-                .split('/')
-                .any(|s| !s.is_empty() && r.identified(&form_decode(s)).is_some())
+            && !path.split('/').any(|s| {
+                !s.is_empty() && (random_segment(s) || r.identified(&form_decode(s)).is_some())
+            })
     {
         return path.to_string();
     }
     path.split('/')
         .map(|segment| {
             let decoded = form_decode(segment);
-            match kind_by_shape(&decoded).or_else(|| r.identified(&decoded)) {
+            let random = random_segment(&decoded).then_some(SecretKind::Value);
+            match kind_by_shape(&decoded)
+                .or(random)
+                .or_else(|| r.identified(&decoded))
+            {
                 Some(kind) => encode_like(segment, &r.replace(kind, &decoded), r),
                 None => segment.to_string(),
             }
         })
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// A path segment that can only be a generated key: 32 or more base64url characters mixing
+/// upper case, lower case and digits (a session or interaction id, as oidc-provider's
+/// `/interaction/<uid>` whose uid is also a cookie). Ids people read (UUIDs, `amzn1.ask…`
+/// skill ids, version numbers, words) are lower case, dotted or short, and stay shown.
+fn random_segment(segment: &str) -> bool {
+    segment.len() >= 32
+        && segment
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && segment.bytes().any(|b| b.is_ascii_uppercase())
+        && segment.bytes().any(|b| b.is_ascii_lowercase())
+        && segment.bytes().any(|b| b.is_ascii_digit())
 }
 
 /// A query, fragment or form body (`a=1&b=2`): names kept when name-shaped, values as
@@ -2055,6 +2073,25 @@ mod tests {
         }
     }
     use super::*;
+
+    #[test]
+    fn generated_path_segments_are_hidden_and_readable_ids_shown() {
+        let uid = "yiZ9_yFu8wTdBbPnJd5Rt0t-GIx_CD7nnwcnYQcqIvg";
+        let shown = path(&format!("/interaction/{uid}/login"), &mut Mask);
+        assert!(!shown.contains(uid), "{shown}");
+        assert!(
+            shown.starts_with("/interaction/") && shown.ends_with("/login"),
+            "{shown}"
+        );
+        for kept in [
+            "/v1/users/~current/skills/amzn1.ask.skill.12345678-1234-1234-1234-123456789012/enablement",
+            "/users/3f2b8c1e-9a7d-4e5f-8b6a-1c2d3e4f5a6b/profile",
+            "/oauth2/v2.0/authorize",
+            "/realms/Demo-Realm-2024/protocol/openid-connect/token",
+        ] {
+            assert_eq!(path(kept, &mut Mask), kept);
+        }
+    }
     use crate::secret::placeholder::Key;
 
     const CODE: &str = "ANdNAVhyhqirUelHGEHA";
