@@ -105,7 +105,7 @@ impl FileReport {
             rayon::spawn(move || drop(capture));
         }
         #[cfg(not(feature = "cli"))]
-        drop((capture, secrets));
+        drop(capture);
         if let Some(s) = &mut self.session {
             s.parts.clear();
         }
