@@ -20,7 +20,7 @@ use time::format_description::well_known::Rfc3339;
 use super::replacer::Sanitizer;
 use super::MARK;
 use crate::model::{Capture, Exchange, Format, Header};
-use crate::secret::policy::{json_as, Schema};
+use crate::secret::policy::{json_as, string_end, Schema};
 
 /// Stands where the entries go while the frame is serialized, to split it there.
 const ENTRIES_HERE: &str = "\u{1}tokentrail: the entries go here\u{1}";
@@ -415,19 +415,6 @@ fn closers(head: &str) -> Option<String> {
         }
     }
     Some(open.iter().rev().map(|&b| b as char).collect())
-}
-
-/// The end (one past the closing quote) of the JSON string opening at `start`.
-fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
-    let mut i = start + 1;
-    loop {
-        let at = i + memchr::memchr2(b'"', b'\\', bytes.get(i..)?)?;
-        if bytes[at] == b'\\' {
-            i = at + 2;
-        } else {
-            return Some(at + 1);
-        }
-    }
 }
 
 /// The span of the string literal at `response.content.text` of an entry's JSON text.
