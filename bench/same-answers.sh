@@ -6,10 +6,10 @@
 #
 # NEW_BIN defaults to this tree's release build (built first). Compared byte for byte, with the
 # exit code:
-#  * every capture under fixtures/ (every format), checked alone with --format json, human and
-#    sarif (with its sibling `<name>.tokentrail.toml` as --config where there is one, else
+#  * every capture under fixtures/ (every format), checked alone with --format json, human,
+#    sarif and html (the page holds no timestamp: compared as it is, nothing stripped) (with its sibling `<name>.tokentrail.toml` as --config where there is one, else
 #    --isolated);
-#  * the same files in one invocation (the batch path), --format json;
+#  * the same files in one invocation (the batch path), --format json and html;
 #  * the real exports of ../shared/captures/{real,more} when present, --format json;
 #  * the four benchmark shapes of bench/gen_har.py at $MB MB (default 50; `MB=200` for the
 #    benchmark's own size), --format json, and their `sanitize` copies under a fixed key;
@@ -54,12 +54,13 @@ for f in "${fixtures[@]}"; do
     config=(--isolated)
     toml="${f%.*}.tokentrail.toml"
     [ -f "$toml" ] && config=(--config "$toml")
-    for format in json human sarif; do
+    for format in json human sarif html; do
         same "$f ($format)" check "$f" --format "$format" --color never "${config[@]}"
     done
 done
-echo "fixtures: ${#fixtures[@]} files × json, human, sarif"
+echo "fixtures: ${#fixtures[@]} files × json, human, sarif, html"
 same "all fixtures in one invocation (json)" check "${fixtures[@]}" --format json --isolated
+same "all fixtures in one invocation (html)" check "${fixtures[@]}" --format html --isolated
 
 for d in ../shared/captures/real ../shared/captures/more; do
     [ -d "$d" ] || continue
