@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::finding::Finding;
-use crate::report::FileReport;
+use crate::outcome::FileReport;
 
 /// Bump when fingerprints are computed differently (old baselines then match nothing).
 pub const VERSION: u32 = 1;

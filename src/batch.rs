@@ -12,26 +12,18 @@ use crate::check::{check_pending, expand_noting, Input, Options};
 use crate::limits::Limits;
 use crate::progress::Progress;
 use crate::read::input::Pending;
-use crate::report::human::{self, HumanOptions};
-use crate::report::sarif::SarifLog;
+use crate::outcome::{FileReport, Report};
+use crate::report::human::HumanOptions;
+use crate::report::output::{Keeps, Output, OutputFormat, Settings};
 use crate::report::summary::BatchSummary;
-use crate::report::{json, ndjson, FileReport, Report};
 use crate::session::check_session;
 use crate::shard::Shard;
 
-/// How results are written to stdout.
-#[derive(Debug, Clone, Copy)]
-pub enum Format {
-    Human(HumanOptions),
-    Json,
-    Ndjson,
-    Sarif,
-    /// One self-contained page, written when every file is done (it needs the captures).
-    Html,
-}
-
 pub struct BatchOptions {
-    pub format: Format,
+    /// How results are written to stdout.
+    pub format: OutputFormat,
+    /// How the human format draws.
+    pub human: HumanOptions,
     /// Print the summary table on stderr at the end.
     pub summary: bool,
     pub shard: Option<Shard>,
@@ -131,21 +123,42 @@ fn captures_of(
     (pending, total, skipped)
 }
 
+/// What a run found: the report (without the captures' text, enough for exit codes), and
+/// what the baseline did.
+#[derive(Debug, Default)]
+pub struct Finished {
+    pub report: Report,
+    /// Baseline entries of the findings reported (`--write-baseline`).
+    pub recorded: Vec<baseline::Entry>,
+    /// How many findings a baseline hid (`--baseline`).
+    pub known: usize,
+}
+
 /// Checks `inputs`, writes the results through `write` (stdout) and errors about inputs on
-/// stderr, and returns the report without the captures' text (enough for exit codes).
+/// stderr.
 pub fn run(
     inputs: &[Input],
     opts: &Options,
     batch: &BatchOptions,
     write: &mut dyn FnMut(&str),
-) -> Report {
+) -> Finished {
     let (pending, found, skipped) = captures_of(inputs, batch.shard, &opts.config.limits);
     let progress = Progress::new(pending.len(), batch.stderr_is_terminal && !batch.quiet);
-    let mut sarif = matches!(batch.format, Format::Sarif).then(|| SarifLog::new(&opts.rules));
-    let mut report = Report {
-        skipped,
-        found,
-        ..Report::default()
+    let shard = batch.shard.map(|s| s.to_string());
+    let output = batch.format.output(&Settings {
+        rules: &opts.rules,
+        human: batch.human,
+        quiet: batch.quiet,
+        shard: shard.as_deref(),
+    });
+    let output: &dyn Output = output.as_ref();
+    let mut run = Finished {
+        report: Report {
+            skipped,
+            found,
+            ..Report::default()
+        },
+        ..Finished::default()
     };
     // On the thread that checked the file: what can be rendered from one file alone, and
     // dropping the capture's text once nothing needs it. (Done by the writing thread, that
@@ -160,15 +173,8 @@ pub fn run(
             }
         }
         let (recorded, hidden) = batch.filter.apply(file);
-        if matches!(batch.format, Format::Json | Format::Ndjson) {
-            crate::report::position::fill(file);
-        }
-        let text = match batch.format {
-            Format::Human(h) => Some(human::render_file(file, &h)),
-            Format::Ndjson => Some(ndjson::file_lines(file)),
-            Format::Json | Format::Sarif | Format::Html => None,
-        };
-        if !matches!(batch.format, Format::Sarif | Format::Html) {
+        let text = output.file(file);
+        if output.keeps() == Keeps::Nothing {
             file.slim();
         }
         Done {
@@ -183,22 +189,19 @@ pub fn run(
             recorded,
             hidden,
         } = done;
-        report.recorded.extend(recorded);
-        report.known += hidden;
+        run.recorded.extend(recorded);
+        run.known += hidden;
         if let Some(e) = &file.error {
             progress.eprintln(&format!("error: {e}"));
         }
         if let Some(text) = text {
             write(&text);
         }
-        if let (Format::Sarif, Some(log)) = (batch.format, &mut sarif) {
-            log.add_file(&file);
-        }
-        // SARIF's log needed the capture until now (the HTML page needs it to the end).
-        if !matches!(batch.format, Format::Html) {
+        output.add(&file);
+        if output.keeps() != Keeps::Everything {
             file.slim();
         }
-        report.files.push(file);
+        run.report.files.push(file);
     };
     // Archive members that held no capture (a README beside the HARs): listed by `-v` as a
     // directory walk's files are, and not counted as captures found.
@@ -213,36 +216,18 @@ pub fn run(
         check_streaming(pending, opts, &progress, &prepare, &mut emit)
     };
     progress.finish();
+    let report = &mut run.report;
     report.found -= members_skipped.len().min(report.found);
     report.skipped.extend(members_skipped);
 
-    let summary = BatchSummary::of(&report);
-    match batch.format {
-        // Nothing to sum up: the caller says the inputs held no capture.
-        Format::Human(_) if batch.quiet || report.found == 0 => {}
-        Format::Human(_) => write(&human::render_summary(&report)),
-        Format::Json => {
-            let mut text = json::render(&report);
-            text.push('\n');
-            write(&text);
-        }
-        Format::Ndjson => {
-            let shard = batch.shard.map(|s| s.to_string());
-            write(&ndjson::summary_line(&summary, shard.as_deref()));
-        }
-        Format::Sarif => {
-            if let Some(log) = sarif.take() {
-                let mut text = log.finish();
-                text.push('\n');
-                write(&text);
-            }
-        }
-        Format::Html => write(&crate::report::html::render(&report)),
+    let summary = BatchSummary::of(report);
+    if let Some(text) = output.finish(report, &summary) {
+        write(&text);
     }
     if batch.summary {
-        eprint!("{}", summary.table(&report));
+        eprint!("{}", summary.table(report));
     }
-    report
+    run
 }
 
 /// How many files past the oldest one not yet rendered may be checked or waiting: enough to

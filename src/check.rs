@@ -11,7 +11,7 @@ use crate::flow::{self, facts::Facts};
 use crate::limits::{self, Limits};
 use crate::model::Capture;
 use crate::read::input::{Outcome, Pending};
-use crate::report::{FileReport, Report};
+use crate::outcome::{FileReport, Report};
 use crate::rules::{self, RuleSet};
 
 /// One thing to check: a file, or standard input.

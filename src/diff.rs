@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use crate::flow::url::Url;
 use crate::flow::{Analysis, Detail, Profile, Step, StepKind};
 use crate::model::Capture;
-use crate::report::FileReport;
+use crate::outcome::FileReport;
 use crate::secret::{mask, policy};
 
 /// One step as compared: its kind, where it went, and its comparable fields.

@@ -16,6 +16,7 @@ pub mod finding;
 pub mod flow;
 pub mod limits;
 pub mod model;
+pub mod outcome;
 #[cfg(feature = "cli")]
 pub mod progress;
 pub mod read;
@@ -26,7 +27,8 @@ pub mod secret;
 pub mod select;
 pub mod session;
 pub mod shard;
-pub mod timeline;
+// `tokentrail::timeline` before it moved beside the other renderers.
+pub use report::timeline;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 

@@ -61,54 +61,9 @@ impl Default for Limits {
     }
 }
 
-/// Which limit was hit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Limit {
-    BodySize,
-    Headers,
-    HeaderSize,
-    JsonDepth,
-    DecompressedSize,
-    ArchiveMembers,
-}
-
-impl Limit {
-    /// The name rules and output use.
-    pub fn name(self) -> &'static str {
-        match self {
-            Limit::BodySize => "body-size",
-            Limit::Headers => "headers",
-            Limit::HeaderSize => "header-size",
-            Limit::JsonDepth => "json-depth",
-            Limit::DecompressedSize => "decompressed-size",
-            Limit::ArchiveMembers => "archive-members",
-        }
-    }
-
-    /// The flag that raises it; `None` for a limit that cannot be raised.
-    pub fn flag(self) -> Option<&'static str> {
-        match self {
-            Limit::BodySize => Some("--max-body-size"),
-            Limit::Headers => Some("--max-headers"),
-            Limit::HeaderSize => Some("--max-header-size"),
-            Limit::JsonDepth => None,
-            Limit::DecompressedSize => Some("--max-decompressed-size"),
-            Limit::ArchiveMembers => Some("--max-archive-members"),
-        }
-    }
-}
-
-/// One limit hit in one capture.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LimitHit {
-    pub limit: Limit,
-    /// The entry it concerns (1-based); `None` for the file as a whole.
-    pub entry: Option<usize>,
-    /// Byte offset in the file where it was hit (the entry's start).
-    pub offset: usize,
-    /// One sentence naming what was left out, the limit and the flag that raises it.
-    pub detail: String,
-}
+// What a hit is belongs to the capture (a reader records hits too); which limits there are
+// and how they apply is this module's.
+pub use crate::model::{Limit, LimitHit};
 
 /// Applies the limits to a capture in place and says what they cut.
 pub fn apply(capture: &mut Capture, limits: &Limits) -> Vec<LimitHit> {

@@ -53,7 +53,7 @@ pub struct Capture {
     pub parts: Vec<Part>,
     /// Limits hit while reading (a `.gz` or archive member cut at the decompressed-size
     /// limit); `limits::apply` adds those hit in what was read. Empty for most captures.
-    pub limits_hit: Vec<crate::limits::LimitHit>,
+    pub limits_hit: Vec<LimitHit>,
     /// Recorded flows that are not HTTP (a mitmproxy dump's websocket messages, tcp, udp and
     /// dns flows), left out of `exchanges` but counted so a report can say so.
     pub skipped: Vec<Skipped>,
@@ -355,4 +355,53 @@ impl Response {
             .or(self.redirect_url.as_deref())
             .filter(|l| !l.is_empty())
     }
+}
+
+/// Which limit was hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    BodySize,
+    Headers,
+    HeaderSize,
+    JsonDepth,
+    DecompressedSize,
+    ArchiveMembers,
+}
+
+impl Limit {
+    /// The name rules and output use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Limit::BodySize => "body-size",
+            Limit::Headers => "headers",
+            Limit::HeaderSize => "header-size",
+            Limit::JsonDepth => "json-depth",
+            Limit::DecompressedSize => "decompressed-size",
+            Limit::ArchiveMembers => "archive-members",
+        }
+    }
+
+    /// The flag that raises it; `None` for a limit that cannot be raised.
+    pub fn flag(self) -> Option<&'static str> {
+        match self {
+            Limit::BodySize => Some("--max-body-size"),
+            Limit::Headers => Some("--max-headers"),
+            Limit::HeaderSize => Some("--max-header-size"),
+            Limit::JsonDepth => None,
+            Limit::DecompressedSize => Some("--max-decompressed-size"),
+            Limit::ArchiveMembers => Some("--max-archive-members"),
+        }
+    }
+}
+
+/// One limit hit in one capture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitHit {
+    pub limit: Limit,
+    /// The entry it concerns (1-based); `None` for the file as a whole.
+    pub entry: Option<usize>,
+    /// Byte offset in the file where it was hit (the entry's start).
+    pub offset: usize,
+    /// One sentence naming what was left out, the limit and the flag that raises it.
+    pub detail: String,
 }

@@ -5,7 +5,7 @@
 //! Reconstruction is unchanged: it sees one capture whose exchanges are those of every file,
 //! numbered 1..N in file order (and ordered by time, as always, when it correlates). The
 //! [`Session`] remembers which file and entry each session entry came from; reports map
-//! entry numbers back through [`crate::report::FileReport::origin`], and the numbers written
+//! entry numbers back through [`crate::outcome::FileReport::origin`], and the numbers written
 //! into messages (`entry #N`) are rewritten here to name the file's own entry.
 
 use regex::Regex;
@@ -13,29 +13,8 @@ use regex::Regex;
 use crate::check::{check_capture, Options};
 use crate::finding::{Finding, Place};
 use crate::model::Capture;
-use crate::report::FileReport;
-
-/// The files of a session and where each session entry came from.
-#[derive(Debug, Default)]
-pub struct Session {
-    /// Each file's name, format and entry count, in the order given.
-    pub names: Vec<String>,
-    pub formats: Vec<&'static str>,
-    pub counts: Vec<usize>,
-    /// The files' captures, for snippets; emptied when a report is slimmed.
-    pub parts: Vec<Capture>,
-    /// `(file, entry in that file)` of session entry `i + 1`.
-    pub entries: Vec<(usize, usize)>,
-    /// The file whose truncation the session capture reports (the first one cut off).
-    pub truncated: Option<usize>,
-}
-
-impl Session {
-    /// The file (index into `names`) and the file's own entry number of session entry `entry`.
-    pub fn origin(&self, entry: usize) -> Option<(usize, usize)> {
-        self.entries.get(entry.checked_sub(1)?).copied()
-    }
-}
+use crate::outcome::FileReport;
+pub use crate::outcome::Session;
 
 /// Checks `captures` as one recording. With one capture this is the same as checking it
 /// alone.

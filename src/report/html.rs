@@ -302,3 +302,16 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 </head>
 <body>
 "#;
+
+/// `--format html`: the page, written when every file is done (it needs the captures).
+pub struct Html;
+
+impl super::output::Output for Html {
+    fn keeps(&self) -> super::output::Keeps {
+        super::output::Keeps::Everything
+    }
+
+    fn finish(&self, report: &Report, _: &super::summary::BatchSummary) -> Option<String> {
+        Some(render(report))
+    }
+}

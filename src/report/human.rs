@@ -463,6 +463,25 @@ impl Diagnostic for FindingDiagnostic {
     }
 }
 
+
+/// `--format human`: each file's diagnostics as it is done, then the summary line.
+pub struct Human {
+    pub opts: HumanOptions,
+    /// `-q`: no summary line.
+    pub quiet: bool,
+}
+
+impl super::output::Output for Human {
+    fn file(&self, file: &mut FileReport) -> Option<String> {
+        Some(render_file(file, &self.opts))
+    }
+
+    fn finish(&self, report: &Report, _: &super::summary::BatchSummary) -> Option<String> {
+        // Nothing to sum up: the caller says the inputs held no capture.
+        (!self.quiet && report.found > 0).then(|| render_summary(report))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -153,6 +153,24 @@ fn related<'r>(r: &'r Related, f: &Finding, file: &'r FileReport) -> JsonRelated
     }
 }
 
+
+/// `--format json`: one document at the end, with each file's positions taken while its
+/// capture is there.
+pub struct Json;
+
+impl super::output::Output for Json {
+    fn file(&self, file: &mut FileReport) -> Option<String> {
+        super::position::fill(file);
+        None
+    }
+
+    fn finish(&self, report: &Report, _: &BatchSummary) -> Option<String> {
+        let mut text = render(report);
+        text.push('\n');
+        Some(text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -115,6 +115,24 @@ pub fn merge(text: &str) -> Result<Merged, MergeError> {
     Ok(merged)
 }
 
+
+/// `--format ndjson`: each file's lines as it is done, then the summary line.
+pub struct Ndjson {
+    /// `I/N` of the shard checked, for the summary line.
+    pub shard: Option<String>,
+}
+
+impl super::output::Output for Ndjson {
+    fn file(&self, file: &mut FileReport) -> Option<String> {
+        super::position::fill(file);
+        Some(file_lines(file))
+    }
+
+    fn finish(&self, _: &super::Report, summary: &BatchSummary) -> Option<String> {
+        Some(summary_line(summary, self.shard.as_deref()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -362,6 +362,45 @@ pub fn uri(name: &str) -> String {
     }
 }
 
+
+/// `--format sarif`: the log, built a file at a time on the writing thread and written at
+/// the end.
+pub struct Sarif {
+    // Only the writing thread touches it; the lock lets `Output` be shared with the checking
+    // threads, which never call `add`.
+    log: std::sync::Mutex<Option<SarifLog>>,
+}
+
+impl Sarif {
+    pub fn new(rules: &RuleSet) -> Sarif {
+        Sarif {
+            log: std::sync::Mutex::new(Some(SarifLog::new(rules))),
+        }
+    }
+
+    fn log(&self) -> std::sync::MutexGuard<'_, Option<SarifLog>> {
+        self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl super::output::Output for Sarif {
+    fn keeps(&self) -> super::output::Keeps {
+        super::output::Keeps::UntilAdded
+    }
+
+    fn add(&self, file: &FileReport) {
+        if let Some(log) = self.log().as_mut() {
+            log.add_file(file);
+        }
+    }
+
+    fn finish(&self, _: &super::Report, _: &super::summary::BatchSummary) -> Option<String> {
+        let mut text = self.log().take()?.finish();
+        text.push('\n');
+        Some(text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,8 +10,8 @@
 //! ```
 
 use crate::finding::{Finding, Severity};
-use crate::report::flowview::{lanes, FileView, FlowView, Role};
-use crate::report::FileReport;
+use super::flowview::{lanes, FileView, FlowView, Role};
+use super::FileReport;
 
 /// How to draw: the caller decides colour (terminal, `NO_COLOR`, `--color`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
