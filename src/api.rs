@@ -26,13 +26,14 @@ use std::sync::Arc;
 use crate::check::{check_pending, Options};
 use crate::config::Config;
 use crate::finding::Finding;
+use crate::outcome::{FileReport, Report};
 use crate::read::input::{expand_bytes, Pending};
-use crate::report::{html, json, position, FileReport, Report};
+use crate::report::timeline::{self, TimelineOptions};
+use crate::report::{html, json, position};
 use crate::rules::{self, RuleSet};
 use crate::sanitize;
 use crate::secret::placeholder::{Key, Placeholders};
 use crate::select::{Layer, Selection};
-use crate::timeline::{self, TimelineOptions};
 
 /// Why a check could not run at all (an unreadable file is not one: it is reported).
 #[derive(Debug, thiserror::Error)]
@@ -210,17 +211,7 @@ impl Checked {
             .iter()
             .filter(|f| f.error.is_none())
             .collect();
-        let mut out = String::new();
-        for f in &readable {
-            if readable.len() > 1 {
-                if !out.is_empty() {
-                    out.push('\n');
-                }
-                out.push_str(&format!("== {} ==\n", f.name));
-            }
-            out.push_str(&timeline::render(f, &opts));
-        }
-        out
+        timeline::render_files(readable.iter().copied(), readable.len() > 1, &opts)
     }
 
     /// `tokentrail explain ID` for each rule that has a finding here, in id order.

@@ -10,8 +10,8 @@ use crate::config::Config;
 use crate::flow::{self, facts::Facts};
 use crate::limits::{self, Limits};
 use crate::model::Capture;
-use crate::read::input::{Outcome, Pending};
 use crate::outcome::{FileReport, Report};
+use crate::read::input::{Outcome, Pending};
 use crate::rules::{self, RuleSet};
 
 /// One thing to check: a file, or standard input.

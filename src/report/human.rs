@@ -463,7 +463,6 @@ impl Diagnostic for FindingDiagnostic {
     }
 }
 
-
 /// `--format human`: each file's diagnostics as it is done, then the summary line.
 pub struct Human {
     pub opts: HumanOptions,

@@ -153,7 +153,6 @@ fn related<'r>(r: &'r Related, f: &Finding, file: &'r FileReport) -> JsonRelated
     }
 }
 
-
 /// `--format json`: one document at the end, with each file's positions taken while its
 /// capture is there.
 pub struct Json;

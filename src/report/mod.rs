@@ -16,4 +16,3 @@ pub mod timeline;
 
 // The outcome types were defined here; callers of the library name them through `report`.
 pub use crate::outcome::{FileReport, Origin, Report, Summary};
-

@@ -115,7 +115,6 @@ pub fn merge(text: &str) -> Result<Merged, MergeError> {
     Ok(merged)
 }
 
-
 /// `--format ndjson`: each file's lines as it is done, then the summary line.
 pub struct Ndjson {
     /// `I/N` of the shard checked, for the summary line.

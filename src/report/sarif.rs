@@ -362,7 +362,6 @@ pub fn uri(name: &str) -> String {
     }
 }
 
-
 /// `--format sarif`: the log, built a file at a time on the writing thread and written at
 /// the end.
 pub struct Sarif {
@@ -379,7 +378,9 @@ impl Sarif {
     }
 
     fn log(&self) -> std::sync::MutexGuard<'_, Option<SarifLog>> {
-        self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

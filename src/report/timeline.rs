@@ -9,9 +9,9 @@
 //!                ╰─▶ code SK…#2cae3c (issued at #3)
 //! ```
 
-use crate::finding::{Finding, Severity};
 use super::flowview::{lanes, FileView, FlowView, Role};
 use super::FileReport;
+use crate::finding::{Finding, Severity};
 
 /// How to draw: the caller decides colour (terminal, `NO_COLOR`, `--color`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +34,26 @@ impl Default for TimelineOptions {
 const MAX_LANES: usize = 6;
 /// `{time:>7} {entry:<5} `
 const PREFIX: usize = 14;
+
+/// The timelines of several files one after the other, each headed by the file's name when
+/// `headed` (`tokentrail flows a b`, and the page's flows).
+pub fn render_files<'a>(
+    files: impl IntoIterator<Item = &'a FileReport>,
+    headed: bool,
+    opts: &TimelineOptions,
+) -> String {
+    let mut out = String::new();
+    for f in files {
+        if headed {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&format!("== {} ==\n", f.name));
+        }
+        out.push_str(&render(f, opts));
+    }
+    out
+}
 
 /// Renders the timeline of one checked file.
 pub fn render(file: &FileReport, opts: &TimelineOptions) -> String {
