@@ -14,6 +14,8 @@ pub mod config;
 pub mod diff;
 pub mod finding;
 pub mod flow;
+#[cfg(test)]
+mod layers;
 pub mod limits;
 pub mod model;
 pub mod outcome;
