@@ -11,41 +11,41 @@ pub const TOKEN: &str = "Atza|IwEBIabcdefghijklmnopqrstuvwxyz012345";
 
 pub const PRETTY: &str = r#"{
   "log": {
-"version": "1.2",
-"entries": [
-  {
-    "startedDateTime": "2024-05-01T10:00:01.000Z",
-    "request": {
-      "method": "GET",
-      "url": "https://example.com/cb?code=ANdNAVhyhqirUelHGEHA&state=xyz",
-      "headers": []
-    },
-    "response": {
-      "status": 200,
-      "headers": []
-    }
-  },
-  {
-    "startedDateTime": "2024-05-01T10:00:03.000Z",
-    "request": {
-      "method": "POST",
-      "url": "https://api.amazon.com/auth/o2/token",
-      "headers": [
-        { "name": "Authorization", "value": "Bearer Atza|IwEBIabcdefghijklmnopqrstuvwxyz012345" },
-        { "name": "Content-Type", "value": "application/x-www-form-urlencoded" }
-      ],
-      "postData": {
-        "mimeType": "application/x-www-form-urlencoded",
-        "text": "grant_type=authorization_code&code=ANdNAVhyhqirUelHGEHA&redirect_uri=https%3A%2F%2Fexample.com%2Fcb"
+    "version": "1.2",
+    "entries": [
+      {
+        "startedDateTime": "2024-05-01T10:00:01.000Z",
+        "request": {
+          "method": "GET",
+          "url": "https://example.com/cb?code=ANdNAVhyhqirUelHGEHA&state=xyz",
+          "headers": []
+        },
+        "response": {
+          "status": 200,
+          "headers": []
+        }
+      },
+      {
+        "startedDateTime": "2024-05-01T10:00:03.000Z",
+        "request": {
+          "method": "POST",
+          "url": "https://api.amazon.com/auth/o2/token",
+          "headers": [
+            { "name": "Authorization", "value": "Bearer Atza|IwEBIabcdefghijklmnopqrstuvwxyz012345" },
+            { "name": "Content-Type", "value": "application/x-www-form-urlencoded" }
+          ],
+          "postData": {
+            "mimeType": "application/x-www-form-urlencoded",
+            "text": "grant_type=authorization_code&code=ANdNAVhyhqirUelHGEHA&redirect_uri=https%3A%2F%2Fexample.com%2Fcb"
+          }
+        },
+        "response": {
+          "status": 400,
+          "headers": [],
+          "content": { "mimeType": "application/json", "text": "{\"error\":\"invalid_grant\"}" }
+        }
       }
-    },
-    "response": {
-      "status": 400,
-      "headers": [],
-      "content": { "mimeType": "application/json", "text": "{\"error\":\"invalid_grant\"}" }
-    }
-  }
-]
+    ]
   }
 }
 "#;

@@ -1,3 +1,4 @@
+
 use super::fixture::*;
 use super::*;
 use crate::finding::Area;
@@ -64,14 +65,14 @@ fn labels_land_on_the_masked_value_in_the_right_area() {
 fn context_lines_show_only_what_the_policy_knows() {
     let odd = "q8Zr2kP0vX4mW7nB1cT5";
     let source = PRETTY.replace(
-        r#"{ "name": "Content-Type", "value": "application/x-www-form-urlencoded" }"#,
-        &format!(
-            r#"{{ "name": "Content-Type", "value": "application/x-www-form-urlencoded" }},
-        {{ "name": "Private-Token", "value": "{odd}" }},
-        {{ "name": "{odd}", "value": "1" }},
-        {{ "name": "Referer", "value": "https://example.com/cb?code=ANzzzzzzzzzzzzzzzzzz&client_id=my-client" }}"#
-        ),
-    );
+            r#"{ "name": "Content-Type", "value": "application/x-www-form-urlencoded" }"#,
+            &format!(
+                r#"{{ "name": "Content-Type", "value": "application/x-www-form-urlencoded" }},
+            {{ "name": "Private-Token", "value": "{odd}" }},
+            {{ "name": "{odd}", "value": "1" }},
+            {{ "name": "Referer", "value": "https://example.com/cb?code=ANzzzzzzzzzzzzzzzzzz&client_id=my-client" }}"#
+            ),
+        );
     let capture = capture("login.har", &source);
     let body = loc(Area::RequestBody, CODE);
     let snippet = Snippets::new(&capture)
@@ -100,8 +101,8 @@ fn context_lines_show_only_what_the_policy_knows() {
 fn raw_http_entries_are_masked_by_line() {
     let odd = "q8Zr2kP0vX4mW7nB1cT5";
     let source = format!(
-        "POST /auth/o2/token HTTP/1.1\r\nHost: api.amazon.com\r\nX-Session-Token: {odd}\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\ngrant_type=authorization_code&code={CODE}&client_secret={odd}\r\n"
-    );
+            "POST /auth/o2/token HTTP/1.1\r\nHost: api.amazon.com\r\nX-Session-Token: {odd}\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\ngrant_type=authorization_code&code={CODE}&client_secret={odd}\r\n"
+        );
     let mut capture = capture("t.http", &source);
     capture.format = Format::RawHttp;
     capture.exchanges = vec![crate::model::Exchange {
