@@ -36,14 +36,7 @@ struct Arrow<'m> {
 /// Renders a flow; `id` makes the SVG's internal ids unique within the page.
 pub fn render(flow: &FlowView, findings: &[Finding], id: &str) -> String {
     let arrows = arrows(flow);
-    let (lane_of, lane_count) = {
-        let spans: Vec<(usize, usize)> = flow
-            .traces
-            .iter()
-            .map(|t| (t.issued, t.uses.last().copied().unwrap_or(t.issued)))
-            .collect();
-        lanes(&spans, MAX_LANES)
-    };
+    let (lane_of, lane_count) = trace_lanes(flow);
     let left = LANE_X + LANE_W * lane_count as f64 + 16.0;
     let x_of = |a: Actor| {
         let i = flow.actors.iter().position(|x| *x == a).unwrap_or(0);
@@ -126,52 +119,58 @@ pub fn render(flow: &FlowView, findings: &[Finding], id: &str) -> String {
         // Findings follow the last arrow of their message.
         let next_is_same = arrows.get(ai + 1).is_some_and(|a| a.index == mi);
         if !next_is_same {
-            for &fi in &m.findings {
-                let f = &findings[fi];
-                let (a, b) = (x1.min(x2), x1.max(x2));
-                let text = format!("{} {}", mark(f.severity), f.rule);
-                let _ = writeln!(
-                    body,
-                    r#"<g class="note {}"><title>{}</title><rect x="{:.0}" y="{:.0}" width="{:.0}" height="20" rx="3"/><text x="{:.0}" y="{:.0}" text-anchor="middle">{}</text></g>"#,
-                    f.severity.as_str(),
-                    esc(&f.message),
-                    a - 30.0,
-                    y - 4.0,
-                    b - a + 60.0,
-                    (a + b) / 2.0,
-                    y + 10.0,
-                    esc(&text)
-                );
-                y += 26.0;
-            }
+            notes(&mut body, &m.findings, findings, (x1, x2), &mut y);
         }
     }
     let height = y + 14.0;
 
-    let mut svg = String::new();
-    let _ = writeln!(
-        svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="flow" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" role="img" aria-label="Flow {} sequence diagram">"#,
-        flow.number
-    );
-    let _ = writeln!(
-        svg,
-        r#"<defs><marker id="{id}-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrowhead"/></marker><marker id="{id}-lost" viewBox="0 0 10 10" refX="5" refY="5" markerWidth="9" markerHeight="9"><path d="M1,1 L9,9 M9,1 L1,9" class="cross"/></marker></defs>"#
-    );
-    for &a in &flow.actors {
-        let x = x_of(a);
-        let _ = writeln!(
-            svg,
-            r#"<g class="actor {}"><rect x="{:.0}" y="8" width="{:.0}" height="28" rx="4"/><text x="{x:.0}" y="27" text-anchor="middle">{}</text><line class="lifeline" x1="{x:.0}" y1="36" x2="{x:.0}" y2="{:.0}"/></g>"#,
-            a.id(),
-            x - COL / 2.0 + 14.0,
-            COL - 28.0,
-            esc(a.name()),
-            height - 6.0
-        );
-    }
+    let mut svg = frame(flow, id, (width, height), &x_of);
     svg.push_str(&body);
-    // Lineage lanes: from the message that issued an artifact to the last that used it.
+    lineage(&mut svg, flow, &lane_of, (&issue_y, &use_y), left);
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// The lane of each trace (from the message that issued it to its last use), and how many.
+fn trace_lanes(flow: &FlowView) -> (Vec<Option<usize>>, usize) {
+    let spans: Vec<(usize, usize)> = flow
+        .traces
+        .iter()
+        .map(|t| (t.issued, t.uses.last().copied().unwrap_or(t.issued)))
+        .collect();
+    lanes(&spans, MAX_LANES)
+}
+
+/// The notes of a message's findings, under its last arrow.
+fn notes(body: &mut String, of: &[usize], findings: &[Finding], (x1, x2): (f64, f64), y: &mut f64) {
+    for &fi in of {
+        let f = &findings[fi];
+        let (a, b) = (x1.min(x2), x1.max(x2));
+        let text = format!("{} {}", mark(f.severity), f.rule);
+        let _ = writeln!(
+            body,
+            r#"<g class="note {}"><title>{}</title><rect x="{:.0}" y="{:.0}" width="{:.0}" height="20" rx="3"/><text x="{:.0}" y="{:.0}" text-anchor="middle">{}</text></g>"#,
+            f.severity.as_str(),
+            esc(&f.message),
+            a - 30.0,
+            *y - 4.0,
+            b - a + 60.0,
+            (a + b) / 2.0,
+            *y + 10.0,
+            esc(&text)
+        );
+        *y += 26.0;
+    }
+}
+
+/// Lineage lanes: from the message that issued an artifact to the last that used it.
+fn lineage(
+    svg: &mut String,
+    flow: &FlowView,
+    lane_of: &[Option<usize>],
+    (issue_y, use_y): (&[Option<f64>], &[Option<f64>]),
+    left: f64,
+) {
     for (t, trace) in flow.traces.iter().enumerate() {
         let (Some(lane), Some(y0)) = (lane_of[t], issue_y[trace.issued]) else {
             continue;
@@ -213,7 +212,37 @@ pub fn render(flow: &FlowView, findings: &[Finding], id: &str) -> String {
         }
         svg.push_str("</g>\n");
     }
-    svg.push_str("</svg>\n");
+}
+
+/// The `<svg>` element's start, its markers and the actors with their lifelines.
+fn frame(
+    flow: &FlowView,
+    id: &str,
+    (width, height): (f64, f64),
+    x_of: &dyn Fn(Actor) -> f64,
+) -> String {
+    let mut svg = String::new();
+    let _ = writeln!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="flow" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" role="img" aria-label="Flow {} sequence diagram">"#,
+        flow.number
+    );
+    let _ = writeln!(
+        svg,
+        r#"<defs><marker id="{id}-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" class="arrowhead"/></marker><marker id="{id}-lost" viewBox="0 0 10 10" refX="5" refY="5" markerWidth="9" markerHeight="9"><path d="M1,1 L9,9 M9,1 L1,9" class="cross"/></marker></defs>"#
+    );
+    for &a in &flow.actors {
+        let x = x_of(a);
+        let _ = writeln!(
+            svg,
+            r#"<g class="actor {}"><rect x="{:.0}" y="8" width="{:.0}" height="28" rx="4"/><text x="{x:.0}" y="27" text-anchor="middle">{}</text><line class="lifeline" x1="{x:.0}" y1="36" x2="{x:.0}" y2="{:.0}"/></g>"#,
+            a.id(),
+            x - COL / 2.0 + 14.0,
+            COL - 28.0,
+            esc(a.name()),
+            height - 6.0
+        );
+    }
     svg
 }
 

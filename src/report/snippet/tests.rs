@@ -1,4 +1,3 @@
-
 use super::fixture::*;
 use super::*;
 use crate::finding::Area;
