@@ -457,115 +457,9 @@ impl Builder<'_> {
 
     fn fill(&self, m: &mut Message, step: &Step) {
         match &step.detail {
-            Detail::Authorize(auth) => {
-                m.details.extend(self.client(auth.client_id.as_deref()));
-                if let Some(s) = &auth.scope {
-                    m.details.push(format!("scope {}", self.text("scope", s)));
-                } else {
-                    m.details.push("no scope".into());
-                }
-                if let Some(r) = &auth.redirect_uri {
-                    m.details
-                        .push(format!("redirect_uri {}", self.text("redirect_uri", r)));
-                }
-                if auth.state.is_none() {
-                    m.details.push("no state".into());
-                }
-                if auth.code_challenge.is_some() {
-                    m.details.push("PKCE code_challenge sent".into());
-                }
-                if let Some(r) = auth.response_type.as_deref().filter(|r| *r != "code") {
-                    m.details
-                        .push(format!("response_type {}", self.text("response_type", r)));
-                }
-                if let Some(r) = &auth.response_mode {
-                    m.details
-                        .push(format!("response_mode {}", self.text("response_mode", r)));
-                }
-                if auth.nonce.is_some() {
-                    m.details.push("nonce sent".into());
-                }
-                match auth.answer.and_then(|x| self.a.steps.get(x)) {
-                    Some(ans) if ans.entry != step.entry => {
-                        m.outcome.push(format!("answered at #{}", ans.entry))
-                    }
-                    Some(_) => {}
-                    None => m.outcome.push("no answer in the capture".into()),
-                }
-            }
-            Detail::Answer(ans) => {
-                let to = self.a.steps.get(ans.authorize).map_or(0, |s| s.entry);
-                m.details.push(match ans.via {
-                    Via::Location => format!("answers #{to} (Location header)"),
-                    Via::Url => format!("answers #{to} (redirect followed)"),
-                    Via::Page => format!("answers #{to} (form_post page)"),
-                });
-                if ans.delivery != flow::oidc::Delivery::Query {
-                    m.details
-                        .push(format!("in the {}", ans.delivery.name().replace('_', " ")));
-                }
-                m.artifacts
-                    .extend(self.code_ref(ans.code, "code", Role::Issued));
-                m.artifacts
-                    .extend(self.token_ref(ans.access_token, "access token", Role::Issued));
-                m.artifacts.extend(self.token_ref(
-                    self.id_token_of(ans.id_token),
-                    "id_token",
-                    Role::Issued,
-                ));
-                if let Some(e) = &ans.error {
-                    let desc = ans
-                        .error_description
-                        .as_deref()
-                        .map(|d| format!(": {}", self.text("error_description", d)))
-                        .unwrap_or_default();
-                    m.outcome
-                        .push(format!("error {}{desc}", self.text("error", e)));
-                }
-            }
-            Detail::TokenRequest(t) => {
-                m.details.extend(self.client(t.client_id.as_deref()));
-                if let Some(auth) = t.client_auth {
-                    m.details.push(format!("client auth {}", auth.name()));
-                }
-                if let Some(r) = &t.redirect_uri {
-                    m.details
-                        .push(format!("redirect_uri {}", self.text("redirect_uri", r)));
-                }
-                if t.code_verifier_present {
-                    m.details.push("PKCE code_verifier sent".into());
-                }
-                m.artifacts
-                    .extend(self.code_ref(t.code, "code", Role::Used));
-                m.artifacts
-                    .extend(self.token_ref(t.refresh_token, "refresh token", Role::Used));
-                if let Some(r) = &t.response {
-                    if let Some(e) = &r.error {
-                        let desc = r
-                            .error_description
-                            .as_deref()
-                            .map(|d| format!(": {}", self.text("error_description", d)))
-                            .unwrap_or_default();
-                        m.outcome
-                            .push(format!("error {}{desc}", self.text("error", e)));
-                    }
-                    m.artifacts.extend(self.token_ref(
-                        r.access_token,
-                        "access token",
-                        Role::Issued,
-                    ));
-                    m.artifacts.extend(self.token_ref(
-                        r.refresh_token,
-                        "refresh token",
-                        Role::Issued,
-                    ));
-                    m.artifacts.extend(self.token_ref(
-                        self.id_token_of(r.id_token),
-                        "id_token",
-                        Role::Issued,
-                    ));
-                }
-            }
+            Detail::Authorize(auth) => self.fill_authorize(m, step, auth),
+            Detail::Answer(ans) => self.fill_answer(m, ans),
+            Detail::TokenRequest(t) => self.fill_token_request(m, t),
             Detail::EndpointLookup(l) => {
                 m.artifacts
                     .extend(self.token_ref(l.bearer, "bearer", Role::Used));
@@ -604,6 +498,112 @@ impl Builder<'_> {
                 m.artifacts
                     .extend(self.token_ref(Some(*bearer), "bearer", Role::Used));
             }
+        }
+    }
+
+    fn fill_authorize(&self, m: &mut Message, step: &Step, auth: &flow::Authorize) {
+        m.details.extend(self.client(auth.client_id.as_deref()));
+        if let Some(s) = &auth.scope {
+            m.details.push(format!("scope {}", self.text("scope", s)));
+        } else {
+            m.details.push("no scope".into());
+        }
+        if let Some(r) = &auth.redirect_uri {
+            m.details
+                .push(format!("redirect_uri {}", self.text("redirect_uri", r)));
+        }
+        if auth.state.is_none() {
+            m.details.push("no state".into());
+        }
+        if auth.code_challenge.is_some() {
+            m.details.push("PKCE code_challenge sent".into());
+        }
+        if let Some(r) = auth.response_type.as_deref().filter(|r| *r != "code") {
+            m.details
+                .push(format!("response_type {}", self.text("response_type", r)));
+        }
+        if let Some(r) = &auth.response_mode {
+            m.details
+                .push(format!("response_mode {}", self.text("response_mode", r)));
+        }
+        if auth.nonce.is_some() {
+            m.details.push("nonce sent".into());
+        }
+        match auth.answer.and_then(|x| self.a.steps.get(x)) {
+            Some(ans) if ans.entry != step.entry => {
+                m.outcome.push(format!("answered at #{}", ans.entry))
+            }
+            Some(_) => {}
+            None => m.outcome.push("no answer in the capture".into()),
+        }
+    }
+
+    fn fill_answer(&self, m: &mut Message, ans: &flow::Answer) {
+        let to = self.a.steps.get(ans.authorize).map_or(0, |s| s.entry);
+        m.details.push(match ans.via {
+            Via::Location => format!("answers #{to} (Location header)"),
+            Via::Url => format!("answers #{to} (redirect followed)"),
+            Via::Page => format!("answers #{to} (form_post page)"),
+        });
+        if ans.delivery != flow::oidc::Delivery::Query {
+            m.details
+                .push(format!("in the {}", ans.delivery.name().replace('_', " ")));
+        }
+        m.artifacts
+            .extend(self.code_ref(ans.code, "code", Role::Issued));
+        m.artifacts
+            .extend(self.token_ref(ans.access_token, "access token", Role::Issued));
+        m.artifacts.extend(self.token_ref(
+            self.id_token_of(ans.id_token),
+            "id_token",
+            Role::Issued,
+        ));
+        if let Some(e) = &ans.error {
+            let desc = ans
+                .error_description
+                .as_deref()
+                .map(|d| format!(": {}", self.text("error_description", d)))
+                .unwrap_or_default();
+            m.outcome
+                .push(format!("error {}{desc}", self.text("error", e)));
+        }
+    }
+
+    fn fill_token_request(&self, m: &mut Message, t: &flow::TokenRequest) {
+        m.details.extend(self.client(t.client_id.as_deref()));
+        if let Some(auth) = t.client_auth {
+            m.details.push(format!("client auth {}", auth.name()));
+        }
+        if let Some(r) = &t.redirect_uri {
+            m.details
+                .push(format!("redirect_uri {}", self.text("redirect_uri", r)));
+        }
+        if t.code_verifier_present {
+            m.details.push("PKCE code_verifier sent".into());
+        }
+        m.artifacts
+            .extend(self.code_ref(t.code, "code", Role::Used));
+        m.artifacts
+            .extend(self.token_ref(t.refresh_token, "refresh token", Role::Used));
+        if let Some(r) = &t.response {
+            if let Some(e) = &r.error {
+                let desc = r
+                    .error_description
+                    .as_deref()
+                    .map(|d| format!(": {}", self.text("error_description", d)))
+                    .unwrap_or_default();
+                m.outcome
+                    .push(format!("error {}{desc}", self.text("error", e)));
+            }
+            m.artifacts
+                .extend(self.token_ref(r.access_token, "access token", Role::Issued));
+            m.artifacts
+                .extend(self.token_ref(r.refresh_token, "refresh token", Role::Issued));
+            m.artifacts.extend(self.token_ref(
+                self.id_token_of(r.id_token),
+                "id_token",
+                Role::Issued,
+            ));
         }
     }
 
