@@ -387,38 +387,7 @@ fn view(step: &Step, a: &Analysis, c: &Capture) -> StepView {
             }
             f.text("state", z.state.as_ref().map(|_| "returned"));
         }
-        Detail::TokenRequest(t) => {
-            f.text("grant_type", t.grant_type.as_deref());
-            client(&mut f, t.client_id.as_deref());
-            f.text("client_auth", t.client_auth.map(|c| c.name()));
-            f.text("redirect_uri", t.redirect_uri.as_deref());
-            f.text("scope", t.scope.as_deref());
-            if let Some(i) = t.code {
-                let (shown, key) = code_lineage(a, c, i);
-                f.keyed("code", shown, key);
-            }
-            if let Some(i) = t.refresh_token {
-                let (shown, key) = token_lineage(a, c, i);
-                f.keyed("refresh_token", shown, key);
-            }
-            f.text("code_verifier", t.code_verifier_present.then_some("sent"));
-            if let Some(r) = &t.response {
-                f.text("error", r.error.as_deref());
-                let minted: Vec<&str> = [
-                    r.access_token.map(|_| "access token"),
-                    r.refresh_token.map(|_| "refresh token"),
-                ]
-                .into_iter()
-                .flatten()
-                .collect();
-                let minted = if minted.is_empty() {
-                    "none".to_string()
-                } else {
-                    minted.join(", ")
-                };
-                f.text("tokens_issued", Some(&minted));
-            }
-        }
+        Detail::TokenRequest(t) => token_request(&mut f, t, a, c, &client),
         Detail::EndpointLookup(l) => {
             if let Some(i) = l.bearer {
                 let (shown, key) = token_lineage(a, c, i);
@@ -455,6 +424,46 @@ fn view(step: &Step, a: &Analysis, c: &Capture) -> StepView {
         host,
         fields: f.out,
         findings: Vec::new(),
+    }
+}
+
+/// The fields of a token request, and of its response.
+fn token_request(
+    f: &mut Fields,
+    t: &crate::flow::TokenRequest,
+    a: &Analysis,
+    c: &Capture,
+    client: &dyn Fn(&mut Fields, Option<&str>),
+) {
+    f.text("grant_type", t.grant_type.as_deref());
+    client(f, t.client_id.as_deref());
+    f.text("client_auth", t.client_auth.map(|c| c.name()));
+    f.text("redirect_uri", t.redirect_uri.as_deref());
+    f.text("scope", t.scope.as_deref());
+    if let Some(i) = t.code {
+        let (shown, key) = code_lineage(a, c, i);
+        f.keyed("code", shown, key);
+    }
+    if let Some(i) = t.refresh_token {
+        let (shown, key) = token_lineage(a, c, i);
+        f.keyed("refresh_token", shown, key);
+    }
+    f.text("code_verifier", t.code_verifier_present.then_some("sent"));
+    if let Some(r) = &t.response {
+        f.text("error", r.error.as_deref());
+        let minted: Vec<&str> = [
+            r.access_token.map(|_| "access token"),
+            r.refresh_token.map(|_| "refresh token"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let minted = if minted.is_empty() {
+            "none".to_string()
+        } else {
+            minted.join(", ")
+        };
+        f.text("tokens_issued", Some(&minted));
     }
 }
 
