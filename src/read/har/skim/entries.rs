@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use super::super::{exchange, parse_time};
 use super::needles::{
-    contains_ci, has_needle, lwa_code_shape, may_hit_a_limit, needles, percent_hides,
+    contains_ci, has_needle, lwa_code_shape, may_hit_a_limit, needles, percent_hides, ANSWER_IN_URL,
 };
 use super::pieces::Ended;
 use super::simd::{lower_into, Seen};
@@ -180,7 +180,7 @@ impl Cursor<'_> {
         }
         let has = |s: Option<Str>, word: &str| s.is_some_and(|s| contains_ci(self.text(s), word));
         // An answer may carry only `error=` (`code` is a needle already).
-        if has(scan.url, "error") || has(scan.redirect, "error") {
+        if has(scan.url, ANSWER_IN_URL) || has(scan.redirect, ANSWER_IN_URL) {
             return None;
         }
         // Whether a header of that name is there (`None`: an escaped name might spell it).
@@ -194,11 +194,9 @@ impl Cursor<'_> {
                     .any(|(n, _)| self.text(*n).eq_ignore_ascii_case(name.as_bytes())),
             )
         };
-        if scan
-            .resp_headers
-            .iter()
-            .any(|(n, v)| self.text(*n).eq_ignore_ascii_case(b"location") && has(Some(*v), "error"))
-        {
+        if scan.resp_headers.iter().any(|(n, v)| {
+            self.text(*n).eq_ignore_ascii_case(b"location") && has(Some(*v), ANSWER_IN_URL)
+        }) {
             return None;
         }
         // Cookies listed apart from a missing header are a note for reconstruction: the stub

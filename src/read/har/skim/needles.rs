@@ -77,6 +77,10 @@ pub(super) fn has_needle(needles: &Needles, lower: &[u8]) -> bool {
     })
 }
 
+/// The one answer parameter that is no needle (`error` is in too many texts): the stub reads
+/// an entry in full when its URL, `redirectURL` or `Location` holds it.
+pub(super) const ANSWER_IN_URL: &str = "error";
+
 pub(super) fn contains_ci(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
@@ -91,7 +95,8 @@ pub(super) fn contains_ci(haystack: &[u8], needle: &str) -> bool {
 /// spelling the decoders accept. (`check` no longer collects secrets, since display masks by
 /// the policy; the secret names stay needles, so that an entry holding one is read as fully
 /// as before and nothing about it can change.) Cookies are blanked before the search
-/// ([`Cursor::unsearched_cookies`]).
+/// (`Cursor::unsearched_cookies`). The classifier's keys are named in `flow::classify`
+/// (`STEP_KEYS`), and a test fails when no needle finds one of them.
 pub(super) const NEEDLES: &[&str] = &[
     "code", // first: see `has_needle`
     "token",
@@ -149,4 +154,42 @@ pub(super) fn needles() -> &'static Needles {
             .build(),
         ac: OnceLock::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::classify::STEP_KEYS;
+    use crate::flow::oidc::ANSWER_PARAMS;
+
+    fn found(word: &str) -> bool {
+        let lower = word.to_ascii_lowercase();
+        has_needle(needles(), lower.as_bytes())
+    }
+
+    /// Every string the classifier keys on is found by a needle, so an entry holding it is
+    /// read in full and classified: a new key in `flow::classify` without a needle would be
+    /// skimmed past, a wrong answer that only large captures show. A group is what one step
+    /// needs together (an authorize request names a response type and a client id), so one
+    /// needle among them is enough.
+    #[test]
+    fn every_classifier_key_is_found_by_a_needle() {
+        for group in STEP_KEYS {
+            assert!(
+                group.iter().any(|w| found(w)),
+                "no needle finds any of {group:?}: add one to NEEDLES"
+            );
+        }
+        // An answer carrying only `error` is caught by the stub's own look at the URL,
+        // `redirectURL` and `Location`, not by a needle (a form_post answer POSTed or
+        // auto-posted with only `error` is not: the full read is needed for those).
+        for param in ANSWER_PARAMS {
+            assert!(
+                found(param) || *param == ANSWER_IN_URL,
+                "no needle finds the answer parameter {param}: add one to NEEDLES"
+            );
+        }
+        // The stub's `error` is no needle (else the test above proves nothing for it).
+        assert!(!found(ANSWER_IN_URL));
+    }
 }
