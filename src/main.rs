@@ -50,6 +50,15 @@ struct Cli {
     command: Command,
 }
 
+/// The help of `check`'s paths: the formats come from the reader registry.
+fn paths_help() -> String {
+    format!(
+        "Captures to check: {} files (recognised by content, also gzipped), directories (walked \
+recursively, sorted), and .zip / .tar.gz archives of captures. `-` reads standard input",
+        tokentrail::read::registry::labels()
+    )
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Check captures and report what went wrong.
@@ -67,10 +76,8 @@ is inferred from what the capture shows it doing, and findings say so. Declare t
 [skill]\n  client_ids = [\"my-client\"]                         # Your Client ID (profile A)\n  \
 client_secret_sha256 = [\"…\"]   # optional: `tokentrail fingerprint` of each profile's secret")]
     Check {
-        /// Captures to check: HAR, Charles .chlsj, Fiddler .saz, Burp XML, raw HTTP or mitmproxy files
-        /// (recognised by content, also gzipped), directories (walked recursively, sorted),
-        /// and .zip / .tar.gz archives of captures. `-` reads standard input.
-        #[arg(required_unless_present = "files_from", value_name = "PATHS")]
+        // Captures to check: the help names the formats of the reader registry.
+        #[arg(required_unless_present = "files_from", value_name = "PATHS", help = paths_help())]
         paths: Vec<std::ffi::OsString>,
         /// Also check the paths listed in FILE, one a line (blank lines and `#` comments are
         /// skipped; `-` reads the list from standard input).

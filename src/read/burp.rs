@@ -34,6 +34,15 @@ enum Payload {
     Decoded(Vec<u8>),
 }
 
+/// XML whose root (after the prolog and doctype) is Burp's `<items`.
+pub(super) fn sniff(_whole: &[u8], start: &[u8]) -> bool {
+    if start.first() != Some(&b'<') {
+        return false;
+    }
+    let head = start.get(..super::sniff::HEAD_BYTES).unwrap_or(start);
+    head.windows(6).any(|w| w == b"<items")
+}
+
 pub fn read(name: &str, source: Arc<[u8]>) -> Result<Capture, ReadError> {
     let text = utf8_same_length(&source);
     let mut reader = quick_xml::Reader::from_str(&text);

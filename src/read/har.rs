@@ -43,6 +43,12 @@ mod skim;
 
 /// Reads HAR bytes into a capture. A file cut (or broken) inside its entry list is salvaged;
 /// one that breaks before the list starts, or has none, is an error.
+/// After an optional BOM and whitespace the text starts with `{` (what is JSON but no HAR is
+/// said by the reader).
+pub(super) fn sniff(_whole: &[u8], start: &[u8]) -> bool {
+    start.first() == Some(&b'{')
+}
+
 pub fn read(name: &str, source: Arc<[u8]>) -> Result<Capture, ReadError> {
     read_source(name, source.into())
 }

@@ -20,17 +20,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::budget::{Budget, Cut};
+use super::registry::{has_capture_extension, zip_capture};
 use super::sniff::{self, Sniffed, HEAD_BYTES};
 use super::{read_within, ReadError};
 use crate::limits::Limits;
 use crate::model::Capture;
-
-/// Names of files a directory walk (or an archive) takes even when their content is not
-/// recognised, so that a damaged capture is reported rather than skipped.
-const CAPTURE_EXTENSIONS: &[&str] = &[
-    "har", "chlsj", "saz", "xml", "http", "burp", "gz", "tgz", "zip", "tar", "mitm", "flows",
-    "zhar",
-];
 
 /// One capture (or, for an archive nested in an archive, several) waiting to be read.
 #[derive(Debug)]
@@ -205,13 +199,6 @@ fn read_member(name: &str, bytes: Arc<[u8]>, budget: &Budget, cut: Option<Cut>) 
     }
 }
 
-fn has_capture_extension(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    let file = lower.rsplit(['/', '\\', '!']).next().unwrap_or(&lower);
-    file.rsplit_once('.')
-        .is_some_and(|(_, ext)| CAPTURE_EXTENSIONS.contains(&ext))
-}
-
 /// Expands a path: a file (or archive) named by the user, or a directory to walk. Each file
 /// gets its own budget from `limits`.
 pub fn expand_path(path: &Path, limits: &Limits) -> Vec<Pending> {
@@ -346,7 +333,7 @@ fn expand_file(path: &Path, walked: bool, limits: &Limits) -> Vec<Pending> {
     match sniff::sniff(&head) {
         Sniffed::Zip => match File::open(path).map(zip::ZipArchive::new) {
             // The central directory names the members without reading them.
-            Ok(Ok(archive)) if !super::saz::is_saz(archive.file_names()) => whole(),
+            Ok(Ok(archive)) if zip_capture(archive.file_names()).is_none() => whole(),
             _ => vec![file()],
         },
         Sniffed::Gzip if gzip_holds_tar(path) => whole(),
@@ -393,7 +380,7 @@ fn expand_bytes_within(name: &str, bytes: Arc<[u8]>, budget: &Budget) -> Vec<Pen
     };
     match sniff::sniff(&bytes) {
         Sniffed::Zip => match zip::ZipArchive::new(Cursor::new(bytes.clone())) {
-            Ok(archive) if !super::saz::is_saz(archive.file_names()) => {
+            Ok(archive) if zip_capture(archive.file_names()).is_none() => {
                 zip_members(name, archive, budget)
             }
             _ => capture(bytes, None, budget.clone()),
