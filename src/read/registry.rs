@@ -3,7 +3,7 @@
 //! reader module (with its `sniff` and `read`), a [`Format`] variant, and a row here.
 //!
 //! The containers a capture may come in (gzip, zlib, tar, a zip of captures) are not formats:
-//! [`super::sniff`] tells them apart first, and [`super::archive`] opens them.
+//! [`super::sniff`] tells them apart first, and [`super::input`] opens them.
 
 use super::budget::Budget;
 use super::{burp, charles, har, mitm, raw, saz, ReadError};
