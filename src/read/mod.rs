@@ -127,6 +127,15 @@ fn read_within(name: &str, bytes: Source, budget: &Budget) -> Result<Capture, Re
     }
 }
 
+/// An entry the fast read kept as a stub (its place and time), read again in full so that it
+/// can be shown; `None` when its format is never skimmed or the entry cannot be read again.
+pub fn reread(capture: &Capture, ex: &Exchange) -> Option<Exchange> {
+    let reader = registry::READERS
+        .iter()
+        .find(|r| r.format == capture.format)?;
+    (reader.reread?)(capture, ex)
+}
+
 /// JSON that is no HAR, in a file whose name does not say HAR, is "not a capture" like
 /// anything else unrecognised: a `package.json` is not a broken HAR.
 pub(crate) fn not_har_json(e: ReadError) -> ReadError {

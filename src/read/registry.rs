@@ -7,7 +7,7 @@
 
 use super::budget::Budget;
 use super::{burp, charles, har, mitm, raw, saz, ReadError};
-use crate::model::{Capture, Format, Source};
+use crate::model::{Capture, Exchange, Format, Source};
 
 /// One input format.
 pub struct Reader {
@@ -21,6 +21,8 @@ pub struct Reader {
     pub(crate) sniff: Sniff,
     /// Reads it, within what decompression may still cost (a `.saz` is compressed).
     pub(crate) read: fn(&str, Source, &Budget) -> Result<Capture, ReadError>,
+    /// Reads again in full an entry the fast read kept as a stub (only HAR is skimmed).
+    pub(crate) reread: Option<fn(&Capture, &Exchange) -> Option<Exchange>>,
 }
 
 /// How a format is recognised.
@@ -54,6 +56,7 @@ pub static READERS: &[Reader] = &[
         extensions: &["har"],
         sniff: Sniff::Bytes(har::sniff),
         read: |name, bytes, _| har::read_source(name, bytes).map_err(super::not_har_json),
+        reread: Some(har::reread),
     },
     Reader {
         format: Format::Charles,
@@ -61,6 +64,7 @@ pub static READERS: &[Reader] = &[
         extensions: &["chlsj"],
         sniff: Sniff::Bytes(charles::sniff),
         read: |name, bytes, _| charles::read(name, bytes.to_arc()),
+        reread: None,
     },
     Reader {
         format: Format::Saz,
@@ -75,6 +79,7 @@ pub static READERS: &[Reader] = &[
                 result
             }
         },
+        reread: None,
     },
     Reader {
         format: Format::Burp,
@@ -82,6 +87,7 @@ pub static READERS: &[Reader] = &[
         extensions: &["xml", "burp"],
         sniff: Sniff::Bytes(burp::sniff),
         read: |name, bytes, _| burp::read(name, bytes.to_arc()),
+        reread: None,
     },
     Reader {
         format: Format::Mitmproxy,
@@ -89,6 +95,7 @@ pub static READERS: &[Reader] = &[
         extensions: &["mitm", "flows"],
         sniff: Sniff::Bytes(mitm::sniff),
         read: |name, bytes, _| mitm::read(name, bytes.to_arc()),
+        reread: None,
     },
     Reader {
         format: Format::RawHttp,
@@ -96,6 +103,7 @@ pub static READERS: &[Reader] = &[
         extensions: &["http"],
         sniff: Sniff::Bytes(raw::sniff),
         read: |name, bytes, _| raw::read(name, bytes.to_arc()),
+        reread: None,
     },
 ];
 
