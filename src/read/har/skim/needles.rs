@@ -60,6 +60,7 @@ pub(super) fn lwa_code_shape(raw: &[u8]) -> bool {
 /// `code` followed by `d` is not one: that is `x-www-form-urlencoded` (or `encoded`,
 /// `decoded`), and no name that reconstruction or secret collection looks for (`code`,
 /// `authcode`, `auth_code`, `code_verifier`, ...) goes on so.
+#[inline]
 pub(super) fn has_needle(needles: &Needles, lower: &[u8]) -> bool {
     if let Some(packed) = &needles.packed {
         return packed.find_iter(lower).any(|m| {

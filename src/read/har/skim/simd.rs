@@ -13,6 +13,7 @@ pub(super) struct Masks {
 }
 
 #[cfg(target_arch = "x86_64")]
+#[inline]
 pub(super) fn masks64(block: &[u8]) -> Masks {
     use std::arch::x86_64::*;
     let mut m = Masks {
@@ -43,6 +44,7 @@ pub(super) fn masks64(block: &[u8]) -> Masks {
 /// Position of the first `"`, `\` or control character at or after `pos` (or the end), 16
 /// bytes at a time: most of a capture's bytes are inside strings (bodies, headers, URLs).
 #[cfg(target_arch = "x86_64")]
+#[inline]
 pub(super) fn skip_plain(b: &[u8], mut pos: usize) -> usize {
     use std::arch::x86_64::*;
     while let Some(chunk) = b.get(pos..pos + 16) {
@@ -64,6 +66,7 @@ pub(super) fn skip_plain(b: &[u8], mut pos: usize) -> usize {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
+#[inline]
 pub(super) fn skip_plain(b: &[u8], pos: usize) -> usize {
     skip_plain_words(b, pos)
 }
@@ -71,6 +74,7 @@ pub(super) fn skip_plain(b: &[u8], pos: usize) -> usize {
 /// Position of the first byte at or after `pos` that is not JSON whitespace (or the end), 16
 /// bytes at a time: pretty-printed captures indent every line.
 #[cfg(target_arch = "x86_64")]
+#[inline]
 pub(super) fn skip_ws(b: &[u8], mut pos: usize) -> usize {
     use std::arch::x86_64::*;
     while let Some(chunk) = b.get(pos..pos + 16) {
@@ -93,6 +97,7 @@ pub(super) fn skip_ws(b: &[u8], mut pos: usize) -> usize {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
+#[inline]
 pub(super) fn skip_ws(b: &[u8], pos: usize) -> usize {
     skip_ws_bytes(b, pos)
 }
@@ -152,6 +157,7 @@ pub(super) const NOTHING_SEEN: Seen = Seen {
 
 /// `raw` with ASCII letters lower-cased, in `buffer` (which only grows, so that it is not
 /// cleared for every entry), in one pass 32 or 16 bytes at a time; and what else it holds.
+#[inline]
 pub(super) fn lower_into<'b>(raw: &[u8], buffer: &'b mut Vec<u8>) -> (&'b [u8], Seen) {
     if buffer.len() < raw.len() {
         buffer.resize(raw.len(), 0);
@@ -262,7 +268,7 @@ mod tests {
     use super::*;
 
     #[test]
-    pub(super) fn skip_plain_stops_at_quotes_escapes_and_controls() {
+    fn skip_plain_stops_at_quotes_escapes_and_controls() {
         let long = format!("{}\u{7f}é{}\"", "a".repeat(37), "b".repeat(20));
         let want = long.len() - 1;
         assert_eq!(skip_plain(long.as_bytes(), 0), want);
@@ -287,7 +293,7 @@ mod tests {
     }
 
     #[test]
-    pub(super) fn lower_into_lowers_ascii_letters_only() {
+    fn lower_into_lowers_ascii_letters_only() {
         let all: Vec<u8> = (0..=255u8)
             .chain(b"Client_ID AUTHORIZATION".iter().copied())
             .collect();
@@ -304,7 +310,7 @@ mod tests {
     /// sees the same: a byte over 127, a `%`, an `A` then `N`, at every offset, across the
     /// blocks' edges.
     #[test]
-    pub(super) fn lowering_sees_non_ascii_percent_and_an_anywhere() {
+    fn lowering_sees_non_ascii_percent_and_an_anywhere() {
         type Lowering = fn(&[u8], &mut [u8]) -> Seen;
         let lowerings: Vec<Lowering> = vec![
             |raw, out| lower_bytes(raw, out, NOTHING_SEEN, false),
@@ -354,7 +360,7 @@ mod tests {
     }
 
     #[test]
-    pub(super) fn skip_ws_stops_at_the_first_other_byte() {
+    fn skip_ws_stops_at_the_first_other_byte() {
         for at in 0..40 {
             for other in [b'"', b'{', b'x', 0x0b, 0x0c, 0xa0] {
                 let mut text = b" \n\r\t".repeat(10);
