@@ -6,6 +6,9 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
+#[cfg(feature = "cli")]
+mod mmap;
+
 /// Which reader produced a capture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -139,9 +142,7 @@ impl Source {
     /// the file is not truncated while it is read.
     #[cfg(feature = "cli")]
     pub fn map(file: &std::fs::File) -> std::io::Result<Source> {
-        // SAFETY: the map is read-only and private; the file changing under it is the
-        // documented limit of reading by mmap.
-        let map = unsafe { memmap2::Mmap::map(file)? };
+        let map = mmap::map(file)?;
         #[cfg(unix)]
         let _ = map.advise(memmap2::Advice::Sequential);
         Ok(Source(SourceInner::Mapped(Arc::new(map))))
@@ -167,15 +168,7 @@ impl Source {
             let start = range.start.div_ceil(PAGE) * PAGE;
             let end = (range.end.min(map.len()) / PAGE) * PAGE;
             if end > start {
-                // SAFETY: the map is private and read-only, so dropping its pages loses
-                // nothing: they are read from the file again when touched.
-                let _ = unsafe {
-                    map.unchecked_advise_range(
-                        memmap2::UncheckedAdvice::DontNeed,
-                        start,
-                        end - start,
-                    )
-                };
+                mmap::dont_need(map, start, end - start);
             }
         }
         #[cfg(not(all(unix, feature = "cli")))]

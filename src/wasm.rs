@@ -13,6 +13,11 @@
 //! fired); [`tt_sanitize`] makes the sanitized copies of a file under a key from the page
 //! (`crypto.getRandomValues`). Progress goes out through the one import, `env.tt_progress`.
 #![allow(clippy::missing_safety_doc)]
+// The crate denies unsafe code outside the skim's SIMD module and the mmap; this module is the
+// other boundary that needs it: an FFI surface over linear memory (`#[no_mangle]` exports,
+// raw (pointer, length) pairs from the page, the imported progress callback), which Rust
+// cannot check. Every `unsafe` block here takes back a buffer `tt_alloc` handed out.
+#![allow(unsafe_code)]
 
 use std::cell::RefCell;
 

@@ -16,12 +16,19 @@ use tokentrail::shard::Shard;
 use super::terminal::{set_stderr_color, use_color, width};
 use super::{inputs_of, report_skipped, Common, EXIT_FINDINGS, EXIT_TROUBLE};
 
+/// The help of `check`'s paths: the formats come from the reader registry.
+fn paths_help() -> String {
+    format!(
+        "Captures to check: {} files (recognised by content, also gzipped), directories (walked \
+recursively, sorted), and .zip / .tar.gz archives of captures. `-` reads standard input",
+        tokentrail::read::registry::labels()
+    )
+}
+
 #[derive(clap::Args)]
 pub struct CheckArgs {
-    /// Captures to check: HAR, Charles .chlsj, Fiddler .saz, Burp XML, raw HTTP or mitmproxy files
-    /// (recognised by content, also gzipped), directories (walked recursively, sorted),
-    /// and .zip / .tar.gz archives of captures. `-` reads standard input.
-    #[arg(required_unless_present = "files_from", value_name = "PATHS")]
+    // Captures to check: the help names the formats of the reader registry.
+    #[arg(required_unless_present = "files_from", value_name = "PATHS", help = paths_help())]
     paths: Vec<std::ffi::OsString>,
     /// Also check the paths listed in FILE, one a line (blank lines and `#` comments are
     /// skipped; `-` reads the list from standard input).

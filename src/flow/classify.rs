@@ -15,6 +15,54 @@ use super::{
     StepKind, Token, TokenKind, TokenRequest, TokenResponse, Via,
 };
 
+// What makes an exchange a step, named so that the skim (`read::har::skim`) can be checked
+// against it: the skim reads in full only the entries whose raw text holds one of its needles,
+// and keeps the rest as stubs this module never classifies. A string added here (or a new one
+// the classifier keys on) needs a needle: `read::har::skim`'s tests fail until it has one.
+
+/// The Alexa app's consent page: an authorize request whatever its parameters.
+pub(crate) const ALEXA_CONSENT_PATH: &str = "/spa/skill-account-linking-consent";
+/// The Alexa endpoint lookup (`GET /v1/alexaApiEndpoint`).
+pub(crate) const ALEXA_ENDPOINT_PATH: &str = "/v1/alexaApiEndpoint";
+/// The start of a Skill Activation API path (`~` as written or percent-encoded).
+pub(crate) const ACTIVATION_PREFIXES: [&str; 3] = [
+    "/v1/users/~current/skills/",
+    "/v1/users/%7Ecurrent/skills/",
+    "/v1/users/%7ecurrent/skills/",
+];
+/// The end of a Skill Activation API path.
+pub(crate) const ACTIVATION_SUFFIX: &str = "/enablement";
+/// A POST to a path ending so, with no body, is a token request whose fields are unknown.
+pub(crate) const TOKEN_PATH_SUFFIX: &str = "/token";
+/// An authorize request names both (with a response type asking for a code or a token).
+pub(crate) const RESPONSE_TYPE: &str = "response_type";
+pub(crate) const CLIENT_ID: &str = "client_id";
+/// A token request names it, in its body or query.
+pub(crate) const GRANT_TYPE: &str = "grant_type";
+/// The header of a Bearer call (and of Basic client authentication).
+pub(crate) const AUTHORIZATION: &str = "authorization";
+/// A Bearer token in the query (RFC 6750 §2.3).
+pub(crate) const ACCESS_TOKEN_PARAM: &str = "access_token";
+/// A page that may auto-post an answer (`response_mode=form_post`).
+pub(crate) const FORM_TAG: &str = "<form";
+
+/// Every string above by what the classifier needs of it: it acts on an exchange only when
+/// the exchange holds every string of one group (and, for answers, one of
+/// `oidc::ANSWER_PARAMS`, which the skim's tests check as well).
+#[cfg(test)]
+pub(crate) const STEP_KEYS: &[&[&str]] = &[
+    &[ALEXA_CONSENT_PATH],
+    &[RESPONSE_TYPE, CLIENT_ID],
+    &[GRANT_TYPE],
+    &[TOKEN_PATH_SUFFIX],
+    &[ACTIVATION_PREFIXES[0], ACTIVATION_SUFFIX],
+    &[ACTIVATION_PREFIXES[1], ACTIVATION_SUFFIX],
+    &[ACTIVATION_PREFIXES[2], ACTIVATION_SUFFIX],
+    &[ALEXA_ENDPOINT_PATH],
+    &[AUTHORIZATION],
+    &[ACCESS_TOKEN_PARAM],
+];
+
 /// Builds the analysis step by step; artifacts are interned by value so equal values are one
 /// artifact wherever they appear.
 struct Builder {
@@ -96,7 +144,7 @@ impl Builder {
             self.token_request(ex, &url, fields);
         } else if is_activation(&ex.request.method, url.path) {
             self.activation(ex, &url);
-        } else if url.path.ends_with("/v1/alexaApiEndpoint") {
+        } else if url.path.ends_with(ALEXA_ENDPOINT_PATH) {
             self.lookup(ex);
         } else if let Some(token) = bearer(ex) {
             let bearer = self.token(&token, TokenKind::Access);
@@ -108,7 +156,8 @@ impl Builder {
                 Area::RequestHeader("Authorization".into()),
                 &token,
             );
-        } else if let Some(token) = lookup(&url.params(), "access_token").filter(|t| !t.is_empty())
+        } else if let Some(token) =
+            lookup(&url.params(), ACCESS_TOKEN_PARAM).filter(|t| !t.is_empty())
         {
             // RFC 6750 §2.3: a token in the query is still a Bearer use.
             let token = token.to_string();
@@ -281,7 +330,7 @@ impl Builder {
         let Some(body) = ex.response.as_ref().and_then(|r| r.body.as_ref()) else {
             return;
         };
-        if !(body.text.contains("<form") || body.text.contains("<FORM")) {
+        if !(body.text.contains(FORM_TAG) || body.text.contains("<FORM")) {
             return;
         }
         let Some((action, inputs)) = oidc::form_post_page(&body.text) else {
@@ -789,9 +838,9 @@ impl Builder {
 /// Alexa app's consent page.
 fn authorize(url: &Url) -> Option<Authorize> {
     let params = url.params();
-    let response_type = lookup(&params, "response_type").map(str::to_string);
-    let client_id = lookup(&params, "client_id").map(str::to_string);
-    let alexa_app = url.path.contains("/spa/skill-account-linking-consent");
+    let response_type = lookup(&params, RESPONSE_TYPE).map(str::to_string);
+    let client_id = lookup(&params, CLIENT_ID).map(str::to_string);
+    let alexa_app = url.path.contains(ALEXA_CONSENT_PATH);
     // Every response type: `code`, the implicit `token` and `id_token`, and the hybrids.
     let asks = response_type.as_deref().is_some_and(|r| {
         r.split(' ')
@@ -843,14 +892,14 @@ fn token_fields(ex: &Exchange, url: &Url) -> Option<Vec<(String, String)>> {
         // query names the grant.
         let query = url.params();
         let get = ex.request.method.eq_ignore_ascii_case("GET");
-        return (get && lookup(&query, "grant_type").is_some()).then_some(query);
+        return (get && lookup(&query, GRANT_TYPE).is_some()).then_some(query);
     }
     let fields = body_fields(ex);
-    if lookup(&fields, "grant_type").is_some() {
+    if lookup(&fields, GRANT_TYPE).is_some() {
         return Some(fields);
     }
     let query = url.params();
-    if lookup(&query, "grant_type").is_some() {
+    if lookup(&query, GRANT_TYPE).is_some() {
         return Some(query);
     }
     let no_body = ex
@@ -858,7 +907,7 @@ fn token_fields(ex: &Exchange, url: &Url) -> Option<Vec<(String, String)>> {
         .body
         .as_ref()
         .is_none_or(|b| b.text.is_empty() && b.params.is_empty());
-    (no_body && url.path.ends_with("/token")).then(Vec::new)
+    (no_body && url.path.ends_with(TOKEN_PATH_SUFFIX)).then(Vec::new)
 }
 
 /// A request body as name/value pairs: a JSON object's string fields, else form pairs, else
@@ -892,17 +941,18 @@ fn is_activation(method: &str, path: &str) -> bool {
 
 /// The skill id of an activation path `/v1/users/~current/skills/{skillId}/enablement`.
 fn skill_id(path: &str) -> Option<String> {
+    let [plain, upper, lower] = ACTIVATION_PREFIXES;
     let rest = path
-        .strip_prefix("/v1/users/~current/skills/")
-        .or_else(|| path.strip_prefix("/v1/users/%7Ecurrent/skills/"))
-        .or_else(|| path.strip_prefix("/v1/users/%7ecurrent/skills/"))?;
-    let id = rest.strip_suffix("/enablement")?;
+        .strip_prefix(plain)
+        .or_else(|| path.strip_prefix(upper))
+        .or_else(|| path.strip_prefix(lower))?;
+    let id = rest.strip_suffix(ACTIVATION_SUFFIX)?;
     (!id.is_empty() && !id.contains('/')).then(|| crate::secret::form_decode(id))
 }
 
 /// The Bearer token of a request's `Authorization` header.
 fn bearer(ex: &Exchange) -> Option<String> {
-    let h = ex.request.header("authorization")?;
+    let h = ex.request.header(AUTHORIZATION)?;
     let (scheme, token) = h.trim().split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())

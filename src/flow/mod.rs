@@ -3,7 +3,7 @@
 //! records what the capture shows; it has no opinions (those live in `rules/`).
 
 pub mod basic;
-mod classify;
+pub(crate) mod classify;
 pub mod facts;
 pub mod jwt;
 mod links;

@@ -34,9 +34,72 @@ enum Payload {
     Decoded(Vec<u8>),
 }
 
+/// XML whose root (after the prolog and doctype) is Burp's `<items`.
+pub(super) fn sniff(_whole: &[u8], start: &[u8]) -> bool {
+    if start.first() != Some(&b'<') {
+        return false;
+    }
+    let head = start.get(..super::sniff::HEAD_BYTES).unwrap_or(start);
+    head.windows(6).any(|w| w == b"<items")
+}
+
 pub fn read(name: &str, source: Arc<[u8]>) -> Result<Capture, ReadError> {
     let text = utf8_same_length(&source);
-    let mut reader = quick_xml::Reader::from_str(&text);
+    let Walked {
+        items,
+        open: current,
+        seen_items_tag,
+        failure,
+    } = walk(&text);
+    if items.is_empty() && !seen_items_tag {
+        return Err(ReadError::Broken {
+            name: name.to_string(),
+            reason: "an XML file without Burp <items>".to_string(),
+        });
+    }
+    let truncation = match (failure, current) {
+        (Some((at, message)), _) => Some(Truncation {
+            offset: at,
+            complete_entries: items.len(),
+            reason: format!(
+                "invalid XML after item {} at byte {at}: {message}",
+                items.len()
+            ),
+        }),
+        (None, Some(_)) => Some(Truncation {
+            offset: source.len(),
+            complete_entries: items.len(),
+            reason: format!("the file ends inside item {}", items.len() + 1),
+        }),
+        (None, None) => None,
+    };
+    let exchanges = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| exchange(i + 1, item, &source))
+        .collect();
+    drop(text);
+    Ok(super::capture(
+        name,
+        Format::Burp,
+        source,
+        exchanges,
+        truncation,
+        Vec::new(),
+    ))
+}
+
+/// What the XML walk found: the complete items, the one still open at the end (a file cut
+/// off), whether `<items>` was seen, and where (and why) the XML broke.
+struct Walked {
+    items: Vec<Item>,
+    open: Option<Item>,
+    seen_items_tag: bool,
+    failure: Option<(usize, String)>,
+}
+
+fn walk(text: &str) -> Walked {
+    let mut reader = quick_xml::Reader::from_str(text);
     let mut items: Vec<Item> = Vec::new();
     let mut current: Option<Item> = None;
     let mut field: Option<(Vec<u8>, bool)> = None;
@@ -108,42 +171,12 @@ pub fn read(name: &str, source: Arc<[u8]>) -> Result<Capture, ReadError> {
             _ => {}
         }
     }
-    if items.is_empty() && !seen_items_tag {
-        return Err(ReadError::Broken {
-            name: name.to_string(),
-            reason: "an XML file without Burp <items>".to_string(),
-        });
+    Walked {
+        items,
+        open: current,
+        seen_items_tag,
+        failure,
     }
-    let truncation = match (failure, current) {
-        (Some((at, message)), _) => Some(Truncation {
-            offset: at,
-            complete_entries: items.len(),
-            reason: format!(
-                "invalid XML after item {} at byte {at}: {message}",
-                items.len()
-            ),
-        }),
-        (None, Some(_)) => Some(Truncation {
-            offset: source.len(),
-            complete_entries: items.len(),
-            reason: format!("the file ends inside item {}", items.len() + 1),
-        }),
-        (None, None) => None,
-    };
-    let exchanges = items
-        .into_iter()
-        .enumerate()
-        .map(|(i, item)| exchange(i + 1, item, &source))
-        .collect();
-    drop(text);
-    Ok(super::capture(
-        name,
-        Format::Burp,
-        source,
-        exchanges,
-        truncation,
-        Vec::new(),
-    ))
 }
 
 fn set(item: &mut Item, tag: &[u8], base64: bool, value: String, place: Option<Range<usize>>) {

@@ -20,6 +20,20 @@ use super::sniff::UTF8_BOM;
 use super::{decode, ReadError};
 use crate::model::{Body, Capture, Exchange, Format, Header, Request, Response, Truncation};
 
+/// A JSON array: `[` then `]`, or an object naming Charles' transaction keys early on.
+pub(super) fn sniff(_whole: &[u8], start: &[u8]) -> bool {
+    if start.first() != Some(&b'[') {
+        return false;
+    }
+    let rest = start.get(1..).unwrap_or_default().trim_ascii_start();
+    if rest.starts_with(b"]") {
+        return true;
+    }
+    let head = rest.get(..super::sniff::HEAD_BYTES).unwrap_or(rest);
+    let has = |key: &[u8]| head.windows(key.len()).any(|w| w == key);
+    rest.starts_with(b"{") && has(b"\"host\"") && (has(b"\"scheme\"") || has(b"\"method\""))
+}
+
 pub fn read(name: &str, source: Arc<[u8]>) -> Result<Capture, ReadError> {
     let text = utf8_same_length(&source);
     let bom = if text.as_bytes().starts_with(UTF8_BOM) {

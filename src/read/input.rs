@@ -19,18 +19,14 @@ use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod archive;
+
 use super::budget::{Budget, Cut};
+use super::registry::{has_capture_extension, zip_capture};
 use super::sniff::{self, Sniffed, HEAD_BYTES};
 use super::{read_within, ReadError};
 use crate::limits::Limits;
 use crate::model::Capture;
-
-/// Names of files a directory walk (or an archive) takes even when their content is not
-/// recognised, so that a damaged capture is reported rather than skipped.
-const CAPTURE_EXTENSIONS: &[&str] = &[
-    "har", "chlsj", "saz", "xml", "http", "burp", "gz", "tgz", "zip", "tar", "mitm", "flows",
-    "zhar",
-];
 
 /// One capture (or, for an archive nested in an archive, several) waiting to be read.
 #[derive(Debug)]
@@ -125,45 +121,12 @@ impl Pending {
             }
             What::Member(bytes, cut) => read_member(&name, bytes, &budget, cut),
             What::ZipMember {
-                mut archive,
+                archive,
                 index,
                 allow,
                 declared,
-            } => {
-                let inflated = match archive.by_index(index) {
-                    Ok(file) => super::budget::inflate(file, allow),
-                    Err(e) => return one(Err(invalid_member(&name, e.to_string()))),
-                };
-                if let (Some(e), false) = (&inflated.error, inflated.cut) {
-                    return one(Err(invalid_member(&name, e.to_string())));
-                }
-                let cut = match (inflated.cut, declared > allow) {
-                    (false, _) => None,
-                    // The input's bytes ran out inside this member.
-                    (true, true) => Some(budget.cut()),
-                    // Its share was all its entry declares: a member that inflates past that
-                    // is broken (or crafted), and is not read further.
-                    (true, false) => {
-                        return one(Err(invalid_member(
-                            &name,
-                            format!(
-                                "it decompresses to more than the {declared} bytes its zip entry \
-                                 declares"
-                            ),
-                        )))
-                    }
-                };
-                read_member(&name, Arc::from(inflated.bytes), &budget, cut)
-            }
+            } => archive::read_zip_member(&name, *archive, index, (allow, declared), &budget),
         }
-    }
-}
-
-fn invalid_member(name: &str, reason: String) -> ReadError {
-    ReadError::Invalid {
-        name: name.to_string(),
-        format: "archive member",
-        reason,
     }
 }
 
@@ -203,13 +166,6 @@ fn read_member(name: &str, bytes: Arc<[u8]>, budget: &Budget, cut: Option<Cut>) 
             })
         }
     }
-}
-
-fn has_capture_extension(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    let file = lower.rsplit(['/', '\\', '!']).next().unwrap_or(&lower);
-    file.rsplit_once('.')
-        .is_some_and(|(_, ext)| CAPTURE_EXTENSIONS.contains(&ext))
 }
 
 /// Expands a path: a file (or archive) named by the user, or a directory to walk. Each file
@@ -346,7 +302,7 @@ fn expand_file(path: &Path, walked: bool, limits: &Limits) -> Vec<Pending> {
     match sniff::sniff(&head) {
         Sniffed::Zip => match File::open(path).map(zip::ZipArchive::new) {
             // The central directory names the members without reading them.
-            Ok(Ok(archive)) if !super::saz::is_saz(archive.file_names()) => whole(),
+            Ok(Ok(archive)) if zip_capture(archive.file_names()).is_none() => whole(),
             _ => vec![file()],
         },
         Sniffed::Gzip if gzip_holds_tar(path) => whole(),
@@ -393,8 +349,8 @@ fn expand_bytes_within(name: &str, bytes: Arc<[u8]>, budget: &Budget) -> Vec<Pen
     };
     match sniff::sniff(&bytes) {
         Sniffed::Zip => match zip::ZipArchive::new(Cursor::new(bytes.clone())) {
-            Ok(archive) if !super::saz::is_saz(archive.file_names()) => {
-                zip_members(name, archive, budget)
+            Ok(archive) if zip_capture(archive.file_names()).is_none() => {
+                archive::zip_members(name, archive, budget)
             }
             _ => capture(bytes, None, budget.clone()),
         },
@@ -410,7 +366,7 @@ fn expand_bytes_within(name: &str, bytes: Arc<[u8]>, budget: &Budget) -> Vec<Pen
             let cut = inflated.cut.then(|| budget.cut());
             let inner = inner.after(inflated.bytes.len() as u64, 0);
             if sniff::sniff(&inflated.bytes) == Sniffed::Tar {
-                tar_members(name, &inflated.bytes, &inner, cut)
+                archive::tar_members(name, &inflated.bytes, &inner, cut)
             } else if inflated.error.is_some() && inflated.bytes.is_empty() {
                 // Let the reader say what is wrong with it.
                 capture(bytes, None, budget.clone())
@@ -418,175 +374,9 @@ fn expand_bytes_within(name: &str, bytes: Arc<[u8]>, budget: &Budget) -> Vec<Pen
                 capture(Arc::from(inflated.bytes), cut, inner)
             }
         }
-        Sniffed::Tar => tar_members(name, &bytes, budget, None),
+        Sniffed::Tar => archive::tar_members(name, &bytes, budget, None),
         _ => capture(bytes, None, budget.clone()),
     }
-}
-
-/// Members in the archive's order; directories, macOS resource forks and hidden files are
-/// not captures. Each member gets its share of the budget now, from the size its entry
-/// declares, so that members read in parallel stay within it together; those past the member
-/// limit, or past the bytes, are one error naming the archive.
-fn zip_members(
-    name: &str,
-    mut archive: zip::ZipArchive<Cursor<Arc<[u8]>>>,
-    budget: &Budget,
-) -> Vec<Pending> {
-    let members: Vec<(usize, String)> = (0..archive.len())
-        .filter_map(|index| Some((index, archive.name_for_index(index)?.to_string())))
-        .filter(|(_, member)| !member.ends_with('/') && !skipped_member(member))
-        .collect();
-    let mut out = Vec::new();
-    let mut left = budget.clone();
-    for (listed, (index, member)) in members.iter().enumerate() {
-        let rest = || members.len() - listed;
-        if left.members == 0 {
-            let error = budget.too_many_members(name, listed, rest(), member);
-            out.push(failed_within(name.to_string(), error, left));
-            break;
-        }
-        // An entry that cannot even be looked at is read (and reported) as any other.
-        let declared = archive.by_index_raw(*index).map_or(0, |f| f.size());
-        if left.bytes == 0 && declared > 0 {
-            let error = budget.out_of_bytes(name, rest(), member);
-            out.push(failed_within(name.to_string(), error, left));
-            break;
-        }
-        let allow = declared.min(left.bytes);
-        left = left.after(allow, 1);
-        out.push(Pending {
-            name: format!("{name}!{member}"),
-            what: What::ZipMember {
-                archive: Box::new(archive.clone()),
-                index: *index,
-                allow,
-                declared,
-            },
-            budget: left.clone(),
-        });
-    }
-    out
-}
-
-fn skipped_member(member: &str) -> bool {
-    member.starts_with("__MACOSX/")
-        || member
-            .split(['/', '\\'])
-            .any(|part| part.starts_with('.') && part != "." && part != "..")
-}
-
-/// The regular files of a tar archive, in its order. A damaged archive keeps the members
-/// before the damage and reports it as one more failed input. `cut`: the budget cut the
-/// archive's bytes short (it was gzipped), so the damage at the end is the limit's.
-fn tar_members(name: &str, tar_bytes: &[u8], budget: &Budget, cut: Option<Cut>) -> Vec<Pending> {
-    let mut out = Vec::new();
-    let mut left = budget.clone();
-    let broken = |reason: String| ReadError::Invalid {
-        name: name.to_string(),
-        format: "tar archive",
-        reason,
-    };
-    // Where the archive ends early because the limit cut it (`cut`), that is what is said.
-    let mut archive = tar::Archive::new(tar_bytes);
-    let mut entries = match archive.entries() {
-        Ok(entries) => entries,
-        Err(e) => {
-            let error = match cut {
-                Some(cut) => cut.archive_error(name, 0),
-                None => broken(e.to_string()),
-            };
-            return vec![failed_within(name.to_string(), error, left)];
-        }
-    };
-    while let Some(entry) = entries.next() {
-        let mut entry = match entry {
-            Ok(entry) => entry,
-            Err(e) => {
-                let error = match cut {
-                    Some(cut) => cut.archive_error(name, out.len()),
-                    None => broken(format!("after {} members: {e}", out.len())),
-                };
-                out.push(failed_within(name.to_string(), error, left));
-                return out;
-            }
-        };
-        if !entry.header().entry_type().is_file() {
-            continue;
-        }
-        let member = entry
-            .path()
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let member = member.strip_prefix("./").unwrap_or(&member).to_string();
-        if skipped_member(&member) {
-            continue;
-        }
-        if left.members == 0 {
-            let rest = 1 + count_tar_members(entries);
-            let listed = budget.members;
-            let error = budget.too_many_members(name, listed, rest, &member);
-            out.push(failed_within(name.to_string(), error, left));
-            return out;
-        }
-        left = left.after(0, 1);
-        let member_name = format!("{name}!{member}");
-        let size = entry.size();
-        let mut bytes = Vec::new();
-        let read = entry.read_to_end(&mut bytes);
-        // A member whose data the end of the bytes cut short reads short, without an error.
-        let short = (bytes.len() as u64) < size;
-        if let (Some(cut), true) = (&cut, short || read.is_err()) {
-            // The limit fell inside this member: what there is of it is read.
-            out.push(Pending {
-                name: member_name,
-                what: What::Member(Arc::from(bytes), Some(cut.clone())),
-                budget: left,
-            });
-            return out;
-        }
-        match read {
-            Ok(_) => out.push(Pending {
-                name: member_name,
-                what: What::Member(Arc::from(bytes), None),
-                budget: left.clone(),
-            }),
-            Err(e) => {
-                out.push(failed_within(
-                    member_name.clone(),
-                    ReadError::Invalid {
-                        name: member_name,
-                        format: "tar archive member",
-                        reason: e.to_string(),
-                    },
-                    left,
-                ));
-                return out;
-            }
-        }
-    }
-    if let Some(cut) = cut {
-        // The limit fell between members (or in the tar's end blocks): said, or it would go
-        // unnoticed.
-        let error = cut.archive_error(name, out.len());
-        out.push(failed_within(name.to_string(), error, left));
-    }
-    out
-}
-
-/// The regular, not skipped, members left in a tar (headers only: the data is skipped).
-fn count_tar_members<'a, R: 'a + Read>(
-    entries: impl Iterator<Item = std::io::Result<tar::Entry<'a, R>>>,
-) -> usize {
-    entries
-        .map_while(Result::ok)
-        .filter(|e| e.header().entry_type().is_file())
-        .filter(|e| {
-            e.path().is_ok_and(|p| {
-                let p = p.to_string_lossy();
-                !skipped_member(p.strip_prefix("./").unwrap_or(&p))
-            })
-        })
-        .count()
 }
 
 /// The paths listed in a file, one a line, as schedulers and shells write them: blank lines

@@ -28,6 +28,33 @@ use crate::model::{
     Body, Capture, Exchange, Format, Header, Request, Response, Skipped, Truncation,
 };
 
+/// A typed netstring holding a dictionary: `LENGTH:` and then a dictionary: its `}` where the length says, or (a file cut off before
+/// it) a first key's own length prefix.
+pub(super) fn sniff(bytes: &[u8], _start: &[u8]) -> bool {
+    let digits = bytes
+        .iter()
+        .take(13)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if digits == 0 || digits > 12 || bytes.get(digits) != Some(&b':') {
+        return false;
+    }
+    let length: usize = bytes
+        .get(..digits)
+        .and_then(|d| std::str::from_utf8(d).ok())
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(usize::MAX);
+    let data = digits + 1;
+    match data.checked_add(length).and_then(|end| bytes.get(end)) {
+        Some(tag) => *tag == b'}',
+        None => {
+            let key = bytes.get(data..).unwrap_or_default();
+            let key_digits = key.iter().take_while(|b| b.is_ascii_digit()).count();
+            key_digits > 0 && key.get(key_digits) == Some(&b':')
+        }
+    }
+}
+
 pub fn read(name: &str, source: Arc<[u8]>) -> Result<Capture, ReadError> {
     let mut exchanges = Vec::new();
     let mut skipped = Vec::new();

@@ -22,6 +22,7 @@ mod http;
 pub mod input;
 mod mitm;
 mod raw;
+pub mod registry;
 mod saz;
 mod sniff;
 mod tnetstring;
@@ -47,9 +48,7 @@ pub enum ReadError {
     #[error("{name}: not a HAR file: {found}")]
     NotHar { name: String, found: String },
     /// Content that no reader recognises.
-    #[error(
-        "{name}: not a capture (HAR, Charles .chlsj, Fiddler .saz, Burp XML, mitmproxy dump or raw HTTP): {found}"
-    )]
+    #[error("{name}: not a capture ({}): {found}", registry::labels())]
     Unrecognised { name: String, found: String },
     /// It starts like a HAR but breaks (or ends) before the entry list begins, so nothing
     /// can be salvaged.
@@ -99,21 +98,15 @@ pub fn read_source(name: &str, bytes: Source) -> Result<Capture, ReadError> {
 /// [`read_source`] with what decompression may still cost (a `.gz`, a `.saz`).
 fn read_within(name: &str, bytes: Source, budget: &Budget) -> Result<Capture, ReadError> {
     match sniff::sniff(&bytes) {
-        // JSON that is no HAR, in a file whose name does not say HAR, is "not a capture" like
-        // anything else unrecognised (a `package.json` is not a broken HAR).
-        sniff::Sniffed::Har => har::read_source(name, bytes).map_err(not_har_json),
-        sniff::Sniffed::Charles => charles::read(name, bytes.to_arc()),
-        sniff::Sniffed::Burp => burp::read(name, bytes.to_arc()),
-        sniff::Sniffed::RawHttp => raw::read(name, bytes.to_arc()),
-        sniff::Sniffed::Zip => {
-            let (result, cut) = saz::read(name, &bytes, budget.bytes);
-            if cut {
-                budget.cut().finish(name, result)
-            } else {
-                result
-            }
-        }
-        sniff::Sniffed::Mitmproxy => mitm::read(name, bytes.to_arc()),
+        sniff::Sniffed::Capture(reader) => (reader.read)(name, bytes, budget),
+        // A zip read as one capture (an archive of captures is expanded by `input`).
+        sniff::Sniffed::Zip => match registry::zip_reader() {
+            Some(reader) => (reader.read)(name, bytes, budget),
+            None => Err(ReadError::Unrecognised {
+                name: name.to_string(),
+                found: "it is a zip archive inside a file that should hold one capture".to_string(),
+            }),
+        },
         sniff::Sniffed::Gzip => gunzip_and_read(name, &bytes, budget),
         sniff::Sniffed::Zlib => inflate_and_read(name, &bytes, budget),
         sniff::Sniffed::Tar => Err(ReadError::Unrecognised {
@@ -134,9 +127,18 @@ fn read_within(name: &str, bytes: Source, budget: &Budget) -> Result<Capture, Re
     }
 }
 
+/// An entry the fast read kept as a stub (its place and time), read again in full so that it
+/// can be shown; `None` when its format is never skimmed or the entry cannot be read again.
+pub fn reread(capture: &Capture, ex: &Exchange) -> Option<Exchange> {
+    let reader = registry::READERS
+        .iter()
+        .find(|r| r.format == capture.format)?;
+    (reader.reread?)(capture, ex)
+}
+
 /// JSON that is no HAR, in a file whose name does not say HAR, is "not a capture" like
 /// anything else unrecognised: a `package.json` is not a broken HAR.
-fn not_har_json(e: ReadError) -> ReadError {
+pub(crate) fn not_har_json(e: ReadError) -> ReadError {
     match e {
         ReadError::NotHar { name, found }
             if !names_har(&name) && found.starts_with("a JSON object without") =>
@@ -197,7 +199,7 @@ fn decompress_and_read(
 /// Reads a capture for checking, the fast way: a HAR is skimmed (see `har::read_skimmed`).
 /// Other inputs are read as [`read_source`] does, within `budget`.
 fn read_skimmed(name: &str, bytes: Source, budget: &Budget) -> Result<Capture, ReadError> {
-    if matches!(sniff::sniff(&bytes), sniff::Sniffed::Har) {
+    if matches!(sniff::sniff(&bytes), sniff::Sniffed::Capture(r) if r.format == Format::Har) {
         return har::read_skimmed(name, bytes, budget.limits()).map_err(not_har_json);
     }
     read_within(name, bytes, budget)

@@ -8,6 +8,12 @@ use super::http::{self, StartLine, Unframed};
 use super::ReadError;
 use crate::model::{Capture, Exchange, Format, Truncation};
 
+/// The first line is an HTTP request or status line.
+pub(super) fn sniff(_whole: &[u8], start: &[u8]) -> bool {
+    let line = start.split(|&b| b == b'\n').next().unwrap_or_default();
+    http::start_line(line).is_some()
+}
+
 /// Reads a dump. A dump cut inside a message keeps every exchange before it.
 pub fn read(name: &str, source: Arc<[u8]>) -> Result<Capture, ReadError> {
     let (mut exchanges, truncation) = exchanges(&source);

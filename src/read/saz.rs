@@ -126,6 +126,26 @@ pub fn read(name: &str, zipped: &[u8], allow: u64) -> (Result<Capture, ReadError
         return (Err(error), cut);
     }
 
+    let (source, parts, exchanges) = lay_out(sessions);
+    let truncation = truncation_reason.map(|reason| Truncation {
+        offset: source.len(),
+        complete_entries: exchanges.len(),
+        reason,
+    });
+    let capture = super::capture(
+        name,
+        Format::Saz,
+        Arc::from(source),
+        exchanges,
+        truncation,
+        parts,
+    );
+    (Ok(capture), cut)
+}
+
+/// The sessions' members one after the other (the capture's source, each member a part),
+/// and an exchange for each session that has a request.
+fn lay_out(sessions: BTreeMap<u64, Session>) -> (Vec<u8>, Vec<Part>, Vec<Exchange>) {
     let mut source: Vec<u8> = Vec::new();
     let mut parts: Vec<Part> = Vec::new();
     let mut exchanges: Vec<Exchange> = Vec::new();
@@ -163,20 +183,7 @@ pub fn read(name: &str, zipped: &[u8], allow: u64) -> (Result<Capture, ReadError
         }
         exchanges.push(ex);
     }
-    let truncation = truncation_reason.map(|reason| Truncation {
-        offset: source.len(),
-        complete_entries: exchanges.len(),
-        reason,
-    });
-    let capture = super::capture(
-        name,
-        Format::Saz,
-        Arc::from(source),
-        exchanges,
-        truncation,
-        parts,
-    );
-    (Ok(capture), cut)
+    (source, parts, exchanges)
 }
 
 /// A member, decompressed within the `left` bytes the archive may still yield (and, as a body

@@ -1,5 +1,8 @@
 //! Recognising what a file holds from its first bytes (never from its name), and saying in
-//! words what it is when it is not a capture we read.
+//! words what it is when it is not a capture we read. The containers (gzip, zlib, zip, tar)
+//! are told here; the formats by their rows of the registry, in its order.
+
+use super::registry::{Reader, Sniff, READERS};
 
 /// The UTF-8 byte-order mark some Windows tools write before the JSON.
 pub(crate) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -14,21 +17,13 @@ pub(crate) const HEAD_BYTES: usize = 8192;
 /// What the first bytes of a file say it is.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Sniffed {
-    /// After an optional BOM and whitespace the text starts with `{`.
-    Har,
-    /// A JSON array of Charles transactions (or an empty array).
-    Charles,
-    /// XML with Burp's `<items>`.
-    Burp,
-    /// The first line is an HTTP request or status line.
-    RawHttp,
+    /// A capture of one of the formats of the registry ([`super::registry::READERS`]).
+    Capture(&'static Reader),
     /// gzip-compressed: a `.gz` capture or a `.tar.gz` archive.
     Gzip,
     /// A zlib stream: mitmproxy's compressed HAR (`.zhar`).
     Zlib,
-    /// A typed netstring holding a dictionary: mitmproxy's dump (`mitmdump -w`).
-    Mitmproxy,
-    /// A zip: a Fiddler `.saz` or an archive of captures.
+    /// A zip: a capture made of several files (a Fiddler `.saz`) or an archive of captures.
     Zip,
     /// An uncompressed tar archive.
     Tar,
@@ -56,15 +51,16 @@ pub(crate) fn sniff(bytes: &[u8]) -> Sniffed {
     if is_zlib(bytes) {
         return Sniffed::Zlib;
     }
-    if is_tnetstring_dict(bytes) {
-        return Sniffed::Mitmproxy;
+    let head = start.unwrap_or_default();
+    for reader in READERS {
+        if let Sniff::Bytes(sniff) = reader.sniff {
+            if sniff(bytes, head) {
+                return Sniffed::Capture(reader);
+            }
+        }
     }
     match start {
         None => Sniffed::Empty,
-        Some(start) if start.first() == Some(&b'{') => Sniffed::Har,
-        Some(start) if start.first() == Some(&b'[') && is_charles(start) => Sniffed::Charles,
-        Some(start) if start.first() == Some(&b'<') && is_burp(start) => Sniffed::Burp,
-        Some(start) if super::http::start_line(first_line(start)).is_some() => Sniffed::RawHttp,
         Some(start) => Sniffed::Other(describe(bytes, start)),
     }
 }
@@ -73,54 +69,10 @@ fn first_line(bytes: &[u8]) -> &[u8] {
     bytes.split(|&b| b == b'\n').next().unwrap_or_default()
 }
 
-/// `[` then `]`, or an object naming Charles' transaction keys early on.
-fn is_charles(start: &[u8]) -> bool {
-    let rest = start.get(1..).unwrap_or_default().trim_ascii_start();
-    if rest.starts_with(b"]") {
-        return true;
-    }
-    let head = rest.get(..HEAD_BYTES).unwrap_or(rest);
-    let has = |key: &[u8]| head.windows(key.len()).any(|w| w == key);
-    rest.starts_with(b"{") && has(b"\"host\"") && (has(b"\"scheme\"") || has(b"\"method\""))
-}
-
 /// A zlib header with one of the usual compression levels (what Python's `zlib.compress`
 /// writes): `x` followed by `\x01`, `^`, `\x9c` or `\xda`.
 fn is_zlib(bytes: &[u8]) -> bool {
     matches!(bytes, [0x78, 0x01 | 0x5E | 0x9C | 0xDA, _, ..])
-}
-
-/// `LENGTH:` and then a dictionary: its `}` where the length says, or (a file cut off before
-/// it) a first key's own length prefix.
-fn is_tnetstring_dict(bytes: &[u8]) -> bool {
-    let digits = bytes
-        .iter()
-        .take(13)
-        .take_while(|b| b.is_ascii_digit())
-        .count();
-    if digits == 0 || digits > 12 || bytes.get(digits) != Some(&b':') {
-        return false;
-    }
-    let length: usize = bytes
-        .get(..digits)
-        .and_then(|d| std::str::from_utf8(d).ok())
-        .and_then(|d| d.parse().ok())
-        .unwrap_or(usize::MAX);
-    let data = digits + 1;
-    match data.checked_add(length).and_then(|end| bytes.get(end)) {
-        Some(tag) => *tag == b'}',
-        None => {
-            let key = bytes.get(data..).unwrap_or_default();
-            let key_digits = key.iter().take_while(|b| b.is_ascii_digit()).count();
-            key_digits > 0 && key.get(key_digits) == Some(&b':')
-        }
-    }
-}
-
-/// XML whose root (after the prolog and doctype) is Burp's `<items`.
-fn is_burp(start: &[u8]) -> bool {
-    let head = start.get(..HEAD_BYTES).unwrap_or(start);
-    head.windows(6).any(|w| w == b"<items")
 }
 
 /// Names the kind of content where it has a well-known signature, else describes its first
@@ -228,11 +180,22 @@ fn first_text_line(start: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Format;
+
+    fn format_of(bytes: &[u8]) -> Option<Format> {
+        match sniff(bytes) {
+            Sniffed::Capture(reader) => Some(reader.format),
+            _ => None,
+        }
+    }
 
     #[test]
     fn har_after_bom_and_whitespace() {
-        assert_eq!(sniff(b"\xEF\xBB\xBF \r\n\t{\"log\":{}}"), Sniffed::Har);
-        assert_eq!(sniff(b"{"), Sniffed::Har);
+        assert_eq!(
+            format_of(b"\xEF\xBB\xBF \r\n\t{\"log\":{}}"),
+            Some(Format::Har)
+        );
+        assert_eq!(format_of(b"{"), Some(Format::Har));
     }
 
     #[test]
@@ -242,23 +205,26 @@ mod tests {
         let mut tar = vec![0u8; 512];
         tar[257..262].copy_from_slice(b"ustar");
         assert_eq!(sniff(&tar), Sniffed::Tar);
-        assert_eq!(sniff(b" [ ]"), Sniffed::Charles);
+        assert_eq!(format_of(b" [ ]"), Some(Format::Charles));
         assert_eq!(
-            sniff(br#"[{"status":"COMPLETE","method":"GET","scheme":"https","host":"a"}]"#),
-            Sniffed::Charles
+            format_of(br#"[{"status":"COMPLETE","method":"GET","scheme":"https","host":"a"}]"#),
+            Some(Format::Charles)
         );
         assert_eq!(
-            sniff(b"<?xml version=\"1.0\"?>\n<!DOCTYPE items [\n]>\n<items burpVersion=\"1\">"),
-            Sniffed::Burp
+            format_of(b"<?xml version=\"1.0\"?>\n<!DOCTYPE items [\n]>\n<items burpVersion=\"1\">"),
+            Some(Format::Burp)
         );
         assert_eq!(
-            sniff(b"\r\nPOST /token HTTP/1.1\r\nHost: a\r\n"),
-            Sniffed::RawHttp
+            format_of(b"\r\nPOST /token HTTP/1.1\r\nHost: a\r\n"),
+            Some(Format::RawHttp)
         );
-        assert_eq!(sniff(b"HTTP/1.1 200 OK\n"), Sniffed::RawHttp);
-        assert_eq!(sniff(b"21:4:type;4:http;1:v;0:~}"), Sniffed::Mitmproxy);
+        assert_eq!(format_of(b"HTTP/1.1 200 OK\n"), Some(Format::RawHttp));
+        assert_eq!(
+            format_of(b"21:4:type;4:http;1:v;0:~}"),
+            Some(Format::Mitmproxy)
+        );
         // Cut before its end: the first key decides.
-        assert_eq!(sniff(b"7780:6:marked;5:fal"), Sniffed::Mitmproxy);
+        assert_eq!(format_of(b"7780:6:marked;5:fal"), Some(Format::Mitmproxy));
         assert_eq!(sniff(b"x\x9c\xcb\x48"), Sniffed::Zlib);
         // A list, or digits and a colon in text, is not a dump.
         assert!(matches!(
@@ -268,10 +234,10 @@ mod tests {
         assert!(matches!(sniff(b"12:30 meeting"), Sniffed::Other(_)));
         // Look-alikes are not taken for captures.
         assert!(matches!(sniff(br#"[{"log":1}]"#), Sniffed::Other(_)));
-        assert!(matches!(
-            sniff(b"<html><items>"),
-            Sniffed::Burp | Sniffed::Other(_)
-        ));
+        assert!(
+            matches!(sniff(b"<html><items>"), Sniffed::Other(_))
+                || format_of(b"<html><items>") == Some(Format::Burp)
+        );
         assert!(matches!(sniff(b"<!DOCTYPE html>"), Sniffed::Other(_)));
         assert!(matches!(sniff(b"GET me a coffee"), Sniffed::Other(_)));
     }

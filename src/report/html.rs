@@ -196,7 +196,7 @@ fn entries_table(out: &mut String, file: &FileReport, n: usize) {
         // An entry the fast read skimmed is only its place and time: read it again to show
         // it (an entry read in full comes out the same).
         let again = if ex.request.method.is_empty() {
-            crate::read::har::reread(capture, ex)
+            crate::read::reread(capture, ex)
         } else {
             None
         };

@@ -1,0 +1,196 @@
+//! What makes an entry matter, found in its raw text: the needles (every word reconstruction
+//! or secret collection keys on) and the shapes and escapes that could hide one.
+
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
+
+use super::Scan;
+use crate::limits::Limits;
+
+/// Whether the full read may hit a limit on this entry, which it reports (`capture/limit`): a
+/// body longer than `max_body_size` (a body's text is at most three times the entry's bytes:
+/// decoding escapes and base64 only shrinks it, and a form given only as parameters is
+/// percent-encoded, at most three bytes a byte), or headers past `max_headers` or
+/// `max_header_size` (counted undecoded, so at least as long as they are).
+pub(super) fn may_hit_a_limit(scan: &Scan, raw: &[u8], limits: &Limits) -> bool {
+    if (raw.len() as u64).saturating_mul(3) > limits.max_body_size {
+        return true;
+    }
+    [&scan.req_headers, &scan.resp_headers]
+        .iter()
+        .any(|headers| {
+            let bytes: usize = headers
+                .iter()
+                .map(|(n, v)| (n.end - n.start) + (v.end - v.start))
+                .sum();
+            headers.len() > limits.max_headers || bytes as u64 > limits.max_header_size
+        })
+}
+
+/// Whether a percent escape spells a letter, digit, `_`, `-` or `.` (which the query and form
+/// decoders would turn into part of a needle).
+pub(super) fn percent_hides(raw: &[u8]) -> bool {
+    memchr::memchr_iter(b'%', raw).any(|i| {
+        let hex = |c: Option<&u8>| c.and_then(|c| (*c as char).to_digit(16));
+        match (hex(raw.get(i + 1)), hex(raw.get(i + 2))) {
+            (Some(h), Some(l)) => {
+                let c = (h * 16 + l) as u8;
+                c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.'
+            }
+            _ => false,
+        }
+    })
+}
+
+/// Whether `raw` may hold an LWA code, which secret collection recognises by its shape alone
+/// (`AN` and 18 letters, some lower-case) and case-sensitively, so no needle finds it. Looser
+/// than that shape (no word boundaries), so a superset.
+pub(super) fn lwa_code_shape(raw: &[u8]) -> bool {
+    static AN: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"AN"));
+    AN.find_iter(raw).any(|i| {
+        raw.get(i + 2..i + 20).is_some_and(|rest| {
+            rest.iter().all(u8::is_ascii_alphabetic) && rest.iter().any(u8::is_ascii_lowercase)
+        })
+    })
+}
+
+/// Whether a needle occurs in `raw`, ignoring ASCII case (`lower` is a buffer to reuse).
+/// `code` followed by `d` is not one: that is `x-www-form-urlencoded` (or `encoded`,
+/// `decoded`), and no name that reconstruction or secret collection looks for (`code`,
+/// `authcode`, `auth_code`, `code_verifier`, ...) goes on so.
+#[inline]
+pub(super) fn has_needle(needles: &Needles, lower: &[u8]) -> bool {
+    if let Some(packed) = &needles.packed {
+        return packed.find_iter(lower).any(|m| {
+            let coded = m.pattern().as_usize() == 0 && lower.get(m.end()) == Some(&b'd');
+            !coded
+        });
+    }
+    let ac = needles.ac.get_or_init(|| {
+        #[allow(clippy::expect_used)] // constant patterns: tested, cannot fail at run time
+        AhoCorasick::new(NEEDLES).expect("static needles")
+    });
+    ac.find_iter(lower).any(|m| {
+        let coded = m.pattern().as_usize() == 0 && lower.get(m.end()) == Some(&b'd');
+        !coded
+    })
+}
+
+/// The one answer parameter that is no needle (`error` is in too many texts): the stub reads
+/// an entry in full when its URL, `redirectURL` or `Location` holds it.
+pub(super) const ANSWER_IN_URL: &str = "error";
+
+pub(super) fn contains_ci(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// The words whose presence in an entry's raw text means it may matter: what `flow::classify`
+/// keys on (authorize and answer parameters, grant types, token paths, the Alexa endpoints,
+/// Bearer headers) and what `SecretSet::collect` keys on (secret field names, credential
+/// headers other than cookies, LWA token and secret shapes), plus a base64 body's `"encoding"`
+/// (its decoded text could hold any of them). ASCII case-insensitive, so a superset of every
+/// spelling the decoders accept. (`check` no longer collects secrets, since display masks by
+/// the policy; the secret names stay needles, so that an entry holding one is read as fully
+/// as before and nothing about it can change.) Cookies are blanked before the search
+/// (`Cursor::unsearched_cookies`). The classifier's keys are named in `flow::classify`
+/// (`STEP_KEYS`), and a test fails when no needle finds one of them.
+pub(super) const NEEDLES: &[&str] = &[
+    "code", // first: see `has_needle`
+    "token",
+    "client_id",
+    "grant_type",
+    "authorization",
+    "assertion",
+    "secret",
+    "passw",
+    "passphrase",
+    // `pwd` only as a whole name, so that every needle has four bytes or more (the SIMD
+    // searcher then matches on four-byte fingerprints: twice as fast as on three). A name
+    // ends at `=` or `&` (a form or query), `#` (a query), `"` (a HAR string: a parameter
+    // name, or a text that ends there) or `\` (an escaped quote in a JSON body); a spelling
+    // with escapes is caught by the escape checks.
+    "pwd=",
+    "pwd&",
+    "pwd#",
+    "pwd\"",
+    "pwd\\",
+    "api_key",
+    "apikey",
+    "api-key",
+    // `Ocp-Apim-Subscription-Key`, Azure's API key header.
+    "subscription-key",
+    // LWA tokens, which the secret shapes and the rules match case-sensitively as `Atza|` and
+    // `Atzr|` (`|` may be percent-encoded).
+    "atza",
+    "atzr",
+    "amzn1",
+    // A JWT, which secret collection recognises by its shape alone: its payload is `.eyJ`.
+    ".eyj",
+    "skill-account-linking-consent",
+    "alexaapiendpoint",
+    "enablement",
+    "\"encoding\"",
+];
+
+pub(super) struct Needles {
+    /// The SIMD searcher (Teddy), where the CPU has it: several times faster than the automaton.
+    packed: Option<aho_corasick::packed::Searcher>,
+    /// The automaton, built only where the SIMD searcher is not available.
+    ac: OnceLock<AhoCorasick>,
+}
+
+pub(super) fn needles() -> &'static Needles {
+    static NEEDLES_SEARCH: OnceLock<Needles> = OnceLock::new();
+    NEEDLES_SEARCH.get_or_init(|| Needles {
+        // Case-sensitive over lower-cased text rather than `ascii_case_insensitive`, so that
+        // the SIMD searcher can be used.
+        packed: aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(NEEDLES)
+            .build(),
+        ac: OnceLock::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::classify::STEP_KEYS;
+    use crate::flow::oidc::ANSWER_PARAMS;
+
+    fn found(word: &str) -> bool {
+        let lower = word.to_ascii_lowercase();
+        has_needle(needles(), lower.as_bytes())
+    }
+
+    /// Every string the classifier keys on is found by a needle, so an entry holding it is
+    /// read in full and classified: a new key in `flow::classify` without a needle would be
+    /// skimmed past, a wrong answer that only large captures show. A group is what one step
+    /// needs together (an authorize request names a response type and a client id), so one
+    /// needle among them is enough.
+    #[test]
+    fn every_classifier_key_is_found_by_a_needle() {
+        for group in STEP_KEYS {
+            assert!(
+                group.iter().any(|w| found(w)),
+                "no needle finds any of {group:?}: add one to NEEDLES"
+            );
+        }
+        // An answer carrying only `error` is caught by the stub's own look at the URL,
+        // `redirectURL` and `Location`, not by a needle (a form_post answer POSTed or
+        // auto-posted with only `error` is not: the full read is needed for those).
+        for param in ANSWER_PARAMS {
+            assert!(
+                found(param) || *param == ANSWER_IN_URL,
+                "no needle finds the answer parameter {param}: add one to NEEDLES"
+            );
+        }
+        // The stub's `error` is no needle (else the test above proves nothing for it).
+        assert!(!found(ANSWER_IN_URL));
+    }
+}

@@ -1,0 +1,287 @@
+use super::cursor::{hides, Cursor};
+use super::needles::{has_needle, needles, percent_hides};
+use super::pieces::{chain, guess_cuts, skim_from, skim_in_pieces, Ended};
+use super::simd::lower_into;
+use super::*;
+
+/// Every name whose value secret collection takes (a parameter, a JSON key, a header other
+/// than the cookies) is a needle, however it is cased and wherever it stands in an entry's
+/// text: an entry holding such a secret is read in full, as it always was.
+#[test]
+fn every_secret_name_is_a_needle() {
+    use crate::secret::{SecretKind, SECRET_FIELDS, SECRET_HEADERS, SECRET_SUFFIXES};
+    let names = SECRET_FIELDS
+        .iter()
+        .chain(SECRET_SUFFIXES)
+        .chain(SECRET_HEADERS)
+        .filter(|(_, kind)| *kind != SecretKind::Cookie)
+        .map(|(name, _)| *name);
+    let mut checked = 0;
+    for name in names {
+        let upper = name.to_ascii_uppercase();
+        for name in [name, upper.as_str()] {
+            for text in [
+                format!(r#""url": "https://a.example/p?a=1&{name}=x""#),
+                format!(r#""url": "https://a.example/p?a=1&{name}""#),
+                format!(r#""url": "https://a.example/p?{name}#f""#),
+                format!(r#""text": "a=1&{name}=x&b=2""#),
+                format!(r#""text": "{{\"{name}\":\"x\"}}""#),
+                format!(r#"{{"name": "{name}", "value": "x"}}"#),
+            ] {
+                let mut buffer = Vec::new();
+                let (lower, _) = lower_into(text.as_bytes(), &mut buffer);
+                assert!(has_needle(needles(), lower), "{text}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 300, "only {checked} spellings");
+}
+
+/// Strings read 64 bytes at a time from their first escape end where the byte-wise reading
+/// ends, with the same escape flag and the same verdict on hidden needles and invalid text.
+#[test]
+fn strings_read_alike_in_blocks_and_byte_by_byte() {
+    let alphabet: &[&[u8]] = &[
+        b"a",
+        b"Z",
+        b"\"",
+        b"\\",
+        b"u",
+        b"0",
+        b"6",
+        b"3",
+        b"f",
+        b"/",
+        b"n",
+        b"t",
+        b"x",
+        b" ",
+        b"\x01",
+        b"\xc3\xa9",
+        b"\\\"",
+        b"\\u0063",
+        b"\\u0026",
+        b"\\\\u0063",
+        b"\\\\",
+    ];
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let (mut ended, mut hidden, mut failed) = (0, 0, 0);
+    for _ in 0..20_000 {
+        let len = (next() % 300) as usize;
+        let mut text = Vec::new();
+        // Mostly plain bytes and escaped quotes, like a JSON body in a HAR string.
+        while text.len() < len {
+            let r = next();
+            let piece: &[u8] = if r % 4 == 0 {
+                alphabet[(r >> 8) as usize % alphabet.len()]
+            } else if r % 4 == 1 {
+                b"\\\""
+            } else {
+                b"abcdefgh".get(..(r >> 8) as usize % 8).unwrap_or(b"")
+            };
+            text.extend_from_slice(piece);
+        }
+        text.extend_from_slice(b"\", \"more\"}");
+        for pad in [0usize, 70] {
+            let mut b = text.clone();
+            b.extend(std::iter::repeat_n(b' ', pad));
+            let mut blocks = Cursor::new(&b, 0);
+            let mut bytes = Cursor::new(&b, 0);
+            let one = blocks
+                .string()
+                .ok()
+                .map(|s| (s.start, s.end, s.escaped, blocks.pos));
+            let two = bytes
+                .string_bytes(0, false)
+                .ok()
+                .map(|s| (s.start, s.end, s.escaped, bytes.pos));
+            assert_eq!(one, two, "{:?}", String::from_utf8_lossy(&b));
+            // After a failure the skim gives up: what it saw before does not matter.
+            if one.is_some() {
+                assert_eq!(
+                    blocks.hidden,
+                    bytes.hidden,
+                    "{:?}",
+                    String::from_utf8_lossy(&b)
+                );
+            }
+            match one {
+                Some(_) => ended += 1,
+                None => failed += 1,
+            }
+            hidden += usize::from(blocks.hidden);
+        }
+    }
+    assert!(
+        ended > 5_000 && failed > 5_000 && hidden > 1_000,
+        "{ended} {failed} {hidden}"
+    );
+}
+
+#[test]
+fn escapes_that_spell_letters_hide_needles() {
+    assert!(hides(0x63)); // c
+    assert!(hides(0x5f)); // _
+    assert!(hides(0x5c)); // \ (a second level of escapes)
+    assert!(hides(0xd83d)); // a surrogate
+    assert!(!hides(0x26) && !hides(0x3d) && !hides(0x2f)); // & = /
+    assert!(!hides(0xe9)); // é
+    assert!(percent_hides(b"x=%63ode"));
+    assert!(percent_hides(b"client%5Fid"));
+    assert!(!percent_hides(b"https%3A%2F%2Fa.example%2F"));
+    assert!(!percent_hides(b"100%"));
+}
+
+#[test]
+fn numbers_follow_the_json_grammar() {
+    for ok in ["0", "-0", "12", "1.5", "1e9", "-2.5E-3"] {
+        let mut c = Cursor::new(ok.as_bytes(), 0);
+        assert!(c.number().is_ok() && c.pos == ok.len(), "{ok}");
+    }
+    for bad in ["-", "1.", ".5", "1e", "+1"] {
+        let mut c = Cursor::new(bad.as_bytes(), 0);
+        assert!(c.number().is_err() || c.pos != bad.len(), "{bad}");
+    }
+}
+
+/// A capture of `copies` rounds of every entry of a few fixtures (flows, cookies, plain
+/// traffic), pretty-printed as Chrome does or compact.
+fn long_capture(copies: usize, pretty: bool) -> Source {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut entries = Vec::new();
+    for name in [
+        "samples/wrong-profile.har",
+        "good/alexa-app-firefox.har",
+        "oauth/code-reused/fires-activation-retry-chrome.har",
+    ] {
+        let text = std::fs::read_to_string(root.join(name)).unwrap();
+        let har: serde_json::Value = serde_json::from_str(&text).unwrap();
+        entries.extend(har["log"]["entries"].as_array().unwrap().iter().cloned());
+    }
+    let mut all = Vec::new();
+    for i in 0..copies {
+        all.extend(entries.iter().cloned());
+        // An entry whose nested value holds what looks like the start of an entry.
+        all.push(serde_json::json!({
+            "startedDateTime": format!("2024-03-14T11:40:{:02}.000Z", i % 60),
+            "_nested": [{"startedDateTime": "x"}, {"startedDateTime": "y"}],
+            "request": {"method": "GET", "url": format!("https://shop.example/{i}"),
+                "headers": [{"name": "Cookie", "value": format!("sid=visit-{i:06}")}]},
+            "response": {"status": 200, "headers": [], "content": {"text": "ok"}}
+        }));
+    }
+    let har = serde_json::json!({"log": {"version": "1.2", "entries": all}});
+    let text = if pretty {
+        serde_json::to_string_pretty(&har).unwrap()
+    } else {
+        serde_json::to_string(&har).unwrap()
+    };
+    Source::from(text.into_bytes())
+}
+
+fn seen(skimmed: Option<Vec<Exchange>>) -> String {
+    format!("{:#?}", skimmed.expect("skimmed"))
+}
+
+#[test]
+fn pieces_read_what_one_pass_reads() {
+    for pretty in [true, false] {
+        let source = long_capture(12, pretty);
+        let one = seen(skim_in_pieces(
+            &source,
+            1,
+            MIN_PIECE,
+            TAIL_PIECE,
+            &Limits::default(),
+        ));
+        assert!(one.contains("index: 100,"), "a long capture");
+        for threads in [2, 3, 5] {
+            let bytes: &[u8] = &source;
+            let list = bytes.iter().position(|&c| c == b'[').unwrap() + 1;
+            let cuts = guess_cuts(bytes, list, threads, 1);
+            assert!(
+                !cuts.is_empty(),
+                "the entry opening is found (pretty: {pretty})"
+            );
+            let split = seen(skim_in_pieces(&source, threads, 0, 1, &Limits::default()));
+            assert_eq!(split, one, "entries, {threads} pieces, pretty: {pretty}");
+        }
+    }
+}
+
+/// Cuts that are not entry starts (inside a nested list, inside a string, at the end) are
+/// thrown away, never read as entries.
+#[test]
+fn wrong_guesses_are_thrown_away() {
+    let source = long_capture(3, false);
+    let bytes: &[u8] = &source;
+    let list = bytes.iter().position(|&c| c == b'[').unwrap() + 1;
+    let nested = memchr::memmem::find(bytes, br#"{"startedDateTime":"y"}"#).unwrap();
+    let in_string = memchr::memmem::find(bytes, b"visit-000001").unwrap();
+    let one = skim_from(&source, list, &[], &Limits::default()).unwrap();
+    for cuts in [vec![nested], vec![in_string], vec![nested, bytes.len() - 3]] {
+        let split = skim_from(&source, list, &cuts, &Limits::default()).unwrap();
+        assert_eq!(
+            format!("{:#?}", split.exchanges),
+            format!("{:#?}", one.exchanges)
+        );
+    }
+    // A wrong guess before a right one: the first piece runs past it to the right one.
+    let real = guess_cuts(bytes, list, 2, bytes.len() / 2);
+    assert_eq!(real.len(), 1);
+    for wrong in [nested, in_string] {
+        let cuts = [wrong.min(real[0] - 1), real[0]];
+        let split = skim_from(&source, list, &cuts, &Limits::default()).unwrap();
+        assert_eq!(
+            format!("{:#?}", split.exchanges),
+            format!("{:#?}", one.exchanges)
+        );
+    }
+}
+
+/// The pieces used are those one pass runs into: a piece that a piece before it ran past
+/// is dropped, even when it failed.
+#[test]
+fn chain_follows_where_each_piece_stopped() {
+    let starts = [10, 20, 30, 40];
+    let parts = || -> Vec<R<(&str, Ended)>> {
+        vec![
+            Ok(("a", Ended::Stopped(30))),
+            Err(GiveUp),
+            Ok(("c", Ended::Stopped(40))),
+            Ok(("d", Ended::Closed)),
+        ]
+    };
+    assert_eq!(chain(&starts, parts()).unwrap(), ["a", "c", "d"]);
+    let mut closed_early = parts();
+    closed_early[2] = Ok(("c", Ended::Closed));
+    assert_eq!(chain(&starts, closed_early).unwrap(), ["a", "c"]);
+    let mut into_failed = parts();
+    into_failed[0] = Ok(("a", Ended::Stopped(20)));
+    assert!(chain(&starts, into_failed).is_err());
+    let mut nowhere = parts();
+    nowhere[0] = Ok(("a", Ended::Stopped(25)));
+    assert!(chain(&starts, nowhere).is_err());
+}
+
+#[test]
+fn invalid_json_gives_up() {
+    for bad in [
+        r#"{"log":{"entries":[{"a":1,}]}}"#,
+        r#"{"log":{"entries":[{"a":01}]}}"#,
+        r#"{"log":{"entries":[{"a":"\x"}]}}"#,
+        "{\"log\":{\"entries\":[{\"a\":\"tab\there\"}]}}",
+        r#"{"log":{"entries":[{"a":tru}]}}"#,
+        r#"{"log":{"entries":[{"a":1}"#,
+    ] {
+        let source = Source::from(bad.as_bytes());
+        assert!(skim(&source, &Limits::default()).is_none(), "{bad}");
+    }
+}
