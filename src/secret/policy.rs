@@ -22,7 +22,9 @@ use base64::Engine as _;
 use percent_encoding::utf8_percent_encode;
 
 use super::placeholder::Placeholders;
-use super::{form_decode, kind_by_shape, kind_of_field, kind_of_header, mask, SecretKind};
+use super::{
+    form_decode, form_decode_cow, kind_by_shape, kind_of_field, kind_of_header, mask, SecretKind,
+};
 
 /// What hidden values become.
 pub trait Replace {
@@ -390,6 +392,13 @@ pub fn header_name_known(name: &str) -> bool {
 /// 2), and not of a known secret shape (an LWA code is 20 letters). Random secrets mix digits
 /// into their letters or change case often, and fail.
 pub fn name_shaped(name: &str) -> bool {
+    // A capture's own keys, asked for on every member of every entry: answered at once
+    // (a test checks each against the rules).
+    CAPTURE_KEYS.contains(&name) || shaped_by_rules(name)
+}
+
+/// [`name_shaped`] by its rules alone.
+fn shaped_by_rules(name: &str) -> bool {
     if name.is_empty() || name.len() > 64 || !name.is_ascii() {
         return false;
     }
@@ -426,6 +435,48 @@ pub fn name_shaped(name: &str) -> bool {
     any && kind_by_shape(name).is_none()
 }
 
+/// The keys of a HAR entry, all [`name_shaped`].
+const CAPTURE_KEYS: &[&str] = &[
+    "name",
+    "value",
+    "headers",
+    "request",
+    "response",
+    "url",
+    "method",
+    "httpVersion",
+    "cookies",
+    "queryString",
+    "postData",
+    "mimeType",
+    "text",
+    "status",
+    "statusText",
+    "content",
+    "size",
+    "redirectURL",
+    "headersSize",
+    "bodySize",
+    "startedDateTime",
+    "time",
+    "timings",
+    "blocked",
+    "dns",
+    "connect",
+    "send",
+    "wait",
+    "receive",
+    "ssl",
+    "cache",
+    "pageref",
+    "serverIPAddress",
+    "connection",
+    "comment",
+    "params",
+    "encoding",
+    "compression",
+];
+
 /// The kind a value under `name` is hidden as: by its name, else its shape, else
 /// [`SecretKind::Value`].
 fn kind_for(name: &str, value: &str) -> SecretKind {
@@ -448,39 +499,53 @@ fn harmless_scalar(name: &str, value: &str) -> bool {
 
 /// A header's name as shown: the name if [`header_name_known`], else replaced.
 pub fn header_name<R: Replace + ?Sized>(name: &str, r: &mut R) -> String {
+    header_name_cow(name, r).into_owned()
+}
+
+/// [`header_name`], borrowed when shown as it is.
+fn header_name_cow<'v, R: Replace + ?Sized>(name: &'v str, r: &mut R) -> Cow<'v, str> {
     if r.keeps_all() || header_name_known(name) {
-        return name.to_string();
+        return Cow::Borrowed(name);
     }
-    r.replace(SecretKind::Value, name)
+    Cow::Owned(r.replace(SecretKind::Value, name))
 }
 
 /// A header's value as shown: public headers as they are (URL-valued ones walked as URLs),
 /// credentials by parts, cookies pair by pair, every other value replaced.
 pub fn header_value<R: Replace + ?Sized>(name: &str, value: &str, r: &mut R) -> String {
+    header_value_cow(name, value, r).into_owned()
+}
+
+/// [`header_value`], borrowed when shown as it is (most public headers).
+fn header_value_cow<'v, R: Replace + ?Sized>(
+    name: &str,
+    value: &'v str,
+    r: &mut R,
+) -> Cow<'v, str> {
     if r.keeps_all() {
-        return value.to_string();
+        return Cow::Borrowed(value);
     }
     if name.eq_ignore_ascii_case("authorization")
         || name.eq_ignore_ascii_case("proxy-authorization")
     {
-        return credentials(value, r);
+        return Cow::Owned(credentials(value, r));
     }
     if name.eq_ignore_ascii_case("cookie") {
-        return cookie_header(value, r);
+        return Cow::Owned(cookie_header(value, r));
     }
     if name.eq_ignore_ascii_case("set-cookie") {
-        return set_cookie(value, r);
+        return Cow::Owned(set_cookie(value, r));
     }
     if let Some(p) = public_name(name, Header) {
         return match p.shown {
-            Text => shown_unless_identified(value, r).into_owned(),
-            Url => url(value, r),
+            Text => shown_unless_identified(value, r),
+            Url => Cow::Owned(url(value, r)),
         };
     }
     if value.is_empty() || harmless_scalar(name, value) {
-        return shown_unless_identified(value, r).into_owned();
+        return shown_unless_identified(value, r);
     }
-    r.replace(kind_for(name, value), value)
+    Cow::Owned(r.replace(kind_for(name, value), value))
 }
 
 /// `Authorization` credentials: the scheme kept; Basic's client id shown and its secret
@@ -781,49 +846,68 @@ fn random_segment(segment: &str) -> bool {
 /// A query, fragment or form body (`a=1&b=2`): names kept when name-shaped, values as
 /// [`field_value`] says. A part without `=` is replaced unless name-shaped.
 pub fn form<R: Replace + ?Sized>(text: &str, r: &mut R) -> String {
+    let mut out = String::with_capacity(text.len());
+    form_into(text, r, &mut out);
+    out
+}
+
+/// [`form`] appended to `out`.
+fn form_into<R: Replace + ?Sized>(text: &str, r: &mut R, out: &mut String) {
     if r.keeps_all() {
-        return text.to_string();
+        out.push_str(text);
+        return;
     }
-    text.split('&')
-        .map(|part| {
-            if part.is_empty() {
-                return String::new();
-            }
-            match part.split_once('=') {
-                Some((name, value)) => {
-                    let decoded_name = form_decode(name);
-                    let shown_name = if name_shaped(&decoded_name) {
-                        name.to_string()
-                    } else {
-                        encode_like(name, &r.replace(SecretKind::Value, &decoded_name), r)
-                    };
-                    format!("{shown_name}={}", field_value(&decoded_name, value, r))
+    for (i, part) in text.split('&').enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        if part.is_empty() {
+            continue;
+        }
+        match part.split_once('=') {
+            Some((name, value)) => {
+                let decoded_name = form_decode_cow(name);
+                if name_shaped(&decoded_name) {
+                    out.push_str(name);
+                } else {
+                    let replaced = r.replace(SecretKind::Value, &decoded_name);
+                    encode_like_into(name, &replaced, r, out);
                 }
-                None => {
-                    let decoded = form_decode(part);
-                    if name_shaped(&decoded) && r.identified(&decoded).is_none() {
-                        part.to_string()
-                    } else {
-                        encode_like(part, &r.replace(SecretKind::Value, &decoded), r)
-                    }
+                out.push('=');
+                field_value_into(&decoded_name, value, r, out);
+            }
+            None => {
+                let decoded = form_decode_cow(part);
+                if name_shaped(&decoded) && r.identified(&decoded).is_none() {
+                    out.push_str(part);
+                } else {
+                    let replaced = r.replace(SecretKind::Value, &decoded);
+                    encode_like_into(part, &replaced, r, out);
                 }
             }
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+        }
+    }
 }
 
 /// The value `raw` (form- or percent-encoded, as it stands in a query or form body) of the
 /// parameter `name`: shown when `name` is public (URLs walked), when it is a harmless scalar,
 /// or when it is JSON (walked); else replaced.
 pub fn field_value<R: Replace + ?Sized>(name: &str, raw: &str, r: &mut R) -> String {
+    let mut out = String::with_capacity(raw.len());
+    field_value_into(name, raw, r, &mut out);
+    out
+}
+
+/// [`field_value`] appended to `out`.
+fn field_value_into<R: Replace + ?Sized>(name: &str, raw: &str, r: &mut R, out: &mut String) {
     if r.keeps_all() || raw.is_empty() {
-        return raw.to_string();
+        out.push_str(raw);
+        return;
     }
-    let decoded = form_decode(raw);
+    let decoded = form_decode_cow(raw);
     match decoded_value(name, &decoded, r) {
-        Cow::Borrowed(_) => raw.to_string(),
-        Cow::Owned(walked) => encode_like(raw, &walked, r),
+        Cow::Borrowed(_) => out.push_str(raw),
+        Cow::Owned(walked) => encode_like_into(raw, &walked, r, out),
     }
 }
 
@@ -886,22 +970,31 @@ fn decoded_value<'v, R: Replace + ?Sized>(name: &str, value: &'v str, r: &mut R)
 /// `new` encoded as `raw` was: as it is for display, or when `raw` had no escapes; else
 /// percent-encoded (lower-case hex if `raw` used it, `+` for spaces if `raw` did).
 fn encode_like<R: Replace + ?Sized>(raw: &str, new: &str, r: &R) -> String {
+    let mut out = String::with_capacity(new.len());
+    encode_like_into(raw, new, r, &mut out);
+    out
+}
+
+/// [`encode_like`] appended to `out`.
+fn encode_like_into<R: Replace + ?Sized>(raw: &str, new: &str, r: &R, out: &mut String) {
     if !r.encodes() || !raw.contains(['%', '+']) {
-        return new.to_string();
+        out.push_str(new);
+        return;
     }
-    let encoded = utf8_percent_encode(new, super::FORM).to_string();
-    let encoded = if raw.contains('+') {
-        encoded.replace("%20", "+")
-    } else {
-        encoded
-    };
+    let plus = raw.contains('+');
     let lower = raw
         .match_indices('%')
         .any(|(i, _)| raw[i + 1..].chars().take(2).any(|c| c.is_ascii_lowercase()));
-    if lower {
-        super::lower_hex_escapes(&encoded)
-    } else {
-        encoded
+    // The encoder yields each escaped byte as its own `%XX` piece (`%` itself is escaped,
+    // so every `%` of the result starts one), and runs of bytes kept as they are.
+    for piece in utf8_percent_encode(new, super::FORM) {
+        if plus && piece == "%20" {
+            out.push('+');
+        } else if lower && piece.starts_with('%') {
+            out.extend(piece.chars().map(|c| c.to_ascii_lowercase()));
+        } else {
+            out.push_str(piece);
+        }
     }
 }
 
@@ -1584,19 +1677,81 @@ pub fn json<R: Replace + ?Sized>(text: &str, r: &mut R) -> String {
 
 /// [`json`] with a schema: a capture file's text (a whole file, an entry, or a piece of one).
 pub fn json_as<R: Replace + ?Sized>(text: &str, schema: Schema, r: &mut R) -> String {
-    if r.keeps_all() {
-        return text.to_string();
+    let mut out = String::with_capacity(text.len());
+    json_into(text, schema, false, r, &mut out);
+    out
+}
+
+/// [`json_as`] appended to `out`; with `blank_response_text`, the first string at
+/// `response.content.text` of the entry `text` is walked as if it were empty (`sanitize`
+/// removes the response bodies of entries outside any OAuth flow). Whether a non-empty one
+/// was.
+pub fn json_into<R: Replace + ?Sized>(
+    text: &str,
+    schema: Schema,
+    blank_response_text: bool,
+    r: &mut R,
+    out: &mut String,
+) -> bool {
+    if r.keeps_all() && !blank_response_text {
+        out.push_str(text);
+        return false;
     }
     let mut w = JsonWalk {
         text,
         bytes: text.as_bytes(),
         schema,
         stack: Vec::new(),
-        out: String::with_capacity(text.len()),
+        out: std::mem::take(out),
         pending_key: None,
+        blank: blank_response_text.then(Blank::default),
     };
+    w.out.reserve(text.len());
     w.run(r);
-    w.out
+    *out = w.out;
+    w.blank.is_some_and(|b| b.removed)
+}
+
+/// Where the walk stands as it looks for `response.content.text`, as a plain scan of the
+/// entry's tokens sees it: the key literally before each open container (`None` where no key
+/// stood right before it), and the key just read (until the next token that ends it).
+#[derive(Default)]
+struct Blank {
+    path: Vec<Option<KeyIs>>,
+    key: Option<KeyIs>,
+    done: bool,
+    removed: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum KeyIs {
+    Response,
+    Content,
+    Text,
+    Other,
+}
+
+impl KeyIs {
+    /// Of a key's literal (quotes included), undecoded.
+    fn of(literal: &str) -> KeyIs {
+        match literal {
+            "\"response\"" => KeyIs::Response,
+            "\"content\"" => KeyIs::Content,
+            "\"text\"" => KeyIs::Text,
+            _ => KeyIs::Other,
+        }
+    }
+}
+
+impl Blank {
+    /// Whether a string value read now is the response's text.
+    fn at_text(&self) -> bool {
+        !self.done
+            && self.key == Some(KeyIs::Text)
+            && self.path.len() == 3
+            && self.path[1] == Some(KeyIs::Response)
+            && self.path[2] == Some(KeyIs::Content)
+    }
 }
 
 /// What an object or array is, in a capture file.
@@ -1615,8 +1770,6 @@ enum Role {
     /// The array value of a header object (Polly.JS `"value": ["a", "b"]`): each element is
     /// the header's value.
     HeaderValues { name: Option<String> },
-    /// Charles's request/response objects, which hold the media type of their `body`.
-    Message { mime: String },
 }
 
 #[derive(Debug)]
@@ -1627,6 +1780,11 @@ struct Frame {
     role: Role,
     /// The key of the member being read (objects).
     current: Option<String>,
+    /// Where it opens in the text.
+    open: usize,
+    /// A `request` or `response` object: its direct `mimeType` (Charles), looked up when a
+    /// member needs it, makes it a [`Role::Message`].
+    message: bool,
 }
 
 struct JsonWalk<'t> {
@@ -1637,6 +1795,8 @@ struct JsonWalk<'t> {
     out: String,
     /// A key read outside any known container (a piece of a document).
     pending_key: Option<String>,
+    /// Looking for the response's text to walk as empty ([`json_into`]).
+    blank: Option<Blank>,
 }
 
 impl JsonWalk<'_> {
@@ -1647,25 +1807,46 @@ impl JsonWalk<'_> {
             let b = self.bytes[pos];
             match b {
                 b' ' | b'\t' | b'\r' | b'\n' | b',' | b':' => {
-                    self.out.push(b as char);
+                    // Punctuation and indentation come in runs: copied as one.
+                    let start = pos;
                     pos += 1;
+                    let mut comma = b == b',';
+                    while pos < n
+                        && matches!(self.bytes[pos], b' ' | b'\t' | b'\r' | b'\n' | b',' | b':')
+                    {
+                        comma |= self.bytes[pos] == b',';
+                        pos += 1;
+                    }
+                    self.out.push_str(&self.text[start..pos]);
+                    if let Some(blank) = self.blank.as_mut().filter(|_| comma) {
+                        blank.key = None;
+                    }
                 }
                 b'{' | b'[' => {
                     let key = self.current_key().map(str::to_string);
-                    let role = self.role_for(b == b'{', key.as_deref(), pos);
+                    let (role, message) = self.role_for(b == b'{', key.as_deref(), pos);
                     self.stack.push(Frame {
                         object: b == b'{',
                         key,
                         role,
                         current: None,
+                        open: pos,
+                        message,
                     });
                     self.pending_key = None;
+                    if let Some(blank) = &mut self.blank {
+                        blank.path.push(blank.key.take());
+                    }
                     self.out.push(b as char);
                     pos += 1;
                 }
                 b'}' | b']' => {
                     self.stack.pop();
                     self.pending_key = None;
+                    if let Some(blank) = &mut self.blank {
+                        blank.path.pop();
+                        blank.key = None;
+                    }
                     self.out.push(b as char);
                     pos += 1;
                 }
@@ -1677,8 +1858,20 @@ impl JsonWalk<'_> {
                         self.bytes.get(after) == Some(&b':')
                     });
                     if is_key {
+                        if let Some(blank) = &mut self.blank {
+                            blank.key = Some(KeyIs::of(literal));
+                        }
                         self.key(literal, r);
                     } else {
+                        let mut literal = literal;
+                        if let Some(blank) = &mut self.blank {
+                            if end.is_some() && blank.at_text() {
+                                blank.done = true;
+                                blank.removed = literal.len() > 2;
+                                literal = "\"\"";
+                            }
+                            blank.key = None;
+                        }
                         self.string_value(literal, end.is_some(), r);
                     }
                     pos = end.unwrap_or(n);
@@ -1721,10 +1914,11 @@ impl JsonWalk<'_> {
         }
     }
 
-    /// The role of a container opening at `pos` under `key`.
-    fn role_for(&self, object: bool, key: Option<&str>, pos: usize) -> Role {
+    /// The role of a container opening at `pos` under `key`, and whether it is a message
+    /// object ([`Frame::message`]).
+    fn role_for(&self, object: bool, key: Option<&str>, pos: usize) -> (Role, bool) {
         if self.schema != Schema::Capture {
-            return Role::Plain;
+            return (Role::Plain, false);
         }
         let parent = self.stack.last();
         let parent_key = parent.and_then(|f| f.key.as_deref());
@@ -1733,16 +1927,14 @@ impl JsonWalk<'_> {
             let sibling = |k: &str| direct_string(self.text, pos, k);
             match parent_key {
                 Some("headers") => {
-                    return Role::Header {
-                        name: sibling("name"),
-                    }
+                    let name = sibling("name");
+                    return (Role::Header { name }, false);
                 }
                 Some("queryString" | "params") => {
-                    return Role::Param {
-                        name: sibling("name"),
-                    }
+                    let name = sibling("name");
+                    return (Role::Param { name }, false);
                 }
-                Some("cookies") => return Role::Cookie,
+                Some("cookies") => return (Role::Cookie, false),
                 _ => {}
             }
         }
@@ -1752,31 +1944,34 @@ impl JsonWalk<'_> {
                 ..
             }) = parent
             {
-                return Role::HeaderValues { name: name.clone() };
+                return (Role::HeaderValues { name: name.clone() }, false);
             }
         }
         if object {
             match key {
                 Some("postData" | "content" | "body") => {
-                    let mime = direct_string(self.text, pos, "mimeType")
-                        .or_else(|| match parent.map(|f| &f.role) {
-                            Some(Role::Message { mime }) => Some(mime.clone()),
-                            _ => None,
-                        })
+                    // One look ahead for both members.
+                    let [mime, encoding] = direct_strings(self.text, pos, ["mimeType", "encoding"]);
+                    let mime = mime
+                        .or_else(|| parent.and_then(|f| self.message_mime(f)))
                         .unwrap_or_default();
-                    let base64 = direct_string(self.text, pos, "encoding")
-                        .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
-                    return Role::Body { mime, base64 };
+                    let base64 = encoding.is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+                    return (Role::Body { mime, base64 }, false);
                 }
-                Some("request" | "response") => {
-                    if let Some(mime) = direct_string(self.text, pos, "mimeType") {
-                        return Role::Message { mime };
-                    }
-                }
+                Some("request" | "response") => return (Role::Plain, true),
                 _ => {}
             }
         }
-        Role::Plain
+        (Role::Plain, false)
+    }
+
+    /// The media type of a message object (Charles's request or response holds its body's),
+    /// looked ahead from where it opens.
+    fn message_mime(&self, frame: &Frame) -> Option<String> {
+        if !frame.message {
+            return None;
+        }
+        direct_string(self.text, frame.open, "mimeType")
     }
 
     fn key<R: Replace + ?Sized>(&mut self, literal: &str, r: &mut R) {
@@ -1858,9 +2053,17 @@ impl JsonWalk<'_> {
             let role = frame.map(|f| &f.role).unwrap_or(&Role::Plain);
             match (role, key) {
                 (Role::Header { name }, Some("value")) | (Role::HeaderValues { name }, _) => {
-                    return unchanged(header_value(name.as_deref().unwrap_or(""), value, r))
+                    return match header_value_cow(name.as_deref().unwrap_or(""), value, r) {
+                        Cow::Borrowed(_) => Cow::Borrowed(value),
+                        Cow::Owned(new) => unchanged(new),
+                    };
                 }
-                (Role::Header { .. }, Some("name")) => return unchanged(header_name(value, r)),
+                (Role::Header { .. }, Some("name")) => {
+                    return match header_name_cow(value, r) {
+                        Cow::Borrowed(_) => Cow::Borrowed(value),
+                        Cow::Owned(new) => unchanged(new),
+                    };
+                }
                 (Role::Param { name }, Some("value")) => {
                     return decoded_value(name.as_deref().unwrap_or(""), value, r)
                 }
@@ -1897,8 +2100,13 @@ impl JsonWalk<'_> {
                     return Cow::Borrowed(value)
                 }
                 // A `name` whose object is outside the text (a piece of a file): a header,
-                // parameter or cookie name, shown as header names are.
-                (Role::Plain, Some("name")) => return unchanged(header_name(value, r)),
+                // parameter or cookie name, shown as header names are. (Not in a message
+                // object with a media type: Charles's request or response.)
+                (Role::Plain, Some("name"))
+                    if frame.is_none_or(|f| self.message_mime(f).is_none()) =>
+                {
+                    return unchanged(header_name(value, r))
+                }
                 _ => {}
             }
         }
@@ -2006,26 +2214,43 @@ fn json_escape(s: &str) -> String {
 /// The string value of the direct member `key` of the object opening at `open`, found by a
 /// shallow scan that skips nested containers.
 fn direct_string(text: &str, open: usize, key: &str) -> Option<String> {
+    let [value] = direct_strings(text, open, [key]);
+    value
+}
+
+/// [`direct_string`] of several keys in one scan: each the value the scan for it alone would
+/// give (the first member of that name, `None` if its value is no string or the object ends
+/// or breaks off first).
+fn direct_strings<const N: usize>(text: &str, open: usize, keys: [&str; N]) -> [Option<String>; N] {
+    let mut found: [Option<String>; N] = std::array::from_fn(|_| None);
+    let mut decided = [false; N];
     let bytes = text.as_bytes();
     let mut pos = open + 1;
     let mut depth = 0usize;
     let mut expect_key = true;
-    while pos < bytes.len() {
+    while pos < bytes.len() && decided.contains(&false) {
         match bytes[pos] {
             b'"' => {
-                let end = string_end(bytes, pos)?;
+                let Some(end) = string_end(bytes, pos) else {
+                    break;
+                };
                 if depth == 0 && expect_key {
                     let after = skip_ws(bytes, end);
                     if bytes.get(after) == Some(&b':') {
-                        let k = decode_string(&text[pos..end])?;
-                        let k: &str = &k;
+                        let Some(k) = decode_string(&text[pos..end]) else {
+                            break;
+                        };
                         let vstart = skip_ws(bytes, after + 1);
-                        if k == key {
-                            if bytes.get(vstart) != Some(&b'"') {
-                                return None;
+                        for (i, key) in keys.iter().enumerate() {
+                            if decided[i] || *key != k.as_ref() {
+                                continue;
                             }
-                            let vend = string_end(bytes, vstart)?;
-                            return decode_string(&text[vstart..vend]).map(Cow::into_owned);
+                            decided[i] = true;
+                            if bytes.get(vstart) == Some(&b'"') {
+                                found[i] = string_end(bytes, vstart).and_then(|vend| {
+                                    decode_string(&text[vstart..vend]).map(Cow::into_owned)
+                                });
+                            }
                         }
                         expect_key = false;
                         pos = after + 1;
@@ -2038,7 +2263,7 @@ fn direct_string(text: &str, open: usize, key: &str) -> Option<String> {
             b'{' | b'[' => depth += 1,
             b'}' | b']' => {
                 if depth == 0 {
-                    return None;
+                    break;
                 }
                 depth -= 1;
             }
@@ -2047,7 +2272,7 @@ fn direct_string(text: &str, open: usize, key: &str) -> Option<String> {
         }
         pos += 1;
     }
-    None
+    found
 }
 
 #[cfg(test)]
@@ -2106,6 +2331,13 @@ mod tests {
 
     fn keyed() -> Placeholders {
         Placeholders::new(Key::from_bytes(b"0123456789abcdef-policy").expect("key"))
+    }
+
+    #[test]
+    fn capture_keys_answered_at_once_are_name_shaped_by_the_rules() {
+        for key in CAPTURE_KEYS {
+            assert!(shaped_by_rules(key), "{key}");
+        }
     }
 
     #[test]
