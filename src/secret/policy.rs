@@ -305,7 +305,7 @@ const PUBLIC_NAME_MAX: usize = 64;
 /// [`PUBLIC`] indexed: exact names (lower-case), by where they apply, to their first index,
 /// and the indexes of the prefix entries.
 struct PublicLookup {
-    exact: [std::collections::HashMap<String, usize>; 3],
+    exact: [foldhash::HashMap<String, usize>; 3],
     prefixes: Vec<usize>,
     longest: usize,
 }
@@ -313,7 +313,7 @@ struct PublicLookup {
 fn public_lookup() -> &'static PublicLookup {
     static LOOKUP: std::sync::OnceLock<PublicLookup> = std::sync::OnceLock::new();
     LOOKUP.get_or_init(|| {
-        let mut exact: [std::collections::HashMap<String, usize>; 3] = Default::default();
+        let mut exact: [foldhash::HashMap<String, usize>; 3] = Default::default();
         let mut prefixes = Vec::new();
         let mut longest = 0;
         for (i, p) in PUBLIC.iter().enumerate() {
