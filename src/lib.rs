@@ -29,6 +29,7 @@ pub mod shard;
 pub mod timeline;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+pub mod wire;
 
 /// Every HAR under `fixtures/`, sorted, for unit tests that run over all of them.
 #[cfg(test)]

@@ -17,7 +17,8 @@ use foldhash::{HashMap, HashMapExt, HashSet as FastSet, HashSetExt};
 use crate::secret::placeholder::Placeholders;
 use crate::secret::policy::Replace;
 use crate::secret::redact::Tally;
-use crate::secret::{form_decode, SecretKind};
+use crate::secret::SecretKind;
+use crate::wire::form::decode as form_decode;
 
 /// Placeholders are cached by value (an HMAC each is a good part of the cost on a large
 /// capture, where cookies and session ids repeat); past this many bytes of values and

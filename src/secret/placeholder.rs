@@ -152,14 +152,14 @@ impl Placeholders {
     /// `base64(id:secret)` with the secret replaced; `None` when `value` is not Basic
     /// credentials.
     fn basic(&self, value: &str) -> Option<String> {
-        let (id, secret) = crate::flow::basic::decode_raw(value)?;
+        let (id, secret) = crate::wire::basic::decode_raw(value)?;
         // RFC 6749 form-encodes the secret inside Basic; the secret stands elsewhere decoded.
-        let decoded = super::form_decode(&secret);
+        let decoded = crate::wire::form::decode(&secret);
         let replaced = self.placeholder(SecretKind::ClientSecret, &decoded);
         let replaced = if decoded == secret {
             replaced
         } else {
-            percent_encoding::utf8_percent_encode(&replaced, super::FORM).to_string()
+            percent_encoding::utf8_percent_encode(&replaced, crate::wire::form::FORM).to_string()
         };
         Some(base64::engine::general_purpose::STANDARD.encode(format!("{id}:{replaced}")))
     }
@@ -410,7 +410,7 @@ mod tests {
         let p = ph(K1);
         let cred = base64::engine::general_purpose::STANDARD.encode("my-client:s3cr%2Bet-value");
         let out = p.placeholder(SecretKind::Credentials, &cred);
-        let (id, secret) = crate::flow::basic::decode(&out).expect("still Basic");
+        let (id, secret) = crate::wire::basic::decode(&out).expect("still Basic");
         assert_eq!(id, "my-client");
         assert_eq!(
             secret,

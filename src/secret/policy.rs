@@ -39,9 +39,8 @@ use base64::Engine as _;
 use percent_encoding::utf8_percent_encode;
 
 use super::placeholder::Placeholders;
-use super::{
-    form_decode, form_decode_cow, kind_by_shape, kind_of_field, kind_of_header, mask, SecretKind,
-};
+use super::{kind_by_shape, kind_of_field, kind_of_header, mask, SecretKind};
+use crate::wire::form::{decode as form_decode, decode_cow as form_decode_cow};
 
 /// What hidden values become.
 pub trait Replace {

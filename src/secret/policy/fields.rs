@@ -276,7 +276,7 @@ pub(super) fn encode_like_into<R: Replace + ?Sized>(raw: &str, new: &str, r: &R,
         .any(|(i, _)| raw[i + 1..].chars().take(2).any(|c| c.is_ascii_lowercase()));
     // The encoder yields each escaped byte as its own `%XX` piece (`%` itself is escaped,
     // so every `%` of the result starts one), and runs of bytes kept as they are.
-    for piece in utf8_percent_encode(new, crate::secret::FORM) {
+    for piece in utf8_percent_encode(new, crate::wire::form::FORM) {
         if plus && piece == "%20" {
             out.push('+');
         } else if lower && piece.starts_with('%') {

@@ -83,7 +83,7 @@ pub fn credentials<R: Replace + ?Sized>(value: &str, r: &mut R) -> String {
         return value.to_string();
     }
     let replaced = if scheme.eq_ignore_ascii_case("basic") {
-        match crate::flow::basic::decode_raw(creds) {
+        match crate::wire::basic::decode_raw(creds) {
             Some((id, secret)) => r.basic(creds, &id, &secret),
             None => r.replace(SecretKind::Credentials, creds),
         }

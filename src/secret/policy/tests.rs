@@ -151,7 +151,7 @@ fn credentials_keep_their_scheme_and_basic_its_client_id() {
     let p = keyed();
     let mut k = Keyed { placeholders: &p };
     let out = credentials(&format!("Basic {basic}"), &mut k);
-    let (id, secret) = crate::flow::basic::decode(out.strip_prefix("Basic ").expect("scheme"))
+    let (id, secret) = crate::wire::basic::decode(out.strip_prefix("Basic ").expect("scheme"))
         .expect("still Basic");
     assert_eq!(id, "my-client");
     assert_eq!(
