@@ -116,6 +116,44 @@ pub fn multipart<R: Replace + ?Sized>(text: &str, boundary: &str, r: &mut R) -> 
     out
 }
 
+/// A part's `Content-Disposition` value walked: its parameters (the `name` kept when
+/// name-shaped, a `filename` and anything else replaced), the last `name` given, and whether
+/// it names a file.
+fn disposition<R: Replace + ?Sized>(value: &str, r: &mut R) -> (Vec<String>, Option<String>, bool) {
+    let mut parts = Vec::new();
+    let mut name = None;
+    let mut file = false;
+    for (j, p) in value.split(';').enumerate() {
+        if j == 0 {
+            parts.push(p.to_string());
+            continue;
+        }
+        let Some((k, v)) = p.split_once('=') else {
+            parts.push(r.replace(SecretKind::Value, p));
+            continue;
+        };
+        let unquoted = v.trim().trim_matches('"');
+        if k.trim().eq_ignore_ascii_case("name") {
+            name = Some(unquoted.to_string());
+            if name_shaped(unquoted) {
+                parts.push(p.to_string());
+            } else {
+                parts.push(format!(
+                    "{k}=\"{}\"",
+                    r.replace(SecretKind::Value, unquoted)
+                ));
+            }
+        } else {
+            file |= k.trim().to_ascii_lowercase().starts_with("filename");
+            parts.push(format!(
+                "{k}=\"{}\"",
+                r.replace(SecretKind::Value, unquoted)
+            ));
+        }
+    }
+    (parts, name, file)
+}
+
 /// One part after its delimiter: `\r\n`, headers, a blank line, the content, `\r\n`.
 pub(super) fn multipart_part<R: Replace + ?Sized>(piece: &str, r: &mut R) -> String {
     let (head, sep, content) = match piece.find("\r\n\r\n") {
@@ -147,35 +185,11 @@ pub(super) fn multipart_part<R: Replace + ?Sized>(piece: &str, r: &mut R) -> Str
             continue;
         };
         if hname.trim().eq_ignore_ascii_case("content-disposition") {
-            let mut parts = Vec::new();
-            for (j, p) in hvalue.split(';').enumerate() {
-                if j == 0 {
-                    parts.push(p.to_string());
-                    continue;
-                }
-                let Some((k, v)) = p.split_once('=') else {
-                    parts.push(r.replace(SecretKind::Value, p));
-                    continue;
-                };
-                let unquoted = v.trim().trim_matches('"');
-                if k.trim().eq_ignore_ascii_case("name") {
-                    name = unquoted.to_string();
-                    if name_shaped(unquoted) {
-                        parts.push(p.to_string());
-                    } else {
-                        parts.push(format!(
-                            "{k}=\"{}\"",
-                            r.replace(SecretKind::Value, unquoted)
-                        ));
-                    }
-                } else {
-                    file |= k.trim().to_ascii_lowercase().starts_with("filename");
-                    parts.push(format!(
-                        "{k}=\"{}\"",
-                        r.replace(SecretKind::Value, unquoted)
-                    ));
-                }
+            let (parts, part_name, part_file) = disposition(hvalue, r);
+            if let Some(n) = part_name {
+                name = n;
             }
+            file |= part_file;
             out.push_str(hname);
             out.push(':');
             out.push_str(&parts.join(";"));

@@ -217,19 +217,18 @@ impl JsonWalk<'_> {
 
     /// Copies the run of punctuation and indentation at `pos` as one; where it ends.
     fn punctuation(&mut self, pos: usize) -> usize {
-        let n = self.bytes.len();
-        let start = pos;
-        let mut pos = pos;
-        let mut comma = false;
-        while pos < n && matches!(self.bytes[pos], b' ' | b'\t' | b'\r' | b'\n' | b',' | b':') {
-            comma |= self.bytes[pos] == b',';
-            pos += 1;
+        let rest = &self.bytes[pos..];
+        let len = rest
+            .iter()
+            .position(|&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b',' | b':'))
+            .unwrap_or(rest.len());
+        self.out.push_str(&self.text[pos..pos + len]);
+        if let Some(blank) = &mut self.blank {
+            if memchr::memchr(b',', &rest[..len]).is_some() {
+                blank.key = None;
+            }
         }
-        self.out.push_str(&self.text[start..pos]);
-        if let Some(blank) = self.blank.as_mut().filter(|_| comma) {
-            blank.key = None;
-        }
-        pos
+        pos + len
     }
 
     /// Walks the string literal at `pos` (a key or a value); where it ends.
