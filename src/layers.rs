@@ -6,12 +6,7 @@ use std::path::Path;
 
 /// Edges that close a circle today, in other work's hands; each names the circle it closes.
 /// Remove a line when its edge is gone (the test says so).
-const KNOWN: &[(&str, &str, &str)] = &[
-    // flow::basic ↔ secret: Basic-credential decoding moves to a leaf decoding module.
-    ("secret", "flow", "secret → flow::basic → secret"),
-    // flow::security looks for sanitize::MARK; sanitize reads through check, which reconstructs.
-    ("flow", "sanitize", "flow → sanitize → check → flow"),
-];
+const KNOWN: &[(&str, &str, &str)] = &[];
 
 /// Each top-level module and the top-level modules its code (not its tests) names as
 /// `crate::X`, with a file that does.

@@ -36,6 +36,7 @@ pub mod shard;
 pub use report::timeline;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+pub mod wire;
 
 /// Every HAR under `fixtures/`, sorted, for unit tests that run over all of them.
 #[cfg(test)]

@@ -11,10 +11,11 @@ pub mod redact;
 
 use std::fmt::Write as _;
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::utf8_percent_encode;
 use sha2::{Digest, Sha256};
 
 use crate::model::Exchange;
+use crate::wire::form::{self, FORM, URL_COMPONENT};
 
 /// What kind of secret a value is; decides the word shown before the mask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -227,18 +228,6 @@ impl std::fmt::Debug for SecretSet {
     }
 }
 
-/// Characters escaped by `application/x-www-form-urlencoded` encoders beside the alphanumerics.
-pub(crate) const FORM: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'*');
-pub(crate) const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
 impl SecretSet {
     pub fn new() -> Self {
         Self::default()
@@ -305,7 +294,7 @@ impl SecretSet {
             let (Some(name), Some(value)) = (c.name("name"), c.name("value")) else {
                 continue;
             };
-            let value = form_decode(value.as_str());
+            let value = form::decode(value.as_str());
             if let Some(kind) = kind_of_field(name.as_str()) {
                 self.add(kind, &value);
             }
@@ -325,7 +314,7 @@ impl SecretSet {
         for h in &req.headers {
             self.add_header(&h.name, &h.value);
         }
-        if let Some(url) = url_query_pairs(&req.url) {
+        if let Some(url) = crate::wire::url::query_pairs(&req.url) {
             for (k, v) in url {
                 self.add_field(&k, &v);
             }
@@ -341,7 +330,7 @@ impl SecretSet {
                 self.add_header(&h.name, &h.value);
             }
             if let Some(loc) = resp.location() {
-                if let Some(pairs) = url_query_pairs(loc) {
+                if let Some(pairs) = crate::wire::url::query_pairs(loc) {
                     for (k, v) in pairs {
                         self.add_field(&k, &v);
                     }
@@ -373,7 +362,7 @@ impl SecretSet {
                     self.add(SecretKind::AccessToken, cred);
                 } else {
                     self.add(SecretKind::Credentials, cred);
-                    if let Some((_, secret)) = crate::flow::basic::decode(cred) {
+                    if let Some((_, secret)) = crate::wire::basic::decode(cred) {
                         self.add(SecretKind::ClientSecret, &secret);
                     }
                 }
@@ -431,7 +420,7 @@ impl SecretSet {
                 }
             }
         } else if !trimmed.is_empty() && !trimmed.starts_with('<') {
-            for (k, v) in form_pairs(text) {
+            for (k, v) in form::pairs(text) {
                 self.add_field(&k, &v);
             }
         }
@@ -739,87 +728,9 @@ fn shapes() -> &'static regex::Regex {
     })
 }
 
-/// Decoded `key=value` pairs of a URL's query.
-fn url_query_pairs(url: &str) -> Option<Vec<(String, String)>> {
-    let (_, query) = url.split_once('?')?;
-    Some(form_pairs(query.split('#').next().unwrap_or("")))
-}
-
-/// Decodes `a=b&c=d` as a form (`+` is a space), once.
-pub fn form_pairs(text: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(text.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-/// Whether a form or query (`a=b&c=d`) has a parameter with one of `names`, decoded as
-/// [`form_pairs`] decodes them; without decoding any value.
-pub fn form_names_any(text: &str, names: &[&str]) -> bool {
-    text.split('&').filter(|p| !p.is_empty()).any(|p| {
-        let name = p.split_once('=').map_or(p, |(k, _)| k);
-        names.contains(&form_decode_cow(name).as_ref())
-    })
-}
-
-/// Decodes one form component: `+` → space, then percent-decoding (invalid escapes are kept).
-pub fn form_decode(s: &str) -> String {
-    form_decode_cow(s).into_owned()
-}
-
-/// [`form_decode`], borrowing the text when there is nothing to decode (most names and
-/// values).
-fn form_decode_cow(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.contains(['+', '%']) {
-        return s.into();
-    }
-    let plus = s.replace('+', " ");
-    percent_encoding::percent_decode_str(&plus)
-        .decode_utf8_lossy()
-        .into_owned()
-        .into()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The borrowing fast path decodes as decoding every component did, and the name check
-    /// finds exactly the names that decoding every pair finds.
-    #[test]
-    fn names_are_found_as_decoding_finds_them() {
-        let queries = [
-            "",
-            "code=1",
-            "a=1&code=",
-            "&&code",
-            "x=code",
-            "%63ode=AN1",
-            "co%64e=1",
-            "c+ode=1",
-            "code+=1",
-            "code%20=1",
-            "%XXcode=1",
-            "error=access_denied&state=s",
-            "ERROR=x",
-            "a=%E2%9C%93&b=+%2B+",
-            "%ff=1",
-            "state=1&er%72or",
-        ];
-        for q in queries {
-            let found = form_pairs(q)
-                .iter()
-                .any(|(k, _)| k == "code" || k == "error");
-            assert_eq!(form_names_any(q, &["code", "error"]), found, "{q}");
-            for part in q.split(['&', '=']) {
-                let reference = percent_encoding::percent_decode_str(&part.replace('+', " "))
-                    .decode_utf8_lossy()
-                    .into_owned();
-                assert_eq!(form_decode(part), reference, "{part}");
-            }
-        }
-        assert!(form_names_any("%63ode=1", &["code"]));
-        assert!(!form_names_any("x=code", &["code"]));
-    }
 
     #[test]
     fn mask_keeps_type_prefix_and_fingerprint_only() {

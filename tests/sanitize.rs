@@ -329,7 +329,7 @@ fn a_sanitized_copy_keeps_the_document_and_shapes() {
         .as_str()
         .expect("value")
         .trim_start_matches("Basic ");
-    let (id, secret) = tokentrail::flow::basic::decode(cred).expect("still Basic");
+    let (id, secret) = tokentrail::wire::basic::decode(cred).expect("still Basic");
     assert_eq!(
         id,
         format!("amzn1.application-oa2-client.{}", "b0".repeat(16))

@@ -24,9 +24,9 @@ const SECRET_FIELDS: &[&str] = &[
 fn form_values(text: &str, out: &mut BTreeSet<String>) {
     for pair in text.split('&') {
         if let Some((k, v)) = pair.split_once('=') {
-            let k = tokentrail::secret::form_decode(k);
+            let k = tokentrail::wire::form::decode(k);
             if SECRET_FIELDS.contains(&k.as_str()) {
-                out.insert(tokentrail::secret::form_decode(v));
+                out.insert(tokentrail::wire::form::decode(v));
             }
         }
     }
@@ -69,7 +69,7 @@ fn secrets_of(path: &Path) -> BTreeSet<String> {
                     "authorization" => {
                         if let Some((_, cred)) = value.split_once(' ') {
                             out.insert(cred.to_string());
-                            if let Some((_, secret)) = tokentrail::flow::basic::decode(cred) {
+                            if let Some((_, secret)) = tokentrail::wire::basic::decode(cred) {
                                 out.insert(secret);
                             }
                         }

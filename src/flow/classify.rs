@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use crate::finding::{Area, Locator};
 use crate::model::{Capture, Exchange};
-use crate::secret::{form_names_any, form_pairs};
+use crate::wire::form::{names_any as form_names_any, pairs as form_pairs};
 
 use super::oidc::{self, Delivery};
 use super::url::{answers_to, is_amazon_host, lookup, Url};
@@ -513,11 +513,11 @@ impl Builder {
             if !scheme.eq_ignore_ascii_case("basic") {
                 return None;
             }
-            let (decoded, secret) = super::basic::decode(cred)?;
+            let (decoded, secret) = crate::wire::basic::decode(cred)?;
             // Many clients (curl -u, Python requests) skip the form-encoding RFC 6749 asks
             // for: when the id as sent names a client this capture already knows and the
             // decoded one does not, the id as sent is the one meant.
-            let raw = super::basic::decode_raw(cred).map(|(id, _)| id);
+            let raw = crate::wire::basic::decode_raw(cred).map(|(id, _)| id);
             let id = match raw {
                 Some(raw)
                     if raw != decoded
@@ -947,7 +947,7 @@ fn skill_id(path: &str) -> Option<String> {
         .or_else(|| path.strip_prefix(upper))
         .or_else(|| path.strip_prefix(lower))?;
     let id = rest.strip_suffix(ACTIVATION_SUFFIX)?;
-    (!id.is_empty() && !id.contains('/')).then(|| crate::secret::form_decode(id))
+    (!id.is_empty() && !id.contains('/')).then(|| crate::wire::form::decode(id))
 }
 
 /// The Bearer token of a request's `Authorization` header.

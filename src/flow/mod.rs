@@ -2,7 +2,6 @@
 //! came from, links them into a lineage graph and tags client ids with profiles. This module
 //! records what the capture shows; it has no opinions (those live in `rules/`).
 
-pub mod basic;
 pub(crate) mod classify;
 pub mod facts;
 pub mod jwt;

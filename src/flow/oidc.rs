@@ -9,7 +9,8 @@ use serde_json::{json, Map, Value};
 
 use crate::config::Config;
 use crate::model::{Capture, Exchange};
-use crate::secret::{form_names_any, form_pairs, mask, policy};
+use crate::secret::{mask, policy};
+use crate::wire::form::{names_any as form_names_any, pairs as form_pairs};
 
 use super::facts::Facts;
 use super::jwt::{self, Jwt};

@@ -68,7 +68,7 @@ pub fn verifier_matches(verifier: &str, challenge: &str, method: Option<&str>) -
 /// its secrets are keyed placeholders, equal where the originals were equal but unrelated to
 /// them otherwise, so a verifier's hash says nothing about its challenge.
 pub fn sanitized_copy(capture: &Capture) -> bool {
-    memchr::memmem::find(&capture.source, crate::sanitize::MARK.as_bytes()).is_some()
+    memchr::memmem::find(&capture.source, crate::secret::placeholder::MARK.as_bytes()).is_some()
 }
 
 /// A `Bearer` challenge of a `WWW-Authenticate` header (RFC 6750 §3).

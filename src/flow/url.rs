@@ -7,7 +7,8 @@
 
 use std::borrow::Cow;
 
-use crate::secret::form_pairs;
+use crate::wire::form::pairs as form_pairs;
+pub use crate::wire::url::split_query;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Url<'a> {
@@ -64,14 +65,6 @@ fn lower(s: &str) -> Cow<'_, str> {
     } else {
         s.into()
     }
-}
-
-/// A URL's part before its query, and its raw query (without `?` and the fragment).
-pub fn split_query(url: &str) -> (&str, &str) {
-    let (before_fragment, _) = url.split_once('#').unwrap_or((url, ""));
-    before_fragment
-        .split_once('?')
-        .unwrap_or((before_fragment, ""))
 }
 
 /// Looks a name up in decoded pairs; the first occurrence wins, as most servers do.

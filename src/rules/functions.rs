@@ -96,11 +96,11 @@ pub fn describe(sent: &str, expected: &str) -> String {
     if sent == expected {
         return String::new();
     }
-    let decoded = crate::secret::form_decode(sent);
+    let decoded = crate::wire::form::decode(sent);
     if decoded == expected {
         return format!("it is percent-encoded once more (`{sent}` decodes to `{expected}`)");
     }
-    if crate::secret::form_decode(expected) == sent {
+    if crate::wire::form::decode(expected) == sent {
         return format!("it is decoded once more than the original (`{expected}` is the original)");
     }
     if sent.trim_end_matches('/') == expected.trim_end_matches('/') {

@@ -11,7 +11,6 @@
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::io::{self, Write};
-use std::ops::Range;
 use std::sync::Mutex;
 
 use serde_json::{json, Map, Value};
@@ -20,7 +19,7 @@ use time::format_description::well_known::Rfc3339;
 use super::replacer::Sanitizer;
 use super::MARK;
 use crate::model::{Capture, Exchange, Format, Header};
-use crate::secret::policy::{json_as, string_end, Schema};
+use crate::secret::policy::{json_as, json_into, string_end, Schema};
 
 /// Stands where the entries go while the frame is serialized, to split it there.
 const ENTRIES_HERE: &str = "\u{1}tokentrail: the entries go here\u{1}";
@@ -354,8 +353,7 @@ fn entry(
     out: &mut String,
 ) -> bool {
     out.push_str(",\n      ");
-    let mut removed = false;
-    let walked = if frame.from_input {
+    if frame.from_input {
         let raw = capture.source.get(ex.span.clone()).unwrap_or_default();
         // (`from_utf8` first: its check is much faster than the lossy one's, and a
         // capture is UTF-8 but for the rare broken byte.)
@@ -363,28 +361,15 @@ fn entry(
             Ok(t) => Cow::Borrowed(t),
             Err(_) => String::from_utf8_lossy(raw),
         };
-        let text = if keep_body {
-            text
-        } else {
-            match without_response_text(&text) {
-                Some(t) => {
-                    removed = true;
-                    Cow::Owned(t)
-                }
-                None => text,
-            }
-        };
-        json_as(&text, Schema::Capture, san)
+        // The walk removes the response text as it goes: the entry is read once.
+        json_into(&text, Schema::Capture, !keep_body, san, out)
     } else {
         let mut entry = entry_of(ex);
-        if !keep_body && remove_response_body(&mut entry) {
-            removed = true;
-        }
+        let removed = !keep_body && remove_response_body(&mut entry);
         let text = serde_json::to_string_pretty(&entry).unwrap_or_default();
-        json_as(&text, Schema::Capture, san)
-    };
-    out.push_str(&walked);
-    removed
+        json_into(&text, Schema::Capture, false, san, out);
+        removed
+    }
 }
 
 /// What closes every container `head` leaves open (strings skipped), when its last open one
@@ -415,69 +400,6 @@ fn closers(head: &str) -> Option<String> {
         }
     }
     Some(open.iter().rev().map(|&b| b as char).collect())
-}
-
-/// The span of the string literal at `response.content.text` of an entry's JSON text.
-fn response_text(entry: &str) -> Option<Range<usize>> {
-    let bytes = entry.as_bytes();
-    // The key each open container stands under, and the key of the member being read.
-    let mut path: Vec<Option<&str>> = Vec::new();
-    let mut key: Option<&str> = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                let end = string_end(bytes, i)?;
-                let literal = &entry[i + 1..end - 1];
-                let mut after = end;
-                while bytes.get(after).is_some_and(u8::is_ascii_whitespace) {
-                    after += 1;
-                }
-                if bytes.get(after) == Some(&b':') {
-                    key = Some(literal);
-                    i = after + 1;
-                    continue;
-                }
-                if key == Some("text")
-                    && path.len() == 3
-                    && path[1] == Some("response")
-                    && path[2] == Some("content")
-                {
-                    return Some(i..end);
-                }
-                key = None;
-                i = end;
-            }
-            b'{' | b'[' => {
-                path.push(key.take());
-                i += 1;
-            }
-            b'}' | b']' => {
-                path.pop();
-                key = None;
-                i += 1;
-            }
-            b',' => {
-                key = None;
-                i += 1;
-            }
-            _ => i += 1,
-        }
-    }
-    None
-}
-
-/// The entry with its response body's text emptied; `None` when it has none.
-fn without_response_text(entry: &str) -> Option<String> {
-    let span = response_text(entry)?;
-    if span.len() <= 2 {
-        return None;
-    }
-    let mut out = String::with_capacity(entry.len() - span.len() + 2);
-    out.push_str(&entry[..span.start]);
-    out.push_str("\"\"");
-    out.push_str(&entry[span.end..]);
-    Some(out)
 }
 
 /// Removes the text of a built entry's response body; whether there was one.
@@ -589,6 +511,104 @@ pub(super) fn own_document(format: Format) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::ops::Range;
+
+    // The text-level removal the walk replaced, kept as the oracle it must agree with.
+    /// The span of the string literal at `response.content.text` of an entry's JSON text.
+    fn response_text(entry: &str) -> Option<Range<usize>> {
+        let bytes = entry.as_bytes();
+        // The key each open container stands under, and the key of the member being read.
+        let mut path: Vec<Option<&str>> = Vec::new();
+        let mut key: Option<&str> = None;
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'"' => {
+                    let end = string_end(bytes, i)?;
+                    let literal = &entry[i + 1..end - 1];
+                    let mut after = end;
+                    while bytes.get(after).is_some_and(u8::is_ascii_whitespace) {
+                        after += 1;
+                    }
+                    if bytes.get(after) == Some(&b':') {
+                        key = Some(literal);
+                        i = after + 1;
+                        continue;
+                    }
+                    if key == Some("text")
+                        && path.len() == 3
+                        && path[1] == Some("response")
+                        && path[2] == Some("content")
+                    {
+                        return Some(i..end);
+                    }
+                    key = None;
+                    i = end;
+                }
+                b'{' | b'[' => {
+                    path.push(key.take());
+                    i += 1;
+                }
+                b'}' | b']' => {
+                    path.pop();
+                    key = None;
+                    i += 1;
+                }
+                b',' => {
+                    key = None;
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+        }
+        None
+    }
+
+    /// The entry with its response body's text emptied; `None` when it has none.
+    fn without_response_text(entry: &str) -> Option<String> {
+        let span = response_text(entry)?;
+        if span.len() <= 2 {
+            return None;
+        }
+        let mut out = String::with_capacity(entry.len() - span.len() + 2);
+        out.push_str(&entry[..span.start]);
+        out.push_str("\"\"");
+        out.push_str(&entry[span.end..]);
+        Some(out)
+    }
+
+    #[test]
+    fn the_walk_removes_the_response_text_as_the_text_level_removal_did() {
+        use crate::secret::placeholder::{Key, Placeholders};
+        use crate::secret::policy::Keyed;
+        let p = Placeholders::new(Key::from_bytes(b"0123456789abcdef-key").expect("key"));
+        let entries = [
+            r#"{"request": {"postData": {"text": "a=1"}}, "response": {"status": 200, "content": {"size": 3, "text": "{\"access_token\": \"s3cr3t-value\"}", "mimeType": "application/json"}}, "text": "d"}"#,
+            r#"{"response": {"content": {"mimeType": "text/html", "text": ""}}}"#,
+            r#"{"response": {"content": {"text": "x", "text": "second"}}, "text": "y"}"#,
+            r#"{"response": [{"content": {"text": "in a list"}}]}"#,
+            r#"{"response": {"headers": [], "content": {"encoding": "base64", "text": "c2VjcmV0"}}}"#,
+            r#"{"x": {"response": {"content": {"text": "too deep"}}}}"#,
+            r#"{"response": {"content": "text", "text": "not in content"}}"#,
+        ];
+        for e in entries {
+            let mut walked = String::new();
+            let removed = json_into(
+                e,
+                Schema::Capture,
+                true,
+                &mut Keyed { placeholders: &p },
+                &mut walked,
+            );
+            let (oracle, oracle_removed) = match without_response_text(e) {
+                Some(t) => (t, true),
+                None => (e.to_string(), false),
+            };
+            let expected = json_as(&oracle, Schema::Capture, &mut Keyed { placeholders: &p });
+            assert_eq!(walked, expected, "{e}");
+            assert_eq!(removed, oracle_removed, "{e}");
+        }
+    }
 
     #[test]
     fn finds_the_response_text_only() {

@@ -35,9 +35,9 @@ use crate::secret::placeholder::Placeholders;
 use crate::secret::redact::Tally;
 use crate::secret::SecretKind;
 
-/// The vendor field of `log` where sanitized output records that it was sanitized, and the
-/// tags of its placeholders (so a second run with the same key keeps them).
-pub const MARK: &str = "_tokentrail_sanitized";
+// Defined beside the placeholders it records, so reconstruction can recognise a sanitized copy
+// without depending on `sanitize` (which reads through `check`).
+pub use crate::secret::placeholder::MARK;
 
 /// What sanitizing did; never a value.
 #[derive(Debug, Default)]

@@ -14,6 +14,10 @@
 //! A placeholder also has a tag (a keyed hash) that sanitized output records, so that running
 //! `sanitize` again with the same key recognises its own placeholders and keeps them.
 
+/// The vendor field of `log` where sanitized output records that it was sanitized, and the
+/// tags of its placeholders (so a second run with the same key keeps them).
+pub const MARK: &str = "_tokentrail_sanitized";
+
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -132,15 +136,19 @@ impl Placeholders {
             }
         }
         let (prefix, tail) = split_prefix(value);
-        let slots = template(tail);
+        let t = Template::of(tail);
         let mut stream = Stream::new(self, value);
         let mut out = String::with_capacity(value.len() + 8);
         out.push_str(prefix);
-        for slot in slots {
-            match slot {
-                Slot::Literal(c) => out.push(c),
-                Slot::Drawn(alphabet) => out.push(stream.pick(alphabet)),
+        for c in tail.chars() {
+            if drawn(c) || !t.keep_punctuation {
+                out.push(stream.pick(t.alphabet));
+            } else {
+                out.push(c);
             }
+        }
+        for _ in 0..t.extra {
+            out.push(stream.pick(t.alphabet));
         }
         out
     }
@@ -148,14 +156,14 @@ impl Placeholders {
     /// `base64(id:secret)` with the secret replaced; `None` when `value` is not Basic
     /// credentials.
     fn basic(&self, value: &str) -> Option<String> {
-        let (id, secret) = crate::flow::basic::decode_raw(value)?;
+        let (id, secret) = crate::wire::basic::decode_raw(value)?;
         // RFC 6749 form-encodes the secret inside Basic; the secret stands elsewhere decoded.
-        let decoded = super::form_decode(&secret);
+        let decoded = crate::wire::form::decode(&secret);
         let replaced = self.placeholder(SecretKind::ClientSecret, &decoded);
         let replaced = if decoded == secret {
             replaced
         } else {
-            percent_encoding::utf8_percent_encode(&replaced, super::FORM).to_string()
+            percent_encoding::utf8_percent_encode(&replaced, crate::wire::form::FORM).to_string()
         };
         Some(base64::engine::general_purpose::STANDARD.encode(format!("{id}:{replaced}")))
     }
@@ -196,63 +204,82 @@ const LOWER_DIGITS: &str = "0123456789abcdefghijklmnopqrstuvwxyz";
 const UPPER_DIGITS: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const LETTERS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Slot {
-    Literal(char),
-    Drawn(&'static str),
+/// Whether a character of a value is drawn anew in its placeholder: letters and digits (and
+/// non-ASCII characters).
+fn drawn(c: char) -> bool {
+    c.is_ascii_alphanumeric() || !c.is_ascii()
 }
 
 /// What a value's placeholder is made of: its punctuation in place (see below), every letter
 /// and digit (and non-ASCII character) drawn from the value's own alphabet, and extra
 /// characters at the end when the value is too short to be distinct.
-fn template(tail: &str) -> Vec<Slot> {
-    let drawn = |c: char| c.is_ascii_alphanumeric() || !c.is_ascii();
-    let has = |f: fn(&char) -> bool| tail.chars().filter(|c| drawn(*c)).any(|c| f(&c));
-    let digits = has(|c| c.is_ascii_digit());
-    let lower = has(|c| c.is_ascii_lowercase() || !c.is_ascii());
-    let upper = has(|c| c.is_ascii_uppercase());
-    let all = |f: fn(&char) -> bool| tail.chars().filter(|c| drawn(*c)).all(|c| f(&c));
-    let hex_letters = |range: std::ops::RangeInclusive<char>| {
-        tail.chars().any(|c| range.contains(&c)) && tail.chars().filter(|c| drawn(*c)).count() >= 8
-    };
-    let alphabet = if all(|c| matches!(c, '0'..='9' | 'a'..='f')) && hex_letters('a'..='f') {
-        HEX_LOWER
-    } else if all(|c| matches!(c, '0'..='9' | 'A'..='F')) && hex_letters('A'..='F') {
-        HEX_UPPER
-    } else {
-        match (digits, lower, upper) {
-            (true, false, false) => DIGITS,
-            (false, true, false) => LOWER,
-            (false, false, true) => UPPER,
-            (false, true, true) => LETTERS,
-            (true, true, false) => LOWER_DIGITS,
-            (true, false, true) => UPPER_DIGITS,
-            _ => ALNUM,
-        }
-    };
-    // Punctuation is kept in place only where it is structure around plenty of letters and
-    // digits (`000-0000000-0000000`, a JWT's dots); in a value made mostly of it (a password
-    // like `+~/%=|*`), it is the secret, and is drawn too.
-    let total = tail.chars().count();
-    let letters_and_digits = tail.chars().filter(|c| drawn(*c)).count();
-    let keep = letters_and_digits >= 12 && (total - letters_and_digits) * 4 <= total;
-    let mut slots: Vec<Slot> = tail
-        .chars()
-        .map(|c| {
-            if drawn(c) || !keep {
-                Slot::Drawn(alphabet)
-            } else {
-                Slot::Literal(c)
+struct Template {
+    alphabet: &'static str,
+    /// Punctuation stays where it is (else it is drawn too).
+    keep_punctuation: bool,
+    /// Characters drawn after the value's own.
+    extra: usize,
+}
+
+impl Template {
+    /// The template of `tail`, read in one pass.
+    fn of(tail: &str) -> Template {
+        let (mut digits, mut lower, mut upper) = (false, false, false);
+        let (mut all_hex_lower, mut all_hex_upper) = (true, true);
+        let (mut a_to_f, mut upper_a_to_f) = (false, false);
+        let (mut total, mut letters_and_digits) = (0usize, 0usize);
+        for c in tail.chars() {
+            total += 1;
+            a_to_f |= matches!(c, 'a'..='f');
+            upper_a_to_f |= matches!(c, 'A'..='F');
+            if !drawn(c) {
+                continue;
             }
-        })
-        .collect();
-    let bits_each = (alphabet.len() as f64).log2();
-    let mut bits = slots.iter().filter(|s| matches!(s, Slot::Drawn(_))).count() as f64 * bits_each;
-    while bits < MIN_BITS {
-        slots.push(Slot::Drawn(alphabet));
-        bits += bits_each;
+            letters_and_digits += 1;
+            digits |= c.is_ascii_digit();
+            lower |= c.is_ascii_lowercase() || !c.is_ascii();
+            upper |= c.is_ascii_uppercase();
+            all_hex_lower &= matches!(c, '0'..='9' | 'a'..='f');
+            all_hex_upper &= matches!(c, '0'..='9' | 'A'..='F');
+        }
+        let alphabet = if all_hex_lower && a_to_f && letters_and_digits >= 8 {
+            HEX_LOWER
+        } else if all_hex_upper && upper_a_to_f && letters_and_digits >= 8 {
+            HEX_UPPER
+        } else {
+            match (digits, lower, upper) {
+                (true, false, false) => DIGITS,
+                (false, true, false) => LOWER,
+                (false, false, true) => UPPER,
+                (false, true, true) => LETTERS,
+                (true, true, false) => LOWER_DIGITS,
+                (true, false, true) => UPPER_DIGITS,
+                _ => ALNUM,
+            }
+        };
+        // Punctuation is kept in place only where it is structure around plenty of letters
+        // and digits (`000-0000000-0000000`, a JWT's dots); in a value made mostly of it (a
+        // password like `+~/%=|*`), it is the secret, and is drawn too.
+        let keep_punctuation =
+            letters_and_digits >= 12 && (total - letters_and_digits) * 4 <= total;
+        let own = if keep_punctuation {
+            letters_and_digits
+        } else {
+            total
+        };
+        let bits_each = (alphabet.len() as f64).log2();
+        let mut bits = own as f64 * bits_each;
+        let mut extra = 0;
+        while bits < MIN_BITS {
+            extra += 1;
+            bits += bits_each;
+        }
+        Template {
+            alphabet,
+            keep_punctuation,
+            extra,
+        }
     }
-    slots
 }
 
 /// Characters drawn from HMAC output: block `i` is HMAC(key, label, i, value).
@@ -387,7 +414,7 @@ mod tests {
         let p = ph(K1);
         let cred = base64::engine::general_purpose::STANDARD.encode("my-client:s3cr%2Bet-value");
         let out = p.placeholder(SecretKind::Credentials, &cred);
-        let (id, secret) = crate::flow::basic::decode(&out).expect("still Basic");
+        let (id, secret) = crate::wire::basic::decode(&out).expect("still Basic");
         assert_eq!(id, "my-client");
         assert_eq!(
             secret,

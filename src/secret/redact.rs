@@ -320,7 +320,7 @@ mod tests {
             !form.contains("abc") && !json.contains("abc"),
             "{form} {json}"
         );
-        let decoded = crate::secret::form_pairs(&form);
+        let decoded = crate::wire::form::pairs(&form);
         assert_eq!(decoded[1].1, stand_in);
         let parsed: serde_json::Value = serde_json::from_str(&json).expect("still JSON");
         assert_eq!(parsed["refresh_token"], stand_in.as_str());

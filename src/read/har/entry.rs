@@ -8,7 +8,6 @@ use std::ops::Range;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
@@ -17,7 +16,7 @@ use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::OffsetDateTime;
 
 use crate::model::{Body, Exchange, Header, Request, Response};
-use crate::secret;
+use crate::wire::form;
 
 /// A value that becomes `T::default()` when it does not fit `T` (wrong type, `null`), instead of
 /// failing the whole entry. It re-parses its own raw slice, which only works when reading from
@@ -348,14 +347,14 @@ impl<S: Mode> HarPostData<S> {
         let params = if params_are_encoded(&raw_params, &text) {
             raw_params
                 .into_iter()
-                .map(|(n, v)| (secret::form_decode(&n), secret::form_decode(&v)))
+                .map(|(n, v)| (form::decode(&n), form::decode(&v)))
                 .collect()
         } else {
             raw_params
         };
         // Some tools give only the parameters; later stages read the text.
         let text = if text.is_empty() {
-            form_encode(&params)
+            form::encode_pairs(&params)
         } else {
             text
         };
@@ -386,30 +385,7 @@ pub(super) fn params_are_encoded(params: &[(String, String)], text: &str) -> boo
     }
     params
         .iter()
-        .any(|(n, v)| has_percent_escape(n) || has_percent_escape(v))
-}
-
-pub(super) fn has_percent_escape(s: &str) -> bool {
-    s.as_bytes()
-        .windows(3)
-        .any(|w| matches!(w, [b'%', a, b] if a.is_ascii_hexdigit() && b.is_ascii_hexdigit()))
-}
-
-/// What `application/x-www-form-urlencoded` leaves as is besides letters and digits.
-pub(super) const FORM: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'*')
-    .remove(b' ');
-
-pub(super) fn form_encode(params: &[(String, String)]) -> String {
-    let encode = |s: &str| utf8_percent_encode(s, FORM).to_string().replace(' ', "+");
-    let pairs: Vec<String> = params
-        .iter()
-        .map(|(n, v)| format!("{}={}", encode(n), encode(v)))
-        .collect();
-    pairs.join("&")
+        .any(|(n, v)| form::has_percent_escape(n) || form::has_percent_escape(v))
 }
 
 /// Body text with `encoding: "base64"` undone. Bytes that are not UTF-8 are replaced; text that

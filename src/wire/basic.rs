@@ -17,8 +17,5 @@ pub fn decode_raw(credentials: &str) -> Option<(String, String)> {
 /// Both halves are form-urlencoded by the client, as RFC 6749 §2.3.1 requires.
 pub fn decode(credentials: &str) -> Option<(String, String)> {
     let (id, secret) = decode_raw(credentials)?;
-    Some((
-        crate::secret::form_decode(&id),
-        crate::secret::form_decode(&secret),
-    ))
+    Some((super::form::decode(&id), super::form::decode(&secret)))
 }

@@ -1,0 +1,638 @@
+//! JSON, as an app wrote it (a body) or as a capture file holds it (HAR, Charles): walked
+//! token by token, keys and structure kept, values as the policy says for their key.
+
+use super::*;
+
+/// How a JSON document is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    /// A body an app wrote: keys are structure, values public only for [`Applies::Field`]
+    /// names.
+    Body,
+    /// A HAR or Charles document (or one of its entries): its own structure is read as such
+    /// (headers by their `name`, `url`s as URLs, `postData.text` as a body of its `mimeType`,
+    /// Polly.JS array values as repeated headers); app data inside it as [`Schema::Body`].
+    Capture,
+}
+
+/// A JSON body: keys kept when name-shaped, string values as [`field_value`] says for their
+/// key (JSON inside a string walked too), numbers and booleans shown unless their key marks
+/// a credential or they are long (a number of 6 or more digits may be a one-time code or an
+/// account), `null` shown. Text that is not JSON is walked as far as it reads as JSON; every
+/// other run of characters is replaced.
+pub fn json<R: Replace + ?Sized>(text: &str, r: &mut R) -> String {
+    json_as(text, Schema::Body, r)
+}
+
+/// [`json`] with a schema: a capture file's text (a whole file, an entry, or a piece of one).
+pub fn json_as<R: Replace + ?Sized>(text: &str, schema: Schema, r: &mut R) -> String {
+    let mut out = String::with_capacity(text.len());
+    json_into(text, schema, false, r, &mut out);
+    out
+}
+
+/// [`json_as`] appended to `out`; with `blank_response_text`, the first string at
+/// `response.content.text` of the entry `text` is walked as if it were empty (`sanitize`
+/// removes the response bodies of entries outside any OAuth flow). Whether a non-empty one
+/// was.
+pub fn json_into<R: Replace + ?Sized>(
+    text: &str,
+    schema: Schema,
+    blank_response_text: bool,
+    r: &mut R,
+    out: &mut String,
+) -> bool {
+    if r.keeps_all() && !blank_response_text {
+        out.push_str(text);
+        return false;
+    }
+    let mut w = JsonWalk {
+        text,
+        bytes: text.as_bytes(),
+        schema,
+        stack: Vec::new(),
+        out: std::mem::take(out),
+        pending_key: None,
+        blank: blank_response_text.then(Blank::default),
+    };
+    w.out.reserve(text.len());
+    w.run(r);
+    *out = w.out;
+    w.blank.is_some_and(|b| b.removed)
+}
+
+/// Where the walk stands as it looks for `response.content.text`, as a plain scan of the
+/// entry's tokens sees it: the key literally before each open container (`None` where no key
+/// stood right before it), and the key just read (until the next token that ends it).
+#[derive(Default)]
+pub(super) struct Blank {
+    path: Vec<Option<KeyIs>>,
+    key: Option<KeyIs>,
+    done: bool,
+    removed: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum KeyIs {
+    Response,
+    Content,
+    Text,
+    Other,
+}
+
+impl KeyIs {
+    /// Of a key's literal (quotes included), undecoded.
+    fn of(literal: &str) -> KeyIs {
+        match literal {
+            "\"response\"" => KeyIs::Response,
+            "\"content\"" => KeyIs::Content,
+            "\"text\"" => KeyIs::Text,
+            _ => KeyIs::Other,
+        }
+    }
+}
+
+impl Blank {
+    /// Whether a string value read now is the response's text.
+    fn at_text(&self) -> bool {
+        !self.done
+            && self.key == Some(KeyIs::Text)
+            && self.path.len() == 3
+            && self.path[1] == Some(KeyIs::Response)
+            && self.path[2] == Some(KeyIs::Content)
+    }
+}
+
+/// What an object or array is, in a capture file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Role {
+    /// Nothing special: app data, or capture structure.
+    Plain,
+    /// A header object (`{"name": …, "value": …}` in a `headers` list).
+    Header { name: Option<String> },
+    /// A query or form parameter object.
+    Param { name: Option<String> },
+    /// A cookie object.
+    Cookie,
+    /// A body holder (`postData`, `content`, Charles' `body`) with its media type and encoding.
+    Body { mime: String, base64: bool },
+    /// The array value of a header object (Polly.JS `"value": ["a", "b"]`): each element is
+    /// the header's value.
+    HeaderValues { name: Option<String> },
+}
+
+#[derive(Debug)]
+pub(super) struct Frame {
+    object: bool,
+    /// The key this container stands under.
+    key: Option<String>,
+    role: Role,
+    /// The key of the member being read (objects).
+    current: Option<String>,
+    /// Where it opens in the text.
+    open: usize,
+    /// A `request` or `response` object: its direct `mimeType` (Charles), looked up when a
+    /// member needs it, makes it a [`Role::Message`].
+    message: bool,
+}
+
+pub(super) struct JsonWalk<'t> {
+    text: &'t str,
+    bytes: &'t [u8],
+    schema: Schema,
+    stack: Vec<Frame>,
+    out: String,
+    /// A key read outside any known container (a piece of a document).
+    pending_key: Option<String>,
+    /// Looking for the response's text to walk as empty ([`json_into`]).
+    blank: Option<Blank>,
+}
+
+impl JsonWalk<'_> {
+    fn run<R: Replace + ?Sized>(&mut self, r: &mut R) {
+        let mut pos = 0;
+        let n = self.bytes.len();
+        while pos < n {
+            let b = self.bytes[pos];
+            match b {
+                b' ' | b'\t' | b'\r' | b'\n' | b',' | b':' => pos = self.punctuation(pos),
+                b'{' | b'[' => {
+                    let key = self.current_key().map(str::to_string);
+                    let (role, message) = self.role_for(b == b'{', key.as_deref(), pos);
+                    self.stack.push(Frame {
+                        object: b == b'{',
+                        key,
+                        role,
+                        current: None,
+                        open: pos,
+                        message,
+                    });
+                    self.pending_key = None;
+                    if let Some(blank) = &mut self.blank {
+                        blank.path.push(blank.key.take());
+                    }
+                    self.out.push(b as char);
+                    pos += 1;
+                }
+                b'}' | b']' => {
+                    self.stack.pop();
+                    self.pending_key = None;
+                    if let Some(blank) = &mut self.blank {
+                        blank.path.pop();
+                        blank.key = None;
+                    }
+                    self.out.push(b as char);
+                    pos += 1;
+                }
+                b'"' => pos = self.string(pos, r),
+                _ => {
+                    // A number, `true`, `false`, `null`, or anything else up to the next
+                    // structural character.
+                    let end = (pos..n)
+                        .find(|&i| {
+                            matches!(
+                                self.bytes[i],
+                                b',' | b'}'
+                                    | b']'
+                                    | b':'
+                                    | b'"'
+                                    | b'{'
+                                    | b'['
+                                    | b' '
+                                    | b'\t'
+                                    | b'\r'
+                                    | b'\n'
+                            )
+                        })
+                        .unwrap_or(n);
+                    let end = if end == pos { pos + 1 } else { end };
+                    let end = ceil_char(self.text, end);
+                    let token = &self.text[pos..end];
+                    self.scalar(token, r);
+                    pos = end;
+                }
+            }
+        }
+    }
+
+    /// Copies the run of punctuation and indentation at `pos` as one; where it ends.
+    fn punctuation(&mut self, pos: usize) -> usize {
+        let rest = &self.bytes[pos..];
+        let len = rest
+            .iter()
+            .position(|&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b',' | b':'))
+            .unwrap_or(rest.len());
+        self.out.push_str(&self.text[pos..pos + len]);
+        if let Some(blank) = &mut self.blank {
+            if memchr::memchr(b',', &rest[..len]).is_some() {
+                blank.key = None;
+            }
+        }
+        pos + len
+    }
+
+    /// Walks the string literal at `pos` (a key or a value); where it ends.
+    fn string<R: Replace + ?Sized>(&mut self, pos: usize, r: &mut R) -> usize {
+        let n = self.bytes.len();
+        let end = string_end(self.bytes, pos);
+        let literal = &self.text[pos..end.unwrap_or(n)];
+        let is_key = end.is_some_and(|e| {
+            let after = skip_ws(self.bytes, e);
+            self.bytes.get(after) == Some(&b':')
+        });
+        if is_key {
+            if let Some(blank) = &mut self.blank {
+                blank.key = Some(KeyIs::of(literal));
+            }
+            self.key(literal, r);
+        } else {
+            let mut literal = literal;
+            if let Some(blank) = &mut self.blank {
+                if end.is_some() && blank.at_text() {
+                    blank.done = true;
+                    blank.removed = literal.len() > 2;
+                    literal = "\"\"";
+                }
+                blank.key = None;
+            }
+            self.string_value(literal, end.is_some(), r);
+        }
+        end.unwrap_or(n)
+    }
+
+    fn current_key(&self) -> Option<&str> {
+        match self.stack.last() {
+            Some(f) if f.object => f.current.as_deref(),
+            Some(f) => f.key.as_deref(),
+            None => self.pending_key.as_deref(),
+        }
+    }
+
+    /// The role of a container opening at `pos` under `key`, and whether it is a message
+    /// object ([`Frame::message`]).
+    fn role_for(&self, object: bool, key: Option<&str>, pos: usize) -> (Role, bool) {
+        if self.schema != Schema::Capture {
+            return (Role::Plain, false);
+        }
+        let parent = self.stack.last();
+        let parent_key = parent.and_then(|f| f.key.as_deref());
+        let in_list = parent.is_some_and(|f| !f.object);
+        if object && in_list {
+            let sibling = |k: &str| direct_string(self.text, pos, k);
+            match parent_key {
+                Some("headers") => {
+                    let name = sibling("name");
+                    return (Role::Header { name }, false);
+                }
+                Some("queryString" | "params") => {
+                    let name = sibling("name");
+                    return (Role::Param { name }, false);
+                }
+                Some("cookies") => return (Role::Cookie, false),
+                _ => {}
+            }
+        }
+        if !object && key == Some("value") {
+            if let Some(Frame {
+                role: Role::Header { name },
+                ..
+            }) = parent
+            {
+                return (Role::HeaderValues { name: name.clone() }, false);
+            }
+        }
+        if object {
+            match key {
+                Some("postData" | "content" | "body") => {
+                    // One look ahead for both members.
+                    let [mime, encoding] = direct_strings(self.text, pos, ["mimeType", "encoding"]);
+                    let mime = mime
+                        .or_else(|| parent.and_then(|f| self.message_mime(f)))
+                        .unwrap_or_default();
+                    let base64 = encoding.is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+                    return (Role::Body { mime, base64 }, false);
+                }
+                Some("request" | "response") => return (Role::Plain, true),
+                _ => {}
+            }
+        }
+        (Role::Plain, false)
+    }
+
+    /// The media type of a message object (Charles's request or response holds its body's),
+    /// looked ahead from where it opens.
+    fn message_mime(&self, frame: &Frame) -> Option<String> {
+        if !frame.message {
+            return None;
+        }
+        direct_string(self.text, frame.open, "mimeType")
+    }
+
+    fn key<R: Replace + ?Sized>(&mut self, literal: &str, r: &mut R) {
+        let decoded = decode_string(literal);
+        match decoded {
+            Some(k)
+                if name_shaped(&k)
+                    || self.schema == Schema::Capture && public_name(&k, Capture).is_some() =>
+            {
+                self.out.push_str(literal);
+                self.set_key(&k);
+            }
+            Some(k) => {
+                let replaced = r.replace(SecretKind::Value, &k);
+                self.out.push_str(&json_string(&replaced));
+                self.set_key(&k);
+            }
+            None => {
+                let replaced = r.replace(SecretKind::Value, literal);
+                self.out.push_str(&json_string(&replaced));
+                self.set_key("");
+            }
+        }
+    }
+
+    fn set_key(&mut self, k: &str) {
+        // The key's String is reused member after member.
+        let slot = match self.stack.last_mut() {
+            Some(f) if f.object => &mut f.current,
+            Some(_) => return,
+            None => &mut self.pending_key,
+        };
+        match slot {
+            Some(s) => {
+                s.clear();
+                s.push_str(k);
+            }
+            None => *slot = Some(k.to_string()),
+        }
+    }
+
+    fn string_value<R: Replace + ?Sized>(&mut self, literal: &str, closed: bool, r: &mut R) {
+        let Some(value) = closed.then(|| decode_string(literal)).flatten() else {
+            // Cut inside the string (or an invalid escape): hide what there is.
+            let inner = literal.get(1..).unwrap_or("");
+            self.out.push('"');
+            if !inner.is_empty() {
+                self.out
+                    .push_str(&json_escape(&r.replace(SecretKind::Value, inner)));
+            }
+            if closed {
+                self.out.push('"');
+            }
+            return;
+        };
+        let walked = self.decide(self.current_key(), &value, r);
+        match walked {
+            Cow::Borrowed(_) => self.out.push_str(literal),
+            Cow::Owned(new) => self.out.push_str(&json_string(&new)),
+        }
+    }
+
+    /// What a string value under `key` becomes.
+    fn decide<'v, R: Replace + ?Sized>(
+        &self,
+        key: Option<&str>,
+        value: &'v str,
+        r: &mut R,
+    ) -> Cow<'v, str> {
+        let unchanged = |new: String| {
+            if new == value {
+                Cow::Borrowed(value)
+            } else {
+                Cow::Owned(new)
+            }
+        };
+        let frame = self.stack.last();
+        if self.schema == Schema::Capture {
+            let role = frame.map(|f| &f.role).unwrap_or(&Role::Plain);
+            match (role, key) {
+                (Role::Header { name }, Some("value")) | (Role::HeaderValues { name }, _) => {
+                    return match header_value_cow(name.as_deref().unwrap_or(""), value, r) {
+                        Cow::Borrowed(_) => Cow::Borrowed(value),
+                        Cow::Owned(new) => unchanged(new),
+                    };
+                }
+                (Role::Header { .. }, Some("name")) => {
+                    return match header_name_cow(value, r) {
+                        Cow::Borrowed(_) => Cow::Borrowed(value),
+                        Cow::Owned(new) => unchanged(new),
+                    };
+                }
+                (Role::Param { name }, Some("value")) => {
+                    return decoded_value(name.as_deref().unwrap_or(""), value, r)
+                }
+                (Role::Param { .. } | Role::Cookie, Some("name")) => {
+                    return if name_shaped(value) {
+                        Cow::Borrowed(value)
+                    } else {
+                        Cow::Owned(r.replace(SecretKind::Value, value))
+                    }
+                }
+                (Role::Cookie, Some("value")) => {
+                    return Cow::Owned(r.replace(SecretKind::Cookie, value))
+                }
+                (Role::Body { mime, base64 }, Some("text")) => {
+                    return unchanged(if *base64 {
+                        base64_body(mime, value, r)
+                    } else {
+                        body(mime, value, r)
+                    });
+                }
+                (Role::Body { mime, .. }, Some("encoded")) => {
+                    return unchanged(base64_body(mime, value, r))
+                }
+                (_, Some("url" | "redirectURL")) => return unchanged(url(value, r)),
+                (_, Some("firstLine")) => return unchanged(start_line(value, r)),
+                (_, Some("query")) => return unchanged(form(value, r)),
+                (_, Some("path")) => return unchanged(path(value, r)),
+                (_, Some(k))
+                    if public_name(k, Capture).is_some() && !k.eq_ignore_ascii_case("name") =>
+                {
+                    return Cow::Borrowed(value)
+                }
+                (_, Some("name")) if self.under(&["creator", "browser"]) => {
+                    return Cow::Borrowed(value)
+                }
+                // A `name` whose object is outside the text (a piece of a file): a header,
+                // parameter or cookie name, shown as header names are. (Not in a message
+                // object with a media type: Charles's request or response.)
+                (Role::Plain, Some("name"))
+                    if frame.is_none_or(|f| self.message_mime(f).is_none()) =>
+                {
+                    return unchanged(header_name(value, r))
+                }
+                _ => {}
+            }
+        }
+        decoded_value(key.unwrap_or(""), value, r)
+    }
+
+    /// Whether the innermost container stands under one of `keys`.
+    fn under(&self, keys: &[&str]) -> bool {
+        self.stack
+            .last()
+            .and_then(|f| f.key.as_deref())
+            .is_some_and(|k| keys.contains(&k))
+    }
+
+    fn scalar<R: Replace + ?Sized>(&mut self, token: &str, r: &mut R) {
+        let key = self.current_key().unwrap_or_default();
+        let kind = kind_of_field(key);
+        let credential = kind.is_some() || kind_of_header(key).is_some();
+        let digits = token.bytes().filter(u8::is_ascii_digit).count();
+        let number = token
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
+            && digits > 0;
+        // A capture file's own numbers (sizes, timings, ports) are structure; app data inside
+        // it stands in body strings, which are walked as bodies.
+        let capture_number = self.schema == Schema::Capture;
+        let shown = match token {
+            "true" | "false" | "null" => !credential || token == "null",
+            _ if number => !credential && (digits < 6 || capture_number),
+            _ => false,
+        };
+        // (A capture file's own numbers are its structure, never an artifact.)
+        let identified = if shown && !capture_number {
+            r.identified(token)
+        } else {
+            None
+        };
+        if shown && identified.is_none() {
+            self.out.push_str(token);
+        } else {
+            let kind = identified.or(kind).unwrap_or(SecretKind::Value);
+            let replaced = r.replace(kind, token);
+            if number && replaced.bytes().all(|b| b.is_ascii_digit()) && !replaced.starts_with('0')
+            {
+                self.out.push_str(&replaced);
+            } else {
+                self.out.push_str(&json_string(&replaced));
+            }
+        }
+    }
+}
+
+/// The end (after the closing quote) of the string literal opening at `start`.
+pub(crate) fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    loop {
+        let at = i + memchr::memchr2(b'"', b'\\', bytes.get(i..)?)?;
+        if bytes[at] == b'\\' {
+            i = at + 2;
+        } else {
+            return Some(at + 1);
+        }
+    }
+}
+
+pub(super) fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
+    while bytes.get(pos).is_some_and(u8::is_ascii_whitespace) {
+        pos += 1;
+    }
+    pos
+}
+
+pub(super) fn ceil_char(text: &str, mut i: usize) -> usize {
+    while i < text.len() && !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The decoded content of a JSON string literal (with its quotes): borrowed when it has no
+/// escapes (most have none), else decoded by serde_json (which also refuses what JSON does).
+pub(super) fn decode_string(literal: &str) -> Option<Cow<'_, str>> {
+    let b = literal.as_bytes();
+    // (A fold without an early exit, which the compiler turns into vector code: most
+    // literals are short, and have neither.)
+    if b.len() >= 2
+        && b[0] == b'"'
+        && b[b.len() - 1] == b'"'
+        && !b[1..b.len() - 1]
+            .iter()
+            .fold(false, |seen, &c| seen | (c == b'\\') | (c < 0x20))
+    {
+        return Some(Cow::Borrowed(&literal[1..literal.len() - 1]));
+    }
+    serde_json::from_str::<String>(literal).ok().map(Cow::Owned)
+}
+
+/// `s` as a JSON string literal.
+pub(super) fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
+}
+
+/// `s` escaped for the inside of a JSON string.
+pub(super) fn json_escape(s: &str) -> String {
+    let quoted = json_string(s);
+    quoted[1..quoted.len() - 1].to_string()
+}
+
+/// The string value of the direct member `key` of the object opening at `open`, found by a
+/// shallow scan that skips nested containers.
+pub(super) fn direct_string(text: &str, open: usize, key: &str) -> Option<String> {
+    let [value] = direct_strings(text, open, [key]);
+    value
+}
+
+/// [`direct_string`] of several keys in one scan: each the value the scan for it alone would
+/// give (the first member of that name, `None` if its value is no string or the object ends
+/// or breaks off first).
+pub(super) fn direct_strings<const N: usize>(
+    text: &str,
+    open: usize,
+    keys: [&str; N],
+) -> [Option<String>; N] {
+    let mut found: [Option<String>; N] = std::array::from_fn(|_| None);
+    let mut decided = [false; N];
+    let bytes = text.as_bytes();
+    let mut pos = open + 1;
+    let mut depth = 0usize;
+    let mut expect_key = true;
+    while pos < bytes.len() && decided.contains(&false) {
+        match bytes[pos] {
+            b'"' => {
+                let Some(end) = string_end(bytes, pos) else {
+                    break;
+                };
+                if depth == 0 && expect_key {
+                    let after = skip_ws(bytes, end);
+                    if bytes.get(after) == Some(&b':') {
+                        let Some(k) = decode_string(&text[pos..end]) else {
+                            break;
+                        };
+                        let vstart = skip_ws(bytes, after + 1);
+                        for (i, key) in keys.iter().enumerate() {
+                            if decided[i] || *key != k.as_ref() {
+                                continue;
+                            }
+                            decided[i] = true;
+                            if bytes.get(vstart) == Some(&b'"') {
+                                found[i] = string_end(bytes, vstart).and_then(|vend| {
+                                    decode_string(&text[vstart..vend]).map(Cow::into_owned)
+                                });
+                            }
+                        }
+                        expect_key = false;
+                        pos = after + 1;
+                        continue;
+                    }
+                }
+                pos = end;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                if depth == 0 {
+                    break;
+                }
+                depth -= 1;
+            }
+            b',' if depth == 0 => expect_key = true,
+            _ => {}
+        }
+        pos += 1;
+    }
+    found
+}
