@@ -20,6 +20,7 @@ mod fixtures;
 mod flow;
 mod formats;
 mod mitmproxy;
+mod new_rule;
 mod oidc;
 mod read_real;
 mod recorded;
