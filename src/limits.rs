@@ -235,7 +235,7 @@ pub fn size_words(bytes: u64) -> String {
         _ => return format!("{bytes} bytes"),
     };
     let tenths = bytes * 10 / unit;
-    if tenths % 10 == 0 {
+    if tenths.is_multiple_of(10) {
         format!("{} {name}", tenths / 10)
     } else {
         format!("{}.{} {name}", tenths / 10, tenths % 10)

@@ -3,40 +3,22 @@
 //! `tokentrail.toml`. Inputs are made at test time, small on disk (10 MB of zeros gzip to
 //! about 10 KB).
 
-mod common;
-
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use crate::common;
+use crate::common::archive::{gzip, zip_of};
 
 use serde_json::Value;
 
 const SAMPLE: &str = "fixtures/samples/wrong-profile.har";
 
 fn tokentrail(args: &[&str], paths: &[&Path]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+    common::bin()
         .args(args)
         .args(paths)
-        .current_dir(common::root())
-        .stdin(std::process::Stdio::null())
         .output()
         .expect("run tokentrail")
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(bytes).expect("gzip");
-    e.finish().expect("gzip")
-}
-
-fn zip_of(members: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, bytes) in members {
-        z.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
-            .expect("zip");
-        z.write_all(bytes).expect("zip");
-    }
-    z.finish().expect("zip").into_inner()
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {

@@ -1,23 +1,13 @@
 //! Batch scanning as a CI job or a cluster runs it: NDJSON and SARIF output, the summary
 //! table, shards that add up to the whole, sessions across files, and exit codes.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-fn tokentrail(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tokentrail"))
-        .args(args)
-        .current_dir(common::root())
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run tokentrail")
-}
+use crate::common::{self, tokentrail};
 
 fn lines(o: &Output) -> Vec<Value> {
     String::from_utf8_lossy(&o.stdout)
@@ -100,11 +90,9 @@ fn many_files_come_out_in_input_order_on_any_number_of_threads() {
     let mut args = vec!["check", "--format", "ndjson"];
     args.extend(paths.iter().map(String::as_str));
     let run = |threads: &str| {
-        Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+        common::bin()
             .args(&args)
-            .current_dir(common::root())
             .env("RAYON_NUM_THREADS", threads)
-            .stdin(Stdio::null())
             .output()
             .expect("run tokentrail")
     };
@@ -326,9 +314,8 @@ fn shards_split_the_inputs_and_add_up_to_the_whole() {
         .map(|shard| {
             let mut args = vec!["check", "--format", "ndjson", "--shard", shard.as_str()];
             args.extend(paths.iter().map(String::as_str));
-            Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+            common::bin()
                 .args(&args)
-                .current_dir(common::root())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -534,9 +521,9 @@ fn a_progress_bar_on_a_terminal_never_reaches_stdout() {
         paths.join(" "),
         out.display()
     );
-    let tty = Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
+    let tty = common::run::clear_env(&mut Command::new("script"))
         .current_dir(common::root())
+        .args(["-qec", &command, "/dev/null"])
         .stdin(Stdio::null())
         .output()
         .expect("script");

@@ -9,7 +9,7 @@
 //! installs both. Without them these tests skip loudly, unless TOKENTRAIL_REQUIRE_BROWSER=1
 //! (as CI sets), which makes a missing browser a failure.
 
-mod common;
+use crate::common::{self, tokentrail};
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -17,8 +17,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
-#[path = "support/visual.rs"]
-mod support;
+use crate::common::visual as support;
 
 struct Browser {
     node: PathBuf,
@@ -103,14 +102,6 @@ fn target_dir() -> PathBuf {
         .parent()
         .expect("target dir")
         .to_path_buf()
-}
-
-fn tokentrail(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_tokentrail"))
-        .args(args)
-        .current_dir(common::root())
-        .output()
-        .expect("run tokentrail")
 }
 
 fn html_report(out: &Path, paths: &[String], extra: &[&str]) {

@@ -1,27 +1,9 @@
 //! The command line as a user meets it: exit codes, streams, formats, user rules.
 
-mod common;
-
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 
-fn tokentrail(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tokentrail"))
-        .args(args)
-        .current_dir(common::root())
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run tokentrail")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::common::{self, stderr, stdout, tokentrail};
 
 const SAMPLE: &str = "fixtures/samples/wrong-profile.har";
 const GOOD: &str = "fixtures/good/lwa-fallback-chrome.har";
@@ -132,7 +114,7 @@ fn json_has_the_documented_shape() {
 #[test]
 fn stdin_is_read_with_a_dash() {
     let file = std::fs::File::open(common::root().join(SAMPLE)).expect("sample");
-    let o = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+    let o = common::bin()
         .args(["check", "-", "--format", "json"])
         .stdin(file)
         .output()
@@ -240,9 +222,8 @@ fn flows_shows_lineage_with_masked_artifacts() {
 fn color_follows_the_flag_and_no_color() {
     let o = tokentrail(&["check", "--color", "always", SAMPLE]);
     assert!(stdout(&o).contains('\u{1b}'), "colour forced on");
-    let o = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+    let o = common::bin()
         .args(["check", SAMPLE])
-        .current_dir(common::root())
         .env("NO_COLOR", "1")
         .output()
         .expect("run");
@@ -292,7 +273,7 @@ fn help_teaches() {
 fn fingerprint_reads_the_secret_from_stdin_and_the_config_refuses_a_raw_secret() {
     use std::io::Write as _;
     let secret = "amzn1.oa2-cs.v1.0123456789abcdef0123456789abcdef";
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+    let mut child = common::bin()
         .arg("fingerprint")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

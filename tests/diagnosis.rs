@@ -2,7 +2,7 @@
 //! fixes that name different profiles, and never cite a later entry as their cause; on the
 //! article's scenarios, the findings say what the article says.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

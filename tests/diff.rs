@@ -1,10 +1,10 @@
 //! `tokentrail diff A B` through the real binary, on fixtures: a failing capture against a
 //! working one, a capture against itself, and the same capture in two formats.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -13,7 +13,7 @@ fn fixture(p: &str) -> PathBuf {
 }
 
 fn diff(a: &Path, b: &Path, json: bool) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tokentrail"));
+    let mut cmd = common::bin();
     cmd.arg("diff").arg(a).arg(b).arg("--color").arg("never");
     if json {
         cmd.args(["--format", "json"]);

@@ -1,7 +1,7 @@
-//! Generated documentation must match its source. `UPDATE_DOCS=1 cargo test --test docs`
+//! Generated documentation must match its source. `UPDATE_DOCS=1 cargo test --test integration docs::`
 //! rewrites the files; CI runs without it and fails on drift.
 
-mod common;
+use crate::common;
 
 fn check_generated(path: &str, expected: &str) {
     let file = common::root().join(path);
@@ -12,7 +12,7 @@ fn check_generated(path: &str, expected: &str) {
     let actual = std::fs::read_to_string(&file).unwrap_or_default();
     assert!(
         actual == expected,
-        "{path} is stale: run `UPDATE_DOCS=1 cargo test --test docs` and commit the result"
+        "{path} is stale: run `UPDATE_DOCS=1 cargo test --test integration docs::` and commit the result"
     );
 }
 

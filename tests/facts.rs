@@ -1,7 +1,7 @@
 //! The facts contract: what the engine produces on every fixture is exactly what
 //! `docs/facts.md` (generated from `flow::schema`) documents, field by field and type by type.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

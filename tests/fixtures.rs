@@ -3,7 +3,7 @@
 //! it silent; `fixtures/good/*.har` must give no finding at all but those their `allow` lists. Adding a rule never
 //! means adding test code: drop its fixtures next to it.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

@@ -5,12 +5,11 @@
 //! of the fixtures give what the files give one by one; a batch with a corrupt file and a
 //! missing path still reports the others and exits 2.
 
-mod common;
+use crate::common::archive::{gzip, zip_of};
+use crate::common::{self, tokentrail};
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 
 use tokentrail::check::{check_capture, Options};
@@ -274,17 +273,15 @@ fn a_directory_a_zip_and_a_tar_gz_give_what_the_files_give() {
     assert_eq!(got, want, "directory");
 
     // A zip of the same files (with a README the walk must skip), read from memory.
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default();
-    zip.start_file("README.md", opts).expect("zip");
-    zip.write_all(b"# captures from ticket 1234").expect("zip");
+    let mut members = vec![(
+        "README.md".to_string(),
+        b"# captures from ticket 1234".to_vec(),
+    )];
     for f in &files {
         let name = f.strip_prefix(&root).expect("under").display().to_string();
-        zip.start_file(name, opts).expect("zip");
-        zip.write_all(&std::fs::read(f).expect("read"))
-            .expect("zip");
+        members.push((name, std::fs::read(f).expect("read")));
     }
-    let zip = zip.finish().expect("zip").into_inner();
+    let zip = zip_of(&members);
     let got = check_all(
         expand_bytes("t.zip", Arc::from(zip.clone()), &Limits::default()),
         "t.zip!",
@@ -298,9 +295,7 @@ fn a_directory_a_zip_and_a_tar_gz_give_what_the_files_give() {
         tar.append_path_with_name(f, name).expect("tar");
     }
     let tar = tar.into_inner().expect("tar");
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(&tar).expect("gz");
-    let tgz = gz.finish().expect("gz");
+    let tgz = gzip(&tar);
     let got = check_all(
         expand_bytes("t.tar.gz", Arc::from(tgz.clone()), &Limits::default()),
         "t.tar.gz!",
@@ -337,15 +332,6 @@ fn a_directory_a_zip_and_a_tar_gz_give_what_the_files_give() {
             .expect("name")
             .contains(&format!("{archive}!")));
     }
-}
-
-fn tokentrail(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_tokentrail"))
-        .args(args)
-        .current_dir(common::root())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run tokentrail")
 }
 
 #[test]
@@ -403,9 +389,8 @@ fn standard_input_may_hold_any_format_or_an_archive() {
     use std::io::Write as _;
     use std::process::Stdio;
     let saz = common::root().join("fixtures/oauth/code-reused/fires-two-token-requests-chrome.saz");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+    let mut child = common::bin()
         .args(["check", "--format", "json", "-"])
-        .current_dir(common::root())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -3,10 +3,9 @@
 //! `.zhar` recorded for this project with mitmproxy 11 (flow format 21) on loopback:
 //! `tests/data/mitmproxy/` (an authorize redirect, a websocket, a token request, a tcp flow).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use tokentrail::model::{Format, Skipped};
 
@@ -145,7 +144,7 @@ fn a_dump_of_mitmproxy_11_reads_http_and_counts_the_rest() {
 #[test]
 fn the_binary_reads_a_dump_and_a_zhar_by_content() {
     let run = |path: &Path| {
-        let o = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+        let o = common::bin()
             .args(["check", "--format", "json"])
             .arg(path)
             .output()
@@ -209,10 +208,9 @@ fn converted_fixtures_carry_old_and_new_flow_versions() {
 #[test]
 fn diagnostics_show_the_record_around_the_label() {
     let path = common::root().join("fixtures/alexa/token-wrong-profile/fires-chrome.mitm");
-    let o = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+    let o = common::bin()
         .args(["check", "--color", "never"])
         .arg(&path)
-        .current_dir(common::root())
         .output()
         .expect("run tokentrail");
     let text = String::from_utf8_lossy(&o.stdout);

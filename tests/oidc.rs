@@ -2,24 +2,18 @@
 //! traffic, the id_token's lineage in `flows`, ports kept in URLs, and the raw id_token and the
 //! claims that identify a person never shown.
 
-mod common;
-
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+
+use crate::common::{self, stdout};
 
 fn tokentrail(args: &[&str], path: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+    common::bin()
         .args(args)
         .arg(path)
-        .current_dir(common::root())
         .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
         .output()
         .expect("run tokentrail")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// Every generated OpenID Connect capture: the providers' good flows and the oidc/ rules'.

@@ -3,7 +3,7 @@
 //! up as the server issued them, and mitmproxy's own dump gets the findings its HAR gets (the
 //! generic fixture test checks the HAR against its `log._expect`).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

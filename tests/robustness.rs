@@ -10,11 +10,10 @@
 //! The number of cases per file is fixed (see `Budget`), so the run time grows with the number
 //! of fixtures only; `docs/robustness.md` gives the measured time.
 
-mod common;
+use crate::common::{self, rng::Rng};
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::mpsc;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -77,37 +76,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// A small deterministic generator (xorshift64*), seeded per file so that adding a fixture
-/// does not change the cases of the others.
-struct Rng(u64);
-
-impl Rng {
-    fn for_name(name: &str) -> Rng {
-        // FNV-1a of the name; never zero.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in name.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        Rng(h | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// A number in `0..n` (`n` > 0).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
+// The generator (common::rng) is seeded per file, so adding a fixture does not change the
+// cases of the others.
 
 /// Bytes that matter to the formats we read: JSON and XML punctuation, escapes, line ends,
 /// bytes that are never UTF-8, a lead byte without its continuation, NUL.
@@ -665,7 +635,7 @@ fn the_binary_reports_every_broken_input() {
     // (A directory is walked for its captures: tests/formats.rs covers that.)
     paths.push(good.clone());
 
-    let out = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+    let out = common::bin()
         .arg("check")
         .args(["--format", "json"])
         .args(&paths)
@@ -700,7 +670,7 @@ fn the_binary_reports_every_broken_input() {
 
     // One at a time, each broken file alone: 0, 1 or 2, never a crash.
     for p in &paths {
-        let status = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+        let status = common::bin()
             .arg("check")
             .arg(p)
             .output()
@@ -809,7 +779,7 @@ fn paths_that_are_not_utf8() {
     let missing = dir
         .path()
         .join(std::ffi::OsStr::from_bytes(b"gone-\xff.har"));
-    let out = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+    let out = common::bin()
         .args(["check", "--format", "json"])
         .arg(&odd)
         .arg(&missing)
@@ -831,7 +801,7 @@ fn paths_that_are_not_utf8() {
         "{stderr}"
     );
     // Alone, the readable one exits 1 (its error finding), not 2.
-    let status = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+    let status = common::bin()
         .arg("check")
         .arg(&odd)
         .output()

@@ -3,7 +3,7 @@
 //! and shares no placeholder with a copy made under another key. Checked on every fixture and
 //! on generated captures with random secrets of many shapes and spellings.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -576,19 +576,12 @@ fn generated_captures_with_random_secrets() {
 
 #[test]
 fn the_cli_writes_a_file_or_stdout_and_reports_without_values() {
-    use std::process::Command;
     let dir = tempfile::tempdir().expect("tempdir");
     let key = dir.path().join("key");
     std::fs::write(&key, "an incident key, shared by the team\n").expect("write");
     let out = dir.path().join("out.har");
     let rel = "fixtures/oauth/code-reused/fires-two-token-requests-chrome.har";
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_tokentrail"))
-            .args(args)
-            .current_dir(common::root())
-            .output()
-            .expect("run")
-    };
+    let run = |args: &[&str]| common::bin().args(args).output().expect("run");
     let key_arg = key.to_str().expect("utf-8");
     let out_arg = out.to_str().expect("utf-8");
     let o = run(&[
@@ -856,11 +849,10 @@ fn a_cut_file_keeps_its_cut_and_drops_its_tail() {
         .report()
         .contains(&format!("{} bytes dropped", once.dropped)));
 
-    use std::process::Command;
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("cut.har");
     std::fs::write(&input, &cut).expect("write");
-    let o = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+    let o = common::bin()
         .args([
             "sanitize",
             input.to_str().expect("utf-8"),

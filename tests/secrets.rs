@@ -2,11 +2,10 @@
 //! here independently of the tool's own classifier (by field and header name, from the parsed
 //! HAR), then checked against the classifier and against every output.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -113,11 +112,7 @@ fn secrets_of(path: &Path) -> BTreeSet<String> {
 }
 
 fn run(args: &[&str]) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
-        .args(args)
-        .current_dir(common::root())
-        .output()
-        .expect("run tokentrail");
+    let o = common::tokentrail(args);
     format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),
@@ -172,7 +167,7 @@ fn the_classifier_finds_what_a_reader_by_hand_finds() {
 /// The output formats `check` offers, as the binary itself lists them, so that formats added
 /// later are covered without touching this test.
 fn formats() -> Vec<String> {
-    let o = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+    let o = common::bin()
         .args(["check", "--format", "no-such-format", "x.har"])
         .output()
         .expect("run tokentrail");
@@ -340,9 +335,8 @@ fn show_secrets_prints_raw_values_with_a_warning() {
     let rel = "fixtures/samples/wrong-profile.har";
     let secrets = secrets_of(&common::root().join(rel));
     for cmd in ["check", "flows"] {
-        let o = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+        let o = common::bin()
             .args([cmd, rel, "--show-secrets"])
-            .current_dir(common::root())
             .output()
             .expect("run tokentrail");
         let (out, err) = (

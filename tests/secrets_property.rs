@@ -10,30 +10,14 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use base64::Engine as _;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 
-/// xorshift64*: small, seeded, good enough to place values.
-struct Rng(u64);
+use crate::common::{self, rng::Rng};
 
+/// What this test draws from the shared generator: secrets and names no list knows.
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-
     /// A secret: 18 to 33 characters with digits among the letters, as tokens are.
     fn secret(&mut self) -> String {
         const LETTERS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
@@ -60,7 +44,7 @@ impl Rng {
             let n = 2 + self.below(2);
             let mut s = String::new();
             for _ in 0..n {
-                s.push_str(self.pick(SYLLABLES));
+                s.push_str(self.pick::<&str>(SYLLABLES));
             }
             let known = tokentrail::secret::policy::public_name(
                 &s,
@@ -607,10 +591,7 @@ fn found(output: &str, secrets: &[String]) -> Vec<String> {
 }
 
 fn run(args: &[String]) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
-        .args(args)
-        .output()
-        .expect("run tokentrail");
+    let o = common::tokentrail(args);
     format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),

@@ -4,7 +4,7 @@
 //! are covered), the real exports, every fixture cut short, and captures that hide OAuth values
 //! behind JSON and percent escapes.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

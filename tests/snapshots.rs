@@ -1,7 +1,7 @@
 //! What a person sees, reviewed as snapshot diffs: the human output of a few fixtures with a
 //! fixed, colourless, 80-column theme.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

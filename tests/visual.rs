@@ -3,24 +3,13 @@
 //! through all three; snapshots pin what a person sees for a few. The secret-leak test in
 //! tests/secrets.rs covers these outputs too; the browser checks are in tests/browser.rs.
 
-mod common;
-#[path = "support/visual.rs"]
-mod support;
-
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use tokentrail::report::mermaid;
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tokentrail"))
-        .args(args)
-        .current_dir(common::root())
-        .env_remove("NO_COLOR")
-        .env_remove("COLUMNS")
-        .output()
-        .expect("run tokentrail")
-}
+use crate::common::visual as support;
+use crate::common::{self, tokentrail as run};
 
 fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
@@ -147,10 +136,9 @@ fn colour_only_when_asked_or_on_a_terminal() {
         .expect("regex")
         .replace_all(&always, "");
     assert_eq!(stripped, never, "colour changes nothing else");
-    let no_color = Command::new(env!("CARGO_BIN_EXE_tokentrail"))
+    let no_color = common::bin()
         .args(["flows", rel])
         .env("NO_COLOR", "1")
-        .current_dir(common::root())
         .output()
         .expect("run");
     assert!(!stdout(&no_color).contains('\x1b'));
@@ -269,7 +257,7 @@ fn mermaid_escapes_what_ends_a_label() {
 }
 
 // Snapshots of what a person sees: review changes as diffs
-// (`INSTA_UPDATE=always cargo test --test visual`, then `cargo insta review` or git diff).
+// (`INSTA_UPDATE=always cargo test --test integration visual::`, then `cargo insta review` or git diff).
 
 /// Checks a fixture named by its relative path, so outputs name it that way wherever the
 /// repository is cloned.

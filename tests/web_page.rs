@@ -11,7 +11,7 @@
 //! `/usr/bin/chromium`; `.ci/run` provides all three. Without them the test skips loudly,
 //! unless TOKENTRAIL_REQUIRE_BROWSER=1 (as CI sets), which makes that a failure.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::io::Write as _;

@@ -65,7 +65,7 @@ pub fn explain(rule: &Rule) -> String {
 /// The reference of every rule, for `docs/rules.md`.
 pub fn markdown(rules: &RuleSet) -> String {
     let mut out = String::from(
-        "# Rules\n\n<!-- Generated from rules/**/*.toml by `UPDATE_DOCS=1 cargo test --test docs`; do not edit. -->\n\n\
+        "# Rules\n\n<!-- Generated from rules/**/*.toml by `UPDATE_DOCS=1 cargo test --test integration docs::`; do not edit. -->\n\n\
 Every rule is one TOML file under `rules/<pack>/<name>.toml`, and its id is that path. \
 `tokentrail explain ID` prints the same text as its section here. The facts a rule reads are in \
 [facts.md](facts.md).\n\n## Severity\n\n",

@@ -1,5 +1,12 @@
-//! Helpers shared by the integration tests: the fixtures and how to check one.
-#![allow(dead_code)]
+//! Helpers shared by the integration tests: the fixtures and how to check one, the one runner
+//! of the binary, and the writers the property tests share.
+
+pub mod archive;
+pub mod rng;
+pub mod run;
+pub mod visual;
+
+pub use run::{bin, stderr, stdout, tokentrail};
 
 use std::path::{Path, PathBuf};
 

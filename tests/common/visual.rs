@@ -1,6 +1,5 @@
 //! What tests/visual.rs and tests/browser.rs share: reading Mermaid blocks out of Markdown,
 //! and a capture written to attack the reports.
-#![allow(dead_code)]
 
 /// The fenced Mermaid blocks of a Markdown text.
 pub fn mermaid_blocks(md: &str) -> Vec<String> {
