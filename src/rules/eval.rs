@@ -311,70 +311,8 @@ fn finding(rule: &Rule, s: &Scope, ctx: &Context, facts: &Facts) -> Option<Findi
         None => (default_target(s), None),
     };
     let ctx = at_ctx.as_ref().unwrap_or(ctx);
-    let place = |t: Target, field: Option<&String>| -> Place {
-        match (t.entry, t.offset) {
-            (Some(entry), _) => Place::Entry {
-                entry,
-                locator: field.and_then(|f| locate(facts.analysis, t, f)),
-            },
-            (None, Some(off)) => Place::Offset(off),
-            (None, None) => Place::Offset(0),
-        }
-    };
-    let mut labels = Vec::new();
-    for spec in &rule.labels {
-        if let Some(when) = &spec.when {
-            if !matches!(run(when, ctx), Some(Value::Bool(true))) {
-                continue;
-            }
-        }
-        let at = match &spec.at {
-            Some(e) => run(e, ctx).map(|v| targets(&v)).unwrap_or_default(),
-            None => primary.into_iter().collect(),
-        };
-        let text = render(&spec.text, ctx);
-        for t in at {
-            // A label on a field the entry does not have (no `scope` parameter at all) would
-            // point at the wrong text: leave it out.
-            let located = spec
-                .field
-                .as_ref()
-                .is_none_or(|f| t.entry.is_none() || locate(facts.analysis, t, f).is_some());
-            if located {
-                labels.push(Label {
-                    place: place(t, spec.field.as_ref()),
-                    text: text.clone(),
-                });
-            }
-        }
-    }
-    if labels.is_empty() {
-        if let Some(t) = primary {
-            labels.push(Label {
-                place: place(t, None),
-                text: rule.summary.clone(),
-            });
-        }
-    }
-    let mut related = Vec::new();
-    for spec in &rule.related {
-        let Some(v) = run(&spec.at, ctx) else {
-            continue;
-        };
-        let note = render(&spec.note, ctx);
-        for t in targets(&v) {
-            if let Some(entry) = t.entry {
-                related.push(Related {
-                    entry,
-                    note: note.clone(),
-                    locator: spec
-                        .field
-                        .as_ref()
-                        .and_then(|f| locate(facts.analysis, t, f)),
-                });
-            }
-        }
-    }
+    let labels = labels(rule, ctx, primary, facts);
+    let related = related(rule, ctx, facts);
     let entry = primary.and_then(|t| t.entry);
     let exchange = entry.and_then(|e| facts.capture.exchanges.get(e.checked_sub(1)?));
     let severity = rule
@@ -382,19 +320,7 @@ fn finding(rule: &Rule, s: &Scope, ctx: &Context, facts: &Facts) -> Option<Findi
         .iter()
         .find(|(when, _)| matches!(run(when, ctx), Some(Value::Bool(true))))
         .map_or(rule.severity, |(_, s)| *s);
-    let flow = primary
-        .and_then(|t| t.step)
-        .and_then(|s| facts.analysis.steps.get(s))
-        .map(|s| s.flow)
-        .or_else(|| {
-            let e = entry?;
-            facts
-                .analysis
-                .steps
-                .iter()
-                .find(|s| s.entry == e)
-                .map(|s| s.flow)
-        });
+    let flow = flow_of(facts, primary, entry);
     let fix_profile = rule.fix_profile.as_ref().and_then(|(at, profile)| {
         let entry = targets(&run(at, ctx)?).first()?.entry?;
         let profile = render(profile, ctx).trim().to_string();
@@ -416,6 +342,100 @@ fn finding(rule: &Rule, s: &Scope, ctx: &Context, facts: &Facts) -> Option<Findi
         related,
         positions: None,
     })
+}
+
+/// Where a target points: an entry (with the locator of `field` there) or a byte offset.
+fn place(facts: &Facts, t: Target, field: Option<&String>) -> Place {
+    match (t.entry, t.offset) {
+        (Some(entry), _) => Place::Entry {
+            entry,
+            locator: field.and_then(|f| locate(facts.analysis, t, f)),
+        },
+        (None, Some(off)) => Place::Offset(off),
+        (None, None) => Place::Offset(0),
+    }
+}
+
+/// A finding's labels: each spec whose `when` holds, at its targets (the finding's own place
+/// by default); the rule's summary at that place when no spec gives one.
+fn labels(rule: &Rule, ctx: &Context, primary: Option<Target>, facts: &Facts) -> Vec<Label> {
+    let mut labels = Vec::new();
+    for spec in &rule.labels {
+        if let Some(when) = &spec.when {
+            if !matches!(run(when, ctx), Some(Value::Bool(true))) {
+                continue;
+            }
+        }
+        let at = match &spec.at {
+            Some(e) => run(e, ctx).map(|v| targets(&v)).unwrap_or_default(),
+            None => primary.into_iter().collect(),
+        };
+        let text = render(&spec.text, ctx);
+        for t in at {
+            // A label on a field the entry does not have (no `scope` parameter at all) would
+            // point at the wrong text: leave it out.
+            let located = spec
+                .field
+                .as_ref()
+                .is_none_or(|f| t.entry.is_none() || locate(facts.analysis, t, f).is_some());
+            if located {
+                labels.push(Label {
+                    place: place(facts, t, spec.field.as_ref()),
+                    text: text.clone(),
+                });
+            }
+        }
+    }
+    if labels.is_empty() {
+        if let Some(t) = primary {
+            labels.push(Label {
+                place: place(facts, t, None),
+                text: rule.summary.clone(),
+            });
+        }
+    }
+    labels
+}
+
+/// The places a finding cites besides its own.
+fn related(rule: &Rule, ctx: &Context, facts: &Facts) -> Vec<Related> {
+    let mut related = Vec::new();
+    for spec in &rule.related {
+        let Some(v) = run(&spec.at, ctx) else {
+            continue;
+        };
+        let note = render(&spec.note, ctx);
+        for t in targets(&v) {
+            if let Some(entry) = t.entry {
+                related.push(Related {
+                    entry,
+                    note: note.clone(),
+                    locator: spec
+                        .field
+                        .as_ref()
+                        .and_then(|f| locate(facts.analysis, t, f)),
+                });
+            }
+        }
+    }
+    related
+}
+
+/// The flow of a finding: of the step it points at, else of the first step at its entry.
+fn flow_of(facts: &Facts, primary: Option<Target>, entry: Option<usize>) -> Option<usize> {
+    primary
+        .and_then(|t| t.step)
+        .and_then(|s| facts.analysis.steps.get(s))
+        .map(|s| s.flow)
+        .or_else(|| {
+            let e = entry?;
+            facts
+                .analysis
+                .steps
+                .iter()
+                .find(|s| s.entry == e)
+                .map(|s| s.flow)
+        })
 }
 
 /// `text` with the values that facts hold raw for conditions but the policy does not show
