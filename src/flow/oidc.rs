@@ -511,41 +511,7 @@ impl Facts<'_> {
             m.insert("entry".into(), json!(step.entry));
         }
         if let Some(jwt) = &t.jwt {
-            let put_claim = |m: &mut Map<String, Value>, name: &str, v: Option<&str>| {
-                if let Some(v) = v {
-                    m.insert(name.into(), json!(policy::claim(name, v)));
-                }
-            };
-            put_claim(&mut m, "alg", jwt.alg());
-            put_claim(&mut m, "iss", jwt.claim_str("iss"));
-            put_claim(&mut m, "sub", jwt.claim_str("sub"));
-            put_claim(&mut m, "azp", jwt.claim_str("azp"));
-            put_claim(&mut m, "nonce", jwt.claim_str("nonce"));
-            if let Some(aud) = jwt.audiences() {
-                let aud: Vec<String> = aud.iter().map(|x| policy::claim("aud", x)).collect();
-                m.insert("aud".into(), json!(aud));
-            }
-            for (name, readable) in [("exp", "exp_time"), ("iat", "iat_time")] {
-                if let Some(n) = jwt.claim_time(name) {
-                    m.insert(name.into(), json!(n));
-                    let at = time::OffsetDateTime::from_unix_timestamp(n).ok();
-                    let text = at.and_then(|t| {
-                        t.format(&time::format_description::well_known::Rfc3339)
-                            .ok()
-                    });
-                    if let Some(text) = text {
-                        m.insert(readable.into(), json!(text));
-                    }
-                }
-            }
-            m.insert(
-                "has_at_hash".into(),
-                json!(jwt.claim_str("at_hash").is_some()),
-            );
-            m.insert(
-                "has_c_hash".into(),
-                json!(jwt.claim_str("c_hash").is_some()),
-            );
+            claim_facts(jwt, &mut m);
         }
         let put = |m: &mut Map<String, Value>, k: &str, v: Option<Value>| {
             if let Some(v) = v {
@@ -636,6 +602,45 @@ impl Facts<'_> {
         m.insert("claims".into(), json!(u.claims));
         Some(Value::Object(m))
     }
+}
+
+/// What an id_token's claims say, as its facts show them (masked where the policy says).
+fn claim_facts(jwt: &super::jwt::Jwt, m: &mut Map<String, Value>) {
+    let put_claim = |m: &mut Map<String, Value>, name: &str, v: Option<&str>| {
+        if let Some(v) = v {
+            m.insert(name.into(), json!(policy::claim(name, v)));
+        }
+    };
+    put_claim(m, "alg", jwt.alg());
+    put_claim(m, "iss", jwt.claim_str("iss"));
+    put_claim(m, "sub", jwt.claim_str("sub"));
+    put_claim(m, "azp", jwt.claim_str("azp"));
+    put_claim(m, "nonce", jwt.claim_str("nonce"));
+    if let Some(aud) = jwt.audiences() {
+        let aud: Vec<String> = aud.iter().map(|x| policy::claim("aud", x)).collect();
+        m.insert("aud".into(), json!(aud));
+    }
+    for (name, readable) in [("exp", "exp_time"), ("iat", "iat_time")] {
+        if let Some(n) = jwt.claim_time(name) {
+            m.insert(name.into(), json!(n));
+            let at = time::OffsetDateTime::from_unix_timestamp(n).ok();
+            let text = at.and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            });
+            if let Some(text) = text {
+                m.insert(readable.into(), json!(text));
+            }
+        }
+    }
+    m.insert(
+        "has_at_hash".into(),
+        json!(jwt.claim_str("at_hash").is_some()),
+    );
+    m.insert(
+        "has_c_hash".into(),
+        json!(jwt.claim_str("c_hash").is_some()),
+    );
 }
 
 #[cfg(test)]
