@@ -20,12 +20,15 @@ use crate::flow::facts::Want;
 /// Builds a subject's facts with at least the fields `want` names (`None`: no such subject).
 pub type Build<'b> = dyn Fn(&Want) -> Option<serde_json::Value> + Sync + 'b;
 
+/// A field's value, built at most once: `None` when the facts leave it out.
+type Slot = OnceLock<Option<Box<dyn Val>>>;
+
 /// The subject as a map whose fields are built on first read: only `name.field` is ever
 /// asked of it, as the conditions it is given to read nothing else (`Rule::when_reads`).
 pub struct Lazy<'f> {
     build: &'f Build<'f>,
     /// The fields the conditions may read, each built at most once.
-    fields: Vec<(&'f str, OnceLock<Option<Box<dyn Val>>>)>,
+    fields: Vec<(&'f str, Slot)>,
 }
 
 impl<'f> Lazy<'f> {
