@@ -440,6 +440,20 @@ impl Builder {
                 access_token: None,
             }),
         );
+        self.link_answer(id, authorize, code_id, (id_token, access_token), params);
+        self.locate_answer(id, url.base, params, raw);
+    }
+
+    /// Links an answer step to the authorize request it answers and to the code and tokens
+    /// it carries.
+    fn link_answer(
+        &mut self,
+        id: usize,
+        authorize: usize,
+        code_id: Option<usize>,
+        (id_token, access_token): (Option<&str>, Option<&str>),
+        params: &[(String, String)],
+    ) {
         let id_token_id =
             id_token.map(|v| self.id_token(v, oidc::Source::AuthorizationEndpoint, id));
         let access_id = access_token.map(|v| {
@@ -463,11 +477,21 @@ impl Builder {
             c.origin = Some(authorize);
             c.issued = Some(id);
         }
+    }
+
+    /// Where an answer's URL and parameters are written, for labels.
+    fn locate_answer(
+        &mut self,
+        id: usize,
+        base: &str,
+        params: &[(String, String)],
+        raw: (Area, &str),
+    ) {
         let (area, text) = raw;
         match area {
-            Area::Location => self.locate(id, "url", Area::Location, url.base),
+            Area::Location => self.locate(id, "url", Area::Location, base),
             Area::ResponseBody => self.locate(id, "url", Area::ResponseBody, "<form"),
-            _ => self.locate(id, "url", Area::Url, url.base),
+            _ => self.locate(id, "url", Area::Url, base),
         }
         for field in [
             "code",
@@ -508,28 +532,7 @@ impl Builder {
     fn token_request(&mut self, ex: &Exchange, url: &Url, fields: Vec<(String, String)>) {
         let query = url.params();
         let get = |name: &str| lookup(&fields, name).map(str::to_string);
-        let basic = ex.request.header("authorization").and_then(|h| {
-            let (scheme, cred) = h.trim().split_once(' ')?;
-            if !scheme.eq_ignore_ascii_case("basic") {
-                return None;
-            }
-            let (decoded, secret) = crate::wire::basic::decode(cred)?;
-            // Many clients (curl -u, Python requests) skip the form-encoding RFC 6749 asks
-            // for: when the id as sent names a client this capture already knows and the
-            // decoded one does not, the id as sent is the one meant.
-            let raw = crate::wire::basic::decode_raw(cred).map(|(id, _)| id);
-            let id = match raw {
-                Some(raw)
-                    if raw != decoded
-                        && self.known_client(&raw)
-                        && !self.known_client(&decoded) =>
-                {
-                    raw
-                }
-                _ => decoded,
-            };
-            Some((id, cred.trim().to_string(), secret))
-        });
+        let basic = self.basic_credentials(ex);
         let (client_id, client_auth) = if let Some((id, _, _)) = &basic {
             (Some(id.clone()), Some(ClientAuth::Basic))
         } else if let Some(id) = get("client_id") {
@@ -603,8 +606,45 @@ impl Builder {
         if let Some(Detail::TokenRequest(t)) = self.a.steps.get_mut(id).map(|s| &mut s.detail) {
             t.response = response;
         }
+        let cred = basic.map(|(_, cred, _)| cred);
+        self.locate_token_request(id, ex, url.base, &fields, cred);
+    }
+
+    /// A request's Basic client credentials: the client id, the credentials as sent (for
+    /// labels) and the secret.
+    fn basic_credentials(&self, ex: &Exchange) -> Option<(String, String, String)> {
+        let h = ex.request.header("authorization")?;
+        let (scheme, cred) = h.trim().split_once(' ')?;
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return None;
+        }
+        let (decoded, secret) = crate::wire::basic::decode(cred)?;
+        // Many clients (curl -u, Python requests) skip the form-encoding RFC 6749 asks
+        // for: when the id as sent names a client this capture already knows and the
+        // decoded one does not, the id as sent is the one meant.
+        let raw = crate::wire::basic::decode_raw(cred).map(|(id, _)| id);
+        let id = match raw {
+            Some(raw)
+                if raw != decoded && self.known_client(&raw) && !self.known_client(&decoded) =>
+            {
+                raw
+            }
+            _ => decoded,
+        };
+        Some((id, cred.trim().to_string(), secret))
+    }
+
+    /// Where a token request's URL, form fields and Basic credentials are written, for labels.
+    fn locate_token_request(
+        &mut self,
+        id: usize,
+        ex: &Exchange,
+        base: &str,
+        fields: &[(String, String)],
+        basic: Option<String>,
+    ) {
         let body_area = Area::RequestBody;
-        self.locate(id, "url", Area::Url, url.base);
+        self.locate(id, "url", Area::Url, base);
         self.locate_body(id, ex);
         for field in [
             "grant_type",
@@ -615,11 +655,11 @@ impl Builder {
             "code_verifier",
             "scope",
         ] {
-            if let Some(v) = lookup(&fields, field) {
+            if let Some(v) = lookup(fields, field) {
                 self.locate(id, field, body_area.clone(), v);
             }
         }
-        if let Some((_, cred, _)) = basic {
+        if let Some(cred) = basic {
             self.locate(
                 id,
                 "client_id",

@@ -493,6 +493,17 @@ pub fn decide_profiles(a: &mut Analysis, config: &Config, errors: impl Fn(&Analy
     profile::decide(a, config, errors);
 }
 
+/// Whether a host of an `[issuers] groups` entry names `host` (lower case): the same host,
+/// or for `*.example.com` any host under example.com.
+fn host_in(entry: &str, host: &str) -> bool {
+    match entry.strip_prefix("*.") {
+        Some(domain) => host
+            .strip_suffix(domain.to_ascii_lowercase().as_str())
+            .is_some_and(|sub| sub.len() > 1 && sub.ends_with('.')),
+        None => entry.eq_ignore_ascii_case(host),
+    }
+}
+
 /// The name of the authorization server an endpoint belongs to: `lwa` for Login with Amazon
 /// (`/ap/oa`, `api.amazon.com/auth/o2/token`) and the Alexa app's consent page, whose codes
 /// LWA issues; else the `[issuers] groups` entry that lists the host (its first host); else the
@@ -504,16 +515,11 @@ pub fn issuer(endpoint: Option<Endpoint>, host: &str, config: &Config) -> String
     }
     let host = host.to_ascii_lowercase();
     for group in &config.issuers.groups {
-        if group.iter().any(|h| h.eq_ignore_ascii_case(&host)) {
+        if group.iter().any(|h| host_in(h, &host)) {
             return group
                 .first()
                 .map_or(host.clone(), |h| h.to_ascii_lowercase());
         }
-    }
-    // Providers whose endpoints live on different sites: Google's authorize endpoint is on
-    // accounts.google.com, its token and userinfo endpoints on googleapis.com.
-    if host == "accounts.google.com" || host.ends_with(".googleapis.com") {
-        return String::from("google.com");
     }
     if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
         return host;

@@ -269,19 +269,28 @@ pub fn link(a: &mut Analysis, capture: &Capture, config: &Config) {
     userinfo(a, capture);
 }
 
-/// Hosts that are one authorization server though their sites differ, as their providers
-/// document them: Google signs in at `accounts.google.com` and redeems codes at
-/// `oauth2.googleapis.com`.
-const KNOWN_ISSUERS: &[&[&str]] = &[&[
-    "accounts.google.com",
-    "oauth2.googleapis.com",
-    "www.googleapis.com",
-    "openidconnect.googleapis.com",
-]];
+/// The shipped `[issuers] groups` (`issuers.toml`): hosts that are one authorization server
+/// though their sites differ, as their providers document them (Google signs in at
+/// `accounts.google.com` and redeems codes at `oauth2.googleapis.com`).
+pub const SHIPPED_ISSUERS: &str = include_str!("issuers.toml");
+
+/// The groups of [`SHIPPED_ISSUERS`], read once (a test checks that it reads).
+fn shipped_issuers() -> &'static [Vec<String>] {
+    #[derive(serde::Deserialize)]
+    struct Shipped {
+        issuers: crate::config::Issuers,
+    }
+    static GROUPS: std::sync::OnceLock<Vec<Vec<String>>> = std::sync::OnceLock::new();
+    GROUPS.get_or_init(|| {
+        toml::from_str::<Shipped>(SHIPPED_ISSUERS)
+            .map(|s| s.issuers.groups)
+            .unwrap_or_default()
+    })
+}
 
 /// The configuration with the `[issuers] groups` the capture and the providers prove: the
 /// hosts of a discovery document's authorization and token endpoints are one server, and so
-/// are [`KNOWN_ISSUERS`]. The user's own groups come first and win.
+/// are the shipped groups ([`SHIPPED_ISSUERS`]). The user's own groups come first and win.
 pub fn with_known_issuers<'c>(config: &'c Config, a: &Analysis) -> std::borrow::Cow<'c, Config> {
     let mut groups: Vec<Vec<String>> = Vec::new();
     for d in &a.discovery {
@@ -294,10 +303,7 @@ pub fn with_known_issuers<'c>(config: &'c Config, a: &Analysis) -> std::borrow::
             groups.push(hosts);
         }
     }
-    let known = KNOWN_ISSUERS
-        .iter()
-        .map(|g| g.iter().map(|h| h.to_string()).collect());
-    groups.extend(known);
+    groups.extend(shipped_issuers().iter().cloned());
     let mut c = config.clone();
     c.issuers.groups.extend(groups);
     std::borrow::Cow::Owned(c)
@@ -506,41 +512,7 @@ impl Facts<'_> {
             m.insert("entry".into(), json!(step.entry));
         }
         if let Some(jwt) = &t.jwt {
-            let put_claim = |m: &mut Map<String, Value>, name: &str, v: Option<&str>| {
-                if let Some(v) = v {
-                    m.insert(name.into(), json!(policy::claim(name, v)));
-                }
-            };
-            put_claim(&mut m, "alg", jwt.alg());
-            put_claim(&mut m, "iss", jwt.claim_str("iss"));
-            put_claim(&mut m, "sub", jwt.claim_str("sub"));
-            put_claim(&mut m, "azp", jwt.claim_str("azp"));
-            put_claim(&mut m, "nonce", jwt.claim_str("nonce"));
-            if let Some(aud) = jwt.audiences() {
-                let aud: Vec<String> = aud.iter().map(|x| policy::claim("aud", x)).collect();
-                m.insert("aud".into(), json!(aud));
-            }
-            for (name, readable) in [("exp", "exp_time"), ("iat", "iat_time")] {
-                if let Some(n) = jwt.claim_time(name) {
-                    m.insert(name.into(), json!(n));
-                    let at = time::OffsetDateTime::from_unix_timestamp(n).ok();
-                    let text = at.and_then(|t| {
-                        t.format(&time::format_description::well_known::Rfc3339)
-                            .ok()
-                    });
-                    if let Some(text) = text {
-                        m.insert(readable.into(), json!(text));
-                    }
-                }
-            }
-            m.insert(
-                "has_at_hash".into(),
-                json!(jwt.claim_str("at_hash").is_some()),
-            );
-            m.insert(
-                "has_c_hash".into(),
-                json!(jwt.claim_str("c_hash").is_some()),
-            );
+            claim_facts(jwt, &mut m);
         }
         let put = |m: &mut Map<String, Value>, k: &str, v: Option<Value>| {
             if let Some(v) = v {
@@ -633,6 +605,45 @@ impl Facts<'_> {
     }
 }
 
+/// What an id_token's claims say, as its facts show them (masked where the policy says).
+fn claim_facts(jwt: &super::jwt::Jwt, m: &mut Map<String, Value>) {
+    let put_claim = |m: &mut Map<String, Value>, name: &str, v: Option<&str>| {
+        if let Some(v) = v {
+            m.insert(name.into(), json!(policy::claim(name, v)));
+        }
+    };
+    put_claim(m, "alg", jwt.alg());
+    put_claim(m, "iss", jwt.claim_str("iss"));
+    put_claim(m, "sub", jwt.claim_str("sub"));
+    put_claim(m, "azp", jwt.claim_str("azp"));
+    put_claim(m, "nonce", jwt.claim_str("nonce"));
+    if let Some(aud) = jwt.audiences() {
+        let aud: Vec<String> = aud.iter().map(|x| policy::claim("aud", x)).collect();
+        m.insert("aud".into(), json!(aud));
+    }
+    for (name, readable) in [("exp", "exp_time"), ("iat", "iat_time")] {
+        if let Some(n) = jwt.claim_time(name) {
+            m.insert(name.into(), json!(n));
+            let at = time::OffsetDateTime::from_unix_timestamp(n).ok();
+            let text = at.and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            });
+            if let Some(text) = text {
+                m.insert(readable.into(), json!(text));
+            }
+        }
+    }
+    m.insert(
+        "has_at_hash".into(),
+        json!(jwt.claim_str("at_hash").is_some()),
+    );
+    m.insert(
+        "has_c_hash".into(),
+        json!(jwt.claim_str("c_hash").is_some()),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -673,5 +684,36 @@ mod tests {
         assert!(form_post_page(login).is_none());
         let get = r#"<form action="/cb"><input type="hidden" name="code" value="c"></form>"#;
         assert!(form_post_page(get).is_none());
+    }
+
+    /// Google's hosts are one server by the shipped `issuers.toml`, not by code: the file
+    /// reads, names them as before, and a user's own group wins over it.
+    #[test]
+    fn google_hosts_are_one_server_by_the_shipped_groups() {
+        assert!(
+            shipped_issuers()
+                .iter()
+                .any(|g| g.iter().any(|h| h == "oauth2.googleapis.com")),
+            "issuers.toml reads and lists Google's token host"
+        );
+        let a = Analysis::default();
+        let base = Config::default();
+        let config = with_known_issuers(&base, &a);
+        let issuer = |host: &str| super::super::issuer(None, host, &config);
+        assert_eq!(issuer("oauth2.googleapis.com"), "accounts.google.com");
+        assert_eq!(issuer("ACCOUNTS.google.com"), "accounts.google.com");
+        assert_eq!(issuer("people.googleapis.com"), "google.com");
+        assert_eq!(issuer("googleapis.com"), "googleapis.com");
+        assert_eq!(issuer("auth.example.com"), "example.com");
+        // Without the shipped groups, Google's hosts are two sites.
+        let bare = super::super::issuer(None, "oauth2.googleapis.com", &Config::default());
+        assert_eq!(bare, "googleapis.com");
+        let mut mine = Config::default();
+        mine.issuers.groups = vec![vec!["google".into(), "oauth2.googleapis.com".into()]];
+        let config = with_known_issuers(&mine, &a);
+        assert_eq!(
+            super::super::issuer(None, "oauth2.googleapis.com", &config),
+            "google"
+        );
     }
 }

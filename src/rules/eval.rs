@@ -2,14 +2,16 @@
 
 use std::collections::BTreeSet;
 
+use cel::common::value::Val;
 use cel::{Context, Value};
 
 use super::functions;
+use super::lazy::{Build, Lazy};
 use super::value::{display, get_int, into_cel, into_val};
 use super::{template::Part, Expr, Rule, RuleSet, Subject, Template};
 use crate::finding::{Finding, Label, Place, Related};
-use crate::flow::facts::{finding_ref, Facts};
-use crate::flow::{Analysis, Detail};
+use crate::flow::facts::{finding_ref, Facts, Want};
+use crate::flow::{Analysis, Detail, StepKind};
 use crate::secret::{mask, policy};
 
 /// The subject of one evaluation (`step`, `code` or `token`, or none for the capture), kept
@@ -117,6 +119,19 @@ fn run_phase(
             .filter(|r| r.subject == subject)
             .collect()
     };
+    // The rules of each step kind, and the fields their conditions read, found once.
+    let by_kind: Vec<(Vec<&Rule>, Option<Fields>)> = StepKind::ALL
+        .iter()
+        .map(|kind| {
+            let wanted: Vec<&Rule> = rules
+                .iter()
+                .copied()
+                .filter(|r| r.subject.takes_step(*kind))
+                .collect();
+            let reads = fields_read(&wanted);
+            (wanted, reads)
+        })
+        .collect();
     // Subjects are independent: a long capture's thousands of Bearer calls are evaluated on
     // every core, and the findings kept in subject order. Codes and tokens are few, but a
     // token's facts hold every use of it: they are evaluated beside the steps.
@@ -128,16 +143,13 @@ fn run_phase(
             .map_init(
                 || root_context(capture, found),
                 |root, (i, step)| {
-                    let wanted: Vec<&Rule> = rules
-                        .iter()
-                        .copied()
-                        .filter(|r| r.subject.takes_step(step.kind))
-                        .collect();
-                    if wanted.is_empty() {
+                    let kind = StepKind::ALL.iter().position(|k| *k == step.kind);
+                    let Some((wanted, reads)) = kind.and_then(|k| by_kind.get(k)) else {
                         return Vec::new();
-                    }
-                    let of_step = |fields: Option<&Fields>| facts.step_facts_reading(i, fields);
-                    run_rules(&wanted, facts, root, Some(("step", &of_step)))
+                    };
+                    let of_step = |want: &Want| facts.step_facts_wanted(i, want);
+                    let subject = Some(("step", &of_step as &Build));
+                    run_rules(wanted, reads.as_ref(), facts, root, subject)
                 },
             )
             .collect();
@@ -146,49 +158,54 @@ fn run_phase(
     let codes_and_tokens = || -> Vec<Finding> {
         let root = root_context(capture, found);
         // Every code, or every token: the subject's rules over each in turn.
-        type FactsOf<'f> = dyn Fn(usize, Option<&Fields>) -> Option<serde_json::Value> + 'f;
+        type FactsOf<'f> = dyn Fn(usize, &Want) -> Option<serde_json::Value> + Sync + 'f;
         let each = |subject, name, count, facts_of: &FactsOf| {
             let wanted = of(subject);
+            let reads = fields_read(&wanted);
             (0..count)
                 .flat_map(|i| {
-                    let build = |fields: Option<&Fields>| facts_of(i, fields);
-                    run_rules(&wanted, facts, &root, Some((name, &build)))
+                    let build = |want: &Want| facts_of(i, want);
+                    let subject = Some((name, &build as &Build));
+                    run_rules(&wanted, reads.as_ref(), facts, &root, subject)
                 })
                 .collect::<Vec<Finding>>()
         };
-        let mut found_here = each(Subject::Code, "code", a.codes.len(), &|i, fields| {
-            facts.code_facts_reading(i, fields)
+        let mut found_here = each(Subject::Code, "code", a.codes.len(), &|i, want| {
+            facts.code_facts_wanted(i, want)
         });
-        found_here.extend(each(
-            Subject::Token,
-            "token",
-            a.tokens.len(),
-            &|i, fields| facts.token_facts_reading(i, fields),
-        ));
+        found_here.extend(each(Subject::Token, "token", a.tokens.len(), &|i, want| {
+            facts.token_facts_wanted(i, want)
+        }));
         found_here
     };
     let (of_steps, of_codes_and_tokens) = rayon::join(steps, codes_and_tokens);
     findings.extend(of_steps);
     findings.extend(of_codes_and_tokens);
     let root = root_context(capture, found);
-    findings.extend(run_rules(&of(Subject::Capture), facts, &root, None));
+    findings.extend(run_rules(&of(Subject::Capture), None, facts, &root, None));
 }
 
 /// Names of a subject's fields.
 type Fields<'r> = BTreeSet<&'r str>;
 
-/// Builds a subject's facts: all of them for `None`, else at least the fields named.
-type Build<'b> = dyn Fn(Option<&Fields>) -> Option<serde_json::Value> + 'b;
+/// The fields the conditions of `wanted` read, or `None` when one of them needs the whole
+/// subject.
+fn fields_read<'r>(wanted: &[&'r Rule]) -> Option<Fields<'r>> {
+    wanted.iter().try_fold(BTreeSet::new(), |mut fields, rule| {
+        fields.extend(rule.when_reads.as_ref()?.iter().map(String::as_str));
+        Some(fields)
+    })
+}
 
 /// Evaluates `wanted` over one subject (its variable, and how to build its facts; none for
 /// the capture). A subject without facts is not evaluated.
 ///
-/// Whether each rule fires is decided over only the fields the conditions read (a long
-/// capture's Bearer calls are thousands of subjects, and their full facts cost more to build
-/// and hand to the interpreter than the conditions cost to run); a rule that fires gets all
-/// of them.
+/// Whether each rule fires is decided on the fields the conditions reach, built as they read
+/// them (`Lazy`): a long capture's thousands of steps cost what their conditions read, not
+/// all their facts; a rule that fires gets all of them.
 fn run_rules(
     wanted: &[&Rule],
+    reads: Option<&Fields>,
     facts: &Facts,
     root: &Context,
     subject: Option<(&'static str, &Build)>,
@@ -196,20 +213,19 @@ fn run_rules(
     if wanted.is_empty() {
         return Vec::new();
     }
-    let reads = wanted.iter().try_fold(BTreeSet::new(), |mut fields, rule| {
-        fields.extend(rule.when_reads.as_ref()?.iter().map(String::as_str));
-        Some(fields)
-    });
     let mut decide = root.new_inner_scope();
     if let Some((name, build)) = subject {
-        let read = match &reads {
-            Some(fields) => build(Some(fields)).map(|v| only(v, fields)),
-            None => build(None),
+        let read: Box<dyn Val + '_> = match reads {
+            Some(fields) => match Lazy::new(build, fields) {
+                Some(lazy) => Box::new(lazy),
+                None => return Vec::new(),
+            },
+            None => match build(&|_| true) {
+                Some(all) => into_val(all),
+                None => return Vec::new(),
+            },
         };
-        let Some(read) = read else {
-            return Vec::new();
-        };
-        decide.add_variable_as_val(name, into_val(read));
+        decide.add_variable_as_val(name, read);
     }
     let firing: Vec<&Rule> = wanted
         .iter()
@@ -222,7 +238,7 @@ fn run_rules(
     let s = Scope {
         vars: subject
             // Built again, in full: few subjects get this far.
-            .and_then(|(name, build)| Some((name, into_cel(build(None)?))))
+            .and_then(|(name, build)| Some((name, into_cel(build(&|_| true)?))))
             .into_iter()
             .collect(),
     };
@@ -237,6 +253,7 @@ fn run_rules(
 }
 
 /// The facts with only the named fields.
+#[cfg(test)]
 fn only(v: serde_json::Value, fields: &BTreeSet<&str>) -> serde_json::Value {
     match v {
         serde_json::Value::Object(mut map) => {
@@ -294,70 +311,8 @@ fn finding(rule: &Rule, s: &Scope, ctx: &Context, facts: &Facts) -> Option<Findi
         None => (default_target(s), None),
     };
     let ctx = at_ctx.as_ref().unwrap_or(ctx);
-    let place = |t: Target, field: Option<&String>| -> Place {
-        match (t.entry, t.offset) {
-            (Some(entry), _) => Place::Entry {
-                entry,
-                locator: field.and_then(|f| locate(facts.analysis, t, f)),
-            },
-            (None, Some(off)) => Place::Offset(off),
-            (None, None) => Place::Offset(0),
-        }
-    };
-    let mut labels = Vec::new();
-    for spec in &rule.labels {
-        if let Some(when) = &spec.when {
-            if !matches!(run(when, ctx), Some(Value::Bool(true))) {
-                continue;
-            }
-        }
-        let at = match &spec.at {
-            Some(e) => run(e, ctx).map(|v| targets(&v)).unwrap_or_default(),
-            None => primary.into_iter().collect(),
-        };
-        let text = render(&spec.text, ctx);
-        for t in at {
-            // A label on a field the entry does not have (no `scope` parameter at all) would
-            // point at the wrong text: leave it out.
-            let located = spec
-                .field
-                .as_ref()
-                .is_none_or(|f| t.entry.is_none() || locate(facts.analysis, t, f).is_some());
-            if located {
-                labels.push(Label {
-                    place: place(t, spec.field.as_ref()),
-                    text: text.clone(),
-                });
-            }
-        }
-    }
-    if labels.is_empty() {
-        if let Some(t) = primary {
-            labels.push(Label {
-                place: place(t, None),
-                text: rule.summary.clone(),
-            });
-        }
-    }
-    let mut related = Vec::new();
-    for spec in &rule.related {
-        let Some(v) = run(&spec.at, ctx) else {
-            continue;
-        };
-        let note = render(&spec.note, ctx);
-        for t in targets(&v) {
-            if let Some(entry) = t.entry {
-                related.push(Related {
-                    entry,
-                    note: note.clone(),
-                    locator: spec
-                        .field
-                        .as_ref()
-                        .and_then(|f| locate(facts.analysis, t, f)),
-                });
-            }
-        }
-    }
+    let labels = labels(rule, ctx, primary, facts);
+    let related = related(rule, ctx, facts);
     let entry = primary.and_then(|t| t.entry);
     let exchange = entry.and_then(|e| facts.capture.exchanges.get(e.checked_sub(1)?));
     let severity = rule
@@ -365,19 +320,7 @@ fn finding(rule: &Rule, s: &Scope, ctx: &Context, facts: &Facts) -> Option<Findi
         .iter()
         .find(|(when, _)| matches!(run(when, ctx), Some(Value::Bool(true))))
         .map_or(rule.severity, |(_, s)| *s);
-    let flow = primary
-        .and_then(|t| t.step)
-        .and_then(|s| facts.analysis.steps.get(s))
-        .map(|s| s.flow)
-        .or_else(|| {
-            let e = entry?;
-            facts
-                .analysis
-                .steps
-                .iter()
-                .find(|s| s.entry == e)
-                .map(|s| s.flow)
-        });
+    let flow = flow_of(facts, primary, entry);
     let fix_profile = rule.fix_profile.as_ref().and_then(|(at, profile)| {
         let entry = targets(&run(at, ctx)?).first()?.entry?;
         let profile = render(profile, ctx).trim().to_string();
@@ -399,6 +342,100 @@ fn finding(rule: &Rule, s: &Scope, ctx: &Context, facts: &Facts) -> Option<Findi
         related,
         positions: None,
     })
+}
+
+/// Where a target points: an entry (with the locator of `field` there) or a byte offset.
+fn place(facts: &Facts, t: Target, field: Option<&String>) -> Place {
+    match (t.entry, t.offset) {
+        (Some(entry), _) => Place::Entry {
+            entry,
+            locator: field.and_then(|f| locate(facts.analysis, t, f)),
+        },
+        (None, Some(off)) => Place::Offset(off),
+        (None, None) => Place::Offset(0),
+    }
+}
+
+/// A finding's labels: each spec whose `when` holds, at its targets (the finding's own place
+/// by default); the rule's summary at that place when no spec gives one.
+fn labels(rule: &Rule, ctx: &Context, primary: Option<Target>, facts: &Facts) -> Vec<Label> {
+    let mut labels = Vec::new();
+    for spec in &rule.labels {
+        if let Some(when) = &spec.when {
+            if !matches!(run(when, ctx), Some(Value::Bool(true))) {
+                continue;
+            }
+        }
+        let at = match &spec.at {
+            Some(e) => run(e, ctx).map(|v| targets(&v)).unwrap_or_default(),
+            None => primary.into_iter().collect(),
+        };
+        let text = render(&spec.text, ctx);
+        for t in at {
+            // A label on a field the entry does not have (no `scope` parameter at all) would
+            // point at the wrong text: leave it out.
+            let located = spec
+                .field
+                .as_ref()
+                .is_none_or(|f| t.entry.is_none() || locate(facts.analysis, t, f).is_some());
+            if located {
+                labels.push(Label {
+                    place: place(facts, t, spec.field.as_ref()),
+                    text: text.clone(),
+                });
+            }
+        }
+    }
+    if labels.is_empty() {
+        if let Some(t) = primary {
+            labels.push(Label {
+                place: place(facts, t, None),
+                text: rule.summary.clone(),
+            });
+        }
+    }
+    labels
+}
+
+/// The places a finding cites besides its own.
+fn related(rule: &Rule, ctx: &Context, facts: &Facts) -> Vec<Related> {
+    let mut related = Vec::new();
+    for spec in &rule.related {
+        let Some(v) = run(&spec.at, ctx) else {
+            continue;
+        };
+        let note = render(&spec.note, ctx);
+        for t in targets(&v) {
+            if let Some(entry) = t.entry {
+                related.push(Related {
+                    entry,
+                    note: note.clone(),
+                    locator: spec
+                        .field
+                        .as_ref()
+                        .and_then(|f| locate(facts.analysis, t, f)),
+                });
+            }
+        }
+    }
+    related
+}
+
+/// The flow of a finding: of the step it points at, else of the first step at its entry.
+fn flow_of(facts: &Facts, primary: Option<Target>, entry: Option<usize>) -> Option<usize> {
+    primary
+        .and_then(|t| t.step)
+        .and_then(|s| facts.analysis.steps.get(s))
+        .map(|s| s.flow)
+        .or_else(|| {
+            let e = entry?;
+            facts
+                .analysis
+                .steps
+                .iter()
+                .find(|s| s.entry == e)
+                .map(|s| s.flow)
+        })
 }
 
 /// `text` with the values that facts hold raw for conditions but the policy does not show
@@ -465,11 +502,14 @@ mod tests {
     #[test]
     fn facts_built_to_decide_hold_what_the_full_facts_hold() {
         let rules = crate::rules::load_builtin().expect("built-in rules");
-        let sets: Vec<Fields> = rules
+        let mut sets: Vec<Fields> = rules
             .iter()
             .filter_map(|r| r.when_reads.as_ref())
             .map(|f| f.iter().map(String::as_str).collect())
             .collect();
+        // Each field alone too: a condition's fields are built one at a time as it reads them.
+        let single: BTreeSet<&str> = sets.iter().flatten().copied().collect();
+        sets.extend(single.into_iter().map(|f| BTreeSet::from([f])));
         assert!(
             sets.len() > 10,
             "{} conditions read a few fields",

@@ -329,73 +329,17 @@ fn parse(origin: &str, text: &str, lazy: bool, parser: Parser) -> Result<Rule, B
         help: Some("A rule file has id, severity, summary, step or subject, when, message, help, what, why, example, and optional [[labels]], [[related]], [[severity_when]] and yields_to.".into()),
     }))?;
     let severity = ctx.severity(&raw.severity)?;
-    let subject = match (&raw.step, &raw.subject) {
-        (Some(step), None) => Subject::Step(ctx.steps(step)?),
-        (None, Some(subject)) => match subject.get_ref().as_str() {
-            "code" => Subject::Code,
-            "token" => Subject::Token,
-            "capture" => Subject::Capture,
-            other => {
-                return Err(ctx.error(
-                    subject.span(),
-                    format!("unknown subject `{other}`"),
-                    "here",
-                    Some("Use code, token or capture, or `step = \"...\"` for a step kind.".into()),
-                ))
-            }
-        },
-        _ => {
-            return Err(ctx.error(
-                raw.id.span(),
-                "a rule needs exactly one of `step` or `subject`".into(),
-                "in this rule",
-                None,
-            ))
-        }
-    };
+    let subject = subject_of(&ctx, &raw)?;
     ctx.roots = roots(subject);
-    let id = raw.id.get_ref().clone();
-    if id.is_empty()
-        || !id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-/_".contains(c))
-    {
-        return Err(ctx.error(
-            raw.id.span(),
-            format!("rule id `{id}` must be lower-case words separated by `-` and `/`"),
-            "here",
-            None,
-        ));
-    }
+    let id = checked_id(&ctx, &raw)?;
     let when = ctx.expr(&raw.when)?;
     let at = raw.at.as_ref().map(|a| ctx.expr_later(a)).transpose()?;
     if at.is_some() {
         // What `at` pointed at, for messages and labels (its type is not tracked).
         ctx.roots.push(("at", String::new()));
     }
-    let labels = raw
-        .labels
-        .iter()
-        .map(|l| {
-            Ok(LabelSpec {
-                when: l.when.as_ref().map(|w| ctx.expr_later(w)).transpose()?,
-                at: l.at.as_ref().map(|a| ctx.expr_later(a)).transpose()?,
-                field: ctx.field(&l.field, subject, l.at.is_some())?,
-                text: ctx.template(&l.text)?,
-            })
-        })
-        .collect::<Result<Vec<_>, Box<RuleError>>>()?;
-    let related = raw
-        .related
-        .iter()
-        .map(|r| {
-            Ok(RelatedSpec {
-                at: ctx.expr_later(&r.at)?,
-                field: ctx.field(&r.field, subject, true)?,
-                note: ctx.template(&r.note)?,
-            })
-        })
-        .collect::<Result<Vec<_>, Box<RuleError>>>()?;
+    let labels = labels_of(&ctx, &raw, subject)?;
+    let related = related_of(&ctx, &raw, subject)?;
     if matches!(subject, Subject::Code | Subject::Token) && raw.at.is_none() {
         return Err(ctx.error(
             raw.when.span(),
@@ -415,18 +359,7 @@ fn parse(origin: &str, text: &str, lazy: bool, parser: Parser) -> Result<Rule, B
         Some(f) => Some((ctx.expr_later(&f.at)?, ctx.template(&f.profile)?)),
         None => None,
     };
-    let mut yields_to = Vec::new();
-    for y in &raw.yields_to {
-        if y.get_ref() == &id {
-            return Err(ctx.error(
-                y.span(),
-                "a rule cannot yield to itself".into(),
-                "here",
-                None,
-            ));
-        }
-        yields_to.push(y.get_ref().clone());
-    }
+    let yields_to = yields_of(&ctx, &raw, &id)?;
     let when_reads = subject
         .variable()
         .and_then(|v| check::fields_read(when.tree()?, v))
@@ -453,6 +386,101 @@ fn parse(origin: &str, text: &str, lazy: bool, parser: Parser) -> Result<Rule, B
         origin: origin.to_string(),
         text,
     })
+}
+
+/// What the rule looks at: exactly one of `step` and `subject`.
+fn subject_of(ctx: &Ctx, raw: &RawRule) -> Result<Subject, Box<RuleError>> {
+    let subject = match (&raw.step, &raw.subject) {
+        (Some(step), None) => Subject::Step(ctx.steps(step)?),
+        (None, Some(subject)) => match subject.get_ref().as_str() {
+            "code" => Subject::Code,
+            "token" => Subject::Token,
+            "capture" => Subject::Capture,
+            other => {
+                return Err(ctx.error(
+                    subject.span(),
+                    format!("unknown subject `{other}`"),
+                    "here",
+                    Some("Use code, token or capture, or `step = \"...\"` for a step kind.".into()),
+                ))
+            }
+        },
+        _ => {
+            return Err(ctx.error(
+                raw.id.span(),
+                "a rule needs exactly one of `step` or `subject`".into(),
+                "in this rule",
+                None,
+            ))
+        }
+    };
+    Ok(subject)
+}
+
+/// The rule's id, lower-case words separated by `-` and `/`.
+fn checked_id(ctx: &Ctx, raw: &RawRule) -> Result<String, Box<RuleError>> {
+    let id = raw.id.get_ref().clone();
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-/_".contains(c))
+    {
+        return Err(ctx.error(
+            raw.id.span(),
+            format!("rule id `{id}` must be lower-case words separated by `-` and `/`"),
+            "here",
+            None,
+        ));
+    }
+    Ok(id)
+}
+
+fn labels_of(ctx: &Ctx, raw: &RawRule, subject: Subject) -> Result<Vec<LabelSpec>, Box<RuleError>> {
+    raw.labels
+        .iter()
+        .map(|l| {
+            Ok(LabelSpec {
+                when: l.when.as_ref().map(|w| ctx.expr_later(w)).transpose()?,
+                at: l.at.as_ref().map(|a| ctx.expr_later(a)).transpose()?,
+                field: ctx.field(&l.field, subject, l.at.is_some())?,
+                text: ctx.template(&l.text)?,
+            })
+        })
+        .collect()
+}
+
+fn related_of(
+    ctx: &Ctx,
+    raw: &RawRule,
+    subject: Subject,
+) -> Result<Vec<RelatedSpec>, Box<RuleError>> {
+    raw.related
+        .iter()
+        .map(|r| {
+            Ok(RelatedSpec {
+                at: ctx.expr_later(&r.at)?,
+                field: ctx.field(&r.field, subject, true)?,
+                note: ctx.template(&r.note)?,
+            })
+        })
+        .collect()
+}
+
+/// The rules this one yields to (never itself).
+fn yields_of(ctx: &Ctx, raw: &RawRule, id: &str) -> Result<Vec<String>, Box<RuleError>> {
+    let mut yields_to = Vec::new();
+    for y in &raw.yields_to {
+        if y.get_ref() == id {
+            return Err(ctx.error(
+                y.span(),
+                "a rule cannot yield to itself".into(),
+                "here",
+                None,
+            ));
+        }
+        yields_to.push(y.get_ref().clone());
+    }
+    Ok(yields_to)
 }
 
 /// The variables a rule of this subject can use, with their schema types. A rule over

@@ -5,6 +5,7 @@ mod check;
 pub mod docs;
 mod eval;
 pub mod functions;
+mod lazy;
 mod load;
 mod template;
 mod value;

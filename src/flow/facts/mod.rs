@@ -9,18 +9,10 @@ use crate::model::{Capture, Exchange};
 use crate::secret::{mask, policy};
 
 use super::security;
-use super::url::{is_loopback, Url};
+use super::url::Url;
 
-/// Query parameters whose value is a credential wherever it appears (RFC 6749 §2.3.1 and
-/// RFC 6750 §2.3 keep these out of URLs).
-const CREDENTIAL_PARAMS: &[&str] = &[
-    "client_secret",
-    "code_verifier",
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "password",
-];
+mod step;
+
 use super::{Analysis, Detail, Step, TokenKind, Via};
 
 pub struct Facts<'a> {
@@ -56,7 +48,7 @@ fn memo<T: Clone>(memo: &[OnceLock<T>], i: usize, make: impl FnOnce() -> T) -> T
 }
 
 /// Whether a field of a step's facts is asked for.
-type Want<'w> = dyn Fn(&str) -> bool + 'w;
+pub type Want<'w> = dyn Fn(&str) -> bool + 'w;
 
 /// Inserts only present values.
 fn put(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
@@ -163,317 +155,6 @@ impl<'a> Facts<'a> {
         Some(client_facts(self.analysis.clients.get(id?)?))
     }
 
-    /// The fields every step has.
-    fn step_base(&self, id: usize, step: &Step, want: &Want) -> Map<String, Value> {
-        let mut m = Map::new();
-        // Only the fields asked for: deciding a long capture's thousands of Bearer calls
-        // reads two or three of them, and building all of them cost more than that.
-        let add = |m: &mut Map<String, Value>, name: &str, value: &dyn Fn() -> Option<Value>| {
-            if want(name) {
-                put(m, name, value());
-            }
-        };
-        add(&mut m, "id", &|| Some(json!(id)));
-        add(&mut m, "entry", &|| Some(json!(step.entry)));
-        add(&mut m, "kind", &|| Some(json!(step.kind.name())));
-        add(&mut m, "flow", &|| Some(json!(step.flow)));
-        if let Some(ex) = self.exchange(step.entry) {
-            let url = Url::parse(&ex.request.url);
-            add(&mut m, "method", &|| Some(json!(ex.request.method)));
-            add(&mut m, "url", &|| {
-                Some(json!(policy::url(&ex.request.url, &mut policy::Mask)))
-            });
-            add(&mut m, "scheme", &|| Some(json!(url.scheme)));
-            add(&mut m, "host", &|| Some(json!(url.host)));
-            // Masked as displayed paths are: a session id in a path is a secret.
-            add(&mut m, "path", &|| {
-                Some(json!(policy::path(url.path, &mut policy::Mask)))
-            });
-            add(&mut m, "loopback", &|| Some(json!(is_loopback(&url.host))));
-            add(&mut m, "query_secrets", &|| {
-                let secrets: Vec<String> = url
-                    .params()
-                    .into_iter()
-                    .filter(|(k, v)| {
-                        CREDENTIAL_PARAMS.contains(&k.to_ascii_lowercase().as_str())
-                            || v.starts_with("Atza|")
-                            || v.starts_with("Atzr|")
-                    })
-                    .map(|(k, _)| k)
-                    .collect();
-                Some(json!(secrets))
-            });
-            add(&mut m, "browser_signs", &|| {
-                Some(json!(security::browser_signs(&ex.request)))
-            });
-            add(&mut m, "content_type", &|| {
-                security::media_type(&ex.request.headers).map(|t| json!(t))
-            });
-            add(&mut m, "cookies_sent", &|| {
-                Some(json!(security::cookies_sent(&ex.request)))
-            });
-            let resp = ex.response.as_ref();
-            add(&mut m, "cookies_set", &|| {
-                resp.map(|r| {
-                    let set: Vec<Value> = security::cookies_set(&r.headers)
-                        .into_iter()
-                        .map(|c| {
-                            let mut cm = Map::new();
-                            cm.insert("name".into(), json!(c.name));
-                            cm.insert("secure".into(), json!(c.secure));
-                            cm.insert("http_only".into(), json!(c.http_only));
-                            put(&mut cm, "same_site", c.same_site.map(|v| json!(v)));
-                            Value::Object(cm)
-                        })
-                        .collect();
-                    Value::Array(set)
-                })
-            });
-            add(&mut m, "cache_control", &|| {
-                s(resp.and_then(|r| r.header("cache-control")))
-            });
-            add(&mut m, "referrer_policy", &|| {
-                s(resp.and_then(|r| r.header("referrer-policy")))
-            });
-            add(&mut m, "www_authenticate", &|| {
-                let c = security::bearer_challenge(&resp?.headers)?;
-                let mut cm = Map::new();
-                cm.insert("scheme".into(), json!("Bearer"));
-                put(&mut cm, "realm", s(c.realm.as_deref()));
-                put(&mut cm, "error", s(c.error.as_deref()));
-                put(
-                    &mut cm,
-                    "error_description",
-                    s(c.error_description.as_deref()),
-                );
-                put(&mut cm, "scope", s(c.scope.as_deref()));
-                Some(Value::Object(cm))
-            });
-            add(&mut m, "answered", &|| Some(json!(ex.response.is_some())));
-            add(&mut m, "status", &|| {
-                ex.response.as_ref().map(|r| json!(r.status))
-            });
-        }
-        add(&mut m, "time", &|| self.time(step.entry));
-        add(&mut m, "t", &|| self.t(step.entry));
-        m
-    }
-
-    /// The full facts of one step, as `step` sees them.
-    pub fn step_facts(&self, id: usize) -> Option<Value> {
-        self.step_facts_reading(id, None)
-    }
-
-    /// The facts of one step with, for `Some(fields)`, at least those fields (the costly ones
-    /// that are not asked for are left out): whether a rule fires over a long capture's
-    /// thousands of Bearer calls is decided on a few fields.
-    pub fn step_facts_reading(
-        &self,
-        id: usize,
-        fields: Option<&std::collections::BTreeSet<&str>>,
-    ) -> Option<Value> {
-        let want = |field: &str| fields.is_none_or(|f| f.contains(field));
-        let step = self.analysis.steps.get(id)?;
-        let mut m = self.step_base(id, step, &want);
-        // The fields that quote other subjects (summaries, masks) only when asked for.
-        let put_lazily =
-            |m: &mut Map<String, Value>, key: &str, value: &dyn Fn() -> Option<Value>| {
-                if want(key) {
-                    put(m, key, value());
-                }
-            };
-        match &step.detail {
-            Detail::Authorize(a) => {
-                self.authorize_fields(a, &mut m);
-                put(&mut m, "response_type", s(a.response_type.as_deref()));
-                put(
-                    &mut m,
-                    "response_types",
-                    a.response_type
-                        .as_deref()
-                        .map(|r| json!(r.split(' ').filter(|t| !t.is_empty()).collect::<Vec<_>>())),
-                );
-                put(&mut m, "response_mode", s(a.response_mode.as_deref()));
-                put(
-                    &mut m,
-                    "nonce",
-                    a.nonce.as_deref().map(|n| json!(policy::claim("nonce", n))),
-                );
-                put(
-                    &mut m,
-                    "code_challenge_method",
-                    s(a.code_challenge_method.as_deref()),
-                );
-                put_lazily(&mut m, "answer", &|| {
-                    a.answer.and_then(|x| self.answer_summary(x))
-                });
-            }
-            Detail::Answer(ans) => {
-                put_lazily(&mut m, "authorize", &|| {
-                    self.authorize_summary(ans.authorize)
-                });
-                m.insert("via".into(), json!(via(ans.via)));
-                put_lazily(&mut m, "answer_url", &|| {
-                    Some(json!(policy::url(&ans.url, &mut policy::Mask)))
-                });
-                let answer = Url::parse(&ans.url);
-                m.insert("answer_scheme".into(), json!(answer.scheme));
-                m.insert("answer_host".into(), json!(answer.host));
-                m.insert("answer_loopback".into(), json!(is_loopback(&answer.host)));
-                put(&mut m, "recovered_at", ans.recovered_at.map(|e| json!(e)));
-                put_lazily(&mut m, "code", &|| ans.code.and_then(|c| self.code_ref(c)));
-                put(&mut m, "error", s(ans.error.as_deref()));
-                put(
-                    &mut m,
-                    "error_description",
-                    s(ans.error_description.as_deref()),
-                );
-                put(&mut m, "state", s(ans.state.as_deref()));
-                m.insert("delivery".into(), json!(ans.delivery.name()));
-                put(
-                    &mut m,
-                    "id_token",
-                    ans.id_token.and_then(|i| self.id_token_facts(i)),
-                );
-                put(
-                    &mut m,
-                    "access_token",
-                    ans.access_token.and_then(|x| self.token_ref(x)),
-                );
-                if want("referer_leaks") {
-                    m.insert("referer_leaks".into(), self.referer_leaks(id));
-                }
-                put(
-                    &mut m,
-                    "state_sent",
-                    s(self
-                        .analysis
-                        .authorize(ans.authorize)
-                        .and_then(|a| a.state.as_deref())),
-                );
-            }
-            Detail::TokenRequest(t) => {
-                put(&mut m, "grant_type", s(t.grant_type.as_deref()));
-                let grant = match t.grant_type.as_deref() {
-                    Some(
-                        g @ ("authorization_code" | "refresh_token" | "client_credentials"
-                        | "password"),
-                    ) => Some(g),
-                    Some(_) => Some("other"),
-                    None => None,
-                };
-                put(&mut m, "grant", s(grant));
-                put(&mut m, "client", self.client(t.client_id.as_deref()));
-                put(&mut m, "client_id", s(t.client_id.as_deref()));
-                put(
-                    &mut m,
-                    "client_auth",
-                    t.client_auth.map(|c| json!(c.name())),
-                );
-                m.insert("has_client_secret".into(), json!(t.has_client_secret));
-                put(
-                    &mut m,
-                    "secret_profile",
-                    t.secret_profile.map(|p| json!(p.name())),
-                );
-                put(&mut m, "issuer", s(t.issuer.as_deref()));
-                put_lazily(&mut m, "code", &|| t.code.and_then(|c| self.code_ref(c)));
-                put(&mut m, "redirect_uri", s(t.redirect_uri.as_deref()));
-                m.insert(
-                    "code_verifier_present".into(),
-                    json!(t.code_verifier_present),
-                );
-                let secret_in: Vec<&str> = t.client_secret_in.iter().map(|c| c.name()).collect();
-                m.insert("client_secret_in".into(), json!(secret_in));
-                if let Some(v) = &t.code_verifier {
-                    m.insert("code_verifier_length".into(), json!(v.chars().count()));
-                    m.insert(
-                        "code_verifier_well_formed".into(),
-                        json!(security::verifier_well_formed(v)),
-                    );
-                    put(&mut m, "code_verifier_matches", self.verifier_matches(t, v));
-                }
-                put(&mut m, "rotated", rotated(t).map(|r| json!(r)));
-                m.insert("referer_leaks".into(), self.referer_leaks(id));
-                put(&mut m, "scope", s(t.scope.as_deref()));
-                put_lazily(&mut m, "refresh_token", &|| {
-                    t.refresh_token.and_then(|x| self.token_ref(x))
-                });
-                put(&mut m, "endpoint", t.endpoint.map(|e| json!(e.name())));
-                m.insert("body_present".into(), json!(t.body_present));
-                let resp = t.response.as_ref();
-                put(&mut m, "error", s(resp.and_then(|r| r.error.as_deref())));
-                put(
-                    &mut m,
-                    "error_description",
-                    s(resp.and_then(|r| r.error_description.as_deref())),
-                );
-                put(&mut m, "recovered_at", t.recovered_at.map(|e| json!(e)));
-                put_lazily(&mut m, "id_token", &|| {
-                    resp.and_then(|r| r.id_token)
-                        .and_then(|i| self.id_token_facts(i))
-                });
-                put_lazily(&mut m, "response", &|| {
-                    t.response.as_ref().map(|r| {
-                        let mut rm = Map::new();
-                        rm.insert("status".into(), json!(r.status));
-                        rm.insert("body_present".into(), json!(r.body_present));
-                        put(&mut rm, "error", s(r.error.as_deref()));
-                        put(
-                            &mut rm,
-                            "error_description",
-                            s(r.error_description.as_deref()),
-                        );
-                        put(
-                            &mut rm,
-                            "access_token",
-                            r.access_token.and_then(|x| self.masked_token(x)),
-                        );
-                        put(
-                            &mut rm,
-                            "refresh_token",
-                            r.refresh_token.and_then(|x| self.masked_token(x)),
-                        );
-                        put(&mut rm, "expires_in", r.expires_in.map(|e| json!(e)));
-                        put(&mut rm, "token_type", s(r.token_type.as_deref()));
-                        Value::Object(rm)
-                    })
-                });
-            }
-            Detail::EndpointLookup(l) => {
-                put(&mut m, "bearer", l.bearer.and_then(|x| self.token_ref(x)));
-                put(&mut m, "endpoints", l.endpoints.as_ref().map(|e| json!(e)));
-                m.insert(
-                    "response_body_present".into(),
-                    json!(l.response_body_present),
-                );
-            }
-            Detail::Activation(act) => {
-                put(&mut m, "skill_id", s(act.skill_id.as_deref()));
-                m.insert("body_present".into(), json!(act.body_present));
-                put(&mut m, "body_json", act.body_json.map(|b| json!(b)));
-                put(&mut m, "stage", s(act.stage.as_deref()));
-                put(&mut m, "link_type", s(act.link_type.as_deref()));
-                put(&mut m, "redirect_uri", s(act.redirect_uri.as_deref()));
-                put_lazily(&mut m, "auth_code", &|| {
-                    act.auth_code.and_then(|c| self.code_ref(c))
-                });
-                put_lazily(&mut m, "bearer", &|| {
-                    act.bearer.and_then(|x| self.token_ref(x))
-                });
-                put(&mut m, "message", s(act.message.as_deref()));
-                put_lazily(&mut m, "lookup", &|| {
-                    act.lookup.and_then(|l| self.lookup_summary(l))
-                });
-            }
-            Detail::BearerCall { bearer } => {
-                put_lazily(&mut m, "bearer", &|| self.token_ref(*bearer));
-                put_lazily(&mut m, "userinfo", &|| self.userinfo_facts(id));
-            }
-        }
-        Some(Value::Object(m))
-    }
-
     fn masked_token(&self, token: usize) -> Option<Value> {
         Some(json!(self.token_mask(token)?))
     }
@@ -503,35 +184,11 @@ impl<'a> Facts<'a> {
         let a = self.analysis.authorize(id)?;
         let mut m = self.summary_head(id, step);
         put(&mut m, "host", self.host(step.entry));
-        self.authorize_fields(a, &mut m);
-        Some(Value::Object(m))
-    }
-
-    /// What an authorize request asked for, shared by the step and its summaries.
-    fn authorize_fields(&self, a: &super::Authorize, m: &mut Map<String, Value>) {
-        put(m, "endpoint", a.endpoint.map(|e| json!(e.name())));
-        put(m, "issuer", s(a.issuer.as_deref()));
-        put(m, "role", a.role.map(|r| json!(r.name())));
-        put(m, "client", self.client(a.client_id.as_deref()));
-        put(m, "client_id", s(a.client_id.as_deref()));
-        put(m, "scope", s(a.scope.as_deref()));
-        m.insert("scopes".into(), json!(a.scopes));
-        put(m, "redirect_uri", s(a.redirect_uri.as_deref()));
-        put(m, "state", s(a.state.as_deref()));
-        // With `plain` (or no method) the challenge is the verifier itself: a secret.
-        let plain = a.code_challenge_method.as_deref() != Some("S256");
-        put(
-            m,
-            "code_challenge",
-            a.code_challenge
-                .as_deref()
-                .map(|c| json!(if plain { mask(c) } else { c.to_string() })),
-        );
-        put(
-            m,
-            "code_challenge_method",
-            s(a.code_challenge_method.as_deref()),
-        );
+        let all = |_: &str| true;
+        let mut out = step::Out::new(&all);
+        out.map = m;
+        self.authorize_fields(a, &mut out);
+        Some(Value::Object(out.map))
     }
 
     fn answer_summary(&self, id: usize) -> Option<Value> {
@@ -696,7 +353,12 @@ impl<'a> Facts<'a> {
         fields: Option<&std::collections::BTreeSet<&str>>,
     ) -> Option<Value> {
         let want = |field: &str| fields.is_none_or(|f| f.contains(field));
-        let (mut m, c) = self.code_base(id, &want)?;
+        self.code_facts_wanted(id, &want)
+    }
+
+    /// The facts of one code with the fields `want` names.
+    pub fn code_facts_wanted(&self, id: usize, want: &Want) -> Option<Value> {
+        let (mut m, c) = self.code_base(id, want)?;
         let uses: Vec<Value> = if want("redemptions") {
             c.redemptions
                 .iter()
@@ -768,7 +430,12 @@ impl<'a> Facts<'a> {
         fields: Option<&std::collections::BTreeSet<&str>>,
     ) -> Option<Value> {
         let want = |field: &str| fields.is_none_or(|f| f.contains(field));
-        let (mut m, t) = self.token_base(id, &want)?;
+        self.token_facts_wanted(id, &want)
+    }
+
+    /// The facts of one token with the fields `want` names.
+    pub fn token_facts_wanted(&self, id: usize, want: &Want) -> Option<Value> {
+        let (mut m, t) = self.token_base(id, want)?;
         let uses: Vec<Value> = if want("uses") {
             t.uses.iter().filter_map(|&u| self.use_summary(u)).collect()
         } else {

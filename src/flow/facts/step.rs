@@ -1,0 +1,362 @@
+//! The `step` subject: the fields every step has, then one function per step kind.
+//!
+//! Every field is built only when asked for (`Want`): a rule's condition reads a few fields
+//! of each of a test suite's thousands of steps, and the interpreter asks for them one at a
+//! time, so a field that no condition reaches costs nothing.
+
+use serde_json::{json, Map, Value};
+
+use crate::secret::{mask, policy};
+
+use super::super::security;
+use super::super::url::{is_loopback, Url};
+use super::super::{Activation, Answer, Authorize, Detail, Lookup, Step, TokenRequest};
+use super::{rotated, s, via, Facts, Want};
+
+/// Query parameters whose value is a credential wherever it appears (RFC 6749 §2.3.1 and
+/// RFC 6750 §2.3 keep these out of URLs).
+const CREDENTIAL_PARAMS: &[&str] = &[
+    "client_secret",
+    "code_verifier",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "password",
+];
+
+/// A subject's facts being built: a field is computed only when it is wanted, and kept only
+/// when it is known ("Unknown is not false", docs/facts.md).
+pub(super) struct Out<'w> {
+    pub(super) map: Map<String, Value>,
+    want: &'w Want<'w>,
+}
+
+impl<'w> Out<'w> {
+    pub(super) fn new(want: &'w Want<'w>) -> Self {
+        Out {
+            map: Map::new(),
+            want,
+        }
+    }
+
+    /// Adds `key` if it is wanted and `value` knows it.
+    pub(super) fn put(&mut self, key: &str, value: impl FnOnce() -> Option<Value>) {
+        if (self.want)(key) {
+            if let Some(v) = value() {
+                self.map.insert(key.to_string(), v);
+            }
+        }
+    }
+
+    /// Adds `key`, which is always known, if it is wanted.
+    pub(super) fn set(&mut self, key: &str, value: impl FnOnce() -> Value) {
+        if (self.want)(key) {
+            self.map.insert(key.to_string(), value());
+        }
+    }
+}
+
+impl<'a> Facts<'a> {
+    /// The full facts of one step, as `step` sees them.
+    pub fn step_facts(&self, id: usize) -> Option<Value> {
+        self.step_facts_reading(id, None)
+    }
+
+    /// The facts of one step with, for `Some(fields)`, at least those fields (the ones not
+    /// asked for are left out): whether a rule fires over a long capture's thousands of steps
+    /// is decided on a few fields.
+    pub fn step_facts_reading(
+        &self,
+        id: usize,
+        fields: Option<&std::collections::BTreeSet<&str>>,
+    ) -> Option<Value> {
+        let want = |field: &str| fields.is_none_or(|f| f.contains(field));
+        self.step_facts_wanted(id, &want)
+    }
+
+    /// The facts of one step with the fields `want` names.
+    pub fn step_facts_wanted(&self, id: usize, want: &Want) -> Option<Value> {
+        let step = self.analysis.steps.get(id)?;
+        let mut out = Out::new(want);
+        self.step_base(id, step, &mut out);
+        match &step.detail {
+            Detail::Authorize(a) => self.authorize_step(a, &mut out),
+            Detail::Answer(ans) => self.answer_step(id, ans, &mut out),
+            Detail::TokenRequest(t) => self.token_request_step(id, t, &mut out),
+            Detail::EndpointLookup(l) => self.lookup_step(l, &mut out),
+            Detail::Activation(act) => self.activation_step(act, &mut out),
+            Detail::BearerCall { bearer } => {
+                out.put("bearer", || self.token_ref(*bearer));
+                out.put("userinfo", || self.userinfo_facts(id));
+            }
+        }
+        Some(Value::Object(out.map))
+    }
+
+    /// The fields every step has.
+    fn step_base(&self, id: usize, step: &Step, out: &mut Out) {
+        out.set("id", || json!(id));
+        out.set("entry", || json!(step.entry));
+        out.set("kind", || json!(step.kind.name()));
+        out.set("flow", || json!(step.flow));
+        if let Some(ex) = self.exchange(step.entry) {
+            let url = std::cell::OnceCell::new();
+            let url = || url.get_or_init(|| Url::parse(&ex.request.url));
+            out.set("method", || json!(ex.request.method));
+            out.set("url", || {
+                json!(policy::url(&ex.request.url, &mut policy::Mask))
+            });
+            out.set("scheme", || json!(url().scheme));
+            out.set("host", || json!(url().host));
+            // Masked as displayed paths are: a session id in a path is a secret.
+            out.set("path", || {
+                json!(policy::path(url().path, &mut policy::Mask))
+            });
+            out.set("loopback", || json!(is_loopback(&url().host)));
+            out.set("query_secrets", || {
+                let secrets: Vec<String> = url()
+                    .params()
+                    .into_iter()
+                    .filter(|(k, v)| {
+                        CREDENTIAL_PARAMS.contains(&k.to_ascii_lowercase().as_str())
+                            || v.starts_with("Atza|")
+                            || v.starts_with("Atzr|")
+                    })
+                    .map(|(k, _)| k)
+                    .collect();
+                json!(secrets)
+            });
+            out.set("browser_signs", || {
+                json!(security::browser_signs(&ex.request))
+            });
+            out.put("content_type", || {
+                security::media_type(&ex.request.headers).map(|t| json!(t))
+            });
+            out.set("cookies_sent", || {
+                json!(security::cookies_sent(&ex.request))
+            });
+            let resp = ex.response.as_ref();
+            out.put("cookies_set", || resp.map(|r| cookies_set(&r.headers)));
+            out.put("cache_control", || {
+                s(resp.and_then(|r| r.header("cache-control")))
+            });
+            out.put("referrer_policy", || {
+                s(resp.and_then(|r| r.header("referrer-policy")))
+            });
+            out.put("www_authenticate", || {
+                www_authenticate(security::bearer_challenge(&resp?.headers)?)
+            });
+            out.set("answered", || json!(ex.response.is_some()));
+            out.put("status", || resp.map(|r| json!(r.status)));
+        }
+        out.put("time", || self.time(step.entry));
+        out.put("t", || self.t(step.entry));
+    }
+
+    fn authorize_step(&self, a: &Authorize, out: &mut Out) {
+        self.authorize_fields(a, out);
+        out.put("response_type", || s(a.response_type.as_deref()));
+        out.put("response_types", || {
+            a.response_type
+                .as_deref()
+                .map(|r| json!(r.split(' ').filter(|t| !t.is_empty()).collect::<Vec<_>>()))
+        });
+        out.put("response_mode", || s(a.response_mode.as_deref()));
+        out.put("nonce", || {
+            a.nonce.as_deref().map(|n| json!(policy::claim("nonce", n)))
+        });
+        out.put("code_challenge_method", || {
+            s(a.code_challenge_method.as_deref())
+        });
+        out.put("answer", || a.answer.and_then(|x| self.answer_summary(x)));
+    }
+
+    fn answer_step(&self, id: usize, ans: &Answer, out: &mut Out) {
+        out.put("authorize", || self.authorize_summary(ans.authorize));
+        out.set("via", || json!(via(ans.via)));
+        out.set("answer_url", || {
+            json!(policy::url(&ans.url, &mut policy::Mask))
+        });
+        let answer = std::cell::OnceCell::new();
+        let answer = || answer.get_or_init(|| Url::parse(&ans.url));
+        out.set("answer_scheme", || json!(answer().scheme));
+        out.set("answer_host", || json!(answer().host));
+        out.set("answer_loopback", || json!(is_loopback(&answer().host)));
+        out.put("recovered_at", || ans.recovered_at.map(|e| json!(e)));
+        out.put("code", || ans.code.and_then(|c| self.code_ref(c)));
+        out.put("error", || s(ans.error.as_deref()));
+        out.put("error_description", || s(ans.error_description.as_deref()));
+        out.put("state", || s(ans.state.as_deref()));
+        out.set("delivery", || json!(ans.delivery.name()));
+        out.put("id_token", || {
+            ans.id_token.and_then(|i| self.id_token_facts(i))
+        });
+        out.put("access_token", || {
+            ans.access_token.and_then(|x| self.token_ref(x))
+        });
+        out.set("referer_leaks", || self.referer_leaks(id));
+        out.put("state_sent", || {
+            s(self
+                .analysis
+                .authorize(ans.authorize)
+                .and_then(|a| a.state.as_deref()))
+        });
+    }
+
+    fn token_request_step(&self, id: usize, t: &TokenRequest, out: &mut Out) {
+        out.put("grant_type", || s(t.grant_type.as_deref()));
+        out.put("grant", || {
+            s(match t.grant_type.as_deref() {
+                Some(
+                    g
+                    @ ("authorization_code" | "refresh_token" | "client_credentials" | "password"),
+                ) => Some(g),
+                Some(_) => Some("other"),
+                None => None,
+            })
+        });
+        out.put("client", || self.client(t.client_id.as_deref()));
+        out.put("client_id", || s(t.client_id.as_deref()));
+        out.put("client_auth", || t.client_auth.map(|c| json!(c.name())));
+        out.set("has_client_secret", || json!(t.has_client_secret));
+        out.put("secret_profile", || {
+            t.secret_profile.map(|p| json!(p.name()))
+        });
+        out.put("issuer", || s(t.issuer.as_deref()));
+        out.put("code", || t.code.and_then(|c| self.code_ref(c)));
+        out.put("redirect_uri", || s(t.redirect_uri.as_deref()));
+        out.set("code_verifier_present", || json!(t.code_verifier_present));
+        out.set("client_secret_in", || {
+            json!(t
+                .client_secret_in
+                .iter()
+                .map(|c| c.name())
+                .collect::<Vec<_>>())
+        });
+        if let Some(v) = &t.code_verifier {
+            out.set("code_verifier_length", || json!(v.chars().count()));
+            out.set("code_verifier_well_formed", || {
+                json!(security::verifier_well_formed(v))
+            });
+            out.put("code_verifier_matches", || self.verifier_matches(t, v));
+        }
+        out.put("rotated", || rotated(t).map(|r| json!(r)));
+        out.set("referer_leaks", || self.referer_leaks(id));
+        out.put("scope", || s(t.scope.as_deref()));
+        out.put("refresh_token", || {
+            t.refresh_token.and_then(|x| self.token_ref(x))
+        });
+        out.put("endpoint", || t.endpoint.map(|e| json!(e.name())));
+        out.set("body_present", || json!(t.body_present));
+        let resp = t.response.as_ref();
+        out.put("error", || s(resp.and_then(|r| r.error.as_deref())));
+        out.put("error_description", || {
+            s(resp.and_then(|r| r.error_description.as_deref()))
+        });
+        out.put("recovered_at", || t.recovered_at.map(|e| json!(e)));
+        out.put("id_token", || {
+            resp.and_then(|r| r.id_token)
+                .and_then(|i| self.id_token_facts(i))
+        });
+        out.put("response", || resp.map(|r| self.token_response(r)));
+    }
+
+    /// A token request's answer, as its step's `response`.
+    fn token_response(&self, r: &super::super::TokenResponse) -> Value {
+        let mut rm = Map::new();
+        rm.insert("status".into(), json!(r.status));
+        rm.insert("body_present".into(), json!(r.body_present));
+        super::put(&mut rm, "error", s(r.error.as_deref()));
+        super::put(
+            &mut rm,
+            "error_description",
+            s(r.error_description.as_deref()),
+        );
+        super::put(
+            &mut rm,
+            "access_token",
+            r.access_token.and_then(|x| self.masked_token(x)),
+        );
+        super::put(
+            &mut rm,
+            "refresh_token",
+            r.refresh_token.and_then(|x| self.masked_token(x)),
+        );
+        super::put(&mut rm, "expires_in", r.expires_in.map(|e| json!(e)));
+        super::put(&mut rm, "token_type", s(r.token_type.as_deref()));
+        Value::Object(rm)
+    }
+
+    fn lookup_step(&self, l: &Lookup, out: &mut Out) {
+        out.put("bearer", || l.bearer.and_then(|x| self.token_ref(x)));
+        out.put("endpoints", || l.endpoints.as_ref().map(|e| json!(e)));
+        out.set("response_body_present", || json!(l.response_body_present));
+    }
+
+    fn activation_step(&self, act: &Activation, out: &mut Out) {
+        out.put("skill_id", || s(act.skill_id.as_deref()));
+        out.set("body_present", || json!(act.body_present));
+        out.put("body_json", || act.body_json.map(|b| json!(b)));
+        out.put("stage", || s(act.stage.as_deref()));
+        out.put("link_type", || s(act.link_type.as_deref()));
+        out.put("redirect_uri", || s(act.redirect_uri.as_deref()));
+        out.put("auth_code", || act.auth_code.and_then(|c| self.code_ref(c)));
+        out.put("bearer", || act.bearer.and_then(|x| self.token_ref(x)));
+        out.put("message", || s(act.message.as_deref()));
+        out.put("lookup", || act.lookup.and_then(|l| self.lookup_summary(l)));
+    }
+
+    /// What an authorize request asked for, shared by the step and its summaries.
+    pub(super) fn authorize_fields(&self, a: &Authorize, out: &mut Out) {
+        out.put("endpoint", || a.endpoint.map(|e| json!(e.name())));
+        out.put("issuer", || s(a.issuer.as_deref()));
+        out.put("role", || a.role.map(|r| json!(r.name())));
+        out.put("client", || self.client(a.client_id.as_deref()));
+        out.put("client_id", || s(a.client_id.as_deref()));
+        out.put("scope", || s(a.scope.as_deref()));
+        out.set("scopes", || json!(a.scopes));
+        out.put("redirect_uri", || s(a.redirect_uri.as_deref()));
+        out.put("state", || s(a.state.as_deref()));
+        // With `plain` (or no method) the challenge is the verifier itself: a secret.
+        let plain = a.code_challenge_method.as_deref() != Some("S256");
+        out.put("code_challenge", || {
+            a.code_challenge
+                .as_deref()
+                .map(|c| json!(if plain { mask(c) } else { c.to_string() }))
+        });
+        out.put("code_challenge_method", || {
+            s(a.code_challenge_method.as_deref())
+        });
+    }
+}
+
+/// The cookies an answer sets, by name, with their attributes.
+fn cookies_set(headers: &[crate::model::Header]) -> Value {
+    let set: Vec<Value> = security::cookies_set(headers)
+        .into_iter()
+        .map(|c| {
+            let mut cm = Map::new();
+            cm.insert("name".into(), json!(c.name));
+            cm.insert("secure".into(), json!(c.secure));
+            cm.insert("http_only".into(), json!(c.http_only));
+            super::put(&mut cm, "same_site", c.same_site.map(|v| json!(v)));
+            Value::Object(cm)
+        })
+        .collect();
+    Value::Array(set)
+}
+
+/// A `WWW-Authenticate: Bearer` challenge.
+fn www_authenticate(c: security::BearerChallenge) -> Option<Value> {
+    let mut cm = Map::new();
+    cm.insert("scheme".into(), json!("Bearer"));
+    super::put(&mut cm, "realm", s(c.realm.as_deref()));
+    super::put(&mut cm, "error", s(c.error.as_deref()));
+    super::put(
+        &mut cm,
+        "error_description",
+        s(c.error_description.as_deref()),
+    );
+    super::put(&mut cm, "scope", s(c.scope.as_deref()));
+    Some(Value::Object(cm))
+}
