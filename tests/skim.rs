@@ -545,3 +545,51 @@ fn cookies_listed_without_their_header_read_the_same_both_ways() {
     // All but the entry the finding names (read again for it) stay stubs.
     assert_eq!(skimmed(&fast), 49);
 }
+
+/// A `response_mode=form_post` answer that carries only `error` (the user cancelled consent):
+/// the server's auto-posting page, and the browser's POST of it as form text or as parameters
+/// only. None holds a code or a token, so only an `error` needle makes the fast read classify
+/// them; skimmed past, the flow would lose its answer on large captures alone.
+#[test]
+fn a_form_post_error_answer_reads_the_same_both_ways() {
+    let sample = common::root().join("fixtures/good/oidc-entra-firefox.har");
+    let text = std::fs::read_to_string(&sample).expect("sample");
+    let value: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let flow = value["log"]["entries"].as_array().expect("entries");
+    let (state, fields) = (
+        "O2mC4Xh1bG",
+        "error=access_denied&error_description=AADSTS65004%3A+User+declined+to+consent",
+    );
+    let page = format!(
+        "<html><body><form method=\"POST\" name=\"hiddenform\" action=\"https://app.example.com/signin-oidc\">\
+         <input type=\"hidden\" name=\"error\" value=\"access_denied\" />\
+         <input type=\"hidden\" name=\"error_description\" value=\"AADSTS65004: User declined to consent\" />\
+         <input type=\"hidden\" name=\"state\" value=\"{state}\" /></form></body></html>"
+    );
+    let as_text = serde_json::json!({"mimeType": "application/x-www-form-urlencoded",
+        "text": format!("{fields}&state={state}")});
+    let as_params = serde_json::json!({"mimeType": "application/x-www-form-urlencoded",
+        "params": [{"name": "error", "value": "access_denied"},
+                   {"name": "error_description", "value": "AADSTS65004: User declined to consent"},
+                   {"name": "state", "value": state}]});
+    for post in [as_text, as_params] {
+        let mut entries: Vec<serde_json::Value> = flow[..5].to_vec();
+        // Signed in already: the consent page's "No" posts the decline, and the answer page
+        // comes back (no password, no token in either entry).
+        entries[3]["request"]["url"] =
+            "https://login.microsoftonline.com/common/Consent/Set".into();
+        entries[3]["request"]["postData"] = serde_json::json!({
+            "mimeType": "application/x-www-form-urlencoded", "text": "ConsentDeclined=true&ctx=rQIIAXWRPW"});
+        entries[3]["response"]["content"]["text"] = page.clone().into();
+        entries[4]["request"]["postData"] = post;
+        let (fast, _) = fast_read_showing(entries, &sample);
+        let json = json::render(&Report {
+            files: vec![fast],
+            ..Default::default()
+        });
+        assert!(
+            json.contains("access_denied"),
+            "the answer's error is in the report: {json}"
+        );
+    }
+}

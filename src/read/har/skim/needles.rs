@@ -78,8 +78,9 @@ pub(super) fn has_needle(needles: &Needles, lower: &[u8]) -> bool {
     })
 }
 
-/// The one answer parameter that is no needle (`error` is in too many texts): the stub reads
-/// an entry in full when its URL, `redirectURL` or `Location` holds it.
+/// The one answer parameter that is no needle as a bare word (`error` is in too many texts,
+/// `"_error"` in every Chrome entry): the stub reads an entry in full when its URL,
+/// `redirectURL` or `Location` holds it, and the needles catch its form_post spellings.
 pub(super) const ANSWER_IN_URL: &str = "error";
 
 pub(super) fn contains_ci(haystack: &[u8], needle: &str) -> bool {
@@ -134,6 +135,14 @@ pub(super) const NEEDLES: &[&str] = &[
     "alexaapiendpoint",
     "enablement",
     "\"encoding\"",
+    // A `response_mode=form_post` answer that carries only `error` (consent declined): the
+    // POSTed form's text (`error=`), its parameters (`"error"`) and the auto-posting page's
+    // hidden input (`name=\"error\"` inside a HAR string, or single-quoted). Not bare
+    // `error`, which every Chrome entry holds (`"_error"`).
+    "error=",
+    "\"error\"",
+    "\"error\\",
+    "'error'",
 ];
 
 pub(super) struct Needles {
@@ -181,9 +190,24 @@ mod tests {
                 "no needle finds any of {group:?}: add one to NEEDLES"
             );
         }
-        // An answer carrying only `error` is caught by the stub's own look at the URL,
-        // `redirectURL` and `Location`, not by a needle (a form_post answer POSTed or
-        // auto-posted with only `error` is not: the full read is needed for those).
+        // An answer carrying only `error` in a URL is caught by the stub's own look at the URL,
+        // `redirectURL` and `Location`; a form_post answer by the needles that spell `error`
+        // as a form, a parameter or a hidden input does.
+        for spelled in [
+            "error=access_denied&state=x",
+            r#"{"name": "error", "value": "access_denied"}"#,
+            r#"<input type=\"hidden\" name=\"error\" value=\"access_denied\" />"#,
+            "<input type='hidden' name='error' value='access_denied'>",
+        ] {
+            assert!(
+                found(spelled),
+                "a form_post answer's error is skimmed past: {spelled}"
+            );
+        }
+        assert!(
+            !found(r#""_error": null"#),
+            "Chrome's `_error` field is no needle"
+        );
         for param in ANSWER_PARAMS {
             assert!(
                 found(param) || *param == ANSWER_IN_URL,
