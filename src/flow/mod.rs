@@ -2,9 +2,10 @@
 //! came from, links them into a lineage graph and tags client ids with profiles. This module
 //! records what the capture shows; it has no opinions (those live in `rules/`).
 
-pub(crate) mod classify;
+mod classify;
 pub mod facts;
 pub mod jwt;
+pub(crate) mod keys;
 mod links;
 pub mod oidc;
 mod profile;

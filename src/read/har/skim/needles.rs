@@ -169,7 +169,7 @@ pub(super) fn needles() -> &'static Needles {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::classify::STEP_KEYS;
+    use crate::flow::keys::STEP_KEYS;
     use crate::flow::oidc::ANSWER_PARAMS;
 
     fn found(word: &str) -> bool {
