@@ -559,14 +559,17 @@ impl Builder<'_> {
             Role::Issued,
         ));
         if let Some(e) = &ans.error {
-            let desc = ans
-                .error_description
-                .as_deref()
-                .map(|d| format!(": {}", self.text("error_description", d)))
-                .unwrap_or_default();
             m.outcome
-                .push(format!("error {}{desc}", self.text("error", e)));
+                .push(self.error_outcome(e, ans.error_description.as_deref()));
         }
+    }
+
+    /// An OAuth error answer as the flow shows it: `error access_denied: <description>`.
+    fn error_outcome(&self, error: &str, description: Option<&str>) -> String {
+        let desc = description
+            .map(|d| format!(": {}", self.text("error_description", d)))
+            .unwrap_or_default();
+        format!("error {}{desc}", self.text("error", error))
     }
 
     fn fill_token_request(&self, m: &mut Message, t: &flow::TokenRequest) {
@@ -587,13 +590,8 @@ impl Builder<'_> {
             .extend(self.token_ref(t.refresh_token, "refresh token", Role::Used));
         if let Some(r) = &t.response {
             if let Some(e) = &r.error {
-                let desc = r
-                    .error_description
-                    .as_deref()
-                    .map(|d| format!(": {}", self.text("error_description", d)))
-                    .unwrap_or_default();
                 m.outcome
-                    .push(format!("error {}{desc}", self.text("error", e)));
+                    .push(self.error_outcome(e, r.error_description.as_deref()));
             }
             m.artifacts
                 .extend(self.token_ref(r.access_token, "access token", Role::Issued));
