@@ -66,7 +66,7 @@ pub(super) fn has_needle(needles: &Needles, lower: &[u8]) -> bool {
         return packed.find_iter(lower).any(|m| {
             let coded = m.pattern().as_usize() == 0 && lower.get(m.end()) == Some(&b'd');
             !coded
-        });
+        }) || error_answer_spelled(lower);
     }
     let ac = needles.ac.get_or_init(|| {
         #[allow(clippy::expect_used)] // constant patterns: tested, cannot fail at run time
@@ -75,6 +75,28 @@ pub(super) fn has_needle(needles: &Needles, lower: &[u8]) -> bool {
     ac.find_iter(lower).any(|m| {
         let coded = m.pattern().as_usize() == 0 && lower.get(m.end()) == Some(&b'd');
         !coded
+    }) || error_answer_spelled(lower)
+}
+
+/// Whether `lower` holds a `response_mode=form_post` answer that carries only `error` (consent
+/// declined): the POSTed form's text (`error=` first or after `&`), its parameters
+/// (`"error"`) or the auto-posting page's hidden input (`name=\"error\"` inside a HAR
+/// string, or single-quoted). Not bare `error`, which scripts, JSON answers (`\"error\"`)
+/// and every Chrome entry (`"_error"`) hold. These spellings are no needles: five more
+/// patterns in the SIMD search doubled its cost on every entry (its buckets share
+/// fingerprints), where one search for `error` and a look at its neighbours costs little.
+#[inline]
+fn error_answer_spelled(lower: &[u8]) -> bool {
+    static ERROR: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(ANSWER_IN_URL));
+    ERROR.find_iter(lower).any(|at| {
+        let before = lower.get(..at).unwrap_or_default();
+        let after = lower.get(at + ANSWER_IN_URL.len()..).unwrap_or_default();
+        let form = after.first() == Some(&b'=') && matches!(before.last(), Some(b'"' | b'&'));
+        let parameter = before.last() == Some(&b'"') && after.first() == Some(&b'"');
+        let hidden_input = (before.ends_with(b"=\\\"") && after.starts_with(b"\\\""))
+            || (before.ends_with(b"='") && after.first() == Some(&b'\''));
+        form || parameter || hidden_input
     })
 }
 
@@ -84,9 +106,22 @@ pub(super) fn has_needle(needles: &Needles, lower: &[u8]) -> bool {
 pub(super) const ANSWER_IN_URL: &str = "error";
 
 pub(super) fn contains_ci(haystack: &[u8], needle: &str) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    let needle = needle.as_bytes();
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    // Only where the first letter is, in either case: every URL is looked at, so comparing a
+    // window at every byte cost more than the rest of the stub's look at its entry.
+    memchr::memchr2_iter(
+        first.to_ascii_lowercase(),
+        first.to_ascii_uppercase(),
+        haystack,
+    )
+    .any(|at| {
+        haystack
+            .get(at..at + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+    })
 }
 
 /// The words whose presence in an entry's raw text means it may matter: what `flow::classify`
@@ -135,14 +170,7 @@ pub(super) const NEEDLES: &[&str] = &[
     "alexaapiendpoint",
     "enablement",
     "\"encoding\"",
-    // A `response_mode=form_post` answer that carries only `error` (consent declined): the
-    // POSTed form's text (`error=`), its parameters (`"error"`) and the auto-posting page's
-    // hidden input (`name=\"error\"` inside a HAR string, or single-quoted). Not bare
-    // `error`, which every Chrome entry holds (`"_error"`).
-    "error=",
-    "\"error\"",
-    "\"error\\",
-    "'error'",
+    // (A form_post answer that carries only `error` is found by `error_answer_spelled`.)
 ];
 
 pub(super) struct Needles {
@@ -177,6 +205,19 @@ mod tests {
         has_needle(needles(), lower.as_bytes())
     }
 
+    #[test]
+    fn contains_ci_finds_a_word_in_any_case_anywhere() {
+        assert!(contains_ci(
+            b"https://x.test/cb?ERROR=access_denied",
+            "error"
+        ));
+        assert!(contains_ci(b"https://x.test/cb?state=s&Error", "error"));
+        assert!(contains_ci(b"eeerror", "error"));
+        assert!(!contains_ci(b"https://x.test/cb?erro=r", "error"));
+        assert!(!contains_ci(b"https://x.test/cb?err", "error"));
+        assert!(!contains_ci(b"", "error"));
+    }
+
     /// Every string the classifier keys on is found by a needle, so an entry holding it is
     /// read in full and classified: a new key in `flow::classify` without a needle would be
     /// skimmed past, a wrong answer that only large captures show. A group is what one step
@@ -191,10 +232,11 @@ mod tests {
             );
         }
         // An answer carrying only `error` in a URL is caught by the stub's own look at the URL,
-        // `redirectURL` and `Location`; a form_post answer by the needles that spell `error`
-        // as a form, a parameter or a hidden input does.
+        // `redirectURL` and `Location`; a form_post answer by `error_answer_spelled`, which
+        // knows `error` as a form, a parameter or a hidden input.
         for spelled in [
-            "error=access_denied&state=x",
+            r#""text": "error=access_denied&state=x""#,
+            r#""text": "state=x&error=access_denied""#,
             r#"{"name": "error", "value": "access_denied"}"#,
             r#"<input type=\"hidden\" name=\"error\" value=\"access_denied\" />"#,
             "<input type='hidden' name='error' value='access_denied'>",
@@ -204,10 +246,16 @@ mod tests {
                 "a form_post answer's error is skimmed past: {spelled}"
             );
         }
-        assert!(
-            !found(r#""_error": null"#),
-            "Chrome's `_error` field is no needle"
-        );
+        for common in [
+            r#""_error": null"#,
+            r#""text": "{\"error\": null, \"items\": []}""#,
+            "if (error) { throw error; } var error=null;",
+        ] {
+            assert!(
+                !found(common),
+                "an `error` that is no OAuth answer is a needle: {common}"
+            );
+        }
         for param in ANSWER_PARAMS {
             assert!(
                 found(param) || *param == ANSWER_IN_URL,
