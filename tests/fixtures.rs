@@ -41,7 +41,7 @@ fn every_rule_fires_on_its_fixtures_and_stays_quiet_on_the_others() {
     for path in common::fixtures() {
         let name = common::rel(&path);
         let file = path.file_name().and_then(|f| f.to_str()).unwrap_or("");
-        let report = common::check(&path, common::builtin_rules());
+        let report = common::check(&path);
         let expect = expectation(&path);
         let fired = |id: &str| -> Vec<Option<usize>> {
             report
@@ -169,7 +169,7 @@ fn good_captures_need_every_kind_of_step() {
         .iter()
         .filter(|p| common::rel(p).starts_with("fixtures/good/"))
     {
-        let report = common::check(path, common::builtin_rules());
+        let report = common::check(path);
         let analysis = report.analysis.as_ref().expect("analysis");
         let kinds: BTreeSet<&str> = analysis.steps.iter().map(|s| s.kind.name()).collect();
         for k in ["authorize", "authorize_answer", "token_request"] {

@@ -6,7 +6,7 @@
 use crate::common;
 
 use std::collections::BTreeSet;
-use std::path::Path;
+
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -67,14 +67,8 @@ fn has_form_post_page(capture: &Capture, config: &Config) -> bool {
     })
 }
 
-fn found(capture: Capture, config: &Config) -> Found {
-    let report = check_capture(
-        capture,
-        &Options {
-            config: config.clone(),
-            rules: common::builtin_rules(),
-        },
-    );
+fn found(capture: Capture, opts: &Options) -> Found {
+    let report = check_capture(capture, opts);
     report
         .findings
         .iter()
@@ -93,12 +87,6 @@ fn found(capture: Capture, config: &Config) -> Found {
             (f.rule.clone(), f.entry, related)
         })
         .collect()
-}
-
-fn config_of(path: &Path) -> Config {
-    common::config_for(path)
-        .map(|c| Config::load(&c).expect("fixture config"))
-        .unwrap_or_default()
 }
 
 /// The fields HAR 1.2 requires of a log and its entries.
@@ -175,7 +163,7 @@ fn assert_no_original_secret(name: &str, original: &Capture, copy: &str) {
 }
 
 /// The properties every sanitized copy has; returns the copy under key `a`.
-fn check_properties(name: &str, original: &Capture, config: &Config) -> Sanitized {
+fn check_properties(name: &str, original: &Capture, opts: &Options) -> Sanitized {
     let (a, b) = (placeholders("a"), placeholders("b"));
     let once = sanitize(original, &a);
     if !once.cut {
@@ -192,15 +180,15 @@ fn check_properties(name: &str, original: &Capture, config: &Config) -> Sanitize
 
     // Same findings, at the same entries.
     assert_eq!(
-        found(copy.clone(), config),
-        found(original.clone(), config),
+        found(copy.clone(), opts),
+        found(original.clone(), opts),
         "{name}: check finds something else in the sanitized copy"
     );
 
     // Idempotent under one key.
     let twice = sanitize(&copy, &a);
     assert!(
-        twice.har == once.har || has_form_post_page(original, config),
+        twice.har == once.har || has_form_post_page(original, &opts.config),
         "{name}: a second run with the same key changed the copy"
     );
     // …and counts nothing as replaced: its placeholders are recognised and kept.
@@ -247,11 +235,11 @@ fn every_fixture_sanitizes_to_a_copy_that_checks_the_same() {
     for path in generated_fixtures() {
         let name = common::rel(&path);
         let original = tokentrail::read::read_path(&path).expect("fixture reads");
-        let config = config_of(&path);
-        if !found(original.clone(), &config).is_empty() {
+        let opts = common::options_for(&path);
+        if !found(original.clone(), &opts).is_empty() {
             with_findings += 1;
         }
-        let copy = check_properties(&name, &original, &config);
+        let copy = check_properties(&name, &original, &opts);
         replaced += copy.placeholders.len();
     }
     assert!(
@@ -551,20 +539,20 @@ fn generated_captures_with_random_secrets() {
         let text = generated(&mut rng);
         let name = format!("generated-{case}.har");
         let original = read(&name, &text);
-        let config = Config::default();
-        if found(original.clone(), &config)
+        let opts = common::default_options();
+        if found(original.clone(), &opts)
             .iter()
             .any(|(rule, _, _)| rule == "oauth/code-reused")
         {
             reused += 1;
         }
-        let copy = check_properties(&name, &original, &config);
+        let copy = check_properties(&name, &original, &opts);
         assert!(copy.placeholders.len() >= 5, "{name}: {:?}", copy.tallies);
         // A whole cut-off copy of the generated file is sanitized as a cut file too.
         let cut = &text[..text.len() - 40];
         if let Ok(capture) = tokentrail::read::read_bytes(&name, Arc::from(cut.as_bytes())) {
             if !capture.exchanges.is_empty() {
-                check_properties(&format!("{name} (cut)"), &capture, &config);
+                check_properties(&format!("{name} (cut)"), &capture, &opts);
             }
         }
     }
@@ -640,7 +628,7 @@ fn real_exports_sanitize_too() {
         }
         let name = path.display().to_string();
         let original = tokentrail::read::read_path(&path).expect("real export reads");
-        check_properties(&name, &original, &Config::default());
+        check_properties(&name, &original, &common::default_options());
         seen += 1;
     }
     assert!(seen >= 5, "{seen} real exports");
@@ -659,7 +647,7 @@ fn every_fixture_in_every_format_checks_the_same_as_a_har_copy() {
             }
             let name = common::rel(&path);
             let original = tokentrail::read::read_path(&path).expect("fixture reads");
-            let config = config_of(&har);
+            let opts = common::options_for(&har);
             let once = sanitize(&original, &placeholders("formats"));
             if !once.cut {
                 assert_valid_har(&name, &once.har);
@@ -667,8 +655,8 @@ fn every_fixture_in_every_format_checks_the_same_as_a_har_copy() {
             assert_no_original_secret(&name, &original, &once.har);
             let copy = read(&name, &once.har);
             assert_eq!(
-                found(copy, &config),
-                found(original, &config),
+                found(copy, &opts),
+                found(original, &opts),
                 "{name}: check finds something else in the sanitized copy"
             );
             seen += 1;
@@ -837,7 +825,7 @@ fn a_cut_file_keeps_its_cut_and_drops_its_tail() {
     assert!(!once.har.contains(tail_secret));
     let copy = read("cut.har", &once.har);
     let rules = |c: Capture| -> Vec<String> {
-        found(c, &Config::default())
+        found(c, &common::default_options())
             .into_iter()
             .map(|(rule, _, _)| rule)
             .collect()
@@ -1040,15 +1028,9 @@ fn a_sanitized_pkce_flow_raises_no_verifier_mismatch() {
 }
 
 fn found_all(capture: Capture) -> Vec<String> {
-    check_capture(
-        capture,
-        &Options {
-            config: Config::default(),
-            rules: common::builtin_rules(),
-        },
-    )
-    .findings
-    .into_iter()
-    .map(|f| f.rule)
-    .collect()
+    check_capture(capture, &common::default_options())
+        .findings
+        .into_iter()
+        .map(|f| f.rule)
+        .collect()
 }
