@@ -62,8 +62,9 @@ pub fn options_for(fixture: &Path) -> Arc<Options> {
         let text = std::fs::read_to_string(&c).expect("fixture config");
         (c, text)
     });
-    static MADE: OnceLock<Mutex<HashMap<Option<(PathBuf, String)>, Arc<Options>>>> =
-        OnceLock::new();
+    /// A config file's path and text (`None`: no config), and the options made with it.
+    type Made = HashMap<Option<(PathBuf, String)>, Arc<Options>>;
+    static MADE: OnceLock<Mutex<Made>> = OnceLock::new();
     let mut made = MADE
         .get_or_init(Default::default)
         .lock()
