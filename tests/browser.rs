@@ -114,6 +114,127 @@ fn html_report(out: &Path, paths: &[String], extra: &[&str]) {
     assert!(matches!(o.status.code(), Some(0 | 1)), "{o:?}");
 }
 
+/// An HTML report to open: the captures it was made from, and where its screenshot goes.
+struct Page {
+    path: PathBuf,
+    inputs: Vec<PathBuf>,
+    screenshot: Option<PathBuf>,
+    full_page: bool,
+}
+
+/// The reports to open, written into `work`: the sample (a full-page screenshot to look at);
+/// every fixture without a config of its own in one report, and one report for each of the
+/// others; a capture written to attack the report (last).
+fn report_pages(work: &Path, shots: &Path) -> Vec<Page> {
+    let sample = "fixtures/samples/wrong-profile.har".to_string();
+    let sample_html = work.join("report-wrong-profile.html");
+    html_report(&sample_html, std::slice::from_ref(&sample), &[]);
+
+    let fixtures = common::fixtures();
+    let plain: Vec<PathBuf> = fixtures
+        .iter()
+        .filter(|f| common::config_for(f).is_none())
+        .cloned()
+        .collect();
+    let all_html = work.join("report-all-fixtures.html");
+    let rels: Vec<String> = plain.iter().map(|f| common::rel(f)).collect();
+    html_report(&all_html, &rels, &[]);
+    let mut pages = vec![
+        Page {
+            path: sample_html,
+            inputs: vec![common::root().join(&sample)],
+            screenshot: Some(shots.join("report-wrong-profile.png")),
+            full_page: true,
+        },
+        Page {
+            path: all_html,
+            inputs: plain,
+            screenshot: Some(shots.join("report-all-fixtures.png")),
+            full_page: false,
+        },
+    ];
+    for (i, f) in fixtures.iter().enumerate() {
+        if let Some(cfg) = common::config_for(f) {
+            let out = work.join(format!("report-config-{i}.html"));
+            let cfg = common::rel(&cfg);
+            html_report(&out, &[common::rel(f)], &["--config", &cfg]);
+            pages.push(Page {
+                path: out,
+                inputs: vec![f.clone()],
+                screenshot: None,
+                full_page: false,
+            });
+        }
+    }
+    let hostile = work.join("hostile.har");
+    std::fs::write(&hostile, support::hostile_har()).expect("write");
+    let hostile_html = work.join("report-hostile.html");
+    html_report(&hostile_html, &[hostile.display().to_string()], &[]);
+    pages.push(Page {
+        path: hostile_html,
+        inputs: vec![hostile],
+        screenshot: Some(shots.join("report-hostile.png")),
+        full_page: true,
+    });
+    pages
+}
+
+/// Nothing went wrong on the page and nothing left it: no error, request, dialog, script or
+/// external image.
+fn assert_quiet(name: &str, seen: &Value) {
+    for key in ["pageErrors", "requests", "failed", "dialogs"] {
+        assert_eq!(seen[key], json!([]), "{name}: {key}");
+    }
+    let bad: Vec<&Value> = seen["console"]
+        .as_array()
+        .expect("console")
+        .iter()
+        .filter(|m| matches!(m["type"].as_str(), Some("error" | "warn" | "warning")))
+        .collect();
+    assert!(bad.is_empty(), "{name}: console: {bad:?}");
+    assert_eq!(seen["scripts"], 0, "{name}");
+    assert_eq!(seen["images"], 0, "{name}: no external asset");
+}
+
+/// What the page must show: every rule that fired in its captures, every finding, and a drawn
+/// SVG per flow; its screenshot is not a blank page.
+fn assert_shows_every_finding(page: &Page, seen: &Value) {
+    let name = page.path.display();
+    let mut rules = BTreeSet::new();
+    let mut flows = 0;
+    let mut findings = 0;
+    for input in &page.inputs {
+        let file = common::check(input);
+        flows += file.flows().unwrap_or(0);
+        findings += file.findings.len() as u64;
+        rules.extend(file.findings.iter().map(|f| f.rule.clone()));
+    }
+    let text = seen["text"].as_str().expect("text");
+    for rule in &rules {
+        assert!(
+            text.contains(rule.as_str()),
+            "{name}: no {rule} on the page"
+        );
+    }
+    assert_eq!(seen["svgs"], flows, "{name}: one SVG a flow");
+    assert_eq!(
+        seen["findings"].as_u64(),
+        Some(findings),
+        "{name}: every finding listed"
+    );
+    for size in seen["svgSizes"].as_array().expect("sizes") {
+        assert!(
+            size[0].as_u64() > Some(300) && size[1].as_u64() > Some(100),
+            "{name}: an SVG is drawn: {size}"
+        );
+    }
+    if let Some(shot) = &page.screenshot {
+        let png = std::fs::read(shot).expect("screenshot written");
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+        assert!(png.len() > 20_000, "{}: not a blank page", shot.display());
+    }
+}
+
 #[test]
 fn html_report_loads_offline_in_chromium_and_shows_every_finding() {
     let Some(browser) = browser() else { return };
@@ -122,115 +243,16 @@ fn html_report_loads_offline_in_chromium_and_shows_every_finding() {
     let shots = target_dir().join("screenshots");
     let _ = std::fs::remove_dir_all(&shots);
 
-    // 1. The sample: a full-page screenshot to look at.
-    let sample = "fixtures/samples/wrong-profile.har".to_string();
-    let sample_html = work.join("report-wrong-profile.html");
-    html_report(&sample_html, std::slice::from_ref(&sample), &[]);
-
-    // 2. Every fixture without a config of its own, in one report: every finding's rule id.
-    //    Those with a config get a report each.
-    let fixtures = common::fixtures();
-    let plain: Vec<String> = fixtures
-        .iter()
-        .filter(|f| common::config_for(f).is_none())
-        .map(|f| common::rel(f))
-        .collect();
-    let all_html = work.join("report-all-fixtures.html");
-    html_report(&all_html, &plain, &[]);
-    let mut pages = vec![
-        (
-            sample_html.clone(),
-            vec![common::root().join(&sample)],
-            Some(shots.join("report-wrong-profile.png")),
-            true,
-        ),
-        (
-            all_html.clone(),
-            fixtures
-                .iter()
-                .filter(|f| common::config_for(f).is_none())
-                .cloned()
-                .collect(),
-            Some(shots.join("report-all-fixtures.png")),
-            false,
-        ),
-    ];
-    for (i, f) in fixtures.iter().enumerate() {
-        if let Some(cfg) = common::config_for(f) {
-            let out = work.join(format!("report-config-{i}.html"));
-            let cfg = common::rel(&cfg);
-            html_report(&out, &[common::rel(f)], &["--config", &cfg]);
-            pages.push((out, vec![f.clone()], None, false));
-        }
-    }
-    // 3. A capture written to attack the report.
-    let hostile = work.join("hostile.har");
-    std::fs::write(&hostile, support::hostile_har()).expect("write");
-    let hostile_html = work.join("report-hostile.html");
-    html_report(&hostile_html, &[hostile.display().to_string()], &[]);
-    pages.push((
-        hostile_html,
-        vec![hostile.clone()],
-        Some(shots.join("report-hostile.png")),
-        true,
-    ));
-
-    let manifest = json!({"pages": pages.iter().map(|(p, _, shot, full)| json!({
-        "path": p, "screenshot": shot, "fullPage": full,
+    let pages = report_pages(&work, &shots);
+    let manifest = json!({"pages": pages.iter().map(|p| json!({
+        "path": p.path, "screenshot": p.screenshot, "fullPage": p.full_page,
     })).collect::<Vec<_>>()});
     let seen = browser.run("html", &manifest, &work);
     let seen = seen["pages"].as_array().expect("pages");
     assert_eq!(seen.len(), pages.len());
-
-    for ((path, inputs, shot, _), page) in pages.iter().zip(seen) {
-        let name = path.display();
-        for key in ["pageErrors", "requests", "failed", "dialogs"] {
-            assert_eq!(page[key], json!([]), "{name}: {key}");
-        }
-        let bad: Vec<&Value> = page["console"]
-            .as_array()
-            .expect("console")
-            .iter()
-            .filter(|m| matches!(m["type"].as_str(), Some("error" | "warn" | "warning")))
-            .collect();
-        assert!(bad.is_empty(), "{name}: console: {bad:?}");
-        assert_eq!(page["scripts"], 0, "{name}");
-        assert_eq!(page["images"], 0, "{name}: no external asset");
-
-        // What the page must show: every rule that fired, and a drawn SVG per flow.
-        let mut rules = BTreeSet::new();
-        let mut flows = 0;
-        let mut findings = 0;
-        for input in inputs {
-            let file = common::check(input, common::builtin_rules());
-            flows += file.flows().unwrap_or(0);
-            findings += file.findings.len() as u64;
-            rules.extend(file.findings.iter().map(|f| f.rule.clone()));
-        }
-        let text = page["text"].as_str().expect("text");
-        for rule in &rules {
-            assert!(
-                text.contains(rule.as_str()),
-                "{name}: no {rule} on the page"
-            );
-        }
-        assert_eq!(page["svgs"], flows, "{name}: one SVG a flow");
-        assert_eq!(
-            page["findings"].as_u64(),
-            Some(findings),
-            "{name}: every finding listed"
-        );
-        for size in page["svgSizes"].as_array().expect("sizes") {
-            assert!(
-                size[0].as_u64() > Some(300) && size[1].as_u64() > Some(100),
-                "{name}: an SVG is drawn: {size}"
-            );
-        }
-        if let Some(shot) = shot {
-            let png = std::fs::read(shot).expect("screenshot written");
-            assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
-            assert!(png.len() > 20_000, "{}: not a blank page", shot.display());
-        }
+    for (page, seen) in pages.iter().zip(seen) {
+        assert_quiet(&page.path.display().to_string(), seen);
+        assert_shows_every_finding(page, seen);
     }
     // The hostile strings are on the page as text.
     // (In the SVG with its <title> tooltips: labels too long to draw are given whole there.)

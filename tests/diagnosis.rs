@@ -84,7 +84,7 @@ fn no_request_gets_fixes_naming_two_profiles_and_no_cause_comes_later() {
     let mut with_fix = 0;
     let mut with_cause = 0;
     for path in common::fixtures() {
-        let report = common::check(&path, common::builtin_rules());
+        let report = common::check(&path);
         with_fix += report
             .findings
             .iter()
@@ -145,7 +145,7 @@ fn the_check_catches_contradicting_fixes_and_late_causes() {
 }
 
 fn findings_of(fixture: &str) -> Vec<Finding> {
-    common::check(&common::root().join(fixture), common::builtin_rules()).findings
+    common::check(&common::root().join(fixture)).findings
 }
 
 fn one<'f>(findings: &'f [Finding], rule: &str) -> &'f Finding {

@@ -28,3 +28,20 @@ fn rules_reference_is_current() {
         &tokentrail::rules::docs::markdown(&common::builtin_rules()),
     );
 }
+
+/// README's table of input formats, between its markers, is the one the reader registry
+/// renders: a format added to `READERS` cannot be missing from it.
+#[test]
+fn readme_formats_table_is_current() {
+    const START: &str = "<!-- formats: generated from src/read/registry.rs; UPDATE_DOCS=1 cargo test --test integration docs:: -->\n";
+    const END: &str = "<!-- end of formats -->\n";
+    let readme = std::fs::read_to_string(common::root().join("README.md")).expect("README.md");
+    let (before, rest) = readme
+        .split_once(START)
+        .unwrap_or_else(|| panic!("README.md has no line {START:?}"));
+    let (_, after) = rest
+        .split_once(END)
+        .unwrap_or_else(|| panic!("README.md has no line {END:?} after the table"));
+    let table = tokentrail::read::registry::readme_table();
+    check_generated("README.md", &format!("{before}{START}{table}{END}{after}"));
+}

@@ -8,6 +8,9 @@ use crate::common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use serde_json::Value;
+use tokentrail::report::FileReport;
+
 /// A fixture's `log._expect`, read from the raw text so that a cut-off file still has one.
 fn expectation(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).expect("fixture text");
@@ -31,6 +34,100 @@ fn rule_of(path: &Path) -> String {
     rel.strip_prefix("recorded/").unwrap_or(rel).to_string()
 }
 
+/// The entries at which `id` fired in `report` (`None`: a finding about the whole capture).
+fn fired(report: &FileReport, id: &str) -> Vec<Option<usize>> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.rule == id)
+        .map(|f| f.entry)
+        .collect()
+}
+
+/// A good capture gets no finding at all, but for the ones its `allow` names (a sanitized
+/// export is told it was sanitized), and each of those does fire.
+fn good_capture_problems(name: &str, report: &FileReport, expect: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let allowed: BTreeSet<&str> = expect["allow"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| !allowed.contains(f.rule.as_str()))
+    {
+        problems.push(format!(
+            "Noisy: {} ({}) fired on good capture {name} at entry {:?}: {}",
+            f.rule,
+            f.severity.as_str(),
+            f.entry,
+            f.message
+        ));
+    }
+    for a in &allowed {
+        if !report.findings.iter().any(|f| f.rule == *a) {
+            problems.push(format!("{name}: allows {a}, which does not fire: drop it"));
+        }
+    }
+    problems
+}
+
+/// A `fires-*` fixture of rule `id`: it fires, at the entries `_expect.entries` lists, with
+/// `_expect.severity`, and the rules `_expect.quiet` lists stay silent.
+fn fires_problems(name: &str, id: &str, report: &FileReport, expect: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    assert_eq!(expect["rule"].as_str(), Some(id), "{name}: _expect.rule");
+    let got: BTreeSet<Option<usize>> = fired(report, id).into_iter().collect();
+    let want: BTreeSet<Option<usize>> = match expect["entries"].as_array() {
+        Some(e) if !e.is_empty() => e.iter().map(|v| v.as_u64().map(|n| n as usize)).collect(),
+        _ => [None].into_iter().collect(),
+    };
+    if let Some(want) = expect["severity"].as_str() {
+        for f in report.findings.iter().filter(|f| f.rule == id) {
+            if f.severity.as_str() != want {
+                problems.push(format!(
+                    "Wrong severity: {id} on {name} is {}, expected {want}",
+                    f.severity.as_str()
+                ));
+            }
+        }
+    }
+    // The wrong causes a reader could be told: a fires fixture may list rules that must stay
+    // silent on it.
+    for s in expect["quiet"].as_array().into_iter().flatten() {
+        let s = s.as_str().unwrap_or("");
+        for entry in fired(report, s) {
+            problems.push(format!(
+                "Wrong cause: {s} fired on {name} at entry {entry:?}"
+            ));
+        }
+    }
+    if got.is_empty() {
+        problems.push(format!("Missing: {id} did not fire on {name}"));
+    } else if got != want {
+        problems.push(format!(
+            "Misplaced: {id} on {name} points at {got:?}, expected {want:?}"
+        ));
+    }
+    problems
+}
+
+/// A `quiet-*` fixture of rule `id`: neither it nor the rules `_expect.quiet` lists fire.
+fn quiet_problems(name: &str, id: &str, report: &FileReport, expect: &Value) -> Vec<String> {
+    let mut silent: Vec<String> = vec![id.to_string()];
+    if let Some(more) = expect["quiet"].as_array() {
+        silent.extend(more.iter().filter_map(|v| v.as_str().map(str::to_string)));
+    }
+    let mut problems = Vec::new();
+    for s in silent {
+        for entry in fired(report, &s) {
+            problems.push(format!("Noisy: {s} fired on {name} at entry {entry:?}"));
+        }
+    }
+    problems
+}
+
 #[test]
 fn every_rule_fires_on_its_fixtures_and_stays_quiet_on_the_others() {
     let rules = common::builtin_rules();
@@ -41,46 +138,15 @@ fn every_rule_fires_on_its_fixtures_and_stays_quiet_on_the_others() {
     for path in common::fixtures() {
         let name = common::rel(&path);
         let file = path.file_name().and_then(|f| f.to_str()).unwrap_or("");
-        let report = common::check(&path, common::builtin_rules());
+        let report = common::check(&path);
         let expect = expectation(&path);
-        let fired = |id: &str| -> Vec<Option<usize>> {
-            report
-                .findings
-                .iter()
-                .filter(|f| f.rule == id)
-                .map(|f| f.entry)
-                .collect()
-        };
         if name.starts_with("fixtures/good/") {
-            // A good capture gets no finding at all, but for the ones its `allow` names (a
-            // sanitized export is told it was sanitized).
-            let allowed: BTreeSet<&str> = expect["allow"]
-                .as_array()
-                .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
-                .unwrap_or_default();
-            for f in report
-                .findings
-                .iter()
-                .filter(|f| !allowed.contains(f.rule.as_str()))
-            {
-                problems.push(format!(
-                    "Noisy: {} ({}) fired on good capture {name} at entry {:?}: {}",
-                    f.rule,
-                    f.severity.as_str(),
-                    f.entry,
-                    f.message
-                ));
-            }
-            for a in &allowed {
-                if !report.findings.iter().any(|f| f.rule == *a) {
-                    problems.push(format!("{name}: allows {a}, which does not fire: drop it"));
-                }
-            }
+            problems.extend(good_capture_problems(&name, &report, &expect));
             continue;
         }
         if name.starts_with("fixtures/samples/") {
             let id = expect["rule"].as_str().expect("sample names its rule");
-            if fired(id).is_empty() {
+            if fired(&report, id).is_empty() {
                 problems.push(format!("Missing: sample {name} does not show {id}"));
             }
             continue;
@@ -88,60 +154,12 @@ fn every_rule_fires_on_its_fixtures_and_stays_quiet_on_the_others() {
         let id = rule_of(&path);
         if !ids.contains(&id) {
             problems.push(format!("{name}: no rule `{id}` for this fixture directory"));
-            continue;
-        }
-        if file.starts_with("fires-") {
+        } else if file.starts_with("fires-") {
             *fires.entry(id.clone()).or_default() += 1;
-            assert_eq!(
-                expect["rule"].as_str(),
-                Some(id.as_str()),
-                "{name}: _expect.rule"
-            );
-            let got: BTreeSet<Option<usize>> = fired(&id).into_iter().collect();
-            let want: BTreeSet<Option<usize>> = match expect["entries"].as_array() {
-                Some(e) if !e.is_empty() => {
-                    e.iter().map(|v| v.as_u64().map(|n| n as usize)).collect()
-                }
-                _ => [None].into_iter().collect(),
-            };
-            if let Some(want) = expect["severity"].as_str() {
-                for f in report.findings.iter().filter(|f| f.rule == id) {
-                    if f.severity.as_str() != want {
-                        problems.push(format!(
-                            "Wrong severity: {id} on {name} is {}, expected {want}",
-                            f.severity.as_str()
-                        ));
-                    }
-                }
-            }
-            // The wrong causes a reader could be told: a fires fixture may list rules that
-            // must stay silent on it.
-            for s in expect["quiet"].as_array().into_iter().flatten() {
-                let s = s.as_str().unwrap_or("");
-                for entry in fired(s) {
-                    problems.push(format!(
-                        "Wrong cause: {s} fired on {name} at entry {entry:?}"
-                    ));
-                }
-            }
-            if got.is_empty() {
-                problems.push(format!("Missing: {id} did not fire on {name}"));
-            } else if got != want {
-                problems.push(format!(
-                    "Misplaced: {id} on {name} points at {got:?}, expected {want:?}"
-                ));
-            }
+            problems.extend(fires_problems(&name, &id, &report, &expect));
         } else if file.starts_with("quiet-") {
             *quiet.entry(id.clone()).or_default() += 1;
-            let mut silent: Vec<String> = vec![id.clone()];
-            if let Some(more) = expect["quiet"].as_array() {
-                silent.extend(more.iter().filter_map(|v| v.as_str().map(str::to_string)));
-            }
-            for s in silent {
-                for entry in fired(&s) {
-                    problems.push(format!("Noisy: {s} fired on {name} at entry {entry:?}"));
-                }
-            }
+            problems.extend(quiet_problems(&name, &id, &report, &expect));
         } else {
             problems.push(format!("{name}: fixture names start with fires- or quiet-"));
         }
@@ -169,7 +187,7 @@ fn good_captures_need_every_kind_of_step() {
         .iter()
         .filter(|p| common::rel(p).starts_with("fixtures/good/"))
     {
-        let report = common::check(path, common::builtin_rules());
+        let report = common::check(path);
         let analysis = report.analysis.as_ref().expect("analysis");
         let kinds: BTreeSet<&str> = analysis.steps.iter().map(|s| s.kind.name()).collect();
         for k in ["authorize", "authorize_answer", "token_request"] {

@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tokentrail::check::{check_capture, Options};
-use tokentrail::config::Config;
 use tokentrail::limits::Limits;
 use tokentrail::read::input::{expand_bytes, expand_path, Pending};
 
@@ -29,16 +28,6 @@ const SIBLINGS: &[(&str, &str)] = &[
 /// What must be equal across formats: the entry count, whether the file was cut, and each
 /// finding's rule and entry, in order.
 type Outcome = (usize, bool, Vec<(String, Option<usize>)>);
-
-fn options_for(har: &Path) -> Options {
-    let config = common::config_for(har)
-        .map(|c| Config::load(&c).expect("fixture config"))
-        .unwrap_or_default();
-    Options {
-        config,
-        rules: common::builtin_rules(),
-    }
-}
 
 /// Rules whose evidence may sit at another entry in another format: HAR alone lists cookies
 /// apart from their headers, so a stripped `Cookie` header shows there first, while the other
@@ -91,7 +80,7 @@ fn compare_siblings(har: &Path) -> (usize, Vec<String>) {
     let mut problems = Vec::new();
     let mut compared = 0;
     {
-        let opts = options_for(har);
+        let opts = common::options_for(har);
         let want = outcome_of(read(har), &opts);
         for (ext, format) in SIBLINGS {
             let sibling = har.with_extension(ext);
@@ -221,10 +210,7 @@ fn files_under(dir: &str) -> Vec<PathBuf> {
 /// (name relative to the batch root, outcome) for every capture a batch of pending inputs
 /// holds, checked with the built-in rules and no config.
 fn check_all(pending: Vec<Pending>, strip: &str) -> BTreeMap<String, Outcome> {
-    let opts = Options {
-        config: Config::default(),
-        rules: common::builtin_rules(),
-    };
+    let opts = common::default_options();
     pending
         .into_iter()
         .flat_map(Pending::read)
@@ -237,10 +223,7 @@ fn check_all(pending: Vec<Pending>, strip: &str) -> BTreeMap<String, Outcome> {
 }
 
 fn one_by_one(files: &[PathBuf], root: &Path) -> BTreeMap<String, Outcome> {
-    let opts = Options {
-        config: Config::default(),
-        rules: common::builtin_rules(),
-    };
+    let opts = common::default_options();
     files
         .iter()
         .map(|f| {

@@ -195,7 +195,7 @@ fn issuer_findings(authorize: &str, token: &str, iss: &str) -> Vec<String> {
     std::fs::create_dir_all(&dir).expect("dir");
     let path = dir.join("iss.har");
     std::fs::write(&path, har.to_string()).expect("write");
-    let report = common::check(&path, common::builtin_rules());
+    let report = common::check(&path);
     let _ = std::fs::remove_dir_all(&dir);
     report
         .findings

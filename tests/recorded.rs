@@ -21,7 +21,7 @@ const GOOD: &str = "oauth/refresh-token-reused/quiet-recorded-good";
 fn the_good_recording_reads_whole_links_every_artifact_and_raises_nothing() {
     for ext in ["har", "mitmdump"] {
         let path = recorded(&format!("{GOOD}.{ext}"));
-        let report = common::check(&path, common::builtin_rules());
+        let report = common::check(&path);
         let name = common::rel(&path);
         assert!(
             report.findings.is_empty(),
@@ -109,7 +109,7 @@ fn mitmproxys_dump_gets_the_findings_of_its_har() {
     {
         let dump = har.with_extension("mitmdump");
         let findings = |p: &PathBuf| -> BTreeSet<(String, Option<usize>)> {
-            common::check(p, common::builtin_rules())
+            common::check(p)
                 .findings
                 .iter()
                 .map(|f| (f.rule.clone(), f.entry))

@@ -6,7 +6,7 @@
 use crate::common;
 
 use std::collections::BTreeSet;
-use std::path::Path;
+
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -67,14 +67,8 @@ fn has_form_post_page(capture: &Capture, config: &Config) -> bool {
     })
 }
 
-fn found(capture: Capture, config: &Config) -> Found {
-    let report = check_capture(
-        capture,
-        &Options {
-            config: config.clone(),
-            rules: common::builtin_rules(),
-        },
-    );
+fn found(capture: Capture, opts: &Options) -> Found {
+    let report = check_capture(capture, opts);
     report
         .findings
         .iter()
@@ -93,12 +87,6 @@ fn found(capture: Capture, config: &Config) -> Found {
             (f.rule.clone(), f.entry, related)
         })
         .collect()
-}
-
-fn config_of(path: &Path) -> Config {
-    common::config_for(path)
-        .map(|c| Config::load(&c).expect("fixture config"))
-        .unwrap_or_default()
 }
 
 /// The fields HAR 1.2 requires of a log and its entries.
@@ -175,7 +163,7 @@ fn assert_no_original_secret(name: &str, original: &Capture, copy: &str) {
 }
 
 /// The properties every sanitized copy has; returns the copy under key `a`.
-fn check_properties(name: &str, original: &Capture, config: &Config) -> Sanitized {
+fn check_properties(name: &str, original: &Capture, opts: &Options) -> Sanitized {
     let (a, b) = (placeholders("a"), placeholders("b"));
     let once = sanitize(original, &a);
     if !once.cut {
@@ -192,15 +180,15 @@ fn check_properties(name: &str, original: &Capture, config: &Config) -> Sanitize
 
     // Same findings, at the same entries.
     assert_eq!(
-        found(copy.clone(), config),
-        found(original.clone(), config),
+        found(copy.clone(), opts),
+        found(original.clone(), opts),
         "{name}: check finds something else in the sanitized copy"
     );
 
     // Idempotent under one key.
     let twice = sanitize(&copy, &a);
     assert!(
-        twice.har == once.har || has_form_post_page(original, config),
+        twice.har == once.har || has_form_post_page(original, &opts.config),
         "{name}: a second run with the same key changed the copy"
     );
     // …and counts nothing as replaced: its placeholders are recognised and kept.
@@ -247,11 +235,11 @@ fn every_fixture_sanitizes_to_a_copy_that_checks_the_same() {
     for path in generated_fixtures() {
         let name = common::rel(&path);
         let original = tokentrail::read::read_path(&path).expect("fixture reads");
-        let config = config_of(&path);
-        if !found(original.clone(), &config).is_empty() {
+        let opts = common::options_for(&path);
+        if !found(original.clone(), &opts).is_empty() {
             with_findings += 1;
         }
-        let copy = check_properties(&name, &original, &config);
+        let copy = check_properties(&name, &original, &opts);
         replaced += copy.placeholders.len();
     }
     assert!(
@@ -410,64 +398,67 @@ fn entry(
         "cache": {}, "timings": {"send": 0, "wait": 10, "receive": 0}})
 }
 
-/// An LWA flow whose code is redeemed twice (form, then Basic) and whose token is used for
-/// the activation, with random secrets in query, form, JSON, header, cookie and HTML spellings.
-fn generated(rng: &mut Rng) -> String {
-    use base64::Engine as _;
-    let (code, secret, token, refresh, skill_code, cookie, password) = (
-        rng.secret(),
-        rng.secret(),
-        rng.secret(),
-        format!("Atzr|{}", rng.from("abcdefABCDEF0123456789-_/+", 50)),
-        rng.secret(),
-        rng.secret().replace([';', ' ', '"'], "x"),
-        rng.secret(),
-    );
-    let client = "amzn1.application-oa2-client.0123456789abcdef0123456789abcdef";
-    let redirect = "https://app.example.com/cb";
-    let callback = format!("{redirect}?code={}&state=st-1", pct(&code));
-    let form = |pairs: &[(&str, &str)]| {
-        pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", pct(v).replace("%20", "+")))
-            .collect::<Vec<_>>()
-            .join("&")
-    };
-    let h = |pairs: &[(&str, &str)]| -> Value {
-        pairs
-            .iter()
-            .map(|(n, v)| serde_json::json!({"name": n, "value": v}))
-            .collect()
-    };
-    let grant = form(&[
-        ("grant_type", "authorization_code"),
-        ("code", &code),
-        ("redirect_uri", redirect),
-        ("client_id", client),
-        ("client_secret", &secret),
-    ]);
-    let basic =
-        base64::engine::general_purpose::STANDARD.encode(format!("{client}:{}", pct(&secret)));
-    let tokens = serde_json::json!({"access_token": token, "refresh_token": refresh, "token_type": "bearer", "expires_in": 3600}).to_string();
-    let activation = serde_json::json!({"stage": "live", "accountLinkRequest": {"redirectUri": "https://skill.example.com/cb", "authCode": skill_code, "type": "AUTH_CODE"}}).to_string();
-    let authorize = format!("https://www.amazon.com/ap/oa?client_id={client}&scope=alexa%3A%3Askills%3A%3Aaccount_linking&response_type=code&redirect_uri={}&state=st-1", pct(redirect));
-    let form_type = "application/x-www-form-urlencoded";
-    let signin = form(&[("email", "a@example.com"), ("password", &password)]);
-    let again = form(&[
-        ("grant_type", "authorization_code"),
-        ("code", &code),
-        ("redirect_uri", redirect),
-    ]);
-    let activate = "https://api.amazonalexa.com/v1/users/~current/skills/amzn1.ask.skill.12345678-1234-1234-1234-123456789012/enablement";
-    let entries = vec![
+/// The random secrets of a [`generated`] capture, drawn in this order.
+struct Drawn {
+    code: String,
+    secret: String,
+    token: String,
+    refresh: String,
+    skill_code: String,
+    cookie: String,
+    password: String,
+}
+
+impl Drawn {
+    fn draw(rng: &mut Rng) -> Self {
+        Drawn {
+            code: rng.secret(),
+            secret: rng.secret(),
+            token: rng.secret(),
+            refresh: format!("Atzr|{}", rng.from("abcdefABCDEF0123456789-_/+", 50)),
+            skill_code: rng.secret(),
+            cookie: rng.secret().replace([';', ' ', '"'], "x"),
+            password: rng.secret(),
+        }
+    }
+}
+
+const CLIENT: &str = "amzn1.application-oa2-client.0123456789abcdef0123456789abcdef";
+const REDIRECT: &str = "https://app.example.com/cb";
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// A form body, each value percent-encoded (spaces as `+`).
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", pct(v).replace("%20", "+")))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A HAR header list.
+fn headers(pairs: &[(&str, &str)]) -> Value {
+    pairs
+        .iter()
+        .map(|(n, v)| serde_json::json!({"name": n, "value": v}))
+        .collect()
+}
+
+/// Entries 1–3: the authorize redirect with the code (and a session cookie), the callback
+/// page (the password in a comment), the sign-in form with the password.
+fn sign_in_entries(d: &Drawn) -> Vec<Value> {
+    let callback = format!("{REDIRECT}?code={}&state=st-1", pct(&d.code));
+    let authorize = format!("https://www.amazon.com/ap/oa?client_id={CLIENT}&scope=alexa%3A%3Askills%3A%3Aaccount_linking&response_type=code&redirect_uri={}&state=st-1", pct(REDIRECT));
+    let signin = form(&[("email", "a@example.com"), ("password", &d.password)]);
+    vec![
         entry(
             1,
-            ("GET", &authorize, h(&[]), None),
+            ("GET", &authorize, headers(&[]), None),
             (
                 302,
-                h(&[
+                headers(&[
                     ("Location", &callback),
-                    ("Set-Cookie", &format!("sid={cookie}; Path=/")),
+                    ("Set-Cookie", &format!("sid={}; Path=/", d.cookie)),
                 ]),
                 None,
             ),
@@ -477,13 +468,16 @@ fn generated(rng: &mut Rng) -> String {
             (
                 "GET",
                 &callback,
-                h(&[("Cookie", &format!("sid={cookie}"))]),
+                headers(&[("Cookie", &format!("sid={}", d.cookie))]),
                 None,
             ),
             (
                 200,
-                h(&[]),
-                Some(("text/html", format!("<p>signed in</p><!-- {password} -->"))),
+                headers(&[]),
+                Some((
+                    "text/html",
+                    format!("<p>signed in</p><!-- {} -->", d.password),
+                )),
             ),
         ),
         entry(
@@ -491,32 +485,61 @@ fn generated(rng: &mut Rng) -> String {
             (
                 "POST",
                 "https://www.amazon.com/ap/signin",
-                h(&[]),
-                Some((form_type, &signin)),
+                headers(&[]),
+                Some((FORM, &signin)),
             ),
-            (200, h(&[]), Some(("text/html", "<p>welcome</p>".into()))),
+            (
+                200,
+                headers(&[]),
+                Some(("text/html", "<p>welcome</p>".into())),
+            ),
         ),
+    ]
+}
+
+/// Entries 4–6: the code redeemed with the secret in the form, redeemed again with it in
+/// Basic credentials (refused), and the activation with the access token.
+fn token_entries(d: &Drawn) -> Vec<Value> {
+    use base64::Engine as _;
+    let grant = form(&[
+        ("grant_type", "authorization_code"),
+        ("code", &d.code),
+        ("redirect_uri", REDIRECT),
+        ("client_id", CLIENT),
+        ("client_secret", &d.secret),
+    ]);
+    let basic =
+        base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT}:{}", pct(&d.secret)));
+    let tokens = serde_json::json!({"access_token": d.token, "refresh_token": d.refresh, "token_type": "bearer", "expires_in": 3600}).to_string();
+    let activation = serde_json::json!({"stage": "live", "accountLinkRequest": {"redirectUri": "https://skill.example.com/cb", "authCode": d.skill_code, "type": "AUTH_CODE"}}).to_string();
+    let again = form(&[
+        ("grant_type", "authorization_code"),
+        ("code", &d.code),
+        ("redirect_uri", REDIRECT),
+    ]);
+    let activate = "https://api.amazonalexa.com/v1/users/~current/skills/amzn1.ask.skill.12345678-1234-1234-1234-123456789012/enablement";
+    vec![
         entry(
             4,
             (
                 "POST",
                 "https://api.amazon.com/auth/o2/token",
-                h(&[("Content-Type", form_type)]),
-                Some((form_type, &grant)),
+                headers(&[("Content-Type", FORM)]),
+                Some((FORM, &grant)),
             ),
-            (200, h(&[]), Some(("application/json", tokens))),
+            (200, headers(&[]), Some(("application/json", tokens))),
         ),
         entry(
             5,
             (
                 "POST",
                 "https://api.amazon.com/auth/o2/token",
-                h(&[("Authorization", &format!("Basic {basic}"))]),
-                Some((form_type, &again)),
+                headers(&[("Authorization", &format!("Basic {basic}"))]),
+                Some((FORM, &again)),
             ),
             (
                 400,
-                h(&[]),
+                headers(&[]),
                 Some(("application/json", r#"{"error":"invalid_grant"}"#.into())),
             ),
         ),
@@ -525,19 +548,27 @@ fn generated(rng: &mut Rng) -> String {
             (
                 "POST",
                 activate,
-                h(&[
-                    ("Authorization", &format!("Bearer {token}")),
+                headers(&[
+                    ("Authorization", &format!("Bearer {}", d.token)),
                     ("Content-Type", "application/json"),
                 ]),
                 Some(("application/json", &activation)),
             ),
             (
                 201,
-                h(&[]),
+                headers(&[]),
                 Some(("application/json", r#"{"status":"ENABLED"}"#.into())),
             ),
         ),
-    ];
+    ]
+}
+
+/// An LWA flow whose code is redeemed twice (form, then Basic) and whose token is used for
+/// the activation, with random secrets in query, form, JSON, header, cookie and HTML spellings.
+fn generated(rng: &mut Rng) -> String {
+    let drawn = Drawn::draw(rng);
+    let mut entries = sign_in_entries(&drawn);
+    entries.extend(token_entries(&drawn));
     serde_json::to_string(&serde_json::json!({"log": {"version": "1.2", "creator": {"name": "test", "version": "1"}, "entries": entries}}))
         .expect("json")
 }
@@ -551,20 +582,20 @@ fn generated_captures_with_random_secrets() {
         let text = generated(&mut rng);
         let name = format!("generated-{case}.har");
         let original = read(&name, &text);
-        let config = Config::default();
-        if found(original.clone(), &config)
+        let opts = common::default_options();
+        if found(original.clone(), &opts)
             .iter()
             .any(|(rule, _, _)| rule == "oauth/code-reused")
         {
             reused += 1;
         }
-        let copy = check_properties(&name, &original, &config);
+        let copy = check_properties(&name, &original, &opts);
         assert!(copy.placeholders.len() >= 5, "{name}: {:?}", copy.tallies);
         // A whole cut-off copy of the generated file is sanitized as a cut file too.
         let cut = &text[..text.len() - 40];
         if let Ok(capture) = tokentrail::read::read_bytes(&name, Arc::from(cut.as_bytes())) {
             if !capture.exchanges.is_empty() {
-                check_properties(&format!("{name} (cut)"), &capture, &config);
+                check_properties(&format!("{name} (cut)"), &capture, &opts);
             }
         }
     }
@@ -640,7 +671,7 @@ fn real_exports_sanitize_too() {
         }
         let name = path.display().to_string();
         let original = tokentrail::read::read_path(&path).expect("real export reads");
-        check_properties(&name, &original, &Config::default());
+        check_properties(&name, &original, &common::default_options());
         seen += 1;
     }
     assert!(seen >= 5, "{seen} real exports");
@@ -659,7 +690,7 @@ fn every_fixture_in_every_format_checks_the_same_as_a_har_copy() {
             }
             let name = common::rel(&path);
             let original = tokentrail::read::read_path(&path).expect("fixture reads");
-            let config = config_of(&har);
+            let opts = common::options_for(&har);
             let once = sanitize(&original, &placeholders("formats"));
             if !once.cut {
                 assert_valid_har(&name, &once.har);
@@ -667,8 +698,8 @@ fn every_fixture_in_every_format_checks_the_same_as_a_har_copy() {
             assert_no_original_secret(&name, &original, &once.har);
             let copy = read(&name, &once.har);
             assert_eq!(
-                found(copy, &config),
-                found(original, &config),
+                found(copy, &opts),
+                found(original, &opts),
                 "{name}: check finds something else in the sanitized copy"
             );
             seen += 1;
@@ -696,16 +727,22 @@ fn assert_gone(what: &str, secret: &str, copy: &str) {
     }
 }
 
-/// What an attacker's list of places showed `sanitize` kept, each with a secret no list knows
-/// the name of: every one is gone from the copy, in every spelling.
-#[test]
-fn the_values_sanitize_used_to_keep_are_gone() {
-    use base64::Engine as _;
-    let s = |n: usize| format!("Qz{n}vKp7Lm2Xw9Rt4Yb8Nc");
-    let jwt = format!(
+/// The secret the kept-values capture puts at place `n`: one shape, told apart by `n`.
+fn kept(n: usize) -> String {
+    format!("Qz{n}vKp7Lm2Xw9Rt4Yb8Nc")
+}
+
+/// A JWT whose payload holds `kept(7)`, under no secret name.
+fn kept_jwt() -> String {
+    format!(
         "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ{}In0.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
-        s(7)
-    );
+        kept(7)
+    )
+}
+
+/// A capture with `kept(n)` in each place `sanitize` used to keep (see the test's list).
+fn kept_values_capture() -> String {
+    let s = kept;
     let multipart = format!(
         "--XyZ\r\nContent-Disposition: form-data; name=\"grant_type\"\r\n\r\nauthorization_code\r\n\
          --XyZ\r\nContent-Disposition: form-data; name=\"code\"\r\n\r\n{}\r\n\
@@ -774,7 +811,7 @@ fn the_values_sanitize_used_to_keep_are_gone() {
                 serde_json::json!([]),
                 Some((
                     "application/json",
-                    &serde_json::json!({"note": jwt}).to_string(),
+                    &serde_json::json!({"note": kept_jwt()}).to_string(),
                 )),
             ),
             (200, serde_json::json!([]), None),
@@ -784,7 +821,16 @@ fn the_values_sanitize_used_to_keep_are_gone() {
     // A `headers` list written as one string.
     doc["log"]["entries"][2]["request"]["headers"] =
         format!("Authorization: Bearer {}", s(17)).into();
-    let text = serde_json::to_string_pretty(&doc).expect("json");
+    serde_json::to_string_pretty(&doc).expect("json")
+}
+
+/// What an attacker's list of places showed `sanitize` kept, each with a secret no list knows
+/// the name of: every one is gone from the copy, in every spelling.
+#[test]
+fn the_values_sanitize_used_to_keep_are_gone() {
+    use base64::Engine as _;
+    let (s, jwt) = (kept, kept_jwt());
+    let text = kept_values_capture();
     let original = read("kept.har", &text);
     let copy = sanitize(&original, &placeholders("kept"));
     serde_json::from_str::<Value>(&copy.har).expect("the copy is JSON");
@@ -837,7 +883,7 @@ fn a_cut_file_keeps_its_cut_and_drops_its_tail() {
     assert!(!once.har.contains(tail_secret));
     let copy = read("cut.har", &once.har);
     let rules = |c: Capture| -> Vec<String> {
-        found(c, &Config::default())
+        found(c, &common::default_options())
             .into_iter()
             .map(|(rule, _, _)| rule)
             .collect()
@@ -1040,15 +1086,9 @@ fn a_sanitized_pkce_flow_raises_no_verifier_mismatch() {
 }
 
 fn found_all(capture: Capture) -> Vec<String> {
-    check_capture(
-        capture,
-        &Options {
-            config: Config::default(),
-            rules: common::builtin_rules(),
-        },
-    )
-    .findings
-    .into_iter()
-    .map(|f| f.rule)
-    .collect()
+    check_capture(capture, &common::default_options())
+        .findings
+        .into_iter()
+        .map(|f| f.rule)
+        .collect()
 }

@@ -204,47 +204,201 @@ fn leak_spellings(secret: &str) -> Vec<String> {
     ]
 }
 
-fn assert_no_leak(rel: &str, what: &str, out: &str, secrets: &BTreeSet<String>) -> usize {
-    let mut checked = 0;
-    // HTML and Mermaid escape characters a secret may hold: look in the decoded text too.
-    let decoded = unescape_markup(out);
-    for s in secrets {
-        for spelling in leak_spellings(s) {
-            assert!(
-                !out.contains(&spelling) && !decoded.contains(&spelling),
-                "{rel}: `{what}` prints the secret {}… ({} chars)",
-                &s[..4],
-                s.len()
-            );
-            checked += 1;
-        }
-    }
-    checked
+/// Every secret of a set of fixtures in every spelling, searched for in one pass: outputs of
+/// all the fixtures at once are checked against all their secrets.
+struct Secrets {
+    /// Each secret with the fixtures (indexes) it comes from.
+    secrets: Vec<(String, Vec<usize>)>,
+    /// For each spelling searched for, the secret it spells.
+    secret_of: Vec<usize>,
+    search: aho_corasick::AhoCorasick,
 }
 
-/// Every command a user may run on a fixture: `check` in every format (and with colour, and
-/// with the fixture's config), `flows`, `sanitize` to stdout with its report, and `explain`
-/// of the rule the fixture is about (fixtures/<pack>/<name>/…).
-fn commands_for(rel: &str, formats: &[String], rules: &[String]) -> Vec<Vec<String>> {
-    let mut commands: Vec<Vec<String>> = Vec::new();
-    let cfg = common::config_for(&common::root().join(rel)).map(|c| common::rel(&c));
-    for format in formats {
-        let mut args = vec!["check", rel, "--format", format, "--color", "never"];
-        if let Some(cfg) = &cfg {
-            args.extend(["--config", cfg]);
+/// A secret an output holds, and the fixtures it comes from.
+struct Leak<'a> {
+    secret: &'a str,
+    fixtures: &'a [usize],
+}
+
+impl Secrets {
+    fn new(per_fixture: &[BTreeSet<String>]) -> Self {
+        let mut owners: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+        for (i, set) in per_fixture.iter().enumerate() {
+            for s in set {
+                owners.entry(s).or_default().push(i);
+            }
         }
-        commands.push(args.iter().map(|a| a.to_string()).collect());
+        let secrets: Vec<(String, Vec<usize>)> = owners
+            .into_iter()
+            .map(|(s, o)| (s.to_string(), o))
+            .collect();
+        let mut spellings = Vec::new();
+        let mut secret_of = Vec::new();
+        for (i, (s, _)) in secrets.iter().enumerate() {
+            for spelling in leak_spellings(s) {
+                spellings.push(spelling);
+                secret_of.push(i);
+            }
+        }
+        let search = aho_corasick::AhoCorasick::new(&spellings).expect("secrets to search for");
+        Secrets {
+            secrets,
+            secret_of,
+            search,
+        }
     }
+
+    /// How many spellings one look at an output checks.
+    fn spellings(&self) -> usize {
+        self.secret_of.len()
+    }
+
+    /// The first secret `out` holds, as printed or behind HTML's and Mermaid's escapes.
+    fn leak_in(&self, out: &str) -> Option<Leak<'_>> {
+        let decoded = unescape_markup(out);
+        let found = self
+            .search
+            .find(out)
+            .or_else(|| self.search.find(decoded.as_str()))?;
+        let (secret, fixtures) = &self.secrets[self.secret_of[found.pattern().as_usize()]];
+        Some(Leak { secret, fixtures })
+    }
+}
+
+/// One run of the binary over some fixtures: `command`, the fixtures' paths, then `options`.
+struct Job {
+    command: &'static str,
+    fixtures: Vec<usize>,
+    options: Vec<String>,
+}
+
+impl Job {
+    fn args(&self, rels: &[String], fixtures: &[usize]) -> Vec<String> {
+        let mut args = vec![self.command.to_string()];
+        args.extend(fixtures.iter().map(|&i| rels[i].clone()));
+        args.extend(self.options.iter().cloned());
+        args
+    }
+}
+
+/// Every command a user may run on a fixture: `check` in every format (with the fixture's
+/// config) and with colour, `flows` as text and Mermaid, and `sanitize` to stdout with its
+/// report. The commands that take several captures get every fixture that shares their
+/// configuration at once (the binary's start and its parse of the rules are most of a
+/// debug-build run); `sanitize` takes one capture, so it runs once per fixture.
+fn jobs(rels: &[String], formats: &[String]) -> Vec<Job> {
     let words = |w: &[&str]| w.iter().map(|a| a.to_string()).collect::<Vec<_>>();
-    commands.push(words(&["check", rel, "--color", "always"]));
-    commands.push(words(&["flows", rel]));
-    commands.push(words(&["flows", rel, "--format", "mermaid"]));
-    commands.push(words(&["sanitize", rel, "-o", "-", "--report"]));
-    let dir = rel.split('/').skip(1).take(2).collect::<Vec<_>>().join("/");
-    if let Some(rule) = rules.iter().find(|r| **r == dir) {
-        commands.push(words(&["explain", rule]));
+    let all: Vec<usize> = (0..rels.len()).collect();
+    let mut jobs = vec![
+        Job {
+            command: "check",
+            fixtures: all.clone(),
+            options: words(&["--color", "always"]),
+        },
+        Job {
+            command: "flows",
+            fixtures: all.clone(),
+            options: vec![],
+        },
+        Job {
+            command: "flows",
+            fixtures: all.clone(),
+            options: words(&["--format", "mermaid"]),
+        },
+    ];
+    // Fixtures whose configs say the same share a run, under the first one's file.
+    let mut by_config: std::collections::BTreeMap<Option<String>, (Option<String>, Vec<usize>)> =
+        Default::default();
+    for (i, rel) in rels.iter().enumerate() {
+        let cfg = common::config_for(&common::root().join(rel));
+        let text = cfg
+            .as_ref()
+            .map(|c| std::fs::read_to_string(c).expect("fixture config"));
+        let group = by_config
+            .entry(text)
+            .or_insert_with(|| (cfg.map(|c| common::rel(&c)), Vec::new()));
+        group.1.push(i);
     }
-    commands
+    for (cfg, fixtures) in by_config.into_values() {
+        for format in formats {
+            let mut options = words(&["--format", format, "--color", "never"]);
+            if let Some(cfg) = &cfg {
+                options.extend(words(&["--config", cfg]));
+            }
+            jobs.push(Job {
+                command: "check",
+                fixtures: fixtures.clone(),
+                options,
+            });
+        }
+    }
+    jobs.extend(all.into_iter().map(|i| Job {
+        command: "sanitize",
+        fixtures: vec![i],
+        options: words(&["-o", "-", "--report"]),
+    }));
+    jobs
+}
+
+/// Runs `job`, checks that it ran to its end, and fails on the first secret its output holds,
+/// naming the fixture and the command that shows it alone.
+fn run_job(job: &Job, rels: &[String], secrets: &Secrets) {
+    let args = job.args(rels, &job.fixtures);
+    let what = || {
+        if job.fixtures.len() == 1 {
+            args.join(" ")
+        } else {
+            format!(
+                "{} <{} fixtures> {}",
+                job.command,
+                job.fixtures.len(),
+                job.options.join(" ")
+            )
+        }
+    };
+    let o = common::tokentrail(&args);
+    let out = format!("{}{}", common::stdout(&o), common::stderr(&o));
+    assert!(
+        !out.contains("panicked") && matches!(o.status.code(), Some(0 | 1)),
+        "`{}` ended with {}:\n{out}",
+        what(),
+        o.status
+    );
+    let Some(leak) = secrets.leak_in(&out) else {
+        return;
+    };
+    // Which fixture's own run shows it (a secret may be found in several fixtures).
+    let alone: Vec<String> = leak
+        .fixtures
+        .iter()
+        .filter(|i| job.fixtures.contains(i))
+        .map(|&i| job.args(rels, &[i]).join(" "))
+        .filter(|args| {
+            let args: Vec<&str> = args.split(' ').collect();
+            let o = common::tokentrail(&args);
+            let out = format!("{}{}", common::stdout(&o), common::stderr(&o));
+            let decoded = unescape_markup(&out);
+            leak_spellings(leak.secret)
+                .iter()
+                .any(|s| out.contains(s.as_str()) || decoded.contains(s.as_str()))
+        })
+        .collect();
+    panic!(
+        "`{}` prints the secret {}… ({} chars) of {}; run alone, {}",
+        what(),
+        leak.secret.chars().take(4).collect::<String>(),
+        leak.secret.len(),
+        leak.fixtures
+            .iter()
+            .map(|&i| rels[i].as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        if alone.is_empty() {
+            "no fixture's own run shows it".to_string()
+        } else {
+            format!("it shows in `{}`", alone.join("`, `"))
+        }
+    );
 }
 
 #[test]
@@ -263,44 +417,44 @@ fn no_output_contains_a_full_secret() {
         .into_iter()
         .filter(|p| !common::rel(p).starts_with("fixtures/recorded/"))
         .collect();
-    // `explain` does not read a capture: each rule once, checked against every fixture.
-    let explained: Vec<String> = rules.iter().map(|r| run(&["explain", r])).collect();
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let chunk = fixtures.len().div_ceil(threads);
-    let (checked, runs) = std::thread::scope(|scope| {
-        let workers: Vec<_> = fixtures
-            .chunks(chunk.max(1))
-            .map(|part| {
-                let (formats, rules, explained) = (&formats, &rules, &explained);
-                scope.spawn(move || {
-                    let (mut checked, mut runs) = (0, 0);
-                    for fixture in part {
-                        let secrets = secrets_of(fixture);
-                        let rel = common::rel(fixture);
-                        for args in commands_for(&rel, formats, rules) {
-                            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-                            let out = run(&args);
-                            assert!(!out.contains("panicked"), "{rel}: {args:?}:\n{out}");
-                            checked += assert_no_leak(&rel, &args.join(" "), &out, &secrets);
-                            runs += 1;
-                        }
-                        for out in explained {
-                            checked += assert_no_leak(&rel, "explain", out, &secrets);
-                        }
-                    }
-                    (checked, runs)
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().expect("worker"))
-            .fold((0, 0), |(c, r), (c2, r2)| (c + c2, r + r2))
-    });
-    assert!(runs >= fixtures.len() * 5, "{runs} runs");
+    let rels: Vec<String> = fixtures.iter().map(|f| common::rel(f)).collect();
+    let per_fixture: Vec<BTreeSet<String>> = fixtures.iter().map(|f| secrets_of(f)).collect();
+    let secrets = Secrets::new(&per_fixture);
     assert!(
-        checked > 10_000,
-        "the test looked at real secrets ({checked} checks)"
+        secrets.secrets.len() > 500,
+        "the test looks for real secrets ({} found)",
+        secrets.secrets.len()
+    );
+    // `explain` does not read a capture: each rule once, checked against every fixture.
+    for rule in &rules {
+        if let Some(leak) = secrets.leak_in(&run(&["explain", rule])) {
+            panic!(
+                "`explain {rule}` prints a secret of {}",
+                rels[leak.fixtures[0]]
+            );
+        }
+    }
+    let jobs = jobs(&rels, &formats);
+    assert!(
+        jobs.len() > fixtures.len() + formats.len(),
+        "{} runs",
+        jobs.len()
+    );
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(job) = jobs.get(i) else { break };
+                run_job(job, &rels, &secrets);
+            });
+        }
+    });
+    let outputs = jobs.len() + rules.len();
+    assert!(
+        outputs * secrets.spellings() > 100_000,
+        "the test looked at real secrets ({outputs} outputs)"
     );
 }
 
@@ -359,10 +513,7 @@ fn a_cut_capture_leaks_nothing_wherever_it_is_cut() {
     use std::sync::Arc;
     use tokentrail::report::{human, Report};
     // Parsed once: the rules do not depend on the cut.
-    let opts = tokentrail::check::Options {
-        config: Default::default(),
-        rules: common::builtin_rules(),
-    };
+    let opts = common::default_options();
     let mut cuts = 0;
     for rel in [
         "fixtures/oauth/code-reused/fires-two-token-requests-chrome.har",

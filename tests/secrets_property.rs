@@ -81,74 +81,101 @@ fn pct(s: &str) -> String {
     utf8_percent_encode(s, NON_ALPHANUMERIC).to_string()
 }
 
-fn case(seed: u64) -> Case {
-    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-    let mut secrets = Vec::new();
-    let mut in_urls = Vec::new();
-    let mut s = |rng: &mut Rng| {
-        let v = rng.secret();
-        secrets.push(v.clone());
+/// The generator of one case, and the secrets drawn so far (in the order drawn).
+struct Draw {
+    rng: Rng,
+    secrets: Vec<String>,
+    in_urls: Vec<String>,
+}
+
+impl Draw {
+    fn secret(&mut self) -> String {
+        let v = self.rng.secret();
+        self.secrets.push(v.clone());
         v
-    };
-    let (q1, q2, frag) = (s(&mut rng), s(&mut rng), s(&mut rng));
-    in_urls.extend([q1.clone(), q2.clone(), frag.clone()]);
-    let (k1, k2, k3) = (rng.name(), rng.name(), rng.name());
-    let authorize = Exchange {
+    }
+
+    /// A secret placed in a request URL (see [`Case::in_urls`]).
+    fn url_secret(&mut self) -> String {
+        let v = self.secret();
+        self.in_urls.push(v.clone());
+        v
+    }
+
+    fn name(&mut self) -> String {
+        self.rng.name()
+    }
+}
+
+const BOUNDARY: &str = "XyZbOuNdArY";
+
+/// An authorize request with secrets in its query and fragment, unknown headers, a header
+/// name, a Referer and cookies; answered by a redirect with secrets in `Location`, two
+/// cookies in one `Set-Cookie`, and the page.
+fn authorize(d: &mut Draw) -> Exchange {
+    let (q1, q2, frag) = (d.url_secret(), d.url_secret(), d.url_secret());
+    let (k1, k2, k3) = (d.name(), d.name(), d.name());
+    Exchange {
         method: "GET",
         url: format!(
             "https://login.example.com/authorize?client_id=my-client&response_type=code&{k1}={q1}&{k2}={}&scope=profile#{k3}={frag}&access_token={}",
             pct(&q2),
-            {
-                let t = s(&mut rng);
-                in_urls.push(t.clone());
-                t
-            }
+            d.url_secret()
         ),
         headers: vec![
-            (format!("X-{}", rng.name()), s(&mut rng)),
-            ("Referer".into(), format!("https://app.example.com/cb?code={}&{}=1", s(&mut rng), rng.name())),
-            ("Cookie".into(), format!("{}={}; {}={}", rng.name(), s(&mut rng), rng.name(), s(&mut rng))),
+            (format!("X-{}", d.name()), d.secret()),
+            ("Referer".into(), format!("https://app.example.com/cb?code={}&{}=1", d.secret(), d.name())),
+            ("Cookie".into(), format!("{}={}; {}={}", d.name(), d.secret(), d.name(), d.secret())),
             // A header whose name is the secret.
-            (s(&mut rng), "1".into()),
+            (d.secret(), "1".into()),
         ],
         body: None,
         status: 302,
         response_headers: vec![
-            ("Location".into(), format!("https://app.example.com/cb#id_token={}&{}={}", s(&mut rng), rng.name(), s(&mut rng))),
+            ("Location".into(), format!("https://app.example.com/cb#id_token={}&{}={}", d.secret(), d.name(), d.secret())),
             (
                 "Set-Cookie".into(),
                 format!(
                     "{}={}; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT, {}={}; Secure",
-                    rng.name(),
-                    s(&mut rng),
-                    rng.name(),
-                    s(&mut rng)
+                    d.name(),
+                    d.secret(),
+                    d.name(),
+                    d.secret()
                 ),
             ),
         ],
-        response_body: ("text/html".into(), format!("<p>{}</p>", s(&mut rng))),
-    };
-    let boundary = "XyZbOuNdArY";
-    let multipart = format!(
+        response_body: ("text/html".into(), format!("<p>{}</p>", d.secret())),
+    }
+}
+
+/// A multipart body with a secret under an unknown field name.
+fn multipart(d: &mut Draw) -> String {
+    let boundary = BOUNDARY;
+    format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"grant_type\"\r\n\r\nauthorization_code\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n{}\r\n--{boundary}--\r\n",
-        rng.name(),
-        s(&mut rng)
-    );
-    let token = Exchange {
+        d.name(),
+        d.secret()
+    )
+}
+
+/// A token request with a Bearer header, an unknown header and form fields; its error answer
+/// holds secrets deep in JSON and in JSON inside a JSON string.
+fn token(d: &mut Draw) -> Exchange {
+    Exchange {
         method: "POST",
         url: "https://login.example.com/token".into(),
         headers: vec![
             ("Content-Type".into(), "application/x-www-form-urlencoded".into()),
-            ("Authorization".into(), format!("Bearer {}", s(&mut rng))),
-            (format!("{}-{}", rng.name(), rng.name()), s(&mut rng)),
+            ("Authorization".into(), format!("Bearer {}", d.secret())),
+            (format!("{}-{}", d.name(), d.name()), d.secret()),
         ],
         body: Some((
             "application/x-www-form-urlencoded".into(),
             format!(
                 "grant_type=authorization_code&client_id=my-client&code={}&{}={}&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcb",
-                s(&mut rng),
-                rng.name(),
-                pct(&s(&mut rng))
+                d.secret(),
+                d.name(),
+                pct(&d.secret())
             ),
         )),
         status: 400,
@@ -157,28 +184,34 @@ fn case(seed: u64) -> Case {
             "application/json".into(),
             format!(
                 r#"{{"error":"invalid_grant","{}":{{"{}":[1,{{"{}":"{}"}}]}},"{}":"{{\"{}\":\"{}\"}}"}}"#,
-                rng.name(),
-                rng.name(),
-                rng.name(),
-                s(&mut rng),
-                rng.name(),
-                rng.name(),
-                s(&mut rng)
+                d.name(),
+                d.name(),
+                d.name(),
+                d.secret(),
+                d.name(),
+                d.name(),
+                d.secret()
             ),
         ),
-    };
+    }
+}
+
+/// An upload with a secret in its query and the multipart body; its answer holds a secret
+/// and base64 of JSON holding another.
+fn upload(d: &mut Draw, multipart: String) -> Exchange {
+    let boundary = BOUNDARY;
     let nested_b64 = base64::engine::general_purpose::STANDARD.encode(format!(
         r#"{{"{}":"{}"}}"#,
-        rng.name(),
-        s(&mut rng)
+        d.name(),
+        d.secret()
     ));
-    let upload = Exchange {
+    Exchange {
         method: "POST",
-        url: format!("https://api.example.com/upload?{}={}", rng.name(), {
-            let v = s(&mut rng);
-            in_urls.push(v.clone());
-            v
-        }),
+        url: format!(
+            "https://api.example.com/upload?{}={}",
+            d.name(),
+            d.url_secret()
+        ),
         headers: vec![(
             "Content-Type".into(),
             format!("multipart/form-data; boundary={boundary}"),
@@ -193,14 +226,26 @@ fn case(seed: u64) -> Case {
             "application/json".into(),
             format!(
                 r#"{{"{}":"{}","blob":"{nested_b64}"}}"#,
-                rng.name(),
-                s(&mut rng)
+                d.name(),
+                d.secret()
             ),
         ),
+    }
+}
+
+fn case(seed: u64) -> Case {
+    let mut d = Draw {
+        rng: Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1),
+        secrets: Vec::new(),
+        in_urls: Vec::new(),
     };
+    let authorize = authorize(&mut d);
+    let multipart = multipart(&mut d);
+    let token = token(&mut d);
+    let upload = upload(&mut d, multipart);
     Case {
-        secrets,
-        in_urls,
+        secrets: d.secrets,
+        in_urls: d.in_urls,
         exchanges: vec![authorize, token, upload],
     }
 }

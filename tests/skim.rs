@@ -8,19 +8,8 @@ use crate::common;
 
 use std::path::Path;
 
-use tokentrail::check::{check_capture, check_input, Input, Options};
-use tokentrail::config::Config;
+use tokentrail::check::{check_capture, check_input, Input};
 use tokentrail::report::{html, human, json, FileReport, Report};
-
-fn options(config_of: &Path) -> Options {
-    let config = common::config_for(config_of)
-        .map(|c| Config::load(&c).expect("fixture config"))
-        .unwrap_or_default();
-    Options {
-        config,
-        rules: common::builtin_rules(),
-    }
-}
 
 /// Everything a person or a program sees of one report: the JSON output, and the human and
 /// HTML outputs (when asked for).
@@ -48,7 +37,10 @@ fn seen(file: FileReport, with_human: bool) -> (String, String) {
 /// Every output of a fast read (JSON, human, the HTML page that lists every entry): masking
 /// follows the secrets policy wherever something is shown, skimmed entries or not.
 fn shown(path: &Path, config_of: &Path) -> String {
-    let fast = check_input(&Input::Path(path.to_path_buf()), &options(config_of));
+    let fast = check_input(
+        &Input::Path(path.to_path_buf()),
+        &common::options_for(config_of),
+    );
     let (json, rest) = seen(fast, true);
     json + &rest
 }
@@ -89,11 +81,14 @@ fn fast_read_showing(entries: Vec<serde_json::Value>, config_of: &Path) -> (File
     std::fs::write(&path, serde_json::to_string_pretty(&har).expect("text")).expect("write");
     same_json_both_ways(&path, config_of);
     let shown = shown(&path, config_of);
-    (check_input(&Input::Path(path), &options(config_of)), shown)
+    (
+        check_input(&Input::Path(path), &common::options_for(config_of)),
+        shown,
+    )
 }
 
 fn compare(path: &Path, config_of: &Path, with_human: bool) -> usize {
-    let opts = options(config_of);
+    let opts = common::options_for(config_of);
     let full = match tokentrail::read::read_path(path) {
         Ok(capture) => check_capture(capture, &opts),
         Err(e) => FileReport::unreadable(path.display().to_string(), e.to_string()),
@@ -246,7 +241,7 @@ fn a_long_plain_capture_reads_the_same_both_ways() {
     let path = dir.path().join("long.har");
     std::fs::write(&path, serde_json::to_string_pretty(&har).expect("text")).expect("write");
     assert!(same_both_ways(&path, &sample) >= 1);
-    let opts = options(&sample);
+    let opts = common::options_for(&sample);
     let fast = check_input(&Input::Path(path.clone()), &opts);
     let shown = shown(&path, &sample);
     assert!(
@@ -269,7 +264,7 @@ fn a_too_deep_entry_reads_the_same_both_ways() {
     let path = dir.path().join("deep.har");
     std::fs::write(&path, har).expect("write");
     same_both_ways(&path, &sample);
-    let fast = check_input(&Input::Path(path.clone()), &options(&sample));
+    let fast = check_input(&Input::Path(path.clone()), &common::options_for(&sample));
     let rules: Vec<&str> = fast.findings.iter().map(|f| f.rule.as_str()).collect();
     assert!(rules.contains(&"capture/limit"), "{rules:?}");
 }

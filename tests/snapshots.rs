@@ -5,23 +5,14 @@ use crate::common;
 
 use std::sync::Arc;
 
-use tokentrail::check::{check_capture, Options};
+use tokentrail::check::check_capture;
 use tokentrail::report::{human, Report};
 
 fn human_output(rel: &str) -> String {
     let path = common::root().join(rel);
     let bytes = std::fs::read(&path).expect("fixture");
     let capture = tokentrail::read::read_bytes(rel, Arc::from(bytes)).expect("reads");
-    let config = common::config_for(&path)
-        .map(|c| tokentrail::config::Config::load(&c).expect("config"))
-        .unwrap_or_default();
-    let file = check_capture(
-        capture,
-        &Options {
-            config,
-            rules: common::builtin_rules(),
-        },
-    );
+    let file = check_capture(capture, &common::options_for(&path));
     human::render(
         &Report {
             files: vec![file],

@@ -26,7 +26,6 @@ fn every_fixture_has_a_timeline_a_diagram_and_a_report() {
     let fixtures = common::fixtures();
     assert!(fixtures.len() >= 40, "the fixtures are there");
     let dir = tempfile::tempdir().expect("tempdir");
-    let rules = common::builtin_rules;
     for fixture in &fixtures {
         let rel = common::rel(fixture);
         let cfg = config_args(fixture);
@@ -35,7 +34,7 @@ fn every_fixture_has_a_timeline_a_diagram_and_a_report() {
             v.extend(cfg.iter().map(String::as_str));
             run(&v)
         };
-        let file = common::check(fixture, rules());
+        let file = common::check(fixture);
         let flows = file.flows().expect("analysed");
 
         // The terminal timeline: every line fits 80 columns, one section per flow, and every
@@ -265,16 +264,7 @@ fn checked(rel: &str) -> tokentrail::report::FileReport {
     let path = common::root().join(rel);
     let bytes = std::fs::read(&path).expect("fixture");
     let capture = tokentrail::read::read_bytes(rel, std::sync::Arc::from(bytes)).expect("reads");
-    let config = common::config_for(&path)
-        .map(|c| tokentrail::config::Config::load(&c).expect("config"))
-        .unwrap_or_default();
-    tokentrail::check::check_capture(
-        capture,
-        &tokentrail::check::Options {
-            config,
-            rules: common::builtin_rules(),
-        },
-    )
+    tokentrail::check::check_capture(capture, &common::options_for(&path))
 }
 
 fn timeline_of(rel: &str) -> String {

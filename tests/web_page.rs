@@ -135,63 +135,71 @@ fn assert_no_secret(original: &Path, copy: &str) {
     }
 }
 
-#[test]
-fn the_page_checks_uploaded_fixtures_offline() {
+/// Whether the page test can run; without what it needs it says so loudly and skips, unless
+/// CI requires it.
+fn page_test_can_run() -> bool {
     let missing = missing();
-    if !missing.is_empty() {
-        let why = missing.join("; ");
-        if std::env::var("TOKENTRAIL_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
-            panic!("TOKENTRAIL_REQUIRE_BROWSER=1 but the page test cannot run: missing {why}");
-        }
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n**********************************************************************\n\
-             SKIPPED: browser page test — missing {why}.\n\
-             `.ci/run` provides these; set TOKENTRAIL_REQUIRE_BROWSER=1 to fail instead.\n\
-             **********************************************************************\n"
-        );
-        return;
+    if missing.is_empty() {
+        return true;
     }
-    let root = common::root();
-    let work = target_dir().join("web-page-tests");
-    let _ = std::fs::remove_dir_all(&work);
-    std::fs::create_dir_all(&work).expect("work dir");
-    let shot = target_dir().join("screenshots/web-page.png");
-    let _ = std::fs::remove_file(&shot);
+    let why = missing.join("; ");
+    if std::env::var("TOKENTRAIL_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+        panic!("TOKENTRAIL_REQUIRE_BROWSER=1 but the page test cannot run: missing {why}");
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n**********************************************************************\n\
+         SKIPPED: browser page test — missing {why}.\n\
+         `.ci/run` provides these; set TOKENTRAIL_REQUIRE_BROWSER=1 to fail instead.\n\
+         **********************************************************************\n"
+    );
+    false
+}
 
-    // 1. The README's sample, sanitized and saved as JSON too.
-    let sample = root.join("fixtures/samples/wrong-profile.har");
-    // 2. One upload of several files in every format, a .gz and a .zip among them.
-    let har = root.join("fixtures/alexa/token-wrong-profile/fires-firefox.har");
-    let gz = work.join("fires-firefox.har.gz");
-    {
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        enc.write_all(&std::fs::read(&har).expect("read"))
-            .expect("gzip");
-        std::fs::write(&gz, enc.finish().expect("gzip")).expect("write");
-    }
+/// `har` gzipped into `work`.
+fn gzipped(har: &Path, work: &Path) -> PathBuf {
+    let gz = work.join(format!(
+        "{}.gz",
+        har.file_name().expect("name").to_string_lossy()
+    ));
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(&std::fs::read(har).expect("read"))
+        .expect("gzip");
+    std::fs::write(&gz, enc.finish().expect("gzip")).expect("write");
+    gz
+}
+
+/// The first file with extension `ext` in a fixture directory.
+fn first_in(dir: &Path, ext: &str) -> PathBuf {
+    std::fs::read_dir(dir)
+        .expect("fixture dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .min()
+        .unwrap_or_else(|| panic!("a .{ext} fixture in {}", dir.display()))
+}
+
+/// A zip (stored) in `work` holding the first HAR of each fixture directory.
+fn zip_of_first_hars(work: &Path, dirs: &[&str]) -> PathBuf {
     let zipped = work.join("ticket.zip");
-    {
-        let mut zip = zip::ZipWriter::new(std::fs::File::create(&zipped).expect("create"));
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Stored);
-        for f in [
-            "fixtures/oauth/code-reused",
-            "fixtures/alexa/link-redirect-mismatch",
-        ] {
-            let first = std::fs::read_dir(root.join(f))
-                .expect("fixture dir")
-                .map(|e| e.expect("entry").path())
-                .filter(|p| p.extension().is_some_and(|e| e == "har"))
-                .min()
-                .expect("a HAR");
-            zip.start_file(first.file_name().expect("name").to_string_lossy(), opts)
-                .expect("zip");
-            zip.write_all(&std::fs::read(&first).expect("read"))
-                .expect("zip");
-        }
-        zip.finish().expect("zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&zipped).expect("create"));
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for f in dirs {
+        let first = first_in(&common::root().join(f), "har");
+        zip.start_file(first.file_name().expect("name").to_string_lossy(), opts)
+            .expect("zip");
+        zip.write_all(&std::fs::read(&first).expect("read"))
+            .expect("zip");
     }
+    zip.finish().expect("zip");
+    zipped
+}
+
+/// One upload of several files in every format, a .gz and a .zip among them (a fixture
+/// directory stands for its first raw-HTTP dump).
+fn several_formats(work: &Path) -> Vec<PathBuf> {
+    let root = common::root();
     let mut several: Vec<PathBuf> = [
         "fixtures/alexa/token-wrong-profile/fires-chrome.saz",
         "fixtures/alexa/token-wrong-profile/fires-chrome.chlsj",
@@ -204,20 +212,140 @@ fn the_page_checks_uploaded_fixtures_offline() {
     .map(|f| {
         let p = root.join(f);
         if p.is_dir() {
-            // A directory: its first raw-HTTP dump.
-            std::fs::read_dir(&p)
-                .expect("fixture dir")
-                .map(|e| e.expect("entry").path())
-                .filter(|q| q.extension().is_some_and(|e| e == "http"))
-                .min()
-                .expect("an .http fixture")
+            first_in(&p, "http")
         } else {
             p
         }
     })
     .collect();
-    several.push(gz.clone());
-    several.push(zipped.clone());
+    several.push(gzipped(
+        &root.join("fixtures/alexa/token-wrong-profile/fires-firefox.har"),
+        work,
+    ));
+    several.push(zip_of_first_hars(
+        work,
+        &[
+            "fixtures/oauth/code-reused",
+            "fixtures/alexa/link-redirect-mismatch",
+        ],
+    ));
+    several
+}
+
+/// Runs tests/browser/page.mjs over `manifest`; what it saw of each run.
+fn run_page(manifest: &Value, work: &Path) -> Vec<Value> {
+    let path = work.join("manifest.json");
+    std::fs::write(&path, manifest.to_string()).expect("manifest");
+    let js = common::root().join("tests/browser");
+    let o = Command::new("node")
+        .arg(js.join("page.mjs"))
+        .arg(&path)
+        .current_dir(&js)
+        .output()
+        .expect("run node");
+    assert!(
+        o.status.success(),
+        "page.mjs failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&o.stdout).expect("page.mjs prints JSON");
+    seen["runs"].as_array().expect("runs").clone()
+}
+
+/// A run that ends `done` shows the rules the command line finds (`want`), `explain` of each,
+/// the HTML report with them and its flows drawn, and the flows text.
+fn assert_shows(name: &str, run: &Value, want: &BTreeSet<String>) {
+    assert_clean(name, run);
+    assert_eq!(run["ready"], "ready", "{name}");
+    assert_eq!(run["state"], "done", "{name}: {}", run["error"]);
+    assert!(
+        !want.is_empty(),
+        "{name}: the fixtures have findings to show"
+    );
+    assert_eq!(&strings(&run["rules"]), want, "{name}: the findings' rules");
+    assert_eq!(&strings(&run["explained"]), want, "{name}: explain of each");
+    let report = &run["report"];
+    let text = report["text"].as_str().expect("the HTML report's text");
+    for rule in want {
+        assert!(
+            text.contains(rule.as_str()),
+            "{name}: {rule} not in the report"
+        );
+    }
+    assert!(report["svgs"].as_u64() > Some(0), "{name}: flows drawn");
+    assert!(
+        run["flows"].as_str().is_some_and(|f| f.contains("Flow 1")),
+        "{name}: flows: {}",
+        run["flows"]
+    );
+}
+
+/// The downloads of a run that sanitizes: a copy of `original` that is a HAR with entries and
+/// none of its secrets, and the JSON report with the findings the page shows.
+fn assert_downloads(run: &Value, original: &Path) {
+    let downloads = run["downloads"].as_array().expect("downloads");
+    let names: Vec<&str> = downloads
+        .iter()
+        .filter_map(|d| d["name"].as_str())
+        .collect();
+    let copy = downloads
+        .iter()
+        .find(|d| {
+            d["name"]
+                .as_str()
+                .is_some_and(|n| n.ends_with(".sanitized.har"))
+        })
+        .unwrap_or_else(|| panic!("no sanitized copy among {names:?}"));
+    let copy = copy["text"].as_str().expect("text");
+    let har: Value = serde_json::from_str(copy).expect("the copy is JSON");
+    assert!(
+        har["log"]["entries"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty()),
+        "the copy keeps the entries"
+    );
+    assert_no_secret(original, copy);
+    let report = downloads
+        .iter()
+        .find(|d| d["name"] == "tokentrail-report.json")
+        .unwrap_or_else(|| panic!("no JSON report among {names:?}"));
+    let report: Value = serde_json::from_str(report["text"].as_str().expect("text")).expect("JSON");
+    let rules: BTreeSet<String> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule"].as_str().expect("rule").to_string())
+        .collect();
+    assert_eq!(&rules, &strings(&run["rules"]), "the JSON's findings");
+}
+
+/// A broken config: an error the page shows, naming the file and line.
+fn assert_broken_config(bad: &Value) {
+    assert_clean("broken config", bad);
+    assert_eq!(bad["state"], "error");
+    let message = bad["error"].as_str().expect("a visible message");
+    assert!(
+        message.contains("tokentrail.toml") && message.contains("line 2"),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_page_checks_uploaded_fixtures_offline() {
+    if !page_test_can_run() {
+        return;
+    }
+    let root = common::root();
+    let work = target_dir().join("web-page-tests");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).expect("work dir");
+    let shot = target_dir().join("screenshots/web-page.png");
+    let _ = std::fs::remove_file(&shot);
+
+    // 1. The README's sample, sanitized and saved as JSON too.
+    let sample = root.join("fixtures/samples/wrong-profile.har");
+    // 2. One upload of several files in every format, a .gz and a .zip among them.
+    let several = several_formats(&work);
     // 3. A fixture that needs its config.
     let configured =
         root.join("fixtures/alexa/secret-wrong-profile/fires-skill-secret-basic-firefox.har");
@@ -236,22 +364,7 @@ fn the_page_checks_uploaded_fixtures_offline() {
             {"files": [&sample], "config": &broken},
         ],
     });
-    let path = work.join("manifest.json");
-    std::fs::write(&path, manifest.to_string()).expect("manifest");
-    let js = root.join("tests/browser");
-    let o = Command::new("node")
-        .arg(js.join("page.mjs"))
-        .arg(&path)
-        .current_dir(&js)
-        .output()
-        .expect("run node");
-    assert!(
-        o.status.success(),
-        "page.mjs failed:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let seen: Value = serde_json::from_slice(&o.stdout).expect("page.mjs prints JSON");
-    let runs = seen["runs"].as_array().expect("runs");
+    let runs = run_page(&manifest, &work);
     assert_eq!(runs.len(), 4);
 
     let expect = [
@@ -260,83 +373,16 @@ fn the_page_checks_uploaded_fixtures_offline() {
         native_rules(std::slice::from_ref(&configured), Some(&config)),
     ];
     for (i, (run, want)) in runs.iter().zip(&expect).enumerate() {
-        let name = format!("run {}", i + 1);
-        assert_clean(&name, run);
-        assert_eq!(run["ready"], "ready", "{name}");
-        assert_eq!(run["state"], "done", "{name}: {}", run["error"]);
-        assert!(
-            !want.is_empty(),
-            "{name}: the fixtures have findings to show"
-        );
-        assert_eq!(&strings(&run["rules"]), want, "{name}: the findings' rules");
-        assert_eq!(&strings(&run["explained"]), want, "{name}: explain of each");
-        let report = &run["report"];
-        let text = report["text"].as_str().expect("the HTML report's text");
-        for rule in want {
-            assert!(
-                text.contains(rule.as_str()),
-                "{name}: {rule} not in the report"
-            );
-        }
-        assert!(report["svgs"].as_u64() > Some(0), "{name}: flows drawn");
-        assert!(
-            run["flows"].as_str().is_some_and(|f| f.contains("Flow 1")),
-            "{name}: flows: {}",
-            run["flows"]
-        );
+        assert_shows(&format!("run {}", i + 1), run, want);
     }
     // The upload of several formats: one file in the report per capture, the zip's two members.
     let several_text = runs[1]["text"].as_str().expect("text");
     assert!(several_text.contains("ticket.zip!"), "{several_text}");
 
     // The downloads: a sanitized copy with no secret, and the JSON report.
-    for (run, original) in [(&runs[0], &sample), (&runs[2], &configured)] {
-        let downloads = run["downloads"].as_array().expect("downloads");
-        let names: Vec<&str> = downloads
-            .iter()
-            .filter_map(|d| d["name"].as_str())
-            .collect();
-        let copy = downloads
-            .iter()
-            .find(|d| {
-                d["name"]
-                    .as_str()
-                    .is_some_and(|n| n.ends_with(".sanitized.har"))
-            })
-            .unwrap_or_else(|| panic!("no sanitized copy among {names:?}"));
-        let copy = copy["text"].as_str().expect("text");
-        let har: Value = serde_json::from_str(copy).expect("the copy is JSON");
-        assert!(
-            har["log"]["entries"]
-                .as_array()
-                .is_some_and(|e| !e.is_empty()),
-            "the copy keeps the entries"
-        );
-        assert_no_secret(original, copy);
-        let report = downloads
-            .iter()
-            .find(|d| d["name"] == "tokentrail-report.json")
-            .unwrap_or_else(|| panic!("no JSON report among {names:?}"));
-        let report: Value =
-            serde_json::from_str(report["text"].as_str().expect("text")).expect("JSON");
-        let rules: BTreeSet<String> = report["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .map(|f| f["rule"].as_str().expect("rule").to_string())
-            .collect();
-        assert_eq!(&rules, &strings(&run["rules"]), "the JSON's findings");
-    }
-
-    // The broken config: an error the page shows, naming the file and line.
-    let bad = &runs[3];
-    assert_clean("broken config", bad);
-    assert_eq!(bad["state"], "error");
-    let message = bad["error"].as_str().expect("a visible message");
-    assert!(
-        message.contains("tokentrail.toml") && message.contains("line 2"),
-        "{message}"
-    );
+    assert_downloads(&runs[0], &sample);
+    assert_downloads(&runs[2], &configured);
+    assert_broken_config(&runs[3]);
 
     let png = std::fs::read(&shot).expect("screenshot written");
     assert!(

@@ -144,6 +144,41 @@ pub(crate) fn has_capture_extension(name: &str) -> bool {
     })
 }
 
+/// README's table of input formats, from this table: a row for each reader (its label and
+/// file names) with what it reads of the format, then the containers. `tests/docs.rs` fails
+/// when README.md's copy differs (`UPDATE_DOCS=1 cargo test --test integration docs::`
+/// rewrites it), so a format added here shows in README.
+pub fn readme_table() -> String {
+    let mut out = String::from("| format | files | what tokentrail reads |\n|---|---|---|\n");
+    for r in READERS {
+        let files: Vec<String> = r.extensions.iter().map(|e| format!("`.{e}`")).collect();
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            r.label,
+            files.join(", "),
+            what_it_reads(r.format)
+        ));
+    }
+    // Not a format: a container (`super::sniff`) that holds one HAR.
+    out.push_str(
+        "| mitmproxy's compressed HAR | `.zhar` | a zlib stream holding a HAR, read as the HAR |\n",
+    );
+    out
+}
+
+/// What README says is read of each format. A match without a catch-all: a new [`Format`]
+/// does not build until it is described.
+fn what_it_reads(format: Format) -> &'static str {
+    match format {
+        Format::Har => "HAR 1.2 and 1.1: browser devtools (Chrome, Firefox, Safari), Charles' and mitmproxy's (`hardump`) HAR exports, Insomnia; base64 bodies decoded",
+        Format::Charles => "Charles session JSON: `scheme`/`host`/`path`/`query`, `header.headers[]`, `body.text` or base64 `body.encoded`, `times.start`",
+        Format::Saz => "`raw/NN_c.txt` requests (absolute URLs), `raw/NN_s.txt` responses, start times from `raw/NN_m.xml` timers",
+        Format::Burp => "Burp Suite \"Save items\" XML: `<item>`s with base64 or plain raw messages; items without a response; `<time>` with its zone",
+        Format::Mitmproxy => "`mitmdump -w` and the UI's save: typed-netstring flows of every flow format from mitmproxy 0.11 to today (21), old field names read as mitmproxy's own migration renames them; encoded bodies decoded; websocket messages, tcp, udp and dns flows counted, skipped and said on stderr (`note: … skipped 1 tcp flow`)",
+        Format::RawHttp => "raw HTTP/1.1 dumps: requests, each followed by its response when there was one; chunked, gzip, deflate and br bodies decoded",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,9 @@ pub mod visual;
 
 pub use run::{bin, stderr, stdout, tokentrail};
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tokentrail::check::{check_capture, Options};
 use tokentrail::config::Config;
@@ -51,13 +53,45 @@ pub fn config_for(path: &Path) -> Option<PathBuf> {
     cfg.is_file().then_some(cfg)
 }
 
-/// Checks a fixture as `tokentrail check` does, with its config.
-pub fn check(path: &Path, rules: RuleSet) -> FileReport {
-    let config = config_for(path)
-        .map(|c| Config::load(&c).expect("fixture config"))
-        .unwrap_or_default();
+/// The built-in rules with the config that goes with `fixture` (see [`config_for`]), made once
+/// per config file and shared by every test: parsing the rules is the slow part of a
+/// debug-build check (a few hundred fixtures, checked several times each, paid it each time).
+/// Keyed by the config's path and text, so a test that writes a config gets what it wrote.
+pub fn options_for(fixture: &Path) -> Arc<Options> {
+    let key = config_for(fixture).map(|c| {
+        let text = std::fs::read_to_string(&c).expect("fixture config");
+        (c, text)
+    });
+    /// A config file's path and text (`None`: no config), and the options made with it.
+    type Made = HashMap<Option<(PathBuf, String)>, Arc<Options>>;
+    static MADE: OnceLock<Mutex<Made>> = OnceLock::new();
+    let mut made = MADE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    made.entry(key)
+        .or_insert_with_key(|key| {
+            let config = key
+                .as_ref()
+                .map(|(c, _)| Config::load(c).expect("fixture config"))
+                .unwrap_or_default();
+            Arc::new(Options {
+                config,
+                rules: builtin_rules(),
+            })
+        })
+        .clone()
+}
+
+/// The built-in rules with the default config, shared as [`options_for`]'s are.
+pub fn default_options() -> Arc<Options> {
+    options_for(Path::new(""))
+}
+
+/// Checks a fixture as `tokentrail check` does, with its config and the built-in rules.
+pub fn check(path: &Path) -> FileReport {
     let capture = tokentrail::read::read_path(path).expect("fixture reads");
-    check_capture(capture, &Options { config, rules })
+    check_capture(capture, &options_for(path))
 }
 
 /// The path relative to the repository, as tests name fixtures.
