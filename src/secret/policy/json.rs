@@ -388,8 +388,10 @@ impl<'t> JsonWalk<'t> {
         let end = pos + literal.len();
         match decode_string(literal) {
             Some(k)
-                if name_shaped(&k)
-                    || self.schema == Schema::Capture && public_name(&k, Capture).is_some() =>
+                if capture_key(&k) || {
+                    let facts = name_facts(&k);
+                    facts.name_shaped || self.schema == Schema::Capture && facts.public_capture
+                } =>
             {
                 self.set_key(k);
             }
@@ -471,6 +473,9 @@ impl<'t> JsonWalk<'t> {
                     };
                 }
                 (Role::Header { .. }, Some("name")) => {
+                    if name_facts(value).header_known {
+                        return Cow::Borrowed(value);
+                    }
                     return match header_name_cow(value, r) {
                         Cow::Borrowed(_) => Cow::Borrowed(value),
                         Cow::Owned(new) => unchanged(new),
@@ -509,9 +514,7 @@ impl<'t> JsonWalk<'t> {
                 (_, Some("firstLine")) => return unchanged(start_line(value, r)),
                 (_, Some("query")) => return unchanged(form(value, r)),
                 (_, Some("path")) => return unchanged(path(value, r)),
-                (_, Some(k))
-                    if public_name(k, Capture).is_some() && !k.eq_ignore_ascii_case("name") =>
-                {
+                (_, Some(k)) if name_facts(k).public_capture && !k.eq_ignore_ascii_case("name") => {
                     return Cow::Borrowed(value)
                 }
                 (_, Some("name")) if self.under(&["creator", "browser"]) => {
@@ -544,8 +547,16 @@ impl<'t> JsonWalk<'t> {
         let text = self.text;
         let token = &text[start..end];
         let key = self.current_key().unwrap_or_default();
-        let kind = kind_of_field(key);
-        let credential = kind.is_some() || kind_of_header(key).is_some();
+        // (A HAR entry's own keys name no credential: a test checks.)
+        let (kind, credential) = if capture_key(key) {
+            (None, false)
+        } else {
+            let facts = name_facts(key);
+            (
+                facts.field_kind,
+                facts.field_kind.is_some() || facts.header_secret,
+            )
+        };
         let digits = token.bytes().filter(u8::is_ascii_digit).count();
         let number = token
             .bytes()
@@ -576,6 +587,77 @@ impl<'t> JsonWalk<'t> {
             }
         }
     }
+}
+
+/// What the walk asks of a key or a header name, each time it meets one: pure functions of
+/// the name, remembered by name on each thread ([`name_facts`]), as a capture repeats a few
+/// dozen keys and header names in every entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct NameFacts {
+    /// [`name_shaped`].
+    name_shaped: bool,
+    /// [`public_name`] for [`Capture`] finds it.
+    public_capture: bool,
+    /// [`kind_of_field`].
+    field_kind: Option<SecretKind>,
+    /// [`kind_of_header`] finds it.
+    header_secret: bool,
+    /// [`header_name_known`].
+    header_known: bool,
+}
+
+impl NameFacts {
+    pub(super) fn of(name: &str) -> NameFacts {
+        NameFacts {
+            name_shaped: name_shaped(name),
+            public_capture: public_name(name, Capture).is_some(),
+            field_kind: kind_of_field(name),
+            header_secret: kind_of_header(name).is_some(),
+            header_known: header_name_known(name),
+        }
+    }
+}
+
+/// Slots of the per-thread memory of [`name_facts`] (a name takes the slot of its hash; one
+/// that lands on a taken slot replaces its name), and the longest name remembered: a capture
+/// of random names cannot grow it.
+const FACTS_SLOTS: usize = 512;
+const FACTS_LONGEST: usize = 64;
+
+/// [`NameFacts::of`] `name`, remembered.
+pub(super) fn name_facts(name: &str) -> NameFacts {
+    use std::cell::RefCell;
+    type Slots = Vec<Option<(Box<str>, NameFacts)>>;
+    thread_local! {
+        static KNOWN: RefCell<Slots> = const { RefCell::new(Vec::new()) };
+    }
+    let b = name.as_bytes();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return NameFacts::of(name);
+    };
+    if b.len() > FACTS_LONGEST {
+        return NameFacts::of(name);
+    }
+    // A cheap hash: the names a capture repeats differ in length or at these three places.
+    let hash = b.len().wrapping_mul(0x9E37)
+        ^ usize::from(first).wrapping_mul(31)
+        ^ usize::from(last) << 5
+        ^ usize::from(b[b.len() / 2]) << 10;
+    let slot = hash % FACTS_SLOTS;
+    KNOWN.with(|known| {
+        let mut known = known.borrow_mut();
+        if known.is_empty() {
+            known.resize(FACTS_SLOTS, None);
+        }
+        match &known[slot] {
+            Some((n, facts)) if **n == *name => *facts,
+            _ => {
+                let facts = NameFacts::of(name);
+                known[slot] = Some((name.into(), facts));
+                facts
+            }
+        }
+    })
 }
 
 /// The end (after the closing quote) of the string literal opening at `start`.

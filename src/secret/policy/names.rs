@@ -350,7 +350,8 @@ macro_rules! capture_keys {
         #[cfg(test)]
         pub(super) const CAPTURE_KEYS: &[&str] = &[$($key),*];
 
-        fn capture_key(name: &str) -> bool {
+        /// Whether `name` is one of the keys above.
+        pub(super) fn capture_key(name: &str) -> bool {
             matches!(name, $($key)|*)
         }
     };
