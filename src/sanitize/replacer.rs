@@ -12,7 +12,7 @@ use std::hash::BuildHasher;
 // Every value replaced is hashed for the books, most twice: a fast hasher (SipHash, the
 // standard one, was 4 % of a large sanitize). Its seed is random per run, as SipHash's was.
 use foldhash::fast::RandomState;
-use foldhash::{HashMap, HashMapExt, HashSet as FastSet, HashSetExt};
+use foldhash::{HashMap, HashSet as FastSet, HashSetExt};
 
 use crate::secret::placeholder::Placeholders;
 use crate::secret::policy::Replace;
@@ -32,9 +32,8 @@ pub(super) struct Sanitizer<'p> {
     known: &'p HashSet<u64>,
     /// Artifacts the analysis identified, by value: replaced wherever they stand.
     identified: &'p Identified,
-    /// Value → (placeholder, its tag); see [`CACHE_BYTES`].
-    cache: HashMap<Box<str>, (Box<str>, u64)>,
-    cache_bytes: usize,
+    /// Placeholders already drawn, by value; see [`CACHE_BYTES`].
+    cache: Cache,
     /// Hashes of the distinct values met, by kind (for the counts; never the values).
     distinct: FastSet<(SecretKind, u64)>,
     kept_values: FastSet<u64>,
@@ -44,6 +43,76 @@ pub(super) struct Sanitizer<'p> {
     tags: FastSet<u64>,
     /// Every placeholder written, when asked for (tests and tooling; unbounded).
     written: Option<BTreeSet<String>>,
+}
+
+/// Values and their placeholders, held in one text and found by the value's hash: no
+/// allocation per value, and starting over keeps the memory (an entry per value with two
+/// boxed strings was allocated, hashed twice and freed one by one).
+#[derive(Default)]
+struct Cache {
+    /// The value's hash (the books' hasher) → where the two stand in `text`.
+    index: HashMap<u64, Cached>,
+    /// Each cached value followed by its placeholder.
+    text: String,
+    /// Bytes counted against [`CACHE_BYTES`].
+    bytes: usize,
+}
+
+#[derive(Clone, Copy)]
+struct Cached {
+    at: usize,
+    value_len: usize,
+    stand_in_len: usize,
+    /// The kinds this value was counted as (bit per [`SecretKind`]) in `distinct` since it
+    /// was cached: a repeat of one of them needs no second insert.
+    counted: u64,
+}
+
+impl Cache {
+    /// The cached entry of `value` (of hash `hash`), if cached.
+    fn get(&mut self, hash: u64, value: &str) -> Option<&mut Cached> {
+        let c = self.index.get_mut(&hash)?;
+        (self.text.get(c.at..c.at + c.value_len) == Some(value)).then_some(c)
+    }
+
+    fn stand_in(&self, c: &Cached) -> &str {
+        let start = c.at + c.value_len;
+        &self.text[start..start + c.stand_in_len]
+    }
+
+    fn insert(&mut self, hash: u64, value: &str, stand_in: &str, counted: u64) {
+        let bytes = value.len() + stand_in.len() + 64;
+        if self.bytes + bytes > CACHE_BYTES {
+            self.index.clear();
+            self.text.clear();
+            self.bytes = 0;
+        }
+        self.bytes += bytes;
+        let at = self.text.len();
+        self.text.push_str(value);
+        self.text.push_str(stand_in);
+        // (A value whose hash another holds takes its place.)
+        self.index.insert(
+            hash,
+            Cached {
+                at,
+                value_len: value.len(),
+                stand_in_len: stand_in.len(),
+                counted,
+            },
+        );
+    }
+
+    fn clear(&mut self) {
+        self.index.clear();
+        self.text.clear();
+        self.bytes = 0;
+    }
+}
+
+/// `kind`'s bit in [`Cached::counted`] (none past 64 kinds: always counted then).
+fn kind_bit(kind: SecretKind) -> u64 {
+    1u64.checked_shl(kind as u32).unwrap_or(0)
 }
 
 /// The artifacts the analysis of a capture identified (codes, tokens), by value.
@@ -91,8 +160,7 @@ impl<'p> Sanitizer<'p> {
             placeholders,
             known,
             identified,
-            cache: HashMap::new(),
-            cache_bytes: 0,
+            cache: Cache::default(),
             distinct: FastSet::new(),
             kept_values: FastSet::new(),
             hasher: RandomState::default(),
@@ -113,9 +181,15 @@ impl<'p> Sanitizer<'p> {
 
     fn count(&mut self, kind: SecretKind, value: &str) {
         let hash = self.hasher.hash_one(value);
+        self.count_hashed(kind, hash, true);
+    }
+
+    /// Counts a place of the value of hash `hash`; `new_kind` unless it is known to be
+    /// counted as `kind` already.
+    fn count_hashed(&mut self, kind: SecretKind, hash: u64, new_kind: bool) {
         let tally = self.tallies.entry(kind).or_default();
         tally.places += 1;
-        if self.distinct.insert((kind, hash)) {
+        if new_kind && self.distinct.insert((kind, hash)) {
             tally.values += 1;
         }
     }
@@ -137,6 +211,8 @@ impl<'p> Sanitizer<'p> {
 
     /// Forgets the counts (not the tags): after a dry pass that only learnt the tags.
     pub fn reset_counts(&mut self) {
+        // (The cache knows which kinds were counted.)
+        self.cache.clear();
         self.tallies.clear();
         self.distinct.clear();
         self.kept_values.clear();
@@ -175,8 +251,7 @@ impl<'p> Sanitizer<'p> {
             placeholders: self.placeholders,
             known: self.known,
             identified: self.identified,
-            cache: HashMap::new(),
-            cache_bytes: 0,
+            cache: Cache::default(),
             distinct: FastSet::new(),
             kept_values: FastSet::new(),
             hasher: self.hasher.clone(),
@@ -212,30 +287,30 @@ impl Replace for Sanitizer<'_> {
         if self.is_known(value) {
             return self.keep(value);
         }
-        self.count(kind, value);
+        // The value is hashed once, for the counts and the cache.
+        let hash = self.hasher.hash_one(value);
         // Only Basic credentials' placeholders depend on the kind; they are not cached.
         let cacheable = kind != SecretKind::Credentials;
         if cacheable {
-            if let Some((stand_in, tag)) = self.cache.get(value) {
-                let (stand_in, tag) = (stand_in.to_string(), *tag);
-                self.tags.insert(tag);
+            if let Some(c) = self.cache.get(hash, value) {
+                let bit = kind_bit(kind);
+                let new_kind = c.counted & bit == 0;
+                c.counted |= bit;
+                let c = *c;
+                self.count_hashed(kind, hash, new_kind);
+                // (Its tag went into `tags` when it was cached.)
+                let stand_in = self.cache.stand_in(&c).to_string();
                 self.note_written(&stand_in);
                 return stand_in;
             }
         }
+        self.count_hashed(kind, hash, true);
         let stand_in = self.placeholders.placeholder(kind, value);
         let tag = self.tag(&stand_in);
         self.tags.insert(tag);
         self.note_written(&stand_in);
         if cacheable {
-            let bytes = value.len() + stand_in.len() + 64;
-            if self.cache_bytes + bytes > CACHE_BYTES {
-                self.cache = HashMap::new();
-                self.cache_bytes = 0;
-            }
-            self.cache_bytes += bytes;
-            self.cache
-                .insert(value.into(), (stand_in.as_str().into(), tag));
+            self.cache.insert(hash, value, &stand_in, kind_bit(kind));
         }
         stand_in
     }

@@ -103,7 +103,7 @@ pub fn path<R: Replace + ?Sized>(path: &str, r: &mut R) -> String {
     if r.keeps_all()
         || kind_by_shape(path).is_none()
             && !path.split('/').any(|s| {
-                !s.is_empty() && (random_segment(s) || r.identified(&form_decode(s)).is_some())
+                !s.is_empty() && (random_segment(s) || r.identified(&form_decode_cow(s)).is_some())
             })
     {
         return path.to_string();

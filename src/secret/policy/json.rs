@@ -52,11 +52,13 @@ pub fn json_into<R: Replace + ?Sized>(
         schema,
         stack: Vec::new(),
         out: std::mem::take(out),
+        copied: 0,
         pending_key: None,
         blank: blank_response_text.then(Blank::default),
     };
     w.out.reserve(text.len());
     w.run(r);
+    w.flush();
     *out = w.out;
     w.blank.is_some_and(|b| b.removed)
 }
@@ -103,32 +105,36 @@ impl Blank {
     }
 }
 
+/// A key or a looked-ahead string of the text: borrowed from it unless it had escapes.
+type Text<'t> = Cow<'t, str>;
+
 /// What an object or array is, in a capture file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Role {
+pub(super) enum Role<'t> {
     /// Nothing special: app data, or capture structure.
     Plain,
     /// A header object (`{"name": …, "value": …}` in a `headers` list).
-    Header { name: Option<String> },
+    Header { name: Option<Text<'t>> },
     /// A query or form parameter object.
-    Param { name: Option<String> },
+    Param { name: Option<Text<'t>> },
     /// A cookie object.
     Cookie,
-    /// A body holder (`postData`, `content`, Charles' `body`) with its media type and encoding.
-    Body { mime: String, base64: bool },
+    /// A body holder (`postData`, `content`, Charles' `body`): its media type and encoding
+    /// are looked up when a body in it needs them ([`JsonWalk::body_type`]).
+    Body,
     /// The array value of a header object (Polly.JS `"value": ["a", "b"]`): each element is
     /// the header's value.
-    HeaderValues { name: Option<String> },
+    HeaderValues { name: Option<Text<'t>> },
 }
 
 #[derive(Debug)]
-pub(super) struct Frame {
+pub(super) struct Frame<'t> {
     object: bool,
     /// The key this container stands under.
-    key: Option<String>,
-    role: Role,
+    key: Option<Text<'t>>,
+    role: Role<'t>,
     /// The key of the member being read (objects).
-    current: Option<String>,
+    current: Option<Text<'t>>,
     /// Where it opens in the text.
     open: usize,
     /// A `request` or `response` object: its direct `mimeType` (Charles), looked up when a
@@ -140,15 +146,33 @@ pub(super) struct JsonWalk<'t> {
     text: &'t str,
     bytes: &'t [u8],
     schema: Schema,
-    stack: Vec<Frame>,
+    stack: Vec<Frame<'t>>,
     out: String,
+    /// The text before this offset is in `out` already: what the walk keeps is copied a run
+    /// at a time, when a changed token (or the end) comes, not token by token.
+    copied: usize,
     /// A key read outside any known container (a piece of a document).
-    pending_key: Option<String>,
+    pending_key: Option<Text<'t>>,
     /// Looking for the response's text to walk as empty ([`json_into`]).
     blank: Option<Blank>,
 }
 
-impl JsonWalk<'_> {
+impl<'t> JsonWalk<'t> {
+    /// Writes `new` in place of the text's `start..end`, after the kept text before it.
+    fn put(&mut self, start: usize, end: usize, new: &str) {
+        let text = self.text;
+        self.out.push_str(&text[self.copied..start]);
+        self.out.push_str(new);
+        self.copied = end;
+    }
+
+    /// Copies the kept text after the last change.
+    fn flush(&mut self) {
+        let text = self.text;
+        self.out.push_str(&text[self.copied..]);
+        self.copied = text.len();
+    }
+
     fn run<R: Replace + ?Sized>(&mut self, r: &mut R) {
         let mut pos = 0;
         let n = self.bytes.len();
@@ -157,7 +181,7 @@ impl JsonWalk<'_> {
             match b {
                 b' ' | b'\t' | b'\r' | b'\n' | b',' | b':' => pos = self.punctuation(pos),
                 b'{' | b'[' => {
-                    let key = self.current_key().map(str::to_string);
+                    let key = self.current_key_text();
                     let (role, message) = self.role_for(b == b'{', key.as_deref(), pos);
                     self.stack.push(Frame {
                         object: b == b'{',
@@ -171,7 +195,6 @@ impl JsonWalk<'_> {
                     if let Some(blank) = &mut self.blank {
                         blank.path.push(blank.key.take());
                     }
-                    self.out.push(b as char);
                     pos += 1;
                 }
                 b'}' | b']' => {
@@ -181,7 +204,6 @@ impl JsonWalk<'_> {
                         blank.path.pop();
                         blank.key = None;
                     }
-                    self.out.push(b as char);
                     pos += 1;
                 }
                 b'"' => pos = self.string(pos, r),
@@ -207,35 +229,47 @@ impl JsonWalk<'_> {
                         .unwrap_or(n);
                     let end = if end == pos { pos + 1 } else { end };
                     let end = ceil_char(self.text, end);
-                    let token = &self.text[pos..end];
-                    self.scalar(token, r);
+                    self.scalar(pos, end, r);
                     pos = end;
                 }
             }
         }
     }
 
-    /// Copies the run of punctuation and indentation at `pos` as one; where it ends.
+    /// Passes the run of punctuation and indentation at `pos` (kept as it is); where it ends.
     fn punctuation(&mut self, pos: usize) -> usize {
-        let rest = &self.bytes[pos..];
-        let len = rest
-            .iter()
-            .position(|&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b',' | b':'))
-            .unwrap_or(rest.len());
-        self.out.push_str(&self.text[pos..pos + len]);
-        if let Some(blank) = &mut self.blank {
-            if memchr::memchr(b',', &rest[..len]).is_some() {
+        let bytes = self.bytes;
+        let mut end = pos;
+        let mut comma = false;
+        while let Some(&b) = bytes.get(end) {
+            match b {
+                b' ' => {
+                    // Indentation, eight spaces at a time.
+                    while bytes.get(end + 1..end + 9) == Some(b"        ") {
+                        end += 8;
+                    }
+                }
+                b'\t' | b'\r' | b'\n' | b':' => {}
+                b',' => comma = true,
+                _ => break,
+            }
+            end += 1;
+        }
+        if comma {
+            if let Some(blank) = &mut self.blank {
                 blank.key = None;
             }
         }
-        pos + len
+        end
     }
 
     /// Walks the string literal at `pos` (a key or a value); where it ends.
     fn string<R: Replace + ?Sized>(&mut self, pos: usize, r: &mut R) -> usize {
         let n = self.bytes.len();
         let end = string_end(self.bytes, pos);
-        let literal = &self.text[pos..end.unwrap_or(n)];
+        let stop = end.unwrap_or(n);
+        let text = self.text;
+        let literal = &text[pos..stop];
         let is_key = end.is_some_and(|e| {
             let after = skip_ws(self.bytes, e);
             self.bytes.get(after) == Some(&b':')
@@ -244,20 +278,22 @@ impl JsonWalk<'_> {
             if let Some(blank) = &mut self.blank {
                 blank.key = Some(KeyIs::of(literal));
             }
-            self.key(literal, r);
+            self.key(pos, literal, r);
         } else {
             let mut literal = literal;
+            let mut blanked = false;
             if let Some(blank) = &mut self.blank {
                 if end.is_some() && blank.at_text() {
                     blank.done = true;
                     blank.removed = literal.len() > 2;
                     literal = "\"\"";
+                    blanked = true;
                 }
                 blank.key = None;
             }
-            self.string_value(literal, end.is_some(), r);
+            self.string_value(pos..stop, literal, blanked, end.is_some(), r);
         }
-        end.unwrap_or(n)
+        stop
     }
 
     fn current_key(&self) -> Option<&str> {
@@ -268,9 +304,18 @@ impl JsonWalk<'_> {
         }
     }
 
+    /// [`Self::current_key`], for a frame to keep (borrowed from the text when it can be).
+    fn current_key_text(&self) -> Option<Text<'t>> {
+        match self.stack.last() {
+            Some(f) if f.object => f.current.clone(),
+            Some(f) => f.key.clone(),
+            None => self.pending_key.clone(),
+        }
+    }
+
     /// The role of a container opening at `pos` under `key`, and whether it is a message
     /// object ([`Frame::message`]).
-    fn role_for(&self, object: bool, key: Option<&str>, pos: usize) -> (Role, bool) {
+    fn role_for(&self, object: bool, key: Option<&str>, pos: usize) -> (Role<'t>, bool) {
         if self.schema != Schema::Capture {
             return (Role::Plain, false);
         }
@@ -278,7 +323,8 @@ impl JsonWalk<'_> {
         let parent_key = parent.and_then(|f| f.key.as_deref());
         let in_list = parent.is_some_and(|f| !f.object);
         if object && in_list {
-            let sibling = |k: &str| direct_string(self.text, pos, k);
+            let text = self.text;
+            let sibling = |k: &str| direct_string(text, pos, k);
             match parent_key {
                 Some("headers") => {
                     let name = sibling("name");
@@ -303,15 +349,7 @@ impl JsonWalk<'_> {
         }
         if object {
             match key {
-                Some("postData" | "content" | "body") => {
-                    // One look ahead for both members.
-                    let [mime, encoding] = direct_strings(self.text, pos, ["mimeType", "encoding"]);
-                    let mime = mime
-                        .or_else(|| parent.and_then(|f| self.message_mime(f)))
-                        .unwrap_or_default();
-                    let base64 = encoding.is_some_and(|e| e.eq_ignore_ascii_case("base64"));
-                    return (Role::Body { mime, base64 }, false);
-                }
+                Some("postData" | "content" | "body") => return (Role::Body, false),
                 Some("request" | "response") => return (Role::Plain, true),
                 _ => {}
             }
@@ -319,72 +357,94 @@ impl JsonWalk<'_> {
         (Role::Plain, false)
     }
 
+    /// The media type and whether base64 of the body holder the walk is in (the innermost
+    /// frame), looked ahead from where it opens: its own `mimeType` and `encoding`, else its
+    /// message object's media type. (Looked up when a body needs them, not for every holder:
+    /// a removed response text does not.)
+    fn body_type(&self) -> (Text<'t>, bool) {
+        let Some((frame, below)) = self.stack.split_last() else {
+            return (Cow::Borrowed(""), false);
+        };
+        // One look ahead for both members.
+        let [mime, encoding] = direct_strings(self.text, frame.open, ["mimeType", "encoding"]);
+        let mime = mime
+            .or_else(|| below.last().and_then(|f| self.message_mime(f)))
+            .unwrap_or_default();
+        let base64 = encoding.is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+        (mime, base64)
+    }
+
     /// The media type of a message object (Charles's request or response holds its body's),
     /// looked ahead from where it opens.
-    fn message_mime(&self, frame: &Frame) -> Option<String> {
+    fn message_mime(&self, frame: &Frame<'t>) -> Option<Text<'t>> {
         if !frame.message {
             return None;
         }
         direct_string(self.text, frame.open, "mimeType")
     }
 
-    fn key<R: Replace + ?Sized>(&mut self, literal: &str, r: &mut R) {
-        let decoded = decode_string(literal);
-        match decoded {
+    /// The key `literal` of the text at `pos`.
+    fn key<R: Replace + ?Sized>(&mut self, pos: usize, literal: &'t str, r: &mut R) {
+        let end = pos + literal.len();
+        match decode_string(literal) {
             Some(k)
-                if name_shaped(&k)
-                    || self.schema == Schema::Capture && public_name(&k, Capture).is_some() =>
+                if capture_key(&k) || {
+                    let facts = name_facts(&k);
+                    facts.name_shaped || self.schema == Schema::Capture && facts.public_capture
+                } =>
             {
-                self.out.push_str(literal);
-                self.set_key(&k);
+                self.set_key(k);
             }
             Some(k) => {
                 let replaced = r.replace(SecretKind::Value, &k);
-                self.out.push_str(&json_string(&replaced));
-                self.set_key(&k);
+                self.put(pos, end, &json_string(&replaced));
+                self.set_key(k);
             }
             None => {
                 let replaced = r.replace(SecretKind::Value, literal);
-                self.out.push_str(&json_string(&replaced));
-                self.set_key("");
+                self.put(pos, end, &json_string(&replaced));
+                self.set_key(Cow::Borrowed(""));
             }
         }
     }
 
-    fn set_key(&mut self, k: &str) {
-        // The key's String is reused member after member.
+    fn set_key(&mut self, k: Text<'t>) {
         let slot = match self.stack.last_mut() {
             Some(f) if f.object => &mut f.current,
             Some(_) => return,
             None => &mut self.pending_key,
         };
-        match slot {
-            Some(s) => {
-                s.clear();
-                s.push_str(k);
-            }
-            None => *slot = Some(k.to_string()),
-        }
+        *slot = Some(k);
     }
 
-    fn string_value<R: Replace + ?Sized>(&mut self, literal: &str, closed: bool, r: &mut R) {
+    /// The string value `literal` standing at `span` of the text (`literal` is that text
+    /// unless `blanked`: the response text walked as empty).
+    fn string_value<R: Replace + ?Sized>(
+        &mut self,
+        span: std::ops::Range<usize>,
+        literal: &str,
+        blanked: bool,
+        closed: bool,
+        r: &mut R,
+    ) {
         let Some(value) = closed.then(|| decode_string(literal)).flatten() else {
             // Cut inside the string (or an invalid escape): hide what there is.
             let inner = literal.get(1..).unwrap_or("");
-            self.out.push('"');
+            let mut new = String::from("\"");
             if !inner.is_empty() {
-                self.out
-                    .push_str(&json_escape(&r.replace(SecretKind::Value, inner)));
+                new.push_str(&json_escape(&r.replace(SecretKind::Value, inner)));
             }
             if closed {
-                self.out.push('"');
+                new.push('"');
             }
+            self.put(span.start, span.end, &new);
             return;
         };
         let walked = self.decide(self.current_key(), &value, r);
         match walked {
-            Cow::Borrowed(_) => self.out.push_str(literal),
-            Cow::Owned(new) => self.out.push_str(&json_string(&new)),
+            Cow::Borrowed(_) if blanked => self.put(span.start, span.end, literal),
+            Cow::Borrowed(_) => {}
+            Cow::Owned(new) => self.put(span.start, span.end, &json_string(&new)),
         }
     }
 
@@ -413,6 +473,9 @@ impl JsonWalk<'_> {
                     };
                 }
                 (Role::Header { .. }, Some("name")) => {
+                    if name_facts(value).header_known {
+                        return Cow::Borrowed(value);
+                    }
                     return match header_name_cow(value, r) {
                         Cow::Borrowed(_) => Cow::Borrowed(value),
                         Cow::Owned(new) => unchanged(new),
@@ -431,23 +494,27 @@ impl JsonWalk<'_> {
                 (Role::Cookie, Some("value")) => {
                     return Cow::Owned(r.replace(SecretKind::Cookie, value))
                 }
-                (Role::Body { mime, base64 }, Some("text")) => {
-                    return unchanged(if *base64 {
-                        base64_body(mime, value, r)
+                // (Blank text is kept by `body` and `base64_body` whatever the type.)
+                (Role::Body, Some("text" | "encoded")) if value.trim().is_empty() => {
+                    return Cow::Borrowed(value)
+                }
+                (Role::Body, Some("text")) => {
+                    let (mime, base64) = self.body_type();
+                    return unchanged(if base64 {
+                        base64_body(&mime, value, r)
                     } else {
-                        body(mime, value, r)
+                        body(&mime, value, r)
                     });
                 }
-                (Role::Body { mime, .. }, Some("encoded")) => {
-                    return unchanged(base64_body(mime, value, r))
+                (Role::Body, Some("encoded")) => {
+                    let (mime, _) = self.body_type();
+                    return unchanged(base64_body(&mime, value, r));
                 }
                 (_, Some("url" | "redirectURL")) => return unchanged(url(value, r)),
                 (_, Some("firstLine")) => return unchanged(start_line(value, r)),
                 (_, Some("query")) => return unchanged(form(value, r)),
                 (_, Some("path")) => return unchanged(path(value, r)),
-                (_, Some(k))
-                    if public_name(k, Capture).is_some() && !k.eq_ignore_ascii_case("name") =>
-                {
+                (_, Some(k)) if name_facts(k).public_capture && !k.eq_ignore_ascii_case("name") => {
                     return Cow::Borrowed(value)
                 }
                 (_, Some("name")) if self.under(&["creator", "browser"]) => {
@@ -475,10 +542,21 @@ impl JsonWalk<'_> {
             .is_some_and(|k| keys.contains(&k))
     }
 
-    fn scalar<R: Replace + ?Sized>(&mut self, token: &str, r: &mut R) {
+    /// The number, literal or stray text at `start..end`.
+    fn scalar<R: Replace + ?Sized>(&mut self, start: usize, end: usize, r: &mut R) {
+        let text = self.text;
+        let token = &text[start..end];
         let key = self.current_key().unwrap_or_default();
-        let kind = kind_of_field(key);
-        let credential = kind.is_some() || kind_of_header(key).is_some();
+        // (A HAR entry's own keys name no credential: a test checks.)
+        let (kind, credential) = if capture_key(key) {
+            (None, false)
+        } else {
+            let facts = name_facts(key);
+            (
+                facts.field_kind,
+                facts.field_kind.is_some() || facts.header_secret,
+            )
+        };
         let digits = token.bytes().filter(u8::is_ascii_digit).count();
         let number = token
             .bytes()
@@ -498,19 +576,88 @@ impl JsonWalk<'_> {
         } else {
             None
         };
-        if shown && identified.is_none() {
-            self.out.push_str(token);
-        } else {
+        if !(shown && identified.is_none()) {
             let kind = identified.or(kind).unwrap_or(SecretKind::Value);
             let replaced = r.replace(kind, token);
             if number && replaced.bytes().all(|b| b.is_ascii_digit()) && !replaced.starts_with('0')
             {
-                self.out.push_str(&replaced);
+                self.put(start, end, &replaced);
             } else {
-                self.out.push_str(&json_string(&replaced));
+                self.put(start, end, &json_string(&replaced));
             }
         }
     }
+}
+
+/// What the walk asks of a key or a header name, each time it meets one: pure functions of
+/// the name, remembered by name on each thread ([`name_facts`]), as a capture repeats a few
+/// dozen keys and header names in every entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct NameFacts {
+    /// [`name_shaped`].
+    name_shaped: bool,
+    /// [`public_name`] for [`Capture`] finds it.
+    public_capture: bool,
+    /// [`kind_of_field`].
+    field_kind: Option<SecretKind>,
+    /// [`kind_of_header`] finds it.
+    header_secret: bool,
+    /// [`header_name_known`].
+    header_known: bool,
+}
+
+impl NameFacts {
+    pub(super) fn of(name: &str) -> NameFacts {
+        NameFacts {
+            name_shaped: name_shaped(name),
+            public_capture: public_name(name, Capture).is_some(),
+            field_kind: kind_of_field(name),
+            header_secret: kind_of_header(name).is_some(),
+            header_known: header_name_known(name),
+        }
+    }
+}
+
+/// Slots of the per-thread memory of [`name_facts`] (a name takes the slot of its hash; one
+/// that lands on a taken slot replaces its name), and the longest name remembered: a capture
+/// of random names cannot grow it.
+const FACTS_SLOTS: usize = 512;
+const FACTS_LONGEST: usize = 64;
+
+/// [`NameFacts::of`] `name`, remembered.
+pub(super) fn name_facts(name: &str) -> NameFacts {
+    use std::cell::RefCell;
+    type Slots = Vec<Option<(Box<str>, NameFacts)>>;
+    thread_local! {
+        static KNOWN: RefCell<Slots> = const { RefCell::new(Vec::new()) };
+    }
+    let b = name.as_bytes();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return NameFacts::of(name);
+    };
+    if b.len() > FACTS_LONGEST {
+        return NameFacts::of(name);
+    }
+    // A cheap hash: the names a capture repeats differ in length or at these three places.
+    let hash = b.len().wrapping_mul(0x9E37)
+        ^ usize::from(first).wrapping_mul(31)
+        ^ usize::from(last) << 5
+        ^ usize::from(b[b.len() / 2]) << 10;
+    let slot = hash % FACTS_SLOTS;
+    KNOWN.with(|known| {
+        let mut known = known.borrow_mut();
+        if known.is_empty() {
+            known.resize(FACTS_SLOTS, None);
+        }
+        match &known[slot] {
+            Some((n, facts)) if **n == *name => *facts,
+            _ => {
+                let facts = NameFacts::of(name);
+                known[slot] = Some((name.into(), facts));
+                facts
+            }
+        }
+    })
 }
 
 /// The end (after the closing quote) of the string literal opening at `start`.
@@ -571,7 +718,7 @@ pub(super) fn json_escape(s: &str) -> String {
 
 /// The string value of the direct member `key` of the object opening at `open`, found by a
 /// shallow scan that skips nested containers.
-pub(super) fn direct_string(text: &str, open: usize, key: &str) -> Option<String> {
+pub(super) fn direct_string<'t>(text: &'t str, open: usize, key: &str) -> Option<Cow<'t, str>> {
     let [value] = direct_strings(text, open, [key]);
     value
 }
@@ -579,12 +726,12 @@ pub(super) fn direct_string(text: &str, open: usize, key: &str) -> Option<String
 /// [`direct_string`] of several keys in one scan: each the value the scan for it alone would
 /// give (the first member of that name, `None` if its value is no string or the object ends
 /// or breaks off first).
-pub(super) fn direct_strings<const N: usize>(
-    text: &str,
+pub(super) fn direct_strings<'t, const N: usize>(
+    text: &'t str,
     open: usize,
     keys: [&str; N],
-) -> [Option<String>; N] {
-    let mut found: [Option<String>; N] = std::array::from_fn(|_| None);
+) -> [Option<Cow<'t, str>>; N] {
+    let mut found: [Option<Cow<'t, str>>; N] = std::array::from_fn(|_| None);
     let mut decided = [false; N];
     let bytes = text.as_bytes();
     let mut pos = open + 1;
@@ -609,9 +756,8 @@ pub(super) fn direct_strings<const N: usize>(
                             }
                             decided[i] = true;
                             if bytes.get(vstart) == Some(&b'"') {
-                                found[i] = string_end(bytes, vstart).and_then(|vend| {
-                                    decode_string(&text[vstart..vend]).map(Cow::into_owned)
-                                });
+                                found[i] = string_end(bytes, vstart)
+                                    .and_then(|vend| decode_string(&text[vstart..vend]));
                             }
                         }
                         expect_key = false;

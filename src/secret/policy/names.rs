@@ -302,7 +302,7 @@ pub fn header_name_known(name: &str) -> bool {
 pub fn name_shaped(name: &str) -> bool {
     // A capture's own keys, asked for on every member of every entry: answered at once
     // (a test checks each against the rules).
-    CAPTURE_KEYS.contains(&name) || shaped_by_rules(name)
+    capture_key(name) || shaped_by_rules(name)
 }
 
 /// [`name_shaped`] by its rules alone.
@@ -343,8 +343,21 @@ pub(super) fn shaped_by_rules(name: &str) -> bool {
     any && kind_by_shape(name).is_none()
 }
 
-/// The keys of a HAR entry, all [`name_shaped`].
-pub(super) const CAPTURE_KEYS: &[&str] = &[
+/// The keys of a HAR entry, all [`name_shaped`]: the list, and a `match` of it (compiled to
+/// a switch on the length, where `contains` compared one by one).
+macro_rules! capture_keys {
+    ($($key:literal),* $(,)?) => {
+        #[cfg(test)]
+        pub(super) const CAPTURE_KEYS: &[&str] = &[$($key),*];
+
+        /// Whether `name` is one of the keys above.
+        pub(super) fn capture_key(name: &str) -> bool {
+            matches!(name, $($key)|*)
+        }
+    };
+}
+
+capture_keys![
     "name",
     "value",
     "headers",

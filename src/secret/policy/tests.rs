@@ -56,10 +56,38 @@ fn keyed() -> Placeholders {
 }
 
 #[test]
+fn remembered_name_facts_are_the_facts() {
+    // Twice each: the second answer comes from the memory.
+    let long = "k".repeat(80);
+    for _ in 0..2 {
+        for name in [
+            "headers",
+            "value",
+            "Authorization",
+            "x-api-key",
+            "client_secret",
+            "access_token",
+            "mimeType",
+            "X-Session-Token",
+            "aB3dE5fG7hJ9kL1mN3pQ5",
+            "",
+            long.as_str(),
+        ] {
+            assert_eq!(json::name_facts(name), json::NameFacts::of(name), "{name}");
+        }
+    }
+}
+
+#[test]
 fn capture_keys_answered_at_once_are_name_shaped_by_the_rules() {
     for key in CAPTURE_KEYS {
         assert!(shaped_by_rules(key), "{key}");
+        assert!(capture_key(key), "{key}");
+        // The JSON walk shows a number under one of them without asking.
+        assert_eq!(kind_of_field(key), None, "{key}");
+        assert_eq!(kind_of_header(key), None, "{key}");
     }
+    assert!(!capture_key("client_secret") && !capture_key("Name"));
 }
 
 #[test]
