@@ -27,7 +27,7 @@ pub fn check(expr: &IdedExpr, roots: &[(&str, String)]) -> Result<(), Unknown> {
 }
 
 /// The expressions directly inside `expr`.
-fn children(expr: &IdedExpr) -> Vec<&IdedExpr> {
+pub(super) fn children(expr: &IdedExpr) -> Vec<&IdedExpr> {
     use cel::common::ast::EntryExpr;
     match &expr.expr {
         Ast::Select(s) => vec![&*s.operand],

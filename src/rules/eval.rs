@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 use cel::common::value::Val;
 use cel::{Context, Value};
 
+use super::decide;
 use super::functions;
-use super::lazy::{Build, Lazy};
+use super::lazy::{parts, Build, Fields as Slots, Parts};
 use super::value::{display, get_int, into_cel, into_val};
 use super::{template::Part, Expr, Rule, RuleSet, Subject, Template};
 use crate::finding::{Finding, Label, Place, Related};
@@ -120,7 +121,7 @@ fn run_phase(
             .collect()
     };
     // The rules of each step kind, and the fields their conditions read, found once.
-    let by_kind: Vec<(Vec<&Rule>, Option<Fields>)> = StepKind::ALL
+    let by_kind: Vec<(Vec<&Rule>, Option<Fields>, Parts)> = StepKind::ALL
         .iter()
         .map(|kind| {
             let wanted: Vec<&Rule> = rules
@@ -129,7 +130,8 @@ fn run_phase(
                 .filter(|r| r.subject.takes_step(*kind))
                 .collect();
             let reads = fields_read(&wanted);
-            (wanted, reads)
+            let parts = parts(wanted.iter().filter_map(|r| r.when.tree()), "step");
+            (wanted, reads, parts)
         })
         .collect();
     // Subjects are independent: a long capture's thousands of Bearer calls are evaluated on
@@ -144,12 +146,12 @@ fn run_phase(
                 || root_context(capture, found),
                 |root, (i, step)| {
                     let kind = StepKind::ALL.iter().position(|k| *k == step.kind);
-                    let Some((wanted, reads)) = kind.and_then(|k| by_kind.get(k)) else {
+                    let Some((wanted, reads, parts)) = kind.and_then(|k| by_kind.get(k)) else {
                         return Vec::new();
                     };
                     let of_step = |want: &Want| facts.step_facts_wanted(i, want);
                     let subject = Some(("step", &of_step as &Build));
-                    run_rules(wanted, reads.as_ref(), facts, root, subject)
+                    run_rules(wanted, (reads.as_ref(), parts), facts, root, subject)
                 },
             )
             .collect();
@@ -162,11 +164,12 @@ fn run_phase(
         let each = |subject, name, count, facts_of: &FactsOf| {
             let wanted = of(subject);
             let reads = fields_read(&wanted);
+            let parts = parts(wanted.iter().filter_map(|r| r.when.tree()), name);
             (0..count)
                 .flat_map(|i| {
                     let build = |want: &Want| facts_of(i, want);
                     let subject = Some((name, &build as &Build));
-                    run_rules(&wanted, reads.as_ref(), facts, &root, subject)
+                    run_rules(&wanted, (reads.as_ref(), &parts), facts, &root, subject)
                 })
                 .collect::<Vec<Finding>>()
         };
@@ -182,7 +185,14 @@ fn run_phase(
     findings.extend(of_steps);
     findings.extend(of_codes_and_tokens);
     let root = root_context(capture, found);
-    findings.extend(run_rules(&of(Subject::Capture), None, facts, &root, None));
+    let none = Parts::new();
+    findings.extend(run_rules(
+        &of(Subject::Capture),
+        (None, &none),
+        facts,
+        &root,
+        None,
+    ));
 }
 
 /// Names of a subject's fields.
@@ -202,10 +212,11 @@ fn fields_read<'r>(wanted: &[&'r Rule]) -> Option<Fields<'r>> {
 ///
 /// Whether each rule fires is decided on the fields the conditions reach, built as they read
 /// them (`Lazy`): a long capture's thousands of steps cost what their conditions read, not
-/// all their facts; a rule that fires gets all of them.
+/// all their facts, and of a field read only through its parts (`step.code.origin`), those
+/// parts; a rule that fires gets all of them.
 fn run_rules(
     wanted: &[&Rule],
-    reads: Option<&Fields>,
+    (reads, parts): (Option<&Fields>, &Parts),
     facts: &Facts,
     root: &Context,
     subject: Option<(&'static str, &Build)>,
@@ -213,25 +224,43 @@ fn run_rules(
     if wanted.is_empty() {
         return Vec::new();
     }
-    let mut decide = root.new_inner_scope();
-    if let Some((name, build)) = subject {
-        let read: Box<dyn Val + '_> = match reads {
-            Some(fields) => match Lazy::new(build, fields) {
-                Some(lazy) => Box::new(lazy),
-                None => return Vec::new(),
-            },
-            None => match build(&|_| true) {
-                Some(all) => into_val(all),
-                None => return Vec::new(),
-            },
+    // The fields the conditions read, when they read nothing else of the subject.
+    let fields = match (subject, reads) {
+        (Some((_, build)), Some(reads)) => match Slots::new(build, reads, parts) {
+            Some(fields) => Some(fields),
+            None => return Vec::new(),
+        },
+        _ => None,
+    };
+    // The interpreter's scope, made only for a condition the fields do not settle.
+    let decide = std::cell::OnceCell::new();
+    let decide = || -> Option<&Context> {
+        decide
+            .get_or_init(|| {
+                let mut decide = root.new_inner_scope();
+                if let Some((name, build)) = subject {
+                    let read: Box<dyn Val + '_> = match &fields {
+                        Some(fields) => Box::new(fields.lazy()),
+                        None => into_val(build(&|_| true)?),
+                    };
+                    decide.add_variable_as_val(name, read);
+                }
+                Some(decide)
+            })
+            .as_ref()
+    };
+    let fires = |rule: &Rule| -> bool {
+        let native = match (&fields, subject, rule.when.tree()) {
+            (Some(fields), Some((name, _)), Some(tree)) => {
+                decide::decide(tree, name, &|f| fields.json(f))
+            }
+            _ => None,
         };
-        decide.add_variable_as_val(name, read);
-    }
-    let firing: Vec<&Rule> = wanted
-        .iter()
-        .copied()
-        .filter(|rule| matches!(run(&rule.when, &decide), Some(Value::Bool(true))))
-        .collect();
+        native.unwrap_or_else(|| {
+            decide().is_some_and(|ctx| matches!(run(&rule.when, ctx), Some(Value::Bool(true))))
+        })
+    };
+    let firing: Vec<&Rule> = wanted.iter().copied().filter(|r| fires(r)).collect();
     if firing.is_empty() {
         return Vec::new();
     }
@@ -555,5 +584,131 @@ mod tests {
             }
         }
         assert!(compared > 1000, "only {compared} comparisons");
+    }
+
+    /// A field the conditions read only through its parts (`step.code.origin`) is built with
+    /// those parts alone: each must be what the full facts hold, for every step of every
+    /// fixture; and the parts left out must include a code's mask and a response's tokens.
+    #[test]
+    fn fields_built_with_their_parts_hold_those_parts_of_the_full_facts() {
+        let rules = crate::rules::load_builtin().expect("built-in rules");
+        let trees: Vec<&cel::IdedExpr> = rules
+            .iter()
+            .filter(|r| matches!(r.subject, Subject::Step(_)))
+            .filter_map(|r| r.when.tree())
+            .collect();
+        let parts = parts(trees.iter().copied(), "step");
+        assert!(parts
+            .get("code")
+            .is_some_and(|p| p.contains("origin") && !p.contains("value")));
+        assert!(parts
+            .get("response")
+            .is_some_and(|p| !p.contains("access_token")));
+        let (mut compared, mut left_out) = (0, 0);
+        for path in crate::fixture_hars() {
+            let Ok(capture) = crate::read::read_path(&path) else {
+                continue;
+            };
+            let analysis = crate::flow::analyze(&capture, &crate::config::Config::default());
+            let facts = Facts::new(&capture, &analysis);
+            for i in 0..analysis.steps.len() {
+                let full = facts.step_facts(i).expect("a step's facts");
+                for (field, wanted) in &parts {
+                    let want = |f: &str| {
+                        f == *field
+                            || f.strip_prefix(field)
+                                .and_then(|r| r.strip_prefix('.'))
+                                .is_some_and(|p| wanted.contains(p))
+                    };
+                    let part = facts.step_facts_wanted(i, &want).expect("a step's facts");
+                    let (full, part) = (full.get(field), part.get(field));
+                    assert_eq!(
+                        full.is_some(),
+                        part.is_some(),
+                        "{field} in {}",
+                        path.display()
+                    );
+                    let (Some(full), Some(part)) = (full, part) else {
+                        continue;
+                    };
+                    for p in wanted {
+                        assert_eq!(
+                            full.get(p),
+                            part.get(p),
+                            "{field}.{p} in {}",
+                            path.display()
+                        );
+                        compared += 1;
+                    }
+                    let keys = |v: &serde_json::Value| v.as_object().map_or(0, |m| m.len());
+                    left_out += usize::from(keys(part) < keys(full));
+                }
+            }
+        }
+        assert!(compared > 200, "only {compared} comparisons");
+        assert!(left_out > 50, "only {left_out} fields built smaller");
+    }
+
+    /// Every built-in condition decided without the interpreter gives what the interpreter
+    /// gives over the full facts, for every step, code and token of every fixture; and most
+    /// are decided so, firing or not.
+    #[test]
+    fn conditions_decided_on_the_fields_agree_with_the_interpreter() {
+        let rules = crate::rules::load_builtin().expect("built-in rules");
+        let (mut decided, mut fired, mut total) = (0, 0, 0);
+        for path in crate::fixture_hars() {
+            let Ok(capture) = crate::read::read_path(&path) else {
+                continue;
+            };
+            let analysis = crate::flow::analyze(&capture, &crate::config::Config::default());
+            let facts = Facts::new(&capture, &analysis);
+            let capture_facts = into_cel(facts.capture_facts());
+            let root = root_context(&capture_facts, None);
+            let mut check = |name: &'static str, rule: &Rule, build: &Build| {
+                let (Some(reads), Some(tree)) = (&rule.when_reads, rule.when.tree()) else {
+                    return;
+                };
+                let reads: Fields = reads.iter().map(String::as_str).collect();
+                let parts = parts([tree], name);
+                let Some(slots) = Slots::new(build, &reads, &parts) else {
+                    return;
+                };
+                let Some(full) = build(&|_| true) else { return };
+                let mut ctx = root.new_inner_scope();
+                ctx.add_variable_as_val(name, into_val(full));
+                let interpreted = matches!(run(&rule.when, &ctx), Some(Value::Bool(true)));
+                total += 1;
+                if let Some(native) = decide::decide(tree, name, &|f| slots.json(f)) {
+                    assert_eq!(native, interpreted, "{} on {}", rule.id, path.display());
+                    decided += 1;
+                    fired += usize::from(native);
+                }
+            };
+            for rule in &rules {
+                match rule.subject {
+                    Subject::Step(_) => {
+                        for (i, step) in analysis.steps.iter().enumerate() {
+                            if rule.subject.takes_step(step.kind) {
+                                check("step", rule, &|w: &Want| facts.step_facts_wanted(i, w));
+                            }
+                        }
+                    }
+                    Subject::Code => {
+                        for i in 0..analysis.codes.len() {
+                            check("code", rule, &|w: &Want| facts.code_facts_wanted(i, w));
+                        }
+                    }
+                    Subject::Token => {
+                        for i in 0..analysis.tokens.len() {
+                            check("token", rule, &|w: &Want| facts.token_facts_wanted(i, w));
+                        }
+                    }
+                    Subject::Capture => {}
+                }
+            }
+        }
+        assert!(total > 5000, "only {total} conditions");
+        assert!(decided * 10 > total * 9, "{decided} of {total} decided");
+        assert!(fired > 100, "only {fired} fired");
     }
 }

@@ -2,6 +2,7 @@
 //! documented facts; evaluation turns facts into findings.
 
 mod check;
+mod decide;
 pub mod docs;
 mod eval;
 pub mod functions;

@@ -76,6 +76,23 @@ pub fn into_val(v: serde_json::Value) -> Box<dyn Val> {
     }
 }
 
+/// [`into_val`] of a borrowed value (a field kept for the conditions that decide without the
+/// interpreter, `rules::decide`).
+pub fn to_val(v: &serde_json::Value) -> Box<dyn Val> {
+    match v {
+        serde_json::Value::String(s) => Box::new(CelString::from(s.clone())),
+        serde_json::Value::Array(items) => {
+            Box::new(CelList::from(items.iter().map(to_val).collect::<Vec<_>>()))
+        }
+        serde_json::Value::Object(map) => Box::new(CelMap::from(
+            map.iter()
+                .map(|(k, v)| (CelMapKey::from(k.clone()), to_val(v)))
+                .collect::<HashMap<_, _>>(),
+        )),
+        scalar => into_val(scalar.clone()),
+    }
+}
+
 /// How a value reads inside a message.
 pub fn display(v: &Value) -> String {
     match v {
@@ -146,5 +163,6 @@ mod tests {
         let via: Box<dyn Val> = into_cel(v.clone()).try_into().expect("converts");
         assert_eq!(direct, Value::try_from(via.as_ref()));
         assert_eq!(direct, Ok(to_cel(&v)));
+        assert_eq!(Value::try_from(to_val(&v).as_ref()), Ok(to_cel(&v)));
     }
 }

@@ -374,7 +374,13 @@ impl<'a> Facts<'a> {
 
     /// A code as a step refers to it.
     pub fn code_ref(&self, id: usize) -> Option<Value> {
-        let (mut m, c) = self.code_base(id, &|_| true)?;
+        self.code_ref_wanted(id, &|_| true)
+    }
+
+    /// [`Facts::code_ref`] with the fields `want` names of its mask, origin and answer
+    /// (`step.code.origin.client_id` needs neither the code's SHA-256 nor its answer).
+    pub fn code_ref_wanted(&self, id: usize, want: &Want) -> Option<Value> {
+        let (mut m, c) = self.code_base(id, want)?;
         m.insert("redemption_count".into(), json!(c.redemptions.len()));
         Some(Value::Object(m))
     }
@@ -449,7 +455,12 @@ impl<'a> Facts<'a> {
 
     /// A token as a step refers to it.
     pub fn token_ref(&self, id: usize) -> Option<Value> {
-        let (mut m, t) = self.token_base(id, &|_| true)?;
+        self.token_ref_wanted(id, &|_| true)
+    }
+
+    /// [`Facts::token_ref`] with the fields `want` names of those [`Facts::token_base`] asks.
+    pub fn token_ref_wanted(&self, id: usize, want: &Want) -> Option<Value> {
+        let (mut m, t) = self.token_base(id, want)?;
         m.insert("use_count".into(), json!(t.uses.len()));
         Some(Value::Object(m))
     }

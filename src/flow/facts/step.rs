@@ -56,6 +56,19 @@ impl<'w> Out<'w> {
     }
 }
 
+/// The fields of the step's field `field` that `want` asks for (`want("code.value")`).
+fn nested<'a>(want: &'a Want<'a>, field: &'a str) -> impl Fn(&str) -> bool + 'a {
+    move |sub: &str| want(&format!("{field}.{sub}"))
+}
+
+/// Whether `want`, asked for whole fields, asks for `field` (the top of `code.value`).
+pub(in crate::flow) fn wants_top(fields: &std::collections::BTreeSet<&str>, field: &str) -> bool {
+    fields.contains(field)
+        || field
+            .split_once('.')
+            .is_some_and(|(top, _)| fields.contains(top))
+}
+
 impl<'a> Facts<'a> {
     /// The full facts of one step, as `step` sees them.
     pub fn step_facts(&self, id: usize) -> Option<Value> {
@@ -70,11 +83,12 @@ impl<'a> Facts<'a> {
         id: usize,
         fields: Option<&std::collections::BTreeSet<&str>>,
     ) -> Option<Value> {
-        let want = |field: &str| fields.is_none_or(|f| f.contains(field));
+        let want = |field: &str| fields.is_none_or(|f| wants_top(f, field));
         self.step_facts_wanted(id, &want)
     }
 
-    /// The facts of one step with the fields `want` names.
+    /// The facts of one step with the fields `want` names; of a field that holds a code or a
+    /// token, the parts `want` names as `field.part` (`code.origin`).
     pub fn step_facts_wanted(&self, id: usize, want: &Want) -> Option<Value> {
         let step = self.analysis.steps.get(id)?;
         let mut out = Out::new(want);
@@ -86,7 +100,9 @@ impl<'a> Facts<'a> {
             Detail::EndpointLookup(l) => self.lookup_step(l, &mut out),
             Detail::Activation(act) => self.activation_step(act, &mut out),
             Detail::BearerCall { bearer } => {
-                out.put("bearer", || self.token_ref(*bearer));
+                out.put("bearer", || {
+                    self.token_ref_wanted(*bearer, &nested(want, "bearer"))
+                });
                 out.put("userinfo", || self.userinfo_facts(id));
             }
         }
@@ -183,7 +199,11 @@ impl<'a> Facts<'a> {
         out.set("answer_host", || json!(answer().host));
         out.set("answer_loopback", || json!(is_loopback(&answer().host)));
         out.put("recovered_at", || ans.recovered_at.map(|e| json!(e)));
-        out.put("code", || ans.code.and_then(|c| self.code_ref(c)));
+        let want = out.want;
+        out.put("code", || {
+            ans.code
+                .and_then(|c| self.code_ref_wanted(c, &nested(want, "code")))
+        });
         out.put("error", || s(ans.error.as_deref()));
         out.put("error_description", || s(ans.error_description.as_deref()));
         out.put("state", || s(ans.state.as_deref()));
@@ -192,7 +212,8 @@ impl<'a> Facts<'a> {
             ans.id_token.and_then(|i| self.id_token_facts(i))
         });
         out.put("access_token", || {
-            ans.access_token.and_then(|x| self.token_ref(x))
+            ans.access_token
+                .and_then(|x| self.token_ref_wanted(x, &nested(want, "access_token")))
         });
         out.set("referer_leaks", || self.referer_leaks(id));
         out.put("state_sent", || {
@@ -223,7 +244,11 @@ impl<'a> Facts<'a> {
             t.secret_profile.map(|p| json!(p.name()))
         });
         out.put("issuer", || s(t.issuer.as_deref()));
-        out.put("code", || t.code.and_then(|c| self.code_ref(c)));
+        let want = out.want;
+        out.put("code", || {
+            t.code
+                .and_then(|c| self.code_ref_wanted(c, &nested(want, "code")))
+        });
         out.put("redirect_uri", || s(t.redirect_uri.as_deref()));
         out.set("code_verifier_present", || json!(t.code_verifier_present));
         out.set("client_secret_in", || {
@@ -244,7 +269,8 @@ impl<'a> Facts<'a> {
         out.set("referer_leaks", || self.referer_leaks(id));
         out.put("scope", || s(t.scope.as_deref()));
         out.put("refresh_token", || {
-            t.refresh_token.and_then(|x| self.token_ref(x))
+            t.refresh_token
+                .and_then(|x| self.token_ref_wanted(x, &nested(want, "refresh_token")))
         });
         out.put("endpoint", || t.endpoint.map(|e| json!(e.name())));
         out.set("body_present", || json!(t.body_present));
@@ -258,11 +284,13 @@ impl<'a> Facts<'a> {
             resp.and_then(|r| r.id_token)
                 .and_then(|i| self.id_token_facts(i))
         });
-        out.put("response", || resp.map(|r| self.token_response(r)));
+        out.put("response", || {
+            resp.map(|r| self.token_response(r, &nested(want, "response")))
+        });
     }
 
     /// A token request's answer, as its step's `response`.
-    fn token_response(&self, r: &super::super::TokenResponse) -> Value {
+    fn token_response(&self, r: &super::super::TokenResponse, want: &Want) -> Value {
         let mut rm = Map::new();
         rm.insert("status".into(), json!(r.status));
         rm.insert("body_present".into(), json!(r.body_present));
@@ -272,36 +300,52 @@ impl<'a> Facts<'a> {
             "error_description",
             s(r.error_description.as_deref()),
         );
-        super::put(
-            &mut rm,
-            "access_token",
-            r.access_token.and_then(|x| self.masked_token(x)),
-        );
-        super::put(
-            &mut rm,
-            "refresh_token",
-            r.refresh_token.and_then(|x| self.masked_token(x)),
-        );
+        // Masks are SHA-256 digests: `step.response.body_present` needs neither.
+        if want("access_token") {
+            super::put(
+                &mut rm,
+                "access_token",
+                r.access_token.and_then(|x| self.masked_token(x)),
+            );
+        }
+        if want("refresh_token") {
+            super::put(
+                &mut rm,
+                "refresh_token",
+                r.refresh_token.and_then(|x| self.masked_token(x)),
+            );
+        }
         super::put(&mut rm, "expires_in", r.expires_in.map(|e| json!(e)));
         super::put(&mut rm, "token_type", s(r.token_type.as_deref()));
         Value::Object(rm)
     }
 
     fn lookup_step(&self, l: &Lookup, out: &mut Out) {
-        out.put("bearer", || l.bearer.and_then(|x| self.token_ref(x)));
+        let want = out.want;
+        out.put("bearer", || {
+            l.bearer
+                .and_then(|x| self.token_ref_wanted(x, &nested(want, "bearer")))
+        });
         out.put("endpoints", || l.endpoints.as_ref().map(|e| json!(e)));
         out.set("response_body_present", || json!(l.response_body_present));
     }
 
     fn activation_step(&self, act: &Activation, out: &mut Out) {
+        let want = out.want;
         out.put("skill_id", || s(act.skill_id.as_deref()));
         out.set("body_present", || json!(act.body_present));
         out.put("body_json", || act.body_json.map(|b| json!(b)));
         out.put("stage", || s(act.stage.as_deref()));
         out.put("link_type", || s(act.link_type.as_deref()));
         out.put("redirect_uri", || s(act.redirect_uri.as_deref()));
-        out.put("auth_code", || act.auth_code.and_then(|c| self.code_ref(c)));
-        out.put("bearer", || act.bearer.and_then(|x| self.token_ref(x)));
+        out.put("auth_code", || {
+            act.auth_code
+                .and_then(|c| self.code_ref_wanted(c, &nested(want, "auth_code")))
+        });
+        out.put("bearer", || {
+            act.bearer
+                .and_then(|x| self.token_ref_wanted(x, &nested(want, "bearer")))
+        });
         out.put("message", || s(act.message.as_deref()));
         out.put("lookup", || act.lookup.and_then(|l| self.lookup_summary(l)));
     }
