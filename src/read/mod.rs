@@ -276,7 +276,7 @@ fn exchange_of(
         span,
         started: None,
         started_raw: None,
-        request,
+        request: request.into(),
         response: response.map(Box::new),
         error: None,
     }

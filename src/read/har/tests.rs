@@ -183,7 +183,7 @@ fn firefox_empty_params_take_the_body_from_text() {
     let e = only(&har(&[
         r#"{"request":{"method":"POST","url":"u","postData":{"mimeType":"application/x-www-form-urlencoded","params":[],"text":"code=A%2BB&x=1"}},"response":{"status":200}}"#,
     ]));
-    let body = e.request.body.unwrap();
+    let body = e.request.into_inner().body.unwrap();
     assert_eq!(body.text, "code=A%2BB&x=1");
     assert!(body.params.is_empty());
     assert_eq!(
@@ -198,19 +198,19 @@ fn params_are_decoded_once() {
     let chrome = only(&har(&[
         r#"{"request":{"method":"POST","url":"u","postData":{"text":"redirect_uri=https%3A%2F%2Fa%2Fcb&v=a+b","params":[{"name":"redirect_uri","value":"https%3A%2F%2Fa%2Fcb"},{"name":"v","value":"a+b"}]}}}"#,
     ]));
-    let params = chrome.request.body.unwrap().params;
+    let params = chrome.request.into_inner().body.unwrap().params;
     assert_eq!(params[0], ("redirect_uri".into(), "https://a/cb".into()));
     assert_eq!(params[1], ("v".into(), "a b".into()));
     // Already decoded: a literal `+` and `%` stay.
     let decoded = only(&har(&[
         r#"{"request":{"method":"POST","url":"u","postData":{"text":"p=a%2Bb%25","params":[{"name":"p","value":"a+b%"}]}}}"#,
     ]));
-    assert_eq!(decoded.request.body.unwrap().params[0].1, "a+b%");
+    assert_eq!(decoded.request.into_inner().body.unwrap().params[0].1, "a+b%");
     // Params without text: decoded, and the text rebuilt from them.
     let no_text = only(&har(&[
         r#"{"request":{"method":"POST","url":"u","postData":{"mimeType":"application/x-www-form-urlencoded","params":[{"name":"redirect_uri","value":"https%3A%2F%2Fa%2Fcb"},{"name":"n","value":2}]}}}"#,
     ]));
-    let body = no_text.request.body.unwrap();
+    let body = no_text.request.into_inner().body.unwrap();
     assert_eq!(body.params[0].1, "https://a/cb");
     assert_eq!(body.text, "redirect_uri=https%3A%2F%2Fa%2Fcb&n=2");
 }

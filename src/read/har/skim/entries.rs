@@ -11,7 +11,7 @@ use super::pieces::Ended;
 use super::simd::{lower_into, Seen};
 use super::{Cursor, GiveUp, Scan, Skimmed, Str, R, RELEASE_EVERY};
 use crate::limits::Limits;
-use crate::model::{Exchange, Request, Response, Source};
+use crate::model::{Exchange, Request, RequestSlot, Response, Source};
 
 impl Cursor<'_> {
     // -----------------------------------------------------------------------------------------
@@ -201,9 +201,14 @@ impl Cursor<'_> {
         }
         // Cookies listed apart from a missing header are a note for reconstruction: the stub
         // keeps their number, as the full read does (and nothing else of the entry).
-        let mut request = Request::default();
+        // The empty request costs no allocation (most stubs).
+        let mut request = RequestSlot::default();
         if scan.req_cookies > 0 && !named(&scan.req_headers, "cookie")? {
-            request.listed_cookies = scan.req_cookies;
+            request = Request {
+                listed_cookies: scan.req_cookies,
+                ..Request::default()
+            }
+            .into();
         }
         let mut response = None;
         if scan.response && scan.resp_cookies > 0 && !named(&scan.resp_headers, "set-cookie")? {

@@ -216,6 +216,21 @@ fn pieces_read_what_one_pass_reads() {
     }
 }
 
+/// A skimmed entry carries no request of its own (the shared empty one), so a long
+/// capture's plain traffic costs no allocation per entry for it; entries read in full do.
+#[test]
+fn stubs_share_the_empty_request() {
+    let source = long_capture(12, true);
+    let all = skim_in_pieces(&source, 2, 0, 1, &Limits::default()).expect("skimmed");
+    let stubs: Vec<&Exchange> = all.iter().filter(|e| e.is_inert()).collect();
+    assert!(stubs.len() >= 12, "{} stubs", stubs.len());
+    assert!(stubs.iter().all(|e| !e.request.owns()));
+    assert!(all
+        .iter()
+        .filter(|e| !e.is_inert())
+        .all(|e| e.request.owns()));
+}
+
 /// Cuts that are not entry starts (inside a nested list, inside a string, at the end) are
 /// thrown away, never read as entries.
 #[test]
