@@ -101,6 +101,23 @@ impl Capture {
     }
 }
 
+impl Capture {
+    /// Drops every request and response body. Reconstruction is their last reader: the facts
+    /// and the reports read the analysis and the exchanges' lines and headers, and every
+    /// snippet is cut from [`Capture::source`]. Dropped before the rules run, a capture full of
+    /// OAuth requests gives their memory to the facts instead of holding both to the end.
+    pub fn drop_bodies(&mut self) {
+        for ex in &mut self.exchanges {
+            if let Some(request) = ex.request.get_mut() {
+                request.body = None;
+            }
+            if let Some(response) = &mut ex.response {
+                response.body = None;
+            }
+        }
+    }
+}
+
 /// One member file of a multi-file capture, as laid out in [`Capture::source`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
@@ -469,8 +486,15 @@ mod tests {
     /// 184 with the request inline).
     #[test]
     fn a_plain_exchange_is_small_and_its_empty_request_shared() {
-        assert_eq!(std::mem::size_of::<RequestSlot>(), std::mem::size_of::<usize>());
-        assert!(std::mem::size_of::<Exchange>() <= 104, "{}", std::mem::size_of::<Exchange>());
+        assert_eq!(
+            std::mem::size_of::<RequestSlot>(),
+            std::mem::size_of::<usize>()
+        );
+        assert!(
+            std::mem::size_of::<Exchange>() <= 104,
+            "{}",
+            std::mem::size_of::<Exchange>()
+        );
         let mut slot = RequestSlot::default();
         assert!(!slot.owns());
         assert!(slot.method.is_empty() && slot.url.is_empty() && slot.headers.is_empty());
@@ -479,7 +503,11 @@ mod tests {
         slot.url.push_str("https://a.example/");
         assert!(slot.owns(), "the first write gives it its own");
         assert_eq!(slot.url, "https://a.example/");
-        assert_eq!(RequestSlot::default().url, "", "the shared one is unchanged");
+        assert_eq!(
+            RequestSlot::default().url,
+            "",
+            "the shared one is unchanged"
+        );
         assert_eq!(slot.into_inner().url, "https://a.example/");
     }
 }

@@ -9,7 +9,7 @@ use super::needles::{
 };
 use super::pieces::Ended;
 use super::simd::{lower_into, Seen};
-use super::{Cursor, GiveUp, Scan, Skimmed, Str, R, RELEASE_EVERY};
+use super::{Cursor, GiveUp, Keep, Scan, Skimmed, Str, R, RELEASE_EVERY};
 use crate::limits::Limits;
 use crate::model::{Exchange, Request, RequestSlot, Response, Source};
 
@@ -131,7 +131,11 @@ impl Cursor<'_> {
                 Some(ex) => out.exchanges.push(ex),
                 None => {
                     let raw = std::str::from_utf8(raw).map_err(|_| GiveUp)?;
-                    out.exchanges.push(exchange(index, span, raw));
+                    let mut ex = exchange(index, span, raw);
+                    if out.keep == Keep::Read {
+                        super::unread::drop_unread_body(&mut ex, limits);
+                    }
+                    out.exchanges.push(ex);
                 }
             }
         }
