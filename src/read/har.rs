@@ -96,7 +96,9 @@ pub fn read_skimmed(
                     continue;
                 };
                 if let Some(full) = reread(&capture, ex) {
-                    capture.exchanges[i] = full;
+                    if let Some(slot) = capture.exchanges.get_mut(i) {
+                        *slot = full;
+                    }
                 }
             }
         }

@@ -372,5 +372,5 @@ fn answers_reconstruction_never_reads_are_not_kept_for_check() {
         max_body_size: 4,
         ..Limits::default()
     };
-    assert_eq!(bodies_kept(&source, Keep::Read, &small)[0], true);
+    assert!(bodies_kept(&source, Keep::Read, &small)[0]);
 }
