@@ -107,6 +107,8 @@ pub fn check_capture(mut capture: Capture, opts: &Options) -> FileReport {
     if let Some(stripped) = &analysis.stripped {
         crate::read::har::fill_stub(&mut capture, stripped.entry);
     }
+    // Nothing after reconstruction reads a body (snippets come from the source bytes).
+    capture.drop_bodies();
     // Where the capture's client ids can be read more than one way, the rules decide: the
     // reading with the fewest errors explains the capture best.
     flow::decide_profiles(&mut analysis, &opts.config, |a| {
@@ -160,8 +162,54 @@ pub fn check_input(input: &Input, opts: &Options) -> FileReport {
 /// unreadable one is reported, not an error.
 pub fn check_pending(pending: Pending, opts: &Options) -> Vec<FileReport> {
     pending
-        .read_fast()
+        .read_to_check()
         .into_iter()
         .map(|o| check_outcome(o, opts))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::StepKind;
+
+    /// Reconstruction reads the bodies (a token request's form and its answer's JSON); the
+    /// capture a report keeps holds none of them, so they are not kept beside the facts.
+    #[test]
+    fn a_checked_capture_keeps_no_body() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/good/alexa-app-firefox.har");
+        let capture = read(&Input::Path(path)).expect("readable");
+        let bodies = |c: &Capture| {
+            c.exchanges
+                .iter()
+                .filter(|e| {
+                    e.request.body.is_some()
+                        || e.response.as_ref().is_some_and(|r| r.body.is_some())
+                })
+                .count()
+        };
+        assert!(bodies(&capture) > 0);
+        let mut rules = RuleSet::default();
+        rules.extend(rules::load_builtin().expect("built-in rules"));
+        let opts = Options {
+            config: Config::default(),
+            rules,
+        };
+        let report = check_capture(capture, &opts);
+        let analysis = report.analysis.as_ref().expect("analysis");
+        let token = analysis
+            .steps
+            .iter()
+            .find_map(|s| match &s.detail {
+                crate::flow::Detail::TokenRequest(t) if s.kind == StepKind::TokenRequest => Some(t),
+                _ => None,
+            })
+            .expect("a token request");
+        assert!(
+            token.grant_type.is_some() && token.response.is_some(),
+            "read from the bodies"
+        );
+        assert_eq!(bodies(report.capture.as_ref().expect("capture")), 0);
+    }
 }

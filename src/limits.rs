@@ -95,7 +95,9 @@ fn exchange_hits(ex: &mut Exchange, limits: &Limits) -> Vec<LimitHit> {
         });
     };
     let sides = [
-        Some(("request", &mut ex.request.headers, &mut ex.request.body)),
+        ex.request
+            .get_mut()
+            .map(|r| ("request", &mut r.headers, &mut r.body)),
         ex.response
             .as_mut()
             .map(|r| ("response", &mut r.headers, &mut r.body)),
@@ -367,7 +369,7 @@ mod tests {
             span: 10 * index..10 * index + 5,
             started: None,
             started_raw: None,
-            request,
+            request: request.into(),
             response: response.map(Box::new),
             error: None,
         }

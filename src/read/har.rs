@@ -24,6 +24,7 @@ use crate::model::{Capture, Exchange, Format, Source, Truncation};
 
 mod entry;
 mod skim;
+pub use skim::Keep;
 #[cfg(test)]
 mod tests;
 mod walk;
@@ -68,13 +69,18 @@ pub fn read_source(name: &str, source: Source) -> Result<Capture, ReadError> {
 /// later is masked by the secrets policy where it is shown (`secret::policy`). A mapped
 /// source's pages are released as they are passed. Whatever the skim cannot vouch for (a broken
 /// or cut-off file, invalid UTF-8, odd shapes) is read the full way.
+///
+/// With [`Keep::Read`] (for `check`), the answers' bodies that reconstruction never reads are
+/// dropped as the entries are read (see `skim/unread.rs`); where a discovery document could
+/// name any URL as its userinfo endpoint, those entries are read again whole.
 pub fn read_skimmed(
     name: &str,
     source: Source,
     limits: &crate::limits::Limits,
+    keep: Keep,
 ) -> Result<Capture, ReadError> {
-    if let Some(exchanges) = skim::skim(&source, limits) {
-        let capture = Capture {
+    if let Some(exchanges) = skim::skim(&source, limits, keep) {
+        let mut capture = Capture {
             name: name.to_string(),
             format: Format::Har,
             source,
@@ -84,6 +90,18 @@ pub fn read_skimmed(
             limits_hit: Vec::new(),
             skipped: Vec::new(),
         };
+        if keep == Keep::Read && skim::names_endpoints(&capture.exchanges) {
+            for i in 0..capture.exchanges.len() {
+                let Some(ex) = capture.exchanges.get(i).filter(|e| skim::may_be_dropped(e)) else {
+                    continue;
+                };
+                if let Some(full) = reread(&capture, ex) {
+                    if let Some(slot) = capture.exchanges.get_mut(i) {
+                        *slot = full;
+                    }
+                }
+            }
+        }
         return Ok(capture);
     }
     read_source(name, source)

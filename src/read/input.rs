@@ -74,6 +74,16 @@ impl Pending {
     /// Reads the capture the fast way, for checking: a large file is mapped rather than read,
     /// and a HAR is skimmed (see `har::read_skimmed`). Same captures as [`Pending::read`].
     pub fn read_fast(self) -> Vec<Outcome> {
+        self.read_fast_keeping(super::har::Keep::All)
+    }
+
+    /// [`Pending::read_fast`], for `check`: of the entries a HAR's skim reads in full, only
+    /// what reconstruction reads is kept ([`super::har::Keep::Read`]).
+    pub fn read_to_check(self) -> Vec<Outcome> {
+        self.read_fast_keeping(super::har::Keep::Read)
+    }
+
+    fn read_fast_keeping(self, keep: super::har::Keep) -> Vec<Outcome> {
         let name = self.name.clone();
         let source = match &self.what {
             What::File(path) => match super::open(path) {
@@ -88,7 +98,7 @@ impl Pending {
             What::Capture(bytes, None) => bytes.clone().into(),
             _ => return self.read(),
         };
-        let result = super::read_skimmed(&name, source, &self.budget);
+        let result = super::read_skimmed(&name, source, &self.budget, keep);
         vec![Outcome { name, result }]
     }
 

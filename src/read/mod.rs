@@ -198,9 +198,14 @@ fn decompress_and_read(
 
 /// Reads a capture for checking, the fast way: a HAR is skimmed (see `har::read_skimmed`).
 /// Other inputs are read as [`read_source`] does, within `budget`.
-fn read_skimmed(name: &str, bytes: Source, budget: &Budget) -> Result<Capture, ReadError> {
+fn read_skimmed(
+    name: &str,
+    bytes: Source,
+    budget: &Budget,
+    keep: har::Keep,
+) -> Result<Capture, ReadError> {
     if matches!(sniff::sniff(&bytes), sniff::Sniffed::Capture(r) if r.format == Format::Har) {
-        return har::read_skimmed(name, bytes, budget.limits()).map_err(not_har_json);
+        return har::read_skimmed(name, bytes, budget.limits(), keep).map_err(not_har_json);
     }
     read_within(name, bytes, budget)
 }
@@ -276,7 +281,7 @@ fn exchange_of(
         span,
         started: None,
         started_raw: None,
-        request,
+        request: request.into(),
         response: response.map(Box::new),
         error: None,
     }

@@ -246,7 +246,7 @@ impl<S: Mode> HarEntry<S> {
             span,
             started,
             started_raw: self.started,
-            request: self.request.0.into_model(),
+            request: self.request.0.into_model().into(),
             response: response.map(Box::new),
             error: non_empty(self.error).or(response_error),
         }

@@ -183,7 +183,7 @@ fn firefox_empty_params_take_the_body_from_text() {
     let e = only(&har(&[
         r#"{"request":{"method":"POST","url":"u","postData":{"mimeType":"application/x-www-form-urlencoded","params":[],"text":"code=A%2BB&x=1"}},"response":{"status":200}}"#,
     ]));
-    let body = e.request.body.unwrap();
+    let body = e.request.into_inner().body.unwrap();
     assert_eq!(body.text, "code=A%2BB&x=1");
     assert!(body.params.is_empty());
     assert_eq!(
@@ -198,19 +198,22 @@ fn params_are_decoded_once() {
     let chrome = only(&har(&[
         r#"{"request":{"method":"POST","url":"u","postData":{"text":"redirect_uri=https%3A%2F%2Fa%2Fcb&v=a+b","params":[{"name":"redirect_uri","value":"https%3A%2F%2Fa%2Fcb"},{"name":"v","value":"a+b"}]}}}"#,
     ]));
-    let params = chrome.request.body.unwrap().params;
+    let params = chrome.request.into_inner().body.unwrap().params;
     assert_eq!(params[0], ("redirect_uri".into(), "https://a/cb".into()));
     assert_eq!(params[1], ("v".into(), "a b".into()));
     // Already decoded: a literal `+` and `%` stay.
     let decoded = only(&har(&[
         r#"{"request":{"method":"POST","url":"u","postData":{"text":"p=a%2Bb%25","params":[{"name":"p","value":"a+b%"}]}}}"#,
     ]));
-    assert_eq!(decoded.request.body.unwrap().params[0].1, "a+b%");
+    assert_eq!(
+        decoded.request.into_inner().body.unwrap().params[0].1,
+        "a+b%"
+    );
     // Params without text: decoded, and the text rebuilt from them.
     let no_text = only(&har(&[
         r#"{"request":{"method":"POST","url":"u","postData":{"mimeType":"application/x-www-form-urlencoded","params":[{"name":"redirect_uri","value":"https%3A%2F%2Fa%2Fcb"},{"name":"n","value":2}]}}}"#,
     ]));
-    let body = no_text.request.body.unwrap();
+    let body = no_text.request.into_inner().body.unwrap();
     assert_eq!(body.params[0].1, "https://a/cb");
     assert_eq!(body.text, "redirect_uri=https%3A%2F%2Fa%2Fcb&n=2");
 }
@@ -646,4 +649,37 @@ fn garbage_never_panics() {
         }
         let _ = super::super::read_bytes("t.har", Arc::from(bytes));
     }
+}
+
+/// A discovery document can name any URL as its userinfo endpoint, whose answer's body
+/// reconstruction reads: with one in the capture, the check's read keeps every answer's body.
+#[test]
+fn a_discovery_document_keeps_every_answer_for_check() {
+    use super::Keep;
+    let entry = |url: &str, text: &str| {
+        format!(
+            r#"{{"startedDateTime":"2024-03-14T11:40:00.000Z","request":{{"method":"GET","url":"{url}","headers":[{{"name":"Authorization","value":"Bearer x.y.z"}}]}},"response":{{"status":200,"headers":[],"content":{{"text":"{text}"}}}}}}"#
+        )
+    };
+    let me = entry("https://id.example/me", r#"{\"sub\":\"1\"}"#);
+    let doc = entry(
+        "https://id.example/.well-known/openid-configuration",
+        r#"{\"userinfo_endpoint\":\"https://id.example/me\"}"#,
+    );
+    let read = |entries: &[&str]| {
+        let text = format!(r#"{{"log":{{"entries":[{}]}}}}"#, entries.join(","));
+        let capture = super::read_skimmed(
+            "t.har",
+            crate::model::Source::from(text.into_bytes()),
+            &crate::limits::Limits::default(),
+            Keep::Read,
+        )
+        .unwrap();
+        capture.exchanges[0]
+            .response
+            .as_ref()
+            .is_some_and(|r| r.body.is_some())
+    };
+    assert!(!read(&[&me]), "not kept without a discovery document");
+    assert!(read(&[&me, &doc]), "kept with one");
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::finding::{Area, Finding, Label, Locator, Place, Related, Severity};
-use crate::model::{Capture, Exchange, Format, Request};
+use crate::model::{Capture, Exchange, Format};
 use crate::report::{FileReport, Report};
 
 pub const CODE: &str = "ANdNAVhyhqirUelHGEHA";
@@ -64,7 +64,7 @@ pub fn capture(name: &str, source: &str) -> Capture {
                 span: start..end,
                 started: None,
                 started_raw: None,
-                request: Request::default(),
+                request: Default::default(),
                 response: None,
                 error: None,
             }

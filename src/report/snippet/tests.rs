@@ -109,7 +109,7 @@ fn raw_http_entries_are_masked_by_line() {
         span: 0..source.len(),
         started: None,
         started_raw: None,
-        request: crate::model::Request::default(),
+        request: Default::default(),
         response: None,
         error: None,
     }];

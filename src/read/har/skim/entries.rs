@@ -9,9 +9,9 @@ use super::needles::{
 };
 use super::pieces::Ended;
 use super::simd::{lower_into, Seen};
-use super::{Cursor, GiveUp, Scan, Skimmed, Str, R, RELEASE_EVERY};
+use super::{Cursor, GiveUp, Keep, Scan, Skimmed, Str, R, RELEASE_EVERY};
 use crate::limits::Limits;
-use crate::model::{Exchange, Request, Response, Source};
+use crate::model::{Exchange, Request, RequestSlot, Response, Source};
 
 impl Cursor<'_> {
     // -----------------------------------------------------------------------------------------
@@ -131,7 +131,11 @@ impl Cursor<'_> {
                 Some(ex) => out.exchanges.push(ex),
                 None => {
                     let raw = std::str::from_utf8(raw).map_err(|_| GiveUp)?;
-                    out.exchanges.push(exchange(index, span, raw));
+                    let mut ex = exchange(index, span, raw);
+                    if out.keep == Keep::Read {
+                        super::unread::drop_unread_body(&mut ex, limits);
+                    }
+                    out.exchanges.push(ex);
                 }
             }
         }
@@ -201,9 +205,14 @@ impl Cursor<'_> {
         }
         // Cookies listed apart from a missing header are a note for reconstruction: the stub
         // keeps their number, as the full read does (and nothing else of the entry).
-        let mut request = Request::default();
+        // The empty request costs no allocation (most stubs).
+        let mut request = RequestSlot::default();
         if scan.req_cookies > 0 && !named(&scan.req_headers, "cookie")? {
-            request.listed_cookies = scan.req_cookies;
+            request = Request {
+                listed_cookies: scan.req_cookies,
+                ..Request::default()
+            }
+            .into();
         }
         let mut response = None;
         if scan.response && scan.resp_cookies > 0 && !named(&scan.resp_headers, "set-cookie")? {

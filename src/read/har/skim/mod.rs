@@ -35,6 +35,7 @@ mod pieces;
 mod simd;
 #[cfg(test)]
 mod tests;
+mod unread;
 
 use std::ops::Range;
 
@@ -55,20 +56,34 @@ pub(super) const RELEASE_EVERY: usize = 8 << 20;
 /// the 128 levels serde_json parses, so an entry that hits that limit is never a stub.
 pub(super) const DEEP: usize = 100;
 
+pub(in crate::read) use unread::{may_be_dropped, names_endpoints};
+
+/// What is kept of an entry read in full.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Keep {
+    /// Everything, as the full reader gives it.
+    #[default]
+    All,
+    /// What reconstruction reads: the answers' bodies it never reads are dropped (`unread.rs`).
+    Read,
+}
+
 /// Reads every entry of a HAR, or `None` when the full reader must do it.
-pub(super) fn skim(source: &Source, limits: &Limits) -> Option<Vec<Exchange>> {
+pub(super) fn skim(source: &Source, limits: &Limits, keep: Keep) -> Option<Vec<Exchange>> {
     skim_in_pieces(
         source,
         rayon::current_num_threads(),
         MIN_PIECE,
         TAIL_PIECE,
         limits,
+        keep,
     )
 }
 
 #[derive(Default)]
 pub(super) struct Skimmed {
     pub(super) exchanges: Vec<Exchange>,
+    pub(super) keep: Keep,
 }
 
 /// A string's content (between its quotes) and whether it holds escapes.

@@ -2,7 +2,7 @@
 //! skimmed as if its guess were right, and only the pieces one pass would have read used.
 
 use super::super::super::sniff::UTF8_BOM;
-use super::{Cursor, GiveUp, Skimmed, R};
+use super::{Cursor, GiveUp, Keep, Skimmed, R};
 use crate::limits::Limits;
 use crate::model::{Exchange, Source};
 
@@ -32,6 +32,7 @@ pub(super) fn skim_in_pieces(
     min_piece: usize,
     tail: usize,
     limits: &Limits,
+    keep: Keep,
 ) -> Option<Vec<Exchange>> {
     let bytes: &[u8] = source;
     let bom = if bytes.starts_with(UTF8_BOM) {
@@ -52,7 +53,7 @@ pub(super) fn skim_in_pieces(
     } else {
         Vec::new()
     };
-    let out = skim_from(source, list, &cuts, limits).ok()?;
+    let out = skim_from(source, list, &cuts, limits, keep).ok()?;
     Some(out.exchanges)
 }
 
@@ -63,6 +64,7 @@ pub(super) fn skim_from(
     list: usize,
     cuts: &[usize],
     limits: &Limits,
+    keep: Keep,
 ) -> R<Skimmed> {
     use rayon::prelude::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -70,7 +72,10 @@ pub(super) fn skim_from(
     let skim_piece = |i: usize, start: usize| -> R<(Skimmed, Ended)> {
         let later = starts.get(i + 1..).unwrap_or_default();
         let mut c = Cursor::new(&source[..], start);
-        let mut out = Skimmed::default();
+        let mut out = Skimmed {
+            keep,
+            ..Skimmed::default()
+        };
         let ended = c.entries(source, &mut out, i == 0, later, limits)?;
         Ok((out, ended))
     };

@@ -200,6 +200,7 @@ fn pieces_read_what_one_pass_reads() {
             MIN_PIECE,
             TAIL_PIECE,
             &Limits::default(),
+            Keep::All,
         ));
         assert!(one.contains("index: 100,"), "a long capture");
         for threads in [2, 3, 5] {
@@ -210,10 +211,32 @@ fn pieces_read_what_one_pass_reads() {
                 !cuts.is_empty(),
                 "the entry opening is found (pretty: {pretty})"
             );
-            let split = seen(skim_in_pieces(&source, threads, 0, 1, &Limits::default()));
+            let split = seen(skim_in_pieces(
+                &source,
+                threads,
+                0,
+                1,
+                &Limits::default(),
+                Keep::All,
+            ));
             assert_eq!(split, one, "entries, {threads} pieces, pretty: {pretty}");
         }
     }
+}
+
+/// A skimmed entry carries no request of its own (the shared empty one), so a long
+/// capture's plain traffic costs no allocation per entry for it; entries read in full do.
+#[test]
+fn stubs_share_the_empty_request() {
+    let source = long_capture(12, true);
+    let all = skim_in_pieces(&source, 2, 0, 1, &Limits::default(), Keep::All).expect("skimmed");
+    let stubs: Vec<&Exchange> = all.iter().filter(|e| e.is_inert()).collect();
+    assert!(stubs.len() >= 12, "{} stubs", stubs.len());
+    assert!(stubs.iter().all(|e| !e.request.owns()));
+    assert!(all
+        .iter()
+        .filter(|e| !e.is_inert())
+        .all(|e| e.request.owns()));
 }
 
 /// Cuts that are not entry starts (inside a nested list, inside a string, at the end) are
@@ -225,9 +248,9 @@ fn wrong_guesses_are_thrown_away() {
     let list = bytes.iter().position(|&c| c == b'[').unwrap() + 1;
     let nested = memchr::memmem::find(bytes, br#"{"startedDateTime":"y"}"#).unwrap();
     let in_string = memchr::memmem::find(bytes, b"visit-000001").unwrap();
-    let one = skim_from(&source, list, &[], &Limits::default()).unwrap();
+    let one = skim_from(&source, list, &[], &Limits::default(), Keep::All).unwrap();
     for cuts in [vec![nested], vec![in_string], vec![nested, bytes.len() - 3]] {
-        let split = skim_from(&source, list, &cuts, &Limits::default()).unwrap();
+        let split = skim_from(&source, list, &cuts, &Limits::default(), Keep::All).unwrap();
         assert_eq!(
             format!("{:#?}", split.exchanges),
             format!("{:#?}", one.exchanges)
@@ -238,7 +261,7 @@ fn wrong_guesses_are_thrown_away() {
     assert_eq!(real.len(), 1);
     for wrong in [nested, in_string] {
         let cuts = [wrong.min(real[0] - 1), real[0]];
-        let split = skim_from(&source, list, &cuts, &Limits::default()).unwrap();
+        let split = skim_from(&source, list, &cuts, &Limits::default(), Keep::All).unwrap();
         assert_eq!(
             format!("{:#?}", split.exchanges),
             format!("{:#?}", one.exchanges)
@@ -282,6 +305,72 @@ fn invalid_json_gives_up() {
         r#"{"log":{"entries":[{"a":1}"#,
     ] {
         let source = Source::from(bad.as_bytes());
-        assert!(skim(&source, &Limits::default()).is_none(), "{bad}");
+        assert!(
+            skim(&source, &Limits::default(), Keep::All).is_none(),
+            "{bad}"
+        );
     }
+}
+
+/// A HAR of GET entries that are read in full (each sends a Bearer token), one per URL, each
+/// answered with `body`.
+fn bearer_gets(urls: &[&str], body: &str) -> Source {
+    let entries: Vec<serde_json::Value> = urls
+        .iter()
+        .map(|url| {
+            serde_json::json!({
+                "startedDateTime": "2024-03-14T11:40:00.000Z",
+                "request": {"method": "GET", "url": url,
+                    "headers": [{"name": "Authorization", "value": "Bearer eyJhbGciOiJub25lIn0.e30."}]},
+                "response": {"status": 200, "headers": [],
+                    "content": {"mimeType": "application/json", "text": body}}
+            })
+        })
+        .collect();
+    let har = serde_json::json!({"log": {"version": "1.2", "entries": entries}});
+    Source::from(serde_json::to_string_pretty(&har).unwrap().into_bytes())
+}
+
+fn bodies_kept(source: &Source, keep: Keep, limits: &Limits) -> Vec<bool> {
+    skim_in_pieces(source, 1, MIN_PIECE, TAIL_PIECE, limits, keep)
+        .expect("skimmed")
+        .iter()
+        .map(|e| {
+            assert!(e.request.owns(), "read in full");
+            e.response.as_ref().is_some_and(|r| r.body.is_some())
+        })
+        .collect()
+}
+
+/// For `check`, the answer's body of a GET read in full only for its Bearer header is not
+/// kept (reconstruction never reads it); those reconstruction reads are: userinfo, discovery,
+/// an endpoint lookup, a token request sent as a GET (also behind a `%` escape), a
+/// `form_post` page, and a body over the size limit (which the limit reports).
+#[test]
+fn answers_reconstruction_never_reads_are_not_kept_for_check() {
+    let urls = [
+        "https://api.example/v1/orders?page=2",
+        "https://id.example/oauth/userinfo",
+        "https://id.example/.well-known/openid-configuration",
+        "https://api.amazonalexa.com/v1/alexaApiEndpoint",
+        "https://id.example/token?grant_type=refresh_token",
+        "https://id.example/token?%67rant_type=refresh_token",
+    ];
+    let source = bearer_gets(&urls, r#"{"items":[1,2,3]}"#);
+    let limits = Limits::default();
+    assert_eq!(bodies_kept(&source, Keep::All, &limits), [true; 6]);
+    assert_eq!(
+        bodies_kept(&source, Keep::Read, &limits),
+        [false, true, true, true, true, true]
+    );
+    let page = bearer_gets(
+        &[urls[0]],
+        "<html><FORM method=post action=x></form></html>",
+    );
+    assert_eq!(bodies_kept(&page, Keep::Read, &limits), [true]);
+    let small = Limits {
+        max_body_size: 4,
+        ..Limits::default()
+    };
+    assert!(bodies_kept(&source, Keep::Read, &small)[0]);
 }
