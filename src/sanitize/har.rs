@@ -180,6 +180,7 @@ pub(super) fn write(
         "by": format!("tokentrail {}", env!("CARGO_PKG_VERSION")),
         "from": capture.format.name(),
         "note": "every value not known to be safe was replaced by a keyed placeholder that keeps its shape; equal values have equal placeholders",
+        "relations": crate::secret::placeholder::RELATIONS_KEPT,
         "placeholders": [TAGS_HERE],
     });
     if frame.cut {

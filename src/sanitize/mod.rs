@@ -22,6 +22,7 @@
 //! fields, which no rule reads.
 
 mod har;
+mod relations;
 mod replacer;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -135,6 +136,7 @@ fn run(
     let analysis = flow::analyze(capture, &Config::default());
     let oauth: BTreeSet<usize> = analysis.steps.iter().map(|s| s.entry).collect();
     let identified = replacer::identified(&analysis);
+    let placeholders = &relations::learn(&analysis, placeholders);
     drop(analysis);
     if let Some(t) = &capture.truncation {
         notes.push(format!(

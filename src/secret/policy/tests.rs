@@ -601,6 +601,7 @@ fn the_readme_documents_every_public_name() {
             Applies::Header => "header",
             Applies::Field => "parameter / JSON key",
             Applies::Capture => "capture structure",
+            Applies::Claim => "JWT header / claim",
         };
         let shown = match p.shown {
             Shown::Text => "as is",
@@ -616,6 +617,7 @@ fn the_readme_documents_every_public_name() {
                 "| header |",
                 "| parameter / JSON key |",
                 "| capture structure |",
+                "| JWT header / claim |",
             ]
             .iter()
             .any(|w| l.contains(w))
