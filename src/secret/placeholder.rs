@@ -403,18 +403,18 @@ mod tests {
         let jwt = |claims: &str, sig: &str| {
             format!(
                 "{}.{}.{sig}",
-                part(r#"{"alg":"RS256","kid":"k1","x5t":"thumb-0123456789"}"#),
+                part(r#"{"alg":"RS256","kid":"k1","jku":"https://idp.example.com/keys"}"#),
                 part(claims)
             )
         };
-        let claims = r#"{"iss":"https://idp.example.com","aud":["c1","c2"],"azp":"c1","exp":1710412867,"iat":1710409267,"sub":"248289761001","email":"jane@example.com","nonce":"n-0S6_WzA2Mj","at_hash":"77QmUPtjPfzWtF2AnpK9RQ","auth_time":1710409260,"ver":2,"email_verified":true}"#;
+        let claims = r#"{"iss":"https://idp.example.com","aud":["c1","c2"],"azp":"c1","exp":1710412867,"iat":1710409267,"sub":"248289761001","email":"jane@example.com","nonce":"n-0S6_WzA2Mj","at_hash":"77QmUPtjPfzWtF2AnpK9RQ","auth_time":1710409260,"ver":2,"email_verified":true,"x_9Kq2ZvT8mWp":{"deep":["Qz7vKp7Lm2Xw9Rt4Yb8Nc",421337]}}"#;
         let original = jwt(claims, "c2lnbmF0dXJlLXZhbHVlLTAxMjM0NTY3ODk");
         let p = ph(K1);
         let copy = p.placeholder(SecretKind::IdToken, &original);
         let decoded = crate::flow::jwt::decode(&copy).expect("still a JWT");
         assert_eq!(decoded.alg(), Some("RS256"));
         assert_eq!(decoded.header["kid"], "k1");
-        assert_ne!(decoded.header["x5t"], "thumb-0123456789");
+        assert_ne!(decoded.header["jku"], "https://idp.example.com/keys");
         assert_eq!(decoded.claim_str("iss"), Some("https://idp.example.com"));
         assert_eq!(decoded.audiences(), Some(vec!["c1".into(), "c2".into()]));
         assert_eq!(decoded.claim_str("azp"), Some("c1"));
@@ -431,6 +431,11 @@ mod tests {
             let stand_in = p.placeholder(SecretKind::Value, value);
             assert_eq!(decoded.claim_str(name), Some(stand_in.as_str()), "{name}");
             assert!(!copy.contains(&part(value)), "{name}");
+        }
+        // At any depth, under any name: a name not name-shaped is replaced too.
+        let payload = serde_json::to_string(&decoded.claims).expect("json");
+        for secret in ["Qz7vKp7Lm2Xw9Rt4Yb8Nc", "421337", "x_9Kq2ZvT8mWp"] {
+            assert!(!payload.contains(secret), "{secret} in {payload}");
         }
         assert_eq!(decoded.claims["ver"], 2);
         assert_eq!(decoded.claims["email_verified"], true);
@@ -455,9 +460,15 @@ mod tests {
     fn derived_values_stand_as_given() {
         let p = ph(K1);
         let mut derived = HashMap::new();
-        derived.insert("challenge-original".to_string(), "challenge-of-copy".to_string());
+        derived.insert(
+            "challenge-original".to_string(),
+            "challenge-of-copy".to_string(),
+        );
         let q = p.with_derived(derived);
-        assert_eq!(q.placeholder(SecretKind::Value, "challenge-original"), "challenge-of-copy");
+        assert_eq!(
+            q.placeholder(SecretKind::Value, "challenge-original"),
+            "challenge-of-copy"
+        );
         assert_eq!(
             q.placeholder(SecretKind::Value, "other-value-01"),
             p.placeholder(SecretKind::Value, "other-value-01")

@@ -648,3 +648,23 @@ fn show_secrets_keeps_everything() {
         format!("{{\"x\":\"{ODD}\"}}")
     );
 }
+
+#[test]
+fn a_set_cookie_path_is_decided_as_a_url_path() {
+    let uid = "yiZ9_yFu8wTdBbPnJd5Rt0t-GIx_CD7nnwcnYQcqIvg";
+    let header = format!("_interaction={uid}; path=/interaction/{uid}; samesite=lax; httponly");
+    let shown = set_cookie(&header, &mut Mask);
+    assert!(!shown.contains(uid), "{shown}");
+    assert!(shown.contains("; path=/interaction/") && shown.ends_with("; samesite=lax; httponly"));
+    // The segment stands as the cookie's value does: one mask for one value.
+    let masked = crate::secret::mask(uid);
+    assert_eq!(shown.matches(masked.as_str()).count(), 2, "{shown}");
+    // Readable paths are kept as they were.
+    assert_eq!(
+        set_cookie("sid=abc123; Path=/app/v1; Secure", &mut Mask),
+        format!(
+            "sid={}; Path=/app/v1; Secure",
+            crate::secret::mask("abc123")
+        )
+    );
+}
