@@ -134,7 +134,13 @@ fn run(
         har::Frame::new(capture)
     };
     let analysis = flow::analyze(capture, &Config::default());
-    let oauth: BTreeSet<usize> = analysis.steps.iter().map(|s| s.entry).collect();
+    // (Discovery documents too: the issuer rule compares an id_token's `iss` with theirs.)
+    let oauth: BTreeSet<usize> = analysis
+        .steps
+        .iter()
+        .map(|s| s.entry)
+        .chain(analysis.discovery.iter().map(|d| d.entry))
+        .collect();
     let identified = replacer::identified(&analysis);
     let placeholders = &relations::learn(&analysis, placeholders);
     drop(analysis);
