@@ -80,8 +80,10 @@ impl Frame {
         if !log.get("entries").is_some_and(Value::is_array) {
             return Err("its entry list is not where the reader found it".into());
         }
+        // (`shift_remove`: `remove` moves the last member into the mark's place, and a second
+        // run would write the document in another order.)
         let known_tags = log
-            .remove(MARK)
+            .shift_remove(MARK)
             .and_then(|mark| mark.get("placeholders").cloned())
             .and_then(|tags| serde_json::from_value::<Vec<String>>(tags).ok())
             .unwrap_or_default();
