@@ -21,6 +21,7 @@
 //! of tokentrail and of other tools reads HAR. What is lost is the other format's vendor
 //! fields, which no rule reads.
 
+mod form_post;
 mod har;
 mod relations;
 mod replacer;

@@ -71,6 +71,13 @@ pub trait Replace {
     fn identified(&self, _value: &str) -> Option<SecretKind> {
         None
     }
+
+    /// An HTML page rebuilt from what the policy keeps of it, when this replacer knows the
+    /// page's shape (`sanitize`: a `form_post` answer); `None` (the default, and display's
+    /// way) replaces it whole like any opaque body.
+    fn html_page(&mut self, _text: &str) -> Option<String> {
+        None
+    }
 }
 
 /// `value`, which the policy would show, unless it is an identified artifact ([`Replace::identified`]).

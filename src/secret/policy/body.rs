@@ -36,55 +36,12 @@ pub fn body<R: Replace + ?Sized>(mime: &str, text: &str, r: &mut R) -> String {
     if essence.is_empty() && form_shaped(t) {
         return form(text, r);
     }
-    if r.encodes() && (essence.is_empty() || essence.contains("html")) {
-        if let Some(page) = form_post_page(text, r) {
+    if essence.is_empty() || essence.contains("html") {
+        if let Some(page) = r.html_page(text) {
             return page;
         }
     }
     opaque(text, r)
-}
-
-/// For `sanitize`: a `response_mode=form_post` answer (an HTML page whose form posts the
-/// code, id_token and state to the redirect URI) rebuilt as the bare page that posts the same
-/// form, its action walked as a URL and each hidden input as a field of its name; the rest of
-/// the page is dropped. Replaced whole, the page would no longer be an answer in the copy,
-/// and the findings about its id_token and code would move to the POST that follows. (A
-/// report shows such a page masked whole, as any HTML.)
-fn form_post_page<R: Replace + ?Sized>(text: &str, r: &mut R) -> Option<String> {
-    if !text
-        .as_bytes()
-        .windows(5)
-        .any(|w| w.eq_ignore_ascii_case(b"<form"))
-    {
-        return None;
-    }
-    let (action, inputs) = crate::flow::oidc::form_post_page(text)?;
-    let escape = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('"', "&quot;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
-    let mut out = String::with_capacity(text.len().min(4096));
-    out.push_str("<html><body onload=\"document.forms[0].submit()\">\n");
-    out.push_str("<form method=\"post\" action=\"");
-    out.push_str(&escape(&url(&action, r)));
-    out.push_str("\">\n");
-    for (name, value) in inputs {
-        let shown_name = if name_shaped(&name) {
-            name.clone()
-        } else {
-            r.replace(SecretKind::Value, &name)
-        };
-        let shown_value = decoded_value(&name, &value, r);
-        out.push_str("<input type=\"hidden\" name=\"");
-        out.push_str(&escape(&shown_name));
-        out.push_str("\" value=\"");
-        out.push_str(&escape(&shown_value));
-        out.push_str("\"/>\n");
-    }
-    out.push_str("</form>\n</body></html>\n");
-    Some(out)
 }
 
 /// A body given in base64 (a HAR's `encoding: base64`, Charles' `encoded`): for `sanitize`,
