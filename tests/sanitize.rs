@@ -27,46 +27,15 @@ fn read(name: &str, text: &str) -> Capture {
         .unwrap_or_else(|e| panic!("{name}: the sanitized copy reads back: {e}"))
 }
 
-/// What `check` finds, as (rule, entry, related entries); `capture/credentials-stripped` is
-/// left out, as sanitizing may change what it sees, and so is `capture/limit`: the copy drops
-/// the response bodies of non-OAuth entries, and with them a body-size limit they hit, and
-/// `alexa/secret-wrong-profile`: the copy's client secrets are placeholders, which no
-/// fingerprint in a config matches; likewise `oauth/pkce-verifier-mismatch`, whose verifier
-/// placeholder cannot hash to the challenge (the engine knows a sanitized copy and leaves the
-/// comparison out: `a_sanitized_pkce_flow_raises_no_verifier_mismatch`).
-/// The fixtures `generate.py` writes. Real recordings (`fixtures/recorded/`) are left out of
-/// the copy-properties tests for now: oidc-provider puts its interaction id, also the value of
-/// its `_interaction` cookie, in URL paths (`/interaction/<uid>`, `/auth/<uid>`, a cookie's
-/// `path=`), and the sanitizer keeps paths, so the copy still holds that cookie value. A gap
-/// in `sanitize` to close, not in the recordings.
-fn generated_fixtures() -> Vec<std::path::PathBuf> {
-    common::fixtures()
-        .into_iter()
-        .filter(|p| !common::rel(p).starts_with("fixtures/recorded/"))
-        .collect()
-}
-
 type Found = BTreeSet<(String, Option<usize>, Vec<usize>)>;
 
-/// The OpenID Connect rules that read an id_token's decoded claims. A known gap, left out of
-/// the comparison: the copy's id_token is a placeholder that keeps the JWT's header and
-/// replaces the rest, so its claims no longer decode and these rules see nothing there (a
-/// claim-preserving placeholder must also recompute `at_hash` and `c_hash` from the
-/// placeholders of the token and code). `oidc/id-token-as-bearer` and `oidc/nonce-missing`
-/// read no claim and are compared.
-fn reads_id_token_claims(rule: &str) -> bool {
-    rule.starts_with("oidc/") && !matches!(rule, "oidc/id-token-as-bearer" | "oidc/nonce-missing")
-}
-
-/// Whether a capture answers an authorize request with a `form_post` page. A known gap: the
-/// copy replaces the page's text, so a second run no longer sees an OAuth answer there and
-/// drops the page as it drops every body outside a flow (idempotence is not checked on these).
-fn has_form_post_page(capture: &Capture, config: &Config) -> bool {
-    tokentrail::flow::analyze(capture, config).steps.iter().any(|s| {
-        matches!(&s.detail, tokentrail::flow::Detail::Answer(a) if a.via == tokentrail::flow::Via::Page)
-    })
-}
-
+/// What `check` finds, as (rule, entry, related entries). Left out, because the copy cannot
+/// keep what they read: `capture/credentials-stripped`, as sanitizing may change what it sees;
+/// `capture/limit`: the copy drops the response bodies of non-OAuth entries (where personal
+/// data lives), and with them a body-size limit they hit; and `alexa/secret-wrong-profile`:
+/// it compares a client secret's SHA-256 with a fingerprint in the config, and no
+/// placeholder can hash to the original's SHA-256 without being the secret.
+/// Everything else is compared: PKCE pairs and id_token claims are kept by the copy.
 fn found(capture: Capture, opts: &Options) -> Found {
     let report = check_capture(capture, opts);
     report
@@ -75,11 +44,8 @@ fn found(capture: Capture, opts: &Options) -> Found {
         .filter(|f| {
             !matches!(
                 f.rule.as_str(),
-                "capture/credentials-stripped"
-                    | "capture/limit"
-                    | "alexa/secret-wrong-profile"
-                    | "oauth/pkce-verifier-mismatch"
-            ) && !reads_id_token_claims(&f.rule)
+                "capture/credentials-stripped" | "capture/limit" | "alexa/secret-wrong-profile"
+            )
         })
         .map(|f| {
             let mut related: Vec<usize> = f.related.iter().map(|r| r.entry).collect();
@@ -188,7 +154,7 @@ fn check_properties(name: &str, original: &Capture, opts: &Options) -> Sanitized
     // Idempotent under one key.
     let twice = sanitize(&copy, &a);
     assert!(
-        twice.har == once.har || has_form_post_page(original, &opts.config),
+        twice.har == once.har,
         "{name}: a second run with the same key changed the copy"
     );
     // …and counts nothing as replaced: its placeholders are recognised and kept.
@@ -232,7 +198,7 @@ fn check_properties(name: &str, original: &Capture, opts: &Options) -> Sanitized
 fn every_fixture_sanitizes_to_a_copy_that_checks_the_same() {
     let mut with_findings = 0;
     let mut replaced = 0;
-    for path in generated_fixtures() {
+    for path in common::fixtures() {
         let name = common::rel(&path);
         let original = tokentrail::read::read_path(&path).expect("fixture reads");
         let opts = common::options_for(&path);
@@ -682,7 +648,7 @@ fn real_exports_sanitize_too() {
 #[test]
 fn every_fixture_in_every_format_checks_the_same_as_a_har_copy() {
     let mut seen = 0;
-    for har in generated_fixtures() {
+    for har in common::fixtures() {
         for ext in ["chlsj", "saz", "xml", "http"] {
             let path = har.with_extension(ext);
             if !path.is_file() {
@@ -1056,11 +1022,12 @@ fn identified_codes_are_replaced_everywhere() {
         .contains_key(&tokentrail::secret::SecretKind::Code));
 }
 
-/// A sanitized copy's verifier is a placeholder that no longer hashes to the challenge: the
-/// engine sees the copy's mark and does not compare them, so a good PKCE flow stays quiet, and
-/// the original's real mismatch is not claimed from the copy either.
+/// A sanitized copy keeps the PKCE relation: where the original's verifier hashes to its
+/// challenge, the copy's placeholder verifier hashes to the copy's challenge; where it did
+/// not (a verifier from another attempt), it does not in the copy either. So a good flow
+/// stays quiet and a real mismatch is still found, at the same entry.
 #[test]
-fn a_sanitized_pkce_flow_raises_no_verifier_mismatch() {
+fn a_sanitized_pkce_flow_keeps_its_verifier_relation() {
     for (rel, fires) in [
         ("fixtures/good/pkce-firefox.har", false),
         (
@@ -1069,6 +1036,10 @@ fn a_sanitized_pkce_flow_raises_no_verifier_mismatch() {
         ),
         (
             "fixtures/oauth/pkce-verifier-mismatch/fires-entra-other-attempt-chrome.har",
+            true,
+        ),
+        (
+            "fixtures/recorded/oauth/pkce-verifier-mismatch/fires-recorded-wrong-verifier.har",
             true,
         ),
     ] {
@@ -1081,8 +1052,65 @@ fn a_sanitized_pkce_flow_raises_no_verifier_mismatch() {
         };
         assert_eq!(rule(original.clone()), fires, "{rel}: the original");
         let once = sanitize(&original, &placeholders("pkce"));
-        assert!(!rule(read(rel, &once.har)), "{rel}: the sanitized copy");
+        // The premise: the copy holds neither the verifier nor the challenge.
+        let analysis = tokentrail::flow::analyze(&original, &Config::default());
+        for step in &analysis.steps {
+            if let tokentrail::flow::Detail::TokenRequest(t) = &step.detail {
+                if let Some(v) = &t.code_verifier {
+                    assert!(!once.har.contains(v.as_str()), "{rel}: a verifier kept");
+                }
+            }
+            if let tokentrail::flow::Detail::Authorize(a) = &step.detail {
+                if let Some(c) = &a.code_challenge {
+                    assert!(!once.har.contains(c.as_str()), "{rel}: a challenge kept");
+                }
+            }
+        }
+        assert_eq!(
+            rule(read(rel, &once.har)),
+            fires,
+            "{rel}: the sanitized copy"
+        );
     }
+}
+
+/// A copy an older `sanitize` wrote (the mark, without the note that relations are kept)
+/// holds a verifier and a challenge that are unrelated placeholders: it is not compared.
+#[test]
+fn an_older_copy_with_unrelated_pkce_placeholders_raises_no_mismatch() {
+    let rel = "fixtures/good/pkce-firefox.har";
+    let original = tokentrail::read::read_path(&common::root().join(rel)).expect("reads");
+    let once = sanitize(&original, &placeholders("old"));
+    let note = tokentrail::secret::placeholder::RELATIONS_KEPT;
+    assert!(once.har.contains(note));
+    // Break the relation as an older copy had it: another challenge, and no note.
+    let analysis = tokentrail::flow::analyze(&read(rel, &once.har), &Config::default());
+    let challenge = analysis
+        .steps
+        .iter()
+        .find_map(|s| match &s.detail {
+            tokentrail::flow::Detail::Authorize(a) => a.code_challenge.clone(),
+            _ => None,
+        })
+        .expect("a challenge");
+    let other: String = challenge
+        .chars()
+        .map(|c| if c == 'A' { 'B' } else { 'A' })
+        .collect();
+    let broken = once.har.replace(&challenge, &other);
+    let fires = |text: &str| {
+        found_all(read(rel, text))
+            .iter()
+            .any(|r| r == "oauth/pkce-verifier-mismatch")
+    };
+    assert!(
+        fires(&broken),
+        "the broken relation is seen in a current copy"
+    );
+    assert!(
+        !fires(&broken.replace(note, "")),
+        "but not in an older copy"
+    );
 }
 
 fn found_all(capture: Capture) -> Vec<String> {
@@ -1091,4 +1119,121 @@ fn found_all(capture: Capture) -> Vec<String> {
         .into_iter()
         .map(|f| f.rule)
         .collect()
+}
+
+/// The OpenID Connect rules read an id_token's claims; the copy's id_token is a JWT that keeps
+/// the public ones (`iss`, `aud`, `azp`, `exp`, `iat`, `alg`) and stands every other value by
+/// its placeholder (a nonce by the authorize request's, `at_hash` and `c_hash` by the hash of
+/// the copy's token and code), so each finding is found in the copy at the same entry, and no
+/// person's claim (`sub`, `email`, `name`) is left in it.
+#[test]
+fn id_token_claim_findings_survive_sanitize() {
+    use base64::Engine as _;
+    for (rel, rule) in [
+        (
+            "fixtures/oidc/nonce-mismatch/fires-okta-replayed-chrome.har",
+            "oidc/nonce-mismatch",
+        ),
+        (
+            "fixtures/oidc/id-token-issuer/fires-okta-org-vs-default-chrome.har",
+            "oidc/id-token-issuer",
+        ),
+        (
+            "fixtures/oidc/id-token-expired/fires-google-clock-ahead-chrome.har",
+            "oidc/id-token-expired",
+        ),
+        (
+            "fixtures/oidc/id-token-audience/fires-keycloak-azp-firefox.har",
+            "oidc/id-token-audience",
+        ),
+        (
+            "fixtures/oidc/id-token-unsigned/fires-front-channel-chrome.har",
+            "oidc/id-token-unsigned",
+        ),
+        (
+            "fixtures/oidc/hash-mismatch/fires-okta-at-hash-chrome.har",
+            "oidc/hash-mismatch",
+        ),
+        (
+            "fixtures/oidc/hash-mismatch/fires-entra-c-hash-firefox.har",
+            "oidc/hash-mismatch",
+        ),
+    ] {
+        let path = common::root().join(rel);
+        let original = tokentrail::read::read_path(&path).expect("fixture reads");
+        let at = |c: Capture| -> Vec<Option<usize>> {
+            check_capture(c, &common::options_for(&path))
+                .findings
+                .into_iter()
+                .filter(|f| f.rule == rule)
+                .map(|f| f.entry)
+                .collect()
+        };
+        let before = at(original.clone());
+        assert!(!before.is_empty(), "{rel}: the original fires {rule}");
+        let once = sanitize(&original, &placeholders("claims"));
+        assert_eq!(
+            at(read(rel, &once.har)),
+            before,
+            "{rel}: {rule} in the copy"
+        );
+        // The original's private claims are in none of the copy's id_tokens.
+        let analysis = tokentrail::flow::analyze(&original, &Config::default());
+        for t in analysis
+            .tokens
+            .iter()
+            .filter(|t| t.kind == tokentrail::flow::TokenKind::Id)
+        {
+            let Some(jwt) = tokentrail::flow::jwt::decode(&t.value) else {
+                continue;
+            };
+            for name in ["sub", "email", "name", "nonce", "preferred_username"] {
+                if let Some(v) = jwt.claim_str(name) {
+                    assert!(!once.har.contains(v), "{rel}: {name} kept");
+                    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+                    assert!(!once.har.contains(&b64), "{rel}: {name} kept in base64");
+                }
+            }
+            assert!(!once.har.contains(&t.value), "{rel}: the id_token kept");
+        }
+    }
+}
+
+/// oidc-provider scopes its `_interaction` cookie to `path=/interaction/<uid>`, the uid being
+/// the cookie's value and a URL path segment: the copy holds it nowhere, and the
+/// `Set-Cookie`'s path stands as the copy's URL path does.
+#[test]
+fn an_interaction_uid_in_a_cookie_path_is_gone_from_the_copy() {
+    let rel = "fixtures/recorded/oauth/refresh-token-reused/quiet-recorded-good.har";
+    let original = tokentrail::read::read_path(&common::root().join(rel)).expect("reads");
+    let text = String::from_utf8_lossy(&original.source).into_owned();
+    let uid_path = regex::Regex::new(r"path=/interaction/([A-Za-z0-9_-]{30,})").expect("regex");
+    let uids: BTreeSet<String> = uid_path
+        .captures_iter(&text)
+        .map(|c| c[1].to_string())
+        .collect();
+    assert!(!uids.is_empty(), "the recording scopes a cookie to its uid");
+    let copy = sanitize(&original, &placeholders("uid"));
+    for uid in &uids {
+        assert!(
+            text.contains(&format!("_interaction={uid}")),
+            "the uid is the cookie's value"
+        );
+        assert!(
+            !copy.har.contains(uid.as_str()),
+            "the uid stands in the copy"
+        );
+    }
+    let kept: Vec<String> = uid_path
+        .captures_iter(&copy.har)
+        .map(|c| c[1].to_string())
+        .collect();
+    assert!(!kept.is_empty(), "the copy's cookies keep a path");
+    for p in &kept {
+        assert!(
+            copy.har.contains(&format!("/interaction/{p}\""))
+                || copy.har.contains(&format!("/interaction/{p}/")),
+            "the cookie's path is the copy's URL path"
+        );
+    }
 }

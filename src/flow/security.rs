@@ -64,11 +64,15 @@ pub fn verifier_matches(verifier: &str, challenge: &str, method: Option<&str>) -
     }
 }
 
-/// Whether the capture is a copy `tokentrail sanitize` wrote (its HAR log carries the mark):
-/// its secrets are keyed placeholders, equal where the originals were equal but unrelated to
-/// them otherwise, so a verifier's hash says nothing about its challenge.
+/// Whether the capture is a copy an older `tokentrail sanitize` wrote (its HAR log carries
+/// the mark, without [`RELATIONS_KEPT`](crate::secret::placeholder::RELATIONS_KEPT)): its
+/// secrets are keyed placeholders, equal where the originals were equal but unrelated to them
+/// otherwise, so a verifier's hash says nothing about its challenge. A copy that keeps the
+/// relation is compared like any capture.
 pub fn sanitized_copy(capture: &Capture) -> bool {
-    memchr::memmem::find(&capture.source, crate::secret::placeholder::MARK.as_bytes()).is_some()
+    use crate::secret::placeholder::{MARK, RELATIONS_KEPT};
+    let has = |needle: &str| memchr::memmem::find(&capture.source, needle.as_bytes()).is_some();
+    has(MARK) && !has(RELATIONS_KEPT)
 }
 
 /// A `Bearer` challenge of a `WWW-Authenticate` header (RFC 6750 §3).

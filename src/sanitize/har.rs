@@ -80,8 +80,10 @@ impl Frame {
         if !log.get("entries").is_some_and(Value::is_array) {
             return Err("its entry list is not where the reader found it".into());
         }
+        // (`shift_remove`: `remove` moves the last member into the mark's place, and a second
+        // run would write the document in another order.)
         let known_tags = log
-            .remove(MARK)
+            .shift_remove(MARK)
             .and_then(|mark| mark.get("placeholders").cloned())
             .and_then(|tags| serde_json::from_value::<Vec<String>>(tags).ok())
             .unwrap_or_default();
@@ -180,6 +182,7 @@ pub(super) fn write(
         "by": format!("tokentrail {}", env!("CARGO_PKG_VERSION")),
         "from": capture.format.name(),
         "note": "every value not known to be safe was replaced by a keyed placeholder that keeps its shape; equal values have equal placeholders",
+        "relations": crate::secret::placeholder::RELATIONS_KEPT,
         "placeholders": [TAGS_HERE],
     });
     if frame.cut {

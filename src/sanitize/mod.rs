@@ -21,7 +21,9 @@
 //! of tokentrail and of other tools reads HAR. What is lost is the other format's vendor
 //! fields, which no rule reads.
 
+mod form_post;
 mod har;
+mod relations;
 mod replacer;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -133,8 +135,15 @@ fn run(
         har::Frame::new(capture)
     };
     let analysis = flow::analyze(capture, &Config::default());
-    let oauth: BTreeSet<usize> = analysis.steps.iter().map(|s| s.entry).collect();
+    // (Discovery documents too: the issuer rule compares an id_token's `iss` with theirs.)
+    let oauth: BTreeSet<usize> = analysis
+        .steps
+        .iter()
+        .map(|s| s.entry)
+        .chain(analysis.discovery.iter().map(|d| d.entry))
+        .collect();
     let identified = replacer::identified(&analysis);
+    let placeholders = &relations::learn(&analysis, placeholders);
     drop(analysis);
     if let Some(t) = &capture.truncation {
         notes.push(format!(

@@ -315,6 +315,10 @@ impl Replace for Sanitizer<'_> {
         stand_in
     }
 
+    fn html_page(&mut self, text: &str) -> Option<String> {
+        super::form_post::rebuild(text, self)
+    }
+
     fn identified(&self, value: &str) -> Option<SecretKind> {
         if self.identified.is_empty() {
             return None;

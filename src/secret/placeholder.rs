@@ -5,8 +5,7 @@
 //!   same `--key-file`), and different secrets different ones (at least 40 bits each);
 //! * without the key, nothing about the secret can be learnt from it but its shape;
 //! * it keeps the secret's shape, so the sanitized capture still reads like the original: a
-//!   public type prefix (`Atza|`, `Atzr|`, `amzn1.oa2-cs.v1.`, a JWT's header, an LWA code's
-//!   `AN`) is kept, punctuation stays where it was, and letters and digits are redrawn from the
+//!   public type prefix (`Atza|`, `Atzr|`, `amzn1.oa2-cs.v1.`, an LWA code's `AN`) is kept, punctuation stays where it was, and letters and digits are redrawn from the
 //!   same alphabet (hex stays hex, digits stay digits). A value too short to be distinct is
 //!   lengthened. HTTP Basic credentials stay `base64(client id:secret)`, the id as it was and
 //!   the secret replaced, so a reader can still tell which client authenticated.
@@ -17,6 +16,17 @@
 /// The vendor field of `log` where sanitized output records that it was sanitized, and the
 /// tags of its placeholders (so a second run with the same key keeps them).
 pub const MARK: &str = "_tokentrail_sanitized";
+
+/// What the mark says a copy keeps of the relations between values (see `sanitize`'s
+/// relations): a copy that says it can have its PKCE pairs and id_token hashes compared; an
+/// older copy (without it) holds independent placeholders there, which prove nothing.
+pub const RELATIONS_KEPT: &str =
+    "code_challenge = S256(code_verifier) and id_token at_hash, c_hash, nonce kept";
+
+mod jwt;
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
@@ -79,6 +89,10 @@ pub struct Placeholders {
     /// (a placeholder takes one MAC per 16 characters, and a large capture has hundreds of
     /// thousands).
     keyed: HmacSha256,
+    /// Stand-ins fixed by a relation the copy must keep, by the original value: a PKCE
+    /// challenge stands as the hash of its verifier's placeholder, an `at_hash` as the hash
+    /// of its token's ([`Placeholders::with_derived`]).
+    derived: Arc<HashMap<String, String>>,
 }
 
 impl std::fmt::Debug for Placeholders {
@@ -101,7 +115,23 @@ impl Placeholders {
             Ok(m) => m,
             Err(_) => unreachable!("HMAC takes keys of any length"),
         };
-        Placeholders { keyed }
+        Placeholders {
+            keyed,
+            derived: Arc::default(),
+        }
+    }
+
+    /// These placeholders, with the stand-ins of values derived from others: where the
+    /// original holds `hash(x)` (a PKCE `code_challenge` of its verifier, an id_token's
+    /// `at_hash` of its access token), the copy must hold `hash(placeholder(x))`, or the rules
+    /// that compare them would see a mismatch the original does not have, and miss one it
+    /// has. `derived` maps each original hash to the one of the placeholder; the caller
+    /// computes it (it knows the hashes) with these placeholders.
+    pub fn with_derived(&self, derived: HashMap<String, String>) -> Placeholders {
+        Placeholders {
+            keyed: self.keyed.clone(),
+            derived: Arc::new(derived),
+        }
     }
 
     fn mac(&self, label: &[u8], parts: &[&[u8]]) -> [u8; 32] {
@@ -130,10 +160,18 @@ impl Placeholders {
     /// The placeholder for a secret. It depends on the value alone (and, for `Credentials`,
     /// on whether they are Basic credentials), so equal values get equal placeholders.
     pub fn placeholder(&self, kind: SecretKind, value: &str) -> String {
+        if !self.derived.is_empty() {
+            if let Some(stand_in) = self.derived.get(value) {
+                return stand_in.clone();
+            }
+        }
         if kind == SecretKind::Credentials {
             if let Some(p) = self.basic(value) {
                 return p;
             }
+        }
+        if let Some(stand_in) = jwt::claim_keeping(self, value) {
+            return stand_in;
         }
         let (prefix, tail) = split_prefix(value);
         let t = Template::of(tail);
@@ -178,12 +216,7 @@ fn split_prefix(value: &str) -> (&str, &str) {
             }
         }
     }
-    // A JWT's header (`eyJ…`, base64url JSON naming the algorithm) is not secret.
-    if value.starts_with("eyJ") && value.matches('.').count() == 2 {
-        if let Some(dot) = value.find('.') {
-            return value.split_at(dot + 1);
-        }
-    }
+    // (A JWT's header is no prefix: its stand-in keeps what the policy says, see `jwt`.)
     // An LWA authorization code: `AN` and letters.
     if value.len() >= 12
         && value.starts_with("AN")
@@ -364,14 +397,82 @@ mod tests {
     }
 
     #[test]
-    fn a_jwt_keeps_its_header_and_three_parts() {
-        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-        let j = ph(K1).placeholder(SecretKind::IdToken, jwt);
-        let parts: Vec<&str> = j.split('.').collect();
-        assert_eq!(parts.len(), 3);
-        assert_eq!(parts[0], "eyJhbGciOiJIUzI1NiJ9");
-        assert_eq!(j.len(), jwt.len());
-        assert!(!j.contains("eyJzdWIi"));
+    fn a_jwt_keeps_its_public_claims_and_replaces_the_rest() {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let part = |json: &str| URL_SAFE_NO_PAD.encode(json);
+        let jwt = |claims: &str, sig: &str| {
+            format!(
+                "{}.{}.{sig}",
+                part(r#"{"alg":"RS256","kid":"k1","jku":"https://idp.example.com/keys"}"#),
+                part(claims)
+            )
+        };
+        let claims = r#"{"iss":"https://idp.example.com","aud":["c1","c2"],"azp":"c1","exp":1710412867,"iat":1710409267,"sub":"248289761001","email":"jane@example.com","nonce":"n-0S6_WzA2Mj","at_hash":"77QmUPtjPfzWtF2AnpK9RQ","auth_time":1710409260,"ver":2,"email_verified":true,"x_9Kq2ZvT8mWp":{"deep":["Qz7vKp7Lm2Xw9Rt4Yb8Nc",421337]}}"#;
+        let original = jwt(claims, "c2lnbmF0dXJlLXZhbHVlLTAxMjM0NTY3ODk");
+        let p = ph(K1);
+        let copy = p.placeholder(SecretKind::IdToken, &original);
+        let decoded = crate::flow::jwt::decode(&copy).expect("still a JWT");
+        assert_eq!(decoded.alg(), Some("RS256"));
+        assert_eq!(decoded.header["kid"], "k1");
+        assert_ne!(decoded.header["jku"], "https://idp.example.com/keys");
+        assert_eq!(decoded.claim_str("iss"), Some("https://idp.example.com"));
+        assert_eq!(decoded.audiences(), Some(vec!["c1".into(), "c2".into()]));
+        assert_eq!(decoded.claim_str("azp"), Some("c1"));
+        assert_eq!(decoded.claim_time("exp"), Some(1_710_412_867));
+        assert_eq!(decoded.claim_time("iat"), Some(1_710_409_267));
+        // Every other value is the placeholder it gets anywhere else.
+        for (name, value) in [
+            ("sub", "248289761001"),
+            ("email", "jane@example.com"),
+            ("nonce", "n-0S6_WzA2Mj"),
+            ("at_hash", "77QmUPtjPfzWtF2AnpK9RQ"),
+            ("auth_time", "1710409260"),
+        ] {
+            let stand_in = p.placeholder(SecretKind::Value, value);
+            assert_eq!(decoded.claim_str(name), Some(stand_in.as_str()), "{name}");
+            assert!(!copy.contains(&part(value)), "{name}");
+        }
+        // At any depth, under any name: a name not name-shaped is replaced too.
+        let payload = serde_json::to_string(&decoded.claims).expect("json");
+        for secret in ["Qz7vKp7Lm2Xw9Rt4Yb8Nc", "421337", "x_9Kq2ZvT8mWp"] {
+            assert!(!payload.contains(secret), "{secret} in {payload}");
+        }
+        assert_eq!(decoded.claims["ver"], 2);
+        assert_eq!(decoded.claims["email_verified"], true);
+        let signature = copy.rsplit('.').next().expect("a signature");
+        assert_eq!(signature.len(), "c2lnbmF0dXJlLXZhbHVlLTAxMjM0NTY3ODk".len());
+        assert_ne!(signature, "c2lnbmF0dXJlLXZhbHVlLTAxMjM0NTY3ODk");
+        // Equal tokens, equal stand-ins; a token differing in its signature alone differs.
+        assert_eq!(copy, p.placeholder(SecretKind::AccessToken, &original));
+        let resigned = jwt(claims, "b3RoZXItc2lnbmF0dXJlLTAxMjM0NTY3ODk");
+        assert_ne!(copy, p.placeholder(SecretKind::IdToken, &resigned));
+        assert_ne!(copy, ph(K2).placeholder(SecretKind::IdToken, &original));
+        // Unsigned stays unsigned; a payload that is not JSON is redrawn at its length.
+        let none = format!("{}.{}.", part(r#"{"alg":"none"}"#), part(r#"{"sub":"x1"}"#));
+        assert!(p.placeholder(SecretKind::IdToken, &none).ends_with('.'));
+        let opaque = format!("{}.bm90LWpzb24tcGF5bG9hZA.sig", part(r#"{"alg":"dir"}"#));
+        let o = p.placeholder(SecretKind::IdToken, &opaque);
+        assert_eq!(o.split('.').nth(1).map(str::len), Some(22), "{o}");
+        assert!(!o.contains("bm90LWpzb24tcGF5bG9hZA"));
+    }
+
+    #[test]
+    fn derived_values_stand_as_given() {
+        let p = ph(K1);
+        let mut derived = HashMap::new();
+        derived.insert(
+            "challenge-original".to_string(),
+            "challenge-of-copy".to_string(),
+        );
+        let q = p.with_derived(derived);
+        assert_eq!(
+            q.placeholder(SecretKind::Value, "challenge-original"),
+            "challenge-of-copy"
+        );
+        assert_eq!(
+            q.placeholder(SecretKind::Value, "other-value-01"),
+            p.placeholder(SecretKind::Value, "other-value-01")
+        );
     }
 
     #[test]

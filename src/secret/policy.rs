@@ -71,6 +71,13 @@ pub trait Replace {
     fn identified(&self, _value: &str) -> Option<SecretKind> {
         None
     }
+
+    /// An HTML page rebuilt from what the policy keeps of it, when this replacer knows the
+    /// page's shape (`sanitize`: a `form_post` answer); `None` (the default, and display's
+    /// way) replaces it whole like any opaque body.
+    fn html_page(&mut self, _text: &str) -> Option<String> {
+        None
+    }
 }
 
 /// `value`, which the policy would show, unless it is an identified artifact ([`Replace::identified`]).
@@ -137,19 +144,30 @@ fn harmless_scalar(name: &str, value: &str) -> bool {
         || (!v.is_empty() && v.len() <= 3 && v.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// The id_token claims a finding needs to be understood, shown as they are: who issued the
-/// token (`iss`), for whom (`aud`, `azp`), until when (`exp`, `iat`) and how it is signed
-/// (`alg`, `typ`). Identifiers of people (`sub`, `email`, names), `nonce` and the hashes are
-/// masked like any other value: equal values still compare equal.
-pub const SHOWN_CLAIMS: &[&str] = &["iss", "aud", "azp", "exp", "iat", "alg", "typ"];
-
-/// A decoded JWT claim (or header parameter) as facts and messages show it.
+/// A decoded JWT claim (or header parameter) as facts and messages show it: as it is when
+/// [`PUBLIC`] lists its name as an [`Applies::Claim`] (who issued the token, for whom, until
+/// when, how it is signed; a URL walked as one); else masked, so equal values still compare
+/// equal.
 pub fn claim(name: &str, value: &str) -> String {
-    if SHOWN_CLAIMS.contains(&name) || super::revealing() {
-        value.to_string()
-    } else {
-        mask(value)
+    if super::revealing() {
+        return value.to_string();
     }
+    match public_name(name, names::Applies::Claim) {
+        Some(p) if p.shown == Url => url(value, &mut Mask),
+        Some(_) => value.to_string(),
+        None => mask(value),
+    }
+}
+
+/// Whether a JWT claim or header parameter is public ([`PUBLIC`]'s [`Applies::Claim`] names):
+/// the one decision display and `sanitize`'s claim-keeping placeholders share.
+pub fn public_claim(name: &str) -> bool {
+    public_name(name, names::Applies::Claim).is_some()
+}
+
+/// Whether a public claim is a URL, shown walked as one ([`url`]).
+pub fn public_claim_is_url(name: &str) -> bool {
+    public_name(name, names::Applies::Claim).is_some_and(|p| p.shown == Url)
 }
 
 /// Whether `value` is already a mask ([`mask`]'s form: at most a public prefix or two

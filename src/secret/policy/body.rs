@@ -36,6 +36,11 @@ pub fn body<R: Replace + ?Sized>(mime: &str, text: &str, r: &mut R) -> String {
     if essence.is_empty() && form_shaped(t) {
         return form(text, r);
     }
+    if essence.is_empty() || essence.contains("html") {
+        if let Some(page) = r.html_page(text) {
+            return page;
+        }
+    }
     opaque(text, r)
 }
 

@@ -202,7 +202,14 @@ pub(super) fn one_set_cookie<R: Replace + ?Sized>(cookie: &str, r: &mut R) -> St
             continue;
         }
         let attribute = part.split_once('=').map_or(part, |(n, _)| n).trim();
-        if COOKIE_ATTRIBUTES
+        if attribute.eq_ignore_ascii_case("path") {
+            // A URL path, decided as URL paths are: oidc-provider scopes its `_interaction`
+            // cookie to `/interaction/<uid>`, the uid being the cookie's value.
+            out.push(match part.split_once('=') {
+                Some((name, value)) => format!("{name}={}", path(value, r)),
+                None => part.to_string(),
+            });
+        } else if COOKIE_ATTRIBUTES
             .iter()
             .any(|a| a.eq_ignore_ascii_case(attribute))
         {

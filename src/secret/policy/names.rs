@@ -13,6 +13,9 @@ pub enum Applies {
     Field,
     /// A key of the capture file's own structure (HAR, Charles), written by the recording tool.
     Capture,
+    /// A claim of a JWT's payload, or a parameter of its header (an id_token, a JWT access
+    /// token): shown in facts and kept in a sanitized copy's claim-keeping placeholder.
+    Claim,
 }
 
 /// How a public value is shown.
@@ -49,7 +52,7 @@ pub(super) const fn public(
     }
 }
 
-use Applies::{Capture, Field, Header};
+use Applies::{Capture, Claim, Field, Header};
 use Shown::{Text, Url};
 
 /// The names whose values are public. One table: the README documents it (a test checks).
@@ -172,6 +175,20 @@ pub const PUBLIC: &[Public] = &[
     public("requestComplete", Capture, Text, "a time (Charles)"),
     public("responseBegin", Capture, Text, "a time (Charles)"),
     public("end", Capture, Text, "a time (Charles)"),
+    // A JWT's header and claims: what the OpenID Connect rules compare, no more. Identifiers
+    // of people (`sub`, `email`, names), `nonce`, `at_hash`, `c_hash` and every other claim
+    // are replaced like any value (equal values keep equal stand-ins, so a nonce still
+    // matches the authorize request's, and a sanitized copy's hashes are recomputed).
+    public("alg", Claim, Text, "the signing algorithm (`RS256`, `none`): the unsigned-token rule reads it"),
+    public("typ", Claim, Text, "the token's media type (`JWT`, `at+jwt`)"),
+    public("kid", Claim, Text, "the signing key's identifier, published in the provider's JWKS"),
+    public("iss", Claim, Url, "the issuer, the authorization server's public URL; compared with the discovery document's"),
+    public("aud", Claim, Text, "the audiences: client ids (public, RFC 6749 §2.2) or API identifiers; compared with the client that asked"),
+    public("azp", Claim, Text, "the authorized party, a client id; compared with the client that asked"),
+    public("exp", Claim, Text, "a time: when the token expires; compared with the entry's time"),
+    public("iat", Claim, Text, "a time: when the token was issued"),
+    public("nbf", Claim, Text, "a time: not valid before"),
+    public("tid", Claim, Text, "Entra ID's tenant id, which its issuer URL holds anyway; fills a multi-tenant discovery document's issuer"),
 ];
 
 /// The public entry for `name` where it applies, if any: the first in [`PUBLIC`] that
@@ -213,7 +230,7 @@ pub(super) const PUBLIC_NAME_MAX: usize = 64;
 /// [`PUBLIC`] indexed: exact names (lower-case), by where they apply, to their first index,
 /// and the indexes of the prefix entries.
 pub(super) struct PublicLookup {
-    exact: [foldhash::HashMap<String, usize>; 3],
+    exact: [foldhash::HashMap<String, usize>; 4],
     prefixes: Vec<usize>,
     longest: usize,
 }
@@ -221,7 +238,7 @@ pub(super) struct PublicLookup {
 pub(super) fn public_lookup() -> &'static PublicLookup {
     static LOOKUP: std::sync::OnceLock<PublicLookup> = std::sync::OnceLock::new();
     LOOKUP.get_or_init(|| {
-        let mut exact: [foldhash::HashMap<String, usize>; 3] = Default::default();
+        let mut exact: [foldhash::HashMap<String, usize>; 4] = Default::default();
         let mut prefixes = Vec::new();
         let mut longest = 0;
         for (i, p) in PUBLIC.iter().enumerate() {

@@ -629,6 +629,7 @@ fn the_readme_documents_every_public_name() {
             Applies::Header => "header",
             Applies::Field => "parameter / JSON key",
             Applies::Capture => "capture structure",
+            Applies::Claim => "JWT header / claim",
         };
         let shown = match p.shown {
             Shown::Text => "as is",
@@ -644,6 +645,7 @@ fn the_readme_documents_every_public_name() {
                 "| header |",
                 "| parameter / JSON key |",
                 "| capture structure |",
+                "| JWT header / claim |",
             ]
             .iter()
             .any(|w| l.contains(w))
@@ -672,5 +674,25 @@ fn show_secrets_keeps_everything() {
     assert_eq!(
         json(&format!("{{\"x\":\"{ODD}\"}}"), &mut All),
         format!("{{\"x\":\"{ODD}\"}}")
+    );
+}
+
+#[test]
+fn a_set_cookie_path_is_decided_as_a_url_path() {
+    let uid = "yiZ9_yFu8wTdBbPnJd5Rt0t-GIx_CD7nnwcnYQcqIvg";
+    let header = format!("_interaction={uid}; path=/interaction/{uid}; samesite=lax; httponly");
+    let shown = set_cookie(&header, &mut Mask);
+    assert!(!shown.contains(uid), "{shown}");
+    assert!(shown.contains("; path=/interaction/") && shown.ends_with("; samesite=lax; httponly"));
+    // The segment stands as the cookie's value does: one mask for one value.
+    let masked = crate::secret::mask(uid);
+    assert_eq!(shown.matches(masked.as_str()).count(), 2, "{shown}");
+    // Readable paths are kept as they were.
+    assert_eq!(
+        set_cookie("sid=abc123; Path=/app/v1; Secure", &mut Mask),
+        format!(
+            "sid={}; Path=/app/v1; Secure",
+            crate::secret::mask("abc123")
+        )
     );
 }
