@@ -185,12 +185,7 @@ fn assert_quiet(name: &str, seen: &Value) {
     for key in ["pageErrors", "requests", "failed", "dialogs"] {
         assert_eq!(seen[key], json!([]), "{name}: {key}");
     }
-    let bad: Vec<&Value> = seen["console"]
-        .as_array()
-        .expect("console")
-        .iter()
-        .filter(|m| matches!(m["type"].as_str(), Some("error" | "warn" | "warning")))
-        .collect();
+    let bad = common::console_complaints(seen);
     assert!(bad.is_empty(), "{name}: console: {bad:?}");
     assert_eq!(seen["scripts"], 0, "{name}");
     assert_eq!(seen["images"], 0, "{name}: no external asset");

@@ -98,12 +98,7 @@ fn assert_clean(name: &str, run: &Value) {
             "{name}: a request left the page: {url}"
         );
     }
-    let bad: Vec<&Value> = run["console"]
-        .as_array()
-        .expect("console")
-        .iter()
-        .filter(|m| matches!(m["type"].as_str(), Some("error" | "warn" | "warning")))
-        .collect();
+    let bad = common::console_complaints(run);
     assert!(bad.is_empty(), "{name}: console: {bad:?}");
     assert!(
         run["csp"]

@@ -101,3 +101,14 @@ pub fn rel(path: &Path) -> String {
         .display()
         .to_string()
 }
+
+/// The errors and warnings a page logged, from the `console` list (`{type, text}`) that the
+/// browser scripts (tests/browser/*.mjs) report of a page run.
+pub fn console_complaints(seen: &serde_json::Value) -> Vec<&serde_json::Value> {
+    seen["console"]
+        .as_array()
+        .expect("console")
+        .iter()
+        .filter(|m| matches!(m["type"].as_str(), Some("error" | "warn" | "warning")))
+        .collect()
+}
