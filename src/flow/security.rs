@@ -49,16 +49,17 @@ pub fn verifier_well_formed(verifier: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
+/// The `S256` challenge of a PKCE verifier: BASE64URL(SHA256(verifier)) (RFC 7636 §4.2).
+pub fn s256(verifier: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
 /// Whether `verifier` gives `challenge` under `method` (RFC 7636 §4.2: `S256` is
 /// BASE64URL(SHA256(ASCII(verifier))), `plain` the verifier itself, and an absent method
 /// means `plain`). `None` for a method this check does not know.
 pub fn verifier_matches(verifier: &str, challenge: &str, method: Option<&str>) -> Option<bool> {
     match method.unwrap_or("plain") {
-        "S256" => {
-            let digest = Sha256::digest(verifier.as_bytes());
-            let derived = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
-            Some(derived == challenge)
-        }
+        "S256" => Some(s256(verifier) == challenge),
         "plain" => Some(verifier == challenge),
         _ => None,
     }

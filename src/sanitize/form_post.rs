@@ -11,11 +11,7 @@ use crate::secret::SecretKind;
 
 /// The rebuilt page, when `text` is a form_post answer (as the analysis reads one).
 pub(super) fn rebuild<R: Replace + ?Sized>(text: &str, r: &mut R) -> Option<String> {
-    if !text
-        .as_bytes()
-        .windows(5)
-        .any(|w| w.eq_ignore_ascii_case(b"<form"))
-    {
+    if !crate::wire::form::holds_html_form(text) {
         return None;
     }
     let (action, inputs) = crate::flow::oidc::form_post_page(text)?;

@@ -10,10 +10,6 @@
 
 use std::collections::HashMap;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
-use sha2::{Digest, Sha256};
-
 use crate::flow::{self, Analysis, Detail};
 use crate::secret::placeholder::Placeholders;
 use crate::secret::SecretKind;
@@ -24,7 +20,7 @@ const HASH_FAMILIES: &[&str] = &["RS256", "RS384", "RS512"];
 /// `placeholders` with the derived stand-ins of `analysis`'s verifiers, tokens and codes.
 pub(super) fn learn(analysis: &Analysis, placeholders: &Placeholders) -> Placeholders {
     let mut derived = HashMap::new();
-    let s256 = |v: &str| URL_SAFE_NO_PAD.encode(Sha256::digest(v.as_bytes()));
+    let s256 = flow::security::s256;
     for step in &analysis.steps {
         if let Detail::TokenRequest(t) = &step.detail {
             if let Some(verifier) = t.code_verifier.as_deref().filter(|v| !v.is_empty()) {

@@ -83,8 +83,30 @@ pub fn encode_pairs(params: &[(String, String)]) -> String {
     pairs.join("&")
 }
 
+/// Whether an HTML text holds a `<form` tag, in any case: a page that may auto-post an OAuth
+/// answer (`response_mode=form_post`). Looks only where a `<` is, without a lower-cased copy
+/// of the page.
+pub fn holds_html_form(html: &str) -> bool {
+    let bytes = html.as_bytes();
+    memchr::memchr_iter(b'<', bytes).any(|at| {
+        bytes
+            .get(at + 1..at + 5)
+            .is_some_and(|tag| tag.eq_ignore_ascii_case(b"form"))
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    use super::holds_html_form;
+
+    #[test]
+    fn an_html_form_is_found_in_any_case() {
+        assert!(holds_html_form("<html><FORM method=post>"));
+        assert!(holds_html_form("x<Form"));
+        assert!(!holds_html_form("<for"));
+        assert!(!holds_html_form("<p>form</p> <for"));
+    }
+
     use super::*;
 
     /// The borrowing fast path decodes as decoding every component did, and the name check

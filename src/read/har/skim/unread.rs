@@ -43,12 +43,10 @@ pub(super) fn drop_unread_body(ex: &mut Exchange, limits: &Limits) {
     let Some(body) = &response.body else {
         return;
     };
-    // Any case of `<form` (reconstruction looks for two), lower-cased only where a `<` is.
-    let form = || {
-        memchr::memchr(b'<', body.text.as_bytes()).is_some()
-            && body.text.to_ascii_lowercase().contains("<form")
-    };
-    if body.text.len() as u64 > limits.max_body_size || form() {
+    // Any case of `<form` (reconstruction looks for two).
+    if body.text.len() as u64 > limits.max_body_size
+        || crate::wire::form::holds_html_form(&body.text)
+    {
         return;
     }
     response.body = None;
