@@ -50,6 +50,19 @@ fn memo<T: Clone>(memo: &[OnceLock<T>], i: usize, make: impl FnOnce() -> T) -> T
 /// Whether a field of a step's facts is asked for.
 pub type Want<'w> = dyn Fn(&str) -> bool + 'w;
 
+/// What a subject's facts are built for.
+#[derive(Clone, Copy)]
+pub enum Ask<'w> {
+    /// The fields `want` names, and of a field that holds a code or a token, the parts it
+    /// names as `field.part`: the facts as a map.
+    Fields(&'w Want<'w>),
+    /// One field alone (a condition reads one at a time), with the parts of it the second
+    /// names: the field's facts, `None` when they leave it out.
+    One(&'w str, &'w Want<'w>),
+    /// Nothing: whether there is such a subject.
+    Nothing,
+}
+
 /// Inserts only present values.
 fn put(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
     if let Some(v) = value {
@@ -185,7 +198,7 @@ impl<'a> Facts<'a> {
         let mut m = self.summary_head(id, step);
         put(&mut m, "host", self.host(step.entry));
         let all = |_: &str| true;
-        let mut out = step::Out::new(&all);
+        let mut out = step::Out::new(Ask::Fields(&all));
         out.map = m;
         self.authorize_fields(a, &mut out);
         Some(Value::Object(out.map))
@@ -372,6 +385,11 @@ impl<'a> Facts<'a> {
         Some(Value::Object(m))
     }
 
+    /// The facts of one code as `ask` asks them (as [`Facts::step_facts_asked`]).
+    pub fn code_facts_asked(&self, id: usize, ask: Ask) -> Option<Value> {
+        asked(ask, |want| self.code_facts_wanted(id, want))
+    }
+
     /// A code as a step refers to it.
     pub fn code_ref(&self, id: usize) -> Option<Value> {
         self.code_ref_wanted(id, &|_| true)
@@ -453,6 +471,11 @@ impl<'a> Facts<'a> {
         Some(Value::Object(m))
     }
 
+    /// The facts of one token as `ask` asks them (as [`Facts::step_facts_asked`]).
+    pub fn token_facts_asked(&self, id: usize, ask: Ask) -> Option<Value> {
+        asked(ask, |want| self.token_facts_wanted(id, want))
+    }
+
     /// A token as a step refers to it.
     pub fn token_ref(&self, id: usize) -> Option<Value> {
         self.token_ref_wanted(id, &|_| true)
@@ -463,6 +486,19 @@ impl<'a> Facts<'a> {
         let (mut m, t) = self.token_base(id, want)?;
         m.insert("use_count".into(), json!(t.uses.len()));
         Some(Value::Object(m))
+    }
+}
+
+/// A code's or a token's facts as `ask` asks them, from `wanted`, which builds those a
+/// `want` names (they have few fields, and no parts asked for apart).
+fn asked(ask: Ask, wanted: impl FnOnce(&Want) -> Option<Value>) -> Option<Value> {
+    match ask {
+        Ask::Fields(want) => wanted(want),
+        Ask::One(name, _) => match wanted(&|f| f == name)? {
+            Value::Object(mut m) => m.remove(name),
+            _ => None,
+        },
+        Ask::Nothing => wanted(&|_| false),
     }
 }
 
