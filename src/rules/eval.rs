@@ -543,7 +543,7 @@ mod tests {
         let mut alone = 0;
         let mut check_alone = |full: &serde_json::Value, asked: &dyn Fn(Ask) -> Option<_>| {
             for f in &single {
-                assert_eq!(asked(Ask::One(f, &|_| true)), full.get(*f).cloned(), "{f}");
+                assert_eq!(asked(Ask::One(f, None)), full.get(*f).cloned(), "{f}");
                 alone += 1;
             }
         };
@@ -659,6 +659,69 @@ mod tests {
         }
         assert!(compared > 200, "only {compared} comparisons");
         assert!(left_out > 50, "only {left_out} fields built smaller");
+    }
+
+    /// Codes and tokens too: a summary their conditions read only through its parts
+    /// (`code.issued.t`, `token.minted_by.t`) is built with those parts alone, each equal to
+    /// the full facts' part.
+    #[test]
+    fn code_and_token_summaries_built_with_their_parts_hold_those_parts() {
+        let rules = crate::rules::load_builtin().expect("built-in rules");
+        let parts_of = |subject: Subject, name: &str| {
+            let trees = rules
+                .iter()
+                .filter(|r| r.subject == subject)
+                .filter_map(|r| r.when.tree());
+            parts(trees, name)
+                .into_iter()
+                .map(|(f, p)| (f.to_string(), p.into_iter().map(str::to_string).collect()))
+                .collect::<Vec<(String, BTreeSet<String>)>>()
+        };
+        let code_parts = parts_of(Subject::Code, "code");
+        let token_parts = parts_of(Subject::Token, "token");
+        assert!(code_parts
+            .iter()
+            .any(|(f, p)| f == "issued" && p.contains("t")));
+        assert!(token_parts
+            .iter()
+            .any(|(f, p)| f == "minted_by" && p.contains("t")));
+        let (mut compared, mut left_out) = (0, 0);
+        let mut check = |full: serde_json::Value,
+                         parts: &[(String, BTreeSet<String>)],
+                         asked: &dyn Fn(Ask) -> Option<serde_json::Value>| {
+            for (field, wanted) in parts {
+                let want = |p: &str| wanted.contains(p);
+                let part = asked(Ask::One(field, Some(&want)));
+                let full = full.get(field);
+                assert_eq!(full.is_some(), part.is_some(), "{field}");
+                let (Some(full), Some(part)) = (full, part) else {
+                    continue;
+                };
+                for p in wanted {
+                    assert_eq!(full.get(p), part.get(p), "{field}.{p}");
+                    compared += 1;
+                }
+                let keys = |v: &serde_json::Value| v.as_object().map_or(0, |m| m.len());
+                left_out += usize::from(keys(&part) < keys(full));
+            }
+        };
+        for path in crate::fixture_hars() {
+            let Ok(capture) = crate::read::read_path(&path) else {
+                continue;
+            };
+            let analysis = crate::flow::analyze(&capture, &crate::config::Config::default());
+            let facts = Facts::new(&capture, &analysis);
+            for i in 0..analysis.codes.len() {
+                let full = facts.code_facts(i).expect("a code's facts");
+                check(full, &code_parts, &|a| facts.code_facts_asked(i, a));
+            }
+            for i in 0..analysis.tokens.len() {
+                let full = facts.token_facts(i).expect("a token's facts");
+                check(full, &token_parts, &|a| facts.token_facts_asked(i, a));
+            }
+        }
+        assert!(compared > 100, "only {compared} comparisons");
+        assert!(left_out > 50, "only {left_out} summaries built smaller");
     }
 
     /// Every built-in condition decided without the interpreter gives what the interpreter

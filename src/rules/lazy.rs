@@ -18,7 +18,7 @@ use cel::common::value::{CowVal, Val};
 use cel::ExecutionError;
 
 use super::value::{into_val, to_val};
-use crate::flow::facts::Ask;
+use crate::flow::facts::{Ask, Want};
 
 /// Builds a subject's facts as asked (`Ask`); `None` for a map: no such subject.
 pub type Build<'b> = dyn Fn(Ask) -> Option<serde_json::Value> + Sync + 'b;
@@ -120,8 +120,8 @@ impl<'f> Fields<'f> {
     /// only through its parts); `None` when the facts leave it out (unknown).
     fn build(&self, name: &str) -> Option<serde_json::Value> {
         let parts = self.parts.get(name);
-        let part = |p: &str| parts.is_none_or(|ps| ps.contains(p));
-        (self.build)(Ask::One(name, &part))
+        let part = |p: &str| parts.is_some_and(|ps| ps.contains(p));
+        (self.build)(Ask::One(name, parts.map(|_| &part as &Want)))
     }
 
     fn slot(&self, name: &str) -> Option<&Slot<'f>> {

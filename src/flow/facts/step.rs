@@ -112,7 +112,7 @@ impl<'w> Ask<'w> {
     fn part(self, field: &'w str) -> impl Fn(&str) -> bool + 'w {
         move |sub: &str| match self {
             Ask::Fields(want) => want(&format!("{field}.{sub}")),
-            Ask::One(_, part) => part(sub),
+            Ask::One(_, part) => part.is_none_or(|p| p(sub)),
             Ask::Nothing => false,
         }
     }
