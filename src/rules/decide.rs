@@ -6,10 +6,13 @@
 //! "password"`, `has(step.x)`, `size(step.y) > 0`, `"s" in step.scopes`) joined by `&&`,
 //! `||`, `!` and `?:`. Each part is evaluated to the set of outcomes the interpreter could
 //! give it (true, false, an error or a value that is not a bool), "any" for what is not
-//! modelled here (functions, comprehensions, other variables, values other than strings,
-//! ints, bools, lists and maps), and the connectives combine the sets outcome by outcome as
-//! the interpreter does (`Value::resolve_val` of the cel crate: `false && error` is false,
-//! `error || true` is true, `!error` is an error). A condition whose set is {true} fires,
+//! modelled here (functions other than `size` and `double`, comprehensions other than
+//! `exists` and `all`, other variables, nulls and uints), and the connectives combine the
+//! sets outcome by outcome as the interpreter does (`Value::resolve_val` of the cel crate:
+//! `false && error` is false, `error || true` is true, `!error` is an error). `exists` and
+//! `all` fold their items' outcomes with `||` and `&&` from `false` and `true`, as the
+//! interpreter's loop does with its deferred errors: an error on one item is the answer only
+//! when no other item settles it (`LogicalFold` and `DeferredErrors` in the cel crate). A condition whose set is {true} fires,
 //! one whose set holds no true does not, and the interpreter decides the rest. The rules'
 //! logic stays in their CEL: this reads the same tree the interpreter runs.
 //!
@@ -17,7 +20,9 @@
 //! interpreter cost ≈ 8 k instructions a condition (it joins `step.field` into a new string
 //! for every read) and needed every field converted to its values.
 
-use cel::common::ast::{operators, Expr as Ast, LiteralValue};
+use std::cmp::Ordering;
+
+use cel::common::ast::{operators, ComprehensionExpr, Expr as Ast, LiteralValue};
 use cel::IdedExpr;
 use serde_json::Value as Json;
 
@@ -35,7 +40,12 @@ pub type Field<'a> = dyn Fn(&str) -> Option<Option<&'a Json>> + 'a;
 /// Whether the condition `expr` over the subject variable `var` gives `true`, when that is
 /// certain from the fields; `None` when only the interpreter can tell.
 pub fn decide<'v, 'a: 'v>(expr: &'v IdedExpr, var: &str, field: &Field<'a>) -> Option<bool> {
-    let set = Eval { var, field }.truth(expr);
+    let set = Eval {
+        var,
+        field,
+        bound: None,
+    }
+    .truth(expr);
     if set == T {
         Some(true)
     } else if set & T == 0 {
@@ -46,6 +56,7 @@ pub fn decide<'v, 'a: 'v>(expr: &'v IdedExpr, var: &str, field: &Field<'a>) -> O
 }
 
 /// A value as far as it is known.
+#[derive(Clone)]
 enum V<'a> {
     /// An error (a missing key, a select on a missing field).
     Err,
@@ -53,6 +64,7 @@ enum V<'a> {
     Any,
     Str(&'a str),
     Int(i64),
+    Double(f64),
     Bool(bool),
     /// A list of the facts.
     Array(&'a [Json]),
@@ -72,12 +84,15 @@ enum S<'a> {
 
 impl<'a> V<'a> {
     /// A fact as the interpreter holds it (`value::into_val`): integers that fit `i64` are
-    /// ints, other numbers doubles (not modelled), `null` not modelled.
+    /// ints, other numbers doubles, `null` not modelled.
     fn of(j: &'a Json) -> V<'a> {
         match j {
             Json::String(s) => V::Str(s),
             Json::Bool(b) => V::Bool(*b),
-            Json::Number(n) => n.as_i64().map_or(V::Any, V::Int),
+            Json::Number(n) => match n.as_i64() {
+                Some(i) => V::Int(i),
+                None => n.as_f64().map_or(V::Any, V::Double),
+            },
             Json::Array(a) => V::Array(a),
             Json::Object(m) => V::Map(m),
             Json::Null => V::Any,
@@ -88,6 +103,7 @@ impl<'a> V<'a> {
         match l {
             LiteralValue::String(s) => V::Str(s.inner()),
             LiteralValue::Int(i) => V::Int(*i.inner()),
+            LiteralValue::Double(d) => V::Double(*d.inner()),
             LiteralValue::Boolean(b) => V::Bool(*b.inner()),
             _ => V::Any,
         }
@@ -191,9 +207,12 @@ fn equal(l: &V, r: &V) -> Option<bool> {
     }
 }
 
-fn ints(l: &V, r: &V) -> Option<(i64, i64)> {
+/// The order of two ints, or of two doubles (a `NaN`, which the interpreter refuses to
+/// order, is not modelled); other pairs are not modelled.
+fn order(l: &V, r: &V) -> Option<Ordering> {
     match (l, r) {
-        (V::Int(a), V::Int(b)) => Some((*a, *b)),
+        (V::Int(a), V::Int(b)) => Some(a.cmp(b)),
+        (V::Double(a), V::Double(b)) => a.partial_cmp(b),
         _ => None,
     }
 }
@@ -213,19 +232,125 @@ fn contains(l: &V, r: &V) -> Option<bool> {
     Some(found)
 }
 
-struct Eval<'e, 'a> {
-    var: &'e str,
-    field: &'e Field<'a>,
+/// A comprehension's variable, bound to one item, and the ones it shadows.
+struct Bound<'e, 'v> {
+    name: &'v str,
+    value: V<'v>,
+    outer: Option<&'e Bound<'e, 'v>>,
 }
 
-impl<'a> Eval<'_, 'a> {
-    // `'v`: what the values borrow, the tree or the fields.
+/// The fold of an `exists` or `all` comprehension.
+struct Fold<'v> {
+    pred: &'v IdedExpr,
+    /// `exists` (fold with `||` from false) or `all` (with `&&` from true).
+    exists: bool,
+}
+
+impl<'v> Fold<'v> {
+    /// The `exists`/`all` macros' comprehension, exactly as the parser expands them
+    /// (`@result || pred` while `!@result` is not strictly false, for `exists`); `None` for
+    /// any other comprehension.
+    fn of(c: &'v ComprehensionExpr) -> Option<Fold<'v>> {
+        let accu = c.accu_var.as_str();
+        let is_accu = |e: &IdedExpr| matches!(&e.expr, Ast::Ident(n) if n == accu);
+        let call = |e: &'v IdedExpr, name: &str| match &e.expr {
+            Ast::Call(x) if x.target.is_none() && x.func_name == name => Some(&x.args[..]),
+            _ => None,
+        };
+        let init = match &c.accu_init.expr {
+            Ast::Literal(LiteralValue::Boolean(b)) => *b.inner(),
+            _ => return None,
+        };
+        if c.iter_var2.is_some() || c.iter_var == c.accu_var || !is_accu(&c.result) {
+            return None;
+        }
+        let exists = !init;
+        let [cond] = call(&c.loop_cond, operators::NOT_STRICTLY_FALSE)? else {
+            return None;
+        };
+        let cond_ok = if exists {
+            matches!(call(cond, operators::LOGICAL_NOT), Some([a]) if is_accu(a))
+        } else {
+            is_accu(cond)
+        };
+        let step = if exists {
+            operators::LOGICAL_OR
+        } else {
+            operators::LOGICAL_AND
+        };
+        match call(&c.loop_step, step)? {
+            [a, pred] if cond_ok && is_accu(a) => Some(Fold { pred, exists }),
+            _ => None,
+        }
+    }
+}
+
+struct Eval<'e, 'a, 'v> {
+    var: &'e str,
+    field: &'e Field<'a>,
+    /// The comprehension variables in scope, innermost first.
+    bound: Option<&'e Bound<'e, 'v>>,
+}
+
+// `'v`: what the values borrow, the tree or the fields.
+impl<'a: 'v, 'v> Eval<'_, 'a, 'v> {
+    /// The value a comprehension variable is bound to.
+    fn lookup(&self, name: &str) -> Option<&V<'v>> {
+        let mut b = self.bound;
+        while let Some(x) = b {
+            if x.name == name {
+                return Some(&x.value);
+            }
+            b = x.outer;
+        }
+        None
+    }
+
+    /// The outcomes of an `exists` or `all` comprehension, `None` for other comprehensions.
+    ///
+    /// The interpreter evaluates the range (an error is the answer; a value it cannot iterate
+    /// is one too, left to it here), then the predicate on each item in turn: `exists` stops at
+    /// the first true, `all` at the first false; an error or a non-bool is kept and is the
+    /// answer if no later item settles it. So the outcomes are the `||` (`&&`) fold of the
+    /// items' outcomes, from false (true).
+    fn fold(&self, c: &'v ComprehensionExpr) -> Option<u8> {
+        let fold = Fold::of(c)?;
+        let items: Vec<V<'v>> = match self.value(&c.iter_range) {
+            V::Err => return Some(E),
+            V::Array(items) => items.iter().map(V::of).collect(),
+            V::List(items) => items,
+            _ => return Some(ANY),
+        };
+        let (mut out, stop) = if fold.exists { (F, T) } else { (T, F) };
+        for value in items {
+            let bound = Bound {
+                name: &c.iter_var,
+                value,
+                outer: self.bound,
+            };
+            let inner = Eval {
+                var: self.var,
+                field: self.field,
+                bound: Some(&bound),
+            };
+            let item = inner.truth(fold.pred);
+            out = if fold.exists {
+                or(out, item)
+            } else {
+                and(out, item)
+            };
+            // The interpreter stops there (the later items' fields are then not built).
+            if out == stop {
+                break;
+            }
+        }
+        Some(out)
+    }
+
     /// The outcomes of `expr` where a bool is needed.
-    fn truth<'v>(&self, expr: &'v IdedExpr) -> u8
-    where
-        'a: 'v,
-    {
+    fn truth(&self, expr: &'v IdedExpr) -> u8 {
         match &expr.expr {
+            Ast::Comprehension(c) => self.fold(c).unwrap_or(ANY),
             Ast::Call(c) if c.target.is_none() => match (c.func_name.as_str(), &c.args[..]) {
                 // As the interpreter does, the right side is not evaluated when the left one
                 // settles the answer (its fields are then not built).
@@ -258,22 +383,22 @@ impl<'a> Eval<'_, 'a> {
                 (operators::LESS, [a, b]) => binary(
                     self.value(a),
                     || self.value(b),
-                    |l, r| ints(l, r).map(|(l, r)| l < r),
+                    |l, r| order(l, r).map(|o| o == Ordering::Less),
                 ),
                 (operators::LESS_EQUALS, [a, b]) => binary(
                     self.value(a),
                     || self.value(b),
-                    |l, r| ints(l, r).map(|(l, r)| l <= r),
+                    |l, r| order(l, r).map(|o| o != Ordering::Greater),
                 ),
                 (operators::GREATER, [a, b]) => binary(
                     self.value(a),
                     || self.value(b),
-                    |l, r| ints(l, r).map(|(l, r)| l > r),
+                    |l, r| order(l, r).map(|o| o == Ordering::Greater),
                 ),
                 (operators::GREATER_EQUALS, [a, b]) => binary(
                     self.value(a),
                     || self.value(b),
-                    |l, r| ints(l, r).map(|(l, r)| l >= r),
+                    |l, r| order(l, r).map(|o| o != Ordering::Less),
                 ),
                 (operators::IN, [a, b]) => binary(self.value(a), || self.value(b), contains),
                 _ => self.value(expr).truth(),
@@ -304,23 +429,23 @@ impl<'a> Eval<'_, 'a> {
         }
     }
 
-    /// The operand of a select: the subject variable itself, or a value.
-    fn operand<'v>(&self, expr: &'v IdedExpr) -> Operand<'v>
-    where
-        'a: 'v,
-    {
+    /// The operand of a select: the subject variable itself (unless a comprehension's
+    /// variable of that name shadows it), or a value.
+    fn operand(&self, expr: &'v IdedExpr) -> Operand<'v> {
         match &expr.expr {
-            Ast::Ident(n) if n == self.var => Operand::Subject,
+            Ast::Ident(n) if n == self.var && self.lookup(n).is_none() => Operand::Subject,
             _ => Operand::Value(self.value(expr)),
         }
     }
 
-    fn value<'v>(&self, expr: &'v IdedExpr) -> V<'v>
-    where
-        'a: 'v,
-    {
+    fn value(&self, expr: &'v IdedExpr) -> V<'v> {
         match &expr.expr {
             Ast::Literal(l) => V::lit(l),
+            Ast::Ident(n) => self.lookup(n).cloned().unwrap_or(V::Any),
+            Ast::Comprehension(c) => match self.fold(c) {
+                Some(set) => V::of_truth(set),
+                None => V::Any,
+            },
             Ast::Select(s) if !s.test => match self.operand(&s.operand) {
                 Operand::Subject => match (self.field)(&s.field) {
                     Some(Some(j)) => V::of(j as &'v Json),
@@ -332,6 +457,21 @@ impl<'a> Eval<'_, 'a> {
                 Operand::Value(_) => V::Any,
             },
             Ast::Call(c) if c.target.is_none() => match (c.func_name.as_str(), &c.args[..]) {
+                // The arguments are evaluated first; an error in one is the answer.
+                ("double", [a]) => match self.value(a) {
+                    V::Err => V::Err,
+                    V::Int(i) => V::Double(i as f64),
+                    V::Double(d) => V::Double(d),
+                    _ => V::Any,
+                },
+                (operators::SUBSTRACT, [a, b]) => match self.value(a) {
+                    V::Err => V::Err,
+                    l => match (l, self.value(b)) {
+                        (_, V::Err) => V::Err,
+                        (V::Double(l), V::Double(r)) => V::Double(l - r),
+                        _ => V::Any,
+                    },
+                },
                 ("size", [a]) => match self.value(a) {
                     V::Err => V::Err,
                     V::Array(items) => i64::try_from(items.len()).map_or(V::Any, V::Int),
@@ -385,7 +525,8 @@ mod tests {
         let subject = serde_json::json!({
             "grant": "password", "status": 401, "scopes": ["a", "b"], "empty": [],
             "mixed": ["a", 1], "ok": true, "no": false, "code": {"origin": {"id": "x"}},
-            "n": null, "f": 2.5, "text": "abc"
+            "n": null, "f": 2.5, "text": "abc", "t0": 0.5, "life": 5,
+            "uses": [{"t": 1.5, "id": 1}, {"id": 2}, {"t": 10.25, "id": 3, "ok": true}]
         });
         let Json::Object(map) = &subject else {
             unreachable!()
@@ -426,12 +567,60 @@ mod tests {
             ("step.no ? step.absent : false", true),
             ("step.absent ? true : true", true),
             ("has(step.grant) && step.grant", true),
-            // Not modelled: functions, comprehensions, mixed lists, nulls and doubles.
+            // `exists` and `all`: an item's error is the answer only when no other item
+            // settles it, wherever it is in the list.
+            ("step.scopes.exists(s, s == 'a')", true),
+            (
+                "step.uses.exists(u, has(u.t) && u.t - step.t0 > double(step.life))",
+                true,
+            ),
+            (
+                "step.uses.exists(u, u.t - step.t0 > double(step.life))",
+                true,
+            ),
+            ("step.uses.exists(u, u.t - step.t0 > 100.0)", true),
+            ("!step.uses.exists(u, u.t - step.t0 > 100.0)", true),
+            ("!step.uses.exists(u, has(u.t) && u.t > 100.0)", true),
+            ("step.uses.exists(u, u.t > 100.0) || true", true),
+            ("step.uses.all(u, u.t > 0.0)", true),
+            ("!step.uses.all(u, u.t > 0.0)", true),
+            ("!step.uses.all(u, u.t > 5.0)", true),
+            ("step.uses.all(u, u.id > 0)", true),
+            ("!step.uses.exists(u, u.id)", true),
+            ("step.uses.exists(u, u.id) || true", true),
+            ("step.uses.exists(u, u.id == 3 || u.t > 1.0)", true),
+            ("step.uses.exists(u, has(u.ok) && u.ok && u.id == 3)", true),
+            ("step.empty.exists(u, u.x)", true),
+            ("step.empty.all(u, u.x)", true),
+            ("!step.absent.exists(u, true)", true),
+            ("step.absent.all(u, true) || true", true),
+            ("[1, 2].exists(x, x == 2)", true),
+            ("[1, step.absent].exists(x, x == 1)", true),
+            // Nested, and a variable that shadows the subject.
+            (
+                "step.uses.exists(u, has(u.t) && step.uses.exists(v, v.id > u.id))",
+                true,
+            ),
+            ("step.uses.exists(u, step.uses.all(v, v.id >= u.id))", true),
+            ("step.uses.exists(step, step.id == 3)", true),
+            ("step.uses.exists(step, has(step.t0))", true),
+            ("has(step.t0) && step.uses.exists(u, has(step.t0))", true),
+            // Doubles: `double()`, subtraction and order of two doubles.
+            ("double(step.status) > 400.5", true),
+            ("double(step.f) - 1.0 < 1.6 && step.f - 1.0 >= 1.5", true),
+            ("step.f - step.absent > 1.0", true),
+            ("!(double(step.absent) > 1.0)", true),
+            // Not modelled: other functions and comprehensions, mixed lists, nulls, a
+            // double beside an int, equality of doubles, iterating a string.
             ("step.grant.startsWith('p')", false),
-            ("step.scopes.exists(s, s == 'a')", false),
             ("'a' in step.mixed", false),
             ("step.n == null", false),
             ("step.f > 2", false),
+            ("step.f - 0.5 == 2.0", false),
+            ("step.status - 1 > 0", false),
+            ("double(step.grant) > 1.0", false),
+            ("size(step.uses.filter(u, has(u.t))) > 1", false),
+            ("step.uses.exists_one(u, u.id == 1)", false),
             ("step.grant == 1", false),
             // ... unless the rest settles it.
             ("step.grant == 'x' && step.grant.startsWith('p')", true),

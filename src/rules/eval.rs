@@ -11,7 +11,7 @@ use super::lazy::{parts, Build, Fields as Slots, Parts};
 use super::value::{display, get_int, into_cel, into_val};
 use super::{template::Part, Expr, Rule, RuleSet, Subject, Template};
 use crate::finding::{Finding, Label, Place, Related};
-use crate::flow::facts::{finding_ref, Facts, Want};
+use crate::flow::facts::{finding_ref, Ask, Facts};
 use crate::flow::{Analysis, Detail, StepKind};
 use crate::secret::{mask, policy};
 
@@ -149,7 +149,7 @@ fn run_phase(
                     let Some((wanted, reads, parts)) = kind.and_then(|k| by_kind.get(k)) else {
                         return Vec::new();
                     };
-                    let of_step = |want: &Want| facts.step_facts_wanted(i, want);
+                    let of_step = |ask: Ask| facts.step_facts_asked(i, ask);
                     let subject = Some(("step", &of_step as &Build));
                     run_rules(wanted, (reads.as_ref(), parts), facts, root, subject)
                 },
@@ -160,24 +160,24 @@ fn run_phase(
     let codes_and_tokens = || -> Vec<Finding> {
         let root = root_context(capture, found);
         // Every code, or every token: the subject's rules over each in turn.
-        type FactsOf<'f> = dyn Fn(usize, &Want) -> Option<serde_json::Value> + Sync + 'f;
+        type FactsOf<'f> = dyn Fn(usize, Ask) -> Option<serde_json::Value> + Sync + 'f;
         let each = |subject, name, count, facts_of: &FactsOf| {
             let wanted = of(subject);
             let reads = fields_read(&wanted);
             let parts = parts(wanted.iter().filter_map(|r| r.when.tree()), name);
             (0..count)
                 .flat_map(|i| {
-                    let build = |want: &Want| facts_of(i, want);
+                    let build = |ask: Ask| facts_of(i, ask);
                     let subject = Some((name, &build as &Build));
                     run_rules(&wanted, (reads.as_ref(), &parts), facts, &root, subject)
                 })
                 .collect::<Vec<Finding>>()
         };
-        let mut found_here = each(Subject::Code, "code", a.codes.len(), &|i, want| {
-            facts.code_facts_wanted(i, want)
+        let mut found_here = each(Subject::Code, "code", a.codes.len(), &|i, ask| {
+            facts.code_facts_asked(i, ask)
         });
-        found_here.extend(each(Subject::Token, "token", a.tokens.len(), &|i, want| {
-            facts.token_facts_wanted(i, want)
+        found_here.extend(each(Subject::Token, "token", a.tokens.len(), &|i, ask| {
+            facts.token_facts_asked(i, ask)
         }));
         found_here
     };
@@ -241,7 +241,7 @@ fn run_rules(
                 if let Some((name, build)) = subject {
                     let read: Box<dyn Val + '_> = match &fields {
                         Some(fields) => Box::new(fields.lazy()),
-                        None => into_val(build(&|_| true)?),
+                        None => into_val(build(Ask::Fields(&|_| true))?),
                     };
                     decide.add_variable_as_val(name, read);
                 }
@@ -267,7 +267,7 @@ fn run_rules(
     let s = Scope {
         vars: subject
             // Built again, in full: few subjects get this far.
-            .and_then(|(name, build)| Some((name, into_cel(build(&|_| true)?))))
+            .and_then(|(name, build)| Some((name, into_cel(build(Ask::Fields(&|_| true))?))))
             .into_iter()
             .collect(),
     };
@@ -538,7 +538,15 @@ mod tests {
             .collect();
         // Each field alone too: a condition's fields are built one at a time as it reads them.
         let single: BTreeSet<&str> = sets.iter().flatten().copied().collect();
-        sets.extend(single.into_iter().map(|f| BTreeSet::from([f])));
+        sets.extend(single.iter().map(|f| BTreeSet::from([*f])));
+        // ... and asked alone (`Ask::One`), as the conditions' fields are: the same value.
+        let mut alone = 0;
+        let mut check_alone = |full: &serde_json::Value, asked: &dyn Fn(Ask) -> Option<_>| {
+            for f in &single {
+                assert_eq!(asked(Ask::One(f, None)), full.get(*f).cloned(), "{f}");
+                alone += 1;
+            }
+        };
         assert!(
             sets.len() > 10,
             "{} conditions read a few fields",
@@ -554,6 +562,7 @@ mod tests {
             // Codes and tokens are decided on the fields their conditions read, too.
             for i in 0..analysis.codes.len() {
                 let full = facts.code_facts(i).expect("a code's facts");
+                check_alone(&full, &|a| facts.code_facts_asked(i, a));
                 for fields in &sets {
                     let part = facts.code_facts_reading(i, Some(fields)).expect("facts");
                     assert_eq!(only(part, fields), only(full.clone(), fields));
@@ -562,6 +571,7 @@ mod tests {
             }
             for i in 0..analysis.tokens.len() {
                 let full = facts.token_facts(i).expect("a token's facts");
+                check_alone(&full, &|a| facts.token_facts_asked(i, a));
                 for fields in &sets {
                     let part = facts.token_facts_reading(i, Some(fields)).expect("facts");
                     assert_eq!(only(part, fields), only(full.clone(), fields));
@@ -570,6 +580,7 @@ mod tests {
             }
             for i in 0..analysis.steps.len() {
                 let full = facts.step_facts(i).expect("a step's facts");
+                check_alone(&full, &|a| facts.step_facts_asked(i, a));
                 for fields in &sets {
                     let part = facts.step_facts_reading(i, Some(fields));
                     let part = part.expect("a step's facts");
@@ -584,6 +595,7 @@ mod tests {
             }
         }
         assert!(compared > 1000, "only {compared} comparisons");
+        assert!(alone > 1000, "only {alone} fields asked alone");
     }
 
     /// A field the conditions read only through its parts (`step.code.origin`) is built with
@@ -649,6 +661,69 @@ mod tests {
         assert!(left_out > 50, "only {left_out} fields built smaller");
     }
 
+    /// Codes and tokens too: a summary their conditions read only through its parts
+    /// (`code.issued.t`, `token.minted_by.t`) is built with those parts alone, each equal to
+    /// the full facts' part.
+    #[test]
+    fn code_and_token_summaries_built_with_their_parts_hold_those_parts() {
+        let rules = crate::rules::load_builtin().expect("built-in rules");
+        let parts_of = |subject: Subject, name: &str| {
+            let trees = rules
+                .iter()
+                .filter(|r| r.subject == subject)
+                .filter_map(|r| r.when.tree());
+            parts(trees, name)
+                .into_iter()
+                .map(|(f, p)| (f.to_string(), p.into_iter().map(str::to_string).collect()))
+                .collect::<Vec<(String, BTreeSet<String>)>>()
+        };
+        let code_parts = parts_of(Subject::Code, "code");
+        let token_parts = parts_of(Subject::Token, "token");
+        assert!(code_parts
+            .iter()
+            .any(|(f, p)| f == "issued" && p.contains("t")));
+        assert!(token_parts
+            .iter()
+            .any(|(f, p)| f == "minted_by" && p.contains("t")));
+        let (mut compared, mut left_out) = (0, 0);
+        let mut check = |full: serde_json::Value,
+                         parts: &[(String, BTreeSet<String>)],
+                         asked: &dyn Fn(Ask) -> Option<serde_json::Value>| {
+            for (field, wanted) in parts {
+                let want = |p: &str| wanted.contains(p);
+                let part = asked(Ask::One(field, Some(&want)));
+                let full = full.get(field);
+                assert_eq!(full.is_some(), part.is_some(), "{field}");
+                let (Some(full), Some(part)) = (full, part) else {
+                    continue;
+                };
+                for p in wanted {
+                    assert_eq!(full.get(p), part.get(p), "{field}.{p}");
+                    compared += 1;
+                }
+                let keys = |v: &serde_json::Value| v.as_object().map_or(0, |m| m.len());
+                left_out += usize::from(keys(&part) < keys(full));
+            }
+        };
+        for path in crate::fixture_hars() {
+            let Ok(capture) = crate::read::read_path(&path) else {
+                continue;
+            };
+            let analysis = crate::flow::analyze(&capture, &crate::config::Config::default());
+            let facts = Facts::new(&capture, &analysis);
+            for i in 0..analysis.codes.len() {
+                let full = facts.code_facts(i).expect("a code's facts");
+                check(full, &code_parts, &|a| facts.code_facts_asked(i, a));
+            }
+            for i in 0..analysis.tokens.len() {
+                let full = facts.token_facts(i).expect("a token's facts");
+                check(full, &token_parts, &|a| facts.token_facts_asked(i, a));
+            }
+        }
+        assert!(compared > 100, "only {compared} comparisons");
+        assert!(left_out > 50, "only {left_out} summaries built smaller");
+    }
+
     /// Every built-in condition decided without the interpreter gives what the interpreter
     /// gives over the full facts, for every step, code and token of every fixture; and most
     /// are decided so, firing or not.
@@ -656,6 +731,8 @@ mod tests {
     fn conditions_decided_on_the_fields_agree_with_the_interpreter() {
         let rules = crate::rules::load_builtin().expect("built-in rules");
         let (mut decided, mut fired, mut total) = (0, 0, 0);
+        // Conditions over codes and tokens (`exists` over their uses, with doubles).
+        let (mut folds, mut folds_decided) = (0, 0);
         for path in crate::fixture_hars() {
             let Ok(capture) = crate::read::read_path(&path) else {
                 continue;
@@ -673,15 +750,19 @@ mod tests {
                 let Some(slots) = Slots::new(build, &reads, &parts) else {
                     return;
                 };
-                let Some(full) = build(&|_| true) else { return };
+                let Some(full) = build(Ask::Fields(&|_| true)) else {
+                    return;
+                };
                 let mut ctx = root.new_inner_scope();
                 ctx.add_variable_as_val(name, into_val(full));
                 let interpreted = matches!(run(&rule.when, &ctx), Some(Value::Bool(true)));
                 total += 1;
+                folds += usize::from(name != "step");
                 if let Some(native) = decide::decide(tree, name, &|f| slots.json(f)) {
                     assert_eq!(native, interpreted, "{} on {}", rule.id, path.display());
                     decided += 1;
                     fired += usize::from(native);
+                    folds_decided += usize::from(name != "step");
                 }
             };
             for rule in &rules {
@@ -689,18 +770,18 @@ mod tests {
                     Subject::Step(_) => {
                         for (i, step) in analysis.steps.iter().enumerate() {
                             if rule.subject.takes_step(step.kind) {
-                                check("step", rule, &|w: &Want| facts.step_facts_wanted(i, w));
+                                check("step", rule, &|a: Ask| facts.step_facts_asked(i, a));
                             }
                         }
                     }
                     Subject::Code => {
                         for i in 0..analysis.codes.len() {
-                            check("code", rule, &|w: &Want| facts.code_facts_wanted(i, w));
+                            check("code", rule, &|a: Ask| facts.code_facts_asked(i, a));
                         }
                     }
                     Subject::Token => {
                         for i in 0..analysis.tokens.len() {
-                            check("token", rule, &|w: &Want| facts.token_facts_wanted(i, w));
+                            check("token", rule, &|a: Ask| facts.token_facts_asked(i, a));
                         }
                     }
                     Subject::Capture => {}
@@ -710,5 +791,7 @@ mod tests {
         assert!(total > 5000, "only {total} conditions");
         assert!(decided * 10 > total * 9, "{decided} of {total} decided");
         assert!(fired > 100, "only {fired} fired");
+        assert!(folds > 100, "only {folds} code and token conditions");
+        assert_eq!(folds_decided, folds, "code and token conditions decided");
     }
 }

@@ -18,10 +18,10 @@ use cel::common::value::{CowVal, Val};
 use cel::ExecutionError;
 
 use super::value::{into_val, to_val};
-use crate::flow::facts::Want;
+use crate::flow::facts::{Ask, Want};
 
-/// Builds a subject's facts with at least the fields `want` names (`None`: no such subject).
-pub type Build<'b> = dyn Fn(&Want) -> Option<serde_json::Value> + Sync + 'b;
+/// Builds a subject's facts as asked (`Ask`); `None` for a map: no such subject.
+pub type Build<'b> = dyn Fn(Ask) -> Option<serde_json::Value> + Sync + 'b;
 
 /// A field the conditions may read: its facts, built at most once (`None` when the facts
 /// leave it out), and the interpreter's value of them, converted at most once, only when the
@@ -101,7 +101,7 @@ impl<'f> Fields<'f> {
         reads: &BTreeSet<&'f str>,
         parts: &'f Parts<'f>,
     ) -> Option<Fields<'f>> {
-        build(&|_| false)?;
+        build(Ask::Nothing)?;
         Some(Fields {
             build,
             parts,
@@ -120,19 +120,8 @@ impl<'f> Fields<'f> {
     /// only through its parts); `None` when the facts leave it out (unknown).
     fn build(&self, name: &str) -> Option<serde_json::Value> {
         let parts = self.parts.get(name);
-        // Asked for every field a step may have: told apart by length first.
-        let want = |field: &str| match field.as_bytes().get(name.len()) {
-            None => field == name,
-            Some(b'.') => {
-                field.starts_with(name)
-                    && parts.is_none_or(|p| p.contains(&field[name.len() + 1..]))
-            }
-            Some(_) => false,
-        };
-        match (self.build)(&want)? {
-            serde_json::Value::Object(mut map) => map.remove(name),
-            _ => None,
-        }
+        let part = |p: &str| parts.is_some_and(|ps| ps.contains(p));
+        (self.build)(Ask::One(name, parts.map(|_| &part as &Want)))
     }
 
     fn slot(&self, name: &str) -> Option<&Slot<'f>> {
@@ -272,15 +261,23 @@ mod tests {
     #[test]
     fn fields_are_built_when_read_and_only_once() {
         let calls = std::sync::Mutex::new(Vec::<String>::new());
-        let build = |want: &Want| {
+        let build = |ask: Ask| {
             let mut m = serde_json::Map::new();
             for (k, v) in [("grant", "password"), ("client_id", "app")] {
-                if want(k) {
+                let asked = match ask {
+                    Ask::Fields(want) => want(k),
+                    Ask::One(name, _) => name == k,
+                    Ask::Nothing => false,
+                };
+                if asked {
                     calls.lock().expect("lock").push(k.to_string());
                     m.insert(k.into(), serde_json::json!(v));
                 }
             }
-            Some(serde_json::Value::Object(m))
+            match ask {
+                Ask::One(name, _) => m.remove(name),
+                _ => Some(serde_json::Value::Object(m)),
+            }
         };
         let reads = BTreeSet::from(["grant", "client_id", "code"]);
         let whole = Parts::new();

@@ -50,6 +50,19 @@ fn memo<T: Clone>(memo: &[OnceLock<T>], i: usize, make: impl FnOnce() -> T) -> T
 /// Whether a field of a step's facts is asked for.
 pub type Want<'w> = dyn Fn(&str) -> bool + 'w;
 
+/// What a subject's facts are built for.
+#[derive(Clone, Copy)]
+pub enum Ask<'w> {
+    /// The fields `want` names, and of a field that holds a code or a token, the parts it
+    /// names as `field.part`: the facts as a map.
+    Fields(&'w Want<'w>),
+    /// One field alone (a condition reads one at a time), with the parts of it the second
+    /// names (`None`: the field whole): the field's facts, `None` when they leave it out.
+    One(&'w str, Option<&'w Want<'w>>),
+    /// Nothing: whether there is such a subject.
+    Nothing,
+}
+
 /// Inserts only present values.
 fn put(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
     if let Some(v) = value {
@@ -160,13 +173,11 @@ impl<'a> Facts<'a> {
     }
 
     /// What every summary of a step starts with: which step, which entry, when.
-    fn summary_head(&self, id: usize, step: &Step) -> Map<String, Value> {
-        let mut m = Map::new();
-        m.insert("id".into(), json!(id));
-        m.insert("entry".into(), json!(step.entry));
-        put(&mut m, "time", self.time(step.entry));
-        put(&mut m, "t", self.t(step.entry));
-        m
+    fn summary_head(&self, id: usize, step: &Step, out: &mut step::Out) {
+        out.set("id", || json!(id));
+        out.set("entry", || json!(step.entry));
+        out.put("time", || self.time(step.entry));
+        out.put("t", || self.t(step.entry));
     }
 
     fn host(&self, entry: usize) -> Option<Value> {
@@ -175,46 +186,44 @@ impl<'a> Facts<'a> {
 
     pub fn authorize_summary(&self, id: usize) -> Option<Value> {
         memo(&self.memo.authorize, id, || {
-            self.build_authorize_summary(id)
+            self.authorize_summary_wanted(id, &|_| true)
         })
     }
 
-    fn build_authorize_summary(&self, id: usize) -> Option<Value> {
+    /// A summary with the fields `want` names: a subject's condition that reads a summary
+    /// only through its parts (`code.issued.t`) gets those, not the whole (nor a copy of the
+    /// memo's).
+    fn authorize_summary_wanted(&self, id: usize, want: &Want) -> Option<Value> {
         let step = self.analysis.steps.get(id)?;
         let a = self.analysis.authorize(id)?;
-        let mut m = self.summary_head(id, step);
-        put(&mut m, "host", self.host(step.entry));
-        let all = |_: &str| true;
-        let mut out = step::Out::new(&all);
-        out.map = m;
+        let mut out = step::Out::new(Ask::Fields(want));
+        self.summary_head(id, step, &mut out);
+        out.put("host", || self.host(step.entry));
         self.authorize_fields(a, &mut out);
         Some(Value::Object(out.map))
     }
 
     fn answer_summary(&self, id: usize) -> Option<Value> {
-        memo(&self.memo.answer, id, || self.build_answer_summary(id))
+        memo(&self.memo.answer, id, || {
+            self.answer_summary_wanted(id, &|_| true)
+        })
     }
 
-    fn build_answer_summary(&self, id: usize) -> Option<Value> {
+    fn answer_summary_wanted(&self, id: usize, want: &Want) -> Option<Value> {
         let step = self.analysis.steps.get(id)?;
         let Detail::Answer(ans) = &step.detail else {
             return None;
         };
-        let mut m = self.summary_head(id, step);
-        m.insert("via".into(), json!(via(ans.via)));
-        put(
-            &mut m,
-            "code",
-            ans.code.and_then(|c| self.code_mask(c)).map(|c| json!(c)),
-        );
-        put(&mut m, "error", s(ans.error.as_deref()));
-        put(
-            &mut m,
-            "error_description",
-            s(ans.error_description.as_deref()),
-        );
-        put(&mut m, "state", s(ans.state.as_deref()));
-        Some(Value::Object(m))
+        let mut out = step::Out::new(Ask::Fields(want));
+        self.summary_head(id, step, &mut out);
+        out.set("via", || json!(via(ans.via)));
+        out.put("code", || {
+            ans.code.and_then(|c| self.code_mask(c)).map(|c| json!(c))
+        });
+        out.put("error", || s(ans.error.as_deref()));
+        out.put("error_description", || s(ans.error_description.as_deref()));
+        out.put("state", || s(ans.state.as_deref()));
+        Some(Value::Object(out.map))
     }
 
     fn lookup_summary(&self, id: usize) -> Option<Value> {
@@ -222,21 +231,24 @@ impl<'a> Facts<'a> {
         let Detail::EndpointLookup(l) = &step.detail else {
             return None;
         };
-        let mut m = self.summary_head(id, step);
-        put(&mut m, "endpoints", l.endpoints.as_ref().map(|e| json!(e)));
-        Some(Value::Object(m))
+        let all = |_: &str| true;
+        let mut out = step::Out::new(Ask::Fields(&all));
+        self.summary_head(id, step, &mut out);
+        out.put("endpoints", || l.endpoints.as_ref().map(|e| json!(e)));
+        Some(Value::Object(out.map))
     }
 
-    fn token_request_summary(&self, id: usize) -> Option<Value> {
+    fn token_request_summary(&self, id: usize, want: &Want) -> Option<Value> {
         let step = self.analysis.steps.get(id)?;
         let t = self.analysis.token_request(id)?;
-        let mut m = self.summary_head(id, step);
-        put(&mut m, "host", self.host(step.entry));
-        put(&mut m, "endpoint", t.endpoint.map(|e| json!(e.name())));
-        put(&mut m, "grant_type", s(t.grant_type.as_deref()));
-        put(&mut m, "client", self.client(t.client_id.as_deref()));
-        put(&mut m, "client_id", s(t.client_id.as_deref()));
-        Some(Value::Object(m))
+        let mut out = step::Out::new(Ask::Fields(want));
+        self.summary_head(id, step, &mut out);
+        out.put("host", || self.host(step.entry));
+        out.put("endpoint", || t.endpoint.map(|e| json!(e.name())));
+        out.put("grant_type", || s(t.grant_type.as_deref()));
+        out.put("client", || self.client(t.client_id.as_deref()));
+        out.put("client_id", || s(t.client_id.as_deref()));
+        Some(Value::Object(out.map))
     }
 
     fn use_summary(&self, id: usize) -> Option<Value> {
@@ -310,8 +322,14 @@ impl<'a> Facts<'a> {
         Value::Array(out)
     }
 
-    /// A code's lineage, shared by the full view and the reference (the fields `want`s).
-    fn code_base(&self, id: usize, want: &Want) -> Option<(Map<String, Value>, &'a super::Code)> {
+    /// A code's lineage, shared by the full view and the reference (the fields `want`s; of
+    /// its summaries, the parts `part` names, or all of them).
+    fn code_base(
+        &self,
+        id: usize,
+        want: &Want,
+        part: Option<&Want>,
+    ) -> Option<(Map<String, Value>, &'a super::Code)> {
         let c = self.analysis.codes.get(id)?;
         let mut m = Map::new();
         if want("value") {
@@ -323,14 +341,20 @@ impl<'a> Facts<'a> {
             put(
                 &mut m,
                 "origin",
-                c.origin.and_then(|o| self.authorize_summary(o)),
+                c.origin.and_then(|o| match part {
+                    None => self.authorize_summary(o),
+                    Some(p) => self.authorize_summary_wanted(o, p),
+                }),
             );
         }
         if want("issued") {
             put(
                 &mut m,
                 "issued",
-                c.issued.and_then(|i| self.answer_summary(i)),
+                c.issued.and_then(|i| match part {
+                    None => self.answer_summary(i),
+                    Some(p) => self.answer_summary_wanted(i, p),
+                }),
             );
         }
         if let Some((secs, source)) = c.lifetime {
@@ -358,7 +382,11 @@ impl<'a> Facts<'a> {
 
     /// The facts of one code with the fields `want` names.
     pub fn code_facts_wanted(&self, id: usize, want: &Want) -> Option<Value> {
-        let (mut m, c) = self.code_base(id, want)?;
+        self.code_facts_parts(id, want, None)
+    }
+
+    fn code_facts_parts(&self, id: usize, want: &Want, part: Option<&Want>) -> Option<Value> {
+        let (mut m, c) = self.code_base(id, want, part)?;
         let uses: Vec<Value> = if want("redemptions") {
             c.redemptions
                 .iter()
@@ -372,6 +400,11 @@ impl<'a> Facts<'a> {
         Some(Value::Object(m))
     }
 
+    /// The facts of one code as `ask` asks them (as [`Facts::step_facts_asked`]).
+    pub fn code_facts_asked(&self, id: usize, ask: Ask) -> Option<Value> {
+        asked(ask, |want, part| self.code_facts_parts(id, want, part))
+    }
+
     /// A code as a step refers to it.
     pub fn code_ref(&self, id: usize) -> Option<Value> {
         self.code_ref_wanted(id, &|_| true)
@@ -380,12 +413,17 @@ impl<'a> Facts<'a> {
     /// [`Facts::code_ref`] with the fields `want` names of its mask, origin and answer
     /// (`step.code.origin.client_id` needs neither the code's SHA-256 nor its answer).
     pub fn code_ref_wanted(&self, id: usize, want: &Want) -> Option<Value> {
-        let (mut m, c) = self.code_base(id, want)?;
+        let (mut m, c) = self.code_base(id, want, None)?;
         m.insert("redemption_count".into(), json!(c.redemptions.len()));
         Some(Value::Object(m))
     }
 
-    fn token_base(&self, id: usize, want: &Want) -> Option<(Map<String, Value>, &'a super::Token)> {
+    fn token_base(
+        &self,
+        id: usize,
+        want: &Want,
+        part: Option<&Want>,
+    ) -> Option<(Map<String, Value>, &'a super::Token)> {
         let t = self.analysis.tokens.get(id)?;
         let mut m = Map::new();
         if want("value") {
@@ -400,7 +438,8 @@ impl<'a> Facts<'a> {
             put(
                 &mut m,
                 "minted_by",
-                t.minted_by.and_then(|r| self.token_request_summary(r)),
+                t.minted_by
+                    .and_then(|r| self.token_request_summary(r, part.unwrap_or(&|_| true))),
             );
         }
         if want("client") {
@@ -414,9 +453,10 @@ impl<'a> Facts<'a> {
             put(
                 &mut m,
                 "root",
-                self.analysis
-                    .token_root(id)
-                    .and_then(|r| self.authorize_summary(r)),
+                self.analysis.token_root(id).and_then(|r| match part {
+                    None => self.authorize_summary(r),
+                    Some(p) => self.authorize_summary_wanted(r, p),
+                }),
             );
         }
         put(&mut m, "expires_in", t.expires_in.map(|e| json!(e)));
@@ -441,7 +481,11 @@ impl<'a> Facts<'a> {
 
     /// The facts of one token with the fields `want` names.
     pub fn token_facts_wanted(&self, id: usize, want: &Want) -> Option<Value> {
-        let (mut m, t) = self.token_base(id, want)?;
+        self.token_facts_parts(id, want, None)
+    }
+
+    fn token_facts_parts(&self, id: usize, want: &Want, part: Option<&Want>) -> Option<Value> {
+        let (mut m, t) = self.token_base(id, want, part)?;
         let uses: Vec<Value> = if want("uses") {
             t.uses.iter().filter_map(|&u| self.use_summary(u)).collect()
         } else {
@@ -453,6 +497,11 @@ impl<'a> Facts<'a> {
         Some(Value::Object(m))
     }
 
+    /// The facts of one token as `ask` asks them (as [`Facts::step_facts_asked`]).
+    pub fn token_facts_asked(&self, id: usize, ask: Ask) -> Option<Value> {
+        asked(ask, |want, part| self.token_facts_parts(id, want, part))
+    }
+
     /// A token as a step refers to it.
     pub fn token_ref(&self, id: usize) -> Option<Value> {
         self.token_ref_wanted(id, &|_| true)
@@ -460,9 +509,22 @@ impl<'a> Facts<'a> {
 
     /// [`Facts::token_ref`] with the fields `want` names of those [`Facts::token_base`] asks.
     pub fn token_ref_wanted(&self, id: usize, want: &Want) -> Option<Value> {
-        let (mut m, t) = self.token_base(id, want)?;
+        let (mut m, t) = self.token_base(id, want, None)?;
         m.insert("use_count".into(), json!(t.uses.len()));
         Some(Value::Object(m))
+    }
+}
+
+/// A code's or a token's facts as `ask` asks them, from `wanted`, which builds those a
+/// `want` names, with the parts of their summaries the second names (all for `None`).
+fn asked(ask: Ask, wanted: impl FnOnce(&Want, Option<&Want>) -> Option<Value>) -> Option<Value> {
+    match ask {
+        Ask::Fields(want) => wanted(want, None),
+        Ask::One(name, part) => match wanted(&|f| f == name, part)? {
+            Value::Object(mut m) => m.remove(name),
+            _ => None,
+        },
+        Ask::Nothing => wanted(&|_| false, None),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::secret::{mask, policy};
 use super::super::security;
 use super::super::url::{is_loopback, Url};
 use super::super::{Activation, Answer, Authorize, Detail, Lookup, Step, TokenRequest};
-use super::{rotated, s, via, Facts, Want};
+use super::{rotated, s, via, Ask, Facts, Want};
 
 /// Query parameters whose value is a credential wherever it appears (RFC 6749 §2.3.1 and
 /// RFC 6750 §2.3 keep these out of URLs).
@@ -24,41 +24,98 @@ const CREDENTIAL_PARAMS: &[&str] = &[
     "password",
 ];
 
-/// A subject's facts being built: a field is computed only when it is wanted, and kept only
-/// when it is known ("Unknown is not false", docs/facts.md).
+/// A subject's facts being built: a field is computed only when it is asked for, and kept
+/// only when it is known ("Unknown is not false", docs/facts.md).
 pub(super) struct Out<'w> {
     pub(super) map: Map<String, Value>,
-    want: &'w Want<'w>,
+    pub(super) ask: Ask<'w>,
+    /// The field asked alone ([`Ask::One`]), once built.
+    one: Option<Value>,
+    /// Whether the field asked alone was met: the step's other fields are then passed over
+    /// without a comparison. A step kind names each field once (`code_challenge_method`,
+    /// twice in an authorize request's, gets the same value both times).
+    done: bool,
 }
 
 impl<'w> Out<'w> {
-    pub(super) fn new(want: &'w Want<'w>) -> Self {
+    pub(super) fn new(ask: Ask<'w>) -> Self {
         Out {
             map: Map::new(),
-            want,
+            ask,
+            one: None,
+            done: matches!(ask, Ask::Nothing),
         }
     }
 
-    /// Adds `key` if it is wanted and `value` knows it.
-    pub(super) fn put(&mut self, key: &str, value: impl FnOnce() -> Option<Value>) {
-        if (self.want)(key) {
-            if let Some(v) = value() {
+    /// Whether every field asked for is built (only known for one field asked alone).
+    pub(super) fn done(&self) -> bool {
+        self.done
+    }
+
+    /// Whether `key` is asked for: one comparison of names when one field is (a condition
+    /// reads one field at a time), instead of a call of `want` per field of the step.
+    #[inline]
+    fn asks(&mut self, key: &str) -> bool {
+        if self.done {
+            return false;
+        }
+        match self.ask {
+            Ask::Fields(want) => want(key),
+            Ask::One(name, _) => {
+                self.done = key == name;
+                self.done
+            }
+            Ask::Nothing => false,
+        }
+    }
+
+    fn keep(&mut self, key: &str, v: Value) {
+        match self.ask {
+            Ask::One(..) => self.one = Some(v),
+            _ => {
                 self.map.insert(key.to_string(), v);
             }
         }
     }
 
-    /// Adds `key`, which is always known, if it is wanted.
+    /// Adds `key` if it is asked for and `value` knows it.
+    #[inline]
+    pub(super) fn put(&mut self, key: &str, value: impl FnOnce() -> Option<Value>) {
+        if self.asks(key) {
+            if let Some(v) = value() {
+                self.keep(key, v);
+            }
+        }
+    }
+
+    /// Adds `key`, which is always known, if it is asked for.
+    #[inline]
     pub(super) fn set(&mut self, key: &str, value: impl FnOnce() -> Value) {
-        if (self.want)(key) {
-            self.map.insert(key.to_string(), value());
+        if self.asks(key) {
+            let v = value();
+            self.keep(key, v);
+        }
+    }
+
+    /// What was built: the map of the fields asked, or the one field asked alone.
+    fn into_value(self) -> Option<Value> {
+        match self.ask {
+            Ask::One(..) => self.one,
+            _ => Some(Value::Object(self.map)),
         }
     }
 }
 
-/// The fields of the step's field `field` that `want` asks for (`want("code.value")`).
-fn nested<'a>(want: &'a Want<'a>, field: &'a str) -> impl Fn(&str) -> bool + 'a {
-    move |sub: &str| want(&format!("{field}.{sub}"))
+impl<'w> Ask<'w> {
+    /// The parts of the step's field `field` that are asked for (`code.value`); only called
+    /// while that field is being built.
+    fn part(self, field: &'w str) -> impl Fn(&str) -> bool + 'w {
+        move |sub: &str| match self {
+            Ask::Fields(want) => want(&format!("{field}.{sub}")),
+            Ask::One(_, part) => part.is_none_or(|p| p(sub)),
+            Ask::Nothing => false,
+        }
+    }
 }
 
 /// Whether `want`, asked for whole fields, asks for `field` (the top of `code.value`).
@@ -90,9 +147,18 @@ impl<'a> Facts<'a> {
     /// The facts of one step with the fields `want` names; of a field that holds a code or a
     /// token, the parts `want` names as `field.part` (`code.origin`).
     pub fn step_facts_wanted(&self, id: usize, want: &Want) -> Option<Value> {
+        self.step_facts_asked(id, Ask::Fields(want))
+    }
+
+    /// The facts of one step as `ask` asks them: for [`Ask::One`], the field alone (`None`
+    /// when the step does not know it or there is no such step); otherwise the map.
+    pub fn step_facts_asked(&self, id: usize, ask: Ask) -> Option<Value> {
         let step = self.analysis.steps.get(id)?;
-        let mut out = Out::new(want);
+        let mut out = Out::new(ask);
         self.step_base(id, step, &mut out);
+        if out.done() {
+            return out.into_value();
+        }
         match &step.detail {
             Detail::Authorize(a) => self.authorize_step(a, &mut out),
             Detail::Answer(ans) => self.answer_step(id, ans, &mut out),
@@ -101,12 +167,12 @@ impl<'a> Facts<'a> {
             Detail::Activation(act) => self.activation_step(act, &mut out),
             Detail::BearerCall { bearer } => {
                 out.put("bearer", || {
-                    self.token_ref_wanted(*bearer, &nested(want, "bearer"))
+                    self.token_ref_wanted(*bearer, &ask.part("bearer"))
                 });
                 out.put("userinfo", || self.userinfo_facts(id));
             }
         }
-        Some(Value::Object(out.map))
+        out.into_value()
     }
 
     /// The fields every step has.
@@ -130,17 +196,17 @@ impl<'a> Facts<'a> {
             });
             out.set("loopback", || json!(is_loopback(&url().host)));
             out.set("query_secrets", || {
-                let secrets: Vec<String> = url()
-                    .params()
-                    .into_iter()
+                // Decoded as `Url::params` decodes them, without a copy of every pair:
+                // nearly every step's query holds none of these.
+                let secrets: Vec<Value> = form_urlencoded::parse(url().query.as_bytes())
                     .filter(|(k, v)| {
-                        CREDENTIAL_PARAMS.contains(&k.to_ascii_lowercase().as_str())
+                        CREDENTIAL_PARAMS.iter().any(|c| k.eq_ignore_ascii_case(c))
                             || v.starts_with("Atza|")
                             || v.starts_with("Atzr|")
                     })
-                    .map(|(k, _)| k)
+                    .map(|(k, _)| Value::String(k.into_owned()))
                     .collect();
-                json!(secrets)
+                Value::Array(secrets)
             });
             out.set("browser_signs", || {
                 json!(security::browser_signs(&ex.request))
@@ -199,10 +265,10 @@ impl<'a> Facts<'a> {
         out.set("answer_host", || json!(answer().host));
         out.set("answer_loopback", || json!(is_loopback(&answer().host)));
         out.put("recovered_at", || ans.recovered_at.map(|e| json!(e)));
-        let want = out.want;
+        let ask = out.ask;
         out.put("code", || {
             ans.code
-                .and_then(|c| self.code_ref_wanted(c, &nested(want, "code")))
+                .and_then(|c| self.code_ref_wanted(c, &ask.part("code")))
         });
         out.put("error", || s(ans.error.as_deref()));
         out.put("error_description", || s(ans.error_description.as_deref()));
@@ -213,7 +279,7 @@ impl<'a> Facts<'a> {
         });
         out.put("access_token", || {
             ans.access_token
-                .and_then(|x| self.token_ref_wanted(x, &nested(want, "access_token")))
+                .and_then(|x| self.token_ref_wanted(x, &ask.part("access_token")))
         });
         out.set("referer_leaks", || self.referer_leaks(id));
         out.put("state_sent", || {
@@ -244,10 +310,10 @@ impl<'a> Facts<'a> {
             t.secret_profile.map(|p| json!(p.name()))
         });
         out.put("issuer", || s(t.issuer.as_deref()));
-        let want = out.want;
+        let ask = out.ask;
         out.put("code", || {
             t.code
-                .and_then(|c| self.code_ref_wanted(c, &nested(want, "code")))
+                .and_then(|c| self.code_ref_wanted(c, &ask.part("code")))
         });
         out.put("redirect_uri", || s(t.redirect_uri.as_deref()));
         out.set("code_verifier_present", || json!(t.code_verifier_present));
@@ -270,7 +336,7 @@ impl<'a> Facts<'a> {
         out.put("scope", || s(t.scope.as_deref()));
         out.put("refresh_token", || {
             t.refresh_token
-                .and_then(|x| self.token_ref_wanted(x, &nested(want, "refresh_token")))
+                .and_then(|x| self.token_ref_wanted(x, &ask.part("refresh_token")))
         });
         out.put("endpoint", || t.endpoint.map(|e| json!(e.name())));
         out.set("body_present", || json!(t.body_present));
@@ -285,7 +351,7 @@ impl<'a> Facts<'a> {
                 .and_then(|i| self.id_token_facts(i))
         });
         out.put("response", || {
-            resp.map(|r| self.token_response(r, &nested(want, "response")))
+            resp.map(|r| self.token_response(r, &ask.part("response")))
         });
     }
 
@@ -321,17 +387,17 @@ impl<'a> Facts<'a> {
     }
 
     fn lookup_step(&self, l: &Lookup, out: &mut Out) {
-        let want = out.want;
+        let ask = out.ask;
         out.put("bearer", || {
             l.bearer
-                .and_then(|x| self.token_ref_wanted(x, &nested(want, "bearer")))
+                .and_then(|x| self.token_ref_wanted(x, &ask.part("bearer")))
         });
         out.put("endpoints", || l.endpoints.as_ref().map(|e| json!(e)));
         out.set("response_body_present", || json!(l.response_body_present));
     }
 
     fn activation_step(&self, act: &Activation, out: &mut Out) {
-        let want = out.want;
+        let ask = out.ask;
         out.put("skill_id", || s(act.skill_id.as_deref()));
         out.set("body_present", || json!(act.body_present));
         out.put("body_json", || act.body_json.map(|b| json!(b)));
@@ -340,11 +406,11 @@ impl<'a> Facts<'a> {
         out.put("redirect_uri", || s(act.redirect_uri.as_deref()));
         out.put("auth_code", || {
             act.auth_code
-                .and_then(|c| self.code_ref_wanted(c, &nested(want, "auth_code")))
+                .and_then(|c| self.code_ref_wanted(c, &ask.part("auth_code")))
         });
         out.put("bearer", || {
             act.bearer
-                .and_then(|x| self.token_ref_wanted(x, &nested(want, "bearer")))
+                .and_then(|x| self.token_ref_wanted(x, &ask.part("bearer")))
         });
         out.put("message", || s(act.message.as_deref()));
         out.put("lookup", || act.lookup.and_then(|l| self.lookup_summary(l)));
