@@ -134,6 +134,7 @@ impl Cursor<'_> {
                     let mut ex = exchange(index, span, raw);
                     if out.keep == Keep::Read {
                         super::unread::drop_unread_body(&mut ex, limits);
+                        super::unread::drop_unread_headers(&mut ex, limits);
                     }
                     out.exchanges.push(ex);
                 }
