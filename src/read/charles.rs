@@ -139,8 +139,8 @@ fn transaction(index: usize, span: Range<usize>, raw: &str) -> Exchange {
     });
     let mut ex = super::exchange_of(index, span, request, response);
     ex.started = started_raw.as_deref().and_then(parse_time);
-    ex.started_raw = started_raw;
-    ex.error = error;
+    ex.started_raw = started_raw.map(Into::into);
+    ex.error = error.map(Into::into);
     ex
 }
 

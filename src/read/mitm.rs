@@ -184,12 +184,14 @@ fn exchange(index: usize, span: Range<usize>, flow: &Value) -> Exchange {
     ex.started_raw = started.and_then(|t| {
         t.format(&time::format_description::well_known::Rfc3339)
             .ok()
+            .map(Into::into)
     });
     ex.started = started;
     ex.error = flow
         .get("error")
         .and_then(|e| e.get("msg"))
-        .and_then(Value::text);
+        .and_then(Value::text)
+        .map(Into::into);
     ex
 }
 

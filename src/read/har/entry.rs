@@ -245,10 +245,10 @@ impl<S: Mode> HarEntry<S> {
             index,
             span,
             started,
-            started_raw: self.started,
+            started_raw: self.started.map(Into::into),
             request: self.request.0.into_model().into(),
             response: response.map(Box::new),
-            error: non_empty(self.error).or(response_error),
+            error: non_empty(self.error).or(response_error).map(Into::into),
         }
     }
 }
