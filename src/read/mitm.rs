@@ -25,7 +25,7 @@ use time::OffsetDateTime;
 use super::tnetstring::{self, Value};
 use super::{decode, ReadError};
 use crate::model::{
-    Body, Capture, Exchange, Format, Header, Request, Response, Skipped, Truncation,
+    header_name, Body, Capture, Exchange, Format, Header, Request, Response, Skipped, Truncation,
 };
 
 /// A typed netstring holding a dictionary: `LENGTH:` and then a dictionary: its `}` where the length says, or (a file cut off before
@@ -215,7 +215,7 @@ fn headers(message: &Value) -> Vec<Header> {
         .iter()
         .filter_map(|pair| match pair.list() {
             [name, value] => Some(Header {
-                name: name.text()?,
+                name: header_name(name.text()?),
                 value: value.text().unwrap_or_default(),
             }),
             _ => None,
