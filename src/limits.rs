@@ -338,7 +338,7 @@ mod tests {
 
     fn header(name: &str, value: &str) -> Header {
         Header {
-            name: name.into(),
+            name: name.to_string().into(),
             value: value.into(),
         }
     }

@@ -1,5 +1,6 @@
 //! The format-neutral capture: what every reader produces and every later stage reads.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::{Deref, DerefMut, Range};
 use std::sync::Arc;
@@ -278,14 +279,16 @@ pub struct Exchange {
     pub span: Range<usize>,
     /// When the request started; `None` when the recorded timestamp is missing or unparsable.
     pub started: Option<OffsetDateTime>,
-    /// The timestamp as written in the capture, for display.
-    pub started_raw: Option<String>,
+    /// The timestamp as written in the capture, for display. Reads as a `str`
+    /// (`ex.started_raw.as_deref()`); a HAR's fits inline, so a skimmed entry allocates nothing.
+    pub started_raw: Option<Stamp>,
     /// Reads as a [`Request`]; a skimmed entry's empty request costs one pointer and no heap.
     pub request: RequestSlot,
     /// `None` when the request got no response (HAR status 0, a dropped connection).
     pub response: Option<Box<Response>>,
-    /// A transport error the recording tool noted (Chrome's `_error`).
-    pub error: Option<String>,
+    /// A transport error the recording tool noted (Chrome's `_error`). A `Box<str>` rather
+    /// than a `String`: most entries have none, and its 8 bytes less keep a stub at 104.
+    pub error: Option<Box<str>>,
 }
 
 impl Exchange {
@@ -300,6 +303,109 @@ impl Exchange {
             && r.body.is_none()
             && self.response.is_none()
             && self.error.is_none()
+    }
+}
+
+/// A timestamp as written in a capture: up to 31 bytes inline (Chrome's
+/// `2024-03-14T09:00:00.000Z` is 24, Firefox's `2024-03-14T09:00:00.636+01:00` 29), a longer
+/// one on the heap. Every entry keeps one, and a gigabyte holds a quarter of a million of
+/// them: as `String`s they were 32 bytes of heap each beside the 24 in the entry. Reads as a
+/// `str`.
+#[derive(Clone)]
+pub struct Stamp(StampRepr);
+
+#[derive(Clone)]
+enum StampRepr {
+    Inline { len: InlineLen, bytes: [u8; INLINE] },
+    Heap(Box<str>),
+}
+
+/// The most bytes a [`Stamp`] keeps inline.
+const INLINE: usize = 31;
+
+/// How many bytes of an inline stamp are used: a type that holds only 0 to 31, so the values
+/// it cannot hold tell the heap form and `None` apart, and `Option<Stamp>` is 32 bytes.
+#[derive(Clone, Copy)]
+#[rustfmt::skip]
+#[allow(clippy::enum_variant_names)]
+enum InlineLen {
+    L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11, L12, L13, L14, L15, L16, L17, L18, L19,
+    L20, L21, L22, L23, L24, L25, L26, L27, L28, L29, L30, L31,
+}
+
+#[rustfmt::skip]
+const INLINE_LENS: [InlineLen; INLINE + 1] = {
+    use InlineLen::*;
+    [
+        L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11, L12, L13, L14, L15, L16, L17, L18,
+        L19, L20, L21, L22, L23, L24, L25, L26, L27, L28, L29, L30, L31,
+    ]
+};
+
+impl Stamp {
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            StampRepr::Inline { len, bytes } => bytes
+                .get(..*len as usize)
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .unwrap_or_default(),
+            StampRepr::Heap(s) => s,
+        }
+    }
+}
+
+impl From<&str> for Stamp {
+    fn from(s: &str) -> Stamp {
+        if let Some(&len) = INLINE_LENS.get(s.len()) {
+            let mut bytes = [0; INLINE];
+            if let Some(to) = bytes.get_mut(..s.len()) {
+                to.copy_from_slice(s.as_bytes());
+                return Stamp(StampRepr::Inline { len, bytes });
+            }
+        }
+        Stamp(StampRepr::Heap(s.into()))
+    }
+}
+
+impl From<String> for Stamp {
+    fn from(s: String) -> Stamp {
+        if s.len() <= INLINE {
+            return Stamp::from(s.as_str());
+        }
+        Stamp(StampRepr::Heap(s.into_boxed_str()))
+    }
+}
+
+impl Deref for Stamp {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Stamp {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Stamp {
+    fn eq(&self, other: &Stamp) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Stamp {}
+
+impl fmt::Debug for Stamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Stamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -387,7 +493,9 @@ pub struct Response {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
-    pub name: String,
+    /// A common spelling (`authorization`, `Cookie`, ...) costs no allocation; any other is
+    /// owned. Reads as a `str`.
+    pub name: Cow<'static, str>,
     pub value: String,
 }
 
@@ -399,6 +507,47 @@ pub struct Body {
     /// Form parameters the recording tool parsed out itself (HAR `postData.params`), decoded.
     /// Often empty even for forms (Firefox); `text` is the authority.
     pub params: Vec<(String, String)>,
+}
+
+/// Header names that a capture repeats in many entries and that are kept for `check`, in the
+/// spellings browsers and tools write: [`header_name`] gives these without an allocation.
+const COMMON_HEADER_NAMES: [&str; 26] = [
+    "authorization",
+    "Authorization",
+    "cookie",
+    "Cookie",
+    "referer",
+    "Referer",
+    "content-type",
+    "Content-Type",
+    "origin",
+    "Origin",
+    "sec-fetch-site",
+    "Sec-Fetch-Site",
+    "sec-fetch-dest",
+    "Sec-Fetch-Dest",
+    "sec-fetch-user",
+    "Sec-Fetch-User",
+    "location",
+    "Location",
+    "set-cookie",
+    "Set-Cookie",
+    "cache-control",
+    "Cache-Control",
+    "referrer-policy",
+    "Referrer-Policy",
+    "www-authenticate",
+    "WWW-Authenticate",
+];
+
+/// A header's name as written: a common spelling borrowed from [`COMMON_HEADER_NAMES`], any
+/// other owned. (Four names kept per Bearer call, 32 bytes of heap each, were 4 MB of a
+/// gigabyte's logged-in capture.)
+pub fn header_name(name: String) -> Cow<'static, str> {
+    match COMMON_HEADER_NAMES.iter().find(|&&n| n == name) {
+        Some(&common) => Cow::Borrowed(common),
+        None => Cow::Owned(name),
+    }
 }
 
 /// Case-insensitive header lookup over a header list; HTTP/2 pseudo-headers are kept as written.
@@ -509,5 +658,51 @@ mod tests {
             "the shared one is unchanged"
         );
         assert_eq!(slot.into_inner().url, "https://a.example/");
+    }
+
+    /// A timestamp costs no heap up to 31 bytes (every HAR timestamp seen: Chrome's 24,
+    /// Firefox's 29) and reads back as written, inline or not.
+    #[test]
+    fn a_timestamp_is_kept_inline_and_reads_as_written() {
+        assert_eq!(std::mem::size_of::<Option<Stamp>>(), 32);
+        for raw in [
+            "",
+            "2024-03-14T09:00:00.000Z",
+            "2024-03-14T09:00:00.636+01:00",
+            "2024-03-14T09:00:00.123456+01:00",
+            "Thu, 14 Mar 2024 09:00:00 GMT (a proxy's own words)",
+            "jeudi 14 mars 2024 à 09:00",
+        ] {
+            let inline = raw.len() <= INLINE;
+            for stamp in [Stamp::from(raw), Stamp::from(raw.to_string())] {
+                assert_eq!(stamp.as_str(), raw);
+                assert_eq!(&*stamp, raw);
+                assert_eq!(matches!(stamp.0, StampRepr::Inline { .. }), inline, "{raw}");
+                assert_eq!(format!("{stamp:?}"), format!("{raw:?}"));
+            }
+        }
+        let some: Option<Stamp> = Some("2024-03-14T09:00:00.000Z".into());
+        assert_eq!(some.as_deref(), Some("2024-03-14T09:00:00.000Z"));
+    }
+
+    /// The names kept for `check` are borrowed in the spellings browsers write; any other
+    /// spelling or name is kept as written.
+    #[test]
+    fn common_header_names_are_borrowed_as_written() {
+        for name in [
+            "authorization",
+            "Cookie",
+            "WWW-Authenticate",
+            "sec-fetch-site",
+        ] {
+            let kept = header_name(name.to_string());
+            assert!(matches!(kept, Cow::Borrowed(_)), "{name}");
+            assert_eq!(kept, name);
+        }
+        for name in ["AUTHORIZATION", "X-Request-Id", "cookie "] {
+            let kept = header_name(name.to_string());
+            assert!(matches!(kept, Cow::Owned(_)), "{name}");
+            assert_eq!(kept, name);
+        }
     }
 }

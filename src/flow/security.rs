@@ -345,7 +345,7 @@ mod tests {
 
     fn h(name: &str, value: &str) -> Header {
         Header {
-            name: name.into(),
+            name: name.to_string().into(),
             value: value.into(),
         }
     }

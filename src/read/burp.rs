@@ -236,7 +236,7 @@ fn exchange(index: usize, item: Item, source: &[u8]) -> Exchange {
         .and_then(|m| http::response(&m));
     let mut ex = super::exchange_of(index, item.span, request, response);
     ex.started = item.time.as_deref().and_then(parse_burp_time);
-    ex.started_raw = item.time;
+    ex.started_raw = item.time.map(Into::into);
     ex
 }
 

@@ -18,7 +18,9 @@ use serde_json::Value;
 use super::har::{decode_base64, parse_time, utf8_same_length};
 use super::sniff::UTF8_BOM;
 use super::{decode, ReadError};
-use crate::model::{Body, Capture, Exchange, Format, Header, Request, Response, Truncation};
+use crate::model::{
+    header_name, Body, Capture, Exchange, Format, Header, Request, Response, Truncation,
+};
 
 /// A JSON array: `[` then `]`, or an object naming Charles' transaction keys early on.
 pub(super) fn sniff(_whole: &[u8], start: &[u8]) -> bool {
@@ -139,8 +141,8 @@ fn transaction(index: usize, span: Range<usize>, raw: &str) -> Exchange {
     });
     let mut ex = super::exchange_of(index, span, request, response);
     ex.started = started_raw.as_deref().and_then(parse_time);
-    ex.started_raw = started_raw;
-    ex.error = error;
+    ex.started_raw = started_raw.map(Into::into);
+    ex.error = error.map(Into::into);
     ex
 }
 
@@ -211,12 +213,12 @@ fn headers(message: &Value) -> Vec<Header> {
                 match &h["value"] {
                     Value::Array(values) => {
                         out.extend(values.iter().filter_map(text).map(|value| Header {
-                            name: name.clone(),
+                            name: header_name(name.clone()),
                             value,
                         }))
                     }
                     v => out.push(Header {
-                        name,
+                        name: header_name(name),
                         value: text(v).unwrap_or_default(),
                     }),
                 }

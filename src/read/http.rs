@@ -6,7 +6,7 @@
 use std::ops::Range;
 
 use super::decode;
-use crate::model::{header, Body, Header, Request, Response};
+use crate::model::{header, header_name, Body, Header, Request, Response};
 
 /// The first line of a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,7 +276,7 @@ fn push_header_line(headers: &mut Vec<Header>, line: &[u8]) {
         return;
     }
     headers.push(Header {
-        name: name.to_string(),
+        name: header_name(name.to_string()),
         value: line[colon + 1..].trim().to_string(),
     });
 }
@@ -403,7 +403,7 @@ mod tests {
     fn folded_and_pseudo_headers() {
         let wire = b"GET https://a.example/x HTTP/1.1\r\n:authority: a.example\r\nX-Long: one\r\n two\r\nbroken line\r\n\r\n";
         let msg = message(wire, 0, Unframed::ToEnd, None).unwrap();
-        let names: Vec<&str> = msg.headers.iter().map(|h| h.name.as_str()).collect();
+        let names: Vec<&str> = msg.headers.iter().map(|h| &*h.name).collect();
         assert_eq!(names, [":authority", "X-Long"]);
         assert_eq!(header(&msg.headers, "x-long"), Some("one two"));
         assert_eq!(request(&msg, "https").url, "https://a.example/x");

@@ -25,7 +25,7 @@ use time::OffsetDateTime;
 use super::tnetstring::{self, Value};
 use super::{decode, ReadError};
 use crate::model::{
-    Body, Capture, Exchange, Format, Header, Request, Response, Skipped, Truncation,
+    header_name, Body, Capture, Exchange, Format, Header, Request, Response, Skipped, Truncation,
 };
 
 /// A typed netstring holding a dictionary: `LENGTH:` and then a dictionary: its `}` where the length says, or (a file cut off before
@@ -184,12 +184,14 @@ fn exchange(index: usize, span: Range<usize>, flow: &Value) -> Exchange {
     ex.started_raw = started.and_then(|t| {
         t.format(&time::format_description::well_known::Rfc3339)
             .ok()
+            .map(Into::into)
     });
     ex.started = started;
     ex.error = flow
         .get("error")
         .and_then(|e| e.get("msg"))
-        .and_then(Value::text);
+        .and_then(Value::text)
+        .map(Into::into);
     ex
 }
 
@@ -213,7 +215,7 @@ fn headers(message: &Value) -> Vec<Header> {
         .iter()
         .filter_map(|pair| match pair.list() {
             [name, value] => Some(Header {
-                name: name.text()?,
+                name: header_name(name.text()?),
                 value: value.text().unwrap_or_default(),
             }),
             _ => None,

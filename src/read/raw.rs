@@ -28,7 +28,7 @@ pub fn read(name: &str, source: Arc<[u8]>) -> Result<Capture, ReadError> {
         if let Some(date) = date {
             if let Some(t) = http_date(&date) {
                 ex.started = Some(t);
-                ex.started_raw = Some(date);
+                ex.started_raw = Some(date.into());
             }
         }
     }

@@ -176,9 +176,9 @@ fn lay_out(sessions: BTreeMap<u64, Session>) -> (Vec<u8>, Vec<Part>, Vec<Exchang
         if let Some(meta) = session.meta {
             let (started_raw, aborted) = timers(&meta);
             ex.started = started_raw.as_deref().and_then(parse_time);
-            ex.started_raw = started_raw;
+            ex.started_raw = started_raw.map(Into::into);
             if ex.response.is_none() {
-                ex.error = aborted;
+                ex.error = aborted.map(Into::into);
             }
         }
         exchanges.push(ex);

@@ -366,7 +366,7 @@ fn finding(rule: &Rule, s: &Scope, ctx: &Context, facts: &Facts) -> Option<Findi
         entry,
         method: exchange.map(|x| policy::method(&x.request.method, &mut policy::Mask)),
         url: exchange.map(|x| policy::url(&x.request.url, &mut policy::Mask)),
-        time: exchange.and_then(|x| x.started_raw.clone()),
+        time: exchange.and_then(|x| x.started_raw.as_deref().map(str::to_string)),
         labels,
         related,
         positions: None,

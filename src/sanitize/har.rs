@@ -441,7 +441,7 @@ fn entry_of(ex: &Exchange) -> Value {
     let started = ex
         .started
         .and_then(|t| t.format(&Rfc3339).ok())
-        .or_else(|| ex.started_raw.clone())
+        .or_else(|| ex.started_raw.as_deref().map(str::to_string))
         .unwrap_or_default();
     let req = &ex.request;
     let mut request = json!({

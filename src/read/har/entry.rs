@@ -15,7 +15,7 @@ use serde_json::Value;
 use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::OffsetDateTime;
 
-use crate::model::{Body, Exchange, Header, Request, Response};
+use crate::model::{header_name, Body, Exchange, Header, Request, Response};
 use crate::wire::form;
 
 /// A value that becomes `T::default()` when it does not fit `T` (wrong type, `null`), instead of
@@ -245,10 +245,10 @@ impl<S: Mode> HarEntry<S> {
             index,
             span,
             started,
-            started_raw: self.started,
+            started_raw: self.started.map(Into::into),
             request: self.request.0.into_model().into(),
             response: response.map(Box::new),
-            error: non_empty(self.error).or(response_error),
+            error: non_empty(self.error).or(response_error).map(Into::into),
         }
     }
 }
@@ -298,7 +298,9 @@ impl<S: Mode> HarResponse<S> {
 pub(super) fn headers(list: Vec<HarHeader>) -> Vec<Header> {
     let mut out = Vec::with_capacity(list.len());
     for h in list {
-        let Some(name) = h.name else { continue };
+        let Some(name) = h.name.map(header_name) else {
+            continue;
+        };
         if h.value.is_empty() {
             out.push(Header {
                 name,

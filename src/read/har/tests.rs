@@ -60,7 +60,7 @@ fn header_values_written_as_lists_are_the_header_repeated() {
         .request
         .headers
         .iter()
-        .map(|h| (h.name.as_str(), h.value.as_str()))
+        .map(|h| (&*h.name, h.value.as_str()))
         .collect();
     assert_eq!(
         pairs,
@@ -311,7 +311,7 @@ fn headers_kept_as_written() {
         r#"{"request":{"headers":[{"name":":method","value":"GET"},{"name":":path","value":"/x"},{"name":"cookie","value":"a=1"},{"name":"COOKIE","value":"b=2"},{"name":"X-N","value":5},{"value":"nameless"}]},
                 "response":{"status":200,"headers":[{"name":"Set-Cookie","value":"a=1"},{"name":"set-cookie","value":"b=2"}]}}"#,
     ]));
-    let names: Vec<&str> = e.request.headers.iter().map(|h| h.name.as_str()).collect();
+    let names: Vec<&str> = e.request.headers.iter().map(|h| &*h.name).collect();
     assert_eq!(names, [":method", ":path", "cookie", "COOKIE", "X-N"]);
     assert_eq!(e.request.header("x-n"), Some("5"));
     assert_eq!(e.request.header("Cookie"), Some("a=1"));

@@ -346,15 +346,6 @@ impl<'a> Cursor<'a> {
     pub(super) fn text(&self, s: Str) -> &'a [u8] {
         self.b.get(s.start..s.end).unwrap_or_default()
     }
-
-    /// A string's value, decoded.
-    pub(super) fn str_of(&self, s: Str) -> Option<String> {
-        if !s.escaped {
-            return std::str::from_utf8(self.text(s)).ok().map(str::to_string);
-        }
-        let quoted = self.b.get(s.start - 1..s.end + 1)?;
-        serde_json::from_slice(quoted).ok()
-    }
 }
 
 pub(super) fn hex4(b: &[u8], at: usize) -> Option<u32> {

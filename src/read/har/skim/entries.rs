@@ -11,7 +11,7 @@ use super::pieces::Ended;
 use super::simd::{lower_into, Seen};
 use super::{Cursor, GiveUp, Keep, Scan, Skimmed, Str, R, RELEASE_EVERY};
 use crate::limits::Limits;
-use crate::model::{Exchange, Request, RequestSlot, Response, Source};
+use crate::model::{Exchange, Request, RequestSlot, Response, Source, Stamp};
 
 impl Cursor<'_> {
     // -----------------------------------------------------------------------------------------
@@ -134,6 +134,7 @@ impl Cursor<'_> {
                     let mut ex = exchange(index, span, raw);
                     if out.keep == Keep::Read {
                         super::unread::drop_unread_body(&mut ex, limits);
+                        super::unread::drop_unread_headers(&mut ex, limits);
                     }
                     out.exchanges.push(ex);
                 }
@@ -230,8 +231,10 @@ impl Cursor<'_> {
                 })
             });
         }
-        let started_raw = match scan.started {
-            Some(s) => Some(self.str_of(s)?),
+        // The text as it stands, kept inline (one with escapes made the entry odd already).
+        let started_raw: Option<Stamp> = match scan.started {
+            Some(s) if !s.escaped => Some(std::str::from_utf8(self.text(s)).ok()?.into()),
+            Some(_) => return None,
             None => None,
         };
         Some(Exchange {

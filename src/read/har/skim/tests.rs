@@ -374,3 +374,79 @@ fn answers_reconstruction_never_reads_are_not_kept_for_check() {
     };
     assert!(bodies_kept(&source, Keep::Read, &small)[0]);
 }
+
+/// For `check`, an entry read in full keeps only the headers read later by name, every
+/// repeat of them in order (a lookup finds the same first one, `cookies_sent` sees every
+/// `Cookie`); the rest go. Headers over a header limit are all kept, so the limit cuts and
+/// reports them as it does for the full read; `Keep::All` keeps everything.
+#[test]
+fn headers_nothing_reads_are_not_kept_for_check() {
+    let entry = serde_json::json!({
+        "startedDateTime": "2024-03-14T11:40:00.000Z",
+        "request": {"method": "GET", "url": "https://api.example/v1/orders",
+            "headers": [
+                {"name": "Accept", "value": "*/*"},
+                {"name": "Authorization", "value": "Bearer eyJhbGciOiJub25lIn0.e30."},
+                {"name": "User-Agent", "value": "Mozilla/5.0"},
+                {"name": "cookie", "value": "a=1"},
+                {"name": "Cookie", "value": "b=2"},
+                {"name": "Sec-Fetch-Site", "value": "cross-site"},
+                {"name": "Referer", "value": "https://app.example/"}]},
+        "response": {"status": 401, "headers": [
+                {"name": "Date", "value": "Thu, 14 Mar 2024 11:40:00 GMT"},
+                {"name": "WWW-Authenticate", "value": "Bearer error=\"invalid_token\""},
+                {"name": "Server", "value": "nginx"},
+                {"name": "Cache-Control", "value": "no-store"}],
+            "content": {"mimeType": "application/json", "text": "{}"}}
+    });
+    let har = serde_json::json!({"log": {"version": "1.2", "entries": [entry]}});
+    let source = Source::from(serde_json::to_string_pretty(&har).unwrap().into_bytes());
+    let names = |keep: Keep, limits: &Limits| {
+        let ex = skim_in_pieces(&source, 1, MIN_PIECE, TAIL_PIECE, limits, keep)
+            .expect("skimmed")
+            .remove(0);
+        assert!(ex.request.owns(), "read in full");
+        let listed = |hs: &[crate::model::Header]| -> Vec<String> {
+            hs.iter()
+                .map(|h| format!("{}: {}", h.name, h.value))
+                .collect()
+        };
+        let response = ex.response.as_ref().expect("answered");
+        (listed(&ex.request.headers), listed(&response.headers))
+    };
+    let limits = Limits::default();
+    let (request, response) = names(Keep::Read, &limits);
+    assert_eq!(
+        request,
+        [
+            "Authorization: Bearer eyJhbGciOiJub25lIn0.e30.",
+            "cookie: a=1",
+            "Cookie: b=2",
+            "Sec-Fetch-Site: cross-site",
+            "Referer: https://app.example/"
+        ]
+    );
+    assert_eq!(
+        response,
+        [
+            "WWW-Authenticate: Bearer error=\"invalid_token\"",
+            "Cache-Control: no-store"
+        ]
+    );
+    let (request, response) = names(Keep::All, &limits);
+    assert_eq!((request.len(), response.len()), (7, 4));
+    // Over the count limit (7 request headers), then over the size limit (144 bytes of
+    // request headers, 106 of response headers): that side keeps all, the other is cut down.
+    let count = Limits {
+        max_headers: 6,
+        ..Limits::default()
+    };
+    let (request, response) = names(Keep::Read, &count);
+    assert_eq!((request.len(), response.len()), (7, 2));
+    let size = Limits {
+        max_header_size: 120,
+        ..Limits::default()
+    };
+    let (request, response) = names(Keep::Read, &size);
+    assert_eq!((request.len(), response.len()), (7, 2));
+}

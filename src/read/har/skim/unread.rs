@@ -16,9 +16,43 @@
 //! reports it. Nothing else reads a body after reconstruction: every snippet is cut from the
 //! capture's source. `tests/skim.rs` compares every output of the fast read with the full
 //! read's over every fixture.
+//!
+//! The same goes for headers: reconstruction and the facts read a dozen of them by name
+//! ([`REQUEST_HEADERS_READ`], [`RESPONSE_HEADERS_READ`]); the reports read none (a header's
+//! snippet is cut from the source). A logged-in capture's Bearer calls carry a browser's
+//! `User-Agent`, `Accept`, `Date`, `Server`, ... which were a third of what each kept. The
+//! others are dropped where no header limit applies to the entry, so `limits::apply` sees
+//! nothing to cut either way.
 
 use crate::limits::Limits;
-use crate::model::Exchange;
+use crate::model::{Exchange, Header};
+
+/// The request headers anything after reading looks at, lower-case: `flow::classify`
+/// (`authorization`, `cookie` for stripped cookies), `flow::security` (`referer`,
+/// `cookie` for `cookies_sent`, `content-type`, the browser signs) and the step facts. A
+/// header read later by name must be added here, or `check` will not see it
+/// (`tests/skim.rs` compares `check`'s every output with the full read's).
+const REQUEST_HEADERS_READ: [&str; 8] = [
+    "authorization",
+    "cookie",
+    "referer",
+    "content-type",
+    "origin",
+    "sec-fetch-site",
+    "sec-fetch-dest",
+    "sec-fetch-user",
+];
+
+/// The response headers anything after reading looks at, lower-case: `Response::location`,
+/// `flow::classify` (`set-cookie` for stripped cookies) and the step facts (`cookies_set`,
+/// `cache_control`, `referrer_policy`, `www_authenticate`).
+const RESPONSE_HEADERS_READ: [&str; 5] = [
+    "location",
+    "set-cookie",
+    "cache-control",
+    "referrer-policy",
+    "www-authenticate",
+];
 
 /// Words in a URL that make reconstruction read the answer's body, lower-case.
 const READ_BY_URL: [&str; 4] = [
@@ -50,6 +84,37 @@ pub(super) fn drop_unread_body(ex: &mut Exchange, limits: &Limits) {
         return;
     }
     response.body = None;
+}
+
+/// Drops the headers of `ex` (read in full) that nothing after reading looks at, on each side
+/// whose headers are within both header limits (over one, `limits::apply` cuts and reports
+/// them as the full read's). Repeats and order of those kept stay as they were, so a lookup
+/// by name finds the same one. A request with neither method nor URL keeps its headers (it
+/// would otherwise read as inert, which reconstruction skips).
+pub(super) fn drop_unread_headers(ex: &mut Exchange, limits: &Limits) {
+    if let Some(request) = ex.request.get_mut() {
+        if !request.method.is_empty() || !request.url.is_empty() {
+            keep_read(&mut request.headers, &REQUEST_HEADERS_READ, limits);
+        }
+    }
+    if let Some(response) = ex.response.as_mut() {
+        keep_read(&mut response.headers, &RESPONSE_HEADERS_READ, limits);
+    }
+}
+
+fn keep_read(headers: &mut Vec<Header>, read: &[&str], limits: &Limits) {
+    let size: u64 = headers
+        .iter()
+        .map(|h| (h.name.len() + h.value.len()) as u64)
+        .sum();
+    if headers.len() > limits.max_headers || size > limits.max_header_size {
+        return;
+    }
+    let before = headers.len();
+    headers.retain(|h| read.iter().any(|r| h.name.eq_ignore_ascii_case(r)));
+    if headers.len() < before {
+        headers.shrink_to_fit();
+    }
 }
 
 /// Whether a capture holds a discovery document, which can name any URL as its userinfo
