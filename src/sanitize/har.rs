@@ -18,6 +18,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::replacer::Sanitizer;
 use super::MARK;
+use crate::flow::sanitized::{SecretProfile, SECRET_PROFILES};
 use crate::model::{Capture, Exchange, Format, Header};
 use crate::secret::policy::{json_as, json_into, string_end, Schema};
 
@@ -175,16 +176,20 @@ pub(super) fn write(
     capture: &Capture,
     mut frame: Frame,
     oauth: &BTreeSet<usize>,
+    secret_profiles: &[SecretProfile],
     san: &mut Sanitizer,
     out: &mut dyn Write,
 ) -> io::Result<Written> {
-    let mark = json!({
+    let mut mark = json!({
         "by": format!("tokentrail {}", env!("CARGO_PKG_VERSION")),
         "from": capture.format.name(),
         "note": "every value not known to be safe was replaced by a keyed placeholder that keeps its shape; equal values have equal placeholders",
         "relations": crate::secret::placeholder::RELATIONS_KEPT,
         "placeholders": [TAGS_HERE],
     });
+    if !secret_profiles.is_empty() {
+        mark[SECRET_PROFILES] = json!(secret_profiles);
+    }
     if frame.cut {
         // The mark stands before the entries and must list their placeholders' tags: a dry
         // pass learns them (a cut file is the rare case that pays for two walks).

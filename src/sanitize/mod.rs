@@ -23,6 +23,7 @@
 
 mod form_post;
 mod har;
+mod profiles;
 mod relations;
 mod replacer;
 
@@ -96,14 +97,31 @@ pub fn sanitize_to(
     placeholders: &Placeholders,
     out: &mut dyn Write,
 ) -> io::Result<Outcome> {
-    run(capture, placeholders, out, false)
+    run(capture, placeholders, &Config::default(), out, false)
+}
+
+/// [`sanitize_to`] with the config `check` would use: the copy records which of its
+/// placeholder client secrets stand for a secret whose fingerprint the config declares (see
+/// [`crate::flow::sanitized`]), so `alexa/secret-wrong-profile` is found in the copy too.
+pub fn sanitize_to_with(
+    capture: &Capture,
+    placeholders: &Placeholders,
+    config: &Config,
+    out: &mut dyn Write,
+) -> io::Result<Outcome> {
+    run(capture, placeholders, config, out, false)
 }
 
 /// [`sanitize_to`] into memory, with every placeholder listed (for tests and small files).
 pub fn sanitize(capture: &Capture, placeholders: &Placeholders) -> Sanitized {
+    sanitize_with(capture, placeholders, &Config::default())
+}
+
+/// [`sanitize_to_with`] into memory, with every placeholder listed.
+pub fn sanitize_with(capture: &Capture, placeholders: &Placeholders, config: &Config) -> Sanitized {
     let mut out = Vec::new();
     // Writing to a Vec cannot fail.
-    let outcome = run(capture, placeholders, &mut out, true).unwrap_or_default();
+    let outcome = run(capture, placeholders, config, &mut out, true).unwrap_or_default();
     Sanitized {
         har: String::from_utf8_lossy(&out).into_owned(),
         outcome,
@@ -113,6 +131,7 @@ pub fn sanitize(capture: &Capture, placeholders: &Placeholders) -> Sanitized {
 fn run(
     capture: &Capture,
     placeholders: &Placeholders,
+    config: &Config,
     out: &mut dyn Write,
     record: bool,
 ) -> io::Result<Outcome> {
@@ -144,6 +163,8 @@ fn run(
         .collect();
     let identified = replacer::identified(&analysis);
     let placeholders = &relations::learn(&analysis, placeholders);
+    let known = replacer::known_tags(&frame.known_tags);
+    let secret_profiles = profiles::record(capture, &analysis, config, placeholders, &known);
     drop(analysis);
     if let Some(t) = &capture.truncation {
         notes.push(format!(
@@ -151,10 +172,9 @@ fn run(
             capture.name, t.reason, t.complete_entries
         ));
     }
-    let known = replacer::known_tags(&frame.known_tags);
     let mut san = replacer::Sanitizer::new(placeholders, &known, &identified, record);
     let (cut, dropped) = (frame.cut, frame.dropped);
-    let written = har::write(capture, frame, &oauth, &mut san, out)?;
+    let written = har::write(capture, frame, &oauth, &secret_profiles, &mut san, out)?;
     out.flush()?;
     Ok(Outcome {
         notes,
