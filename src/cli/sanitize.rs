@@ -54,8 +54,8 @@ pub fn sanitize(args: SanitizeArgs) -> miette::Result<u8> {
             .map_err(|e| miette::Report::new(*e))?
             .0
     };
-    let capture =
-        tokentrail::sanitize::read(&Input::parse(input)).map_err(|e| miette::miette!("{e}"))?;
+    let capture = tokentrail::sanitize::read_with(&Input::parse(input), &config.limits)
+        .map_err(|e| miette::miette!("{e}"))?;
     let placeholders = Placeholders::new(key);
     // The copy is written as it is made; a file being written is never the whole output in
     // memory.

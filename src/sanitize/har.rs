@@ -176,6 +176,7 @@ pub(super) fn write(
     capture: &Capture,
     mut frame: Frame,
     oauth: &BTreeSet<usize>,
+    oversized: &BTreeSet<usize>,
     secret_profiles: &[SecretProfile],
     san: &mut Sanitizer,
     out: &mut dyn Write,
@@ -193,7 +194,7 @@ pub(super) fn write(
     if frame.cut {
         // The mark stands before the entries and must list their placeholders' tags: a dry
         // pass learns them (a cut file is the rare case that pays for two walks).
-        entries(capture, &frame, oauth, san, &mut io::sink())?;
+        entries(capture, &frame, oauth, oversized, san, &mut io::sink())?;
         san.reset_counts();
     }
     frame.sanitize(san);
@@ -203,7 +204,7 @@ pub(super) fn write(
     } else {
         out.write_all(head.as_bytes())?;
     }
-    let written = entries(capture, &frame, oauth, san, out)?;
+    let written = entries(capture, &frame, oauth, oversized, san, out)?;
     if frame.cut {
         out.write_all(b"\n")?;
     } else {
@@ -249,6 +250,7 @@ fn entries(
     capture: &Capture,
     frame: &Frame,
     oauth: &BTreeSet<usize>,
+    oversized: &BTreeSet<usize>,
     san: &mut Sanitizer,
     out: &mut dyn Write,
 ) -> io::Result<Written> {
@@ -278,7 +280,11 @@ fn entries(
             let mut removed = 0;
             for ex in *piece {
                 let keep_body = oauth.contains(&ex.index);
+                let start = text.len();
                 removed += usize::from(entry(capture, frame, ex, keep_body, &mut fork, &mut text));
+                if !keep_body && oversized.contains(&ex.index) {
+                    keep_size(ex, start, &mut text);
+                }
             }
             pool.lock().unwrap_or_else(|e| e.into_inner()).push(fork);
             (text, removed)
@@ -388,6 +394,23 @@ fn entry(
         let text = serde_json::to_string_pretty(&entry).unwrap_or_default();
         json_into(&text, Schema::Capture, false, san, out);
         removed
+    }
+}
+
+/// Gives the entry written to `text` from `start` on (after its `,` and line break) the
+/// stand-in of its removed response body, of the body's size (see [`super::oversized`]).
+fn keep_size(ex: &Exchange, start: usize, text: &mut String) {
+    let size = ex
+        .response
+        .as_ref()
+        .and_then(|r| r.body.as_ref())
+        .map_or(0, |b| b.text.len());
+    let Some(at) = text[start..].find('{').map(|i| start + i) else {
+        return;
+    };
+    if let Some(filled) = super::oversized::fill(&text[at..], size) {
+        text.truncate(at);
+        text.push_str(&filled);
     }
 }
 

@@ -23,6 +23,7 @@
 
 mod form_post;
 mod har;
+mod oversized;
 mod profiles;
 mod relations;
 mod replacer;
@@ -80,7 +81,13 @@ impl std::ops::Deref for Sanitized {
 
 /// Reads an input the way `check` does (mapped, a HAR skimmed): the first pass.
 pub fn read(input: &Input) -> Result<Capture, String> {
-    let outcome = crate::check::expand(input, &crate::limits::Limits::default())
+    read_with(input, &crate::limits::Limits::default())
+}
+
+/// [`read`] under the limits of the config the copy is made with: a body over the size limit
+/// is kept by the skim, so the copy can keep its size (see [`oversized`]).
+pub fn read_with(input: &Input, limits: &crate::limits::Limits) -> Result<Capture, String> {
+    let outcome = crate::check::expand(input, limits)
         .into_iter()
         .flat_map(crate::read::input::Pending::read_fast)
         .next();
@@ -174,7 +181,16 @@ fn run(
     }
     let mut san = replacer::Sanitizer::new(placeholders, &known, &identified, record);
     let (cut, dropped) = (frame.cut, frame.dropped);
-    let written = har::write(capture, frame, &oauth, &secret_profiles, &mut san, out)?;
+    let oversized = oversized::entries(capture, &oauth, config.limits.max_body_size);
+    let written = har::write(
+        capture,
+        frame,
+        &oauth,
+        &oversized,
+        &secret_profiles,
+        &mut san,
+        out,
+    )?;
     out.flush()?;
     Ok(Outcome {
         notes,
