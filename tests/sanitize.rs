@@ -1431,3 +1431,36 @@ fn an_oversized_removed_body_keeps_its_size() {
         );
     }
 }
+
+/// A HAR whose text around the entries does not parse is written as a new HAR built from its
+/// entries; a list of cookies without the header that carried it (`capture/credentials-
+/// stripped`) is kept there too, as many items as were listed.
+#[test]
+fn a_rebuilt_copy_keeps_cookies_listed_without_their_header() {
+    for rel in [
+        "fixtures/capture/credentials-stripped/fires-cookies-listed-firefox.har",
+        "fixtures/capture/credentials-stripped/fires-chrome-sanitized.har",
+        "fixtures/good/chrome-sanitized.har",
+        "fixtures/alexa/token-wrong-profile/quiet-sanitized.har",
+    ] {
+        let path = common::root().join(rel);
+        let text = std::fs::read_to_string(&path).expect("reads");
+        // Text after the document: the reader skips it, the copy's frame cannot parse it.
+        let original = read(rel, &format!("{text}\nnot json\n"));
+        let opts = common::options_for(&path);
+        let before = found(original.clone(), &opts);
+        assert!(
+            before
+                .iter()
+                .any(|(r, _, _)| r == "capture/credentials-stripped"),
+            "{rel}: {before:?}"
+        );
+        let once = sanitize_with(&original, &placeholders("rebuilt"), &opts.config);
+        assert!(
+            once.notes.iter().any(|n| n.contains("writing a new HAR")),
+            "{rel}: {:?}",
+            once.notes
+        );
+        assert_eq!(found(read(rel, &once.har), &opts), before, "{rel}");
+    }
+}

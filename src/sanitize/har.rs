@@ -466,6 +466,11 @@ fn entry_of(ex: &Exchange) -> Value {
             .map(|h| json!({"name": h.name, "value": h.value}))
             .collect()
     };
+    // As many cookies as the input listed apart from its headers (a HAR whose frame does not
+    // parse): empty, as only their number is known, and `capture/credentials-stripped` reads
+    // a list without the header that carried it.
+    let cookies =
+        |n: usize| -> Value { (0..n).map(|_| json!({"name": "", "value": ""})).collect() };
     let started = ex
         .started
         .and_then(|t| t.format(&Rfc3339).ok())
@@ -476,7 +481,7 @@ fn entry_of(ex: &Exchange) -> Value {
         "method": req.method,
         "url": req.url,
         "httpVersion": "HTTP/1.1",
-        "cookies": [],
+        "cookies": cookies(req.listed_cookies),
         "headers": headers(&req.headers),
         "queryString": [],
         "headersSize": -1,
@@ -510,7 +515,7 @@ fn entry_of(ex: &Exchange) -> Value {
                 "status": resp.status,
                 "statusText": "",
                 "httpVersion": "HTTP/1.1",
-                "cookies": [],
+                "cookies": cookies(resp.listed_cookies),
                 "headers": headers(&resp.headers),
                 "content": content,
                 "redirectURL": resp.redirect_url.clone().unwrap_or_default(),
