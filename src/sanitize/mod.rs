@@ -7,6 +7,9 @@
 //! OAuth flow are removed (they are where personal data lives, and no rule reads them). Text
 //! no reader could parse (the raw tail of a cut file) is dropped and counted, never copied;
 //! a cut capture's copy is cut after its last complete entry too, so `check` still says so.
+//! Given the config `check` uses, the copy also keeps what the rules read of it that no
+//! placeholder can hold: which declared profile a client secret is ([`profiles`]) and the
+//! size of a removed body that goes over the body-size limit ([`oversized`]).
 //!
 //! It streams, in two passes over the (memory-mapped) input: the fast reader `check` uses
 //! finds the entries and what the copy needs of them (which are OAuth steps, where the input
