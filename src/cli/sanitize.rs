@@ -22,6 +22,14 @@ pub struct SanitizeArgs {
     /// List on stderr what was replaced, by kind and count (never the values).
     #[arg(long)]
     report: bool,
+    /// Configuration file, found as `check` finds it (default: the nearest tokentrail.toml).
+    /// The copy records which of its placeholder client secrets stand for a secret whose
+    /// `client_secret_sha256` it declares, so `check` of the copy finds the same.
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long)]
+    isolated: bool,
 }
 
 /// `tokentrail sanitize`: the copy goes to OUT (or stdout), everything else to stderr.
@@ -39,14 +47,21 @@ pub fn sanitize(args: SanitizeArgs) -> miette::Result<u8> {
         None => Key::random(),
     };
     let key = key.map_err(|e| miette::miette!("{e}"))?;
-    let capture =
-        tokentrail::sanitize::read(&Input::parse(input)).map_err(|e| miette::miette!("{e}"))?;
+    let config = if args.isolated {
+        tokentrail::config::Config::default()
+    } else {
+        tokentrail::config::Config::discover(args.config.as_deref())
+            .map_err(|e| miette::Report::new(*e))?
+            .0
+    };
+    let capture = tokentrail::sanitize::read_with(&Input::parse(input), &config.limits)
+        .map_err(|e| miette::miette!("{e}"))?;
     let placeholders = Placeholders::new(key);
     // The copy is written as it is made; a file being written is never the whole output in
     // memory.
     let done = if output == "-" {
         let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-        match tokentrail::sanitize::sanitize_to(&capture, &placeholders, &mut out) {
+        match tokentrail::sanitize::sanitize_to_with(&capture, &placeholders, &config, &mut out) {
             Ok(done) => done,
             // A closed pipe (`| head`) ends quietly.
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(0),
@@ -58,7 +73,7 @@ pub fn sanitize(args: SanitizeArgs) -> miette::Result<u8> {
     } else {
         let written = std::fs::File::create(output).and_then(|file| {
             let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
-            tokentrail::sanitize::sanitize_to(&capture, &placeholders, &mut out)
+            tokentrail::sanitize::sanitize_to_with(&capture, &placeholders, &config, &mut out)
         });
         match written {
             Ok(done) => done,

@@ -9,6 +9,7 @@ pub(crate) mod keys;
 mod links;
 pub mod oidc;
 mod profile;
+pub mod sanitized;
 pub mod schema;
 pub mod security;
 pub mod url;
@@ -537,6 +538,8 @@ pub fn issuer(endpoint: Option<Endpoint>, host: &str, config: &Config) -> String
 /// Names each authorize request's and token request's server, and the profile whose secret a
 /// token request sends.
 fn servers_and_secrets(a: &mut Analysis, capture: &Capture, config: &Config) {
+    // What a sanitized copy records of its placeholder secrets, read only when needed.
+    let mut recorded: Option<Vec<sanitized::SecretProfile>> = None;
     for step in &mut a.steps {
         let Some(ex) = capture.exchanges.get(step.entry.wrapping_sub(1)) else {
             continue;
@@ -550,6 +553,10 @@ fn servers_and_secrets(a: &mut Analysis, capture: &Capture, config: &Config) {
                     match (config.alexa.has_secret(sha), config.skill.has_secret(sha)) {
                         (true, false) => Some(Profile::Alexa),
                         (false, true) => Some(Profile::Skill),
+                        (false, false) => sanitized::profile_of(
+                            recorded.get_or_insert_with(|| sanitized::secret_profiles(capture)),
+                            sha,
+                        ),
                         _ => None,
                     }
                 });

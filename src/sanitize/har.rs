@@ -18,6 +18,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::replacer::Sanitizer;
 use super::MARK;
+use crate::flow::sanitized::{SecretProfile, SECRET_PROFILES};
 use crate::model::{Capture, Exchange, Format, Header};
 use crate::secret::policy::{json_as, json_into, string_end, Schema};
 
@@ -175,20 +176,25 @@ pub(super) fn write(
     capture: &Capture,
     mut frame: Frame,
     oauth: &BTreeSet<usize>,
+    oversized: &BTreeSet<usize>,
+    secret_profiles: &[SecretProfile],
     san: &mut Sanitizer,
     out: &mut dyn Write,
 ) -> io::Result<Written> {
-    let mark = json!({
+    let mut mark = json!({
         "by": format!("tokentrail {}", env!("CARGO_PKG_VERSION")),
         "from": capture.format.name(),
         "note": "every value not known to be safe was replaced by a keyed placeholder that keeps its shape; equal values have equal placeholders",
         "relations": crate::secret::placeholder::RELATIONS_KEPT,
         "placeholders": [TAGS_HERE],
     });
+    if !secret_profiles.is_empty() {
+        mark[SECRET_PROFILES] = json!(secret_profiles);
+    }
     if frame.cut {
         // The mark stands before the entries and must list their placeholders' tags: a dry
         // pass learns them (a cut file is the rare case that pays for two walks).
-        entries(capture, &frame, oauth, san, &mut io::sink())?;
+        entries(capture, &frame, oauth, oversized, san, &mut io::sink())?;
         san.reset_counts();
     }
     frame.sanitize(san);
@@ -198,7 +204,7 @@ pub(super) fn write(
     } else {
         out.write_all(head.as_bytes())?;
     }
-    let written = entries(capture, &frame, oauth, san, out)?;
+    let written = entries(capture, &frame, oauth, oversized, san, out)?;
     if frame.cut {
         out.write_all(b"\n")?;
     } else {
@@ -244,6 +250,7 @@ fn entries(
     capture: &Capture,
     frame: &Frame,
     oauth: &BTreeSet<usize>,
+    oversized: &BTreeSet<usize>,
     san: &mut Sanitizer,
     out: &mut dyn Write,
 ) -> io::Result<Written> {
@@ -273,7 +280,11 @@ fn entries(
             let mut removed = 0;
             for ex in *piece {
                 let keep_body = oauth.contains(&ex.index);
+                let start = text.len();
                 removed += usize::from(entry(capture, frame, ex, keep_body, &mut fork, &mut text));
+                if !keep_body && oversized.contains(&ex.index) {
+                    keep_size(ex, start, &mut text);
+                }
             }
             pool.lock().unwrap_or_else(|e| e.into_inner()).push(fork);
             (text, removed)
@@ -386,6 +397,23 @@ fn entry(
     }
 }
 
+/// Gives the entry written to `text` from `start` on (after its `,` and line break) the
+/// stand-in of its removed response body, of the body's size (see [`super::oversized`]).
+fn keep_size(ex: &Exchange, start: usize, text: &mut String) {
+    let size = ex
+        .response
+        .as_ref()
+        .and_then(|r| r.body.as_ref())
+        .map_or(0, |b| b.text.len());
+    let Some(at) = text[start..].find('{').map(|i| start + i) else {
+        return;
+    };
+    if let Some(filled) = super::oversized::fill(&text[at..], size) {
+        text.truncate(at);
+        text.push_str(&filled);
+    }
+}
+
 /// What closes every container `head` leaves open (strings skipped), when its last open one
 /// is the array it ends with.
 fn closers(head: &str) -> Option<String> {
@@ -438,6 +466,11 @@ fn entry_of(ex: &Exchange) -> Value {
             .map(|h| json!({"name": h.name, "value": h.value}))
             .collect()
     };
+    // As many cookies as the input listed apart from its headers (a HAR whose frame does not
+    // parse): empty, as only their number is known, and `capture/credentials-stripped` reads
+    // a list without the header that carried it.
+    let cookies =
+        |n: usize| -> Value { (0..n).map(|_| json!({"name": "", "value": ""})).collect() };
     let started = ex
         .started
         .and_then(|t| t.format(&Rfc3339).ok())
@@ -448,7 +481,7 @@ fn entry_of(ex: &Exchange) -> Value {
         "method": req.method,
         "url": req.url,
         "httpVersion": "HTTP/1.1",
-        "cookies": [],
+        "cookies": cookies(req.listed_cookies),
         "headers": headers(&req.headers),
         "queryString": [],
         "headersSize": -1,
@@ -482,7 +515,7 @@ fn entry_of(ex: &Exchange) -> Value {
                 "status": resp.status,
                 "statusText": "",
                 "httpVersion": "HTTP/1.1",
-                "cookies": [],
+                "cookies": cookies(resp.listed_cookies),
                 "headers": headers(&resp.headers),
                 "content": content,
                 "redirectURL": resp.redirect_url.clone().unwrap_or_default(),

@@ -7,6 +7,9 @@
 //! OAuth flow are removed (they are where personal data lives, and no rule reads them). Text
 //! no reader could parse (the raw tail of a cut file) is dropped and counted, never copied;
 //! a cut capture's copy is cut after its last complete entry too, so `check` still says so.
+//! Given the config `check` uses, the copy also keeps what the rules read of it that no
+//! placeholder can hold: which declared profile a client secret is ([`profiles`]) and the
+//! size of a removed body that goes over the body-size limit ([`oversized`]).
 //!
 //! It streams, in two passes over the (memory-mapped) input: the fast reader `check` uses
 //! finds the entries and what the copy needs of them (which are OAuth steps, where the input
@@ -23,6 +26,8 @@
 
 mod form_post;
 mod har;
+mod oversized;
+mod profiles;
 mod relations;
 mod replacer;
 
@@ -79,7 +84,13 @@ impl std::ops::Deref for Sanitized {
 
 /// Reads an input the way `check` does (mapped, a HAR skimmed): the first pass.
 pub fn read(input: &Input) -> Result<Capture, String> {
-    let outcome = crate::check::expand(input, &crate::limits::Limits::default())
+    read_with(input, &crate::limits::Limits::default())
+}
+
+/// [`read`] under the limits of the config the copy is made with: a body over the size limit
+/// is kept by the skim, so the copy can keep its size (see [`oversized`]).
+pub fn read_with(input: &Input, limits: &crate::limits::Limits) -> Result<Capture, String> {
+    let outcome = crate::check::expand(input, limits)
         .into_iter()
         .flat_map(crate::read::input::Pending::read_fast)
         .next();
@@ -96,14 +107,31 @@ pub fn sanitize_to(
     placeholders: &Placeholders,
     out: &mut dyn Write,
 ) -> io::Result<Outcome> {
-    run(capture, placeholders, out, false)
+    run(capture, placeholders, &Config::default(), out, false)
+}
+
+/// [`sanitize_to`] with the config `check` would use: the copy records which of its
+/// placeholder client secrets stand for a secret whose fingerprint the config declares (see
+/// [`crate::flow::sanitized`]), so `alexa/secret-wrong-profile` is found in the copy too.
+pub fn sanitize_to_with(
+    capture: &Capture,
+    placeholders: &Placeholders,
+    config: &Config,
+    out: &mut dyn Write,
+) -> io::Result<Outcome> {
+    run(capture, placeholders, config, out, false)
 }
 
 /// [`sanitize_to`] into memory, with every placeholder listed (for tests and small files).
 pub fn sanitize(capture: &Capture, placeholders: &Placeholders) -> Sanitized {
+    sanitize_with(capture, placeholders, &Config::default())
+}
+
+/// [`sanitize_to_with`] into memory, with every placeholder listed.
+pub fn sanitize_with(capture: &Capture, placeholders: &Placeholders, config: &Config) -> Sanitized {
     let mut out = Vec::new();
     // Writing to a Vec cannot fail.
-    let outcome = run(capture, placeholders, &mut out, true).unwrap_or_default();
+    let outcome = run(capture, placeholders, config, &mut out, true).unwrap_or_default();
     Sanitized {
         har: String::from_utf8_lossy(&out).into_owned(),
         outcome,
@@ -113,6 +141,7 @@ pub fn sanitize(capture: &Capture, placeholders: &Placeholders) -> Sanitized {
 fn run(
     capture: &Capture,
     placeholders: &Placeholders,
+    config: &Config,
     out: &mut dyn Write,
     record: bool,
 ) -> io::Result<Outcome> {
@@ -144,6 +173,8 @@ fn run(
         .collect();
     let identified = replacer::identified(&analysis);
     let placeholders = &relations::learn(&analysis, placeholders);
+    let known = replacer::known_tags(&frame.known_tags);
+    let secret_profiles = profiles::record(capture, &analysis, config, placeholders, &known);
     drop(analysis);
     if let Some(t) = &capture.truncation {
         notes.push(format!(
@@ -151,10 +182,18 @@ fn run(
             capture.name, t.reason, t.complete_entries
         ));
     }
-    let known = replacer::known_tags(&frame.known_tags);
     let mut san = replacer::Sanitizer::new(placeholders, &known, &identified, record);
     let (cut, dropped) = (frame.cut, frame.dropped);
-    let written = har::write(capture, frame, &oauth, &mut san, out)?;
+    let oversized = oversized::entries(capture, &oauth, config.limits.max_body_size);
+    let written = har::write(
+        capture,
+        frame,
+        &oauth,
+        &oversized,
+        &secret_profiles,
+        &mut san,
+        out,
+    )?;
     out.flush()?;
     Ok(Outcome {
         notes,
