@@ -518,6 +518,104 @@ enum Operand<'a> {
 mod tests {
     use super::*;
 
+    /// Each expression, and whether `decide` settles it (else it is left to the interpreter).
+    const CASES: &[(&str, bool)] = &[
+        ("step.grant == 'password'", true),
+        ("step.grant != 'password'", true),
+        ("step.absent == 'x'", true),
+        ("step.absent == 'x' || true", true),
+        ("true || step.absent == 'x'", true),
+        ("step.absent == 'x' && false", true),
+        ("!(step.absent == 'x')", true),
+        ("!has(step.absent)", true),
+        ("has(step.absent.x)", true),
+        ("!has(step.absent.x)", true),
+        (
+            "has(step.code.origin.id) && step.code.origin.id == 'x'",
+            true,
+        ),
+        ("step.code.origin.other == 'x'", true),
+        ("step.status == 401 || step.status == 403", true),
+        (
+            "step.status > 400 && step.status <= 401 && step.status >= 1 && step.status < 500",
+            true,
+        ),
+        ("size(step.scopes) > 1 && size(step.empty) == 0", true),
+        ("size(step.absent) > 0", true),
+        ("'a' in step.scopes && !('c' in step.scopes)", true),
+        ("step.grant in ['password', 'x']", true),
+        ("step.grant in [step.absent]", true),
+        ("step.ok && !step.no", true),
+        ("step.grant && true", true),
+        ("!step.grant", true),
+        ("step.ok ? step.grant == 'password' : step.absent", true),
+        ("step.no ? step.absent : false", true),
+        ("step.absent ? true : true", true),
+        ("has(step.grant) && step.grant", true),
+        // `exists` and `all`: an item's error is the answer only when no other item
+        // settles it, wherever it is in the list.
+        ("step.scopes.exists(s, s == 'a')", true),
+        (
+            "step.uses.exists(u, has(u.t) && u.t - step.t0 > double(step.life))",
+            true,
+        ),
+        (
+            "step.uses.exists(u, u.t - step.t0 > double(step.life))",
+            true,
+        ),
+        ("step.uses.exists(u, u.t - step.t0 > 100.0)", true),
+        ("!step.uses.exists(u, u.t - step.t0 > 100.0)", true),
+        ("!step.uses.exists(u, has(u.t) && u.t > 100.0)", true),
+        ("step.uses.exists(u, u.t > 100.0) || true", true),
+        ("step.uses.all(u, u.t > 0.0)", true),
+        ("!step.uses.all(u, u.t > 0.0)", true),
+        ("!step.uses.all(u, u.t > 5.0)", true),
+        ("step.uses.all(u, u.id > 0)", true),
+        ("!step.uses.exists(u, u.id)", true),
+        ("step.uses.exists(u, u.id) || true", true),
+        ("step.uses.exists(u, u.id == 3 || u.t > 1.0)", true),
+        ("step.uses.exists(u, has(u.ok) && u.ok && u.id == 3)", true),
+        ("step.empty.exists(u, u.x)", true),
+        ("step.empty.all(u, u.x)", true),
+        ("!step.absent.exists(u, true)", true),
+        ("step.absent.all(u, true) || true", true),
+        ("[1, 2].exists(x, x == 2)", true),
+        ("[1, step.absent].exists(x, x == 1)", true),
+        // Nested, and a variable that shadows the subject.
+        (
+            "step.uses.exists(u, has(u.t) && step.uses.exists(v, v.id > u.id))",
+            true,
+        ),
+        ("step.uses.exists(u, step.uses.all(v, v.id >= u.id))", true),
+        ("step.uses.exists(step, step.id == 3)", true),
+        ("step.uses.exists(step, has(step.t0))", true),
+        ("has(step.t0) && step.uses.exists(u, has(step.t0))", true),
+        // Doubles: `double()`, subtraction and order of two doubles.
+        ("double(step.status) > 400.5", true),
+        ("double(step.f) - 1.0 < 1.6 && step.f - 1.0 >= 1.5", true),
+        ("step.f - step.absent > 1.0", true),
+        ("!(double(step.absent) > 1.0)", true),
+        // Not modelled: other functions and comprehensions, mixed lists, nulls, a
+        // double beside an int, equality of doubles, iterating a string.
+        ("step.grant.startsWith('p')", false),
+        ("'a' in step.mixed", false),
+        ("step.n == null", false),
+        ("step.f > 2", false),
+        ("step.f - 0.5 == 2.0", false),
+        ("step.status - 1 > 0", false),
+        ("double(step.grant) > 1.0", false),
+        ("size(step.uses.filter(u, has(u.t))) > 1", false),
+        ("step.uses.exists_one(u, u.id == 1)", false),
+        ("step.grant == 1", false),
+        // ... unless the rest settles it.
+        ("step.grant == 'x' && step.grant.startsWith('p')", true),
+        ("step.absent == 1 && step.scopes.exists(s, s == 'a')", true),
+        (
+            "step.grant == 'password' && step.grant.startsWith('p')",
+            false,
+        ),
+    ];
+
     /// Each expression is decided here, and as the interpreter decides it over the same
     /// subject: errors, absent fields and non-bool values included.
     #[test]
@@ -534,103 +632,8 @@ mod tests {
         let field = |name: &str| -> Option<Option<&Json>> { Some(map.get(name)) };
         let mut ctx = cel::Context::default();
         ctx.add_variable_from_value("step", super::super::value::to_cel(&subject));
-        let cases = [
-            ("step.grant == 'password'", true),
-            ("step.grant != 'password'", true),
-            ("step.absent == 'x'", true),
-            ("step.absent == 'x' || true", true),
-            ("true || step.absent == 'x'", true),
-            ("step.absent == 'x' && false", true),
-            ("!(step.absent == 'x')", true),
-            ("!has(step.absent)", true),
-            ("has(step.absent.x)", true),
-            ("!has(step.absent.x)", true),
-            (
-                "has(step.code.origin.id) && step.code.origin.id == 'x'",
-                true,
-            ),
-            ("step.code.origin.other == 'x'", true),
-            ("step.status == 401 || step.status == 403", true),
-            (
-                "step.status > 400 && step.status <= 401 && step.status >= 1 && step.status < 500",
-                true,
-            ),
-            ("size(step.scopes) > 1 && size(step.empty) == 0", true),
-            ("size(step.absent) > 0", true),
-            ("'a' in step.scopes && !('c' in step.scopes)", true),
-            ("step.grant in ['password', 'x']", true),
-            ("step.grant in [step.absent]", true),
-            ("step.ok && !step.no", true),
-            ("step.grant && true", true),
-            ("!step.grant", true),
-            ("step.ok ? step.grant == 'password' : step.absent", true),
-            ("step.no ? step.absent : false", true),
-            ("step.absent ? true : true", true),
-            ("has(step.grant) && step.grant", true),
-            // `exists` and `all`: an item's error is the answer only when no other item
-            // settles it, wherever it is in the list.
-            ("step.scopes.exists(s, s == 'a')", true),
-            (
-                "step.uses.exists(u, has(u.t) && u.t - step.t0 > double(step.life))",
-                true,
-            ),
-            (
-                "step.uses.exists(u, u.t - step.t0 > double(step.life))",
-                true,
-            ),
-            ("step.uses.exists(u, u.t - step.t0 > 100.0)", true),
-            ("!step.uses.exists(u, u.t - step.t0 > 100.0)", true),
-            ("!step.uses.exists(u, has(u.t) && u.t > 100.0)", true),
-            ("step.uses.exists(u, u.t > 100.0) || true", true),
-            ("step.uses.all(u, u.t > 0.0)", true),
-            ("!step.uses.all(u, u.t > 0.0)", true),
-            ("!step.uses.all(u, u.t > 5.0)", true),
-            ("step.uses.all(u, u.id > 0)", true),
-            ("!step.uses.exists(u, u.id)", true),
-            ("step.uses.exists(u, u.id) || true", true),
-            ("step.uses.exists(u, u.id == 3 || u.t > 1.0)", true),
-            ("step.uses.exists(u, has(u.ok) && u.ok && u.id == 3)", true),
-            ("step.empty.exists(u, u.x)", true),
-            ("step.empty.all(u, u.x)", true),
-            ("!step.absent.exists(u, true)", true),
-            ("step.absent.all(u, true) || true", true),
-            ("[1, 2].exists(x, x == 2)", true),
-            ("[1, step.absent].exists(x, x == 1)", true),
-            // Nested, and a variable that shadows the subject.
-            (
-                "step.uses.exists(u, has(u.t) && step.uses.exists(v, v.id > u.id))",
-                true,
-            ),
-            ("step.uses.exists(u, step.uses.all(v, v.id >= u.id))", true),
-            ("step.uses.exists(step, step.id == 3)", true),
-            ("step.uses.exists(step, has(step.t0))", true),
-            ("has(step.t0) && step.uses.exists(u, has(step.t0))", true),
-            // Doubles: `double()`, subtraction and order of two doubles.
-            ("double(step.status) > 400.5", true),
-            ("double(step.f) - 1.0 < 1.6 && step.f - 1.0 >= 1.5", true),
-            ("step.f - step.absent > 1.0", true),
-            ("!(double(step.absent) > 1.0)", true),
-            // Not modelled: other functions and comprehensions, mixed lists, nulls, a
-            // double beside an int, equality of doubles, iterating a string.
-            ("step.grant.startsWith('p')", false),
-            ("'a' in step.mixed", false),
-            ("step.n == null", false),
-            ("step.f > 2", false),
-            ("step.f - 0.5 == 2.0", false),
-            ("step.status - 1 > 0", false),
-            ("double(step.grant) > 1.0", false),
-            ("size(step.uses.filter(u, has(u.t))) > 1", false),
-            ("step.uses.exists_one(u, u.id == 1)", false),
-            ("step.grant == 1", false),
-            // ... unless the rest settles it.
-            ("step.grant == 'x' && step.grant.startsWith('p')", true),
-            ("step.absent == 1 && step.scopes.exists(s, s == 'a')", true),
-            (
-                "step.grant == 'password' && step.grant.startsWith('p')",
-                false,
-            ),
-        ];
-        for (src, decided) in cases {
+        let cases = CASES;
+        for &(src, decided) in cases {
             let tree = super::super::functions::parse(src, super::super::functions::Parser::Fast)
                 .expect("parses");
             let fires = matches!(cel::Value::resolve(&tree, &ctx), Ok(cel::Value::Bool(true)));
