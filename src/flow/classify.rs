@@ -16,7 +16,7 @@ use super::keys::{
 };
 use super::locators::{At, Needle};
 use super::oidc::{self, Delivery};
-use super::parsed::{Basic, Parsed, TokenAnswer, TokenFrom, UrlAnswer};
+use super::parsed::{Basic, Parsed, Target, TokenAnswer, TokenFrom, UrlAnswer};
 use super::url::{answers_to, is_amazon_host, lookup, Url};
 use super::{
     Activation, Analysis, Answer, Authorize, ClientAuth, Code, Detail, Endpoint, Lookup, Step,
@@ -87,12 +87,6 @@ impl ByValue {
     }
 }
 
-/// The part of a URL an answer and its `redirect_uri` share.
-fn redirect_key(url: &str) -> String {
-    let u = Url::parse(url);
-    format!("{}://{}{}", u.scheme, u.host, u.path)
-}
-
 /// How many exchanges are decoded together (see [`classify`]).
 const PARSE_CHUNK: usize = 256;
 
@@ -159,16 +153,16 @@ impl Builder {
         let ex = p.ex;
         self.note_stripped_cookies(ex);
         if let Some(auth) = p.authorize.take() {
-            let key = auth.redirect_uri.as_deref().map(redirect_key);
+            let key = p.authorize_key.take();
             let id = self.push(ex, StepKind::Authorize, Detail::Authorize(Box::new(auth)));
             if let Some(key) = key {
                 self.by_redirect.entry(key).or_default().push(id);
             }
             self.locate_authorize(id, &p.url);
-        } else if let Some(answer) = &p.url_answer {
-            self.answer(ex, &ex.request.url, answer, Via::Url);
-        } else if p.posted_answer {
-            self.posted_answer(ex, &p.body);
+        } else if let Some((target, answer)) = &p.url_answer {
+            self.answer(ex, target, answer, Via::Url);
+        } else if let Some(target) = &p.posted_answer {
+            self.posted_answer(ex, target, &p.body);
         }
         let url = &p.url;
         if p.token.is_some() {
@@ -192,8 +186,8 @@ impl Builder {
                 self.locate(id, "bearer", At::Url, &["access_token=", raw]);
             }
         }
-        if let Some((location, Some(answer))) = &p.location {
-            self.answer(ex, location, answer, Via::Location);
+        if let Some((target, answer)) = &p.location {
+            self.answer(ex, target, answer, Via::Location);
         }
         if ex.response.is_some() {
             self.form_post_page(ex);
@@ -261,18 +255,19 @@ impl Builder {
 
     fn locate_authorize(&mut self, id: usize, url: &Url) {
         self.locate(id, "url", At::Url, &[url.base]);
-        for (field, param) in [
-            ("client_id", "client_id"),
-            ("scope", "scope"),
-            ("redirect_uri", "redirect_uri"),
-            ("state", "state"),
-            ("code_challenge", "code_challenge"),
-            ("response_type", "response_type"),
-            ("nonce", "nonce"),
-            ("response_mode", "response_mode"),
-        ] {
-            if let Some(v) = raw_param(url.query, param) {
-                self.locate(id, field, At::Url, &[param, "=", v]);
+        let params = [
+            "client_id",
+            "scope",
+            "redirect_uri",
+            "state",
+            "code_challenge",
+            "response_type",
+            "nonce",
+            "response_mode",
+        ];
+        for (param, raw) in params.into_iter().zip(raw_params(url.query, params)) {
+            if let Some(v) = raw {
+                self.locate(id, param, At::Url, &[param, "=", v]);
             }
         }
     }
@@ -333,23 +328,23 @@ impl Builder {
     /// it must start with that request's `redirect_uri`; `state` decides between candidates
     /// when both carry one, else the latest unanswered request wins.
     /// An answer in a URL: its parameters, delivery and raw text.
-    fn answer(&mut self, ex: &Exchange, answer_url: &str, answer: &UrlAnswer, via: Via) {
+    fn answer(&mut self, ex: &Exchange, target: &Target, answer: &UrlAnswer, via: Via) {
         let (params, delivery, raw) = answer;
         let area = match via {
             Via::Location => At::Location,
             _ => At::Url,
         };
-        self.answer_with(ex, answer_url, params, *delivery, via, (area, raw));
+        self.answer_with(ex, target, params, *delivery, via, (area, raw));
     }
 
     /// `response_mode=form_post`, as the browser sends it: a POST of the answer's fields to
     /// the redirect URI.
-    fn posted_answer(&mut self, ex: &Exchange, params: &[(String, String)]) {
+    fn posted_answer(&mut self, ex: &Exchange, target: &Target, params: &[(String, String)]) {
         let Some(body) = &ex.request.body else { return };
         let raw = body.text.trim();
         self.answer_with(
             ex,
-            &ex.request.url,
+            target,
             params,
             Delivery::FormPost,
             Via::Url,
@@ -371,7 +366,7 @@ impl Builder {
         };
         self.answer_with(
             ex,
-            &action,
+            &Target::of(&action),
             &inputs,
             Delivery::FormPost,
             Via::Page,
@@ -379,19 +374,19 @@ impl Builder {
         );
     }
 
-    /// Correlates an answer's parameters, sent to `answer_url`, with the authorize request
+    /// Correlates an answer's parameters, sent to `target`, with the authorize request
     /// it answers. `raw` is the area and text the parameters are written in, for labels (an
     /// empty text: find each value as it is).
     fn answer_with(
         &mut self,
         ex: &Exchange,
-        answer_url: &str,
+        target: &Target,
         params: &[(String, String)],
         delivery: Delivery,
         via: Via,
         raw: (At, &str),
     ) {
-        let url = Url::parse(answer_url);
+        let answer_url = target.url;
         let code = lookup(params, "code").filter(|c| !c.is_empty());
         let error = lookup(params, "error").filter(|c| !c.is_empty());
         let id_token = lookup(params, "id_token").filter(|c| !c.is_empty());
@@ -403,13 +398,13 @@ impl Builder {
         // The authorize requests this can answer, latest first. Looked through lazily from the
         // latest: a test suite's log sends thousands of authorize requests to one redirect
         // URI, and its answer is nearly always to one of the last few.
-        let key = redirect_key(answer_url);
+        let key = target.key.as_str();
         let answerable = |a: &Analysis, i: usize| {
             a.authorize(i)
                 .and_then(|a| a.redirect_uri.as_deref())
                 .is_some_and(|r| answers_to(answer_url, r))
         };
-        let all: &[usize] = self.by_redirect.get(&key).map_or(&[], Vec::as_slice);
+        let all: &[usize] = self.by_redirect.get(key).map_or(&[], Vec::as_slice);
         if !all.iter().any(|&i| answerable(&self.a, i)) {
             return;
         }
@@ -427,7 +422,7 @@ impl Builder {
                 return;
             }
         }
-        let all: &[usize] = self.by_redirect.get(&key).map_or(&[], Vec::as_slice);
+        let all: &[usize] = self.by_redirect.get(key).map_or(&[], Vec::as_slice);
         let a = &self.a;
         let candidates = || all.iter().rev().copied().filter(|&i| answerable(a, i));
         if code.is_none()
@@ -471,7 +466,7 @@ impl Builder {
             })),
         );
         self.link_answer(id, authorize, code_id, (id_token, access_token), params);
-        self.locate_answer(id, url.base, params, raw);
+        self.locate_answer(id, target.base, params, raw);
     }
 
     /// Links an answer step to the authorize request it answers and to the code and tokens
@@ -523,15 +518,16 @@ impl Builder {
             At::ResponseBody => self.locate(id, "url", At::ResponseBody, &["<form"]),
             _ => self.locate(id, "url", At::Url, &[base]),
         }
-        for field in [
+        let fields = [
             "code",
             "error",
             "state",
             "error_description",
             "id_token",
             "access_token",
-        ] {
-            match raw_param(text, field) {
+        ];
+        for (field, raw) in fields.into_iter().zip(raw_params(text, fields)) {
+            match raw {
                 Some(v) => self.locate(id, field, area, &[field, "=", v]),
                 None => {
                     if let Some(v) = lookup(params, field) {
@@ -998,6 +994,23 @@ fn bearer(ex: &Exchange) -> Option<String> {
     let (scheme, token) = h.trim().split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
+}
+
+/// The values of query parameters as written (still encoded), each the first of its name,
+/// in one pass over the query (see [`raw_param`]).
+fn raw_params<'q, const N: usize>(query: &'q str, names: [&str; N]) -> [Option<&'q str>; N] {
+    let mut found = [None; N];
+    for pair in query.split('&') {
+        let Some((k, v)) = pair.split_once('=') else {
+            continue;
+        };
+        for (name, slot) in names.iter().zip(found.iter_mut()) {
+            if slot.is_none() && k == *name {
+                *slot = Some(v);
+            }
+        }
+    }
+    found
 }
 
 /// A query parameter's value as written (still encoded), so a label can find it in the source.

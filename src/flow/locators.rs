@@ -36,10 +36,11 @@ pub(crate) enum Needle {
     Text { start: u32, len: u32 },
 }
 
+/// 20 bytes: the field is an index into [`Locators::fields`].
 #[derive(Debug, Clone, Copy)]
 struct Located {
     step: u32,
-    field: &'static str,
+    field: u8,
     at: At,
     needle: Needle,
 }
@@ -48,6 +49,8 @@ struct Located {
 #[derive(Debug, Default)]
 pub struct Locators {
     located: Vec<Located>,
+    /// The names of the fields located, each once.
+    fields: Vec<&'static str>,
     text: String,
     /// Whether `located` is in step order (reconstruction locates the step it just made; a
     /// locator for an earlier step is sorted into place by [`Locators::finish`]).
@@ -58,6 +61,9 @@ impl Locators {
     /// Records where `field` of `step` is, unless the step already has it.
     pub(crate) fn add(&mut self, step: usize, field: &'static str, at: At, needle: Needle) {
         let Ok(step) = u32::try_from(step) else {
+            return;
+        };
+        let Some(field) = self.field_index(field) else {
             return;
         };
         let of_step = self.located.iter().rev().take_while(|l| l.step == step);
@@ -81,6 +87,21 @@ impl Locators {
             at,
             needle,
         });
+    }
+
+    /// The index of a field's name, added when new (`None` past 256 names: reconstruction
+    /// locates about twenty).
+    fn field_index(&mut self, name: &'static str) -> Option<u8> {
+        if let Some(i) = self.fields.iter().position(|f| *f == name) {
+            return u8::try_from(i).ok();
+        }
+        let i = u8::try_from(self.fields.len()).ok()?;
+        self.fields.push(name);
+        Some(i)
+    }
+
+    fn name(&self, field: u8) -> &'static str {
+        self.fields.get(usize::from(field)).copied().unwrap_or("")
     }
 
     /// A needle that is a piece of text (not a code's or a token's value), kept in the shared
@@ -117,14 +138,11 @@ impl Locators {
         &self.located[from..to]
     }
 
-    /// The fields located for `step`, in the order they were recorded.
-    pub fn fields(&self, step: usize) -> impl Iterator<Item = &'static str> + '_ {
-        self.of_step(step).iter().map(|l| l.field)
-    }
-
-    /// Every step that has a locator, with its fields.
+    /// Every located field, with its step.
     pub fn steps(&self) -> impl Iterator<Item = (usize, &'static str)> + '_ {
-        self.located.iter().map(|l| (l.step as usize, l.field))
+        self.located
+            .iter()
+            .map(|l| (l.step as usize, self.name(l.field)))
     }
 
     /// A piece of the shared text.
@@ -141,7 +159,7 @@ impl super::Analysis {
             .locators
             .of_step(step)
             .iter()
-            .find(|l| l.field == field)?;
+            .find(|l| self.locators.name(l.field) == field)?;
         let needle = match l.needle {
             Needle::Code(i) => self.codes.get(i as usize)?.value.as_str(),
             Needle::Token(i) => self.tokens.get(i as usize)?.value.as_str(),
@@ -175,7 +193,11 @@ mod tests {
         assert_eq!(l.of_step(0)[0].at, At::Location);
         assert_eq!(l.of_step(0).len(), 1);
         assert!(l.of_step(1).is_empty());
-        assert_eq!(l.fields(3).collect::<Vec<_>>(), ["bearer"]);
+        assert_eq!(
+            l.steps().collect::<Vec<_>>(),
+            [(0, "url"), (2, "client_id"), (3, "bearer")]
+        );
+        assert_eq!(std::mem::size_of::<Located>(), 20);
         assert!(l.text(&["", ""]).is_none());
     }
 }

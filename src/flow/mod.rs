@@ -17,6 +17,7 @@ pub mod url;
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
 use time::OffsetDateTime;
 
 use crate::config::Config;
@@ -541,10 +542,11 @@ pub fn issuer(endpoint: Option<Endpoint>, host: &str, config: &Config) -> String
 
 /// Names each authorize request's and token request's server, and the profile whose secret a
 /// token request sends.
+/// Each step on its own, so on every core.
 fn servers_and_secrets(a: &mut Analysis, capture: &Capture, config: &Config) {
-    for step in &mut a.steps {
+    a.steps.par_iter_mut().for_each(|step| {
         let Some(ex) = capture.exchanges.get(step.entry.wrapping_sub(1)) else {
-            continue;
+            return;
         };
         let host = url::Url::parse(&ex.request.url).host.into_owned();
         match &mut step.detail {
@@ -561,7 +563,7 @@ fn servers_and_secrets(a: &mut Analysis, capture: &Capture, config: &Config) {
             }
             _ => {}
         }
-    }
+    });
 }
 
 /// Numbers the connected parts of the lineage graph in order of their first step.

@@ -18,6 +18,34 @@ use super::Authorize;
 /// [`oidc::url_answer`]).
 pub(super) type UrlAnswer<'a> = (Pairs, Delivery, &'a str);
 
+/// Where an answer was sent: the URL, the part of it an authorize request's `redirect_uri`
+/// shares (see [`redirect_key`]), and its base, for labels.
+pub(super) struct Target<'a> {
+    pub url: &'a str,
+    pub key: String,
+    pub base: &'a str,
+}
+
+impl<'a> Target<'a> {
+    pub fn of(url: &'a str) -> Target<'a> {
+        let u = Url::parse(url);
+        Target {
+            url,
+            key: key_of(&u),
+            base: u.base,
+        }
+    }
+}
+
+/// The part of a URL an answer and its `redirect_uri` share: scheme, host and path.
+pub(super) fn redirect_key(url: &str) -> String {
+    key_of(&Url::parse(url))
+}
+
+fn key_of(u: &Url) -> String {
+    format!("{}://{}{}", u.scheme, u.host, u.path)
+}
+
 /// One exchange, decoded.
 pub(super) struct Parsed<'a> {
     pub ex: &'a Exchange,
@@ -25,6 +53,8 @@ pub(super) struct Parsed<'a> {
     /// The query's parameters, decoded.
     pub query: Pairs,
     pub authorize: Option<Authorize>,
+    /// The [`redirect_key`] of the authorize request's `redirect_uri`.
+    pub authorize_key: Option<String>,
     /// A POST's body as fields (see [`body_fields`]); empty for other methods.
     pub body: Pairs,
     /// Where a token request's fields are, when this is one.
@@ -34,12 +64,13 @@ pub(super) struct Parsed<'a> {
     pub secret_sha256: Option<String>,
     /// A token request's answer.
     pub token_answer: Option<TokenAnswer>,
-    /// The authorization answer in a GET's URL: its parameters, delivery and raw text.
-    pub url_answer: Option<UrlAnswer<'a>>,
-    /// A POST whose form body names an answer's parameters (`response_mode=form_post`).
-    pub posted_answer: bool,
-    /// The response's redirect target and the answer it carries.
-    pub location: Option<(&'a str, Option<UrlAnswer<'a>>)>,
+    /// The authorization answer in a GET's URL.
+    pub url_answer: Option<(Target<'a>, UrlAnswer<'a>)>,
+    /// A POST whose form body names an answer's parameters (`response_mode=form_post`): its
+    /// URL.
+    pub posted_answer: Option<Target<'a>>,
+    /// The authorization answer in the response's redirect target.
+    pub location: Option<(Target<'a>, UrlAnswer<'a>)>,
 }
 
 /// Where a token request's fields are.
@@ -84,26 +115,33 @@ impl<'a> Parsed<'a> {
         let get = ex.request.method.eq_ignore_ascii_case("GET");
         let body = if post { body_fields(ex) } else { Vec::new() };
         let token = token_fields(ex, &url, &body, &query);
+        let authorize_key = authorize
+            .as_ref()
+            .and_then(|a| a.redirect_uri.as_deref())
+            .map(redirect_key);
         let url_answer = match (&authorize, get) {
             (None, true) => oidc::url_answer(&ex.request.url),
             _ => None,
         };
-        let posted_answer = authorize.is_none()
+        let url_answer = url_answer.map(|a| (Target::of(&ex.request.url), a));
+        let posted = authorize.is_none()
             && post
             && ex.request.body.as_ref().is_some_and(|b| {
                 let text = b.text.trim();
                 !text.starts_with('{') && form_names_any(text, oidc::ANSWER_PARAMS)
             });
+        let posted_answer = posted.then(|| Target::of(&ex.request.url));
         let location = ex
             .response
             .as_ref()
             .and_then(|r| r.location())
-            .map(|l| (l, oidc::url_answer(l)));
+            .and_then(|l| oidc::url_answer(l).map(|a| (Target::of(l), a)));
         let mut parsed = Parsed {
             ex,
             url,
             query,
             authorize,
+            authorize_key,
             body,
             token,
             basic: None,
