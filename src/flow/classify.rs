@@ -88,7 +88,7 @@ impl ByValue {
 }
 
 /// How many exchanges are decoded together (see [`classify`]).
-const PARSE_CHUNK: usize = 256;
+const PARSE_CHUNK: usize = 64;
 
 pub fn classify(capture: &Capture) -> Analysis {
     let mut b = Builder {
@@ -154,13 +154,13 @@ impl Builder {
         self.note_stripped_cookies(ex);
         if let Some(auth) = p.authorize.take() {
             let key = p.authorize_key.take();
-            let id = self.push(ex, StepKind::Authorize, Detail::Authorize(Box::new(auth)));
+            let id = self.push(ex, StepKind::Authorize, Detail::Authorize(auth));
             if let Some(key) = key {
                 self.by_redirect.entry(key).or_default().push(id);
             }
             self.locate_authorize(id, &p.url);
-        } else if let Some((target, answer)) = &p.url_answer {
-            self.answer(ex, target, answer, Via::Url);
+        } else if let Some(found) = &p.url_answer {
+            self.answer(ex, &found.0, &found.1, Via::Url);
         } else if let Some(target) = &p.posted_answer {
             self.posted_answer(ex, target, &p.body);
         }
@@ -186,8 +186,8 @@ impl Builder {
                 self.locate(id, "bearer", At::Url, &["access_token=", raw]);
             }
         }
-        if let Some((target, answer)) = &p.location {
-            self.answer(ex, target, answer, Via::Location);
+        if let Some(found) = &p.location {
+            self.answer(ex, &found.0, &found.1, Via::Location);
         }
         if ex.response.is_some() {
             self.form_post_page(ex);

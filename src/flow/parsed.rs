@@ -52,7 +52,9 @@ pub(super) struct Parsed<'a> {
     pub url: Url<'a>,
     /// The query's parameters, decoded.
     pub query: Pairs,
-    pub authorize: Option<Authorize>,
+    /// Boxed as the step will keep it; the large parts of a `Parsed` are boxed so that a
+    /// chunk of them is small.
+    pub authorize: Option<Box<Authorize>>,
     /// The [`redirect_key`] of the authorize request's `redirect_uri`.
     pub authorize_key: Option<String>,
     /// A POST's body as fields (see [`body_fields`]); empty for other methods.
@@ -60,17 +62,17 @@ pub(super) struct Parsed<'a> {
     /// Where a token request's fields are, when this is one.
     pub token: Option<TokenFrom>,
     /// A token request's Basic credentials and the digest of the secret it sends.
-    pub basic: Option<Basic>,
+    pub basic: Option<Box<Basic>>,
     pub secret_sha256: Option<String>,
     /// A token request's answer.
-    pub token_answer: Option<TokenAnswer>,
+    pub token_answer: Option<Box<TokenAnswer>>,
     /// The authorization answer in a GET's URL.
-    pub url_answer: Option<(Target<'a>, UrlAnswer<'a>)>,
+    pub url_answer: Option<Box<(Target<'a>, UrlAnswer<'a>)>>,
     /// A POST whose form body names an answer's parameters (`response_mode=form_post`): its
     /// URL.
-    pub posted_answer: Option<Target<'a>>,
+    pub posted_answer: Option<Box<Target<'a>>>,
     /// The authorization answer in the response's redirect target.
-    pub location: Option<(Target<'a>, UrlAnswer<'a>)>,
+    pub location: Option<Box<(Target<'a>, UrlAnswer<'a>)>>,
 }
 
 /// Where a token request's fields are.
@@ -110,7 +112,7 @@ impl<'a> Parsed<'a> {
     pub fn of(ex: &'a Exchange) -> Parsed<'a> {
         let url = Url::parse(&ex.request.url);
         let query = url.params();
-        let authorize = authorize(&url, &query);
+        let authorize = authorize(&url, &query).map(Box::new);
         let post = ex.request.method.eq_ignore_ascii_case("POST");
         let get = ex.request.method.eq_ignore_ascii_case("GET");
         let body = if post { body_fields(ex) } else { Vec::new() };
@@ -123,19 +125,19 @@ impl<'a> Parsed<'a> {
             (None, true) => oidc::url_answer(&ex.request.url),
             _ => None,
         };
-        let url_answer = url_answer.map(|a| (Target::of(&ex.request.url), a));
+        let url_answer = url_answer.map(|a| Box::new((Target::of(&ex.request.url), a)));
         let posted = authorize.is_none()
             && post
             && ex.request.body.as_ref().is_some_and(|b| {
                 let text = b.text.trim();
                 !text.starts_with('{') && form_names_any(text, oidc::ANSWER_PARAMS)
             });
-        let posted_answer = posted.then(|| Target::of(&ex.request.url));
+        let posted_answer = posted.then(|| Box::new(Target::of(&ex.request.url)));
         let location = ex
             .response
             .as_ref()
             .and_then(|r| r.location())
-            .and_then(|l| oidc::url_answer(l).map(|a| (Target::of(l), a)));
+            .and_then(|l| oidc::url_answer(l).map(|a| Box::new((Target::of(l), a))));
         let mut parsed = Parsed {
             ex,
             url,
@@ -152,9 +154,9 @@ impl<'a> Parsed<'a> {
             location,
         };
         if parsed.token.is_some() {
-            parsed.basic = basic(ex);
+            parsed.basic = basic(ex).map(Box::new);
             parsed.secret_sha256 = parsed.secret().map(|s| crate::config::fingerprint(&s));
-            parsed.token_answer = ex.response.as_deref().map(token_answer);
+            parsed.token_answer = ex.response.as_deref().map(token_answer).map(Box::new);
         }
         parsed
     }
