@@ -179,11 +179,8 @@ fn every_locatable_field_is_located_somewhere() {
     for path in common::fixtures() {
         let capture = tokentrail::read::read_path(&path).expect("fixture reads");
         let analysis = flow::analyze(&capture, &Config::default());
-        for (step, fields) in &analysis.locators {
-            let kind = analysis.steps[*step].kind;
-            for field in fields.keys() {
-                located.insert((kind.name(), *field));
-            }
+        for (step, field) in analysis.locators.steps() {
+            located.insert((analysis.steps[step].kind.name(), field));
         }
     }
     let mut missing = Vec::new();

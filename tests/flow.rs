@@ -381,3 +381,74 @@ fn basic_credentials_sent_without_form_encoding_still_name_the_known_client() {
     });
     assert_eq!(t.and_then(|t| t.client_id.as_deref()), Some("client+1"));
 }
+
+/// A log longer than the chunks reconstruction decodes on every core at once (256
+/// exchanges): codes issued in one chunk and redeemed in a later one, tokens minted in one
+/// and used in another, still link, and each step's labels find their values.
+#[test]
+fn a_long_log_links_across_the_chunks_it_is_decoded_in() {
+    let flows: u32 = 300;
+    let mut entries = Vec::new();
+    for i in 0..flows {
+        entries.push(authorize("B", "profile", Some(&format!("s{i}")), 3 * i));
+        entries.push(redirect(
+            "https://www.amazon.com/ap/signin",
+            &format!("https://app.example.com/cb?code=CODE{i:05}&state=s{i}"),
+            3 * i + 1,
+        ));
+    }
+    for i in 0..flows {
+        entries.push(post(
+            "https://api.amazon.com/auth/o2/token",
+            &format!("grant_type=authorization_code&code=CODE{i:05}&client_id=B&redirect_uri={CB}"),
+            &format!(
+                r#"{{"access_token":"Atza|TOKEN{i:05}","token_type":"bearer","expires_in":3600}}"#
+            ),
+            3 * flows + i,
+        ));
+    }
+    for i in (0..flows).rev() {
+        let mut call = get(
+            "https://api.amazonalexa.com/v1/alerts",
+            4 * flows + (flows - i),
+        );
+        call.headers
+            .push(("Authorization", format!("Bearer Atza|TOKEN{i:05}")));
+        entries.push(call);
+    }
+    let a = analyze(entries, &Config::default());
+    assert_eq!(a.codes.len(), flows as usize);
+    for i in 0..flows as usize {
+        let value = format!("CODE{i:05}");
+        let code = a.codes.iter().find(|c| c.value == value).expect("code");
+        assert_eq!(code_origin_entry(&a, &value), Some(2 * i + 1), "{value}");
+        let [r] = code.redemptions[..] else {
+            panic!("{value} redeemed once: {:?}", code.redemptions)
+        };
+        assert_eq!(a.steps[r].entry, 2 * flows as usize + i + 1);
+        let located = a.locator(r, "code").expect("the code is located");
+        assert_eq!(located.needle, value);
+        let Detail::TokenRequest(req) = &a.steps[r].detail else {
+            panic!("a token request")
+        };
+        let minted = req
+            .response
+            .as_ref()
+            .and_then(|r| r.access_token)
+            .expect("minted");
+        let token = &a.tokens[minted];
+        assert_eq!(token.value, format!("Atza|TOKEN{i:05}"));
+        let [used] = token.uses[..] else {
+            panic!("used once: {:?}", token.uses)
+        };
+        assert_eq!(a.steps[used].entry, 4 * flows as usize - i);
+        assert_eq!(
+            a.locator(used, "bearer").map(|l| l.needle),
+            Some(token.value.clone())
+        );
+        assert_eq!(
+            a.locator(r, "access_token").map(|l| l.needle),
+            Some(token.value.clone())
+        );
+    }
+}

@@ -1,19 +1,22 @@
-//! Per-exchange classification and artifact extraction, in capture order.
+//! Per-exchange classification and artifact extraction, in capture order (each exchange
+//! decoded first, on every core: see [`super::parsed`]).
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use time::OffsetDateTime;
 
-use crate::finding::{Area, Locator};
 use crate::model::{Capture, Exchange};
-use crate::wire::form::{names_any as form_names_any, pairs as form_pairs};
+use crate::wire::form::pairs as form_pairs;
 
 use super::keys::{
     ACCESS_TOKEN_PARAM, ACTIVATION_PREFIXES, ACTIVATION_SUFFIX, ALEXA_CONSENT_PATH,
     ALEXA_ENDPOINT_PATH, AUTHORIZATION, CLIENT_ID, FORM_TAG, GRANT_TYPE, RESPONSE_TYPE,
     TOKEN_PATH_SUFFIX,
 };
+use super::locators::{At, Needle};
 use super::oidc::{self, Delivery};
+use super::parsed::{Basic, Parsed, Target, TokenAnswer, TokenFrom, UrlAnswer};
 use super::url::{answers_to, is_amazon_host, lookup, Url};
 use super::{
     Activation, Analysis, Answer, Authorize, ClientAuth, Code, Detail, Endpoint, Lookup, Step,
@@ -24,31 +27,95 @@ use super::{
 /// artifact wherever they appear.
 struct Builder {
     a: Analysis,
-    code_ids: HashMap<String, usize>,
-    token_ids: HashMap<String, usize>,
+    code_ids: ByValue,
+    token_ids: ByValue,
     /// Authorize steps by the scheme, host and path of their `redirect_uri`, so finding the
     /// request an answer belongs to is a lookup, not a scan of every earlier step.
     by_redirect: HashMap<String, Vec<usize>>,
 }
 
-/// The part of a URL an answer and its `redirect_uri` share.
-fn redirect_key(url: &str) -> String {
-    let u = Url::parse(url);
-    format!("{}://{}{}", u.scheme, u.host, u.path)
+/// Codes' or tokens' indexes by their value, holding no copy of it: a table of hashes, each
+/// found index checked against the value the analysis keeps (a dense log has tens of
+/// thousands of tokens, some of them kilobytes of JWT).
+#[derive(Default)]
+struct ByValue {
+    by_hash: HashMap<u64, usize>,
+    /// Values whose hash an earlier, different value already has (practically never).
+    collided: HashMap<String, usize>,
 }
+
+impl ByValue {
+    fn hash(value: &str) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        value.hash(&mut h);
+        h.finish()
+    }
+
+    /// The index of `value`; `value_of` gives the value kept at an index.
+    fn get<'v>(&self, value: &str, value_of: impl Fn(usize) -> Option<&'v str>) -> Option<usize> {
+        self.get_hashed(Self::hash(value), value, value_of)
+    }
+
+    fn get_hashed<'v>(
+        &self,
+        hash: u64,
+        value: &str,
+        value_of: impl Fn(usize) -> Option<&'v str>,
+    ) -> Option<usize> {
+        let i = *self.by_hash.get(&hash)?;
+        if value_of(i) == Some(value) {
+            return Some(i);
+        }
+        self.collided.get(value).copied()
+    }
+
+    /// Records the index of a value [`ByValue::get`] did not find.
+    fn insert(&mut self, value: &str, i: usize) {
+        self.insert_hashed(Self::hash(value), value, i);
+    }
+
+    fn insert_hashed(&mut self, hash: u64, value: &str, i: usize) {
+        match self.by_hash.entry(hash) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(i);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collided.insert(value.to_string(), i);
+            }
+        }
+    }
+}
+
+/// How many exchanges are decoded together (see [`classify`]).
+const PARSE_CHUNK: usize = 64;
 
 pub fn classify(capture: &Capture) -> Analysis {
     let mut b = Builder {
         a: Analysis::default(),
-        code_ids: HashMap::new(),
-        token_ids: HashMap::new(),
+        code_ids: ByValue::default(),
+        token_ids: ByValue::default(),
         by_redirect: HashMap::new(),
     };
     let (start, order) = in_time_order(capture);
     b.a.start = start;
-    for ex in order {
-        b.exchange(ex);
+    // The exchanges are decoded a chunk at a time on every core while the serial pass links
+    // the chunk before: only linking depends on what came earlier. Chunks keep what is
+    // decoded and not yet linked small.
+    let mut chunks = order.chunks(PARSE_CHUNK);
+    fn parse<'a>(chunk: &[&'a Exchange]) -> Vec<Parsed<'a>> {
+        chunk.par_iter().map(|ex| Parsed::of(ex)).collect()
     }
+    let mut next = chunks.next().map(parse);
+    while let Some(parsed) = next.take() {
+        let following = chunks.next();
+        let ((), decoded) = rayon::join(
+            || parsed.into_iter().for_each(|p| b.exchange(p)),
+            || following.map(parse),
+        );
+        next = decoded;
+    }
+    b.a.locators.finish();
     b.a
 }
 
@@ -82,54 +149,47 @@ fn in_time_order(capture: &Capture) -> (Option<OffsetDateTime>, Vec<&Exchange>) 
 }
 
 impl Builder {
-    fn exchange(&mut self, ex: &Exchange) {
-        let url = Url::parse(&ex.request.url);
+    fn exchange(&mut self, mut p: Parsed) {
+        let ex = p.ex;
         self.note_stripped_cookies(ex);
-        if let Some(auth) = authorize(&url) {
-            let key = auth.redirect_uri.as_deref().map(redirect_key);
+        if let Some(auth) = p.authorize.take() {
+            let key = p.authorize_key.take();
             let id = self.push(ex, StepKind::Authorize, Detail::Authorize(auth));
             if let Some(key) = key {
                 self.by_redirect.entry(key).or_default().push(id);
             }
-            self.locate_authorize(id, &url);
-        } else if ex.request.method.eq_ignore_ascii_case("GET") {
-            self.answer(ex, &ex.request.url, Via::Url);
-        } else if ex.request.method.eq_ignore_ascii_case("POST") {
-            self.posted_answer(ex);
+            self.locate_authorize(id, &p.url);
+        } else if let Some(found) = &p.url_answer {
+            self.answer(ex, &found.0, &found.1, Via::Url);
+        } else if let Some(target) = &p.posted_answer {
+            self.posted_answer(ex, target, &p.body);
         }
-        if let Some(fields) = token_fields(ex, &url) {
-            self.token_request(ex, &url, fields);
+        let url = &p.url;
+        if p.token.is_some() {
+            self.token_request(&p);
         } else if is_activation(&ex.request.method, url.path) {
-            self.activation(ex, &url);
+            self.activation(ex, url);
         } else if url.path.ends_with(ALEXA_ENDPOINT_PATH) {
             self.lookup(ex);
         } else if let Some(token) = bearer(ex) {
             let bearer = self.token(&token, TokenKind::Access);
             let id = self.push(ex, StepKind::BearerCall, Detail::BearerCall { bearer });
             self.use_token(bearer, id);
-            self.locate(
-                id,
-                "bearer",
-                Area::RequestHeader("Authorization".into()),
-                &token,
-            );
-        } else if let Some(token) =
-            lookup(&url.params(), ACCESS_TOKEN_PARAM).filter(|t| !t.is_empty())
-        {
+            self.locate_token(id, "bearer", At::Authorization, bearer);
+        } else if let Some(token) = lookup(&p.query, ACCESS_TOKEN_PARAM).filter(|t| !t.is_empty()) {
             // RFC 6750 §2.3: a token in the query is still a Bearer use.
             let token = token.to_string();
             let bearer = self.token(&token, TokenKind::Access);
             let id = self.push(ex, StepKind::BearerCall, Detail::BearerCall { bearer });
             self.use_token(bearer, id);
             if let Some(raw) = raw_param(url.query, "access_token") {
-                self.locate(id, "bearer", Area::Url, &format!("access_token={raw}"));
+                self.locate(id, "bearer", At::Url, &["access_token=", raw]);
             }
         }
-        if let Some(resp) = &ex.response {
-            if let Some(location) = resp.location() {
-                let location = location.to_string();
-                self.answer(ex, &location, Via::Location);
-            }
+        if let Some(found) = &p.location {
+            self.answer(ex, &found.0, &found.1, Via::Location);
+        }
+        if ex.response.is_some() {
             self.form_post_page(ex);
         }
     }
@@ -150,24 +210,31 @@ impl Builder {
         });
         let id = self.a.steps.len() - 1;
         if matches!(kind, StepKind::BearerCall | StepKind::EndpointLookup) {
-            self.locate(id, "url", Area::Url, Url::parse(&ex.request.url).base);
+            self.locate(id, "url", At::Url, &[Url::parse(&ex.request.url).base]);
         }
         id
     }
 
-    fn locate(&mut self, step: usize, field: &'static str, area: Area, needle: &str) {
-        if needle.is_empty() {
-            return;
+    /// Records where `field` of `step` is written: the text of `parts` joined (nothing when
+    /// it is empty).
+    fn locate(&mut self, step: usize, field: &'static str, at: At, parts: &[&str]) {
+        if let Some(needle) = self.a.locators.text(parts) {
+            self.a.locators.add(step, field, at, needle);
         }
-        self.a
-            .locators
-            .entry(step)
-            .or_default()
-            .entry(field)
-            .or_insert(Locator {
-                area,
-                needle: needle.to_string(),
-            });
+    }
+
+    /// Records that `field` of `step` is written as the value of code `code`.
+    fn locate_code(&mut self, step: usize, field: &'static str, at: At, code: usize) {
+        if let Ok(i) = u32::try_from(code) {
+            self.a.locators.add(step, field, at, Needle::Code(i));
+        }
+    }
+
+    /// Records that `field` of `step` is written as the value of token `token`.
+    fn locate_token(&mut self, step: usize, field: &'static str, at: At, token: usize) {
+        if let Ok(i) = u32::try_from(token) {
+            self.a.locators.add(step, field, at, Needle::Token(i));
+        }
     }
 
     /// The start of the request body, for labels about the body as a whole (a missing key).
@@ -182,30 +249,43 @@ impl Builder {
             .last()
             .unwrap_or(0);
         if let Some(head) = first.get(..end) {
-            self.locate(id, "body", Area::RequestBody, head);
+            self.locate(id, "body", At::RequestBody, &[head]);
         }
     }
 
     fn locate_authorize(&mut self, id: usize, url: &Url) {
-        self.locate(id, "url", Area::Url, url.base);
-        for (field, param) in [
-            ("client_id", "client_id"),
-            ("scope", "scope"),
-            ("redirect_uri", "redirect_uri"),
-            ("state", "state"),
-            ("code_challenge", "code_challenge"),
-            ("response_type", "response_type"),
-            ("nonce", "nonce"),
-            ("response_mode", "response_mode"),
-        ] {
-            if let Some(v) = raw_param(url.query, param) {
-                self.locate(id, field, Area::Url, &format!("{param}={v}"));
+        self.locate(id, "url", At::Url, &[url.base]);
+        let params = [
+            "client_id",
+            "scope",
+            "redirect_uri",
+            "state",
+            "code_challenge",
+            "response_type",
+            "nonce",
+            "response_mode",
+        ];
+        for (param, raw) in params.into_iter().zip(raw_params(url.query, params)) {
+            if let Some(v) = raw {
+                self.locate(id, param, At::Url, &[param, "=", v]);
             }
         }
     }
 
+    fn code_id(&self, value: &str) -> Option<usize> {
+        let codes = &self.a.codes;
+        self.code_ids
+            .get(value, |i| codes.get(i).map(|c| c.value.as_str()))
+    }
+
+    fn token_id(&self, value: &str) -> Option<usize> {
+        let tokens = &self.a.tokens;
+        self.token_ids
+            .get(value, |i| tokens.get(i).map(|t| t.value.as_str()))
+    }
+
     fn code(&mut self, value: &str) -> usize {
-        if let Some(&i) = self.code_ids.get(value) {
+        if let Some(i) = self.code_id(value) {
             return i;
         }
         self.a.codes.push(Code {
@@ -217,12 +297,12 @@ impl Builder {
             lifetime: None,
         });
         let i = self.a.codes.len() - 1;
-        self.code_ids.insert(value.to_string(), i);
+        self.code_ids.insert(value, i);
         i
     }
 
     fn token(&mut self, value: &str, kind: TokenKind) -> usize {
-        if let Some(&i) = self.token_ids.get(value) {
+        if let Some(i) = self.token_id(value) {
             return i;
         }
         self.a.tokens.push(Token {
@@ -234,7 +314,7 @@ impl Builder {
             expires_in: None,
         });
         let i = self.a.tokens.len() - 1;
-        self.token_ids.insert(value.to_string(), i);
+        self.token_ids.insert(value, i);
         i
     }
 
@@ -247,37 +327,28 @@ impl Builder {
     /// Correlates a URL carrying `code=` or `error=` with the authorize request it answers:
     /// it must start with that request's `redirect_uri`; `state` decides between candidates
     /// when both carry one, else the latest unanswered request wins.
-    fn answer(&mut self, ex: &Exchange, answer_url: &str, via: Via) {
-        // Nearly every GET of a long capture is no answer: seen from the names alone.
-        let Some((params, delivery, raw)) = oidc::url_answer(answer_url) else {
-            return;
-        };
+    /// An answer in a URL: its parameters, delivery and raw text.
+    fn answer(&mut self, ex: &Exchange, target: &Target, answer: &UrlAnswer, via: Via) {
+        let (params, delivery, raw) = answer;
         let area = match via {
-            Via::Location => Area::Location,
-            _ => Area::Url,
+            Via::Location => At::Location,
+            _ => At::Url,
         };
-        let raw = raw.to_string();
-        self.answer_with(ex, answer_url, &params, delivery, via, (area, &raw));
+        self.answer_with(ex, target, params, *delivery, via, (area, raw));
     }
 
     /// `response_mode=form_post`, as the browser sends it: a POST of the answer's fields to
     /// the redirect URI.
-    fn posted_answer(&mut self, ex: &Exchange) {
+    fn posted_answer(&mut self, ex: &Exchange, target: &Target, params: &[(String, String)]) {
         let Some(body) = &ex.request.body else { return };
-        let text = body.text.trim();
-        if text.starts_with('{') || !form_names_any(text, oidc::ANSWER_PARAMS) {
-            return;
-        }
-        let params = body_fields(ex);
-        let raw = text.to_string();
-        let url = ex.request.url.clone();
+        let raw = body.text.trim();
         self.answer_with(
             ex,
-            &url,
-            &params,
+            target,
+            params,
             Delivery::FormPost,
             Via::Url,
-            (Area::RequestBody, &raw),
+            (At::RequestBody, raw),
         );
     }
 
@@ -295,27 +366,27 @@ impl Builder {
         };
         self.answer_with(
             ex,
-            &action,
+            &Target::of(&action),
             &inputs,
             Delivery::FormPost,
             Via::Page,
-            (Area::ResponseBody, ""),
+            (At::ResponseBody, ""),
         );
     }
 
-    /// Correlates an answer's parameters, sent to `answer_url`, with the authorize request
+    /// Correlates an answer's parameters, sent to `target`, with the authorize request
     /// it answers. `raw` is the area and text the parameters are written in, for labels (an
     /// empty text: find each value as it is).
     fn answer_with(
         &mut self,
         ex: &Exchange,
-        answer_url: &str,
+        target: &Target,
         params: &[(String, String)],
         delivery: Delivery,
         via: Via,
-        raw: (Area, &str),
+        raw: (At, &str),
     ) {
-        let url = Url::parse(answer_url);
+        let answer_url = target.url;
         let code = lookup(params, "code").filter(|c| !c.is_empty());
         let error = lookup(params, "error").filter(|c| !c.is_empty());
         let id_token = lookup(params, "id_token").filter(|c| !c.is_empty());
@@ -327,34 +398,31 @@ impl Builder {
         // The authorize requests this can answer, latest first. Looked through lazily from the
         // latest: a test suite's log sends thousands of authorize requests to one redirect
         // URI, and its answer is nearly always to one of the last few.
-        let key = redirect_key(answer_url);
+        let key = target.key.as_str();
         let answerable = |a: &Analysis, i: usize| {
             a.authorize(i)
                 .and_then(|a| a.redirect_uri.as_deref())
                 .is_some_and(|r| answers_to(answer_url, r))
         };
-        let all: &[usize] = self.by_redirect.get(&key).map_or(&[], Vec::as_slice);
+        let all: &[usize] = self.by_redirect.get(key).map_or(&[], Vec::as_slice);
         if !all.iter().any(|&i| answerable(&self.a, i)) {
             return;
         }
         // The same answer seen again (the browser following the redirect) delivers, not issues.
         if let Some(code) = code {
-            if let Some(&existing) = self.code_ids.get(code) {
+            if let Some(existing) = self.code_id(code) {
                 if self.a.codes[existing].issued.is_some() {
                     self.a.codes[existing].deliveries.push(ex.index);
                     return;
                 }
             }
         } else if let Some(token) = id_token.or(access_token) {
-            let seen = self
-                .token_ids
-                .get(token)
-                .and_then(|&t| self.a.tokens.get(t));
+            let seen = self.token_id(token).and_then(|t| self.a.tokens.get(t));
             if seen.is_some_and(|t| t.front_channel.is_some()) {
                 return;
             }
         }
-        let all: &[usize] = self.by_redirect.get(&key).map_or(&[], Vec::as_slice);
+        let all: &[usize] = self.by_redirect.get(key).map_or(&[], Vec::as_slice);
         let a = &self.a;
         let candidates = || all.iter().rev().copied().filter(|&i| answerable(a, i));
         if code.is_none()
@@ -383,7 +451,7 @@ impl Builder {
         let id = self.push(
             ex,
             StepKind::Answer,
-            Detail::Answer(Answer {
+            Detail::Answer(Box::new(Answer {
                 authorize,
                 url: answer_url.to_string(),
                 via,
@@ -395,10 +463,10 @@ impl Builder {
                 delivery,
                 id_token: None,
                 access_token: None,
-            }),
+            })),
         );
         self.link_answer(id, authorize, code_id, (id_token, access_token), params);
-        self.locate_answer(id, url.base, params, raw);
+        self.locate_answer(id, target.base, params, raw);
     }
 
     /// Links an answer step to the authorize request it answers and to the code and tokens
@@ -442,27 +510,28 @@ impl Builder {
         id: usize,
         base: &str,
         params: &[(String, String)],
-        raw: (Area, &str),
+        raw: (At, &str),
     ) {
         let (area, text) = raw;
         match area {
-            Area::Location => self.locate(id, "url", Area::Location, base),
-            Area::ResponseBody => self.locate(id, "url", Area::ResponseBody, "<form"),
-            _ => self.locate(id, "url", Area::Url, base),
+            At::Location => self.locate(id, "url", At::Location, &[base]),
+            At::ResponseBody => self.locate(id, "url", At::ResponseBody, &["<form"]),
+            _ => self.locate(id, "url", At::Url, &[base]),
         }
-        for field in [
+        let fields = [
             "code",
             "error",
             "state",
             "error_description",
             "id_token",
             "access_token",
-        ] {
-            match raw_param(text, field) {
-                Some(v) => self.locate(id, field, area.clone(), &format!("{field}={v}")),
+        ];
+        for (field, raw) in fields.into_iter().zip(raw_params(text, fields)) {
+            match raw {
+                Some(v) => self.locate(id, field, area, &[field, "=", v]),
                 None => {
                     if let Some(v) = lookup(params, field) {
-                        self.locate(id, field, area.clone(), v);
+                        self.locate(id, field, area, &[v]);
                     }
                 }
             }
@@ -486,15 +555,16 @@ impl Builder {
         self.a.id_tokens.len() - 1
     }
 
-    fn token_request(&mut self, ex: &Exchange, url: &Url, fields: Vec<(String, String)>) {
-        let query = url.params();
-        let get = |name: &str| lookup(&fields, name).map(str::to_string);
-        let basic = self.basic_credentials(ex);
-        let (client_id, client_auth) = if let Some((id, _, _)) = &basic {
+    fn token_request(&mut self, p: &Parsed) {
+        let (ex, url, query) = (p.ex, &p.url, &p.query);
+        let fields = p.token_fields();
+        let get = |name: &str| lookup(fields, name).map(str::to_string);
+        let basic = p.basic.as_ref().map(|b| (self.basic_client(b), b));
+        let (client_id, client_auth) = if let Some((id, _)) = &basic {
             (Some(id.clone()), Some(ClientAuth::Basic))
         } else if let Some(id) = get("client_id") {
             (Some(id), Some(ClientAuth::Form))
-        } else if let Some(id) = lookup(&query, "client_id") {
+        } else if let Some(id) = lookup(query, "client_id") {
             (Some(id.to_string()), Some(ClientAuth::Query))
         } else {
             (None, None)
@@ -502,25 +572,17 @@ impl Builder {
         // Only the secret's digest is kept: a config's fingerprints are compared with it, and
         // the value itself is never a fact.
         let mut client_secret_in = Vec::new();
-        if basic.as_ref().is_some_and(|(_, _, s)| !s.is_empty()) {
+        if basic.as_ref().is_some_and(|(_, b)| b.has_secret) {
             client_secret_in.push(ClientAuth::Basic);
         }
         if get("client_secret").is_some_and(|s| !s.is_empty()) {
             client_secret_in.push(ClientAuth::Form);
         }
-        if lookup(&query, "client_secret").is_some_and(|s| !s.is_empty()) {
+        if lookup(query, "client_secret").is_some_and(|s| !s.is_empty()) {
             client_secret_in.push(ClientAuth::Query);
         }
-        let secret = match &basic {
-            Some((_, _, secret)) => Some(secret.clone()),
-            None => {
-                get("client_secret").or_else(|| lookup(&query, "client_secret").map(str::to_string))
-            }
-        };
         let mut req = TokenRequest {
-            secret_sha256: secret
-                .filter(|s| !s.is_empty())
-                .map(|s| crate::config::fingerprint(&s)),
+            secret_sha256: p.secret_sha256.clone(),
             grant_type: get("grant_type"),
             client_id,
             client_auth,
@@ -552,43 +614,35 @@ impl Builder {
         let code_id = req.code;
         let refresh_id = req.refresh_token;
         let is_refresh_grant = req.grant_type.as_deref() == Some("refresh_token");
-        let id = self.push(ex, StepKind::TokenRequest, Detail::TokenRequest(req));
+        let id = self.push(
+            ex,
+            StepKind::TokenRequest,
+            Detail::TokenRequest(Box::new(req)),
+        );
         if let (true, Some(c)) = (redeems, code_id) {
             self.a.codes[c].redemptions.push(id);
         }
         if let (true, Some(r)) = (is_refresh_grant, refresh_id) {
             self.use_token(r, id);
         }
-        let response = ex.response.as_ref().map(|r| self.token_response(r, id));
+        let response = p.token_answer.as_ref().map(|r| self.token_response(r, id));
         if let Some(Detail::TokenRequest(t)) = self.a.steps.get_mut(id).map(|s| &mut s.detail) {
             t.response = response;
         }
-        let cred = basic.map(|(_, cred, _)| cred);
-        self.locate_token_request(id, ex, url.base, &fields, cred);
+        let cred = basic.map(|(_, b)| b.cred.as_str());
+        self.locate_token_request(id, ex, url.base, fields, cred);
     }
 
-    /// A request's Basic client credentials: the client id, the credentials as sent (for
-    /// labels) and the secret.
-    fn basic_credentials(&self, ex: &Exchange) -> Option<(String, String, String)> {
-        let h = ex.request.header("authorization")?;
-        let (scheme, cred) = h.trim().split_once(' ')?;
-        if !scheme.eq_ignore_ascii_case("basic") {
-            return None;
-        }
-        let (decoded, secret) = crate::wire::basic::decode(cred)?;
-        // Many clients (curl -u, Python requests) skip the form-encoding RFC 6749 asks
-        // for: when the id as sent names a client this capture already knows and the
-        // decoded one does not, the id as sent is the one meant.
-        let raw = crate::wire::basic::decode_raw(cred).map(|(id, _)| id);
-        let id = match raw {
-            Some(raw)
-                if raw != decoded && self.known_client(&raw) && !self.known_client(&decoded) =>
-            {
-                raw
+    /// The client id of Basic credentials. Many clients (curl -u, Python requests) skip the
+    /// form-encoding RFC 6749 asks for: when the id as sent names a client this capture
+    /// already knows and the decoded one does not, the id as sent is the one meant.
+    fn basic_client(&self, basic: &Basic) -> String {
+        match &basic.raw {
+            Some(raw) if self.known_client(raw) && !self.known_client(&basic.decoded) => {
+                raw.clone()
             }
-            _ => decoded,
-        };
-        Some((id, cred.trim().to_string(), secret))
+            _ => basic.decoded.clone(),
+        }
     }
 
     /// Where a token request's URL, form fields and Basic credentials are written, for labels.
@@ -598,10 +652,9 @@ impl Builder {
         ex: &Exchange,
         base: &str,
         fields: &[(String, String)],
-        basic: Option<String>,
+        basic: Option<&str>,
     ) {
-        let body_area = Area::RequestBody;
-        self.locate(id, "url", Area::Url, base);
+        self.locate(id, "url", At::Url, &[base]);
         self.locate_body(id, ex);
         for field in [
             "grant_type",
@@ -613,46 +666,30 @@ impl Builder {
             "scope",
         ] {
             if let Some(v) = lookup(fields, field) {
-                self.locate(id, field, body_area.clone(), v);
+                self.locate(id, field, At::RequestBody, &[v]);
             }
         }
         if let Some(cred) = basic {
-            self.locate(
-                id,
-                "client_id",
-                Area::RequestHeader("Authorization".into()),
-                &cred,
-            );
+            self.locate(id, "client_id", At::Authorization, &[cred]);
         }
     }
 
-    fn token_response(&mut self, resp: &crate::model::Response, step: usize) -> TokenResponse {
+    fn token_response(&mut self, answer: &TokenAnswer, step: usize) -> TokenResponse {
         let mut out = TokenResponse {
-            status: resp.status,
+            status: answer.status,
+            body_present: answer.body_present,
+            error: answer.error.clone(),
+            error_description: answer.error_description.clone(),
+            token_type: answer.token_type.clone(),
+            expires_in: answer.expires_in,
             ..TokenResponse::default()
         };
-        let Some(body) = resp.body.as_ref().filter(|b| !b.text.trim().is_empty()) else {
-            return out;
-        };
-        out.body_present = true;
-        let Ok(serde_json::Value::Object(json)) = serde_json::from_str(&body.text) else {
-            return out;
-        };
-        let text = |k: &str| json.get(k).and_then(|v| v.as_str()).map(str::to_string);
-        out.error = text("error");
-        out.error_description = text("error_description");
-        out.token_type = text("token_type");
-        out.expires_in = json.get("expires_in").and_then(|v| {
-            v.as_i64()
-                .or_else(|| v.as_f64().map(|f| f as i64))
-                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-        });
-        for (key, kind) in [
-            ("access_token", TokenKind::Access),
-            ("refresh_token", TokenKind::Refresh),
+        for (key, kind, value) in [
+            ("access_token", TokenKind::Access, &answer.access_token),
+            ("refresh_token", TokenKind::Refresh, &answer.refresh_token),
         ] {
-            if let Some(v) = text(key).filter(|v| !v.is_empty()) {
-                let t = self.token(&v, kind);
+            if let Some(v) = value {
+                let t = self.token(v, kind);
                 if let Some(tok) = self.a.tokens.get_mut(t) {
                     tok.minted_by.get_or_insert(step);
                     if kind == TokenKind::Access {
@@ -663,16 +700,19 @@ impl Builder {
                     TokenKind::Access => out.access_token = Some(t),
                     TokenKind::Refresh | TokenKind::Id => out.refresh_token = Some(t),
                 }
-                self.locate(step, key, Area::ResponseBody, &v);
+                self.locate_token(step, key, At::ResponseBody, t);
             }
         }
-        if let Some(v) = text("id_token").filter(|v| !v.is_empty()) {
-            out.id_token = Some(self.id_token(&v, oidc::Source::TokenEndpoint, step));
-            self.locate(step, "id_token", Area::ResponseBody, &v);
+        if let Some(v) = &answer.id_token {
+            let id = self.id_token(v, oidc::Source::TokenEndpoint, step);
+            out.id_token = Some(id);
+            if let Some(t) = self.a.id_tokens.get(id).map(|t| t.token) {
+                self.locate_token(step, "id_token", At::ResponseBody, t);
+            }
         }
         if let Some(e) = &out.error {
             let e = e.clone();
-            self.locate(step, "error", Area::ResponseBody, &e);
+            self.locate(step, "error", At::ResponseBody, &[&e]);
         }
         out
     }
@@ -724,21 +764,21 @@ impl Builder {
         }
         let (code_id, bearer_id) = (act.auth_code, act.bearer);
         let message = act.message.clone();
-        let id = self.push(ex, StepKind::Activation, Detail::Activation(act));
+        let id = self.push(ex, StepKind::Activation, Detail::Activation(Box::new(act)));
         if let Some(c) = code_id {
             self.a.codes[c].redemptions.push(id);
         }
         if let Some(t) = bearer_id {
             self.use_token(t, id);
         }
-        self.locate(id, "url", Area::Url, url.base);
+        self.locate(id, "url", At::Url, &[url.base]);
         self.locate_body(id, ex);
-        if let Some(c) = &auth_code {
-            self.locate(id, "auth_code", Area::RequestBody, c);
-            self.locate(id, "code", Area::RequestBody, c);
+        if let Some(c) = code_id {
+            self.locate_code(id, "auth_code", At::RequestBody, c);
+            self.locate_code(id, "code", At::RequestBody, c);
         }
-        if let Some(t) = &token {
-            self.locate(id, "bearer", Area::RequestHeader("Authorization".into()), t);
+        if let Some(t) = bearer_id {
+            self.locate_token(id, "bearer", At::Authorization, t);
         }
         if let Some(body) = ex.request.body.as_ref() {
             for key in ["stage", "redirectUri", "type"] {
@@ -748,12 +788,12 @@ impl Builder {
                     k => k,
                 };
                 if body.text.contains(&format!("\"{key}\"")) {
-                    self.locate(id, field, Area::RequestBody, &format!("\"{key}\""));
+                    self.locate(id, field, At::RequestBody, &["\"", key, "\""]);
                 }
             }
         }
         if let Some(m) = message {
-            self.locate(id, "message", Area::ResponseBody, &m);
+            self.locate(id, "message", At::ResponseBody, &[&m]);
         }
     }
 
@@ -786,19 +826,19 @@ impl Builder {
         let id = self.push(
             ex,
             StepKind::EndpointLookup,
-            Detail::EndpointLookup(Lookup {
+            Detail::EndpointLookup(Box::new(Lookup {
                 bearer: bearer_id,
                 endpoints,
                 response_body_present: body.is_some(),
-            }),
+            })),
         );
         if let Some(t) = bearer_id {
             self.use_token(t, id);
         }
-        if let Some(t) = &token {
-            self.locate(id, "bearer", Area::RequestHeader("Authorization".into()), t);
+        if let Some(t) = bearer_id {
+            self.locate_token(id, "bearer", At::Authorization, t);
         }
-        self.locate(id, "endpoints", Area::ResponseBody, "\"endpoints\"");
+        self.locate(id, "endpoints", At::ResponseBody, &["\"endpoints\""]);
     }
 
     fn stripped(&mut self, entry: usize, why: &str) {
@@ -833,10 +873,9 @@ impl Builder {
 
 /// An authorize request: `response_type` asks for a code and a `client_id` is named, or the
 /// Alexa app's consent page.
-fn authorize(url: &Url) -> Option<Authorize> {
-    let params = url.params();
-    let response_type = lookup(&params, RESPONSE_TYPE).map(str::to_string);
-    let client_id = lookup(&params, CLIENT_ID).map(str::to_string);
+pub(super) fn authorize(url: &Url, params: &[(String, String)]) -> Option<Authorize> {
+    let response_type = lookup(params, RESPONSE_TYPE).map(str::to_string);
+    let client_id = lookup(params, CLIENT_ID).map(str::to_string);
     let alexa_app = url.path.contains(ALEXA_CONSENT_PATH);
     // Every response type: `code`, the implicit `token` and `id_token`, and the hybrids.
     let asks = response_type.as_deref().is_some_and(|r| {
@@ -846,7 +885,7 @@ fn authorize(url: &Url) -> Option<Authorize> {
     if !(alexa_app || (asks && client_id.is_some())) {
         return None;
     }
-    let scope = lookup(&params, "scope").map(str::to_string);
+    let scope = lookup(params, "scope").map(str::to_string);
     let scopes = scope
         .as_deref()
         .map(|s| {
@@ -867,13 +906,13 @@ fn authorize(url: &Url) -> Option<Authorize> {
         client_id,
         scope,
         scopes,
-        redirect_uri: lookup(&params, "redirect_uri").map(str::to_string),
-        state: lookup(&params, "state").map(str::to_string),
+        redirect_uri: lookup(params, "redirect_uri").map(str::to_string),
+        state: lookup(params, "state").map(str::to_string),
         response_type,
-        code_challenge: lookup(&params, "code_challenge").map(str::to_string),
-        code_challenge_method: lookup(&params, "code_challenge_method").map(str::to_string),
-        nonce: lookup(&params, "nonce").map(str::to_string),
-        response_mode: lookup(&params, "response_mode").map(str::to_string),
+        code_challenge: lookup(params, "code_challenge").map(str::to_string),
+        code_challenge_method: lookup(params, "code_challenge_method").map(str::to_string),
+        nonce: lookup(params, "nonce").map(str::to_string),
+        response_mode: lookup(params, "response_mode").map(str::to_string),
         endpoint: Some(endpoint),
         issuer: None,
         role: None,
@@ -883,33 +922,35 @@ fn authorize(url: &Url) -> Option<Authorize> {
 
 /// The fields of a token request: a POST whose form or JSON body names a `grant_type`, or a
 /// POST to a `/token` path whose body is missing (so it is still seen, with unknown fields).
-fn token_fields(ex: &Exchange, url: &Url) -> Option<Vec<(String, String)>> {
+pub(super) fn token_fields(
+    ex: &Exchange,
+    url: &Url,
+    body: &[(String, String)],
+    query: &[(String, String)],
+) -> Option<TokenFrom> {
     if !ex.request.method.eq_ignore_ascii_case("POST") {
         // A token request sent as a GET (RFC 6749 §3.2 asks for POST) is still one when its
         // query names the grant.
-        let query = url.params();
         let get = ex.request.method.eq_ignore_ascii_case("GET");
-        return (get && lookup(&query, GRANT_TYPE).is_some()).then_some(query);
+        return (get && lookup(query, GRANT_TYPE).is_some()).then_some(TokenFrom::Query);
     }
-    let fields = body_fields(ex);
-    if lookup(&fields, GRANT_TYPE).is_some() {
-        return Some(fields);
+    if lookup(body, GRANT_TYPE).is_some() {
+        return Some(TokenFrom::Body);
     }
-    let query = url.params();
-    if lookup(&query, GRANT_TYPE).is_some() {
-        return Some(query);
+    if lookup(query, GRANT_TYPE).is_some() {
+        return Some(TokenFrom::Query);
     }
     let no_body = ex
         .request
         .body
         .as_ref()
         .is_none_or(|b| b.text.is_empty() && b.params.is_empty());
-    (no_body && url.path.ends_with(TOKEN_PATH_SUFFIX)).then(Vec::new)
+    (no_body && url.path.ends_with(TOKEN_PATH_SUFFIX)).then_some(TokenFrom::Nothing)
 }
 
 /// A request body as name/value pairs: a JSON object's string fields, else form pairs, else
 /// the recording tool's own parsed params.
-fn body_fields(ex: &Exchange) -> Vec<(String, String)> {
+pub(super) fn body_fields(ex: &Exchange) -> Vec<(String, String)> {
     let Some(body) = &ex.request.body else {
         return Vec::new();
     };
@@ -955,10 +996,51 @@ fn bearer(ex: &Exchange) -> Option<String> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
 }
 
+/// The values of query parameters as written (still encoded), each the first of its name,
+/// in one pass over the query (see [`raw_param`]).
+fn raw_params<'q, const N: usize>(query: &'q str, names: [&str; N]) -> [Option<&'q str>; N] {
+    let mut found = [None; N];
+    for pair in query.split('&') {
+        let Some((k, v)) = pair.split_once('=') else {
+            continue;
+        };
+        for (name, slot) in names.iter().zip(found.iter_mut()) {
+            if slot.is_none() && k == *name {
+                *slot = Some(v);
+            }
+        }
+    }
+    found
+}
+
 /// A query parameter's value as written (still encoded), so a label can find it in the source.
 fn raw_param<'q>(query: &'q str, name: &str) -> Option<&'q str> {
     query.split('&').find_map(|p| {
         let (k, v) = p.split_once('=')?;
         (k == name).then_some(v)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two values with one hash are still two artifacts: each index is checked against the
+    /// value kept, and the second value is found through the collided table.
+    #[test]
+    fn values_sharing_a_hash_keep_their_own_index() {
+        let kept = ["first-token", "second-token"];
+        let value_of = |i: usize| kept.get(i).copied();
+        let mut ids = ByValue::default();
+        assert_eq!(ids.get_hashed(7, "first-token", value_of), None);
+        ids.insert_hashed(7, "first-token", 0);
+        assert_eq!(ids.get_hashed(7, "second-token", value_of), None);
+        ids.insert_hashed(7, "second-token", 1);
+        assert_eq!(ids.get_hashed(7, "first-token", value_of), Some(0));
+        assert_eq!(ids.get_hashed(7, "second-token", value_of), Some(1));
+        assert_eq!(ids.get_hashed(7, "third-token", value_of), None);
+        ids.insert("third-token", 2);
+        let kept = ["first-token", "second-token", "third-token"];
+        assert_eq!(ids.get("third-token", |i| kept.get(i).copied()), Some(2));
+    }
 }

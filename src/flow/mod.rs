@@ -7,7 +7,9 @@ pub mod facts;
 pub mod jwt;
 pub(crate) mod keys;
 mod links;
+mod locators;
 pub mod oidc;
+mod parsed;
 mod profile;
 pub mod sanitized;
 pub mod schema;
@@ -16,12 +18,13 @@ pub mod url;
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
 use time::OffsetDateTime;
 
 use crate::config::Config;
-use crate::finding::Locator;
 use crate::model::Capture;
 
+pub use locators::Locators;
 pub use profile::{Client, Profile, ProfileSource};
 
 /// The scope that gets the Amazon authorization code and token for app-to-app linking.
@@ -93,13 +96,16 @@ pub struct Step {
     pub flow: usize,
 }
 
+/// What a step holds, by kind. Each kind's detail is boxed: a step is 40 bytes whatever its
+/// kind, and each detail takes only its own size (a token request's is ten times a Bearer
+/// call's), which matters on a log of tens of thousands of steps.
 #[derive(Debug, Clone)]
 pub enum Detail {
-    Authorize(Authorize),
-    Answer(Answer),
-    TokenRequest(TokenRequest),
-    EndpointLookup(Lookup),
-    Activation(Activation),
+    Authorize(Box<Authorize>),
+    Answer(Box<Answer>),
+    TokenRequest(Box<TokenRequest>),
+    EndpointLookup(Box<Lookup>),
+    Activation(Box<Activation>),
     BearerCall { bearer: usize },
 }
 
@@ -358,8 +364,8 @@ pub struct Analysis {
     /// Bearer calls to a userinfo endpoint, by step.
     pub userinfo: BTreeMap<usize, oidc::Userinfo>,
     pub clients: BTreeMap<String, Client>,
-    /// Where each step's facts appear in its entry, for labels: step → field → locator.
-    pub locators: HashMap<usize, HashMap<&'static str, Locator>>,
+    /// Where each step's facts appear in its entry, for labels (see [`Analysis::locator`]).
+    pub locators: Locators,
     pub stripped: Option<Stripped>,
     pub start: Option<OffsetDateTime>,
     pub flows: usize,
@@ -537,12 +543,13 @@ pub fn issuer(endpoint: Option<Endpoint>, host: &str, config: &Config) -> String
 
 /// Names each authorize request's and token request's server, and the profile whose secret a
 /// token request sends.
+/// Each step on its own, so on every core.
 fn servers_and_secrets(a: &mut Analysis, capture: &Capture, config: &Config) {
     // What a sanitized copy records of its placeholder secrets, read only when needed.
-    let mut recorded: Option<Vec<sanitized::SecretProfile>> = None;
-    for step in &mut a.steps {
+    let recorded: std::sync::OnceLock<Vec<sanitized::SecretProfile>> = std::sync::OnceLock::new();
+    a.steps.par_iter_mut().for_each(|step| {
         let Some(ex) = capture.exchanges.get(step.entry.wrapping_sub(1)) else {
-            continue;
+            return;
         };
         let host = url::Url::parse(&ex.request.url).host.into_owned();
         match &mut step.detail {
@@ -554,7 +561,7 @@ fn servers_and_secrets(a: &mut Analysis, capture: &Capture, config: &Config) {
                         (true, false) => Some(Profile::Alexa),
                         (false, true) => Some(Profile::Skill),
                         (false, false) => sanitized::profile_of(
-                            recorded.get_or_insert_with(|| sanitized::secret_profiles(capture)),
+                            recorded.get_or_init(|| sanitized::secret_profiles(capture)),
                             sha,
                         ),
                         _ => None,
@@ -563,7 +570,7 @@ fn servers_and_secrets(a: &mut Analysis, capture: &Capture, config: &Config) {
             }
             _ => {}
         }
-    }
+    });
 }
 
 /// Numbers the connected parts of the lineage graph in order of their first step.

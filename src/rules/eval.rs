@@ -509,7 +509,7 @@ fn unshown(text: String, facts: &Facts) -> String {
 /// The locator of a field: of the exact step when the target names one, else of any step of
 /// that entry that recorded the field.
 fn locate(a: &Analysis, t: Target, field: &str) -> Option<crate::finding::Locator> {
-    let of_step = |step: usize| a.locators.get(&step)?.get(field).cloned();
+    let of_step = |step: usize| a.locator(step, field);
     if let Some(found) = t.step.and_then(of_step) {
         return Some(found);
     }

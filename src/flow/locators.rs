@@ -1,0 +1,203 @@
+//! Where each step's facts appear in its entry, kept small: a dense oauth log has tens of
+//! thousands of steps with about ten located fields each, and a label is drawn for a few of
+//! them. A needle that is a code's or a token's value points at the artifact (the value is
+//! already kept once in the analysis); any other needle is a piece of one shared text. A
+//! [`Locator`] is made only when a finding asks for one.
+
+use crate::finding::{Area, Locator};
+
+/// The areas reconstruction locates facts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum At {
+    Url,
+    Authorization,
+    RequestBody,
+    ResponseBody,
+    Location,
+}
+
+impl At {
+    fn area(self) -> Area {
+        match self {
+            At::Url => Area::Url,
+            At::Authorization => Area::RequestHeader("Authorization".into()),
+            At::RequestBody => Area::RequestBody,
+            At::ResponseBody => Area::ResponseBody,
+            At::Location => Area::Location,
+        }
+    }
+}
+
+/// A needle: the value of a code or a token of the analysis, or a piece of the shared text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Needle {
+    Code(u32),
+    Token(u32),
+    Text { start: u32, len: u32 },
+}
+
+/// 20 bytes: the field is an index into [`Locators::fields`].
+#[derive(Debug, Clone, Copy)]
+struct Located {
+    step: u32,
+    field: u8,
+    at: At,
+    needle: Needle,
+}
+
+/// The locators of every step, in step order; the first one recorded for a field wins.
+#[derive(Debug, Default)]
+pub struct Locators {
+    located: Vec<Located>,
+    /// The names of the fields located, each once.
+    fields: Vec<&'static str>,
+    text: String,
+    /// Whether `located` is in step order (reconstruction locates the step it just made; a
+    /// locator for an earlier step is sorted into place by [`Locators::finish`]).
+    unsorted: bool,
+}
+
+impl Locators {
+    /// Records where `field` of `step` is, unless the step already has it.
+    pub(crate) fn add(&mut self, step: usize, field: &'static str, at: At, needle: Needle) {
+        let Ok(step) = u32::try_from(step) else {
+            return;
+        };
+        let Some(field) = self.field_index(field) else {
+            return;
+        };
+        let of_step = self.located.iter().rev().take_while(|l| l.step == step);
+        if of_step.clone().any(|l| l.field == field) {
+            return;
+        }
+        if self.located.last().is_some_and(|l| l.step > step) {
+            // Not the latest step: the first one recorded must still win once sorted.
+            if self
+                .located
+                .iter()
+                .any(|l| l.step == step && l.field == field)
+            {
+                return;
+            }
+            self.unsorted = true;
+        }
+        self.located.push(Located {
+            step,
+            field,
+            at,
+            needle,
+        });
+    }
+
+    /// The index of a field's name, added when new (`None` past 256 names: reconstruction
+    /// locates about twenty).
+    fn field_index(&mut self, name: &'static str) -> Option<u8> {
+        if let Some(i) = self.fields.iter().position(|f| *f == name) {
+            return u8::try_from(i).ok();
+        }
+        let i = u8::try_from(self.fields.len()).ok()?;
+        self.fields.push(name);
+        Some(i)
+    }
+
+    fn name(&self, field: u8) -> &'static str {
+        self.fields.get(usize::from(field)).copied().unwrap_or("")
+    }
+
+    /// A needle that is a piece of text (not a code's or a token's value), kept in the shared
+    /// text; `None` when the text is empty (nothing to find) or too long to index.
+    pub(crate) fn text(&mut self, parts: &[&str]) -> Option<Needle> {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let start = u32::try_from(self.text.len()).ok()?;
+        let len32 = u32::try_from(len).ok()?;
+        if len == 0 || start.checked_add(len32).is_none() {
+            return None;
+        }
+        for p in parts {
+            self.text.push_str(p);
+        }
+        Some(Needle::Text { start, len: len32 })
+    }
+
+    /// Puts the locators in step order, keeping the order they were recorded in within a step.
+    pub(crate) fn finish(&mut self) {
+        if self.unsorted {
+            self.located.sort_by_key(|l| l.step);
+            self.unsorted = false;
+        }
+        self.located.shrink_to_fit();
+        self.text.shrink_to_fit();
+    }
+
+    fn of_step(&self, step: usize) -> &[Located] {
+        let Ok(step) = u32::try_from(step) else {
+            return &[];
+        };
+        let from = self.located.partition_point(|l| l.step < step);
+        let to = from + self.located[from..].partition_point(|l| l.step == step);
+        &self.located[from..to]
+    }
+
+    /// Every located field, with its step.
+    pub fn steps(&self) -> impl Iterator<Item = (usize, &'static str)> + '_ {
+        self.located
+            .iter()
+            .map(|l| (l.step as usize, self.name(l.field)))
+    }
+
+    /// A piece of the shared text.
+    fn piece(&self, start: u32, len: u32) -> &str {
+        let (start, len) = (start as usize, len as usize);
+        self.text.get(start..start + len).unwrap_or("")
+    }
+}
+
+impl super::Analysis {
+    /// Where `field` of `step` appears in its entry, for a label.
+    pub fn locator(&self, step: usize, field: &str) -> Option<Locator> {
+        let l = self
+            .locators
+            .of_step(step)
+            .iter()
+            .find(|l| self.locators.name(l.field) == field)?;
+        let needle = match l.needle {
+            Needle::Code(i) => self.codes.get(i as usize)?.value.as_str(),
+            Needle::Token(i) => self.tokens.get(i as usize)?.value.as_str(),
+            Needle::Text { start, len } => self.locators.piece(start, len),
+        };
+        (!needle.is_empty()).then(|| Locator {
+            area: l.at.area(),
+            needle: needle.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_locator_of_a_field_wins_in_any_order() {
+        let mut l = Locators::default();
+        let a = l.text(&["client_id=", "abc"]).expect("text");
+        let b = l.text(&["other"]).expect("text");
+        l.add(2, "client_id", At::Url, a);
+        l.add(2, "client_id", At::RequestBody, b);
+        l.add(0, "url", At::Location, b);
+        l.add(0, "url", At::Url, a);
+        l.add(3, "bearer", At::Authorization, Needle::Token(0));
+        l.finish();
+        assert_eq!(l.of_step(2).len(), 1);
+        assert_eq!(l.of_step(2)[0].at, At::Url);
+        assert_eq!(l.piece(0, 13), "client_id=abc");
+        assert_eq!(l.of_step(0)[0].at, At::Location);
+        assert_eq!(l.of_step(0).len(), 1);
+        assert!(l.of_step(1).is_empty());
+        assert_eq!(
+            l.steps().collect::<Vec<_>>(),
+            [(0, "url"), (2, "client_id"), (3, "bearer")]
+        );
+        assert_eq!(std::mem::size_of::<Located>(), 20);
+        assert!(l.text(&["", ""]).is_none());
+    }
+}

@@ -1,0 +1,239 @@
+//! What reconstruction reads of one exchange that does not depend on any other: its URL and
+//! query decoded, its authorize request, its body's fields, the digest of the client secret
+//! it sends, its token answer, and the authorization answer its URL or `Location` carries.
+//! A log of thousands of token requests spends most of reconstruction decoding these, so they
+//! are worked out on every core (see `classify::classify`) and the serial pass only links
+//! what it finds to what came before.
+
+use crate::model::Exchange;
+use crate::wire::form::names_any as form_names_any;
+
+use super::classify::{authorize, body_fields, token_fields};
+use super::keys::AUTHORIZATION;
+use super::oidc::{self, Delivery, Pairs};
+use super::url::{lookup, Url};
+use super::Authorize;
+
+/// An authorization answer in a URL: its parameters, delivery and raw text (see
+/// [`oidc::url_answer`]).
+pub(super) type UrlAnswer<'a> = (Pairs, Delivery, &'a str);
+
+/// Where an answer was sent: the URL, the part of it an authorize request's `redirect_uri`
+/// shares (see [`redirect_key`]), and its base, for labels.
+pub(super) struct Target<'a> {
+    pub url: &'a str,
+    pub key: String,
+    pub base: &'a str,
+}
+
+impl<'a> Target<'a> {
+    pub fn of(url: &'a str) -> Target<'a> {
+        let u = Url::parse(url);
+        Target {
+            url,
+            key: key_of(&u),
+            base: u.base,
+        }
+    }
+}
+
+/// The part of a URL an answer and its `redirect_uri` share: scheme, host and path.
+pub(super) fn redirect_key(url: &str) -> String {
+    key_of(&Url::parse(url))
+}
+
+fn key_of(u: &Url) -> String {
+    format!("{}://{}{}", u.scheme, u.host, u.path)
+}
+
+/// One exchange, decoded.
+pub(super) struct Parsed<'a> {
+    pub ex: &'a Exchange,
+    pub url: Url<'a>,
+    /// The query's parameters, decoded.
+    pub query: Pairs,
+    /// Boxed as the step will keep it; the large parts of a `Parsed` are boxed so that a
+    /// chunk of them is small.
+    pub authorize: Option<Box<Authorize>>,
+    /// The [`redirect_key`] of the authorize request's `redirect_uri`.
+    pub authorize_key: Option<String>,
+    /// A POST's body as fields (see [`body_fields`]); empty for other methods.
+    pub body: Pairs,
+    /// Where a token request's fields are, when this is one.
+    pub token: Option<TokenFrom>,
+    /// A token request's Basic credentials and the digest of the secret it sends.
+    pub basic: Option<Box<Basic>>,
+    pub secret_sha256: Option<String>,
+    /// A token request's answer.
+    pub token_answer: Option<Box<TokenAnswer>>,
+    /// The authorization answer in a GET's URL.
+    pub url_answer: Option<Box<(Target<'a>, UrlAnswer<'a>)>>,
+    /// A POST whose form body names an answer's parameters (`response_mode=form_post`): its
+    /// URL.
+    pub posted_answer: Option<Box<Target<'a>>>,
+    /// The authorization answer in the response's redirect target.
+    pub location: Option<Box<(Target<'a>, UrlAnswer<'a>)>>,
+}
+
+/// Where a token request's fields are.
+#[derive(Clone, Copy)]
+pub(super) enum TokenFrom {
+    Body,
+    Query,
+    /// A POST to a token path without a body.
+    Nothing,
+}
+
+/// A request's Basic credentials: the id decoded and as sent (when they differ the serial
+/// pass chooses, from the clients seen before), the credentials for labels, whether a secret
+/// is sent.
+pub(super) struct Basic {
+    pub decoded: String,
+    pub raw: Option<String>,
+    pub cred: String,
+    pub has_secret: bool,
+}
+
+/// A token endpoint's answer, as its JSON body says.
+#[derive(Default)]
+pub(super) struct TokenAnswer {
+    pub status: u16,
+    pub body_present: bool,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+    pub token_type: Option<String>,
+    pub expires_in: Option<i64>,
+    pub access_token: Option<String>,
+    pub refresh_token: Option<String>,
+    pub id_token: Option<String>,
+}
+
+impl<'a> Parsed<'a> {
+    pub fn of(ex: &'a Exchange) -> Parsed<'a> {
+        let url = Url::parse(&ex.request.url);
+        let query = url.params();
+        let authorize = authorize(&url, &query).map(Box::new);
+        let post = ex.request.method.eq_ignore_ascii_case("POST");
+        let get = ex.request.method.eq_ignore_ascii_case("GET");
+        let body = if post { body_fields(ex) } else { Vec::new() };
+        let token = token_fields(ex, &url, &body, &query);
+        let authorize_key = authorize
+            .as_ref()
+            .and_then(|a| a.redirect_uri.as_deref())
+            .map(redirect_key);
+        let url_answer = match (&authorize, get) {
+            (None, true) => oidc::url_answer(&ex.request.url),
+            _ => None,
+        };
+        let url_answer = url_answer.map(|a| Box::new((Target::of(&ex.request.url), a)));
+        let posted = authorize.is_none()
+            && post
+            && ex.request.body.as_ref().is_some_and(|b| {
+                let text = b.text.trim();
+                !text.starts_with('{') && form_names_any(text, oidc::ANSWER_PARAMS)
+            });
+        let posted_answer = posted.then(|| Box::new(Target::of(&ex.request.url)));
+        let location = ex
+            .response
+            .as_ref()
+            .and_then(|r| r.location())
+            .and_then(|l| oidc::url_answer(l).map(|a| Box::new((Target::of(l), a))));
+        let mut parsed = Parsed {
+            ex,
+            url,
+            query,
+            authorize,
+            authorize_key,
+            body,
+            token,
+            basic: None,
+            secret_sha256: None,
+            token_answer: None,
+            url_answer,
+            posted_answer,
+            location,
+        };
+        if parsed.token.is_some() {
+            parsed.basic = basic(ex).map(Box::new);
+            parsed.secret_sha256 = parsed.secret().map(|s| crate::config::fingerprint(&s));
+            parsed.token_answer = ex.response.as_deref().map(token_answer).map(Box::new);
+        }
+        parsed
+    }
+
+    /// A token request's fields.
+    pub fn token_fields(&self) -> &[(String, String)] {
+        match self.token {
+            Some(TokenFrom::Body) => &self.body,
+            Some(TokenFrom::Query) => &self.query,
+            Some(TokenFrom::Nothing) | None => &[],
+        }
+    }
+
+    /// The client secret a token request sends: Basic's, else the form's, else the query's;
+    /// `None` when empty.
+    fn secret(&self) -> Option<String> {
+        let secret = match basic_secret(self.ex) {
+            Some(secret) => Some(secret),
+            None => lookup(self.token_fields(), "client_secret")
+                .or_else(|| lookup(&self.query, "client_secret"))
+                .map(str::to_string),
+        };
+        secret.filter(|s| !s.is_empty())
+    }
+}
+
+/// A request's `Authorization: Basic` credentials, decoded.
+fn basic_parts(ex: &Exchange) -> Option<(&str, String, String)> {
+    let h = ex.request.header(AUTHORIZATION)?;
+    let (scheme, cred) = h.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let (decoded, secret) = crate::wire::basic::decode(cred)?;
+    Some((cred, decoded, secret))
+}
+
+fn basic_secret(ex: &Exchange) -> Option<String> {
+    basic_parts(ex).map(|(_, _, secret)| secret)
+}
+
+fn basic(ex: &Exchange) -> Option<Basic> {
+    let (cred, decoded, secret) = basic_parts(ex)?;
+    let raw = crate::wire::basic::decode_raw(cred).map(|(id, _)| id);
+    Some(Basic {
+        raw: raw.filter(|r| *r != decoded),
+        decoded,
+        cred: cred.trim().to_string(),
+        has_secret: !secret.is_empty(),
+    })
+}
+
+/// A token endpoint's answer: its status, and what its JSON object names.
+fn token_answer(resp: &crate::model::Response) -> TokenAnswer {
+    let mut out = TokenAnswer {
+        status: resp.status,
+        ..TokenAnswer::default()
+    };
+    let Some(body) = resp.body.as_ref().filter(|b| !b.text.trim().is_empty()) else {
+        return out;
+    };
+    out.body_present = true;
+    let Ok(serde_json::Value::Object(json)) = serde_json::from_str(&body.text) else {
+        return out;
+    };
+    let text = |k: &str| json.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    out.error = text("error");
+    out.error_description = text("error_description");
+    out.token_type = text("token_type");
+    out.expires_in = json.get("expires_in").and_then(|v| {
+        v.as_i64()
+            .or_else(|| v.as_f64().map(|f| f as i64))
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+    });
+    let non_empty = |k: &str| text(k).filter(|v| !v.is_empty());
+    out.access_token = non_empty("access_token");
+    out.refresh_token = non_empty("refresh_token");
+    out.id_token = non_empty("id_token");
+    out
+}
