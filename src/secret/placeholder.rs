@@ -351,24 +351,10 @@ impl<'a> Stream<'a> {
         if self.used + 2 > self.block.len() {
             self.refill();
         }
-        let n = usize::from(u16::from_be_bytes([
-            self.block[self.used],
-            self.block[self.used + 1],
-        ]));
+        let n = u16::from_be_bytes([self.block[self.used], self.block[self.used + 1]]);
         self.used += 2;
         let bytes = alphabet.as_bytes();
-        // The alphabets' lengths as constants, so each `%` is a multiplication, not a
-        // division (one per character of every placeholder).
-        let at = match bytes.len() {
-            10 => n % 10,
-            16 => n % 16,
-            26 => n % 26,
-            36 => n % 36,
-            52 => n % 52,
-            62 => n % 62,
-            len => n % len,
-        };
-        char::from(bytes[at])
+        char::from(bytes[usize::from(n) % bytes.len()])
     }
 }
 
