@@ -1,17 +1,17 @@
-//! The HAR a sanitized capture is written as, a batch of entries at a time.
+//! The HAR a sanitized capture is written as, a piece of entries at a time.
 //!
 //! A HAR input keeps its own document: the text around the entry list (the *frame*: `log`'s
 //! version, creator, pages, vendor fields) is small and is parsed, walked by the policy and
 //! written pretty; each entry is then taken from the input by the span the reader found, walked
 //! by the policy as it stands (its own whitespace and member order kept) and written out in
-//! order, a batch of a few MB at a time (its pieces walked on rayon's threads). Nothing holds
-//! more than one batch. Input in another format is written as a HAR built from the
-//! format-neutral capture, in batches too (see `super` for why).
+//! order, in pieces of a few hundred KB walked on rayon's threads. Nothing holds more than
+//! the few MB of pieces walked ahead of the writing. Input in another format is written as a
+//! HAR built from the format-neutral capture, in pieces too (see `super` for why).
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::io::{self, Write};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
@@ -215,7 +215,7 @@ pub(super) fn write(
 }
 
 /// Writes `text` with the tags of `san`'s placeholders where [`TAGS_HERE`] stands.
-fn write_with_tags(text: &str, san: &Sanitizer, out: &mut dyn Write) -> io::Result<()> {
+fn write_with_tags(text: &str, san: &mut Sanitizer, out: &mut dyn Write) -> io::Result<()> {
     let marker = serde_json::to_string(TAGS_HERE).unwrap_or_default();
     let Some(at) = text.find(&marker) else {
         return out.write_all(text.as_bytes());
@@ -224,27 +224,53 @@ fn write_with_tags(text: &str, san: &Sanitizer, out: &mut dyn Write) -> io::Resu
     let indent = &text[line_start..at];
     out.write_all(&text.as_bytes()[..at])?;
     let tags = san.tag_numbers();
+    // (By hand, a buffer at a time: `write!` per tag was most of the serial end of a large
+    // copy, which lists hundreds of thousands.)
+    let mut buffer = Vec::with_capacity(64 << 10);
     for (i, tag) in tags.iter().enumerate() {
         if i > 0 {
-            write!(out, ",\n{indent}")?;
+            buffer.extend_from_slice(b",\n");
+            buffer.extend_from_slice(indent.as_bytes());
         }
-        write!(out, "\"{tag:012x}\"")?;
+        push_tag(&mut buffer, *tag);
+        if buffer.len() >= 60 << 10 {
+            out.write_all(&buffer)?;
+            buffer.clear();
+        }
     }
+    out.write_all(&buffer)?;
     out.write_all(&text.as_bytes()[at + marker.len()..])
+}
+
+/// `tag` as a JSON string of 12 lower-case hex digits (`format!("\"{tag:012x}\"")`).
+fn push_tag(out: &mut Vec<u8>, tag: u64) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    if tag >> 48 != 0 {
+        // (Tags are 48 bits; a wider number is written whole, as `{:012x}` would.)
+        out.extend_from_slice(format!("{tag:012x}").as_bytes());
+    } else {
+        out.extend(
+            (0..12)
+                .rev()
+                .map(|i| HEX[((tag >> (4 * i)) & 0xf) as usize]),
+        );
+    }
+    out.push(b'"');
 }
 
 /// Mapped input is released behind the writer in steps of this size, so the input never
 /// counts whole in resident memory.
 const RELEASE_STEP: usize = 8 << 20;
 
-/// Entries are walked in batches of about this much input, written in order before the next
-/// batch is walked: memory holds one batch's copy, whatever the input's size.
-const BATCH_BYTES: usize = 4 << 20;
-
-/// A batch is cut into pieces of consecutive entries of about this much input, walked on
-/// whichever thread is free (each with a sanitizer of its own from a pool), so a thread slowed
-/// by a busy machine holds up no other.
+/// Entries are walked in pieces of consecutive entries of about this much input, on
+/// whichever thread is free (each with a sanitizer of its own from a pool), and written in
+/// order by the calling thread as they come.
 const PIECE_BYTES: usize = 256 << 10;
+
+/// How many pieces may be walked ahead of the one being written: memory holds this many
+/// pieces' copies (about 4 MB), whatever the input's size.
+const AHEAD: usize = 16;
 
 fn entries(
     capture: &Capture,
@@ -254,73 +280,256 @@ fn entries(
     san: &mut Sanitizer,
     out: &mut dyn Write,
 ) -> io::Result<Written> {
-    let exchanges = &capture.exchanges;
-    // Sanitizers for the pieces, kept from batch to batch (their caches with them); as many
-    // as walk at once.
-    let pool: Mutex<Vec<Sanitizer>> = Mutex::new(Vec::new());
-    // The pieces' copies, reused from batch to batch: a new one each time grew by copying
-    // and was fresh memory for the kernel to clear (5 % of a large sanitize).
-    let buffers: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let mut removed = 0;
-    let mut released = 0;
-    let mut first = 0;
-    let mut started = false;
-    while first < exchanges.len() {
-        let batch = run_of(&exchanges[first..], BATCH_BYTES);
-        let pieces = pieces(batch, PIECE_BYTES);
+    let pieces = pieces(&capture.exchanges, PIECE_BYTES);
+    let mut writer = Writer {
+        capture,
+        frame,
+        out,
+        removed: 0,
+        released: 0,
+        started: false,
+    };
+    if rayon::current_num_threads() <= 1 || pieces.len() <= 1 {
+        // One after another (as on a target without threads), in one buffer.
+        let mut text = String::new();
+        for piece in &pieces {
+            let removed = walk_piece(capture, frame, (oauth, oversized), piece, san, &mut text);
+            writer.write(piece, &text, removed)?;
+            text.clear();
+        }
+    } else {
+        // This thread writes and, while the next piece to write is not walked yet, walks
+        // others: with one walker fewer than rayon's threads, as many threads work as there
+        // are (no more), and the writing can never wait on walkers that do not run.
+        let walkers = (rayon::current_num_threads() - 1).min(pieces.len() - 1);
+        let line = Line::new(pieces.len());
+        let forks: Mutex<Vec<Sanitizer>> = Mutex::new(Vec::new());
         let main: &Sanitizer = san;
-        let walked = in_order(&pieces, |piece| {
-            let taken = pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
-            let mut fork = taken.unwrap_or_else(|| main.fork());
-            let mut text = buffers
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .pop()
-                .unwrap_or_default();
-            let mut removed = 0;
-            for ex in *piece {
-                let keep_body = oauth.contains(&ex.index);
-                let start = text.len();
-                removed += usize::from(entry(capture, frame, ex, keep_body, &mut fork, &mut text));
-                if !keep_body && oversized.contains(&ex.index) {
-                    keep_size(ex, start, &mut text);
-                }
+        let walk = |i: usize, fork: &mut Sanitizer| {
+            let mut text = line.buffer();
+            let removed = walk_piece(
+                capture,
+                frame,
+                (oauth, oversized),
+                pieces[i],
+                fork,
+                &mut text,
+            );
+            line.done(i, text, removed);
+        };
+        let written = rayon::in_place_scope(|scope| {
+            for _ in 0..walkers {
+                scope.spawn(|_| {
+                    let mut fork = main.fork();
+                    while let Some(i) = line.claim(true) {
+                        walk(i, &mut fork);
+                    }
+                    fork.settle();
+                    forks.lock().unwrap_or_else(|e| e.into_inner()).push(fork);
+                });
             }
-            pool.lock().unwrap_or_else(|e| e.into_inner()).push(fork);
-            (text, removed)
+            let mut fork = main.fork();
+            let written = pieces.iter().try_for_each(|piece| {
+                let (text, removed) = line.take(|i| walk(i, &mut fork));
+                let result = writer.write(piece, &text, removed);
+                line.recycle(text);
+                result
+            });
+            if written.is_err() {
+                line.stop();
+            }
+            forks.lock().unwrap_or_else(|e| e.into_inner()).push(fork);
+            written
         });
-        let mut spare = buffers.lock().unwrap_or_else(|e| e.into_inner());
-        for (mut buffer, r) in walked {
-            // Every entry came with the `,` before it: the list's first has none.
-            let text = if started {
-                buffer.as_str()
-            } else {
-                buffer.strip_prefix(',').unwrap_or(&buffer)
-            };
-            started |= !text.is_empty();
-            out.write_all(text.as_bytes())?;
-            removed += r;
-            buffer.clear();
-            spare.push(buffer);
+        for mut fork in forks.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            san.merge(&mut fork);
         }
-        drop(spare);
-        first += batch.len();
-        if frame.from_input {
-            if let Some(last) = batch.last() {
-                if last.span.end >= released + RELEASE_STEP {
-                    capture.source.release(released..last.span.start);
-                    released = last.span.start;
-                }
-            }
-        }
-    }
-    for mut fork in pool.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        san.merge(&mut fork);
+        written?;
     }
     Ok(Written {
-        entries: exchanges.len(),
-        bodies_removed: removed,
+        entries: capture.exchanges.len(),
+        bodies_removed: writer.removed,
     })
+}
+
+/// Appends the entries of `piece` walked by the policy to `text`; how many response bodies
+/// were removed.
+/// `oauth` are the entries whose response body is kept; `oversized`, those whose removed body
+/// keeps its size (over the body-size limit, so the copy still says so).
+fn walk_piece(
+    capture: &Capture,
+    frame: &Frame,
+    (oauth, oversized): (&BTreeSet<usize>, &BTreeSet<usize>),
+    piece: &[Exchange],
+    san: &mut Sanitizer,
+    text: &mut String,
+) -> usize {
+    if frame.from_input {
+        if let (Some(first), Some(last)) = (piece.first(), piece.last()) {
+            // The pages in one call, not a fault every few pages.
+            capture.source.prefetch(first.span.start..last.span.end);
+        }
+    }
+    let mut removed = 0;
+    for ex in piece {
+        let keep_body = oauth.contains(&ex.index);
+        let start = text.len();
+        removed += usize::from(entry(capture, frame, ex, keep_body, san, text));
+        if !keep_body && oversized.contains(&ex.index) {
+            keep_size(ex, start, text);
+        }
+    }
+    removed
+}
+
+/// Writes the walked pieces in order, releasing the mapped input behind them.
+struct Writer<'a, 'o> {
+    capture: &'a Capture,
+    frame: &'a Frame,
+    out: &'o mut dyn Write,
+    removed: usize,
+    released: usize,
+    started: bool,
+}
+
+impl Writer<'_, '_> {
+    fn write(&mut self, piece: &[Exchange], text: &str, removed: usize) -> io::Result<()> {
+        // Every entry came with the `,` before it: the list's first has none.
+        let text = if self.started {
+            text
+        } else {
+            text.strip_prefix(',').unwrap_or(text)
+        };
+        self.started |= !text.is_empty();
+        self.out.write_all(text.as_bytes())?;
+        self.removed += removed;
+        if self.frame.from_input {
+            if let Some(last) = piece.last() {
+                if last.span.end >= self.released + RELEASE_STEP {
+                    self.capture.source.release(self.released..last.span.start);
+                    self.released = last.span.start;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The pieces between the walkers and the writer: a walker claims the next piece once it is
+/// at most [`AHEAD`] past the one being written, and the writer takes each in order as soon
+/// as it is walked. No thread waits for another but where it must (the writer for the next
+/// piece, a walker for room), so a thread slowed by a busy machine holds up little.
+struct Line {
+    pieces: usize,
+    state: Mutex<LineState>,
+    /// A walked piece arrived (for the writer).
+    walked: Condvar,
+    /// A piece was written, or the writing stopped (for the walkers).
+    room: Condvar,
+}
+
+struct LineState {
+    /// The next piece to claim.
+    next: usize,
+    /// Pieces written so far.
+    written: usize,
+    /// Walked pieces not yet written, by their index less `written`.
+    ready: VecDeque<Option<(String, usize)>>,
+    /// Buffers of written pieces, for the walkers to reuse (a new one grows by copying and
+    /// is fresh memory for the kernel to clear).
+    spare: Vec<String>,
+    /// The writer failed: walk no more.
+    stopped: bool,
+}
+
+impl Line {
+    fn new(pieces: usize) -> Line {
+        Line {
+            pieces,
+            state: Mutex::new(LineState {
+                next: 0,
+                written: 0,
+                ready: VecDeque::new(),
+                spare: Vec::new(),
+                stopped: false,
+            }),
+            walked: Condvar::new(),
+            room: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, LineState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The next piece to walk, once there is room for it (or `None` at once if not `wait`);
+    /// `None` when all are claimed or the writing stopped.
+    fn claim(&self, wait: bool) -> Option<usize> {
+        let mut state = self.lock();
+        loop {
+            if state.stopped || state.next >= self.pieces {
+                return None;
+            }
+            if state.next < state.written + AHEAD {
+                state.next += 1;
+                return Some(state.next - 1);
+            }
+            if !wait {
+                return None;
+            }
+            state = self.room.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn buffer(&self) -> String {
+        self.lock().spare.pop().unwrap_or_default()
+    }
+
+    fn done(&self, piece: usize, text: String, removed: usize) {
+        let mut state = self.lock();
+        let slot = piece - state.written;
+        if state.ready.len() <= slot {
+            state.ready.resize_with(slot + 1, || None);
+        }
+        state.ready[slot] = Some((text, removed));
+        drop(state);
+        self.walked.notify_one();
+    }
+
+    /// The next piece to write once it is walked; until then, `walk`s the pieces there is
+    /// room for, then waits.
+    fn take(&self, mut walk: impl FnMut(usize)) -> (String, usize) {
+        loop {
+            let mut state = self.lock();
+            if let Some(done) = state.ready.front_mut().and_then(Option::take) {
+                state.ready.pop_front();
+                state.written += 1;
+                drop(state);
+                self.room.notify_all();
+                return done;
+            }
+            drop(state);
+            if let Some(i) = self.claim(false) {
+                walk(i);
+                continue;
+            }
+            let mut state = self.lock();
+            // (The piece may have come while this thread looked for one to walk.)
+            while state.ready.front().is_none_or(Option::is_none) {
+                state = self.walked.wait(state).unwrap_or_else(|e| e.into_inner());
+            }
+        }
+    }
+
+    fn recycle(&self, mut text: String) {
+        text.clear();
+        self.lock().spare.push(text);
+    }
+
+    fn stop(&self) {
+        self.lock().stopped = true;
+        self.room.notify_all();
+    }
 }
 
 /// How much input an entry stands for (its span; for a capture of another format, its
@@ -353,17 +562,6 @@ fn pieces(mut items: &[Exchange], bytes: usize) -> Vec<&[Exchange]> {
         out.push(piece);
     }
     out
-}
-
-/// `walk` of each item, the results in the items' order: on rayon's threads when it has more
-/// than one, else one after another (as on a target without threads).
-fn in_order<I: Sync, T: Send>(items: &[I], walk: impl Fn(&I) -> T + Sync + Send) -> Vec<T> {
-    if rayon::current_num_threads() > 1 && items.len() > 1 {
-        use rayon::prelude::*;
-        items.par_iter().map(walk).collect()
-    } else {
-        items.iter().map(walk).collect()
-    }
 }
 
 /// Appends entry `ex` walked by the policy to `out`, after a `,` and a line break: its input
@@ -667,6 +865,84 @@ mod tests {
         assert_eq!(
             without_response_text(r#"{"response": {"content": {"text": ""}}}"#),
             None
+        );
+    }
+
+    #[test]
+    fn tags_are_written_as_format_wrote_them() {
+        for tag in [
+            0,
+            1,
+            0xabc,
+            0xffff_ffff_ffff,
+            0x1234_5678_9abc,
+            1 << 48,
+            u64::MAX,
+        ] {
+            let mut out = Vec::new();
+            push_tag(&mut out, tag);
+            assert_eq!(
+                String::from_utf8(out).expect("utf-8"),
+                format!("\"{tag:012x}\"")
+            );
+        }
+    }
+
+    /// Many pieces on two threads: written whole and in order; a writer that fails stops the
+    /// walk with its error (and nothing waits for ever).
+    #[test]
+    fn the_pieces_are_written_in_order_and_a_failed_write_stops_them() {
+        use crate::secret::placeholder::{Key, Placeholders};
+        let entry = |i: usize| {
+            format!(
+                r#"{{"request": {{"method": "GET", "url": "https://example.com/{i}", "headers": [{{"name": "Cookie", "value": "session=s3cr3t-{i}-0123456789"}}]}}, "response": {{"status": 200, "headers": [], "content": {{"mimeType": "text/plain", "text": "{pad}"}}}}}}"#,
+                pad = "x".repeat(10_000)
+            )
+        };
+        let entries: Vec<String> = (0..600).map(entry).collect();
+        let text = format!(
+            r#"{{"log": {{"version": "1.2", "entries": [{}]}}}}"#,
+            entries.join(",")
+        );
+        let capture = crate::read::read_bytes("many.har", std::sync::Arc::from(text.as_bytes()))
+            .expect("reads");
+        assert!(pieces(&capture.exchanges, PIECE_BYTES).len() > AHEAD);
+        let p = Placeholders::new(Key::from_bytes(b"0123456789abcdef-pieces").expect("key"));
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .expect("pool");
+        let copy = pool.install(|| super::super::sanitize(&capture, &p));
+        let urls: Vec<usize> = copy
+            .har
+            .match_indices("https://example.com/")
+            .map(|(at, _)| {
+                let digits = &copy.har[at + 20..];
+                let end = digits.find('"').expect("ends");
+                digits[..end].parse().expect("a number")
+            })
+            .collect();
+        assert_eq!(urls, (0..600).collect::<Vec<_>>());
+        assert!(copy.har.len() > 100_000, "{}", copy.har.len());
+
+        struct FailsAfter(usize);
+        impl Write for FailsAfter {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                if buf.len() > self.0 {
+                    return Err(io::Error::other("full"));
+                }
+                self.0 -= buf.len();
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let failed =
+            pool.install(|| super::super::sanitize_to(&capture, &p, &mut FailsAfter(20_000)));
+        assert_eq!(
+            failed.map(|_| ()).map_err(|e| e.to_string()),
+            Err("full".into())
         );
     }
 

@@ -13,8 +13,9 @@
 //!
 //! It streams, in two passes over the (memory-mapped) input: the fast reader `check` uses
 //! finds the entries and what the copy needs of them (which are OAuth steps, where the input
-//! is cut), then the entries are walked by the policy a batch at a time (on rayon's threads,
-//! one after another where there is one) and written in order before the next batch is read.
+//! is cut), then the entries are walked by the policy in pieces of a few hundred KB (on
+//! rayon's threads, one after another where there is one) and written in order as they come,
+//! never more than a few MB ahead of the writing.
 //!
 //! A HAR input is written in its own format (every field kept, vendor ones too, with only
 //! unsafe values replaced). Every other format is written as HAR built from the
@@ -197,7 +198,7 @@ fn run(
     out.flush()?;
     Ok(Outcome {
         notes,
-        tallies: san.tallies().clone(),
+        tallies: san.tallies(),
         kept: san.kept(),
         bodies_removed: written.bodies_removed,
         entries: written.entries,

@@ -34,13 +34,15 @@ pub(super) struct Sanitizer<'p> {
     identified: &'p Identified,
     /// Placeholders already drawn, by value; see [`CACHE_BYTES`].
     cache: Cache,
-    /// Hashes of the distinct values met, by kind (for the counts; never the values).
-    distinct: FastSet<(SecretKind, u64)>,
+    /// Hashes of the distinct values met, by kind (for the counts; never the values), with
+    /// repeats until [`Book::distinct`] folds them.
+    distinct: Book<(SecretKind, u64)>,
     kept_values: FastSet<u64>,
     hasher: RandomState,
+    /// Places by kind; the distinct values are counted from `distinct` when asked.
     tallies: BTreeMap<SecretKind, Tally>,
-    /// Tags of every placeholder in the copy (written or kept).
-    tags: FastSet<u64>,
+    /// Tags of every placeholder in the copy (written or kept), with repeats.
+    tags: Book<u64>,
     /// Every placeholder written, when asked for (tests and tooling; unbounded).
     written: Option<BTreeSet<String>>,
 }
@@ -110,6 +112,59 @@ impl Cache {
     }
 }
 
+/// Items appended as met, repeats and all, sorted and folded to distinct ones only when they
+/// pile up (and at the end): an insert into a hash set of hundreds of thousands is a cache
+/// miss at a random place, and two such sets per value were ≈ 6 % of a large sanitize.
+/// Holds at most about twice the distinct items.
+struct Book<T> {
+    items: Vec<T>,
+    /// The length past which the items are folded.
+    fold_at: usize,
+}
+
+impl<T: Ord + Copy> Book<T> {
+    const FIRST_FOLD: usize = 1 << 16;
+
+    fn new() -> Self {
+        Book {
+            items: Vec::new(),
+            fold_at: Self::FIRST_FOLD,
+        }
+    }
+
+    fn push(&mut self, item: T) {
+        self.items.push(item);
+        if self.items.len() >= self.fold_at {
+            self.fold();
+            self.fold_at = (self.items.len() * 2).max(Self::FIRST_FOLD);
+        }
+    }
+
+    fn append(&mut self, other: &mut Book<T>) {
+        self.items.append(&mut other.items);
+        self.fold();
+    }
+
+    /// Sorts the items and drops repeats. (A stable sort: it finds the runs already sorted
+    /// by an earlier fold or another thread's books and merges them, instead of sorting
+    /// everything anew.)
+    fn fold(&mut self) {
+        self.items.sort();
+        self.items.dedup();
+    }
+
+    /// The distinct items, sorted.
+    fn distinct(&mut self) -> &[T] {
+        self.fold();
+        &self.items
+    }
+
+    fn clear(&mut self) {
+        self.items.clear();
+        self.fold_at = Self::FIRST_FOLD;
+    }
+}
+
 /// `kind`'s bit in [`Cached::counted`] (none past 64 kinds: always counted then).
 fn kind_bit(kind: SecretKind) -> u64 {
     1u64.checked_shl(kind as u32).unwrap_or(0)
@@ -161,11 +216,11 @@ impl<'p> Sanitizer<'p> {
             known,
             identified,
             cache: Cache::default(),
-            distinct: FastSet::new(),
+            distinct: Book::new(),
             kept_values: FastSet::new(),
             hasher: RandomState::default(),
             tallies: BTreeMap::new(),
-            tags: FastSet::new(),
+            tags: Book::new(),
             written: record.then(BTreeSet::new),
         }
     }
@@ -187,16 +242,15 @@ impl<'p> Sanitizer<'p> {
     /// Counts a place of the value of hash `hash`; `new_kind` unless it is known to be
     /// counted as `kind` already.
     fn count_hashed(&mut self, kind: SecretKind, hash: u64, new_kind: bool) {
-        let tally = self.tallies.entry(kind).or_default();
-        tally.places += 1;
-        if new_kind && self.distinct.insert((kind, hash)) {
-            tally.values += 1;
+        self.tallies.entry(kind).or_default().places += 1;
+        if new_kind {
+            self.distinct.push((kind, hash));
         }
     }
 
     fn keep(&mut self, value: &str) -> String {
         self.kept_values.insert(self.hasher.hash_one(value));
-        self.tags.insert(self.tag(value));
+        self.tags.push(self.tag(value));
         self.note_written(value);
         value.to_string()
     }
@@ -218,8 +272,13 @@ impl<'p> Sanitizer<'p> {
         self.kept_values.clear();
     }
 
-    pub fn tallies(&self) -> &BTreeMap<SecretKind, Tally> {
-        &self.tallies
+    /// What was replaced, by kind: the places, and the distinct values of each.
+    pub fn tallies(&mut self) -> BTreeMap<SecretKind, Tally> {
+        let mut tallies = self.tallies.clone();
+        for (kind, _) in self.distinct.distinct() {
+            tallies.entry(*kind).or_default().values += 1;
+        }
+        tallies
     }
 
     pub fn kept(&self) -> usize {
@@ -228,15 +287,16 @@ impl<'p> Sanitizer<'p> {
 
     /// The tags of the copy's placeholders, sorted, as the mark records them (as 12 hex
     /// digits each).
-    pub fn tag_numbers(&self) -> Vec<u64> {
-        let mut tags: Vec<u64> = self.tags.iter().copied().collect();
+    pub fn tag_numbers(&mut self) -> Vec<u64> {
+        let mut tags: Vec<u64> = self.tags.distinct().to_vec();
         // A kept placeholder proves the key is the earlier run's: its tags all still hold,
         // also of placeholders this run did not meet as one value (the policy may now find
         // a placeholder's text safe, e.g. a fragment of letters only).
         if !self.kept_values.is_empty() {
-            tags.extend(self.known.iter().filter(|t| !self.tags.contains(t)));
+            tags.extend(self.known.iter().copied());
+            tags.sort_unstable();
+            tags.dedup();
         }
-        tags.sort_unstable();
         tags
     }
 
@@ -252,13 +312,20 @@ impl<'p> Sanitizer<'p> {
             known: self.known,
             identified: self.identified,
             cache: Cache::default(),
-            distinct: FastSet::new(),
+            distinct: Book::new(),
             kept_values: FastSet::new(),
             hasher: self.hasher.clone(),
             tallies: BTreeMap::new(),
-            tags: FastSet::new(),
+            tags: Book::new(),
             written: self.written.as_ref().map(|_| BTreeSet::new()),
         }
+    }
+
+    /// Folds the books (on the thread that kept them, so that merging them is a merge of
+    /// sorted runs).
+    pub fn settle(&mut self) {
+        self.distinct.fold();
+        self.tags.fold();
     }
 
     /// Adds the books of a [`Sanitizer::fork`] to these: places add up, distinct values are
@@ -267,14 +334,10 @@ impl<'p> Sanitizer<'p> {
         for (kind, t) in &other.tallies {
             self.tallies.entry(*kind).or_default().places += t.places;
         }
-        for (kind, hash) in other.distinct.drain() {
-            if self.distinct.insert((kind, hash)) {
-                self.tallies.entry(kind).or_default().values += 1;
-            }
-        }
+        self.distinct.append(&mut other.distinct);
         other.tallies.clear();
         self.kept_values.extend(other.kept_values.drain());
-        self.tags.extend(other.tags.drain());
+        self.tags.append(&mut other.tags);
         if let (Some(mine), Some(theirs)) = (&mut self.written, &mut other.written) {
             mine.append(theirs);
         }
@@ -307,7 +370,7 @@ impl Replace for Sanitizer<'_> {
         self.count_hashed(kind, hash, true);
         let stand_in = self.placeholders.placeholder(kind, value);
         let tag = self.tag(&stand_in);
-        self.tags.insert(tag);
+        self.tags.push(tag);
         self.note_written(&stand_in);
         if cacheable {
             self.cache.insert(hash, value, &stand_in, kind_bit(kind));
@@ -332,19 +395,89 @@ impl Replace for Sanitizer<'_> {
         let decoded = form_decode(secret);
         if self.is_known(&decoded) {
             self.kept_values.insert(self.hasher.hash_one(encoded));
-            self.tags.insert(self.tag(&decoded));
+            self.tags.push(self.tag(&decoded));
             return encoded.to_string();
         }
         self.count(SecretKind::Credentials, encoded);
         let inner = self
             .placeholders
             .placeholder(SecretKind::ClientSecret, &decoded);
-        self.tags.insert(self.tag(&inner));
+        self.tags.push(self.tag(&inner));
         self.note_written(&inner);
         let stand_in = self
             .placeholders
             .placeholder(SecretKind::Credentials, encoded);
         self.note_written(&stand_in);
         stand_in
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// The books count each item once however often it came, across folds and merges, as
+    /// the hash sets they replaced did.
+    #[test]
+    fn a_book_holds_each_item_once() {
+        let mut a: Book<u64> = Book::new();
+        let mut b: Book<u64> = Book::new();
+        let mut all = BTreeSet::new();
+        // Enough to fold several times, with repeats near and far apart.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 0..300_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let item = x % 150_000;
+            all.insert(item);
+            if i % 3 == 0 {
+                b.push(item);
+            } else {
+                a.push(item);
+            }
+            assert!(a.items.len() <= 2 * 150_000 + Book::<u64>::FIRST_FOLD);
+        }
+        a.append(&mut b);
+        assert!(b.items.is_empty());
+        assert_eq!(a.distinct(), all.iter().copied().collect::<Vec<_>>());
+        a.clear();
+        assert!(a.distinct().is_empty());
+    }
+
+    /// Distinct values by kind: a value counted under two kinds counts once for each, and
+    /// repeats and a fork's books merged count once.
+    #[test]
+    fn values_are_counted_once_per_kind() {
+        use crate::secret::placeholder::Key;
+        let p = Placeholders::new(Key::from_bytes(b"0123456789abcdef-books").expect("key"));
+        let (known, identified) = (HashSet::new(), Identified::default());
+        let mut main = Sanitizer::new(&p, &known, &identified, false);
+        let mut fork = main.fork();
+        for _ in 0..3 {
+            main.replace(SecretKind::Cookie, "value-one-0123456789");
+            fork.replace(SecretKind::Cookie, "value-one-0123456789");
+            fork.replace(SecretKind::Password, "value-one-0123456789");
+            fork.replace(SecretKind::Cookie, "value-two-0123456789");
+        }
+        main.merge(&mut fork);
+        let tallies = main.tallies();
+        assert_eq!(
+            (
+                tallies[&SecretKind::Cookie].values,
+                tallies[&SecretKind::Cookie].places
+            ),
+            (2, 9)
+        );
+        assert_eq!(
+            (
+                tallies[&SecretKind::Password].values,
+                tallies[&SecretKind::Password].places
+            ),
+            (1, 3)
+        );
+        // Two distinct placeholders, two tags.
+        assert_eq!(main.tag_numbers().len(), 2);
     }
 }
