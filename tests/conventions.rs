@@ -897,3 +897,33 @@ fn the_readme_usage_table_names_every_command_and_new_flag() {
         assert!(readme.contains(item), "README lacks {item}");
     }
 }
+
+/// No source file over 1,000 lines (functions over 100 are clippy's `too_many_lines`, set in
+/// clippy.toml): a file that grows past it does several things, and is split by concern.
+#[test]
+fn no_source_file_is_over_a_thousand_lines() {
+    fn walk(dir: &Path, long: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("read_dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                if !path.ends_with("node_modules") {
+                    walk(&path, long);
+                }
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("source");
+                let lines = text.lines().count();
+                if lines > 1000 {
+                    long.push(format!("{} ({lines} lines)", path.display()));
+                }
+            }
+        }
+    }
+    let mut long = Vec::new();
+    for dir in ["src", "tests", "benches", "fuzz/fuzz_targets"] {
+        let dir = common::root().join(dir);
+        if dir.is_dir() {
+            walk(&dir, &mut long);
+        }
+    }
+    assert!(long.is_empty(), "split by concern: {}", long.join(", "));
+}

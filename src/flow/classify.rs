@@ -7,20 +7,16 @@ use rayon::prelude::*;
 use time::OffsetDateTime;
 
 use crate::model::{Capture, Exchange};
-use crate::wire::form::pairs as form_pairs;
 
-use super::keys::{
-    ACCESS_TOKEN_PARAM, ACTIVATION_PREFIXES, ACTIVATION_SUFFIX, ALEXA_CONSENT_PATH,
-    ALEXA_ENDPOINT_PATH, AUTHORIZATION, CLIENT_ID, FORM_TAG, GRANT_TYPE, RESPONSE_TYPE,
-    TOKEN_PATH_SUFFIX,
-};
+use super::keys::{ACCESS_TOKEN_PARAM, ALEXA_ENDPOINT_PATH, FORM_TAG};
 use super::locators::{At, Needle};
 use super::oidc::{self, Delivery};
-use super::parsed::{Basic, Parsed, Target, TokenAnswer, TokenFrom, UrlAnswer};
+use super::parsed::{Basic, Parsed, Target, TokenAnswer, UrlAnswer};
+use super::recognize::{bearer, is_activation, raw_param, raw_params, skill_id};
 use super::url::{answers_to, is_amazon_host, lookup, Url};
 use super::{
-    Activation, Analysis, Answer, Authorize, ClientAuth, Code, Detail, Endpoint, Lookup, Step,
-    StepKind, Token, TokenKind, TokenRequest, TokenResponse, Via,
+    Activation, Analysis, Answer, ClientAuth, Code, Detail, Endpoint, Lookup, Step, StepKind,
+    Token, TokenKind, TokenRequest, TokenResponse, Via,
 };
 
 /// Builds the analysis step by step; artifacts are interned by value so equal values are one
@@ -869,156 +865,6 @@ impl Builder {
             }
         }
     }
-}
-
-/// An authorize request: `response_type` asks for a code and a `client_id` is named, or the
-/// Alexa app's consent page.
-pub(super) fn authorize(url: &Url, params: &[(String, String)]) -> Option<Authorize> {
-    let response_type = lookup(params, RESPONSE_TYPE).map(str::to_string);
-    let client_id = lookup(params, CLIENT_ID).map(str::to_string);
-    let alexa_app = url.path.contains(ALEXA_CONSENT_PATH);
-    // Every response type: `code`, the implicit `token` and `id_token`, and the hybrids.
-    let asks = response_type.as_deref().is_some_and(|r| {
-        r.split(' ')
-            .any(|t| matches!(t, "code" | "token" | "id_token"))
-    });
-    if !(alexa_app || (asks && client_id.is_some())) {
-        return None;
-    }
-    let scope = lookup(params, "scope").map(str::to_string);
-    let scopes = scope
-        .as_deref()
-        .map(|s| {
-            s.split(' ')
-                .filter(|t| !t.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    let endpoint = if alexa_app && is_amazon_host(&url.host) {
-        Endpoint::AlexaApp
-    } else if is_amazon_host(&url.host) {
-        Endpoint::Lwa
-    } else {
-        Endpoint::Other
-    };
-    Some(Authorize {
-        client_id,
-        scope,
-        scopes,
-        redirect_uri: lookup(params, "redirect_uri").map(str::to_string),
-        state: lookup(params, "state").map(str::to_string),
-        response_type,
-        code_challenge: lookup(params, "code_challenge").map(str::to_string),
-        code_challenge_method: lookup(params, "code_challenge_method").map(str::to_string),
-        nonce: lookup(params, "nonce").map(str::to_string),
-        response_mode: lookup(params, "response_mode").map(str::to_string),
-        endpoint: Some(endpoint),
-        issuer: None,
-        role: None,
-        answer: None,
-    })
-}
-
-/// The fields of a token request: a POST whose form or JSON body names a `grant_type`, or a
-/// POST to a `/token` path whose body is missing (so it is still seen, with unknown fields).
-pub(super) fn token_fields(
-    ex: &Exchange,
-    url: &Url,
-    body: &[(String, String)],
-    query: &[(String, String)],
-) -> Option<TokenFrom> {
-    if !ex.request.method.eq_ignore_ascii_case("POST") {
-        // A token request sent as a GET (RFC 6749 §3.2 asks for POST) is still one when its
-        // query names the grant.
-        let get = ex.request.method.eq_ignore_ascii_case("GET");
-        return (get && lookup(query, GRANT_TYPE).is_some()).then_some(TokenFrom::Query);
-    }
-    if lookup(body, GRANT_TYPE).is_some() {
-        return Some(TokenFrom::Body);
-    }
-    if lookup(query, GRANT_TYPE).is_some() {
-        return Some(TokenFrom::Query);
-    }
-    let no_body = ex
-        .request
-        .body
-        .as_ref()
-        .is_none_or(|b| b.text.is_empty() && b.params.is_empty());
-    (no_body && url.path.ends_with(TOKEN_PATH_SUFFIX)).then_some(TokenFrom::Nothing)
-}
-
-/// A request body as name/value pairs: a JSON object's string fields, else form pairs, else
-/// the recording tool's own parsed params.
-pub(super) fn body_fields(ex: &Exchange) -> Vec<(String, String)> {
-    let Some(body) = &ex.request.body else {
-        return Vec::new();
-    };
-    let text = body.text.trim();
-    if text.starts_with('{') {
-        if let Ok(serde_json::Value::Object(map)) = serde_json::from_str(text) {
-            return map
-                .into_iter()
-                .filter_map(|(k, v)| match v {
-                    serde_json::Value::String(s) => Some((k, s)),
-                    serde_json::Value::Number(n) => Some((k, n.to_string())),
-                    _ => None,
-                })
-                .collect();
-        }
-    }
-    if !text.is_empty() && !text.starts_with('<') {
-        return form_pairs(text);
-    }
-    body.params.clone()
-}
-
-fn is_activation(method: &str, path: &str) -> bool {
-    method.eq_ignore_ascii_case("POST") && skill_id(path).is_some()
-}
-
-/// The skill id of an activation path `/v1/users/~current/skills/{skillId}/enablement`.
-fn skill_id(path: &str) -> Option<String> {
-    let [plain, upper, lower] = ACTIVATION_PREFIXES;
-    let rest = path
-        .strip_prefix(plain)
-        .or_else(|| path.strip_prefix(upper))
-        .or_else(|| path.strip_prefix(lower))?;
-    let id = rest.strip_suffix(ACTIVATION_SUFFIX)?;
-    (!id.is_empty() && !id.contains('/')).then(|| crate::wire::form::decode(id))
-}
-
-/// The Bearer token of a request's `Authorization` header.
-fn bearer(ex: &Exchange) -> Option<String> {
-    let h = ex.request.header(AUTHORIZATION)?;
-    let (scheme, token) = h.trim().split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
-}
-
-/// The values of query parameters as written (still encoded), each the first of its name,
-/// in one pass over the query (see [`raw_param`]).
-fn raw_params<'q, const N: usize>(query: &'q str, names: [&str; N]) -> [Option<&'q str>; N] {
-    let mut found = [None; N];
-    for pair in query.split('&') {
-        let Some((k, v)) = pair.split_once('=') else {
-            continue;
-        };
-        for (name, slot) in names.iter().zip(found.iter_mut()) {
-            if slot.is_none() && k == *name {
-                *slot = Some(v);
-            }
-        }
-    }
-    found
-}
-
-/// A query parameter's value as written (still encoded), so a label can find it in the source.
-fn raw_param<'q>(query: &'q str, name: &str) -> Option<&'q str> {
-    query.split('&').find_map(|p| {
-        let (k, v) = p.split_once('=')?;
-        (k == name).then_some(v)
-    })
 }
 
 #[cfg(test)]

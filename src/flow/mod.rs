@@ -11,6 +11,7 @@ mod locators;
 pub mod oidc;
 mod parsed;
 mod profile;
+mod recognize;
 pub mod sanitized;
 pub mod schema;
 pub mod security;

@@ -8,9 +8,9 @@
 use crate::model::Exchange;
 use crate::wire::form::names_any as form_names_any;
 
-use super::classify::{authorize, body_fields, token_fields};
 use super::keys::AUTHORIZATION;
 use super::oidc::{self, Delivery, Pairs};
+use super::recognize::{authorize, body_fields, token_fields};
 use super::url::{lookup, Url};
 use super::Authorize;
 
