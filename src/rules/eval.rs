@@ -525,6 +525,17 @@ fn locate(a: &Analysis, t: Target, field: &str) -> Option<crate::finding::Locato
 mod tests {
     use super::*;
 
+    /// Calls `visit` with every HAR fixture's analysis and facts (the built-in config).
+    fn each_fixture(mut visit: impl FnMut(&std::path::Path, &crate::flow::Analysis, &Facts<'_>)) {
+        for path in crate::fixture_hars() {
+            let Ok(capture) = crate::read::read_path(&path) else {
+                continue;
+            };
+            let analysis = crate::flow::analyze(&capture, &crate::config::Config::default());
+            visit(&path, &analysis, &Facts::new(&capture, &analysis));
+        }
+    }
+
     /// A rule decides on facts built with only the fields it reads: those fields must be
     /// exactly what the full facts hold, for every step of every fixture and every built-in
     /// condition.
@@ -553,12 +564,7 @@ mod tests {
             sets.len()
         );
         let mut compared = 0;
-        for path in crate::fixture_hars() {
-            let Ok(capture) = crate::read::read_path(&path) else {
-                continue;
-            };
-            let analysis = crate::flow::analyze(&capture, &crate::config::Config::default());
-            let facts = Facts::new(&capture, &analysis);
+        each_fixture(|path, analysis, facts| {
             // Codes and tokens are decided on the fields their conditions read, too.
             for i in 0..analysis.codes.len() {
                 let full = facts.code_facts(i).expect("a code's facts");
@@ -593,7 +599,7 @@ mod tests {
                     compared += 1;
                 }
             }
-        }
+        });
         assert!(compared > 1000, "only {compared} comparisons");
         assert!(alone > 1000, "only {alone} fields asked alone");
     }
@@ -617,12 +623,7 @@ mod tests {
             .get("response")
             .is_some_and(|p| !p.contains("access_token")));
         let (mut compared, mut left_out) = (0, 0);
-        for path in crate::fixture_hars() {
-            let Ok(capture) = crate::read::read_path(&path) else {
-                continue;
-            };
-            let analysis = crate::flow::analyze(&capture, &crate::config::Config::default());
-            let facts = Facts::new(&capture, &analysis);
+        each_fixture(|path, analysis, facts| {
             for i in 0..analysis.steps.len() {
                 let full = facts.step_facts(i).expect("a step's facts");
                 for (field, wanted) in &parts {
@@ -656,7 +657,7 @@ mod tests {
                     left_out += usize::from(keys(part) < keys(full));
                 }
             }
-        }
+        });
         assert!(compared > 200, "only {compared} comparisons");
         assert!(left_out > 50, "only {left_out} fields built smaller");
     }
@@ -705,12 +706,7 @@ mod tests {
                 left_out += usize::from(keys(&part) < keys(full));
             }
         };
-        for path in crate::fixture_hars() {
-            let Ok(capture) = crate::read::read_path(&path) else {
-                continue;
-            };
-            let analysis = crate::flow::analyze(&capture, &crate::config::Config::default());
-            let facts = Facts::new(&capture, &analysis);
+        each_fixture(|_, analysis, facts| {
             for i in 0..analysis.codes.len() {
                 let full = facts.code_facts(i).expect("a code's facts");
                 check(full, &code_parts, &|a| facts.code_facts_asked(i, a));
@@ -719,7 +715,7 @@ mod tests {
                 let full = facts.token_facts(i).expect("a token's facts");
                 check(full, &token_parts, &|a| facts.token_facts_asked(i, a));
             }
-        }
+        });
         assert!(compared > 100, "only {compared} comparisons");
         assert!(left_out > 50, "only {left_out} summaries built smaller");
     }
@@ -733,12 +729,7 @@ mod tests {
         let (mut decided, mut fired, mut total) = (0, 0, 0);
         // Conditions over codes and tokens (`exists` over their uses, with doubles).
         let (mut folds, mut folds_decided) = (0, 0);
-        for path in crate::fixture_hars() {
-            let Ok(capture) = crate::read::read_path(&path) else {
-                continue;
-            };
-            let analysis = crate::flow::analyze(&capture, &crate::config::Config::default());
-            let facts = Facts::new(&capture, &analysis);
+        each_fixture(|path, analysis, facts| {
             let capture_facts = into_cel(facts.capture_facts());
             let root = root_context(&capture_facts, None);
             let mut check = |name: &'static str, rule: &Rule, build: &Build| {
@@ -787,7 +778,7 @@ mod tests {
                     Subject::Capture => {}
                 }
             }
-        }
+        });
         assert!(total > 5000, "only {total} conditions");
         assert!(decided * 10 > total * 9, "{decided} of {total} decided");
         assert!(fired > 100, "only {fired} fired");

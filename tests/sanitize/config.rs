@@ -3,6 +3,19 @@
 
 use super::*;
 
+/// The SHA-256 of the first client secret a token request of `capture` sends.
+fn sent_secret_sha256(capture: &Capture) -> String {
+    let analysis = tokentrail::flow::analyze(capture, &Config::default());
+    analysis
+        .steps
+        .iter()
+        .find_map(|s| match &s.detail {
+            tokentrail::flow::Detail::TokenRequest(t) => t.secret_sha256.clone(),
+            _ => None,
+        })
+        .expect("a secret sent")
+}
+
 /// `alexa/secret-wrong-profile` compares a secret's SHA-256 with the config's fingerprints.
 /// A copy made with the config records, in its mark, the SHA-256 of each placeholder secret
 /// whose original matched and the profile's name (nothing else: neither the fingerprint nor
@@ -42,15 +55,7 @@ fn a_copy_made_with_the_config_keeps_the_secret_profile() {
         assert_eq!(recorded.len(), 1, "{rel}: {recorded:?}");
         assert_eq!(recorded[0]["profile"], "skill");
         // Nothing of the secret: neither its hash nor the config's fingerprints.
-        let analysis = tokentrail::flow::analyze(&original, &Config::default());
-        let sent = analysis
-            .steps
-            .iter()
-            .find_map(|s| match &s.detail {
-                tokentrail::flow::Detail::TokenRequest(t) => t.secret_sha256.clone(),
-                _ => None,
-            })
-            .expect("a secret sent");
+        let sent = sent_secret_sha256(&original);
         for fp in opts
             .config
             .alexa
@@ -92,15 +97,7 @@ fn a_secret_profile_record_inside_an_entry_is_not_read() {
         config: Config::parse("test.toml", &without).expect("config"),
         rules: common::builtin_rules(),
     };
-    let analysis = tokentrail::flow::analyze(&original, &Config::default());
-    let sha = analysis
-        .steps
-        .iter()
-        .find_map(|s| match &s.detail {
-            tokentrail::flow::Detail::TokenRequest(t) => t.secret_sha256.clone(),
-            _ => None,
-        })
-        .expect("a secret sent");
+    let sha = sent_secret_sha256(&original);
     let record = serde_json::json!({"secret_profiles": [{"sha256": sha, "profile": "skill"}]});
     let fires = |doc: &Value| {
         let text = serde_json::to_string_pretty(doc).expect("json");
