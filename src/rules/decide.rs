@@ -380,26 +380,26 @@ impl<'a: 'v, 'v> Eval<'_, 'a, 'v> {
                     || self.value(b),
                     |l, r| equal(l, r).map(|e| !e),
                 ),
-                (operators::LESS, [a, b]) => binary(
-                    self.value(a),
-                    || self.value(b),
-                    |l, r| order(l, r).map(|o| o == Ordering::Less),
-                ),
-                (operators::LESS_EQUALS, [a, b]) => binary(
-                    self.value(a),
-                    || self.value(b),
-                    |l, r| order(l, r).map(|o| o != Ordering::Greater),
-                ),
-                (operators::GREATER, [a, b]) => binary(
-                    self.value(a),
-                    || self.value(b),
-                    |l, r| order(l, r).map(|o| o == Ordering::Greater),
-                ),
-                (operators::GREATER_EQUALS, [a, b]) => binary(
-                    self.value(a),
-                    || self.value(b),
-                    |l, r| order(l, r).map(|o| o != Ordering::Less),
-                ),
+                (
+                    op @ (operators::LESS
+                    | operators::LESS_EQUALS
+                    | operators::GREATER
+                    | operators::GREATER_EQUALS),
+                    [a, b],
+                ) => {
+                    // Each operator is a test of the two sides' order.
+                    let holds: fn(Ordering) -> bool = match op {
+                        operators::LESS => |o| o == Ordering::Less,
+                        operators::LESS_EQUALS => |o| o != Ordering::Greater,
+                        operators::GREATER => |o| o == Ordering::Greater,
+                        _ => |o| o != Ordering::Less,
+                    };
+                    binary(
+                        self.value(a),
+                        || self.value(b),
+                        |l, r| order(l, r).map(holds),
+                    )
+                }
                 (operators::IN, [a, b]) => binary(self.value(a), || self.value(b), contains),
                 _ => self.value(expr).truth(),
             },
