@@ -234,16 +234,30 @@ pub struct SanitizedCopy {
 
 /// Sanitizes every capture that `bytes` holds (an archive's members each) with placeholders
 /// under `key` (at least 16 bytes; the page passes `crypto.getRandomValues` bytes), as
-/// `tokentrail sanitize --key-file` does. An unreadable capture is an `Err` naming it.
-pub fn sanitize(name: &str, bytes: &[u8], key: &[u8]) -> Result<Vec<SanitizedCopy>, String> {
+/// `tokentrail sanitize --key-file` does. `config` is the text of the `tokentrail.toml` the
+/// check used, if any: with it the copy records which placeholder client secrets stand for a
+/// secret whose fingerprint it declares, and keeps the size of a body over its limits, so
+/// `check` of the copy finds what `check` of the original finds. An unreadable capture or an
+/// invalid config is an `Err` naming it.
+pub fn sanitize(
+    name: &str,
+    bytes: &[u8],
+    key: &[u8],
+    config: Option<&str>,
+) -> Result<Vec<SanitizedCopy>, String> {
+    let config = match config {
+        Some(text) => {
+            Config::parse(crate::config::FILE_NAME, text).map_err(|e| config_error(&e, text))?
+        }
+        None => Config::default(),
+    };
     let placeholders = Placeholders::new(Key::from_bytes(key)?);
-    let limits = crate::limits::Limits::default();
     let mut out = Vec::new();
-    for pending in expand_bytes(name, Arc::from(bytes), &limits) {
+    for pending in expand_bytes(name, Arc::from(bytes), &config.limits) {
         for outcome in pending.read_fast() {
             let capture = outcome.result.map_err(|e| e.to_string())?;
             let mut har = Vec::new();
-            let done = sanitize::sanitize_to(&capture, &placeholders, &mut har)
+            let done = sanitize::sanitize_to_with(&capture, &placeholders, &config, &mut har)
                 .map_err(|e| format!("{}: cannot write the copy: {e}", capture.name))?;
             out.push(SanitizedCopy {
                 name: capture.name.clone(),

@@ -193,8 +193,9 @@ pub extern "C" fn tt_render(what: u32) -> u32 {
     }
 }
 
-/// Sanitizes one file under `key` (random bytes from the page, at least 16). Returns 0 with a
-/// JSON list of `{name, har, summary, notes}` in the output, or 1 with the message.
+/// Sanitizes one file under `key` (random bytes from the page, at least 16), with the
+/// `tokentrail.toml` text the check used (`config_len` 0 for none). Returns 0 with a JSON list
+/// of `{name, har, summary, notes}` in the output, or 1 with the message.
 #[no_mangle]
 pub unsafe extern "C" fn tt_sanitize(
     name: *mut u8,
@@ -203,11 +204,14 @@ pub unsafe extern "C" fn tt_sanitize(
     len: usize,
     key: *mut u8,
     key_len: usize,
+    config: *mut u8,
+    config_len: usize,
 ) -> u32 {
     let name = text(unsafe { take(name, name_len) });
     let bytes = unsafe { take(bytes, len) };
     let key = unsafe { take(key, key_len) };
-    match api::sanitize(&name, &bytes, &key) {
+    let config = (config_len > 0).then(|| text(unsafe { take(config, config_len) }));
+    match api::sanitize(&name, &bytes, &key, config.as_deref()) {
         Ok(copies) => {
             let list: Vec<serde_json::Value> = copies
                 .into_iter()

@@ -276,8 +276,9 @@ fn assert_shows(name: &str, run: &Value, want: &BTreeSet<String>) {
 }
 
 /// The downloads of a run that sanitizes: a copy of `original` that is a HAR with entries and
-/// none of its secrets, and the JSON report with the findings the page shows.
-fn assert_downloads(run: &Value, original: &Path) {
+/// none of its secrets, in which `check` (with the run's `config`) finds the rules the page
+/// showed for the original, and the JSON report with the findings the page shows.
+fn assert_downloads(run: &Value, original: &Path, config: Option<&Path>, work: &Path) {
     let downloads = run["downloads"].as_array().expect("downloads");
     let names: Vec<&str> = downloads
         .iter()
@@ -300,6 +301,20 @@ fn assert_downloads(run: &Value, original: &Path) {
         "the copy keeps the entries"
     );
     assert_no_secret(original, copy);
+    let saved = work.join(format!(
+        "{}.sanitized.har",
+        original
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .expect("a name")
+    ));
+    std::fs::write(&saved, copy).expect("write the copy");
+    assert_eq!(
+        native_rules(std::slice::from_ref(&saved), config),
+        strings(&run["rules"]),
+        "check of the page's copy of {} finds what the page found in the original",
+        original.display()
+    );
     let report = downloads
         .iter()
         .find(|d| d["name"] == "tokentrail-report.json")
@@ -375,8 +390,8 @@ fn the_page_checks_uploaded_fixtures_offline() {
     assert!(several_text.contains("ticket.zip!"), "{several_text}");
 
     // The downloads: a sanitized copy with no secret, and the JSON report.
-    assert_downloads(&runs[0], &sample);
-    assert_downloads(&runs[2], &configured);
+    assert_downloads(&runs[0], &sample, None, &work);
+    assert_downloads(&runs[2], &configured, Some(&config), &work);
     assert_broken_config(&runs[3]);
 
     let png = std::fs::read(&shot).expect("screenshot written");

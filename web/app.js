@@ -151,7 +151,7 @@ async function sanitizeAll() {
   try {
     for (const f of files) {
       const bytes = await f.arrayBuffer();
-      const copies = await call("sanitize", { name: f.name, bytes, key }, [bytes]);
+      const copies = await call("sanitize", { name: f.name, bytes, key, config }, [bytes]);
       for (const c of copies) {
         const base = c.name.replace(/^.*[\\/!]/, "").replace(/\.(har|json|chlsj|saz|xml|txt|gz|zip)$/i, "");
         download(base + ".sanitized.har", c.har, "application/json");

@@ -77,11 +77,14 @@ function json() {
   return out();
 }
 
-function sanitize({ name, bytes, key }) {
+// With the config the check used, so the copy records what `check` of it needs to find the
+// same (which placeholder secrets stand for a declared profile, bodies over the limits).
+function sanitize({ name, bytes, key, config }) {
   const [np, nl] = put(enc.encode(name));
   const [bp, bl] = put(new Uint8Array(bytes));
   const [kp, kl] = put(key);
-  if (wasm.tt_sanitize(np, nl, bp, bl, kp, kl) !== 0) {
+  const [cp, cl] = config ? put(enc.encode(config)) : [0, 0];
+  if (wasm.tt_sanitize(np, nl, bp, bl, kp, kl, cp, cl) !== 0) {
     throw new Error(out());
   }
   return JSON.parse(out());

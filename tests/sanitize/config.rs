@@ -234,3 +234,41 @@ fn a_rebuilt_copy_keeps_cookies_listed_without_their_header() {
         assert_eq!(found(read(rel, &once.har), &opts), before, "{rel}");
     }
 }
+
+/// The library's entry (what the browser page calls) takes the config's text as `check`'s
+/// does: with it the copy finds `alexa/secret-wrong-profile` where the original does; without
+/// it the copy is silent there; a config that does not parse is an error naming its line,
+/// not a copy made without it.
+#[test]
+fn the_library_entry_sanitizes_with_the_config_text() {
+    let path = common::root()
+        .join("fixtures/alexa/secret-wrong-profile/fires-skill-secret-basic-firefox.har");
+    let bytes = std::fs::read(&path).expect("fixture");
+    let config = std::fs::read_to_string(common::config_for(&path).expect("its config"))
+        .expect("config text");
+    let key = [7u8; 32];
+    let rules_of_copy = |with: Option<&str>| -> Vec<String> {
+        let copies = tokentrail::api::sanitize("f.har", &bytes, &key, with).expect("sanitized");
+        assert_eq!(copies.len(), 1);
+        let checked = tokentrail::api::check("f.har", copies[0].har.as_bytes(), Some(&config))
+            .expect("checked");
+        checked.findings().map(|f| f.rule.clone()).collect()
+    };
+    let original: Vec<String> = tokentrail::api::check("f.har", &bytes, Some(&config))
+        .expect("checked")
+        .findings()
+        .map(|f| f.rule.clone())
+        .collect();
+    assert!(original.iter().any(|r| r == "alexa/secret-wrong-profile"));
+    assert_eq!(rules_of_copy(Some(&config)), original);
+    assert!(!rules_of_copy(None)
+        .iter()
+        .any(|r| r == "alexa/secret-wrong-profile"));
+    let err = tokentrail::api::sanitize("f.har", &bytes, &key, Some("[alexa]\nclient_ids = [\n"))
+        .err()
+        .expect("a broken config is an error");
+    assert!(
+        err.contains("tokentrail.toml") && err.contains("line 2"),
+        "{err}"
+    );
+}
