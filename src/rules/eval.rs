@@ -7,9 +7,9 @@ use cel::{Context, Value};
 
 use super::decide;
 use super::functions;
-use super::lazy::{parts, Build, Fields as Slots, Parts};
 #[cfg(test)]
 use super::lazy::part_wanted;
+use super::lazy::{parts, Build, Fields as Slots, Parts};
 use super::value::{display, get_int, into_cel, into_val};
 use super::{template::Part, Expr, Rule, RuleSet, Subject, Template};
 use crate::finding::{Finding, Label, Place, Related};
@@ -678,7 +678,8 @@ mod tests {
             return false;
         };
         p.len() < f.len()
-            || p.iter().any(|(k, v)| f.get(k).is_some_and(|w| smaller(v, w)))
+            || p.iter()
+                .any(|(k, v)| f.get(k).is_some_and(|w| smaller(v, w)))
     }
 
     /// Codes and tokens too: a summary their conditions read only through its parts

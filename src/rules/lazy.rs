@@ -280,10 +280,17 @@ mod tests {
         .collect::<Result<_, _>>()
         .expect("parses");
         let parts = parts(&trees, "step");
-        let of = |f: &str| parts.get(f).map(|p| p.iter().map(String::as_str).collect::<Vec<_>>());
+        let of = |f: &str| {
+            parts
+                .get(f)
+                .map(|p| p.iter().map(String::as_str).collect::<Vec<_>>())
+        };
         // Two levels deep: the origin's `client_id`, not the whole origin.
         assert_eq!(of("code"), Some(vec!["issued", "origin.client_id"]));
-        assert_eq!(of("auth"), Some(vec!["origin.client", "origin.redirect_uri"]));
+        assert_eq!(
+            of("auth"),
+            Some(vec!["origin.client", "origin.redirect_uri"])
+        );
         assert_eq!(of("both"), Some(vec!["issued", "origin", "origin.x"]));
         assert_eq!(of("response"), Some(vec!["body_present"]));
         assert_eq!(of("bearer"), None);
