@@ -42,12 +42,14 @@ pub struct Fields<'f> {
 
 /// Of the fields the conditions read only through their parts (`step.code.origin`, never
 /// `step.code` whole), the parts they read: the rest of such a field is left unbuilt (the
-/// code's mask, a SHA-256, and its answer).
-pub type Parts<'r> = BTreeMap<&'r str, BTreeSet<&'r str>>;
+/// code's mask, a SHA-256, and its answer). A part that is itself a summary read only through
+/// its own fields is named with them, two levels deep (`origin.client_id`: a token request's
+/// code needs four fields of its authorize request, not the whole summary).
+pub type Parts<'r> = BTreeMap<&'r str, BTreeSet<String>>;
 
 /// The [`Parts`] of the subject `var` that the conditions `trees` read.
 pub fn parts<'r>(trees: impl IntoIterator<Item = &'r IdedExpr>, var: &str) -> Parts<'r> {
-    let mut uses: BTreeMap<&'r str, Option<BTreeSet<&'r str>>> = BTreeMap::new();
+    let mut uses: BTreeMap<&'r str, Option<BTreeSet<String>>> = BTreeMap::new();
     for tree in trees {
         parts_of(tree, var, &mut uses);
     }
@@ -56,37 +58,72 @@ pub fn parts<'r>(trees: impl IntoIterator<Item = &'r IdedExpr>, var: &str) -> Pa
         .collect()
 }
 
+/// Whether `parts` (of one field, as [`parts`] finds them) asks for `name`: a part (`origin`,
+/// asked whole or through any of its fields), a part's field (`origin.client_id`, asked
+/// alone or with the part whole), or a part whole (`origin.*`).
+pub fn part_wanted(parts: &BTreeSet<String>, name: &str) -> bool {
+    // A part holds at most one dot: compared as bytes (this runs for every field of every
+    // summary a token request's code quotes).
+    let n = name.as_bytes();
+    parts.iter().any(|p| {
+        let p = p.as_bytes();
+        p == n
+            // `p` is the part whole: any of its fields, or all of them (`origin.*`).
+            || (n.len() > p.len() && n[p.len()] == b'.' && n.starts_with(p))
+            // `p` is a field of the part `name`.
+            || (p.len() > n.len() && p[n.len()] == b'.' && p.starts_with(n))
+    })
+}
+
+/// The fields selected from `var`, outermost last (`step.code.origin` is `[code, origin]`),
+/// and whether the outermost select is a `has()`; `None` for anything but a chain of selects
+/// from `var`.
+fn chain<'r>(expr: &'r IdedExpr, var: &str) -> Option<(Vec<&'r str>, bool)> {
+    let Ast::Select(outer) = &expr.expr else {
+        return None;
+    };
+    let mut path = vec![outer.field.as_str()];
+    let mut operand = &outer.operand;
+    loop {
+        match &operand.expr {
+            Ast::Ident(n) if n == var => break,
+            Ast::Select(s) if !s.test => {
+                path.push(s.field.as_str());
+                operand = &s.operand;
+            }
+            _ => return None,
+        }
+    }
+    path.reverse();
+    Some((path, outer.test))
+}
+
 /// Adds what `expr` reads of `var`'s fields: their parts, or `None` for a field used whole.
 fn parts_of<'r>(
     expr: &'r IdedExpr,
     var: &str,
-    uses: &mut BTreeMap<&'r str, Option<BTreeSet<&'r str>>>,
+    uses: &mut BTreeMap<&'r str, Option<BTreeSet<String>>>,
 ) {
-    let is_var = |e: &IdedExpr| matches!(&e.expr, Ast::Ident(n) if n == var);
-    if let Ast::Select(s) = &expr.expr {
-        match &s.operand.expr {
-            // `var.field.part`, or `has(var.field.part)`.
-            Ast::Select(f) if !f.test && is_var(&f.operand) => {
-                if let Some(parts) = uses
-                    .entry(f.field.as_str())
-                    .or_insert(Some(BTreeSet::new()))
-                {
-                    parts.insert(s.field.as_str());
-                }
-                return;
-            }
+    if let Some((path, test)) = chain(expr, var) {
+        let field = uses.entry(path[0]).or_insert(Some(BTreeSet::new()));
+        match path[1..] {
             // `has(var.field)` needs no part; `var.field` alone is the field whole.
-            _ if is_var(&s.operand) => {
-                let field = uses
-                    .entry(s.field.as_str())
-                    .or_insert(Some(BTreeSet::new()));
-                if !s.test {
-                    *field = None;
+            [] if !test => *field = None,
+            [] => {}
+            // `var.field.part`, or `has(var.field.part)`: the part whole.
+            [part] => {
+                if let Some(parts) = field {
+                    parts.insert(part.to_string());
                 }
-                return;
             }
-            _ => {}
+            // `var.field.part.sub…`: the part's `sub`, whole.
+            [part, sub, ..] => {
+                if let Some(parts) = field {
+                    parts.insert(format!("{part}.{sub}"));
+                }
+            }
         }
+        return;
     }
     for child in super::check::children(expr) {
         parts_of(child, var, uses);
@@ -120,7 +157,7 @@ impl<'f> Fields<'f> {
     /// only through its parts); `None` when the facts leave it out (unknown).
     fn build(&self, name: &str) -> Option<serde_json::Value> {
         let parts = self.parts.get(name);
-        let part = |p: &str| parts.is_some_and(|ps| ps.contains(p));
+        let part = |p: &str| parts.is_some_and(|ps| part_wanted(ps, p));
         (self.build)(Ask::One(name, parts.map(|_| &part as &Want)))
     }
 
@@ -235,14 +272,26 @@ mod tests {
             "step.bearer.kind == 'id' && step.bearer == step.other",
             "has(step.presence) && size(step.list.items) > 0 && step.list2[0] == 1",
             "step.xs.exists(step, step.hidden.y)",
+            "step.auth.origin.client.profile == 'a' && has(step.auth.origin.redirect_uri)",
+            "step.both.origin.x == 1 && step.both.origin == 1 && has(step.both.issued)",
         ]
         .iter()
         .map(|s| super::super::functions::parse(s, super::super::functions::Parser::Fast))
         .collect::<Result<_, _>>()
         .expect("parses");
         let parts = parts(&trees, "step");
-        let of = |f: &str| parts.get(f).map(|p| p.iter().copied().collect::<Vec<_>>());
-        assert_eq!(of("code"), Some(vec!["issued", "origin"]));
+        let of = |f: &str| {
+            parts
+                .get(f)
+                .map(|p| p.iter().map(String::as_str).collect::<Vec<_>>())
+        };
+        // Two levels deep: the origin's `client_id`, not the whole origin.
+        assert_eq!(of("code"), Some(vec!["issued", "origin.client_id"]));
+        assert_eq!(
+            of("auth"),
+            Some(vec!["origin.client", "origin.redirect_uri"])
+        );
+        assert_eq!(of("both"), Some(vec!["issued", "origin", "origin.x"]));
         assert_eq!(of("response"), Some(vec!["body_present"]));
         assert_eq!(of("bearer"), None);
         assert_eq!(of("other"), None);
@@ -254,6 +303,15 @@ mod tests {
         // builds more.
         assert_eq!(of("hidden"), Some(vec!["y"]));
         assert_eq!(of("xs"), None);
+        // What each set asks for: a part through any of its fields, a part's field alone, a
+        // part whole (`.*`) only when it is read whole.
+        let wants = |f: &str, name: &str| part_wanted(&parts[f], name);
+        assert!(wants("code", "origin") && wants("code", "origin.client_id"));
+        assert!(!wants("code", "origin.issuer") && !wants("code", "origin.*"));
+        assert!(wants("code", "issued.*") && wants("code", "issued.t"));
+        assert!(!wants("code", "value") && !wants("code", "origi") && !wants("code", "orig.x"));
+        assert!(wants("both", "origin.*") && wants("both", "origin.y"));
+        assert!(wants("auth", "origin.client") && !wants("auth", "origin.client_id"));
     }
 
     /// Fields are built only when read, once each; a field the facts leave out is absent to

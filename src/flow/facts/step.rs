@@ -97,8 +97,16 @@ impl<'w> Out<'w> {
         }
     }
 
+    /// What `want`s the fields: the one asked alone (or nothing) wants all of itself.
+    pub(super) fn want(&self) -> &'w Want<'w> {
+        match self.ask {
+            Ask::Fields(want) => want,
+            _ => &|_| true,
+        }
+    }
+
     /// What was built: the map of the fields asked, or the one field asked alone.
-    fn into_value(self) -> Option<Value> {
+    pub(super) fn into_value(self) -> Option<Value> {
         match self.ask {
             Ask::One(..) => self.one,
             _ => Some(Value::Object(self.map)),
@@ -107,6 +115,14 @@ impl<'w> Out<'w> {
 }
 
 impl<'w> Ask<'w> {
+    /// The parts asked of the one field asked alone, if given.
+    pub(super) fn parts(self) -> Option<&'w Want<'w>> {
+        match self {
+            Ask::One(_, parts) => parts,
+            _ => None,
+        }
+    }
+
     /// The parts of the step's field `field` that are asked for (`code.value`); only called
     /// while that field is being built.
     fn part(self, field: &'w str) -> impl Fn(&str) -> bool + 'w {
@@ -195,19 +211,7 @@ impl<'a> Facts<'a> {
                 json!(policy::path(url().path, &mut policy::Mask))
             });
             out.set("loopback", || json!(is_loopback(&url().host)));
-            out.set("query_secrets", || {
-                // Decoded as `Url::params` decodes them, without a copy of every pair:
-                // nearly every step's query holds none of these.
-                let secrets: Vec<Value> = form_urlencoded::parse(url().query.as_bytes())
-                    .filter(|(k, v)| {
-                        CREDENTIAL_PARAMS.iter().any(|c| k.eq_ignore_ascii_case(c))
-                            || v.starts_with("Atza|")
-                            || v.starts_with("Atzr|")
-                    })
-                    .map(|(k, _)| Value::String(k.into_owned()))
-                    .collect();
-                Value::Array(secrets)
-            });
+            out.set("query_secrets", || query_secrets(url().query));
             out.set("browser_signs", || {
                 json!(security::browser_signs(&ex.request))
             });
@@ -440,6 +444,45 @@ impl<'a> Facts<'a> {
     }
 }
 
+/// The names of a query's parameters that hold a credential: named as one, or valued as an
+/// LWA token. Decoded as `Url::params` decodes them (`form_urlencoded`), but a value only as
+/// far as its first five bytes: an authorize request's query holds long encoded values
+/// (`redirect_uri`, `scope`), and nearly every step's query holds no credential.
+fn query_secrets(query: &str) -> Value {
+    let secrets = query
+        .as_bytes()
+        // Split as `form_urlencoded::parse` splits: pairs on `&` (empty ones skipped), then
+        // the name at the first `=`.
+        .split(|&b| b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .filter_map(|pair| {
+            let (name, value) = match pair.iter().position(|&b| b == b'=') {
+                Some(i) => (&pair[..i], &pair[i + 1..]),
+                None => (pair, &[][..]),
+            };
+            // One pair, without `&` or `=`: decoded as the whole query's parse decodes it.
+            let name = form_urlencoded::parse(name)
+                .next()
+                .map_or(std::borrow::Cow::Borrowed(""), |(k, _)| k);
+            let secret = CREDENTIAL_PARAMS
+                .iter()
+                .any(|c| name.eq_ignore_ascii_case(c))
+                || lwa_token(value);
+            secret.then(|| Value::String(name.into_owned()))
+        })
+        .collect();
+    Value::Array(secrets)
+}
+
+/// Whether an encoded value decodes to an LWA access or refresh token (`Atza|`, `Atzr|`).
+/// Five decoded bytes come from at most 15 encoded ones; a `+` (a space once decoded) is in
+/// neither prefix, and the prefixes are ASCII, so the lossy UTF-8 of the whole value starts
+/// with one exactly when its bytes do.
+fn lwa_token(value: &[u8]) -> bool {
+    let head = || percent_encoding::percent_decode(&value[..value.len().min(15)]).take(5);
+    head().eq(*b"Atza|") || head().eq(*b"Atzr|")
+}
+
 /// The cookies an answer sets, by name, with their attributes.
 fn cookies_set(headers: &[crate::model::Header]) -> Value {
     let set: Vec<Value> = security::cookies_set(headers)
@@ -469,4 +512,52 @@ fn www_authenticate(c: security::BearerChallenge) -> Option<Value> {
     );
     super::put(&mut cm, "scope", s(c.scope.as_deref()));
     Some(Value::Object(cm))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names `query_secrets` finds are those a full decode of every pair finds, on
+    /// queries with encoded names and values, `+`, empty pairs and names, bad escapes and
+    /// prefixes cut at every length.
+    #[test]
+    fn query_secrets_are_those_a_full_decode_finds() {
+        let full = |query: &str| -> Value {
+            let names: Vec<Value> = form_urlencoded::parse(query.as_bytes())
+                .filter(|(k, v)| {
+                    CREDENTIAL_PARAMS.iter().any(|c| k.eq_ignore_ascii_case(c))
+                        || v.starts_with("Atza|")
+                        || v.starts_with("Atzr|")
+                })
+                .map(|(k, _)| Value::String(k.into_owned()))
+                .collect();
+            Value::Array(names)
+        };
+        let mut queries: Vec<String> = [
+            "",
+            "&&",
+            "a=1&client_secret=x&b",
+            "Client_Secret=x&PASSWORD&code_verifier=",
+            "client%5Fsecret=1&refresh+token=2&access%5ftoken",
+            "t=Atza|abc&u=Atzr%7Cdef&v=%41%74%7a%61%7c&w=Atz&x=Atza&y=+Atza|",
+            "=Atza|x&=&=%41tzr|",
+            "z=%zzAtza|&q=%4",
+            "redirect_uri=https%3A%2F%2Fapp.example%2Fcb&scope=profile+email&state=s",
+            "k=%C3%A9Atza|&%FF=Atzr|x&id%5Ftoken=1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // An encoded token cut at every length.
+        let encoded = "t=%41%74%7A%61%7C%41";
+        queries.extend((0..=encoded.len()).map(|n| encoded[..n].to_string()));
+        let mut found = 0;
+        for q in &queries {
+            let names = query_secrets(q);
+            assert_eq!(names, full(q), "{q}");
+            found += names.as_array().map_or(0, Vec::len);
+        }
+        assert!(found > 15, "only {found} secrets found");
+    }
 }
