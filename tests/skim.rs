@@ -588,3 +588,54 @@ fn a_form_post_error_answer_reads_the_same_both_ways() {
         );
     }
 }
+
+/// A logged-in app's Bearer calls (GETs whose answers' bodies nothing reads) are kept for
+/// `check` as the full read keeps them, without reading them in full: the findings about
+/// them are the full read's. Here the token of a flow is sent 40 more times, each an hour and
+/// a bit after it was minted, answered 401 with `WWW-Authenticate` (and the last with a
+/// redirect and a cookie jar listed without its header): `oauth/token-expired` names one of
+/// them, `oauth/resource-error` too, every output is the full read's, and the token is never
+/// shown.
+#[test]
+fn bearer_calls_read_the_same_both_ways() {
+    let sample = common::root()
+        .join("fixtures/oauth/resource-error/fires-api-insufficient-scope-firefox.har");
+    let text = std::fs::read_to_string(&sample).expect("sample");
+    let value: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let mut entries = value["log"]["entries"].as_array().expect("entries").clone();
+    let call = entries[5].clone();
+    for i in 0..40 {
+        let mut e = call.clone();
+        e["startedDateTime"] = format!("2024-03-15T15:42:{:02}.000+01:00", i).into();
+        e["request"]["url"] = format!("https://api.example.com/v1/orders?page={i}").into();
+        e["response"]["status"] = 401.into();
+        e["response"]["headers"][5]["value"] =
+            "Bearer error=\"invalid_token\", error_description=\"The token expired\"".into();
+        if i == 39 {
+            e["response"]["status"] = 302.into();
+            e["response"]["redirectURL"] = "https://spa.example.com/login".into();
+            e["request"]["cookies"] = serde_json::json!([{"name": "sid", "value": "s-1"}]);
+        }
+        entries.push(e);
+    }
+    let (fast, shown) = fast_read_showing(entries, &sample);
+    assert_eq!(
+        skimmed(&fast),
+        1,
+        "the first page alone is skimmed, no call"
+    );
+    let named = |rule: &str| {
+        fast.findings
+            .iter()
+            .filter(|f| f.rule == rule)
+            .filter_map(|f| f.entry)
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        named("oauth/token-expired").iter().any(|&e| e > 6),
+        "{:?}",
+        fast.findings
+    );
+    assert!(named("oauth/resource-error").iter().any(|&e| e > 6));
+    assert!(!shown.contains("at-qbWAMx4ywGvL43oKZDBhob8QrmFD7EoEOmOOB3YTrN6KnFAJ"));
+}

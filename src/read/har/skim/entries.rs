@@ -9,9 +9,10 @@ use super::needles::{
 };
 use super::pieces::Ended;
 use super::simd::{lower_into, Seen};
+use super::unread::{self, REQUEST_HEADERS_READ, RESPONSE_HEADERS_READ};
 use super::{Cursor, GiveUp, Keep, Scan, Skimmed, Str, R, RELEASE_EVERY};
 use crate::limits::Limits;
-use crate::model::{Exchange, Request, RequestSlot, Response, Source, Stamp};
+use crate::model::{header_name, Exchange, Header, Request, RequestSlot, Response, Source, Stamp};
 
 impl Cursor<'_> {
     // -----------------------------------------------------------------------------------------
@@ -121,10 +122,16 @@ impl Cursor<'_> {
                 }
                 let lower = buffer.get_mut(..raw.len()).ok_or(GiveUp)?;
                 self.unsearched_cookies(&scan, start, lower);
-                if has_needle(needles, lower) {
+                let plain = if has_needle(needles, lower) {
                     None
                 } else {
                     self.stub(&scan, raw, seen, index, span.clone(), limits)
+                };
+                match plain {
+                    None if out.keep == Keep::Read => {
+                        self.kept(&scan, raw, lower, index, span.clone(), limits)
+                    }
+                    plain => plain,
                 }
             };
             match skimmed {
@@ -248,6 +255,107 @@ impl Cursor<'_> {
         })
     }
 
+    /// The entry as `check` keeps it after reading it in full (`unread.rs`: the headers
+    /// something reads by name, no answer's body nothing reads), built from what the tokenizer
+    /// saw instead of the full read; `None` when only the full read can tell. For a GET
+    /// without a body whose answer's body is dropped: a logged-in capture's Bearer calls (a
+    /// tenth of its entries), read in full for their `Authorization` header, cost four times
+    /// a skimmed entry that way. Every field is what the strict full read gives: the entry is
+    /// neither odd nor hidden (no repeated key, every header `{name, value}` strings, no
+    /// escape that could spell a letter), `method`, `url` and `redirectURL` are strings or
+    /// absent (a number or boolean made it odd), and strings with escapes are decoded by
+    /// serde_json as the full read decodes them.
+    pub(super) fn kept(
+        &self,
+        scan: &Scan,
+        raw: &[u8],
+        lower: &[u8],
+        index: usize,
+        span: Range<usize>,
+        limits: &Limits,
+    ) -> Option<Exchange> {
+        // Over a limit, `limits::apply` cuts and reports the full read's headers and body.
+        if scan.post_data || may_hit_a_limit(scan, raw, limits) {
+            return None;
+        }
+        let method = self.owned(scan.method?)?;
+        let url = self.owned(scan.url?)?;
+        if !unread::body_unread(&method, &url) {
+            return None;
+        }
+        let status = match scan.status {
+            None => None,
+            Some(Ok(s)) => u16::try_from(s).ok().filter(|&s| s != 0),
+            Some(Err(())) => return None,
+        };
+        let response = match status {
+            // What the full read keeps of a response without a status: nothing.
+            None => None,
+            Some(status) => {
+                if unread::may_keep_a_body(lower) {
+                    return None;
+                }
+                let redirect_url = match scan.redirect {
+                    Some(s) => Some(self.owned(s)?).filter(|s| !s.is_empty()),
+                    None => None,
+                };
+                Some(Box::new(Response {
+                    status,
+                    headers: self.headers_read(&scan.resp_headers, &RESPONSE_HEADERS_READ)?,
+                    listed_cookies: scan.resp_cookies,
+                    body: None,
+                    redirect_url,
+                }))
+            }
+        };
+        let request = Request {
+            method,
+            url,
+            headers: self.headers_read(&scan.req_headers, &REQUEST_HEADERS_READ)?,
+            listed_cookies: scan.req_cookies,
+            body: None,
+        };
+        let started_raw: Option<Stamp> = match scan.started {
+            Some(s) => Some(std::str::from_utf8(self.text(s)).ok()?.into()),
+            None => None,
+        };
+        Some(Exchange {
+            index,
+            span,
+            started: started_raw.as_deref().and_then(parse_time),
+            started_raw,
+            request: request.into(),
+            response,
+            error: None,
+        })
+    }
+
+    /// The headers of `list` named in `read`, in order, repeats included, decoded.
+    fn headers_read(&self, list: &[(Str, Str)], read: &[&str]) -> Option<Vec<Header>> {
+        let mut out = Vec::new();
+        for (n, v) in list {
+            let name = self.text(*n);
+            if read.iter().any(|r| name.eq_ignore_ascii_case(r.as_bytes())) {
+                let name = std::str::from_utf8(name).ok()?.to_string();
+                out.push(Header {
+                    name: header_name(name),
+                    value: self.owned(*v)?,
+                });
+            }
+        }
+        out.shrink_to_fit();
+        Some(out)
+    }
+
+    /// A string's value, decoded as serde_json decodes it (`None` where it would fail).
+    fn owned(&self, s: Str) -> Option<String> {
+        if !s.escaped {
+            return std::str::from_utf8(self.text(s)).ok().map(str::to_string);
+        }
+        let quoted = self.b.get(s.start.checked_sub(1)?..s.end.checked_add(1)?)?;
+        serde_json::from_slice(quoted).ok()
+    }
+
     /// One entry object: tracks what [`Cursor::stub`] needs.
     pub(super) fn entry(&mut self, scan: &mut Scan) -> R<()> {
         let (mut started, mut request, mut response, mut error) = (false, false, false, false);
@@ -301,7 +409,7 @@ impl Cursor<'_> {
                     continue;
                 }
                 b"method" => {
-                    self.scalar(scan)?;
+                    scan.method = self.scalar(scan)?;
                     0
                 }
                 b"url" => {
@@ -321,6 +429,7 @@ impl Cursor<'_> {
                     3
                 }
                 b"postData" => {
+                    scan.post_data = true;
                     self.skip_value()?;
                     4
                 }
@@ -453,19 +562,20 @@ impl Cursor<'_> {
         Ok(None)
     }
 
-    /// A string, number, boolean or null (the string is returned); a list or object makes the
-    /// entry odd (the full reader would fail on it).
+    /// A string (returned) or null; anything else makes the entry odd: the full reader
+    /// fails on a list or object, and reads a number or boolean as its text, which
+    /// [`Cursor::kept`] does not rebuild.
     pub(super) fn scalar(&mut self, scan: &mut Scan) -> R<Option<Str>> {
         match self.peek() {
             Some(b'"') => {
                 self.pos += 1;
                 self.string().map(Some)
             }
-            Some(b'{' | b'[') => {
+            Some(b'n') => self.literal(b"null").map(|()| None),
+            _ => {
                 scan.odd = true;
                 self.skip_value().map(|()| None)
             }
-            _ => self.skip_value().map(|()| None),
         }
     }
 
