@@ -566,7 +566,29 @@ fn bearer_calls_are_kept_as_the_full_read_keeps_them() {
     assert_eq!(second.request.url, "https://api.example/v2/me");
     assert_eq!(second.request.headers[0].value, "Bearer a/b\"c&");
     assert_eq!(second.request.listed_cookies, 3);
+    // Near a limit, the full read (and `limits::apply`) decide.
+    for small in [
+        Limits {
+            max_headers: 4,
+            ..Limits::default()
+        },
+        Limits {
+            max_header_size: 100,
+            ..Limits::default()
+        },
+        Limits {
+            max_body_size: 1000,
+            ..Limits::default()
+        },
+    ] {
+        assert!(kept_of(&same[0], &small).is_none());
+    }
+}
 
+/// [`bearer_calls_are_kept_as_the_full_read_keeps_them`]: what the full read keeps more of.
+#[test]
+fn calls_whose_bodies_are_read_are_read_in_full() {
+    let limits = Limits::default();
     let post = BEARER_REQUEST.replace(r#""GET""#, r#""POST""#);
     let with_body = BEARER_REQUEST.replace(
         r#""bodySize": 0"#,
@@ -610,8 +632,9 @@ fn bearer_calls_are_kept_as_the_full_read_keeps_them() {
     ];
     for text in &full {
         assert!(kept_of(text, &limits).is_none(), "read in full: {text}");
-        // ... and the full read does keep something more, or it is a shape left to it.
     }
+    // The full read keeps a body of each of the first nine (the last two are shapes left to
+    // it).
     for text in &full[..9] {
         let ex = full_read_kept(text, &limits);
         let body = ex.response.as_ref().and_then(|r| r.body.as_ref());
@@ -619,23 +642,6 @@ fn bearer_calls_are_kept_as_the_full_read_keeps_them() {
             body.is_some() || ex.request.body.is_some(),
             "the full read keeps a body: {text}"
         );
-    }
-    // Near a limit, the full read (and `limits::apply`) decide.
-    for small in [
-        Limits {
-            max_headers: 4,
-            ..Limits::default()
-        },
-        Limits {
-            max_header_size: 100,
-            ..Limits::default()
-        },
-        Limits {
-            max_body_size: 1000,
-            ..Limits::default()
-        },
-    ] {
-        assert!(kept_of(&same[0], &small).is_none());
     }
 }
 
