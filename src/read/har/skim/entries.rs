@@ -76,6 +76,7 @@ impl Cursor<'_> {
     ) -> R<Ended> {
         let needles = needles();
         let mut scan = Scan::default();
+        let mut noted = Noted::Nothing;
         let mut released = if at_list { 0 } else { self.pos };
         // Not past the next piece's start: that piece releases its own pages, and may have
         // done so already.
@@ -125,7 +126,8 @@ impl Cursor<'_> {
                 let plain = if has_needle(needles, lower) {
                     None
                 } else {
-                    self.stub(&scan, raw, seen, index, span.clone(), limits)
+                    let noted = (out.keep == Keep::Read).then_some(&mut noted);
+                    self.stub(&scan, raw, seen, index, span.clone(), limits, noted)
                 };
                 match plain {
                     None if out.keep == Keep::Read => {
@@ -134,8 +136,8 @@ impl Cursor<'_> {
                     plain => plain,
                 }
             };
-            match skimmed {
-                Some(ex) => out.exchanges.push(ex),
+            let ex = match skimmed {
+                Some(ex) => ex,
                 None => {
                     let raw = std::str::from_utf8(raw).map_err(|_| GiveUp)?;
                     let mut ex = exchange(index, span, raw);
@@ -143,9 +145,13 @@ impl Cursor<'_> {
                         super::unread::drop_unread_body(&mut ex, limits);
                         super::unread::drop_unread_headers(&mut ex, limits);
                     }
-                    out.exchanges.push(ex);
+                    ex
                 }
+            };
+            if out.keep == Keep::Read && notes_stripped_cookies(&ex) {
+                noted.seen(ex.started);
             }
+            out.exchanges.push(ex);
         }
         source.release(released..self.pos);
         Ok(Ended::Closed)
@@ -174,7 +180,10 @@ impl Cursor<'_> {
         }
     }
 
-    /// The entry as a stub; `None` when it may matter and must be read in full.
+    /// The entry as a stub; `None` when it may matter and must be read in full. With
+    /// `noted` (for `check`), cookies listed without their header are not kept where an
+    /// entry before it already makes reconstruction note them ([`Noted`]).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn stub(
         &self,
         scan: &Scan,
@@ -183,6 +192,7 @@ impl Cursor<'_> {
         index: usize,
         span: Range<usize>,
         limits: &Limits,
+        noted: Option<&mut Noted>,
     ) -> Option<Exchange> {
         if (seen.percent && percent_hides(raw))
             || (seen.an && lwa_code_shape(raw))
@@ -211,11 +221,43 @@ impl Cursor<'_> {
         }) {
             return None;
         }
+        // The text as it stands, kept inline (one with escapes made the entry odd already).
+        let started_raw: Option<Stamp> = match scan.started {
+            Some(s) if !s.escaped => Some(std::str::from_utf8(self.text(s)).ok()?.into()),
+            Some(_) => return None,
+            None => None,
+        };
+        let started = started_raw.as_deref().and_then(parse_time);
         // Cookies listed apart from a missing header are a note for reconstruction: the stub
-        // keeps their number, as the full read does (and nothing else of the entry).
+        // keeps their number, as the full read does (and nothing else of the entry), unless
+        // an entry before it in this piece makes the same note first.
         // The empty request costs no allocation (most stubs).
         let mut request = RequestSlot::default();
-        if scan.req_cookies > 0 && !named(&scan.req_headers, "cookie")? {
+        let req_noted = scan.req_cookies > 0 && !named(&scan.req_headers, "cookie")?;
+        let resp_noted =
+            scan.response && scan.resp_cookies > 0 && !named(&scan.resp_headers, "set-cookie")?;
+        let quiet = match noted {
+            Some(n) if (req_noted || resp_noted) && n.before(started) => {
+                // Without a time it still tells that reconstruction goes by position.
+                if started.is_none() {
+                    *n = Noted::Untimed;
+                }
+                true
+            }
+            _ => false,
+        };
+        if quiet {
+            return Some(Exchange {
+                index,
+                span,
+                started,
+                started_raw,
+                request,
+                response: None,
+                error: None,
+            });
+        }
+        if req_noted {
             request = Request {
                 listed_cookies: scan.req_cookies,
                 ..Request::default()
@@ -223,7 +265,7 @@ impl Cursor<'_> {
             .into();
         }
         let mut response = None;
-        if scan.response && scan.resp_cookies > 0 && !named(&scan.resp_headers, "set-cookie")? {
+        if resp_noted {
             // The full reader keeps a response only when it has a status other than 0.
             let status = match scan.status {
                 None => None,
@@ -238,16 +280,10 @@ impl Cursor<'_> {
                 })
             });
         }
-        // The text as it stands, kept inline (one with escapes made the entry odd already).
-        let started_raw: Option<Stamp> = match scan.started {
-            Some(s) if !s.escaped => Some(std::str::from_utf8(self.text(s)).ok()?.into()),
-            Some(_) => return None,
-            None => None,
-        };
         Some(Exchange {
             index,
             span,
-            started: started_raw.as_deref().and_then(parse_time),
+            started,
             started_raw,
             request,
             response,
@@ -616,5 +652,53 @@ impl Cursor<'_> {
             n += 1;
         }
         Ok(n)
+    }
+}
+
+/// Whether reconstruction notes `ex` for cookies listed without the header that carries them
+/// (`flow::classify`, `note_stripped_cookies`: the same test).
+fn notes_stripped_cookies(ex: &Exchange) -> bool {
+    let r = &ex.request;
+    (r.listed_cookies > 0 && r.header("cookie").is_none())
+        || ex
+            .response
+            .as_ref()
+            .is_some_and(|p| p.listed_cookies > 0 && p.header("set-cookie").is_none())
+}
+
+/// The entries of a piece so far that make reconstruction note cookies listed without their
+/// header (a capture whose exporter writes only the `cookies` lists: every entry).
+/// Reconstruction keeps only the first such note, in the order it takes the entries: by start
+/// time and then position when every entry has a start time, else by position. A stub that
+/// comes after a noted entry in both orders (later in the piece, and started no earlier, or
+/// either without a time) can never be that first one, so it is kept inert: no request of its
+/// own, nothing for reconstruction to look at (the finding and every output are the same;
+/// `tests/skim.rs`).
+#[derive(Clone, Copy)]
+pub(super) enum Noted {
+    Nothing,
+    /// One of them has no start time (so reconstruction takes the entries by position).
+    Untimed,
+    /// The earliest start among them.
+    Earliest(time::OffsetDateTime),
+}
+
+impl Noted {
+    /// Whether an entry later in the piece that started at `started` comes after one noted.
+    pub(super) fn before(&self, started: Option<time::OffsetDateTime>) -> bool {
+        match (*self, started) {
+            (Noted::Nothing, _) => false,
+            (Noted::Untimed, _) | (Noted::Earliest(_), None) => true,
+            (Noted::Earliest(first), Some(t)) => first <= t,
+        }
+    }
+
+    /// Takes in a noted entry (later in the piece than those before).
+    pub(super) fn seen(&mut self, started: Option<time::OffsetDateTime>) {
+        *self = match (*self, started) {
+            (Noted::Untimed, _) | (_, None) => Noted::Untimed,
+            (Noted::Nothing, Some(t)) => Noted::Earliest(t),
+            (Noted::Earliest(first), Some(t)) => Noted::Earliest(first.min(t)),
+        };
     }
 }

@@ -669,3 +669,59 @@ fn scalars_not_written_as_strings_are_odd() {
     assert!(!odd(r#""redirectURL": """#, r#""redirectURL": null"#));
     assert!(!odd(url, r#""url": null"#));
 }
+
+/// For `check`, a stub that lists cookies without their header keeps the count only where
+/// no entry before it in the piece, started no later, makes reconstruction note the same
+/// (it keeps the first note only): a capture whose exporter writes only the `cookies` lists
+/// has one such stub per piece instead of one per entry. `Keep::All` keeps every count.
+#[test]
+fn cookies_listed_without_their_header_are_kept_where_they_can_be_noted_first() {
+    let capture = |times: &[Option<&str>]| {
+        let entries: Vec<serde_json::Value> = times
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let mut e = serde_json::json!({
+                    "request": {"method": "GET", "url": format!("https://shop.example/{i}"),
+                        "headers": [], "cookies": [{"name": "sid", "value": "1"}]},
+                    "response": {"status": 200, "headers": [],
+                        "cookies": [{"name": "seen", "value": "1"}]}
+                });
+                if let Some(t) = t {
+                    e["startedDateTime"] = (*t).into();
+                }
+                e
+            })
+            .collect();
+        let har = serde_json::json!({"log": {"version": "1.2", "entries": entries}});
+        Source::from(serde_json::to_string(&har).unwrap().into_bytes())
+    };
+    let counted = |source: &Source, keep: Keep| -> Vec<usize> {
+        skim_in_pieces(source, 1, MIN_PIECE, TAIL_PIECE, &Limits::default(), keep)
+            .expect("skimmed")
+            .iter()
+            .filter(|e| !e.is_inert())
+            .map(|e| {
+                assert!(e.request.method.is_empty(), "a stub");
+                e.index
+            })
+            .collect()
+    };
+    let (t1, t2, t3) = (
+        Some("2024-03-14T11:40:01.000Z"),
+        Some("2024-03-14T11:40:02.000Z"),
+        Some("2024-03-14T12:40:02.000+01:00"),
+    );
+    for (times, kept) in [
+        (vec![t1, t2, t2, t3], vec![1]),
+        (vec![t2, t1, t2, t1], vec![1, 2]),
+        (vec![t3, t2, t1], vec![1, 3]),
+        (vec![None, t1, t1], vec![1]),
+        (vec![t2, None, t1], vec![1]),
+    ] {
+        let source = capture(&times);
+        assert_eq!(counted(&source, Keep::Read), kept, "{times:?}");
+        let all: Vec<usize> = (1..=times.len()).collect();
+        assert_eq!(counted(&source, Keep::All), all, "{times:?}");
+    }
+}
