@@ -98,10 +98,16 @@ pub(super) fn body_unread(method: &str, url: &str) -> bool {
 /// base64 (whose decoded text could hold one). The body's size needs no look: an entry a
 /// third of `max_body_size` long is read in full (`may_hit_a_limit`).
 pub(super) fn may_keep_a_body(lower: &[u8]) -> bool {
-    use memchr::memmem::find;
-    find(lower, b"<form").is_some()
-        || find(lower, br"\u003c").is_some()
-        || find(lower, br#""encoding""#).is_some()
+    use memchr::memmem::Finder;
+    use std::sync::LazyLock;
+    static FINDERS: LazyLock<[Finder<'static>; 3]> = LazyLock::new(|| {
+        [
+            Finder::new(b"<form"),
+            Finder::new(br"\u003c"),
+            Finder::new(br#""encoding""#),
+        ]
+    });
+    FINDERS.iter().any(|f| f.find(lower).is_some())
 }
 
 /// Drops the headers of `ex` (read in full) that nothing after reading looks at, on each side
