@@ -588,3 +588,100 @@ fn a_form_post_error_answer_reads_the_same_both_ways() {
         );
     }
 }
+
+/// A logged-in app's Bearer calls (GETs whose answers' bodies nothing reads) are kept for
+/// `check` as the full read keeps them, without reading them in full: the findings about
+/// them are the full read's. Here the token of a flow is sent 40 more times, each an hour and
+/// a bit after it was minted, answered 401 with `WWW-Authenticate` (and the last with a
+/// redirect and a cookie jar listed without its header): `oauth/token-expired` names one of
+/// them, `oauth/resource-error` too, every output is the full read's, and the token is never
+/// shown.
+#[test]
+fn bearer_calls_read_the_same_both_ways() {
+    let sample = common::root()
+        .join("fixtures/oauth/resource-error/fires-api-insufficient-scope-firefox.har");
+    let text = std::fs::read_to_string(&sample).expect("sample");
+    let value: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let mut entries = value["log"]["entries"].as_array().expect("entries").clone();
+    let call = entries[5].clone();
+    for i in 0..40 {
+        let mut e = call.clone();
+        e["startedDateTime"] = format!("2024-03-15T15:42:{:02}.000+01:00", i).into();
+        e["request"]["url"] = format!("https://api.example.com/v1/orders?page={i}").into();
+        e["response"]["status"] = 401.into();
+        e["response"]["headers"][5]["value"] =
+            "Bearer error=\"invalid_token\", error_description=\"The token expired\"".into();
+        if i == 39 {
+            e["response"]["status"] = 302.into();
+            e["response"]["redirectURL"] = "https://spa.example.com/login".into();
+            e["request"]["cookies"] = serde_json::json!([{"name": "sid", "value": "s-1"}]);
+        }
+        entries.push(e);
+    }
+    let (fast, shown) = fast_read_showing(entries, &sample);
+    assert_eq!(
+        skimmed(&fast),
+        1,
+        "the first page alone is skimmed, no call"
+    );
+    let named = |rule: &str| {
+        fast.findings
+            .iter()
+            .filter(|f| f.rule == rule)
+            .filter_map(|f| f.entry)
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        named("oauth/token-expired").iter().any(|&e| e > 6),
+        "{:?}",
+        fast.findings
+    );
+    assert!(named("oauth/resource-error").iter().any(|&e| e > 6));
+    assert!(!shown.contains("at-qbWAMx4ywGvL43oKZDBhob8QrmFD7EoEOmOOB3YTrN6KnFAJ"));
+}
+
+/// Reconstruction notes the first entry, in its order (by start time when every entry has
+/// one, else by position), that lists cookies without their header; the fast read keeps only
+/// the stubs that could be that one. Times rising, falling, equal, one missing, and a
+/// response's cookies first: the finding names the same entry both ways.
+#[test]
+fn cookies_listed_without_their_header_are_noted_at_the_same_entry_in_any_order() {
+    let sample = common::root().join("fixtures/samples/wrong-profile.har");
+    let at = |s: usize| format!("2024-03-14T11:{:02}:{:02}.000Z", s / 60, s % 60);
+    // When entry `i` started (seconds), if it has a time.
+    type Times = fn(usize) -> Option<usize>;
+    let cases: [(&str, Times, usize); 5] = [
+        ("rising", |i| Some(100 + i), 4),
+        ("falling", |i| Some(1000 - i), 30),
+        ("equal", |_| Some(500), 4),
+        ("one without a time", |i| (i != 15).then_some(1000 - i), 4),
+        (
+            "equal after the tenth",
+            |i| Some(if i < 10 { 900 - i } else { 800 }),
+            11,
+        ),
+    ];
+    for (name, time, noted) in cases {
+        let mut entries: Vec<serde_json::Value> = (0..30).map(plain_entry).collect();
+        for (i, e) in entries.iter_mut().enumerate() {
+            match time(i) {
+                Some(s) => e["startedDateTime"] = at(s).into(),
+                None => {
+                    e.as_object_mut().expect("entry").remove("startedDateTime");
+                }
+            }
+            if i >= 3 {
+                e["request"]["cookies"] = serde_json::json!([{"name": "sid", "value": "s-1"}]);
+            }
+        }
+        let (fast, _) = fast_read_showing(entries, &sample);
+        let stripped: Vec<_> = fast
+            .findings
+            .iter()
+            .filter(|f| f.rule == "capture/credentials-stripped")
+            .filter_map(|f| f.entry)
+            .collect();
+        assert_eq!(stripped, [noted], "{name}");
+        assert_eq!(skimmed(&fast), 29, "{name}: all stubs but the one named");
+    }
+}

@@ -9,9 +9,10 @@ use super::needles::{
 };
 use super::pieces::Ended;
 use super::simd::{lower_into, Seen};
+use super::unread::{self, REQUEST_HEADERS_READ, RESPONSE_HEADERS_READ};
 use super::{Cursor, GiveUp, Keep, Scan, Skimmed, Str, R, RELEASE_EVERY};
 use crate::limits::Limits;
-use crate::model::{Exchange, Request, RequestSlot, Response, Source, Stamp};
+use crate::model::{header_name, Exchange, Header, Request, RequestSlot, Response, Source, Stamp};
 
 impl Cursor<'_> {
     // -----------------------------------------------------------------------------------------
@@ -75,6 +76,7 @@ impl Cursor<'_> {
     ) -> R<Ended> {
         let needles = needles();
         let mut scan = Scan::default();
+        let mut noted = Noted::Nothing;
         let mut released = if at_list { 0 } else { self.pos };
         // Not past the next piece's start: that piece releases its own pages, and may have
         // done so already.
@@ -121,14 +123,21 @@ impl Cursor<'_> {
                 }
                 let lower = buffer.get_mut(..raw.len()).ok_or(GiveUp)?;
                 self.unsearched_cookies(&scan, start, lower);
-                if has_needle(needles, lower) {
+                let plain = if has_needle(needles, lower) {
                     None
                 } else {
-                    self.stub(&scan, raw, seen, index, span.clone(), limits)
+                    let noted = (out.keep == Keep::Read).then_some(&mut noted);
+                    self.stub(&scan, raw, seen, index, span.clone(), limits, noted)
+                };
+                match plain {
+                    None if out.keep == Keep::Read => {
+                        self.kept(&scan, raw, lower, index, span.clone(), limits)
+                    }
+                    plain => plain,
                 }
             };
-            match skimmed {
-                Some(ex) => out.exchanges.push(ex),
+            let ex = match skimmed {
+                Some(ex) => ex,
                 None => {
                     let raw = std::str::from_utf8(raw).map_err(|_| GiveUp)?;
                     let mut ex = exchange(index, span, raw);
@@ -136,9 +145,13 @@ impl Cursor<'_> {
                         super::unread::drop_unread_body(&mut ex, limits);
                         super::unread::drop_unread_headers(&mut ex, limits);
                     }
-                    out.exchanges.push(ex);
+                    ex
                 }
+            };
+            if out.keep == Keep::Read && notes_stripped_cookies(&ex) {
+                noted.seen(ex.started);
             }
+            out.exchanges.push(ex);
         }
         source.release(released..self.pos);
         Ok(Ended::Closed)
@@ -167,7 +180,10 @@ impl Cursor<'_> {
         }
     }
 
-    /// The entry as a stub; `None` when it may matter and must be read in full.
+    /// The entry as a stub; `None` when it may matter and must be read in full. With
+    /// `noted` (for `check`), cookies listed without their header are not kept where an
+    /// entry before it already makes reconstruction note them ([`Noted`]).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn stub(
         &self,
         scan: &Scan,
@@ -176,6 +192,7 @@ impl Cursor<'_> {
         index: usize,
         span: Range<usize>,
         limits: &Limits,
+        noted: Option<&mut Noted>,
     ) -> Option<Exchange> {
         if (seen.percent && percent_hides(raw))
             || (seen.an && lwa_code_shape(raw))
@@ -204,11 +221,43 @@ impl Cursor<'_> {
         }) {
             return None;
         }
+        // The text as it stands, kept inline (one with escapes made the entry odd already).
+        let started_raw: Option<Stamp> = match scan.started {
+            Some(s) if !s.escaped => Some(std::str::from_utf8(self.text(s)).ok()?.into()),
+            Some(_) => return None,
+            None => None,
+        };
+        let started = started_raw.as_deref().and_then(parse_time);
         // Cookies listed apart from a missing header are a note for reconstruction: the stub
-        // keeps their number, as the full read does (and nothing else of the entry).
+        // keeps their number, as the full read does (and nothing else of the entry), unless
+        // an entry before it in this piece makes the same note first.
         // The empty request costs no allocation (most stubs).
         let mut request = RequestSlot::default();
-        if scan.req_cookies > 0 && !named(&scan.req_headers, "cookie")? {
+        let req_noted = scan.req_cookies > 0 && !named(&scan.req_headers, "cookie")?;
+        let resp_noted =
+            scan.response && scan.resp_cookies > 0 && !named(&scan.resp_headers, "set-cookie")?;
+        let quiet = match noted {
+            Some(n) if (req_noted || resp_noted) && n.before(started) => {
+                // Without a time it still tells that reconstruction goes by position.
+                if started.is_none() {
+                    *n = Noted::Untimed;
+                }
+                true
+            }
+            _ => false,
+        };
+        if quiet {
+            return Some(Exchange {
+                index,
+                span,
+                started,
+                started_raw,
+                request,
+                response: None,
+                error: None,
+            });
+        }
+        if req_noted {
             request = Request {
                 listed_cookies: scan.req_cookies,
                 ..Request::default()
@@ -216,7 +265,7 @@ impl Cursor<'_> {
             .into();
         }
         let mut response = None;
-        if scan.response && scan.resp_cookies > 0 && !named(&scan.resp_headers, "set-cookie")? {
+        if resp_noted {
             // The full reader keeps a response only when it has a status other than 0.
             let status = match scan.status {
                 None => None,
@@ -231,10 +280,79 @@ impl Cursor<'_> {
                 })
             });
         }
-        // The text as it stands, kept inline (one with escapes made the entry odd already).
+        Some(Exchange {
+            index,
+            span,
+            started,
+            started_raw,
+            request,
+            response,
+            error: None,
+        })
+    }
+
+    /// The entry as `check` keeps it after reading it in full (`unread.rs`: the headers
+    /// something reads by name, no answer's body nothing reads), built from what the tokenizer
+    /// saw instead of the full read; `None` when only the full read can tell. For a GET
+    /// without a body whose answer's body is dropped: a logged-in capture's Bearer calls (a
+    /// tenth of its entries), read in full for their `Authorization` header, cost four times
+    /// a skimmed entry that way. Every field is what the strict full read gives: the entry is
+    /// neither odd nor hidden (no repeated key, every header `{name, value}` strings, no
+    /// escape that could spell a letter), `method`, `url` and `redirectURL` are strings or
+    /// absent (a number or boolean made it odd), and strings with escapes are decoded by
+    /// serde_json as the full read decodes them.
+    pub(super) fn kept(
+        &self,
+        scan: &Scan,
+        raw: &[u8],
+        lower: &[u8],
+        index: usize,
+        span: Range<usize>,
+        limits: &Limits,
+    ) -> Option<Exchange> {
+        // Over a limit, `limits::apply` cuts and reports the full read's headers and body.
+        if scan.post_data || may_hit_a_limit(scan, raw, limits) {
+            return None;
+        }
+        let method = self.owned(scan.method?)?;
+        let url = self.owned(scan.url?)?;
+        if !unread::body_unread(&method, &url) {
+            return None;
+        }
+        let status = match scan.status {
+            None => None,
+            Some(Ok(s)) => u16::try_from(s).ok().filter(|&s| s != 0),
+            Some(Err(())) => return None,
+        };
+        let response = match status {
+            // What the full read keeps of a response without a status: nothing.
+            None => None,
+            Some(status) => {
+                if unread::may_keep_a_body(lower) {
+                    return None;
+                }
+                let redirect_url = match scan.redirect {
+                    Some(s) => Some(self.owned(s)?).filter(|s| !s.is_empty()),
+                    None => None,
+                };
+                Some(Box::new(Response {
+                    status,
+                    headers: self.headers_read(&scan.resp_headers, &RESPONSE_HEADERS_READ)?,
+                    listed_cookies: scan.resp_cookies,
+                    body: None,
+                    redirect_url,
+                }))
+            }
+        };
+        let request = Request {
+            method,
+            url,
+            headers: self.headers_read(&scan.req_headers, &REQUEST_HEADERS_READ)?,
+            listed_cookies: scan.req_cookies,
+            body: None,
+        };
         let started_raw: Option<Stamp> = match scan.started {
-            Some(s) if !s.escaped => Some(std::str::from_utf8(self.text(s)).ok()?.into()),
-            Some(_) => return None,
+            Some(s) => Some(std::str::from_utf8(self.text(s)).ok()?.into()),
             None => None,
         };
         Some(Exchange {
@@ -242,10 +360,36 @@ impl Cursor<'_> {
             span,
             started: started_raw.as_deref().and_then(parse_time),
             started_raw,
-            request,
+            request: request.into(),
             response,
             error: None,
         })
+    }
+
+    /// The headers of `list` named in `read`, in order, repeats included, decoded.
+    fn headers_read(&self, list: &[(Str, Str)], read: &[&str]) -> Option<Vec<Header>> {
+        let mut out = Vec::new();
+        for (n, v) in list {
+            let name = self.text(*n);
+            if read.iter().any(|r| name.eq_ignore_ascii_case(r.as_bytes())) {
+                let name = std::str::from_utf8(name).ok()?.to_string();
+                out.push(Header {
+                    name: header_name(name),
+                    value: self.owned(*v)?,
+                });
+            }
+        }
+        out.shrink_to_fit();
+        Some(out)
+    }
+
+    /// A string's value, decoded as serde_json decodes it (`None` where it would fail).
+    fn owned(&self, s: Str) -> Option<String> {
+        if !s.escaped {
+            return std::str::from_utf8(self.text(s)).ok().map(str::to_string);
+        }
+        let quoted = self.b.get(s.start.checked_sub(1)?..s.end.checked_add(1)?)?;
+        serde_json::from_slice(quoted).ok()
     }
 
     /// One entry object: tracks what [`Cursor::stub`] needs.
@@ -301,7 +445,7 @@ impl Cursor<'_> {
                     continue;
                 }
                 b"method" => {
-                    self.scalar(scan)?;
+                    scan.method = self.scalar(scan)?;
                     0
                 }
                 b"url" => {
@@ -321,6 +465,7 @@ impl Cursor<'_> {
                     3
                 }
                 b"postData" => {
+                    scan.post_data = true;
                     self.skip_value()?;
                     4
                 }
@@ -453,19 +598,20 @@ impl Cursor<'_> {
         Ok(None)
     }
 
-    /// A string, number, boolean or null (the string is returned); a list or object makes the
-    /// entry odd (the full reader would fail on it).
+    /// A string (returned) or null; anything else makes the entry odd: the full reader
+    /// fails on a list or object, and reads a number or boolean as its text, which
+    /// [`Cursor::kept`] does not rebuild.
     pub(super) fn scalar(&mut self, scan: &mut Scan) -> R<Option<Str>> {
         match self.peek() {
             Some(b'"') => {
                 self.pos += 1;
                 self.string().map(Some)
             }
-            Some(b'{' | b'[') => {
+            Some(b'n') => self.literal(b"null").map(|()| None),
+            _ => {
                 scan.odd = true;
                 self.skip_value().map(|()| None)
             }
-            _ => self.skip_value().map(|()| None),
         }
     }
 
@@ -506,5 +652,53 @@ impl Cursor<'_> {
             n += 1;
         }
         Ok(n)
+    }
+}
+
+/// Whether reconstruction notes `ex` for cookies listed without the header that carries them
+/// (`flow::classify`, `note_stripped_cookies`: the same test).
+fn notes_stripped_cookies(ex: &Exchange) -> bool {
+    let r = &ex.request;
+    (r.listed_cookies > 0 && r.header("cookie").is_none())
+        || ex
+            .response
+            .as_ref()
+            .is_some_and(|p| p.listed_cookies > 0 && p.header("set-cookie").is_none())
+}
+
+/// The entries of a piece so far that make reconstruction note cookies listed without their
+/// header (a capture whose exporter writes only the `cookies` lists: every entry).
+/// Reconstruction keeps only the first such note, in the order it takes the entries: by start
+/// time and then position when every entry has a start time, else by position. A stub that
+/// comes after a noted entry in both orders (later in the piece, and started no earlier, or
+/// either without a time) can never be that first one, so it is kept inert: no request of its
+/// own, nothing for reconstruction to look at (the finding and every output are the same;
+/// `tests/skim.rs`).
+#[derive(Clone, Copy)]
+pub(super) enum Noted {
+    Nothing,
+    /// One of them has no start time (so reconstruction takes the entries by position).
+    Untimed,
+    /// The earliest start among them.
+    Earliest(time::OffsetDateTime),
+}
+
+impl Noted {
+    /// Whether an entry later in the piece that started at `started` comes after one noted.
+    pub(super) fn before(&self, started: Option<time::OffsetDateTime>) -> bool {
+        match (*self, started) {
+            (Noted::Nothing, _) => false,
+            (Noted::Untimed, _) | (Noted::Earliest(_), None) => true,
+            (Noted::Earliest(first), Some(t)) => first <= t,
+        }
+    }
+
+    /// Takes in a noted entry (later in the piece than those before).
+    pub(super) fn seen(&mut self, started: Option<time::OffsetDateTime>) {
+        *self = match (*self, started) {
+            (Noted::Untimed, _) | (_, None) => Noted::Untimed,
+            (Noted::Nothing, Some(t)) => Noted::Earliest(t),
+            (Noted::Earliest(first), Some(t)) => Noted::Earliest(first.min(t)),
+        };
     }
 }

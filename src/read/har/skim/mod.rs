@@ -100,7 +100,11 @@ pub(super) struct Scan {
     /// Something the skim does not vouch for: read this entry in full.
     pub(super) odd: bool,
     pub(super) started: Option<Str>,
+    /// The request's `method` and `url` when written as strings.
+    pub(super) method: Option<Str>,
     pub(super) url: Option<Str>,
+    /// The request has a `postData`.
+    pub(super) post_data: bool,
     pub(super) req_headers: Vec<(Str, Str)>,
     pub(super) req_cookies: usize,
     /// `response` is an object.
@@ -118,7 +122,9 @@ impl Scan {
     pub(super) fn clear(&mut self) {
         self.odd = false;
         self.started = None;
+        self.method = None;
         self.url = None;
+        self.post_data = false;
         self.req_headers.clear();
         self.req_cookies = 0;
         self.response = false;

@@ -32,7 +32,7 @@ use crate::model::{Exchange, Header};
 /// `cookie` for `cookies_sent`, `content-type`, the browser signs) and the step facts. A
 /// header read later by name must be added here, or `check` will not see it
 /// (`tests/skim.rs` compares `check`'s every output with the full read's).
-const REQUEST_HEADERS_READ: [&str; 8] = [
+pub(super) const REQUEST_HEADERS_READ: [&str; 8] = [
     "authorization",
     "cookie",
     "referer",
@@ -46,7 +46,7 @@ const REQUEST_HEADERS_READ: [&str; 8] = [
 /// The response headers anything after reading looks at, lower-case: `Response::location`,
 /// `flow::classify` (`set-cookie` for stripped cookies) and the step facts (`cookies_set`,
 /// `cache_control`, `referrer_policy`, `www_authenticate`).
-const RESPONSE_HEADERS_READ: [&str; 5] = [
+pub(super) const RESPONSE_HEADERS_READ: [&str; 5] = [
     "location",
     "set-cookie",
     "cache-control",
@@ -64,11 +64,7 @@ const READ_BY_URL: [&str; 4] = [
 
 /// Drops the response body of `ex` (read in full) where reconstruction cannot read it.
 pub(super) fn drop_unread_body(ex: &mut Exchange, limits: &Limits) {
-    if !ex.request.method.eq_ignore_ascii_case("GET") {
-        return;
-    }
-    let url = ex.request.url.to_ascii_lowercase();
-    if url.contains('%') || READ_BY_URL.iter().any(|w| url.contains(w)) {
+    if !body_unread(&ex.request.method, &ex.request.url) {
         return;
     }
     let Some(response) = ex.response.as_mut() else {
@@ -84,6 +80,34 @@ pub(super) fn drop_unread_body(ex: &mut Exchange, limits: &Limits) {
         return;
     }
     response.body = None;
+}
+
+/// Whether reconstruction never reads the answer's body of a request with `method` and
+/// `url`, unless the body holds a `<form`.
+pub(super) fn body_unread(method: &str, url: &str) -> bool {
+    if !method.eq_ignore_ascii_case("GET") {
+        return false;
+    }
+    let url = url.to_ascii_lowercase();
+    !url.contains('%') && !READ_BY_URL.iter().any(|w| url.contains(w))
+}
+
+/// Whether an entry, by its lower-cased text, may hold an answer's body that
+/// [`drop_unread_body`] keeps although its URL names nothing reconstruction reads: a `<form`
+/// (also behind a `\u003c`; a letter behind an escape makes the entry hidden), or a body in
+/// base64 (whose decoded text could hold one). The body's size needs no look: an entry a
+/// third of `max_body_size` long is read in full (`may_hit_a_limit`).
+pub(super) fn may_keep_a_body(lower: &[u8]) -> bool {
+    use memchr::memmem::Finder;
+    use std::sync::LazyLock;
+    static FINDERS: LazyLock<[Finder<'static>; 3]> = LazyLock::new(|| {
+        [
+            Finder::new(b"<form"),
+            Finder::new(br"\u003c"),
+            Finder::new(br#""encoding""#),
+        ]
+    });
+    FINDERS.iter().any(|f| f.find(lower).is_some())
 }
 
 /// Drops the headers of `ex` (read in full) that nothing after reading looks at, on each side
