@@ -90,11 +90,11 @@ impl Cursor<'_> {
                 later = rest;
             }
             if later.first() == Some(&start) {
-                source.release(released..start);
+                out.pass(source, released..start);
                 return Ok(Ended::Stopped(start));
             }
             if start - released >= RELEASE_EVERY {
-                source.release(released..start);
+                out.pass(source, released..start);
                 released = start;
                 source.prefetch(ahead(start, later));
             }
@@ -140,7 +140,7 @@ impl Cursor<'_> {
                 }
             }
         }
-        source.release(released..self.pos);
+        out.pass(source, released..self.pos);
         Ok(Ended::Closed)
     }
 
