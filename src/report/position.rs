@@ -61,7 +61,6 @@ pub fn find_needle(entry: &[u8], needle: Option<&str>) -> Option<Range<usize>> {
 /// Lines and columns of offsets in captures. The newline counts are the capture's own
 /// ([`crate::model::Source::newlines`]: the skim counts them as it reads), so a position costs
 /// one block's count and a look back to the line's start.
-#[derive(Default)]
 pub struct LineCache;
 
 impl LineCache {
@@ -96,7 +95,7 @@ fn position_of(place: &Place, file: &FileReport, lines: &mut LineCache) -> Optio
 /// label in its own entry, else its entry's start, else its first label), as SARIF places
 /// them. Call it before the capture's text is dropped.
 pub fn fill(file: &mut FileReport) {
-    let mut lines = LineCache::default();
+    let mut lines = LineCache;
     let positions: Vec<Positions> = file
         .findings
         .iter()
