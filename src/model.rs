@@ -3,12 +3,15 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::{Deref, DerefMut, Range};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use time::OffsetDateTime;
 
 #[cfg(feature = "cli")]
 mod mmap;
+mod newlines;
+
+pub use newlines::{Counter as NewlineCounter, Newlines, BLOCK as NEWLINE_BLOCK};
 
 /// Which reader produced a capture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,7 +149,7 @@ impl Capture {
 /// Build one from bytes with `Source::from(vec)` / `Arc<[u8]>::into()`, or from a file with
 /// [`Source::map`].
 #[derive(Clone)]
-pub struct Source(SourceInner);
+pub struct Source(SourceInner, Arc<OnceLock<Newlines>>);
 
 #[derive(Clone)]
 enum SourceInner {
@@ -163,7 +166,7 @@ impl Source {
         let map = mmap::map(file)?;
         #[cfg(unix)]
         let _ = map.advise(memmap2::Advice::Sequential);
-        Ok(Source(SourceInner::Mapped(Arc::new(map))))
+        Ok(Source(SourceInner::Mapped(Arc::new(map)), Arc::default()))
     }
 
     /// The bytes as a shared buffer: free for bytes in memory, a copy for a mapped file (only
@@ -213,6 +216,25 @@ impl Source {
     }
 }
 
+impl Source {
+    /// Where the text's lines are: counted by the reader as it went (the skim), or now, on
+    /// every core (pages mapped ahead and released behind, as the skim does).
+    pub fn newlines(&self) -> &Newlines {
+        self.1
+            .get_or_init(|| Newlines::count(self, |r| self.prefetch(r), |r| self.release(r)))
+    }
+
+    /// The newline index, if a reader counted it or it was asked for already.
+    pub fn counted_newlines(&self) -> Option<&Newlines> {
+        self.1.get()
+    }
+
+    /// Keeps `lines`, counted by a reader over this text, for [`Source::newlines`].
+    pub fn set_newlines(&self, lines: Newlines) {
+        let _ = self.1.set(lines);
+    }
+}
+
 impl Deref for Source {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
@@ -232,19 +254,19 @@ impl AsRef<[u8]> for Source {
 
 impl From<Arc<[u8]>> for Source {
     fn from(bytes: Arc<[u8]>) -> Source {
-        Source(SourceInner::Bytes(bytes))
+        Source(SourceInner::Bytes(bytes), Arc::default())
     }
 }
 
 impl From<Vec<u8>> for Source {
     fn from(bytes: Vec<u8>) -> Source {
-        Source(SourceInner::Bytes(bytes.into()))
+        Source(SourceInner::Bytes(bytes.into()), Arc::default())
     }
 }
 
 impl From<&[u8]> for Source {
     fn from(bytes: &[u8]) -> Source {
-        Source(SourceInner::Bytes(bytes.into()))
+        Source(SourceInner::Bytes(bytes.into()), Arc::default())
     }
 }
 

@@ -2,7 +2,6 @@
 //! `column` and `labels` of JSON findings). A label's needle is looked for in the raw bytes of
 //! its entry, in every spelling it can take there; only the position leaves this module.
 
-use std::collections::HashMap;
 use std::ops::Range;
 
 use super::FileReport;
@@ -59,38 +58,17 @@ pub fn find_needle(entry: &[u8], needle: Option<&str>) -> Option<Range<usize>> {
     matcher.find(entry).map(|m| m.range())
 }
 
-/// Line starts of the captures seen, so many findings in one large file cost one scan.
-#[derive(Default)]
-pub struct LineCache {
-    /// By capture: the newlines before each block of [`BLOCK`] bytes of its text.
-    blocks: HashMap<String, Vec<usize>>,
-}
-
-/// A block of text whose newlines are counted together: the index holds one number a block
-/// (3,000 for 200 MB) instead of one a line (6 million).
-const BLOCK: usize = 1 << 16;
+/// Lines and columns of offsets in captures. The newline counts are the capture's own
+/// ([`crate::model::Source::newlines`]: the skim counts them as it reads), so a position costs
+/// one block's count and a look back to the line's start.
+pub struct LineCache;
 
 impl LineCache {
     /// The 1-based line and column (in code points) of byte `offset` of `capture`'s text.
     pub fn position(&mut self, capture: &Capture, offset: usize) -> (usize, usize) {
         let source: &[u8] = &capture.source;
-        let before = self.blocks.entry(capture.name.clone()).or_insert_with(|| {
-            let mut before = Vec::with_capacity(source.len() / BLOCK + 2);
-            let mut total = 0;
-            before.push(0);
-            for (i, block) in source.chunks(BLOCK).enumerate() {
-                total += memchr::memchr_iter(b'\n', block).count();
-                before.push(total);
-                // The count is all this pass needs: a mapped file's pages leave resident
-                // memory behind it, so a large capture's JSON report stays small.
-                capture.source.release(i * BLOCK..(i + 1) * BLOCK);
-            }
-            before
-        });
         let offset = offset.min(source.len());
-        let block = offset / BLOCK;
-        let newlines = before.get(block).copied().unwrap_or(0)
-            + memchr::memchr_iter(b'\n', &source[block * BLOCK..offset]).count();
+        let newlines = capture.source.newlines().before(source, offset);
         let start = memchr::memrchr(b'\n', &source[..offset]).map_or(0, |i| i + 1);
         let column = source[start..offset]
             .iter()
@@ -117,7 +95,7 @@ fn position_of(place: &Place, file: &FileReport, lines: &mut LineCache) -> Optio
 /// label in its own entry, else its entry's start, else its first label), as SARIF places
 /// them. Call it before the capture's text is dropped.
 pub fn fill(file: &mut FileReport) {
-    let mut lines = LineCache::default();
+    let mut lines = LineCache;
     let positions: Vec<Positions> = file
         .findings
         .iter()

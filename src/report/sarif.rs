@@ -105,7 +105,7 @@ impl SarifLog {
         for (name, _, _) in file.parts() {
             self.artifact(name);
         }
-        let mut lines = LineCache::default();
+        let mut lines = LineCache;
         for finding in &file.findings {
             let result = self.result(finding, file, &mut lines);
             self.results.push(result);

@@ -7,7 +7,6 @@
 //! the masked text and nothing the policy does not know is ever shown. Masking needs nothing
 //! but the text: no list of the capture's secrets.
 
-use std::cell::OnceCell;
 use std::ops::Range;
 
 use miette::{LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
@@ -146,19 +145,16 @@ impl SourceCode for Snippet {
     }
 }
 
-/// Makes snippets from one capture; keeps a line index so that many snippets of a large file
-/// do not each count its newlines from the start.
+/// Makes snippets from one capture. Lines are found with the capture's newline index
+/// ([`crate::model::Source::newlines`]), so many snippets of a large file do not each count its
+/// newlines from the start.
 pub struct Snippets<'a> {
     capture: &'a Capture,
-    lines: OnceCell<LineIndex>,
 }
 
 impl<'a> Snippets<'a> {
     pub fn new(capture: &'a Capture) -> Self {
-        Snippets {
-            capture,
-            lines: OnceCell::new(),
-        }
+        Snippets { capture }
     }
 
     /// A masked snippet of entry `entry` (1-based) with one label per `(locator, text)`.
@@ -493,12 +489,10 @@ impl<'a> Snippets<'a> {
     /// several files (a Fiddler `.saz`).
     fn line_of(&self, offset: usize) -> usize {
         let source: &[u8] = &self.capture.source;
-        let lines = self
-            .lines
-            .get_or_init(|| LineIndex::new(&self.capture.source));
-        let line = lines.line_of(source, offset);
+        let lines = self.capture.source.newlines();
+        let line = lines.before(source, offset);
         match self.capture.part_at(offset) {
-            Some(part) => line.saturating_sub(lines.line_of(source, part.range.start)),
+            Some(part) => line.saturating_sub(lines.before(source, part.range.start)),
             None => line,
         }
     }
@@ -550,39 +544,6 @@ fn whole_header_value(
     let region = region.filter(|_| header)?;
     // Inside the quotes, when it is a string.
     string_content(text, &region).map(|_| region.start + 1..region.end - 1)
-}
-
-/// Newline counts at fixed block boundaries: finding a line costs one block's scan.
-struct LineIndex {
-    /// `before[i]` = newlines in `source[..i * BLOCK]`.
-    before: Vec<usize>,
-}
-
-impl LineIndex {
-    const BLOCK: usize = 1 << 16;
-
-    fn new(source: &crate::model::Source) -> Self {
-        let mut before = vec![0];
-        let mut total = 0;
-        for (i, block) in source.chunks(Self::BLOCK).enumerate() {
-            total += count_newlines(block);
-            before.push(total);
-            // Only the count is kept: a mapped file's pages leave resident memory behind it.
-            source.release(i * Self::BLOCK..(i + 1) * Self::BLOCK);
-        }
-        LineIndex { before }
-    }
-
-    /// The 0-based line holding byte `offset`.
-    fn line_of(&self, source: &[u8], offset: usize) -> usize {
-        let offset = offset.min(source.len());
-        let block = offset / Self::BLOCK;
-        self.before[block] + count_newlines(&source[block * Self::BLOCK..offset])
-    }
-}
-
-fn count_newlines(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
 fn start_of_line(source: &[u8], offset: usize) -> usize {

@@ -92,11 +92,11 @@ impl Cursor<'_> {
                 later = rest;
             }
             if later.first() == Some(&start) {
-                source.release(released..start);
+                out.pass(source, released..start);
                 return Ok(Ended::Stopped(start));
             }
             if start - released >= RELEASE_EVERY {
-                source.release(released..start);
+                out.pass(source, released..start);
                 released = start;
                 source.prefetch(ahead(start, later));
             }
@@ -153,7 +153,7 @@ impl Cursor<'_> {
             }
             out.exchanges.push(ex);
         }
-        source.release(released..self.pos);
+        out.pass(source, released..self.pos);
         Ok(Ended::Closed)
     }
 

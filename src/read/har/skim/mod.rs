@@ -40,7 +40,7 @@ mod unread;
 use std::ops::Range;
 
 use crate::limits::Limits;
-use crate::model::{Exchange, Source};
+use crate::model::{Exchange, NewlineCounter, Source};
 use cursor::Cursor;
 use pieces::{skim_in_pieces, MIN_PIECE, TAIL_PIECE};
 
@@ -84,6 +84,17 @@ pub(super) fn skim(source: &Source, limits: &Limits, keep: Keep) -> Option<Vec<E
 pub(super) struct Skimmed {
     pub(super) exchanges: Vec<Exchange>,
     pub(super) keep: Keep,
+    /// The newlines of the text passed, for the reports' line numbers ([`Source::newlines`]).
+    pub(super) lines: NewlineCounter,
+}
+
+impl Skimmed {
+    /// Done with `range` of the text: its newlines are counted while its pages are still
+    /// mapped, and then they are released.
+    pub(super) fn pass(&mut self, source: &Source, range: Range<usize>) {
+        self.lines.add(source, range.clone());
+        source.release(range);
+    }
 }
 
 /// A string's content (between its quotes) and whether it holds escapes.

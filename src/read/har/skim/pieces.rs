@@ -54,6 +54,9 @@ pub(super) fn skim_in_pieces(
         Vec::new()
     };
     let out = skim_from(source, list, &cuts, limits, keep).ok()?;
+    if let Some(lines) = out.lines.finish(bytes) {
+        source.set_newlines(lines);
+    }
     Some(out.exchanges)
 }
 
@@ -107,7 +110,8 @@ pub(super) fn skim_from(
     let mut used = used.into_iter();
     let mut all = used.next().ok_or(GiveUp)?;
     all.exchanges.reserve_exact(total - all.exchanges.len());
-    for part in used {
+    for mut part in used {
+        all.lines.append(std::mem::take(&mut part.lines));
         let offset = all.exchanges.len();
         all.exchanges
             .par_extend(part.exchanges.into_par_iter().map(move |mut ex| {

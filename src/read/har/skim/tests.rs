@@ -269,6 +269,59 @@ fn wrong_guesses_are_thrown_away() {
     }
 }
 
+/// The skim counts the capture's newlines as it passes its text (for the reports' line
+/// numbers), on any number of pieces, right guesses or wrong: the index it leaves on the source
+/// is the one counting the whole text gives.
+#[test]
+fn the_pieces_count_the_lines_one_pass_would() {
+    use crate::model::Newlines;
+    for pretty in [true, false] {
+        let whole = {
+            let source = long_capture(40, pretty);
+            assert!(
+                source.len() > 4 * crate::model::NEWLINE_BLOCK,
+                "{}",
+                source.len()
+            );
+            Newlines::count(&source, |_| {}, |_| {})
+        };
+        for (threads, min_piece) in [(1, MIN_PIECE), (2, 0), (3, 0), (5, 0)] {
+            let source = long_capture(40, pretty);
+            skim_in_pieces(
+                &source,
+                threads,
+                min_piece,
+                1,
+                &Limits::default(),
+                Keep::All,
+            )
+            .expect("skimmed");
+            assert_eq!(
+                source.counted_newlines(),
+                Some(&whole),
+                "{threads} threads, pretty: {pretty}"
+            );
+        }
+    }
+    // Pieces started at wrong guesses are run past, and what they counted is not used.
+    let source = long_capture(3, false);
+    let bytes: &[u8] = &source;
+    let list = bytes.iter().position(|&c| c == b'[').unwrap() + 1;
+    let nested = memchr::memmem::find(bytes, br#"{"startedDateTime":"y"}"#).unwrap();
+    let real = guess_cuts(bytes, list, 2, bytes.len() / 2);
+    let split = skim_from(
+        &source,
+        list,
+        &[nested, real[0]],
+        &Limits::default(),
+        Keep::All,
+    );
+    assert_eq!(
+        split.unwrap().lines.finish(bytes),
+        Some(Newlines::count(bytes, |_| {}, |_| {}))
+    );
+}
+
 /// The pieces used are those one pass runs into: a piece that a piece before it ran past
 /// is dropped, even when it failed.
 #[test]
