@@ -248,11 +248,10 @@ impl<'p> Sanitizer<'p> {
         }
     }
 
-    fn keep(&mut self, value: &str) -> String {
+    fn keep(&mut self, value: &str) {
         self.kept_values.insert(self.hasher.hash_one(value));
         self.tags.push(self.tag(value));
         self.note_written(value);
-        value.to_string()
     }
 
     fn note_written(&mut self, placeholder: &str) {
@@ -346,9 +345,17 @@ impl<'p> Sanitizer<'p> {
 
 impl Replace for Sanitizer<'_> {
     fn replace(&mut self, kind: SecretKind, value: &str) -> String {
+        let mut out = String::new();
+        self.replace_into(kind, value, &mut out);
+        out
+    }
+
+    fn replace_into(&mut self, kind: SecretKind, value: &str, out: &mut String) {
         // A placeholder of this key (a second run) is kept and not counted as replaced.
         if self.is_known(value) {
-            return self.keep(value);
+            self.keep(value);
+            out.push_str(value);
+            return;
         }
         // The value is hashed once, for the counts and the cache.
         let hash = self.hasher.hash_one(value);
@@ -362,9 +369,12 @@ impl Replace for Sanitizer<'_> {
                 let c = *c;
                 self.count_hashed(kind, hash, new_kind);
                 // (Its tag went into `tags` when it was cached.)
-                let stand_in = self.cache.stand_in(&c).to_string();
-                self.note_written(&stand_in);
-                return stand_in;
+                out.push_str(self.cache.stand_in(&c));
+                if self.written.is_some() {
+                    let stand_in = self.cache.stand_in(&c).to_string();
+                    self.note_written(&stand_in);
+                }
+                return;
             }
         }
         self.count_hashed(kind, hash, true);
@@ -375,7 +385,7 @@ impl Replace for Sanitizer<'_> {
         if cacheable {
             self.cache.insert(hash, value, &stand_in, kind_bit(kind));
         }
-        stand_in
+        out.push_str(&stand_in);
     }
 
     fn html_page(&mut self, text: &str) -> Option<String> {
