@@ -36,7 +36,6 @@ pub use names::*;
 use std::borrow::Cow;
 
 use base64::Engine as _;
-use percent_encoding::utf8_percent_encode;
 
 use super::placeholder::Placeholders;
 use super::{kind_by_shape, kind_of_field, kind_of_header, mask, SecretKind};

@@ -352,17 +352,42 @@ pub(super) fn encode_like_into<R: Replace + ?Sized>(raw: &str, new: &str, r: &R,
     let plus = memchr::memchr(b'+', bytes).is_some();
     let lower = memchr::memchr_iter(b'%', bytes)
         .any(|i| raw[i + 1..].chars().take(2).any(|c| c.is_ascii_lowercase()));
-    // The encoder yields each escaped byte as its own `%XX` piece (`%` itself is escaped,
-    // so every `%` of the result starts one), and runs of bytes kept as they are.
-    for piece in utf8_percent_encode(new, crate::wire::form::FORM) {
-        if plus && piece == "%20" {
+    // Byte by byte as `utf8_percent_encode` with the form set does (a test compares them):
+    // what the set keeps as it is, every other byte as `%XX`, a space as `+` when `raw` wrote
+    // one so.
+    let hex: &[u8; 16] = if lower {
+        b"0123456789abcdef"
+    } else {
+        b"0123456789ABCDEF"
+    };
+    let bytes = new.as_bytes();
+    let mut kept = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if form_keeps(b) {
+            continue;
+        }
+        // (Between two escaped bytes of one character the run is empty, and not sliced.)
+        if kept < i {
+            out.push_str(&new[kept..i]);
+        }
+        kept = i + 1;
+        if plus && b == b' ' {
             out.push('+');
-        } else if lower && piece.starts_with('%') {
-            out.extend(piece.chars().map(|c| c.to_ascii_lowercase()));
         } else {
-            out.push_str(piece);
+            out.push('%');
+            out.push(char::from(hex[usize::from(b >> 4)]));
+            out.push(char::from(hex[usize::from(b & 15)]));
         }
     }
+    if kept < bytes.len() {
+        out.push_str(&new[kept..]);
+    }
+}
+
+/// Whether a form encoder writes the byte `b` as it is ([`crate::wire::form::FORM`]: letters,
+/// digits and `-_.*`).
+fn form_keeps(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'*')
 }
 
 pub(super) fn looks_like_json(value: &str) -> bool {

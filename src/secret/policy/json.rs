@@ -761,9 +761,11 @@ pub(super) fn json_escape(s: &str) -> String {
     out
 }
 
-/// Whether `s` has a character a JSON string escapes.
+/// Whether `s` has a character a JSON string escapes. (A fold without an early exit, which
+/// the compiler turns into vector code.)
 fn needs_escape(s: &str) -> bool {
-    s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\')
+    s.bytes()
+        .fold(false, |seen, b| seen | (b < 0x20) | (b == b'"') | (b == b'\\'))
 }
 
 /// [`json_escape`] appended to `out`: escaped as serde_json escapes (quote, backslash, the
@@ -771,6 +773,10 @@ fn needs_escape(s: &str) -> bool {
 /// nothing else); a test compares the two.
 pub(super) fn json_escape_into(s: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    if !needs_escape(s) {
+        out.push_str(s);
+        return;
+    }
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {

@@ -40,6 +40,7 @@ fn generated_path_segments_are_hidden_and_readable_ids_shown() {
     }
 }
 use crate::secret::placeholder::Key;
+use percent_encoding::utf8_percent_encode;
 
 const CODE: &str = "ANdNAVhyhqirUelHGEHA";
 const TOKEN: &str = "Atza|IwEBIabcdefghijklmnopqrstuvwxyz012345";
@@ -203,7 +204,8 @@ fn forms_are_walked_as_the_plain_walk_walks_them() {
     let pieces = [
         "&", "&", "=", "=", "a", "Q", "x9", "+", "%20", "%2f", "%2F", "%", "%z", "%é", "é",
         "redirect_uri", "client_secret", "scope", "code", "q", "1", "true", "https://a.b/c?d=e",
-        "{\"k\":1}", "AN", "-", "_", ".", "*", "~", " ", "%7B%22a%22%3A%22b%22%7D",
+        "{\"k\":1}", "AN", "-", "_", ".", "*", "~", " ", "%7B%22a%22%3A%22b%22%7D", "€", "😀",
+        "%E2%82%AC", "%e2%82", "\"", "\\", "#", "?", "/",
     ];
     let p = keyed();
     for _ in 0..4000 {
@@ -212,6 +214,22 @@ fn forms_are_walked_as_the_plain_walk_walks_them() {
         let mut k = Keyed { placeholders: &p };
         let mut k2 = Keyed { placeholders: &p };
         assert_eq!(form(&text, &mut k), form_as_before(&text, &mut k2), "{text}");
+        // Stand-ins with every kind of character, encoded as the value was.
+        assert_eq!(
+            form(&text, &mut Echo),
+            form_as_before(&text, &mut Echo),
+            "{text}"
+        );
+    }
+}
+
+/// A replacer whose stand-ins hold what an encoder must escape: spaces, punctuation, `%`,
+/// `+`, characters of two, three and four bytes.
+struct Echo;
+
+impl Replace for Echo {
+    fn replace(&mut self, _: SecretKind, v: &str) -> String {
+        format!("{v} é€😀+%&=*-_.~\"/")
     }
 }
 
