@@ -496,7 +496,11 @@ mod tests {
         identified.insert("x".repeat(5000), SecretKind::AccessToken);
         let mut by_ref = Sanitizer::new(&p, &known, &identified, true);
         let mut in_place = Sanitizer::new(&p, &known, &identified, true);
-        let kinds = [SecretKind::Cookie, SecretKind::Value, SecretKind::Credentials];
+        let kinds = [
+            SecretKind::Cookie,
+            SecretKind::Value,
+            SecretKind::Credentials,
+        ];
         let mut x: u64 = 0x2545_F491_4F6C_DD1D;
         let mut out = String::from("before:");
         for i in 0..60_000u64 {

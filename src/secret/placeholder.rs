@@ -521,8 +521,32 @@ mod tests {
     fn ascii_values_are_drawn_as_characters_are() {
         let p = ph(K1);
         let pieces = [
-            "0", "7", "a", "f", "g", "z", "A", "F", "G", "Z", "-", ".", " ", "|", "+", "/", "=",
-            "_", "~", "%", "\"", "deadbeef", "DEADBEEF", "AN", "Atza|", "amzn1.oa2-cs.v1.",
+            "0",
+            "7",
+            "a",
+            "f",
+            "g",
+            "z",
+            "A",
+            "F",
+            "G",
+            "Z",
+            "-",
+            ".",
+            " ",
+            "|",
+            "+",
+            "/",
+            "=",
+            "_",
+            "~",
+            "%",
+            "\"",
+            "deadbeef",
+            "DEADBEEF",
+            "AN",
+            "Atza|",
+            "amzn1.oa2-cs.v1.",
         ];
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         for _ in 0..20_000 {

@@ -472,12 +472,7 @@ impl<'t> JsonWalk<'t> {
     }
 
     /// What a string value under `key` becomes.
-    fn decide<R: Replace + ?Sized>(
-        &self,
-        key: Option<&str>,
-        value: &str,
-        r: &mut R,
-    ) -> Decision {
+    fn decide<R: Replace + ?Sized>(&self, key: Option<&str>, value: &str, r: &mut R) -> Decision {
         let unchanged = |new: String| {
             if new == value {
                 Decision::Keep
@@ -514,9 +509,7 @@ impl<'t> JsonWalk<'t> {
                         Decision::Hide(SecretKind::Value)
                     }
                 }
-                (Role::Cookie, Some("value")) => {
-                    return Decision::Hide(SecretKind::Cookie)
-                }
+                (Role::Cookie, Some("value")) => return Decision::Hide(SecretKind::Cookie),
                 // (Blank text is kept by `body` and `base64_body` whatever the type.)
                 (Role::Body, Some("text" | "encoded")) if value.trim().is_empty() => {
                     return Decision::Keep
@@ -540,9 +533,7 @@ impl<'t> JsonWalk<'t> {
                 (_, Some(k)) if name_facts(k).public_capture && !k.eq_ignore_ascii_case("name") => {
                     return Decision::Keep
                 }
-                (_, Some("name")) if self.under(&["creator", "browser"]) => {
-                    return Decision::Keep
-                }
+                (_, Some("name")) if self.under(&["creator", "browser"]) => return Decision::Keep,
                 // A `name` whose object is outside the text (a piece of a file): a header,
                 // parameter or cookie name, shown as header names are. (Not in a message
                 // object with a media type: Charles's request or response.)
@@ -764,8 +755,9 @@ pub(super) fn json_escape(s: &str) -> String {
 /// Whether `s` has a character a JSON string escapes. (A fold without an early exit, which
 /// the compiler turns into vector code.)
 fn needs_escape(s: &str) -> bool {
-    s.bytes()
-        .fold(false, |seen, b| seen | (b < 0x20) | (b == b'"') | (b == b'\\'))
+    s.bytes().fold(false, |seen, b| {
+        seen | (b < 0x20) | (b == b'"') | (b == b'\\')
+    })
 }
 
 /// [`json_escape`] appended to `out`: escaped as serde_json escapes (quote, backslash, the

@@ -202,18 +202,63 @@ fn form_as_before<R: Replace + ?Sized>(text: &str, r: &mut R) -> String {
 fn forms_are_walked_as_the_plain_walk_walks_them() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let pieces = [
-        "&", "&", "=", "=", "a", "Q", "x9", "+", "%20", "%2f", "%2F", "%", "%z", "%é", "é",
-        "redirect_uri", "client_secret", "scope", "code", "q", "1", "true", "https://a.b/c?d=e",
-        "{\"k\":1}", "AN", "-", "_", ".", "*", "~", " ", "%7B%22a%22%3A%22b%22%7D", "€", "😀",
-        "%E2%82%AC", "%e2%82", "\"", "\\", "#", "?", "/",
+        "&",
+        "&",
+        "=",
+        "=",
+        "a",
+        "Q",
+        "x9",
+        "+",
+        "%20",
+        "%2f",
+        "%2F",
+        "%",
+        "%z",
+        "%é",
+        "é",
+        "redirect_uri",
+        "client_secret",
+        "scope",
+        "code",
+        "q",
+        "1",
+        "true",
+        "https://a.b/c?d=e",
+        "{\"k\":1}",
+        "AN",
+        "-",
+        "_",
+        ".",
+        "*",
+        "~",
+        " ",
+        "%7B%22a%22%3A%22b%22%7D",
+        "€",
+        "😀",
+        "%E2%82%AC",
+        "%e2%82",
+        "\"",
+        "\\",
+        "#",
+        "?",
+        "/",
     ];
     let p = keyed();
     for _ in 0..4000 {
         let text = rng.text(&pieces, 14);
-        assert_eq!(form(&text, &mut Mask), form_as_before(&text, &mut Mask), "{text}");
+        assert_eq!(
+            form(&text, &mut Mask),
+            form_as_before(&text, &mut Mask),
+            "{text}"
+        );
         let mut k = Keyed { placeholders: &p };
         let mut k2 = Keyed { placeholders: &p };
-        assert_eq!(form(&text, &mut k), form_as_before(&text, &mut k2), "{text}");
+        assert_eq!(
+            form(&text, &mut k),
+            form_as_before(&text, &mut k2),
+            "{text}"
+        );
         // Stand-ins with every kind of character, encoded as the value was.
         assert_eq!(
             form(&text, &mut Echo),
