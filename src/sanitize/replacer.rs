@@ -32,6 +32,9 @@ pub(super) struct Sanitizer<'p> {
     known: &'p HashSet<u64>,
     /// Artifacts the analysis identified, by value: replaced wherever they stand.
     identified: &'p Identified,
+    /// Their lengths: most values the policy would show have none of them, and need no
+    /// lookup.
+    identified_lengths: Lengths,
     /// Placeholders already drawn, by value; see [`CACHE_BYTES`].
     cache: Cache,
     /// Hashes of the distinct values met, by kind (for the counts; never the values), with
@@ -165,6 +168,28 @@ impl<T: Ord + Copy> Book<T> {
     }
 }
 
+/// A set of lengths, as bits (a length past the last bit is always in it).
+#[derive(Clone)]
+struct Lengths([u64; 64]);
+
+impl Lengths {
+    const BITS: usize = 64 * 64;
+
+    fn of(identified: &Identified) -> Lengths {
+        let mut bits = [0u64; 64];
+        for value in identified.keys() {
+            let n = value.len().min(Self::BITS - 1);
+            bits[n / 64] |= 1 << (n % 64);
+        }
+        Lengths(bits)
+    }
+
+    fn may_hold(&self, len: usize) -> bool {
+        let n = len.min(Self::BITS - 1);
+        self.0[n / 64] & (1 << (n % 64)) != 0
+    }
+}
+
 /// `kind`'s bit in [`Cached::counted`] (none past 64 kinds: always counted then).
 fn kind_bit(kind: SecretKind) -> u64 {
     1u64.checked_shl(kind as u32).unwrap_or(0)
@@ -215,6 +240,7 @@ impl<'p> Sanitizer<'p> {
             placeholders,
             known,
             identified,
+            identified_lengths: Lengths::of(identified),
             cache: Cache::default(),
             distinct: Book::new(),
             kept_values: FastSet::new(),
@@ -248,11 +274,10 @@ impl<'p> Sanitizer<'p> {
         }
     }
 
-    fn keep(&mut self, value: &str) -> String {
+    fn keep(&mut self, value: &str) {
         self.kept_values.insert(self.hasher.hash_one(value));
         self.tags.push(self.tag(value));
         self.note_written(value);
-        value.to_string()
     }
 
     fn note_written(&mut self, placeholder: &str) {
@@ -311,6 +336,7 @@ impl<'p> Sanitizer<'p> {
             placeholders: self.placeholders,
             known: self.known,
             identified: self.identified,
+            identified_lengths: self.identified_lengths.clone(),
             cache: Cache::default(),
             distinct: Book::new(),
             kept_values: FastSet::new(),
@@ -346,9 +372,17 @@ impl<'p> Sanitizer<'p> {
 
 impl Replace for Sanitizer<'_> {
     fn replace(&mut self, kind: SecretKind, value: &str) -> String {
+        let mut out = String::new();
+        self.replace_into(kind, value, &mut out);
+        out
+    }
+
+    fn replace_into(&mut self, kind: SecretKind, value: &str, out: &mut String) {
         // A placeholder of this key (a second run) is kept and not counted as replaced.
         if self.is_known(value) {
-            return self.keep(value);
+            self.keep(value);
+            out.push_str(value);
+            return;
         }
         // The value is hashed once, for the counts and the cache.
         let hash = self.hasher.hash_one(value);
@@ -362,9 +396,12 @@ impl Replace for Sanitizer<'_> {
                 let c = *c;
                 self.count_hashed(kind, hash, new_kind);
                 // (Its tag went into `tags` when it was cached.)
-                let stand_in = self.cache.stand_in(&c).to_string();
-                self.note_written(&stand_in);
-                return stand_in;
+                out.push_str(self.cache.stand_in(&c));
+                if self.written.is_some() {
+                    let stand_in = self.cache.stand_in(&c).to_string();
+                    self.note_written(&stand_in);
+                }
+                return;
             }
         }
         self.count_hashed(kind, hash, true);
@@ -375,7 +412,7 @@ impl Replace for Sanitizer<'_> {
         if cacheable {
             self.cache.insert(hash, value, &stand_in, kind_bit(kind));
         }
-        stand_in
+        out.push_str(&stand_in);
     }
 
     fn html_page(&mut self, text: &str) -> Option<String> {
@@ -383,7 +420,7 @@ impl Replace for Sanitizer<'_> {
     }
 
     fn identified(&self, value: &str) -> Option<SecretKind> {
-        if self.identified.is_empty() {
+        if self.identified.is_empty() || !self.identified_lengths.may_hold(value.len()) {
             return None;
         }
         self.identified.get(value).copied()
@@ -444,6 +481,54 @@ mod tests {
         assert_eq!(a.distinct(), all.iter().copied().collect::<Vec<_>>());
         a.clear();
         assert!(a.distinct().is_empty());
+    }
+
+    /// Stand-ins written in place are the placeholders, whether drawn or from the cache
+    /// (values repeated, of several kinds, and enough to start the cache over), and the books
+    /// count them as `replace` does; identified artifacts are found whatever their length.
+    #[test]
+    fn stand_ins_written_in_place_are_the_placeholders() {
+        use crate::secret::placeholder::Key;
+        let p = Placeholders::new(Key::from_bytes(b"0123456789abcdef-in-place").expect("key"));
+        let known = HashSet::new();
+        let mut identified = Identified::default();
+        identified.insert("ANcodeOfTwentyLetters".into(), SecretKind::Code);
+        identified.insert("x".repeat(5000), SecretKind::AccessToken);
+        let mut by_ref = Sanitizer::new(&p, &known, &identified, true);
+        let mut in_place = Sanitizer::new(&p, &known, &identified, true);
+        let kinds = [
+            SecretKind::Cookie,
+            SecretKind::Value,
+            SecretKind::Credentials,
+        ];
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut out = String::from("before:");
+        for i in 0..60_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Long values now and then, so the cache starts over.
+            let value = if i % 500 == 0 {
+                format!("{:0>300}", x % 1000)
+            } else {
+                format!("v{} w-{}", x % 20_000, x % 7)
+            };
+            let kind = kinds[(x % 3) as usize];
+            let expected = p.placeholder(kind, &value);
+            assert_eq!(by_ref.replace(kind, &value), expected);
+            let at = out.len();
+            in_place.replace_into(kind, &value, &mut out);
+            assert_eq!(&out[at..], expected);
+        }
+        assert!(out.starts_with("before:"));
+        assert_eq!(by_ref.tallies(), in_place.tallies());
+        assert_eq!(by_ref.tag_numbers(), in_place.tag_numbers());
+        assert_eq!(by_ref.take_written(), in_place.take_written());
+        for (value, kind) in &identified {
+            assert_eq!(in_place.identified(value), Some(*kind));
+        }
+        assert_eq!(in_place.identified("ANcodeOfTwentyLetterz"), None);
+        assert_eq!(in_place.identified(&"x".repeat(4999)), None);
     }
 
     /// Distinct values by kind: a value counted under two kinds counts once for each, and

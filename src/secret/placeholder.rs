@@ -173,20 +173,43 @@ impl Placeholders {
         if let Some(stand_in) = jwt::claim_keeping(self, value) {
             return stand_in;
         }
+        self.drawn(value, true)
+    }
+
+    /// The drawn placeholder of `value` (neither derived, Basic nor a JWT): byte by byte when
+    /// the value is ASCII and `bytes` (most are), else character by character (the same
+    /// placeholder, which a test checks).
+    fn drawn(&self, value: &str, bytes: bool) -> String {
         let (prefix, tail) = split_prefix(value);
-        let t = Template::of(tail);
+        let ascii = bytes && tail.is_ascii();
+        let t = if ascii {
+            Template::of_ascii(tail)
+        } else {
+            Template::of(tail)
+        };
+        let alphabet = t.alphabet.as_bytes();
         let mut stream = Stream::new(self, value);
         let mut out = String::with_capacity(value.len() + 8);
         out.push_str(prefix);
-        for c in tail.chars() {
-            if drawn(c) || !t.keep_punctuation {
-                out.push(stream.pick(t.alphabet));
-            } else {
-                out.push(c);
+        if ascii {
+            for &b in tail.as_bytes() {
+                if b.is_ascii_alphanumeric() || !t.keep_punctuation {
+                    out.push(stream.pick(alphabet));
+                } else {
+                    out.push(char::from(b));
+                }
+            }
+        } else {
+            for c in tail.chars() {
+                if drawn(c) || !t.keep_punctuation {
+                    out.push(stream.pick(alphabet));
+                } else {
+                    out.push(c);
+                }
             }
         }
         for _ in 0..t.extra {
-            out.push(stream.pick(t.alphabet));
+            out.push(stream.pick(alphabet));
         }
         out
     }
@@ -246,6 +269,7 @@ fn drawn(c: char) -> bool {
 /// What a value's placeholder is made of: its punctuation in place (see below), every letter
 /// and digit (and non-ASCII character) drawn from the value's own alphabet, and extra
 /// characters at the end when the value is too short to be distinct.
+#[derive(Debug, PartialEq, Eq)]
 struct Template {
     alphabet: &'static str,
     /// Punctuation stays where it is (else it is drawn too).
@@ -254,7 +278,90 @@ struct Template {
     extra: usize,
 }
 
+/// What [`Template::of`] asks of each ASCII byte, as bits ([`ASCII_CLASSES`]).
+mod class {
+    pub const DRAWN: u8 = 1;
+    pub const DIGIT: u8 = 2;
+    pub const LOWER: u8 = 4;
+    pub const UPPER: u8 = 8;
+    /// Not drawn, or a lower-case hex digit (`all_hex_lower` holds over the drawn ones).
+    pub const HEX_LOWER_OR_KEPT: u8 = 16;
+    /// Not drawn, or an upper-case hex digit.
+    pub const HEX_UPPER_OR_KEPT: u8 = 32;
+    pub const A_TO_F: u8 = 64;
+    pub const UPPER_A_TO_F: u8 = 128;
+}
+
+/// [`class`] of each ASCII byte.
+const ASCII_CLASSES: [u8; 128] = {
+    use class::*;
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        let mut f = 0;
+        let digit = c.is_ascii_digit();
+        let lower = c.is_ascii_lowercase();
+        let upper = c.is_ascii_uppercase();
+        if digit || lower || upper {
+            f |= DRAWN;
+            if digit || matches!(c, b'a'..=b'f') {
+                f |= HEX_LOWER_OR_KEPT;
+            }
+            if digit || matches!(c, b'A'..=b'F') {
+                f |= HEX_UPPER_OR_KEPT;
+            }
+        } else {
+            f |= HEX_LOWER_OR_KEPT | HEX_UPPER_OR_KEPT;
+        }
+        if digit {
+            f |= DIGIT;
+        }
+        if lower {
+            f |= LOWER;
+        }
+        if upper {
+            f |= UPPER;
+        }
+        if matches!(c, b'a'..=b'f') {
+            f |= A_TO_F;
+        }
+        if matches!(c, b'A'..=b'F') {
+            f |= UPPER_A_TO_F;
+        }
+        t[b] = f;
+        b += 1;
+    }
+    t
+};
+
 impl Template {
+    /// [`Template::of`] an ASCII `tail`, by a table of each byte's classes (a test compares
+    /// the two).
+    fn of_ascii(tail: &str) -> Template {
+        use class::*;
+        let (mut any, mut all, mut letters_and_digits) = (0u8, u8::MAX, 0usize);
+        for &b in tail.as_bytes() {
+            let f = ASCII_CLASSES[usize::from(b & 0x7f)];
+            any |= f;
+            all &= f;
+            letters_and_digits += usize::from(f & DRAWN);
+        }
+        Template::from_classes(
+            Classes {
+                digits: any & DIGIT != 0,
+                lower: any & LOWER != 0,
+                upper: any & UPPER != 0,
+                all_hex_lower: all & HEX_LOWER_OR_KEPT != 0,
+                all_hex_upper: all & HEX_UPPER_OR_KEPT != 0,
+                a_to_f: any & A_TO_F != 0,
+                upper_a_to_f: any & UPPER_A_TO_F != 0,
+            },
+            tail.len(),
+            letters_and_digits,
+        )
+    }
+
     /// The template of `tail`, read in one pass.
     fn of(tail: &str) -> Template {
         let (mut digits, mut lower, mut upper) = (false, false, false);
@@ -275,6 +382,32 @@ impl Template {
             all_hex_lower &= matches!(c, '0'..='9' | 'a'..='f');
             all_hex_upper &= matches!(c, '0'..='9' | 'A'..='F');
         }
+        Template::from_classes(
+            Classes {
+                digits,
+                lower,
+                upper,
+                all_hex_lower,
+                all_hex_upper,
+                a_to_f,
+                upper_a_to_f,
+            },
+            total,
+            letters_and_digits,
+        )
+    }
+
+    /// The template of a tail of `total` characters, `letters_and_digits` of them drawn.
+    fn from_classes(c: Classes, total: usize, letters_and_digits: usize) -> Template {
+        let Classes {
+            digits,
+            lower,
+            upper,
+            all_hex_lower,
+            all_hex_upper,
+            a_to_f,
+            upper_a_to_f,
+        } = c;
         let alphabet = if all_hex_lower && a_to_f && letters_and_digits >= 8 {
             HEX_LOWER
         } else if all_hex_upper && upper_a_to_f && letters_and_digits >= 8 {
@@ -315,6 +448,18 @@ impl Template {
     }
 }
 
+/// What a tail holds ([`Template::of`]): which kinds of drawn characters, whether all of
+/// them are hex of one case, and whether any of `a-f`, `A-F` stands anywhere.
+struct Classes {
+    digits: bool,
+    lower: bool,
+    upper: bool,
+    all_hex_lower: bool,
+    all_hex_upper: bool,
+    a_to_f: bool,
+    upper_a_to_f: bool,
+}
+
 /// Characters drawn from HMAC output: block `i` is HMAC(key, label, i, value).
 struct Stream<'a> {
     placeholders: &'a Placeholders,
@@ -346,15 +491,16 @@ impl<'a> Stream<'a> {
         self.used = 0;
     }
 
-    /// One character of `alphabet`; two bytes per pick keep the modulo bias negligible.
-    fn pick(&mut self, alphabet: &str) -> char {
+    /// One character of `alphabet` (ASCII); two bytes per pick keep the modulo bias
+    /// negligible.
+    #[inline]
+    fn pick(&mut self, alphabet: &[u8]) -> char {
         if self.used + 2 > self.block.len() {
             self.refill();
         }
         let n = u16::from_be_bytes([self.block[self.used], self.block[self.used + 1]]);
         self.used += 2;
-        let bytes = alphabet.as_bytes();
-        char::from(bytes[usize::from(n) % bytes.len()])
+        char::from(alphabet[usize::from(n) % alphabet.len()])
     }
 }
 
@@ -368,6 +514,58 @@ mod tests {
 
     const K1: &[u8] = b"0123456789abcdef-one";
     const K2: &[u8] = b"0123456789abcdef-two";
+
+    /// The byte-by-byte drawing of ASCII values gives the placeholder the character-by-
+    /// character one gives, for values of every alphabet, punctuation share and length.
+    #[test]
+    fn ascii_values_are_drawn_as_characters_are() {
+        let p = ph(K1);
+        let pieces = [
+            "0",
+            "7",
+            "a",
+            "f",
+            "g",
+            "z",
+            "A",
+            "F",
+            "G",
+            "Z",
+            "-",
+            ".",
+            " ",
+            "|",
+            "+",
+            "/",
+            "=",
+            "_",
+            "~",
+            "%",
+            "\"",
+            "deadbeef",
+            "DEADBEEF",
+            "AN",
+            "Atza|",
+            "amzn1.oa2-cs.v1.",
+        ];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let n = x % 24;
+            let mut y = x;
+            let value: String = (0..n)
+                .map(|_| {
+                    y = y.rotate_left(5) ^ 0x2545_F491_4F6C_DD1D;
+                    pieces[(y % pieces.len() as u64) as usize]
+                })
+                .collect();
+            let (_, tail) = split_prefix(&value);
+            assert_eq!(Template::of_ascii(tail), Template::of(tail), "{value:?}");
+            assert_eq!(p.drawn(&value, true), p.drawn(&value, false), "{value:?}");
+        }
+    }
 
     #[test]
     fn keeps_type_prefix_length_and_alphabet() {

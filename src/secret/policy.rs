@@ -36,7 +36,6 @@ pub use names::*;
 use std::borrow::Cow;
 
 use base64::Engine as _;
-use percent_encoding::utf8_percent_encode;
 
 use super::placeholder::Placeholders;
 use super::{kind_by_shape, kind_of_field, kind_of_header, mask, SecretKind};
@@ -46,6 +45,13 @@ use crate::wire::form::{decode as form_decode, decode_cow as form_decode_cow};
 pub trait Replace {
     /// The stand-in for `value` (decoded: no percent or JSON escapes), of kind `kind`.
     fn replace(&mut self, kind: SecretKind, value: &str) -> String;
+
+    /// [`Replace::replace`] appended to `out` (a replacer that keeps its stand-ins writes them
+    /// there without a `String` each).
+    fn replace_into(&mut self, kind: SecretKind, value: &str, out: &mut String) {
+        let stand_in = self.replace(kind, value);
+        out.push_str(&stand_in);
+    }
 
     /// The stand-in for `Authorization: Basic` credentials `encoded` (the base64 text), which
     /// decode to `id:secret`. The client id is public; the secret is not.
@@ -127,8 +133,10 @@ impl Replace for Keyed<'_> {
 /// The kind a value under `name` is hidden as: by its name, else its shape, else
 /// [`SecretKind::Value`].
 fn kind_for(name: &str, value: &str) -> SecretKind {
-    kind_of_header(name)
-        .or_else(|| kind_of_field(name))
+    let facts = name_facts(name);
+    facts
+        .header_kind
+        .or(facts.field_kind)
         .or_else(|| kind_by_shape(value))
         .unwrap_or(SecretKind::Value)
 }
@@ -136,7 +144,8 @@ fn kind_for(name: &str, value: &str) -> SecretKind {
 /// Whether a value needs no hiding whatever its name: a short number or a boolean, unless its
 /// name marks a credential. Six digits can be a one-time code, so numbers of up to 3 digits only.
 fn harmless_scalar(name: &str, value: &str) -> bool {
-    if kind_of_header(name).is_some() || kind_of_field(name).is_some() {
+    let facts = name_facts(name);
+    if facts.header_secret || facts.field_kind.is_some() {
         return false;
     }
     let v = value.trim();

@@ -41,11 +41,11 @@ pub(super) fn claim_keeping(p: &Placeholders, value: &str) -> Option<String> {
     match object(claims) {
         Some(claims) => out.push_str(&encode(&kept(p, claims))),
         // Not JSON (an encrypted or compressed payload): nothing to keep, its length only.
-        None => out.extend((0..claims.len()).map(|_| stream.pick(B64URL))),
+        None => out.extend((0..claims.len()).map(|_| stream.pick(B64URL.as_bytes()))),
     }
     out.push('.');
     // An unsigned token (`alg: none`) keeps its empty signature: the rules look for it.
-    out.extend((0..signature.len()).map(|_| stream.pick(B64URL)));
+    out.extend((0..signature.len()).map(|_| stream.pick(B64URL.as_bytes())));
     Some(out)
 }
 

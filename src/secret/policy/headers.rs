@@ -42,8 +42,8 @@ pub(super) fn header_value_cow<'v, R: Replace + ?Sized>(
     if name.eq_ignore_ascii_case("set-cookie") {
         return Cow::Owned(set_cookie(value, r));
     }
-    if let Some(p) = public_name(name, Header) {
-        return match p.shown {
+    if let Some(shown) = name_facts(name).public_header {
+        return match shown {
             Text => shown_unless_identified(value, r),
             Url => Cow::Owned(url(value, r)),
         };

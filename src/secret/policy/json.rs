@@ -166,6 +166,14 @@ impl<'t> JsonWalk<'t> {
         self.copied = end;
     }
 
+    /// Copies the kept text before `start`, where the caller writes what replaces the text's
+    /// `start..end`.
+    fn keep_to(&mut self, start: usize, end: usize) {
+        let text = self.text;
+        self.out.push_str(&text[self.copied..start]);
+        self.copied = end;
+    }
+
     /// Copies the kept text after the last change.
     fn flush(&mut self) {
         let text = self.text;
@@ -440,26 +448,36 @@ impl<'t> JsonWalk<'t> {
             self.put(span.start, span.end, &new);
             return;
         };
-        let walked = self.decide(self.current_key(), &value, r);
-        match walked {
-            Cow::Borrowed(_) if blanked => self.put(span.start, span.end, literal),
-            Cow::Borrowed(_) => {}
-            Cow::Owned(new) => self.put(span.start, span.end, &json_string(&new)),
+        match self.decide(self.current_key(), &value, r) {
+            Decision::Keep if blanked => self.put(span.start, span.end, literal),
+            Decision::Keep => {}
+            Decision::Walked(new) => {
+                self.keep_to(span.start, span.end);
+                json_string_into(&new, &mut self.out);
+            }
+            Decision::Hide(kind) => {
+                // The stand-in written in place, escaped after the fact in the rare case it
+                // needs it.
+                self.keep_to(span.start, span.end);
+                self.out.push('"');
+                let at = self.out.len();
+                r.replace_into(kind, &value, &mut self.out);
+                if needs_escape(&self.out[at..]) {
+                    let stand_in = self.out.split_off(at);
+                    json_escape_into(&stand_in, &mut self.out);
+                }
+                self.out.push('"');
+            }
         }
     }
 
     /// What a string value under `key` becomes.
-    fn decide<'v, R: Replace + ?Sized>(
-        &self,
-        key: Option<&str>,
-        value: &'v str,
-        r: &mut R,
-    ) -> Cow<'v, str> {
+    fn decide<R: Replace + ?Sized>(&self, key: Option<&str>, value: &str, r: &mut R) -> Decision {
         let unchanged = |new: String| {
             if new == value {
-                Cow::Borrowed(value)
+                Decision::Keep
             } else {
-                Cow::Owned(new)
+                Decision::Walked(new)
             }
         };
         let frame = self.stack.last();
@@ -468,35 +486,33 @@ impl<'t> JsonWalk<'t> {
             match (role, key) {
                 (Role::Header { name }, Some("value")) | (Role::HeaderValues { name }, _) => {
                     return match header_value_cow(name.as_deref().unwrap_or(""), value, r) {
-                        Cow::Borrowed(_) => Cow::Borrowed(value),
+                        Cow::Borrowed(_) => Decision::Keep,
                         Cow::Owned(new) => unchanged(new),
                     };
                 }
                 (Role::Header { .. }, Some("name")) => {
                     if name_facts(value).header_known {
-                        return Cow::Borrowed(value);
+                        return Decision::Keep;
                     }
                     return match header_name_cow(value, r) {
-                        Cow::Borrowed(_) => Cow::Borrowed(value),
+                        Cow::Borrowed(_) => Decision::Keep,
                         Cow::Owned(new) => unchanged(new),
                     };
                 }
                 (Role::Param { name }, Some("value")) => {
-                    return decoded_value(name.as_deref().unwrap_or(""), value, r)
+                    return decide_value(name.as_deref().unwrap_or(""), value, r)
                 }
                 (Role::Param { .. } | Role::Cookie, Some("name")) => {
                     return if name_shaped(value) {
-                        Cow::Borrowed(value)
+                        Decision::Keep
                     } else {
-                        Cow::Owned(r.replace(SecretKind::Value, value))
+                        Decision::Hide(SecretKind::Value)
                     }
                 }
-                (Role::Cookie, Some("value")) => {
-                    return Cow::Owned(r.replace(SecretKind::Cookie, value))
-                }
+                (Role::Cookie, Some("value")) => return Decision::Hide(SecretKind::Cookie),
                 // (Blank text is kept by `body` and `base64_body` whatever the type.)
                 (Role::Body, Some("text" | "encoded")) if value.trim().is_empty() => {
-                    return Cow::Borrowed(value)
+                    return Decision::Keep
                 }
                 (Role::Body, Some("text")) => {
                     let (mime, base64) = self.body_type();
@@ -515,11 +531,9 @@ impl<'t> JsonWalk<'t> {
                 (_, Some("query")) => return unchanged(form(value, r)),
                 (_, Some("path")) => return unchanged(path(value, r)),
                 (_, Some(k)) if name_facts(k).public_capture && !k.eq_ignore_ascii_case("name") => {
-                    return Cow::Borrowed(value)
+                    return Decision::Keep
                 }
-                (_, Some("name")) if self.under(&["creator", "browser"]) => {
-                    return Cow::Borrowed(value)
-                }
+                (_, Some("name")) if self.under(&["creator", "browser"]) => return Decision::Keep,
                 // A `name` whose object is outside the text (a piece of a file): a header,
                 // parameter or cookie name, shown as header names are. (Not in a message
                 // object with a media type: Charles's request or response.)
@@ -531,7 +545,7 @@ impl<'t> JsonWalk<'t> {
                 _ => {}
             }
         }
-        decoded_value(key.unwrap_or(""), value, r)
+        decide_value(key.unwrap_or(""), value, r)
     }
 
     /// Whether the innermost container stands under one of `keys`.
@@ -595,24 +609,34 @@ impl<'t> JsonWalk<'t> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct NameFacts {
     /// [`name_shaped`].
-    name_shaped: bool,
+    pub(super) name_shaped: bool,
     /// [`public_name`] for [`Capture`] finds it.
-    public_capture: bool,
+    pub(super) public_capture: bool,
+    /// How [`public_name`] for [`Field`] shows its values, if it finds it.
+    pub(super) public_field: Option<names::Shown>,
+    /// How [`public_name`] for [`Header`] shows its values, if it finds it.
+    pub(super) public_header: Option<names::Shown>,
     /// [`kind_of_field`].
-    field_kind: Option<SecretKind>,
+    pub(super) field_kind: Option<SecretKind>,
+    /// [`kind_of_header`].
+    pub(super) header_kind: Option<SecretKind>,
     /// [`kind_of_header`] finds it.
-    header_secret: bool,
+    pub(super) header_secret: bool,
     /// [`header_name_known`].
-    header_known: bool,
+    pub(super) header_known: bool,
 }
 
 impl NameFacts {
     pub(super) fn of(name: &str) -> NameFacts {
+        let header_kind = kind_of_header(name);
         NameFacts {
             name_shaped: name_shaped(name),
             public_capture: public_name(name, Capture).is_some(),
+            public_field: public_name(name, Field).map(|p| p.shown),
+            public_header: public_name(name, Header).map(|p| p.shown),
             field_kind: kind_of_field(name),
-            header_secret: kind_of_header(name).is_some(),
+            header_kind,
+            header_secret: header_kind.is_some(),
             header_known: header_name_known(name),
         }
     }
@@ -633,7 +657,9 @@ pub(super) fn name_facts(name: &str) -> NameFacts {
     }
     let b = name.as_bytes();
     let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
-        return NameFacts::of(name);
+        // (No key: asked of many values.)
+        static EMPTY: std::sync::OnceLock<NameFacts> = std::sync::OnceLock::new();
+        return *EMPTY.get_or_init(|| NameFacts::of(""));
     };
     if b.len() > FACTS_LONGEST {
         return NameFacts::of(name);
@@ -707,13 +733,67 @@ pub(super) fn decode_string(literal: &str) -> Option<Cow<'_, str>> {
 
 /// `s` as a JSON string literal.
 pub(super) fn json_string(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_string())
+    let mut out = String::with_capacity(s.len() + 2);
+    json_string_into(s, &mut out);
+    out
+}
+
+/// [`json_string`] appended to `out`.
+pub(super) fn json_string_into(s: &str, out: &mut String) {
+    out.push('"');
+    json_escape_into(s, out);
+    out.push('"');
 }
 
 /// `s` escaped for the inside of a JSON string.
 pub(super) fn json_escape(s: &str) -> String {
-    let quoted = json_string(s);
-    quoted[1..quoted.len() - 1].to_string()
+    let mut out = String::with_capacity(s.len());
+    json_escape_into(s, &mut out);
+    out
+}
+
+/// Whether `s` has a character a JSON string escapes. (A fold without an early exit, which
+/// the compiler turns into vector code.)
+fn needs_escape(s: &str) -> bool {
+    s.bytes().fold(false, |seen, b| {
+        seen | (b < 0x20) | (b == b'"') | (b == b'\\')
+    })
+}
+
+/// [`json_escape`] appended to `out`: escaped as serde_json escapes (quote, backslash, the
+/// short forms `\b \f \n \r \t`, other control characters as `\u00xx` in lower-case hex,
+/// nothing else); a test compares the two.
+pub(super) fn json_escape_into(s: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    if !needs_escape(s) {
+        out.push_str(s);
+        return;
+    }
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let short = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..0x20 => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if short.is_empty() {
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        } else {
+            out.push_str(short);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
 }
 
 /// The string value of the direct member `key` of the object opening at `open`, found by a

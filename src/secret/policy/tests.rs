@@ -40,6 +40,7 @@ fn generated_path_segments_are_hidden_and_readable_ids_shown() {
     }
 }
 use crate::secret::placeholder::Key;
+use percent_encoding::utf8_percent_encode;
 
 const CODE: &str = "ANdNAVhyhqirUelHGEHA";
 const TOKEN: &str = "Atza|IwEBIabcdefghijklmnopqrstuvwxyz012345";
@@ -72,9 +73,208 @@ fn remembered_name_facts_are_the_facts() {
             "aB3dE5fG7hJ9kL1mN3pQ5",
             "",
             long.as_str(),
-        ] {
+            "q",
+            "redirect_uri",
+            "Content-Type",
+            "referer",
+            "x-amz-date",
+        ]
+        .into_iter()
+        .chain(PUBLIC.iter().map(|p| p.name))
+        {
             assert_eq!(json::name_facts(name), json::NameFacts::of(name), "{name}");
         }
+    }
+    // What the remembered facts answer for the policy is what the table does.
+    for p in PUBLIC {
+        let facts = json::name_facts(p.name);
+        let field = public_name(p.name, Field).map(|p| p.shown);
+        let header = public_name(p.name, Header).map(|p| p.shown);
+        assert_eq!((facts.public_field, facts.public_header), (field, header));
+        assert_eq!(facts.header_kind, kind_of_header(p.name), "{}", p.name);
+    }
+}
+
+/// A small random source for the tests that compare a fast path with the plain one.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[(self.next() % from.len() as u64) as usize]
+    }
+
+    /// Text of up to `max` pieces drawn from `pieces`.
+    fn text(&mut self, pieces: &[&str], max: u64) -> String {
+        let n = self.next() % (max + 1);
+        (0..n).map(|_| self.pick(pieces)).collect()
+    }
+}
+
+/// The JSON walk escapes what it writes itself; byte for byte as serde_json did before.
+#[test]
+fn json_strings_are_escaped_as_serde_json_escapes_them() {
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let pieces: Vec<String> = (0u8..0x80)
+        .map(|b| char::from(b).to_string())
+        .chain(["é", "€", "😀", "\u{7f}", "ab", "\\n"].map(String::from))
+        .collect();
+    let pieces: Vec<&str> = pieces.iter().map(String::as_str).collect();
+    for _ in 0..5000 {
+        let s = rng.text(&pieces, 12);
+        let serde = serde_json::to_string(&s).expect("a string serialises");
+        assert_eq!(json::json_string(&s), serde, "{s:?}");
+        assert_eq!(json::json_escape(&s), serde[1..serde.len() - 1], "{s:?}");
+    }
+}
+
+/// The form walk as it was, splitting with `str::split` and encoding with `str` searches:
+/// the oracle of the walk that splits by bytes and writes stand-ins in place.
+fn form_as_before<R: Replace + ?Sized>(text: &str, r: &mut R) -> String {
+    fn encode_like_before<R: Replace + ?Sized>(raw: &str, new: &str, r: &R) -> String {
+        if !r.encodes() || !raw.contains(['%', '+']) {
+            return new.to_string();
+        }
+        let plus = raw.contains('+');
+        let lower = raw
+            .match_indices('%')
+            .any(|(i, _)| raw[i + 1..].chars().take(2).any(|c| c.is_ascii_lowercase()));
+        let mut out = String::new();
+        for piece in utf8_percent_encode(new, crate::wire::form::FORM) {
+            if plus && piece == "%20" {
+                out.push('+');
+            } else if lower && piece.starts_with('%') {
+                out.extend(piece.chars().map(|c| c.to_ascii_lowercase()));
+            } else {
+                out.push_str(piece);
+            }
+        }
+        out
+    }
+    let mut out = String::new();
+    for (i, part) in text.split('&').enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        if part.is_empty() {
+            continue;
+        }
+        match part.split_once('=') {
+            Some((name, value)) => {
+                let decoded_name = form_decode(name);
+                if name_shaped(&decoded_name) {
+                    out.push_str(name);
+                } else {
+                    let replaced = r.replace(SecretKind::Value, &decoded_name);
+                    out.push_str(&encode_like_before(name, &replaced, r));
+                }
+                out.push('=');
+                if value.is_empty() {
+                    continue;
+                }
+                let decoded = form_decode(value);
+                match fields::decoded_value(&decoded_name, &decoded, r) {
+                    Cow::Borrowed(_) => out.push_str(value),
+                    Cow::Owned(walked) => out.push_str(&encode_like_before(value, &walked, r)),
+                }
+            }
+            None => {
+                let decoded = form_decode(part);
+                if name_shaped(&decoded) && r.identified(&decoded).is_none() {
+                    out.push_str(part);
+                } else {
+                    let replaced = r.replace(SecretKind::Value, &decoded);
+                    out.push_str(&encode_like_before(part, &replaced, r));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn forms_are_walked_as_the_plain_walk_walks_them() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let pieces = [
+        "&",
+        "&",
+        "=",
+        "=",
+        "a",
+        "Q",
+        "x9",
+        "+",
+        "%20",
+        "%2f",
+        "%2F",
+        "%",
+        "%z",
+        "%é",
+        "é",
+        "redirect_uri",
+        "client_secret",
+        "scope",
+        "code",
+        "q",
+        "1",
+        "true",
+        "https://a.b/c?d=e",
+        "{\"k\":1}",
+        "AN",
+        "-",
+        "_",
+        ".",
+        "*",
+        "~",
+        " ",
+        "%7B%22a%22%3A%22b%22%7D",
+        "€",
+        "😀",
+        "%E2%82%AC",
+        "%e2%82",
+        "\"",
+        "\\",
+        "#",
+        "?",
+        "/",
+    ];
+    let p = keyed();
+    for _ in 0..4000 {
+        let text = rng.text(&pieces, 14);
+        assert_eq!(
+            form(&text, &mut Mask),
+            form_as_before(&text, &mut Mask),
+            "{text}"
+        );
+        let mut k = Keyed { placeholders: &p };
+        let mut k2 = Keyed { placeholders: &p };
+        assert_eq!(
+            form(&text, &mut k),
+            form_as_before(&text, &mut k2),
+            "{text}"
+        );
+        // Stand-ins with every kind of character, encoded as the value was.
+        assert_eq!(
+            form(&text, &mut Echo),
+            form_as_before(&text, &mut Echo),
+            "{text}"
+        );
+    }
+}
+
+/// A replacer whose stand-ins hold what an encoder must escape: spaces, punctuation, `%`,
+/// `+`, characters of two, three and four bytes.
+struct Echo;
+
+impl Replace for Echo {
+    fn replace(&mut self, _: SecretKind, v: &str) -> String {
+        format!("{v} é€😀+%&=*-_.~\"/")
     }
 }
 
