@@ -380,6 +380,23 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// Gives back what the lists grown during reconstruction hold beyond their items: the
+    /// analysis is kept through the rules, beside the facts they build (a dense log's steps,
+    /// codes and tokens are tens of thousands each, in lists grown by doubling).
+    fn shrink(&mut self) {
+        self.steps.shrink_to_fit();
+        self.codes.shrink_to_fit();
+        self.tokens.shrink_to_fit();
+        self.id_tokens.shrink_to_fit();
+        for t in &mut self.tokens {
+            t.uses.shrink_to_fit();
+        }
+        for c in &mut self.codes {
+            c.redemptions.shrink_to_fit();
+            c.deliveries.shrink_to_fit();
+        }
+    }
+
     pub fn step(&self, i: usize) -> Option<&Step> {
         self.steps.get(i)
     }
@@ -459,6 +476,7 @@ pub fn analyze(capture: &Capture, config: &Config) -> Analysis {
         .iter()
         .any(|s| matches!(&s.detail, Detail::TokenRequest(t) if t.code_verifier.is_some()))
         && security::sanitized_copy(capture);
+    analysis.shrink();
     analysis
 }
 
