@@ -123,18 +123,43 @@ impl Capture {
             if let Some(request) = ex.request.get_mut() {
                 request.body = None;
                 drop(&mut request.headers, request_names);
+                for h in &mut request.headers {
+                    if h.name.eq_ignore_ascii_case("cookie") {
+                        cookie_names_only(&mut h.value);
+                    }
+                }
             }
             if let Some(response) = &mut ex.response {
                 response.body = None;
+                response.redirect_url = None;
                 drop(&mut response.headers, response_names);
             }
         }
     }
 }
 
+/// What the facts read of a `Cookie` header after reconstruction: its cookies' names
+/// (`flow::security::cookies_sent`, which splits on `;` and takes what is before each `=`).
+/// The values, a session's tokens of a hundred bytes and more on every request a browser
+/// sends, go: `a=1; b=2; c` becomes `a=; b=`, which names the same cookies.
+fn cookie_names_only(value: &mut String) {
+    let names: String = value
+        .split(';')
+        .filter_map(|p| p.split_once('=').map(|(n, _)| n))
+        .fold(String::new(), |mut out, n| {
+            if !out.is_empty() {
+                out.push(';');
+            }
+            out.push_str(n);
+            out.push('=');
+            out
+        });
+    *value = names;
+}
+
 /// The request's and the response's headers only reconstruction reads: `Authorization` (the
 /// Bearer token and Basic credentials), `Referer` (leaked codes and tokens) and `Location`
-/// (an answer in the redirect). The facts read the others `check` keeps (`Cookie`,
+/// (an answer in the redirect, and HAR's `redirectURL` beside it). The facts read the others `check` keeps (`Cookie`,
 /// `Content-Type`, `Origin`, `Sec-Fetch-*`; `Set-Cookie`, `Cache-Control`, `Referrer-Policy`,
 /// `WWW-Authenticate`) and the reports none (a header's snippet is cut from the source).
 pub const READ_BY_RECONSTRUCTION_ALONE: (&[&str], &[&str]) =
@@ -725,7 +750,10 @@ mod tests {
             url: "https://a.example/authorize".into(),
             headers: vec![
                 h("Referer", "https://b.example/"),
-                h("Cookie", "s=1"),
+                h(
+                    "Cookie",
+                    "s=1; session-token=0lKyvRVlfY+La1gw=; flag; ubid = 2;",
+                ),
                 h("AUTHORIZATION", "Bearer t"),
                 h("Origin", "https://b.example"),
                 h("Content-Type", "text/plain"),
@@ -744,6 +772,7 @@ mod tests {
                 h("WWW-Authenticate", "Bearer"),
             ],
             body: body(),
+            redirect_url: Some("https://b.example/cb?code=c".into()),
             ..Response::default()
         };
         let mut capture = Capture {
@@ -771,13 +800,27 @@ mod tests {
             names(&ex.request.headers),
             ["Cookie", "Origin", "Content-Type", "Sec-Fetch-Site"]
         );
-        assert_eq!(ex.request.header("cookie"), Some("s=1"));
+        // The facts read a cookie header's names, and only those are kept.
+        assert_eq!(
+            crate::flow::security::cookies_sent(&ex.request),
+            ["s", "session-token", "ubid"]
+        );
+        assert_eq!(
+            ex.request.header("cookie"),
+            Some("s=; session-token=; ubid =")
+        );
         let resp = ex.response.as_ref().expect("response");
         assert_eq!(
             names(&resp.headers),
-            ["Set-Cookie", "Cache-Control", "Referrer-Policy", "WWW-Authenticate"]
+            [
+                "Set-Cookie",
+                "Cache-Control",
+                "Referrer-Policy",
+                "WWW-Authenticate"
+            ]
         );
         assert!(ex.request.body.is_none() && resp.body.is_none());
+        assert!(resp.redirect_url.is_none() && resp.location().is_none());
         assert_eq!(ex.request.url, "https://a.example/authorize");
     }
 

@@ -290,7 +290,12 @@ mod tests {
         let pieces: Vec<&str> = (0..4).map(|s| l.piece_of(s)).collect();
         assert_eq!(
             pieces,
-            ["client_id=abc", "client_id=ab", "client_id=abd", "client_id=abc"]
+            [
+                "client_id=abc",
+                "client_id=ab",
+                "client_id=abd",
+                "client_id=abc"
+            ]
         );
     }
 
