@@ -107,8 +107,9 @@ pub fn check_capture(mut capture: Capture, opts: &Options) -> FileReport {
     if let Some(stripped) = &analysis.stripped {
         crate::read::har::fill_stub(&mut capture, stripped.entry);
     }
-    // Nothing after reconstruction reads a body (snippets come from the source bytes).
-    capture.drop_bodies();
+    // Nothing after reconstruction reads a body or the headers only it reads (snippets come
+    // from the source bytes).
+    capture.drop_what_reconstruction_alone_reads();
     // Where the capture's client ids can be read more than one way, the rules decide: the
     // reading with the fewest errors explains the capture best.
     flow::decide_profiles(&mut analysis, &opts.config, |a| {

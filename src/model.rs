@@ -106,21 +106,67 @@ impl Capture {
 }
 
 impl Capture {
-    /// Drops every request and response body. Reconstruction is their last reader: the facts
-    /// and the reports read the analysis and the exchanges' lines and headers, and every
+    /// Drops what reconstruction is the last to read: every request and response body, and
+    /// the headers only reconstruction reads ([`READ_BY_RECONSTRUCTION_ALONE`]). The facts and
+    /// the reports read the analysis and the exchanges' lines and the other headers, and every
     /// snippet is cut from [`Capture::source`]. Dropped before the rules run, a capture full of
-    /// OAuth requests gives their memory to the facts instead of holding both to the end.
-    pub fn drop_bodies(&mut self) {
+    /// OAuth requests gives their memory to the facts instead of holding both to the end (an
+    /// authorize request read in full keeps its `Referer` and its answer's `Location`
+    /// otherwise, a couple of hundred bytes each).
+    pub fn drop_what_reconstruction_alone_reads(&mut self) {
+        let drop = |headers: &mut Vec<Header>, names: &[&str]| {
+            let before = headers.len();
+            headers.retain(|h| !names.iter().any(|n| h.name.eq_ignore_ascii_case(n)));
+            if headers.len() != before {
+                headers.shrink_to_fit();
+            }
+        };
+        let (request_names, response_names) = READ_BY_RECONSTRUCTION_ALONE;
         for ex in &mut self.exchanges {
             if let Some(request) = ex.request.get_mut() {
                 request.body = None;
+                drop(&mut request.headers, request_names);
+                for h in &mut request.headers {
+                    if h.name.eq_ignore_ascii_case("cookie") {
+                        cookie_names_only(&mut h.value);
+                    }
+                }
             }
             if let Some(response) = &mut ex.response {
                 response.body = None;
+                response.redirect_url = None;
+                drop(&mut response.headers, response_names);
             }
         }
     }
 }
+
+/// What the facts read of a `Cookie` header after reconstruction: its cookies' names
+/// (`flow::security::cookies_sent`, which splits on `;` and takes what is before each `=`).
+/// The values, a session's tokens of a hundred bytes and more on every request a browser
+/// sends, go: `a=1; b=2; c` becomes `a=; b=`, which names the same cookies.
+fn cookie_names_only(value: &mut String) {
+    let names: String = value
+        .split(';')
+        .filter_map(|p| p.split_once('=').map(|(n, _)| n))
+        .fold(String::new(), |mut out, n| {
+            if !out.is_empty() {
+                out.push(';');
+            }
+            out.push_str(n);
+            out.push('=');
+            out
+        });
+    *value = names;
+}
+
+/// The request's and the response's headers only reconstruction reads: `Authorization` (the
+/// Bearer token and Basic credentials), `Referer` (leaked codes and tokens) and `Location`
+/// (an answer in the redirect, and HAR's `redirectURL` beside it). The facts read the others `check` keeps (`Cookie`,
+/// `Content-Type`, `Origin`, `Sec-Fetch-*`; `Set-Cookie`, `Cache-Control`, `Referrer-Policy`,
+/// `WWW-Authenticate`) and the reports none (a header's snippet is cut from the source).
+pub const READ_BY_RECONSTRUCTION_ALONE: (&[&str], &[&str]) =
+    (&["authorization", "referer"], &["location"]);
 
 /// One member file of a multi-file capture, as laid out in [`Capture::source`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -705,6 +751,99 @@ mod tests {
         }
         let some: Option<Stamp> = Some("2024-03-14T09:00:00.000Z".into());
         assert_eq!(some.as_deref(), Some("2024-03-14T09:00:00.000Z"));
+    }
+
+    /// After reconstruction a checked capture keeps no body and none of the headers only
+    /// reconstruction reads; every other header stays, in order, with its value.
+    #[test]
+    fn headers_reconstruction_alone_reads_are_dropped_after_it() {
+        let h = |n: &str, v: &str| Header {
+            name: n.to_string().into(),
+            value: v.to_string(),
+        };
+        let body = || {
+            Some(Box::new(Body {
+                text: "x".into(),
+                ..Body::default()
+            }))
+        };
+        let request = Request {
+            method: "GET".into(),
+            url: "https://a.example/authorize".into(),
+            headers: vec![
+                h("Referer", "https://b.example/"),
+                h(
+                    "Cookie",
+                    "s=1; session-token=0lKyvRVlfY+La1gw=; flag; ubid = 2;",
+                ),
+                h("AUTHORIZATION", "Bearer t"),
+                h("Origin", "https://b.example"),
+                h("Content-Type", "text/plain"),
+                h("Sec-Fetch-Site", "none"),
+            ],
+            body: body(),
+            ..Request::default()
+        };
+        let response = Response {
+            status: 302,
+            headers: vec![
+                h("Location", "https://b.example/cb?code=c"),
+                h("Set-Cookie", "s=2"),
+                h("Cache-Control", "no-store"),
+                h("Referrer-Policy", "no-referrer"),
+                h("WWW-Authenticate", "Bearer"),
+            ],
+            body: body(),
+            redirect_url: Some("https://b.example/cb?code=c".into()),
+            ..Response::default()
+        };
+        let mut capture = Capture {
+            name: "t.har".into(),
+            format: Format::Har,
+            source: std::sync::Arc::<[u8]>::from(&b"{}"[..]).into(),
+            exchanges: vec![Exchange {
+                index: 1,
+                span: 0..2,
+                started: None,
+                started_raw: None,
+                request: request.into(),
+                response: Some(Box::new(response)),
+                error: None,
+            }],
+            truncation: None,
+            parts: Vec::new(),
+            limits_hit: Vec::new(),
+            skipped: Vec::new(),
+        };
+        capture.drop_what_reconstruction_alone_reads();
+        let ex = &capture.exchanges[0];
+        let names = |hs: &[Header]| hs.iter().map(|h| h.name.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            names(&ex.request.headers),
+            ["Cookie", "Origin", "Content-Type", "Sec-Fetch-Site"]
+        );
+        // The facts read a cookie header's names, and only those are kept.
+        assert_eq!(
+            crate::flow::security::cookies_sent(&ex.request),
+            ["s", "session-token", "ubid"]
+        );
+        assert_eq!(
+            ex.request.header("cookie"),
+            Some("s=; session-token=; ubid =")
+        );
+        let resp = ex.response.as_ref().expect("response");
+        assert_eq!(
+            names(&resp.headers),
+            [
+                "Set-Cookie",
+                "Cache-Control",
+                "Referrer-Policy",
+                "WWW-Authenticate"
+            ]
+        );
+        assert!(ex.request.body.is_none() && resp.body.is_none());
+        assert!(resp.redirect_url.is_none() && resp.location().is_none());
+        assert_eq!(ex.request.url, "https://a.example/authorize");
     }
 
     /// The names kept for `check` are borrowed in the spellings browsers write; any other

@@ -452,3 +452,77 @@ fn a_long_log_links_across_the_chunks_it_is_decoded_in() {
         );
     }
 }
+
+/// A test suite's log names the same client, redirect URI, scope and grant type in thousands
+/// of steps: each text is kept once and shared by every step that has it, and the labels' texts
+/// likewise, while every step still reads and locates its own values.
+#[test]
+fn texts_many_steps_repeat_are_kept_once() {
+    let flows: u32 = 40;
+    let mut entries = Vec::new();
+    for i in 0..flows {
+        entries.push(authorize("B", "profile", Some(&format!("s{i}")), 4 * i));
+        entries.push(redirect(
+            "https://www.amazon.com/ap/signin",
+            &format!("https://app.example.com/cb?code=CODE{i:05}&state=s{i}"),
+            4 * i + 1,
+        ));
+        entries.push(post(
+            "https://api.amazon.com/auth/o2/token",
+            &format!("grant_type=authorization_code&code=CODE{i:05}&client_id=B&redirect_uri={CB}"),
+            &format!(
+                r#"{{"access_token":"Atza|T{i:05}","token_type":"bearer","expires_in":3600}}"#
+            ),
+            4 * i + 2,
+        ));
+    }
+    let a = analyze(entries, &Config::default());
+    let steps = |kind: StepKind| {
+        a.steps
+            .iter()
+            .enumerate()
+            .filter(move |(_, s)| s.kind == kind)
+            .map(|(i, _)| i)
+    };
+    let same = |texts: Vec<&Option<tokentrail::flow::Shared>>, want: &str| {
+        assert_eq!(texts.len(), flows as usize, "{want}");
+        let first = texts[0].as_ref().expect("present");
+        assert_eq!(&**first, want);
+        for t in &texts {
+            let t = t.as_ref().expect("present");
+            assert!(Arc::ptr_eq(t, first), "{want} kept once");
+        }
+    };
+    let auths: Vec<_> = steps(StepKind::Authorize)
+        .filter_map(|i| a.authorize(i))
+        .collect();
+    same(auths.iter().map(|x| &x.client_id).collect(), "B");
+    same(
+        auths.iter().map(|x| &x.redirect_uri).collect(),
+        "https://app.example.com/cb",
+    );
+    same(auths.iter().map(|x| &x.scope).collect(), "profile");
+    let reqs: Vec<_> = steps(StepKind::TokenRequest)
+        .filter_map(|i| a.token_request(i))
+        .collect();
+    same(reqs.iter().map(|x| &x.client_id).collect(), "B");
+    same(
+        reqs.iter().map(|x| &x.grant_type).collect(),
+        "authorization_code",
+    );
+    same(auths.iter().map(|x| &x.issuer).collect(), "lwa");
+    same(reqs.iter().map(|x| &x.issuer).collect(), "lwa");
+    let token_types: Vec<_> = reqs
+        .iter()
+        .filter_map(|x| x.response.as_ref())
+        .map(|r| &r.token_type)
+        .collect();
+    same(token_types, "bearer");
+    // Each authorize request still locates its own state, and all the one client id.
+    for (n, i) in steps(StepKind::Authorize).enumerate() {
+        let state = a.locator(i, "state").expect("state located");
+        assert_eq!(state.needle, format!("state=s{n}"));
+        let client = a.locator(i, "client_id").expect("client located");
+        assert_eq!(client.needle, "client_id=B");
+    }
+}

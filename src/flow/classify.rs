@@ -1,7 +1,7 @@
 //! Per-exchange classification and artifact extraction, in capture order (each exchange
 //! decoded first, on every core: see [`super::parsed`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 use time::OffsetDateTime;
@@ -15,8 +15,8 @@ use super::parsed::{Basic, Parsed, Target, TokenAnswer, UrlAnswer};
 use super::recognize::{bearer, is_activation, raw_param, raw_params, skill_id};
 use super::url::{answers_to, is_amazon_host, lookup, Url};
 use super::{
-    Activation, Analysis, Answer, ClientAuth, Code, Detail, Endpoint, Lookup, Step, StepKind,
-    Token, TokenKind, TokenRequest, TokenResponse, Via,
+    Activation, Analysis, Answer, ClientAuth, Code, Detail, Endpoint, Lookup, Shared, Step,
+    StepKind, Token, TokenKind, TokenRequest, TokenResponse, Via,
 };
 
 /// Builds the analysis step by step; artifacts are interned by value so equal values are one
@@ -28,6 +28,8 @@ struct Builder {
     /// Authorize steps by the scheme, host and path of their `redirect_uri`, so finding the
     /// request an answer belongs to is a lookup, not a scan of every earlier step.
     by_redirect: HashMap<String, Vec<usize>>,
+    /// The texts steps share ([`Shared`]), each kept once.
+    shared: HashSet<Shared>,
 }
 
 /// Codes' or tokens' indexes by their value, holding no copy of it: a table of hashes, each
@@ -92,6 +94,7 @@ pub fn classify(capture: &Capture) -> Analysis {
         code_ids: ByValue::default(),
         token_ids: ByValue::default(),
         by_redirect: HashMap::new(),
+        shared: HashSet::new(),
     };
     let (start, order) = in_time_order(capture);
     b.a.start = start;
@@ -148,7 +151,15 @@ impl Builder {
     fn exchange(&mut self, mut p: Parsed) {
         let ex = p.ex;
         self.note_stripped_cookies(ex);
-        if let Some(auth) = p.authorize.take() {
+        if let Some(mut auth) = p.authorize.take() {
+            for text in [
+                &mut auth.client_id,
+                &mut auth.scope,
+                &mut auth.redirect_uri,
+                &mut auth.response_type,
+            ] {
+                self.reshare(text);
+            }
             let key = p.authorize_key.take();
             let id = self.push(ex, StepKind::Authorize, Detail::Authorize(auth));
             if let Some(key) = key {
@@ -188,6 +199,25 @@ impl Builder {
         if ex.response.is_some() {
             self.form_post_page(ex);
         }
+    }
+
+    /// `text` as the one kept for every step that has it.
+    fn share(&mut self, text: Option<&str>) -> Option<Shared> {
+        text.map(|t| self.share_one(t))
+    }
+
+    fn share_one(&mut self, text: &str) -> Shared {
+        if let Some(kept) = self.shared.get(text) {
+            return kept.clone();
+        }
+        let kept: Shared = text.into();
+        self.shared.insert(kept.clone());
+        kept
+    }
+
+    /// Replaces a text decoded on its own (in parallel, see [`Parsed`]) with the one kept.
+    fn reshare(&mut self, text: &mut Option<Shared>) {
+        super::share_again(&mut self.shared, text);
     }
 
     /// Whether an earlier authorize request named this client id.
@@ -578,16 +608,16 @@ impl Builder {
             client_secret_in.push(ClientAuth::Query);
         }
         let mut req = TokenRequest {
-            secret_sha256: p.secret_sha256.clone(),
-            grant_type: get("grant_type"),
-            client_id,
+            secret_sha256: self.share(p.secret_sha256.as_deref()),
+            grant_type: self.share(lookup(fields, "grant_type")),
+            client_id: self.share(client_id.as_deref()),
             client_auth,
             has_client_secret: basic.is_some() || get("client_secret").is_some(),
-            redirect_uri: get("redirect_uri"),
+            redirect_uri: self.share(lookup(fields, "redirect_uri")),
             code_verifier_present: get("code_verifier").is_some(),
             code_verifier: get("code_verifier"),
             client_secret_in,
-            scope: get("scope"),
+            scope: self.share(lookup(fields, "scope")),
             endpoint: Some(if is_amazon_host(&url.host) {
                 Endpoint::Lwa
             } else {
@@ -676,7 +706,7 @@ impl Builder {
             body_present: answer.body_present,
             error: answer.error.clone(),
             error_description: answer.error_description.clone(),
-            token_type: answer.token_type.clone(),
+            token_type: self.share(answer.token_type.as_deref()),
             expires_in: answer.expires_in,
             ..TokenResponse::default()
         };

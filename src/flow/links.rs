@@ -5,7 +5,9 @@ use crate::config::Config;
 use crate::model::Capture;
 
 use super::url::Url;
-use super::{Analysis, Detail, Endpoint, LifetimeSource, DEFAULT_CODE_LIFETIME, LWA_CODE_LIFETIME};
+use super::{
+    Analysis, Detail, Endpoint, LifetimeSource, Shared, DEFAULT_CODE_LIFETIME, LWA_CODE_LIFETIME,
+};
 
 pub fn link(a: &mut Analysis, capture: &Capture, config: &Config) {
     activation_lookups(a);
@@ -58,7 +60,7 @@ fn activation_lookups(a: &mut Analysis) {
 fn recoveries(a: &mut Analysis, capture: &Capture) {
     // A retry asks the same server as the same client (a different server or client is
     // another request altogether, not a second try of this one).
-    let client_of_answer = |a: &Analysis, i: usize| -> Option<(Option<String>, String)> {
+    let client_of_answer = |a: &Analysis, i: usize| -> Option<(Option<Shared>, String)> {
         let Detail::Answer(ans) = &a.steps.get(i)?.detail else {
             return None;
         };
@@ -67,7 +69,7 @@ fn recoveries(a: &mut Analysis, capture: &Capture) {
         Some((auth.client_id.clone(), host))
     };
     let client_of_token =
-        |a: &Analysis, i: usize| -> Option<(Option<String>, String, Option<String>)> {
+        |a: &Analysis, i: usize| -> Option<(Option<Shared>, String, Option<Shared>)> {
             let t = a.token_request(i)?;
             let host = host_of(capture, a.steps.get(i)?.entry)?;
             Some((t.client_id.clone(), host, t.grant_type.clone()))

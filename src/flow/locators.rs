@@ -4,6 +4,9 @@
 //! already kept once in the analysis); any other needle is a piece of one shared text. A
 //! [`Locator`] is made only when a finding asks for one.
 
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+
 use crate::finding::{Area, Locator};
 
 /// The areas reconstruction locates facts in.
@@ -28,21 +31,42 @@ impl At {
     }
 }
 
-/// A needle: the value of a code or a token of the analysis, or a piece of the shared text.
+/// A needle: the value of a code or a token of the analysis, or a piece of the shared text
+/// (its index in [`Locators::pieces`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Needle {
     Code(u32),
     Token(u32),
-    Text { start: u32, len: u32 },
+    Text(u32),
 }
 
-/// 20 bytes: the field is an index into [`Locators::fields`].
+/// Which table a [`Located`]'s index is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Of {
+    Code,
+    Token,
+    Text,
+}
+
+/// 12 bytes: the field is an index into [`Locators::fields`], the needle an index into the
+/// table `of` names (a dense log has a quarter of a million of these at 200 MB).
 #[derive(Debug, Clone, Copy)]
 struct Located {
     step: u32,
+    index: u32,
     field: u8,
     at: At,
-    needle: Needle,
+    of: Of,
+}
+
+impl Located {
+    fn needle(&self) -> Needle {
+        match self.of {
+            Of::Code => Needle::Code(self.index),
+            Of::Token => Needle::Token(self.index),
+            Of::Text => Needle::Text(self.index),
+        }
+    }
 }
 
 /// The locators of every step, in step order; the first one recorded for a field wins.
@@ -51,7 +75,15 @@ pub struct Locators {
     located: Vec<Located>,
     /// The names of the fields located, each once.
     fields: Vec<&'static str>,
+    /// Every distinct piece of text located, one after another.
     text: String,
+    /// Where each piece is in `text` (start, length).
+    pieces: Vec<(u32, u32)>,
+    /// Pieces by the hash of their text: a log's steps repeat the same texts (the endpoint's
+    /// URL, `client_id=…`, `redirect_uri=…`), which are kept once.
+    by_hash: HashMap<u64, u32, foldhash::fast::FixedState>,
+    /// Where [`Locators::text`] joins a text's parts, kept for the next.
+    scratch: String,
     /// Whether `located` is in step order (reconstruction locates the step it just made; a
     /// locator for an earlier step is sorted into place by [`Locators::finish`]).
     unsorted: bool,
@@ -81,11 +113,17 @@ impl Locators {
             }
             self.unsorted = true;
         }
+        let (of, index) = match needle {
+            Needle::Code(i) => (Of::Code, i),
+            Needle::Token(i) => (Of::Token, i),
+            Needle::Text(i) => (Of::Text, i),
+        };
         self.located.push(Located {
             step,
+            index,
             field,
             at,
-            needle,
+            of,
         });
     }
 
@@ -104,8 +142,9 @@ impl Locators {
         self.fields.get(usize::from(field)).copied().unwrap_or("")
     }
 
-    /// A needle that is a piece of text (not a code's or a token's value), kept in the shared
-    /// text; `None` when the text is empty (nothing to find) or too long to index.
+    /// A needle that is a piece of text (not a code's or a token's value): the text of
+    /// `parts` joined, kept once in the shared text however many steps locate it; `None`
+    /// when the text is empty (nothing to find) or too long to index.
     pub(crate) fn text(&mut self, parts: &[&str]) -> Option<Needle> {
         let len: usize = parts.iter().map(|p| p.len()).sum();
         let start = u32::try_from(self.text.len()).ok()?;
@@ -113,10 +152,32 @@ impl Locators {
         if len == 0 || start.checked_add(len32).is_none() {
             return None;
         }
+        // Joined in a scratch buffer first, so the same text cut into other parts is the same
+        // piece.
+        let mut joined = std::mem::take(&mut self.scratch);
+        joined.clear();
         for p in parts {
-            self.text.push_str(p);
+            joined.push_str(p);
         }
-        Some(Needle::Text { start, len: len32 })
+        let hash = foldhash::fast::FixedState::default().hash_one(joined.as_str());
+        let found = self
+            .by_hash
+            .get(&hash)
+            .copied()
+            .filter(|&i| self.piece(i) == joined);
+        let needle = match found {
+            Some(i) => Some(Needle::Text(i)),
+            None => u32::try_from(self.pieces.len()).ok().map(|i| {
+                self.text.push_str(&joined);
+                self.pieces.push((start, len32));
+                // A different text with the same hash keeps the first in the table
+                // (practically never: the second is still kept, only not shared).
+                self.by_hash.entry(hash).or_insert(i);
+                Needle::Text(i)
+            }),
+        };
+        self.scratch = joined;
+        needle
     }
 
     /// Puts the locators in step order, keeping the order they were recorded in within a step.
@@ -127,6 +188,10 @@ impl Locators {
         }
         self.located.shrink_to_fit();
         self.text.shrink_to_fit();
+        self.pieces.shrink_to_fit();
+        // Only `text` adds pieces, and nothing locates after reconstruction.
+        self.by_hash = HashMap::default();
+        self.scratch = String::new();
     }
 
     fn of_step(&self, step: usize) -> &[Located] {
@@ -146,7 +211,10 @@ impl Locators {
     }
 
     /// A piece of the shared text.
-    fn piece(&self, start: u32, len: u32) -> &str {
+    fn piece(&self, i: u32) -> &str {
+        let Some(&(start, len)) = self.pieces.get(i as usize) else {
+            return "";
+        };
         let (start, len) = (start as usize, len as usize);
         self.text.get(start..start + len).unwrap_or("")
     }
@@ -160,10 +228,10 @@ impl super::Analysis {
             .of_step(step)
             .iter()
             .find(|l| self.locators.name(l.field) == field)?;
-        let needle = match l.needle {
+        let needle = match l.needle() {
             Needle::Code(i) => self.codes.get(i as usize)?.value.as_str(),
             Needle::Token(i) => self.tokens.get(i as usize)?.value.as_str(),
-            Needle::Text { start, len } => self.locators.piece(start, len),
+            Needle::Text(i) => self.locators.piece(i),
         };
         (!needle.is_empty()).then(|| Locator {
             area: l.at.area(),
@@ -189,7 +257,7 @@ mod tests {
         l.finish();
         assert_eq!(l.of_step(2).len(), 1);
         assert_eq!(l.of_step(2)[0].at, At::Url);
-        assert_eq!(l.piece(0, 13), "client_id=abc");
+        assert_eq!(l.piece(0), "client_id=abc");
         assert_eq!(l.of_step(0)[0].at, At::Location);
         assert_eq!(l.of_step(0).len(), 1);
         assert!(l.of_step(1).is_empty());
@@ -197,7 +265,46 @@ mod tests {
             l.steps().collect::<Vec<_>>(),
             [(0, "url"), (2, "client_id"), (3, "bearer")]
         );
-        assert_eq!(std::mem::size_of::<Located>(), 20);
+        assert_eq!(std::mem::size_of::<Located>(), 12);
         assert!(l.text(&["", ""]).is_none());
+    }
+
+    #[test]
+    fn a_text_located_again_is_kept_once() {
+        let mut l = Locators::default();
+        let a = l.text(&["client_id=", "abc"]).expect("text");
+        // The same text, however it is cut into parts, is the same piece.
+        assert_eq!(l.text(&["client_id=abc"]), Some(a));
+        assert_eq!(l.text(&["client", "_id=", "abc"]), Some(a));
+        // A different text, even one the first starts with or that has its length, is not.
+        let b = l.text(&["client_id=ab"]).expect("text");
+        let c = l.text(&["client_id=abd"]).expect("text");
+        assert_ne!(a, b);
+        assert_ne!(a, c);
+        assert_ne!(b, c);
+        assert_eq!(l.text, "client_id=abcclient_id=abclient_id=abd");
+        for (step, needle) in [(0, a), (1, b), (2, c), (3, a)] {
+            l.add(step, "client_id", At::Url, needle);
+        }
+        l.finish();
+        let pieces: Vec<&str> = (0..4).map(|s| l.piece_of(s)).collect();
+        assert_eq!(
+            pieces,
+            [
+                "client_id=abc",
+                "client_id=ab",
+                "client_id=abd",
+                "client_id=abc"
+            ]
+        );
+    }
+
+    impl Locators {
+        fn piece_of(&self, step: usize) -> &str {
+            match self.of_step(step)[0].needle() {
+                Needle::Text(i) => self.piece(i),
+                _ => "",
+            }
+        }
     }
 }

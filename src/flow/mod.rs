@@ -110,15 +110,20 @@ pub enum Detail {
     BearerCall { bearer: usize },
 }
 
+/// A text many steps repeat (a client id, a redirect URI, a scope, a grant type), kept once
+/// and shared: reconstruction interns it (a test suite's log sends thousands of authorize and
+/// token requests naming the same few). Reads as a `str` (`.as_deref()`).
+pub type Shared = std::sync::Arc<str>;
+
 #[derive(Debug, Clone, Default)]
 pub struct Authorize {
-    pub client_id: Option<String>,
+    pub client_id: Option<Shared>,
     /// The `scope` parameter decoded once.
-    pub scope: Option<String>,
+    pub scope: Option<Shared>,
     pub scopes: Vec<String>,
-    pub redirect_uri: Option<String>,
+    pub redirect_uri: Option<Shared>,
     pub state: Option<String>,
-    pub response_type: Option<String>,
+    pub response_type: Option<Shared>,
     pub code_challenge: Option<String>,
     pub code_challenge_method: Option<String>,
     /// OpenID Connect's `nonce` and the OAuth `response_mode`.
@@ -126,7 +131,7 @@ pub struct Authorize {
     pub response_mode: Option<String>,
     pub endpoint: Option<Endpoint>,
     /// The authorization server, as [`issuer`] names it.
-    pub issuer: Option<String>,
+    pub issuer: Option<Shared>,
     /// What its code became, from the code's path through the capture.
     pub role: Option<Role>,
     /// The answer step, once one is correlated.
@@ -201,26 +206,26 @@ impl ClientAuth {
 
 #[derive(Debug, Clone, Default)]
 pub struct TokenRequest {
-    pub grant_type: Option<String>,
-    pub client_id: Option<String>,
+    pub grant_type: Option<Shared>,
+    pub client_id: Option<Shared>,
     pub client_auth: Option<ClientAuth>,
     pub has_client_secret: bool,
     /// The SHA-256 of the client secret sent (form, Basic or query), lower-case hex.
-    pub secret_sha256: Option<String>,
+    pub secret_sha256: Option<Shared>,
     /// The profile whose `client_secret_sha256` in tokentrail.toml matches that secret.
     pub secret_profile: Option<Profile>,
     pub code: Option<usize>,
-    pub redirect_uri: Option<String>,
+    pub redirect_uri: Option<Shared>,
     pub code_verifier_present: bool,
     /// The PKCE `code_verifier` sent, compared with its code's challenge when facts are made.
     pub code_verifier: Option<String>,
     /// Where a non-empty client secret was sent: each of Basic, the form body, the query.
     pub client_secret_in: Vec<ClientAuth>,
-    pub scope: Option<String>,
+    pub scope: Option<Shared>,
     pub refresh_token: Option<usize>,
     pub endpoint: Option<Endpoint>,
     /// The authorization server the token endpoint belongs to, as [`issuer`] names it.
-    pub issuer: Option<String>,
+    pub issuer: Option<Shared>,
     pub body_present: bool,
     pub response: Option<TokenResponse>,
     /// On an error answer: the entry of a later token request of the same client and grant
@@ -244,7 +249,7 @@ pub struct TokenResponse {
     pub access_token: Option<usize>,
     pub refresh_token: Option<usize>,
     pub expires_in: Option<i64>,
-    pub token_type: Option<String>,
+    pub token_type: Option<Shared>,
     /// The id_token it returned (index into `Analysis::id_tokens`).
     pub id_token: Option<usize>,
 }
@@ -380,6 +385,23 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// Gives back what the lists grown during reconstruction hold beyond their items: the
+    /// analysis is kept through the rules, beside the facts they build (a dense log's steps,
+    /// codes and tokens are tens of thousands each, in lists grown by doubling).
+    fn shrink(&mut self) {
+        self.steps.shrink_to_fit();
+        self.codes.shrink_to_fit();
+        self.tokens.shrink_to_fit();
+        self.id_tokens.shrink_to_fit();
+        for t in &mut self.tokens {
+            t.uses.shrink_to_fit();
+        }
+        for c in &mut self.codes {
+            c.redemptions.shrink_to_fit();
+            c.deliveries.shrink_to_fit();
+        }
+    }
+
     pub fn step(&self, i: usize) -> Option<&Step> {
         self.steps.get(i)
     }
@@ -459,6 +481,7 @@ pub fn analyze(capture: &Capture, config: &Config) -> Analysis {
         .iter()
         .any(|s| matches!(&s.detail, Detail::TokenRequest(t) if t.code_verifier.is_some()))
         && security::sanitized_copy(capture);
+    analysis.shrink();
     analysis
 }
 
@@ -554,9 +577,11 @@ fn servers_and_secrets(a: &mut Analysis, capture: &Capture, config: &Config) {
         };
         let host = url::Url::parse(&ex.request.url).host.into_owned();
         match &mut step.detail {
-            Detail::Authorize(auth) => auth.issuer = Some(issuer(auth.endpoint, &host, config)),
+            Detail::Authorize(auth) => {
+                auth.issuer = Some(issuer(auth.endpoint, &host, config).into());
+            }
             Detail::TokenRequest(req) => {
-                req.issuer = Some(issuer(req.endpoint, &host, config));
+                req.issuer = Some(issuer(req.endpoint, &host, config).into());
                 req.secret_profile = req.secret_sha256.as_deref().and_then(|sha| {
                     match (config.alexa.has_secret(sha), config.skill.has_secret(sha)) {
                         (true, false) => Some(Profile::Alexa),
@@ -572,6 +597,27 @@ fn servers_and_secrets(a: &mut Analysis, capture: &Capture, config: &Config) {
             _ => {}
         }
     });
+    // Named on every core, each its own copy; a log's thousands of steps name a few servers.
+    let mut kept = std::collections::HashSet::new();
+    for step in &mut a.steps {
+        match &mut step.detail {
+            Detail::Authorize(auth) => share_again(&mut kept, &mut auth.issuer),
+            Detail::TokenRequest(req) => share_again(&mut kept, &mut req.issuer),
+            _ => {}
+        }
+    }
+}
+
+/// Replaces `text` with the equal one in `kept`, or keeps it there for the next.
+fn share_again(kept: &mut std::collections::HashSet<Shared>, text: &mut Option<Shared>) {
+    if let Some(t) = text {
+        match kept.get(&**t) {
+            Some(k) => *t = k.clone(),
+            None => {
+                kept.insert(t.clone());
+            }
+        }
+    }
 }
 
 /// Numbers the connected parts of the lineage graph in order of their first step.

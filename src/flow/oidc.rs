@@ -374,8 +374,9 @@ fn id_token_links(a: &Analysis, capture: &Capture, config: &Config, i: usize) ->
             let auth = t.authorize.and_then(|x| a.authorize(x));
             t.client_id = req
                 .client_id
-                .clone()
-                .or_else(|| auth.and_then(|x| x.client_id.clone()));
+                .as_deref()
+                .or_else(|| auth.and_then(|x| x.client_id.as_deref()))
+                .map(str::to_string);
             let access = req.response.as_ref().and_then(|r| r.access_token);
             t.at_hash_matches = hash_of(token_value(access), &at_hash);
             t.c_hash_matches = hash_of(code_value(req.code), &c_hash);
@@ -389,7 +390,10 @@ fn id_token_links(a: &Analysis, capture: &Capture, config: &Config, i: usize) ->
         }
         Some(Detail::Answer(ans)) => {
             t.authorize = Some(ans.authorize);
-            t.client_id = a.authorize(ans.authorize).and_then(|x| x.client_id.clone());
+            t.client_id = a
+                .authorize(ans.authorize)
+                .and_then(|x| x.client_id.as_deref())
+                .map(str::to_string);
             t.at_hash_matches = hash_of(token_value(ans.access_token), &at_hash);
             t.c_hash_matches = hash_of(code_value(ans.code), &c_hash);
         }

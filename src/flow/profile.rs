@@ -95,7 +95,7 @@ fn evidence(a: &Analysis) -> BTreeMap<String, Evidence> {
         match &step.detail {
             Detail::Authorize(auth) => {
                 let Some(id) = &auth.client_id else { continue };
-                let ev = evidence.entry(id.clone()).or_default();
+                let ev = evidence.entry(id.to_string()).or_default();
                 let scope = auth.scope.as_deref().unwrap_or("");
                 // Only Amazon can issue codes to the Alexa Client Id, so a request to any
                 // other server is the skill's own client whatever scope it names.
@@ -137,7 +137,7 @@ fn evidence(a: &Analysis) -> BTreeMap<String, Evidence> {
             }
             Detail::TokenRequest(req) => {
                 let Some(id) = &req.client_id else { continue };
-                let ev = evidence.entry(id.clone()).or_default();
+                let ev = evidence.entry(id.to_string()).or_default();
                 if req.endpoint == Some(Endpoint::Other) {
                     ev.own_server.get_or_insert(format!(
                         "used at the skill's token endpoint at entry #{}",

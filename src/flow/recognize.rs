@@ -46,12 +46,12 @@ pub(super) fn authorize(url: &Url, params: &[(String, String)]) -> Option<Author
         Endpoint::Other
     };
     Some(Authorize {
-        client_id,
-        scope,
+        client_id: client_id.map(Into::into),
+        scope: scope.map(Into::into),
         scopes,
-        redirect_uri: lookup(params, "redirect_uri").map(str::to_string),
+        redirect_uri: lookup(params, "redirect_uri").map(Into::into),
         state: lookup(params, "state").map(str::to_string),
-        response_type,
+        response_type: response_type.map(Into::into),
         code_challenge: lookup(params, "code_challenge").map(str::to_string),
         code_challenge_method: lookup(params, "code_challenge_method").map(str::to_string),
         nonce: lookup(params, "nonce").map(str::to_string),

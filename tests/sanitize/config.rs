@@ -10,7 +10,9 @@ fn sent_secret_sha256(capture: &Capture) -> String {
         .steps
         .iter()
         .find_map(|s| match &s.detail {
-            tokentrail::flow::Detail::TokenRequest(t) => t.secret_sha256.clone(),
+            tokentrail::flow::Detail::TokenRequest(t) => {
+                t.secret_sha256.as_deref().map(str::to_string)
+            }
             _ => None,
         })
         .expect("a secret sent")
