@@ -16,6 +16,7 @@ use tokentrail::check::{check_capture, Options};
 use tokentrail::config::Config;
 use tokentrail::report::FileReport;
 use tokentrail::rules::{load_builtin, RuleSet};
+use tokentrail::secret::SecretKind;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -111,4 +112,28 @@ pub fn console_complaints(seen: &serde_json::Value) -> Vec<&serde_json::Value> {
         .iter()
         .filter(|m| matches!(m["type"].as_str(), Some("error" | "warn" | "warning")))
         .collect()
+}
+
+/// The secrets of `capture` a search of an output looks for, each with its kind: every value
+/// the classifier collects but a whole cookie header, whose cookies are listed one by one.
+pub fn secrets_to_search(capture: &tokentrail::model::Capture) -> Vec<(String, SecretKind)> {
+    let mut set = tokentrail::secret::SecretSet::new();
+    capture.exchanges.iter().for_each(|e| set.collect(e));
+    set.iter()
+        .filter(|(value, kind)| !(*kind == SecretKind::Cookie && value.contains(';')))
+        .map(|(value, kind)| (value.to_string(), kind))
+        .collect()
+}
+
+/// The first of `secrets` that `text` holds, in any spelling (raw, percent, form, JSON-escaped,
+/// base64, HTML entities).
+pub fn leaked<'s>(
+    secrets: &'s [(String, SecretKind)],
+    text: &str,
+) -> Option<&'s (String, SecretKind)> {
+    secrets.iter().find(|(value, _)| {
+        tokentrail::secret::spellings(value)
+            .iter()
+            .any(|spelling| text.contains(spelling.as_str()))
+    })
 }

@@ -97,25 +97,17 @@ fn assert_valid_har(name: &str, text: &str) {
 /// Every secret of the original is gone from the copy: none of the values the copy's own
 /// sanitizer replaced appears in it, in any spelling.
 fn assert_no_original_secret(name: &str, original: &Capture, copy: &str) {
-    let mut set = tokentrail::secret::SecretSet::new();
-    original.exchanges.iter().for_each(|e| set.collect(e));
-    for (value, kind) in set.iter() {
-        if kind == tokentrail::secret::SecretKind::Cookie && value.contains(';') {
-            continue; // a whole cookie header: its cookies are checked one by one
-        }
-        for spelling in tokentrail::secret::spellings(value) {
-            assert!(
-                !copy.contains(&spelling),
-                "{name}: the copy still holds a {} ({} chars){}",
-                kind.word(),
-                value.len(),
-                if std::env::var_os("SHOW_LEAKS").is_some() {
-                    format!(": {value:?} in\n{copy}")
-                } else {
-                    String::new()
-                }
-            );
-        }
+    if let Some((value, kind)) = common::leaked(&common::secrets_to_search(original), copy) {
+        panic!(
+            "{name}: the copy still holds a {} ({} chars){}",
+            kind.word(),
+            value.len(),
+            if std::env::var_os("SHOW_LEAKS").is_some() {
+                format!(": {value:?} in\n{copy}")
+            } else {
+                String::new()
+            }
+        );
     }
 }
 
