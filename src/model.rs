@@ -618,6 +618,14 @@ pub fn header_name(name: String) -> Cow<'static, str> {
     }
 }
 
+/// [`header_name`] of a borrowed name: allocates only for an uncommon one.
+pub fn header_name_of(name: &str) -> Cow<'static, str> {
+    match COMMON_HEADER_NAMES.iter().find(|&&n| n == name) {
+        Some(&common) => Cow::Borrowed(common),
+        None => Cow::Owned(name.to_string()),
+    }
+}
+
 /// Case-insensitive header lookup over a header list; HTTP/2 pseudo-headers are kept as written.
 pub fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
     headers

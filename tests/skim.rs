@@ -685,3 +685,123 @@ fn cookies_listed_without_their_header_are_noted_at_the_same_entry_in_any_order(
         assert_eq!(skimmed(&fast), 29, "{name}: all stubs but the one named");
     }
 }
+
+/// An OAuth log's authorize requests and token exchanges (two fifths of oauth-dense's
+/// entries, every one with needles) are kept for `check` from what the skim saw, bodies
+/// included, instead of being read in full: 30 runs of Alexa linking against Login with
+/// Amazon as `bench/gen_har.py` writes them, one code redeemed twice (the second answered
+/// `invalid_grant`), a plain entry setting a cookie between runs. Every output is the full
+/// read's, the reuse and the error are found, and neither secret nor token is shown.
+#[test]
+fn oauth_steps_read_the_same_both_ways() {
+    use serde_json::json;
+    let sample =
+        common::root().join("fixtures/oauth/code-reused/fires-two-token-requests-chrome.har");
+    let redirect = "https%3A%2F%2Fpitangui.amazon.com%2Fapi%2Fskill%2Flink%2FM2TestSkill";
+    let client = "amzn1.application-oa2-client.5e1f0c0ffee04b7c9d8e6a5b4c3d2e1f";
+    let secret = "4f6a1c9e8b7d2a3f5e6c1b9a8d7e2f3c4b5a6e7d8c9b1a2f3e4d5c6b7a8e9f0";
+    let header = |n: &str, v: &str| json!({"name": n, "value": v});
+    let mut entries = Vec::new();
+    let mut second = 0;
+    let at = |s: usize| format!("2024-03-14T09:{:02}:{:02}.000Z", s / 60, s % 60);
+    let token_request = |code: &str| {
+        lwa_token_request(&format!(
+            "grant_type=authorization_code&code={code}&redirect_uri={redirect}&client_id={client}&client_secret={secret}"
+        ))
+    };
+    for run in 0..30u8 {
+        let code = format!(
+            "ANkQzXbVcRtYuIoPaS{}{}",
+            (b'a' + run / 26) as char,
+            (b'a' + run % 26) as char
+        );
+        let state = format!("st{run}Xq7Lw");
+        let location = format!(
+            "https://pitangui.amazon.com/api/skill/link/M2TestSkill?code={code}&scope=alexa%3A%3Askills%3A%3Aaccount_linking&state={state}"
+        );
+        let s = 10 * usize::from(run);
+        entries.push(json!({"startedDateTime": at(s), "_resourceType": "document",
+            "request": {"method": "GET",
+                "url": format!("https://www.amazon.com/ap/oa?client_id={client}&scope=alexa%3A%3Askills%3A%3Aaccount_linking&response_type=code&redirect_uri={redirect}&state={state}"),
+                "httpVersion": "http/2.0",
+                "headers": [header("referer", "https://www.shop-example.com/account/alexa"),
+                    header("cookie", "session-id=123-4567890; ubid-main=133-7654321")],
+                "cookies": [{"name": "session-id", "value": "123-4567890"},
+                    {"name": "ubid-main", "value": "133-7654321"}],
+                "bodySize": 0},
+            "response": {"status": 302, "statusText": "", "httpVersion": "http/2.0",
+                "headers": [header("location", &location),
+                    header("content-type", "text/html;charset=UTF-8")],
+                "cookies": [], "content": {"size": 0, "mimeType": "text/html", "text": ""},
+                "redirectURL": location, "bodySize": 0}}));
+        let tokens = format!(
+            "{{\"access_token\":\"Atza|IwEBIAccess{run:03}kQzXbVcRtYuIoPaS\",\"refresh_token\":\"Atzr|IwEBIRefresh{run:03}kQzXbVcRtYuIoPaS\",\"token_type\":\"bearer\",\"expires_in\":3600}}"
+        );
+        entries.push(
+            json!({"startedDateTime": at(s + 2), "_resourceType": "fetch",
+            "request": token_request(&code), "response": lwa_token_answer(200, tokens)}),
+        );
+        if run == 7 {
+            second = entries.len() + 1;
+            let refused = r#"{"error":"invalid_grant","error_description":"The request has an invalid grant parameter : code"}"#;
+            entries.push(
+                json!({"startedDateTime": at(s + 3), "_resourceType": "fetch",
+                "request": token_request(&code), "response": lwa_token_answer(400, refused.to_string())}),
+            );
+        }
+        entries.push(json!({"startedDateTime": at(s + 5), "_resourceType": "script",
+            "request": {"method": "GET", "url": format!("https://www.shop-example.com/static/app{run}.js"),
+                "headers": [header("cookie", "sid=6vVJ5U; AWSALB=q1w2e3")],
+                "cookies": [{"name": "sid", "value": "6vVJ5U"}, {"name": "AWSALB", "value": "q1w2e3"}]},
+            "response": {"status": 200,
+                "headers": [header("set-cookie", "AWSALB=r4t5y6; Path=/")],
+                "cookies": [{"name": "AWSALB", "value": "r4t5y6"}],
+                "content": {"size": 14, "mimeType": "text/javascript", "text": "console.log(1)"}}}));
+    }
+    let (fast, shown) = fast_read_showing(entries, &sample);
+    assert_eq!(skimmed(&fast), 30, "the plain entries alone are skimmed");
+    let named = |rule: &str| {
+        fast.findings
+            .iter()
+            .filter(|f| f.rule == rule)
+            .filter_map(|f| f.entry)
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        named("oauth/code-reused").contains(&second),
+        "{:?}",
+        fast.findings
+    );
+    assert!(
+        named("oauth/error-response").contains(&second),
+        "{:?}",
+        fast.findings
+    );
+    for hidden in [secret, "IwEBIAccess007", "IwEBIRefresh007"] {
+        assert!(!shown.contains(hidden), "{hidden} is shown");
+    }
+}
+
+/// A token request to Login with Amazon posting `form`, as `bench/gen_har.py` writes it.
+fn lwa_token_request(form: &str) -> serde_json::Value {
+    let header = |n: &str, v: &str| serde_json::json!({"name": n, "value": v});
+    serde_json::json!({"method": "POST", "url": "https://api.amazon.com/auth/o2/token",
+        "httpVersion": "HTTP/1.1",
+        "headers": [header("host", "api.amazon.com"),
+            header("content-type", "application/x-www-form-urlencoded;charset=UTF-8"),
+            header("content-length", &form.len().to_string())],
+        "cookies": [], "bodySize": form.len(),
+        "postData": {"mimeType": "application/x-www-form-urlencoded;charset=UTF-8",
+            "text": form}})
+}
+
+/// Login with Amazon's JSON answer to a token request.
+fn lwa_token_answer(status: u16, body: String) -> serde_json::Value {
+    let header = |n: &str, v: &str| serde_json::json!({"name": n, "value": v});
+    serde_json::json!({"status": status, "statusText": "", "httpVersion": "HTTP/1.1",
+        "headers": [header("content-type", "application/json;charset=UTF-8"),
+            header("cache-control", "no-cache, no-store, must-revalidate")],
+        "cookies": [],
+        "content": {"size": body.len(), "mimeType": "application/json", "text": body},
+        "redirectURL": "", "bodySize": body.len()})
+}

@@ -4,15 +4,18 @@
 use std::ops::Range;
 
 use super::super::{exchange, parse_time};
+use super::cursor::unescaped;
 use super::needles::{
     contains_ci, has_needle, lwa_code_shape, may_hit_a_limit, needles, percent_hides, ANSWER_IN_URL,
 };
 use super::pieces::Ended;
 use super::simd::{lower_into, Seen};
 use super::unread::{self, REQUEST_HEADERS_READ, RESPONSE_HEADERS_READ};
-use super::{Cursor, GiveUp, Keep, Scan, Skimmed, Str, R, RELEASE_EVERY};
+use super::{BodyScan, Cursor, GiveUp, Keep, Scan, Skimmed, Str, R, RELEASE_EVERY};
 use crate::limits::Limits;
-use crate::model::{header_name, Exchange, Header, Request, RequestSlot, Response, Source, Stamp};
+use crate::model::{
+    header_name_of, Body, Exchange, Header, Request, RequestSlot, Response, Source, Stamp,
+};
 
 impl Cursor<'_> {
     // -----------------------------------------------------------------------------------------
@@ -293,14 +296,16 @@ impl Cursor<'_> {
 
     /// The entry as `check` keeps it after reading it in full (`unread.rs`: the headers
     /// something reads by name, no answer's body nothing reads), built from what the tokenizer
-    /// saw instead of the full read; `None` when only the full read can tell. For a GET
-    /// without a body whose answer's body is dropped: a logged-in capture's Bearer calls (a
-    /// tenth of its entries), read in full for their `Authorization` header, cost four times
-    /// a skimmed entry that way. Every field is what the strict full read gives: the entry is
-    /// neither odd nor hidden (no repeated key, every header `{name, value}` strings, no
-    /// escape that could spell a letter), `method`, `url` and `redirectURL` are strings or
-    /// absent (a number or boolean made it odd), and strings with escapes are decoded by
-    /// serde_json as the full read decodes them.
+    /// saw instead of the full read; `None` when only the full read can tell. A logged-in
+    /// capture's Bearer calls (a tenth of its entries) and an OAuth log's authorize requests
+    /// and token exchanges (two fifths of oauth-dense's), read in full for their needles, cost
+    /// four to seven times a skimmed entry that way. Every field is what the strict full read
+    /// gives: the entry is neither odd nor hidden (no repeated key, every header `{name,
+    /// value}` strings, no escape that could spell a letter), `method`, `url` and
+    /// `redirectURL` are strings or absent (a number or boolean made it odd), the bodies are
+    /// written as [`BodyScan`] says (else this declines), and strings with escapes are decoded
+    /// by serde_json as the full read decodes them. The answer's body is then dropped or kept
+    /// by the full read's own rule ([`unread::drop_unread_body`]).
     pub(super) fn kept(
         &self,
         scan: &Scan,
@@ -311,14 +316,19 @@ impl Cursor<'_> {
         limits: &Limits,
     ) -> Option<Exchange> {
         // Over a limit, `limits::apply` cuts and reports the full read's headers and body.
-        if scan.post_data || may_hit_a_limit(scan, raw, limits) {
+        if may_hit_a_limit(scan, raw, limits) {
             return None;
         }
         let method = self.owned(scan.method?)?;
         let url = self.owned(scan.url?)?;
-        if !unread::body_unread(&method, &url) {
+        // Without either, the full read keeps every request header (`drop_unread_headers`).
+        if method.is_empty() && url.is_empty() {
             return None;
         }
+        let body = match scan.post_data {
+            Some(post) => self.post_body(post)?,
+            None => None,
+        };
         let status = match scan.status {
             None => None,
             Some(Ok(s)) => u16::try_from(s).ok().filter(|&s| s != 0),
@@ -328,9 +338,12 @@ impl Cursor<'_> {
             // What the full read keeps of a response without a status: nothing.
             None => None,
             Some(status) => {
-                if unread::may_keep_a_body(lower) {
-                    return None;
-                }
+                // The common case needs no body built only to be dropped.
+                let dropped = unread::body_unread(&method, &url) && !unread::may_keep_a_body(lower);
+                let body = match scan.content {
+                    Some(content) if !dropped => self.content_body(content)?,
+                    _ => None,
+                };
                 let redirect_url = match scan.redirect {
                     Some(s) => Some(self.owned(s)?).filter(|s| !s.is_empty()),
                     None => None,
@@ -339,7 +352,7 @@ impl Cursor<'_> {
                     status,
                     headers: self.headers_read(&scan.resp_headers, &RESPONSE_HEADERS_READ)?,
                     listed_cookies: scan.resp_cookies,
-                    body: None,
+                    body,
                     redirect_url,
                 }))
             }
@@ -349,13 +362,13 @@ impl Cursor<'_> {
             url,
             headers: self.headers_read(&scan.req_headers, &REQUEST_HEADERS_READ)?,
             listed_cookies: scan.req_cookies,
-            body: None,
+            body,
         };
         let started_raw: Option<Stamp> = match scan.started {
             Some(s) => Some(std::str::from_utf8(self.text(s)).ok()?.into()),
             None => None,
         };
-        Some(Exchange {
+        let mut ex = Exchange {
             index,
             span,
             started: started_raw.as_deref().and_then(parse_time),
@@ -363,7 +376,59 @@ impl Cursor<'_> {
             request: request.into(),
             response,
             error: None,
-        })
+        };
+        unread::drop_unread_body(&mut ex, limits);
+        Some(ex)
+    }
+
+    /// The request body as the full read gives it (`HarPostData::into_body`): with no
+    /// parameters and no `encoding`, the text as written, none when it is empty.
+    fn post_body(&self, post: BodyScan) -> Option<Option<Box<Body>>> {
+        if post.unusual {
+            return None;
+        }
+        let text = match post.text {
+            Some(s) => self.owned(s)?,
+            None => String::new(),
+        };
+        if text.is_empty() {
+            return Some(None);
+        }
+        Some(Some(Box::new(Body {
+            mime_type: self.non_empty(post.mime_type)?,
+            text,
+            params: Vec::new(),
+        })))
+    }
+
+    /// The answer's body as the full read gives it (`HarContent::into_body`): with no
+    /// `encoding`, the text as written; none without a text, or with an empty one that
+    /// `size` says was longer.
+    fn content_body(&self, content: BodyScan) -> Option<Option<Box<Body>>> {
+        if content.unusual {
+            return None;
+        }
+        let Some(text) = content.text else {
+            return Some(None);
+        };
+        let text = self.owned(text)?;
+        if text.is_empty() && content.size.is_some_and(|s| s > 0) {
+            return Some(None);
+        }
+        Some(Some(Box::new(Body {
+            mime_type: self.non_empty(content.mime_type)?,
+            text,
+            params: Vec::new(),
+        })))
+    }
+
+    /// A string field that the full read keeps only when not empty (`entry::non_empty`);
+    /// `None` where decoding it would fail.
+    fn non_empty(&self, s: Option<Str>) -> Option<Option<String>> {
+        match s {
+            Some(s) => Some(Some(self.owned(s)?).filter(|s| !s.is_empty())),
+            None => Some(None),
+        }
     }
 
     /// The headers of `list` named in `read`, in order, repeats included, decoded.
@@ -372,9 +437,8 @@ impl Cursor<'_> {
         for (n, v) in list {
             let name = self.text(*n);
             if read.iter().any(|r| name.eq_ignore_ascii_case(r.as_bytes())) {
-                let name = std::str::from_utf8(name).ok()?.to_string();
                 out.push(Header {
-                    name: header_name(name),
+                    name: header_name_of(std::str::from_utf8(name).ok()?),
                     value: self.owned(*v)?,
                 });
             }
@@ -387,6 +451,9 @@ impl Cursor<'_> {
     fn owned(&self, s: Str) -> Option<String> {
         if !s.escaped {
             return std::str::from_utf8(self.text(s)).ok().map(str::to_string);
+        }
+        if let Some(plain) = unescaped(self.text(s)) {
+            return Some(plain);
         }
         let quoted = self.b.get(s.start.checked_sub(1)?..s.end.checked_add(1)?)?;
         serde_json::from_slice(quoted).ok()
@@ -465,8 +532,7 @@ impl Cursor<'_> {
                     3
                 }
                 b"postData" => {
-                    scan.post_data = true;
-                    self.skip_value()?;
+                    scan.post_data = Some(self.body()?);
                     4
                 }
                 _ => {
@@ -521,7 +587,7 @@ impl Cursor<'_> {
                     4
                 }
                 b"content" => {
-                    self.skip_value()?;
+                    scan.content = Some(self.body()?);
                     5
                 }
                 _ => {
@@ -534,6 +600,88 @@ impl Cursor<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A `postData` or `content` value: what [`Cursor::kept`] builds a body from (see
+    /// [`BodyScan`]). Its shape never makes the entry odd: a stub reads no body.
+    pub(super) fn body(&mut self) -> R<BodyScan> {
+        let mut out = BodyScan::default();
+        match self.peek() {
+            Some(b'{') => {}
+            Some(b'n') => {
+                self.literal(b"null")?;
+                return Ok(out);
+            }
+            _ => {
+                out.unusual = true;
+                self.skip_value()?;
+                return Ok(out);
+            }
+        }
+        let mut seen = [false; 5];
+        let mut first = true;
+        self.eat(b'{')?;
+        while let Some(key) = self.key(&mut first)? {
+            let i = match self.text(key) {
+                _ if key.escaped => {
+                    out.unusual = true;
+                    self.skip_value()?;
+                    continue;
+                }
+                b"mimeType" => {
+                    out.mime_type = self.string_or_null(&mut out.unusual)?;
+                    0
+                }
+                b"text" => {
+                    out.text = self.string_or_null(&mut out.unusual)?;
+                    1
+                }
+                b"encoding" => {
+                    out.unusual |= self.string_or_null(&mut out.unusual)?.is_some();
+                    2
+                }
+                b"size" => {
+                    if self.peek() == Some(b'n') {
+                        self.literal(b"null")?;
+                    } else {
+                        match self.status()? {
+                            Ok(size) => out.size = Some(size),
+                            Err(()) => out.unusual = true,
+                        }
+                    }
+                    3
+                }
+                // Elements would be decoded, or not, as `params_are_encoded` decides; any
+                // other value reads as no parameters.
+                b"params" => {
+                    out.unusual |= self.count()? > 0;
+                    4
+                }
+                _ => {
+                    self.skip_value()?;
+                    continue;
+                }
+            };
+            if let Some(seen) = seen.get_mut(i) {
+                out.unusual |= std::mem::replace(seen, true);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A string (returned) or `null`; anything else sets `unusual`.
+    fn string_or_null(&mut self, unusual: &mut bool) -> R<Option<Str>> {
+        match self.peek() {
+            Some(b'"') => {
+                self.pos += 1;
+                self.string().map(Some)
+            }
+            Some(b'n') => self.literal(b"null").map(|()| None),
+            _ => {
+                *unusual = true;
+                self.skip_value().map(|()| None)
+            }
+        }
     }
 
     /// A header list: objects with a string `name` and `value` each, or the entry is odd.

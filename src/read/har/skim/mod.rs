@@ -114,8 +114,8 @@ pub(super) struct Scan {
     /// The request's `method` and `url` when written as strings.
     pub(super) method: Option<Str>,
     pub(super) url: Option<Str>,
-    /// The request has a `postData`.
-    pub(super) post_data: bool,
+    /// The request's `postData`, when it has one.
+    pub(super) post_data: Option<BodyScan>,
     pub(super) req_headers: Vec<(Str, Str)>,
     pub(super) req_cookies: usize,
     /// `response` is an object.
@@ -125,8 +125,26 @@ pub(super) struct Scan {
     pub(super) resp_headers: Vec<(Str, Str)>,
     pub(super) resp_cookies: usize,
     pub(super) redirect: Option<Str>,
+    /// The response's `content`, when it has one.
+    pub(super) content: Option<BodyScan>,
     /// Where the request's and the response's `cookies` lists are (in the document).
     pub(super) cookie_lists: Vec<Range<usize>>,
+}
+
+/// What the full read takes from a request's `postData` or a response's `content`, as the
+/// tokenizer saw it, for [`Cursor::kept`](cursor::Cursor) to build the body from.
+#[derive(Clone, Copy, Default)]
+pub(super) struct BodyScan {
+    /// `mimeType` and `text`, when written as strings.
+    pub(super) mime_type: Option<Str>,
+    pub(super) text: Option<Str>,
+    /// `size`, when written as a plain integer.
+    pub(super) size: Option<u64>,
+    /// Written some way `kept` does not rebuild as the full read reads it: not an object or
+    /// `null`, a key repeated or escaped, a `mimeType` or `text` neither string nor `null`,
+    /// an `encoding` other than `null`, a `size` neither a plain integer nor `null`, or
+    /// `params` with an element.
+    pub(super) unusual: bool,
 }
 
 impl Scan {
@@ -135,7 +153,7 @@ impl Scan {
         self.started = None;
         self.method = None;
         self.url = None;
-        self.post_data = false;
+        self.post_data = None;
         self.req_headers.clear();
         self.req_cookies = 0;
         self.response = false;
@@ -143,6 +161,7 @@ impl Scan {
         self.resp_headers.clear();
         self.resp_cookies = 0;
         self.redirect = None;
+        self.content = None;
         self.cookie_lists.clear();
     }
 }

@@ -4,6 +4,9 @@ use super::pieces::{chain, guess_cuts, skim_from, skim_in_pieces, Ended};
 use super::simd::lower_into;
 use super::*;
 
+/// What `check` keeps of an entry built from the tokenizer's spans (`Cursor::kept`).
+mod kept;
+
 /// Every name whose value secret collection takes (a parameter, a JSON key, a header other
 /// than the cookies) is a needle, however it is cased and wherever it stands in an entry's
 /// text: an entry holding such a secret is read in full, as it always was.
@@ -123,6 +126,79 @@ fn strings_read_alike_in_blocks_and_byte_by_byte() {
         ended > 5_000 && failed > 5_000 && hidden > 1_000,
         "{ended} {failed} {hidden}"
     );
+}
+
+/// Every string the tokenizer passes is unescaped as serde_json unescapes it, or left to
+/// serde_json when it holds a `\u` escape (and only then).
+#[test]
+fn strings_are_unescaped_as_serde_json_does() {
+    let alphabet: &[&[u8]] = &[
+        b"a",
+        b"Z",
+        b"/",
+        b" ",
+        b"\xc3\xa9",
+        b"\xe2\x82\xac",
+        b"\\\"",
+        b"\\\\",
+        b"\\/",
+        b"\\b",
+        b"\\f",
+        b"\\n",
+        b"\\r",
+        b"\\t",
+        b"\\u0063",
+        b"\\u00e9",
+        b"\\ud83d\\ude00",
+        b"\\\\u0063",
+        b"u",
+        b"\\\\n",
+    ];
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let (mut ours, mut left) = (0, 0);
+    for _ in 0..20_000 {
+        let len = (next() % 200) as usize;
+        let mut text = b"\"".to_vec();
+        while text.len() < len + 1 {
+            let r = next();
+            let piece: &[u8] = if r % 3 == 0 {
+                alphabet[(r >> 8) as usize % alphabet.len()]
+            } else {
+                b"abcdefgh".get(..(r >> 8) as usize % 8).unwrap_or(b"")
+            };
+            text.extend_from_slice(piece);
+        }
+        text.push(b'"');
+        let mut c = Cursor::new(&text, 1);
+        let s = c.string().expect("a valid string");
+        let inner = c.text(s);
+        let theirs: String = serde_json::from_slice(&text).expect("serde_json reads it");
+        // A `\u` escape: a backslash that an odd run of backslashes ends, then `u`.
+        let mut escapes_u = false;
+        let mut run = 0;
+        for w in inner.windows(2) {
+            run = if w[0] == b'\\' { run + 1 } else { 0 };
+            escapes_u |= run % 2 == 1 && w[1] == b'u';
+        }
+        match super::cursor::unescaped(inner) {
+            Some(text) => {
+                assert!(!escapes_u, "{:?}", String::from_utf8_lossy(inner));
+                assert_eq!(text, theirs);
+                ours += 1;
+            }
+            None => {
+                assert!(escapes_u, "{:?}", String::from_utf8_lossy(inner));
+                left += 1;
+            }
+        }
+    }
+    assert!(ours > 5_000 && left > 5_000, "{ours} {left}");
 }
 
 #[test]
@@ -502,225 +578,6 @@ fn headers_nothing_reads_are_not_kept_for_check() {
     };
     let (request, response) = names(Keep::Read, &size);
     assert_eq!((request.len(), response.len()), (7, 2));
-}
-
-/// One entry's text as the tokenizer sees it, and what [`Cursor::kept`] makes of it.
-fn kept_of(text: &str, limits: &Limits) -> Option<Exchange> {
-    let b = text.as_bytes();
-    let mut c = Cursor::new(b, 0);
-    let mut scan = Scan::default();
-    c.entry(&mut scan).expect("valid JSON");
-    assert!(!scan.odd && !c.hidden, "a plain shape: {text}");
-    let mut buffer = Vec::new();
-    let (lower, _) = lower_into(b, &mut buffer);
-    c.kept(&scan, b, lower, 7, 0..b.len(), limits)
-}
-
-/// What `check` keeps of the entry after reading it in full (`unread.rs`).
-fn full_read_kept(text: &str, limits: &Limits) -> Exchange {
-    let mut ex = super::super::exchange(7, 0..text.len(), text);
-    unread::drop_unread_body(&mut ex, limits);
-    unread::drop_unread_headers(&mut ex, limits);
-    ex
-}
-
-/// An entry written as Chrome writes a logged-in API call, with `request` and `response`
-/// replaced by the given texts.
-fn api_call(request: &str, response: &str) -> String {
-    format!(
-        r#"{{"_initiator": {{"type": "script"}}, "pageref": "page_1",
-  "request": {request},
-  "response": {response},
-  "startedDateTime": "2024-03-14T09:00:00.636Z", "time": 63.5, "_error": null}}"#
-    )
-}
-
-const BEARER_REQUEST: &str = r#"{"method": "GET", "url": "https://api.example/v2/items?page=2",
-    "httpVersion": "http/2.0",
-    "headers": [{"name": "accept", "value": "*/*"},
-      {"name": "referer", "value": "https://www.example/"},
-      {"name": "user-agent", "value": "Mozilla/5.0 (X11) Chrome/123.0"},
-      {"name": "cookie", "value": "sid=6vVJ5U; csrftoken=mahrk2"},
-      {"name": "authorization", "value": "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1In0."}],
-    "cookies": [{"name": "sid", "value": "6vVJ5U"}, {"name": "csrftoken", "value": "mahrk2"}],
-    "bodySize": 0}"#;
-
-const JSON_ANSWER: &str = r#"{"status": 200, "statusText": "", "httpVersion": "http/2.0",
-    "headers": [{"name": "cache-control", "value": "private, max-age=0"},
-      {"name": "content-type", "value": "application/json"},
-      {"name": "date", "value": "Thu, 14 Mar 2024 09:00:00 GMT"}],
-    "cookies": [],
-    "content": {"size": 40, "mimeType": "application/json",
-      "text": "{\"items\":[{\"id\":3,\"name\":\"lamp \\\"oscar\\\"\"}],\"page\":2}"},
-    "redirectURL": "", "bodySize": -1, "_error": null}"#;
-
-/// For `check`, a GET whose answer's body nothing reads (a logged-in capture's Bearer calls)
-/// is kept as the full read keeps it, built from what the tokenizer saw: the same method,
-/// URL, headers read by name (in order, repeats, escapes decoded), listed cookies, status,
-/// `redirectURL`, time, and no body. Whatever could make the full read keep something else
-/// (another method, a request body, a URL whose answer is read, a `<form` or a base64 body
-/// in the answer, a limit, a status not written as an integer) is left to the full read.
-#[test]
-fn bearer_calls_are_kept_as_the_full_read_keeps_them() {
-    let limits = Limits::default();
-    let same = [
-        api_call(BEARER_REQUEST, JSON_ANSWER),
-        // Names in other cases, an escaped value, the headers repeated, cookies listed
-        // without their headers on both sides.
-        api_call(
-            r#"{"method": "get", "url": "https:\/\/api.example\/v2\/me",
-              "headers": [{"name": "AUTHORIZATION", "value": "Bearer a\/b\"c\u0026"},
-                {"name": "Referer", "value": "https://www.example/\u00e9"},
-                {"name": "Sec-Fetch-Site", "value": "same-site"},
-                {"name": "Authorization", "value": "Basic Zm9vOmJhcg=="}],
-              "cookies": [{"name": "a", "value": "1"}, {"name": "b", "value": "2"}, {}]}"#,
-            r#"{"status": 302, "headers": [{"name": "Location", "value": "https:\/\/www.example\/"},
-                {"name": "Set-Cookie", "value": "a=1"}, {"name": "set-cookie", "value": "b=2"},
-                {"name": "WWW-Authenticate", "value": "Bearer realm=\"api\""}],
-              "cookies": [{"name": "c"}], "redirectURL": "https:\/\/www.example\/",
-              "content": {"text": "moved <b>here</b>"}}"#,
-        ),
-        // No answer: a status of 0, none, no response at all, a null one.
-        api_call(BEARER_REQUEST, r#"{"status": 0, "headers": []}"#),
-        api_call(
-            BEARER_REQUEST,
-            r#"{"headers": [], "content": {"text": "<form>"}}"#,
-        ),
-        api_call(BEARER_REQUEST, "null"),
-        r#"{"request": {"method": "GET", "url": "", "headers": []}}"#.to_string(),
-        // A body recorded empty, not recorded at all, or said to be longer.
-        api_call(
-            BEARER_REQUEST,
-            r#"{"status": 200, "headers": [], "content": {"size": 9, "text": ""}}"#,
-        ),
-        api_call(BEARER_REQUEST, r#"{"status": 204, "headers": []}"#),
-        api_call(
-            BEARER_REQUEST,
-            r#"{"status": 200, "headers": [], "content": {"text": 12}, "redirectURL": null}"#,
-        ),
-    ];
-    for text in &same {
-        let kept = kept_of(text, &limits).unwrap_or_else(|| panic!("kept: {text}"));
-        assert_eq!(
-            format!("{kept:#?}"),
-            format!("{:#?}", full_read_kept(text, &limits)),
-            "{text}"
-        );
-    }
-    // What the first one keeps, spelled out.
-    let first = kept_of(&same[0], &limits).expect("kept");
-    let names: Vec<&str> = first.request.headers.iter().map(|h| &*h.name).collect();
-    assert_eq!(names, ["referer", "cookie", "authorization"]);
-    assert_eq!(first.request.listed_cookies, 2);
-    let response = first.response.as_ref().expect("answered");
-    assert_eq!((response.status, response.headers.len()), (200, 1));
-    assert!(response.body.is_none() && response.redirect_url.is_none());
-    let second = kept_of(&same[1], &limits).expect("kept");
-    assert_eq!(second.request.url, "https://api.example/v2/me");
-    assert_eq!(second.request.headers[0].value, "Bearer a/b\"c&");
-    assert_eq!(second.request.listed_cookies, 3);
-    // Near a limit, the full read (and `limits::apply`) decide.
-    for small in [
-        Limits {
-            max_headers: 4,
-            ..Limits::default()
-        },
-        Limits {
-            max_header_size: 100,
-            ..Limits::default()
-        },
-        Limits {
-            max_body_size: 1000,
-            ..Limits::default()
-        },
-    ] {
-        assert!(kept_of(&same[0], &small).is_none());
-    }
-}
-
-/// [`bearer_calls_are_kept_as_the_full_read_keeps_them`]: what the full read keeps more of.
-#[test]
-fn calls_whose_bodies_are_read_are_read_in_full() {
-    let limits = Limits::default();
-    let post = BEARER_REQUEST.replace(r#""GET""#, r#""POST""#);
-    let with_body = BEARER_REQUEST.replace(
-        r#""bodySize": 0"#,
-        r#""postData": {"mimeType": "text/plain", "text": "x"}"#,
-    );
-    let at = |url: &str| BEARER_REQUEST.replace("https://api.example/v2/items?page=2", url);
-    let answer = |content: &str| {
-        JSON_ANSWER.replace(
-            r#""text": "{\"items\":[{\"id\":3,\"name\":\"lamp \\\"oscar\\\"\"}],\"page\":2}""#,
-            content,
-        )
-    };
-    let full = [
-        api_call(&post, JSON_ANSWER),
-        api_call(&with_body, JSON_ANSWER),
-        api_call(&at("https://id.example/userinfo"), JSON_ANSWER),
-        api_call(&at("https://id.example/token?grant_type=x"), JSON_ANSWER),
-        api_call(&at("https://api.example/v2/items?q=a%20b"), JSON_ANSWER),
-        api_call(
-            &at("https://id.example/.well-known/openid-configuration"),
-            JSON_ANSWER,
-        ),
-        api_call(
-            BEARER_REQUEST,
-            &answer(r#""text": "<html><FORM method=post>""#),
-        ),
-        api_call(
-            BEARER_REQUEST,
-            &answer(r#""text": "\u003CFORM method=post>""#),
-        ),
-        api_call(
-            BEARER_REQUEST,
-            &answer(r#""text": "PGZvcm0+", "encoding": "base64""#),
-        ),
-        api_call(BEARER_REQUEST, &answer(r#""text": "{}""#))
-            .replace(r#""status": 200"#, r#""status": "200""#),
-        api_call(
-            &BEARER_REQUEST.replace(r#""method": "GET", "#, ""),
-            JSON_ANSWER,
-        ),
-    ];
-    for text in &full {
-        assert!(kept_of(text, &limits).is_none(), "read in full: {text}");
-    }
-    // The full read keeps a body of each of the first nine (the last two are shapes left to
-    // it).
-    for text in &full[..9] {
-        let ex = full_read_kept(text, &limits);
-        let body = ex.response.as_ref().and_then(|r| r.body.as_ref());
-        assert!(
-            body.is_some() || ex.request.body.is_some(),
-            "the full read keeps a body: {text}"
-        );
-    }
-}
-
-/// A `method`, `url` or `redirectURL` written as a number or boolean (which the full read
-/// turns into text) makes the entry odd, so neither a stub nor [`Cursor::kept`] stands for it.
-#[test]
-fn scalars_not_written_as_strings_are_odd() {
-    let entry = api_call(BEARER_REQUEST, JSON_ANSWER);
-    let odd = |from: &str, to: &str| {
-        assert!(entry.contains(from));
-        let text = entry.replace(from, to);
-        let mut c = Cursor::new(text.as_bytes(), 0);
-        let mut scan = Scan::default();
-        c.entry(&mut scan).expect("valid JSON");
-        scan.odd
-    };
-    assert!(!odd(r#""method": "GET""#, r#""method": "GET""#));
-    assert!(odd(r#""method": "GET""#, r#""method": 1"#));
-    assert!(odd(r#""method": "GET""#, r#""method": false"#));
-    let url = r#""url": "https://api.example/v2/items?page=2""#;
-    assert!(odd(url, r#""url": true"#));
-    assert!(odd(url, r#""url": []"#));
-    assert!(odd(r#""redirectURL": """#, r#""redirectURL": 302"#));
-    // `null` reads as absent both ways.
-    assert!(!odd(r#""redirectURL": """#, r#""redirectURL": null"#));
-    assert!(!odd(url, r#""url": null"#));
 }
 
 /// For `check`, a stub that lists cookies without their header keeps the count only where
