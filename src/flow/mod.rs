@@ -598,7 +598,7 @@ fn servers_and_secrets(a: &mut Analysis, capture: &Capture, config: &Config) {
         }
     });
     // Named on every core, each its own copy; a log's thousands of steps name a few servers.
-    let mut kept = std::collections::HashSet::new();
+    let mut kept = foldhash::HashSet::default();
     for step in &mut a.steps {
         match &mut step.detail {
             Detail::Authorize(auth) => share_again(&mut kept, &mut auth.issuer),
@@ -609,7 +609,7 @@ fn servers_and_secrets(a: &mut Analysis, capture: &Capture, config: &Config) {
 }
 
 /// Replaces `text` with the equal one in `kept`, or keeps it there for the next.
-fn share_again(kept: &mut std::collections::HashSet<Shared>, text: &mut Option<Shared>) {
+fn share_again(kept: &mut foldhash::HashSet<Shared>, text: &mut Option<Shared>) {
     if let Some(t) = text {
         match kept.get(&**t) {
             Some(k) => *t = k.clone(),

@@ -4,8 +4,6 @@
 //! `Referrer-Policy`, cookies), and codes or tokens that later requests leak in `Referer`.
 //! Records only; the rules under `rules/oauth/` judge.
 
-use std::collections::HashMap;
-
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
@@ -233,13 +231,14 @@ pub fn referer_leaks(a: &Analysis, capture: &Capture) -> Vec<RefererLeak> {
     if a.codes.is_empty() && a.tokens.is_empty() {
         return Vec::new();
     }
-    let codes: HashMap<&str, usize> = a
+    // foldhash: a dense log has tens of thousands of tokens to hash, on one core.
+    let codes: foldhash::HashMap<&str, usize> = a
         .codes
         .iter()
         .enumerate()
         .map(|(i, c)| (c.value.as_str(), i))
         .collect();
-    let tokens: HashMap<&str, usize> = a
+    let tokens: foldhash::HashMap<&str, usize> = a
         .tokens
         .iter()
         .enumerate()

@@ -135,7 +135,7 @@ impl<'f> Fields<'f> {
     /// such subject (it has no facts, and is not evaluated).
     pub fn new(
         build: &'f Build<'f>,
-        reads: &BTreeSet<&'f str>,
+        reads: &[&'f str],
         parts: &'f Parts<'f>,
     ) -> Option<Fields<'f>> {
         build(Ask::Nothing)?;
@@ -337,7 +337,7 @@ mod tests {
                 _ => Some(serde_json::Value::Object(m)),
             }
         };
-        let reads = BTreeSet::from(["grant", "client_id", "code"]);
+        let reads = ["client_id", "code", "grant"];
         let whole = Parts::new();
         let fields = Fields::new(&build, &reads, &whole).expect("a subject");
         let mut ctx = cel::Context::default();
