@@ -25,6 +25,7 @@ use crate::model::{Capture, Exchange, Format, Source, Truncation};
 mod entry;
 mod skim;
 pub use skim::Keep;
+pub(crate) use skim::{skip_ws, string_end};
 #[cfg(test)]
 mod tests;
 mod walk;

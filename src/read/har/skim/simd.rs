@@ -71,11 +71,92 @@ pub(super) fn skip_plain(b: &[u8], pos: usize) -> usize {
     skip_plain_words(b, pos)
 }
 
+/// The end (after the closing quote) of the JSON string literal opening at `start`: the first
+/// quote no backslash escapes; `None` when there is none. The JSON walks of the secrets
+/// policy and the snippets call it for every string, and most are short: a plain stretch is
+/// scanned 16 bytes at a time; from the first escape on, 64 bytes at a time with the escaped
+/// bytes found from the backslash runs, as [`super::cursor::Cursor::escaped_string`] does (a
+/// response body that is JSON inside a JSON string has an escaped quote every few bytes, and
+/// a call of `memchr` for each costs more than the block). Nothing is validated:
+/// [`string_end_plain`] is the byte-wise definition, and a test holds the two equal.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn string_end(b: &[u8], start: usize) -> Option<usize> {
+    use std::arch::x86_64::*;
+    let mut pos = start + 1;
+    while let Some(chunk) = b.get(pos..pos + 16) {
+        // SAFETY: as in `skip_plain`.
+        let hits = unsafe {
+            let v = _mm_loadu_si128(chunk.as_ptr().cast());
+            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            let slash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+            _mm_movemask_epi8(_mm_or_si128(quote, slash))
+        };
+        if hits != 0 {
+            let at = pos + hits.trailing_zeros() as usize;
+            return if b[at] == b'"' {
+                Some(at + 1)
+            } else {
+                escaped_string_end(b, at)
+            };
+        }
+        pos += 16;
+    }
+    string_end_from(b, pos)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+pub(crate) fn string_end(b: &[u8], start: usize) -> Option<usize> {
+    string_end_plain(b, start)
+}
+
+/// [`string_end`] from the backslash at `at` (one no earlier backslash escapes), 64 bytes at
+/// a time.
+#[cfg(target_arch = "x86_64")]
+fn escaped_string_end(b: &[u8], mut at: usize) -> Option<usize> {
+    const ODD: u64 = 0xAAAA_AAAA_AAAA_AAAA;
+    // 1 when the last block ended in a backslash that escapes the next block's first byte.
+    let mut carry = 0u64;
+    while let Some(block) = b.get(at..at + 64) {
+        let m = masks64(block);
+        let maybe_escape = m.backslash & !carry;
+        let codes_and_odd = ((maybe_escape << 1) | ODD).wrapping_sub(maybe_escape) ^ ODD;
+        let escaped = codes_and_odd ^ (m.backslash | carry);
+        let quotes = m.quote & !escaped;
+        if quotes != 0 {
+            return Some(at + quotes.trailing_zeros() as usize + 1);
+        }
+        carry = (codes_and_odd & m.backslash) >> 63;
+        at += 64;
+    }
+    // Under 64 bytes left: from the escape that reaches into them, if any.
+    string_end_from(b, at - carry as usize)
+}
+
+/// [`string_end`] byte-wise (`memchr` for each quote or backslash): its definition.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+pub(crate) fn string_end_plain(b: &[u8], start: usize) -> Option<usize> {
+    string_end_from(b, start + 1)
+}
+
+/// The end of a string literal from `i` on, where `i` is no escaped byte.
+fn string_end_from(b: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        let at = i + memchr::memchr2(b'"', b'\\', b.get(i..)?)?;
+        if b[at] == b'\\' {
+            i = at + 2;
+        } else {
+            return Some(at + 1);
+        }
+    }
+}
+
 /// Position of the first byte at or after `pos` that is not JSON whitespace (or the end), 16
 /// bytes at a time: pretty-printed captures indent every line.
 #[cfg(target_arch = "x86_64")]
 #[inline]
-pub(super) fn skip_ws(b: &[u8], mut pos: usize) -> usize {
+pub(crate) fn skip_ws(b: &[u8], mut pos: usize) -> usize {
     use std::arch::x86_64::*;
     while let Some(chunk) = b.get(pos..pos + 16) {
         // SAFETY: as in `skip_plain`.
@@ -98,7 +179,7 @@ pub(super) fn skip_ws(b: &[u8], mut pos: usize) -> usize {
 
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
-pub(super) fn skip_ws(b: &[u8], pos: usize) -> usize {
+pub(crate) fn skip_ws(b: &[u8], pos: usize) -> usize {
     skip_ws_bytes(b, pos)
 }
 
@@ -290,6 +371,60 @@ mod tests {
         ] {
             assert_eq!(skip_plain(text.as_bytes(), 0), want, "{text}");
         }
+    }
+
+    /// The fast string end against its byte-wise definition: random texts of quotes,
+    /// backslash runs of every length, letters and multi-byte characters, from every start,
+    /// across 16- and 64-byte block edges, closed or not.
+    #[test]
+    fn string_ends_are_the_plain_ones() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let pieces: [&[u8]; 8] = [b"\"", b"\\", b"\\\\", b"a", b"bcdefgh", b"\xc3\xa9", b"\\\"", b"\\u0063"];
+        let mut compared = 0;
+        for _ in 0..3_000 {
+            let len = (next() % 300) as usize;
+            let mut text = Vec::with_capacity(len + 8);
+            while text.len() < len {
+                // Mostly letters, so that strings run past a block now and then.
+                let r = next() % 16;
+                let piece = if r < 8 { pieces[3 + (r as usize % 2)] } else { pieces[(r as usize) % 8] };
+                text.extend_from_slice(piece);
+            }
+            for start in 0..text.len() {
+                if text[start] == b'"' || start % 7 == 0 {
+                    assert_eq!(
+                        string_end(&text, start),
+                        string_end_plain(&text, start),
+                        "{:?} from {start}",
+                        String::from_utf8_lossy(&text)
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 50_000, "{compared}");
+        for (text, want) in [
+            (&b"\"abc\""[..], Some(5)),
+            (b"\"a\\\"b\"", Some(6)),
+            (b"\"a\\\\\"", Some(5)),
+            (b"\"a\\", None),
+            (b"\"abc", None),
+            (b"\"", None),
+        ] {
+            assert_eq!(string_end(text, 0), want);
+            assert_eq!(string_end_plain(text, 0), want);
+        }
+        let long = format!("\"{}\"", "\\\"x".repeat(100));
+        assert_eq!(string_end(long.as_bytes(), 0), Some(long.len()));
+        let odd = format!("\"{}\\\\\\\"{}\"", "y".repeat(62), "z".repeat(70));
+        assert_eq!(string_end(odd.as_bytes(), 0), Some(odd.len()));
+        assert_eq!(string_end_plain(odd.as_bytes(), 0), Some(odd.len()));
     }
 
     #[test]
