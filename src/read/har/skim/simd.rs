@@ -111,6 +111,18 @@ pub(crate) fn string_end(b: &[u8], start: usize) -> Option<usize> {
     string_end_plain(b, start)
 }
 
+/// [`string_end`], and whether the literal's content holds no backslash and no control
+/// character (then it is its own decoded text, and needs no other look). Most strings of a
+/// capture are such: found by one [`skip_plain`]; the others by [`string_end`].
+#[inline]
+pub(crate) fn literal_end(b: &[u8], start: usize) -> Option<(usize, bool)> {
+    let at = skip_plain(b, start + 1);
+    if b.get(at) == Some(&b'"') {
+        return Some((at + 1, true));
+    }
+    string_end(b, start).map(|end| (end, false))
+}
+
 /// [`string_end`] from the backslash at `at` (one no earlier backslash escapes), 64 bytes at
 /// a time.
 #[cfg(target_arch = "x86_64")]
@@ -398,12 +410,19 @@ mod tests {
             }
             for start in 0..text.len() {
                 if text[start] == b'"' || start % 7 == 0 {
+                    let end = string_end_plain(&text, start);
                     assert_eq!(
                         string_end(&text, start),
-                        string_end_plain(&text, start),
+                        end,
                         "{:?} from {start}",
                         String::from_utf8_lossy(&text)
                     );
+                    let plain = |end: usize| {
+                        !text[start + 1..end - 1]
+                            .iter()
+                            .any(|&c| c == b'\\' || c < 0x20)
+                    };
+                    assert_eq!(literal_end(&text, start), end.map(|e| (e, plain(e))));
                     compared += 1;
                 }
             }
@@ -419,6 +438,16 @@ mod tests {
         ] {
             assert_eq!(string_end(text, 0), want);
             assert_eq!(string_end_plain(text, 0), want);
+        }
+        // And the plain ones: content without a backslash or a control character.
+        for text in [&b"\"abc\""[..], b"\"a\\\"b\"", b"\"a\tb\"", b"\"\"", b"\"ab", b"\"\xc3\xa9\""] {
+            let plain = |end: usize| !text[1..end - 1].iter().any(|&c| c == b'\\' || c < 0x20);
+            assert_eq!(
+                literal_end(text, 0),
+                string_end(text, 0).map(|end| (end, plain(end))),
+                "{:?}",
+                String::from_utf8_lossy(text)
+            );
         }
         let long = format!("\"{}\"", "\\\"x".repeat(100));
         assert_eq!(string_end(long.as_bytes(), 0), Some(long.len()));
