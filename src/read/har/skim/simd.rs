@@ -397,7 +397,16 @@ mod tests {
             state ^= state << 17;
             state
         };
-        let pieces: [&[u8]; 8] = [b"\"", b"\\", b"\\\\", b"a", b"bcdefgh", b"\xc3\xa9", b"\\\"", b"\\u0063"];
+        let pieces: [&[u8]; 8] = [
+            b"\"",
+            b"\\",
+            b"\\\\",
+            b"a",
+            b"bcdefgh",
+            b"\xc3\xa9",
+            b"\\\"",
+            b"\\u0063",
+        ];
         let mut compared = 0;
         for _ in 0..3_000 {
             let len = (next() % 300) as usize;
@@ -405,7 +414,11 @@ mod tests {
             while text.len() < len {
                 // Mostly letters, so that strings run past a block now and then.
                 let r = next() % 16;
-                let piece = if r < 8 { pieces[3 + (r as usize % 2)] } else { pieces[(r as usize) % 8] };
+                let piece = if r < 8 {
+                    pieces[3 + (r as usize % 2)]
+                } else {
+                    pieces[(r as usize) % 8]
+                };
                 text.extend_from_slice(piece);
             }
             for start in 0..text.len() {
@@ -440,7 +453,14 @@ mod tests {
             assert_eq!(string_end_plain(text, 0), want);
         }
         // And the plain ones: content without a backslash or a control character.
-        for text in [&b"\"abc\""[..], b"\"a\\\"b\"", b"\"a\tb\"", b"\"\"", b"\"ab", b"\"\xc3\xa9\""] {
+        for text in [
+            &b"\"abc\""[..],
+            b"\"a\\\"b\"",
+            b"\"a\tb\"",
+            b"\"\"",
+            b"\"ab",
+            b"\"\xc3\xa9\"",
+        ] {
             let plain = |end: usize| !text[1..end - 1].iter().any(|&c| c == b'\\' || c < 0x20);
             assert_eq!(
                 literal_end(text, 0),
