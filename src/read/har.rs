@@ -25,7 +25,6 @@ use crate::model::{Capture, Exchange, Format, Source, Truncation};
 mod entry;
 mod skim;
 pub use skim::Keep;
-pub(crate) use skim::{literal_end, skip_ws, string_end};
 #[cfg(test)]
 mod tests;
 mod walk;

@@ -687,15 +687,15 @@ pub(super) fn name_facts(name: &str) -> NameFacts {
 
 // `string_end`: the end (after the closing quote) of the string literal opening at `start`,
 // the first quote no backslash escapes (`None` if none does). Found 16 and 64 bytes at a time
-// by the reader's SIMD code (the crate's `unsafe` stays in one file), which a test holds equal
+// by the crate's SIMD code (`wire::simd`, where its `unsafe` stays), which a test holds equal
 // to a byte-wise scan.
-pub(crate) use crate::read::har::string_end;
+pub(crate) use crate::wire::simd::string_end;
 
 // `literal_end`: `string_end`, and whether the literal's content is plain (no backslash, no
 // control character), from the same SIMD code.
-use crate::read::har::literal_end;
+use crate::wire::simd::literal_end;
 // The first byte at or after `pos` that is not JSON whitespace, 16 bytes at a time.
-use crate::read::har::skip_ws as json_ws_end;
+use crate::wire::simd::skip_ws as json_ws_end;
 
 pub(super) fn skip_ws(bytes: &[u8], mut pos: usize) -> usize {
     while bytes.get(pos).is_some_and(u8::is_ascii_whitespace) {

@@ -2,8 +2,8 @@
 //! there), tracking only whether a string holds an escape that could spell a needle.
 
 #[cfg(target_arch = "x86_64")]
-use super::simd::masks64;
-use super::simd::{skip_plain, skip_ws};
+use crate::wire::simd::masks64;
+use crate::wire::simd::{skip_plain, skip_ws};
 use super::{GiveUp, Str, DEEP, R};
 
 pub(super) struct Cursor<'a> {

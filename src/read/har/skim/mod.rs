@@ -32,7 +32,6 @@ mod cursor;
 mod entries;
 mod needles;
 mod pieces;
-mod simd;
 #[cfg(test)]
 mod tests;
 mod unread;
@@ -57,8 +56,6 @@ pub(super) const RELEASE_EVERY: usize = 8 << 20;
 pub(super) const DEEP: usize = 100;
 
 pub(in crate::read) use unread::{may_be_dropped, names_endpoints};
-// (For the JSON walks outside the reader: the crate's SIMD stays in one file.)
-pub(crate) use simd::{literal_end, skip_ws, string_end};
 
 /// What is kept of an entry read in full.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 use super::cursor::{hides, Cursor};
 use super::needles::{has_needle, needles, percent_hides};
 use super::pieces::{chain, guess_cuts, skim_from, skim_in_pieces, Ended};
-use super::simd::lower_into;
+use crate::wire::simd::lower_into;
 use super::*;
 
 /// Every name whose value secret collection takes (a parameter, a JSON key, a header other

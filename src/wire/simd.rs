@@ -1,20 +1,21 @@
-//! The skim's SIMD code, the only `unsafe` in the crate: scanning strings and whitespace 16
-//! bytes at a time (SSE2, part of every x86_64 CPU) and lower-casing an entry's text 32 or 16
-//! bytes at a time (AVX2 where the CPU has it). Each has a portable version, used on other
+//! The SIMD code of the HAR skim and of the secrets policy's JSON walk (here, a leaf both
+//! import, so the crate's `unsafe` for it stays in one file): scanning strings and whitespace
+//! 16 bytes at a time (SSE2, part of every x86_64 CPU), string ends 64 bytes at a time, and
+//! lower-casing an entry's text 32 or 16 bytes at a time (AVX2 where the CPU has it). Each has a portable version, used on other
 //! CPUs and for the last bytes, and tested to agree with it.
 #![allow(unsafe_code)]
 
 /// Where a 64-byte block holds quotes, backslashes and control characters, a bit per byte.
 #[cfg(target_arch = "x86_64")]
-pub(super) struct Masks {
-    pub(super) quote: u64,
-    pub(super) backslash: u64,
-    pub(super) control: u64,
+pub(crate) struct Masks {
+    pub(crate) quote: u64,
+    pub(crate) backslash: u64,
+    pub(crate) control: u64,
 }
 
 #[cfg(target_arch = "x86_64")]
 #[inline]
-pub(super) fn masks64(block: &[u8]) -> Masks {
+pub(crate) fn masks64(block: &[u8]) -> Masks {
     use std::arch::x86_64::*;
     let mut m = Masks {
         quote: 0,
@@ -45,7 +46,7 @@ pub(super) fn masks64(block: &[u8]) -> Masks {
 /// bytes at a time: most of a capture's bytes are inside strings (bodies, headers, URLs).
 #[cfg(target_arch = "x86_64")]
 #[inline]
-pub(super) fn skip_plain(b: &[u8], mut pos: usize) -> usize {
+pub(crate) fn skip_plain(b: &[u8], mut pos: usize) -> usize {
     use std::arch::x86_64::*;
     while let Some(chunk) = b.get(pos..pos + 16) {
         // SAFETY: SSE2 is part of every x86_64 CPU, and `chunk` holds the 16 bytes loaded.
@@ -67,7 +68,7 @@ pub(super) fn skip_plain(b: &[u8], mut pos: usize) -> usize {
 
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
-pub(super) fn skip_plain(b: &[u8], pos: usize) -> usize {
+pub(crate) fn skip_plain(b: &[u8], pos: usize) -> usize {
     skip_plain_words(b, pos)
 }
 
@@ -75,7 +76,7 @@ pub(super) fn skip_plain(b: &[u8], pos: usize) -> usize {
 /// quote no backslash escapes; `None` when there is none. The JSON walks of the secrets
 /// policy and the snippets call it for every string, and most are short: a plain stretch is
 /// scanned 16 bytes at a time; from the first escape on, 64 bytes at a time with the escaped
-/// bytes found from the backslash runs, as [`super::cursor::Cursor::escaped_string`] does (a
+/// bytes found from the backslash runs, as the skim's `Cursor::escaped_string` does (a
 /// response body that is JSON inside a JSON string has an escaped quote every few bytes, and
 /// a call of `memchr` for each costs more than the block). Nothing is validated:
 /// [`string_end_plain`] is the byte-wise definition, and a test holds the two equal.
@@ -195,7 +196,7 @@ pub(crate) fn skip_ws(b: &[u8], pos: usize) -> usize {
     skip_ws_bytes(b, pos)
 }
 
-pub(super) fn skip_ws_bytes(b: &[u8], mut pos: usize) -> usize {
+pub(crate) fn skip_ws_bytes(b: &[u8], mut pos: usize) -> usize {
     while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(pos) {
         pos += 1;
     }
@@ -203,7 +204,7 @@ pub(super) fn skip_ws_bytes(b: &[u8], mut pos: usize) -> usize {
 }
 
 /// [`skip_plain`] eight bytes at a time, for CPUs without SSE2 and for the last bytes.
-pub(super) fn skip_plain_words(b: &[u8], mut pos: usize) -> usize {
+pub(crate) fn skip_plain_words(b: &[u8], mut pos: usize) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     while let Some(chunk) = b.get(pos..pos + 8) {
@@ -234,15 +235,15 @@ pub(super) fn skip_plain_words(b: &[u8], mut pos: usize) -> usize {
 /// holds `AN` (else it holds no LWA code). Seen in the same pass, they spare most entries
 /// three more passes over their bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Seen {
-    pub(super) ascii: bool,
-    pub(super) percent: bool,
-    pub(super) an: bool,
+pub(crate) struct Seen {
+    pub(crate) ascii: bool,
+    pub(crate) percent: bool,
+    pub(crate) an: bool,
 }
 
 /// What there is to see before the first byte.
 #[cfg(any(test, not(target_arch = "x86_64")))]
-pub(super) const NOTHING_SEEN: Seen = Seen {
+pub(crate) const NOTHING_SEEN: Seen = Seen {
     ascii: true,
     percent: false,
     an: false,
@@ -251,7 +252,7 @@ pub(super) const NOTHING_SEEN: Seen = Seen {
 /// `raw` with ASCII letters lower-cased, in `buffer` (which only grows, so that it is not
 /// cleared for every entry), in one pass 32 or 16 bytes at a time; and what else it holds.
 #[inline]
-pub(super) fn lower_into<'b>(raw: &[u8], buffer: &'b mut Vec<u8>) -> (&'b [u8], Seen) {
+pub(crate) fn lower_into<'b>(raw: &[u8], buffer: &'b mut Vec<u8>) -> (&'b [u8], Seen) {
     if buffer.len() < raw.len() {
         buffer.resize(raw.len(), 0);
     }
@@ -271,7 +272,7 @@ pub(super) fn lower_into<'b>(raw: &[u8], buffer: &'b mut Vec<u8>) -> (&'b [u8], 
 /// [`lower_into`] 32 bytes at a time.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-pub(super) fn lower_avx2(raw: &[u8], out: &mut [u8]) -> Seen {
+pub(crate) fn lower_avx2(raw: &[u8], out: &mut [u8]) -> Seen {
     use std::arch::x86_64::*;
     let mut from = raw.chunks_exact(32);
     let mut to = out.chunks_exact_mut(32);
@@ -306,7 +307,7 @@ pub(super) fn lower_avx2(raw: &[u8], out: &mut [u8]) -> Seen {
 
 /// [`lower_into`] 16 bytes at a time, with SSE2 (part of every x86_64 CPU).
 #[cfg(target_arch = "x86_64")]
-pub(super) fn lower_sse2(raw: &[u8], out: &mut [u8]) -> Seen {
+pub(crate) fn lower_sse2(raw: &[u8], out: &mut [u8]) -> Seen {
     use std::arch::x86_64::*;
     let mut from = raw.chunks_exact(16);
     let mut to = out.chunks_exact_mut(16);
@@ -345,7 +346,7 @@ pub(super) fn lower_sse2(raw: &[u8], out: &mut [u8]) -> Seen {
 
 /// [`lower_into`] a byte at a time (the last bytes; other CPUs), adding to what was `seen`
 /// before; `a_before`: the byte before was `A`.
-pub(super) fn lower_bytes(raw: &[u8], out: &mut [u8], mut seen: Seen, mut a_before: bool) -> Seen {
+pub(crate) fn lower_bytes(raw: &[u8], out: &mut [u8], mut seen: Seen, mut a_before: bool) -> Seen {
     for (&f, t) in raw.iter().zip(out.iter_mut()) {
         *t = f.to_ascii_lowercase();
         seen.ascii &= f.is_ascii();
