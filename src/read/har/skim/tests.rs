@@ -1,8 +1,8 @@
 use super::cursor::{hides, Cursor};
 use super::needles::{has_needle, needles, percent_hides};
 use super::pieces::{chain, guess_cuts, skim_from, skim_in_pieces, Ended};
-use crate::wire::simd::lower_into;
 use super::*;
+use crate::wire::simd::lower_into;
 
 /// Every name whose value secret collection takes (a parameter, a JSON key, a header other
 /// than the cookies) is a needle, however it is cased and wherever it stands in an entry's
