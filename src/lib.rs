@@ -4,8 +4,8 @@
 // No unwrap/expect outside tests (issue 7): a panic on any input is a bug. Set here rather
 // than in Cargo.toml's [lints] so integration-test helpers may still use them.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
-// Unsafe code only where it is allowed by name: the skim's SIMD module
-// (`read::har::skim::simd`), the mmap calls (`model::mmap`) and the wasm FFI exports (`wasm`).
+// Unsafe code only where it is allowed by name: the SIMD module of the skim and the JSON walks
+// (`wire::simd`), the mmap calls (`model::mmap`) and the wasm FFI exports (`wasm`).
 #![deny(unsafe_code)]
 
 pub mod api;

@@ -227,10 +227,10 @@ fn write_with_tags(text: &str, san: &mut Sanitizer, out: &mut dyn Write) -> io::
     // (By hand, a buffer at a time: `write!` per tag was most of the serial end of a large
     // copy, which lists hundreds of thousands.)
     let mut buffer = Vec::with_capacity(64 << 10);
+    let between = [b",\n", indent.as_bytes()].concat();
     for (i, tag) in tags.iter().enumerate() {
         if i > 0 {
-            buffer.extend_from_slice(b",\n");
-            buffer.extend_from_slice(indent.as_bytes());
+            buffer.extend_from_slice(&between);
         }
         push_tag(&mut buffer, *tag);
         if buffer.len() >= 60 << 10 {
@@ -245,18 +245,16 @@ fn write_with_tags(text: &str, san: &mut Sanitizer, out: &mut dyn Write) -> io::
 /// `tag` as a JSON string of 12 lower-case hex digits (`format!("\"{tag:012x}\"")`).
 fn push_tag(out: &mut Vec<u8>, tag: u64) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
     if tag >> 48 != 0 {
         // (Tags are 48 bits; a wider number is written whole, as `{:012x}` would.)
-        out.extend_from_slice(format!("{tag:012x}").as_bytes());
-    } else {
-        out.extend(
-            (0..12)
-                .rev()
-                .map(|i| HEX[((tag >> (4 * i)) & 0xf) as usize]),
-        );
+        out.extend_from_slice(format!("\"{tag:012x}\"").as_bytes());
+        return;
     }
-    out.push(b'"');
+    let mut text = [b'"'; 14];
+    for (i, digit) in text[1..13].iter_mut().rev().enumerate() {
+        *digit = HEX[((tag >> (4 * i)) & 0xf) as usize];
+    }
+    out.extend_from_slice(&text);
 }
 
 /// Mapped input is released behind the writer in steps of this size, so the input never
@@ -341,9 +339,7 @@ fn entries(
             forks.lock().unwrap_or_else(|e| e.into_inner()).push(fork);
             written
         });
-        for mut fork in forks.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            san.merge(&mut fork);
-        }
+        san.merge(forks.into_inner().unwrap_or_else(|e| e.into_inner()));
         written?;
     }
     Ok(Written {

@@ -143,8 +143,14 @@ impl<T: Ord + Copy> Book<T> {
         }
     }
 
-    fn append(&mut self, other: &mut Book<T>) {
-        self.items.append(&mut other.items);
+    /// Adds the items of other books (each folded on its own thread, so their items are
+    /// sorted runs), folding once.
+    fn append_all(&mut self, others: Vec<Vec<T>>) {
+        self.items
+            .reserve(others.iter().map(Vec::len).sum::<usize>());
+        for mut items in others {
+            self.items.append(&mut items);
+        }
         self.fold();
     }
 
@@ -300,8 +306,9 @@ impl<'p> Sanitizer<'p> {
     /// What was replaced, by kind: the places, and the distinct values of each.
     pub fn tallies(&mut self) -> BTreeMap<SecretKind, Tally> {
         let mut tallies = self.tallies.clone();
-        for (kind, _) in self.distinct.distinct() {
-            tallies.entry(*kind).or_default().values += 1;
+        // (Sorted by kind first: a count per run of one kind, not a lookup per value.)
+        for run in self.distinct.distinct().chunk_by(|a, b| a.0 == b.0) {
+            tallies.entry(run[0].0).or_default().values += run.len();
         }
         tallies
     }
@@ -354,19 +361,28 @@ impl<'p> Sanitizer<'p> {
         self.tags.fold();
     }
 
-    /// Adds the books of a [`Sanitizer::fork`] to these: places add up, distinct values are
-    /// counted once whichever of the two met them.
-    pub fn merge(&mut self, other: &mut Sanitizer<'p>) {
-        for (kind, t) in &other.tallies {
-            self.tallies.entry(*kind).or_default().places += t.places;
+    /// Adds the books of [`Sanitizer::fork`]s to these: places add up, distinct values are
+    /// counted once whichever met them. The two long books (distinct values, tags) are folded
+    /// side by side on rayon's threads: this is the serial end of a large copy.
+    pub fn merge(&mut self, forks: Vec<Sanitizer<'p>>) {
+        let mut distinct = Vec::with_capacity(forks.len());
+        let mut tags = Vec::with_capacity(forks.len());
+        for mut other in forks {
+            for (kind, t) in &other.tallies {
+                self.tallies.entry(*kind).or_default().places += t.places;
+            }
+            self.kept_values.extend(other.kept_values.drain());
+            if let (Some(mine), Some(theirs)) = (&mut self.written, &mut other.written) {
+                mine.append(theirs);
+            }
+            distinct.push(std::mem::take(&mut other.distinct.items));
+            tags.push(std::mem::take(&mut other.tags.items));
         }
-        self.distinct.append(&mut other.distinct);
-        other.tallies.clear();
-        self.kept_values.extend(other.kept_values.drain());
-        self.tags.append(&mut other.tags);
-        if let (Some(mine), Some(theirs)) = (&mut self.written, &mut other.written) {
-            mine.append(theirs);
-        }
+        let (mine_distinct, mine_tags) = (&mut self.distinct, &mut self.tags);
+        rayon::join(
+            || mine_distinct.append_all(distinct),
+            || mine_tags.append_all(tags),
+        );
     }
 }
 
@@ -476,8 +492,7 @@ mod tests {
             }
             assert!(a.items.len() <= 2 * 150_000 + Book::<u64>::FIRST_FOLD);
         }
-        a.append(&mut b);
-        assert!(b.items.is_empty());
+        a.append_all(vec![std::mem::take(&mut b.items), Vec::new()]);
         assert_eq!(a.distinct(), all.iter().copied().collect::<Vec<_>>());
         a.clear();
         assert!(a.distinct().is_empty());
@@ -546,7 +561,7 @@ mod tests {
             fork.replace(SecretKind::Password, "value-one-0123456789");
             fork.replace(SecretKind::Cookie, "value-two-0123456789");
         }
-        main.merge(&mut fork);
+        main.merge(vec![fork]);
         let tallies = main.tallies();
         assert_eq!(
             (

@@ -1,10 +1,10 @@
 //! The skim's JSON tokenizer: as strict as serde_json, or stricter (whatever passes here passes
 //! there), tracking only whether a string holds an escape that could spell a needle.
 
-#[cfg(target_arch = "x86_64")]
-use super::simd::masks64;
-use super::simd::{skip_plain, skip_ws};
 use super::{GiveUp, Str, DEEP, R};
+#[cfg(target_arch = "x86_64")]
+use crate::wire::simd::masks64;
+use crate::wire::simd::{skip_plain, skip_ws};
 
 pub(super) struct Cursor<'a> {
     pub(super) b: &'a [u8],

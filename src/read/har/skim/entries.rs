@@ -9,13 +9,13 @@ use super::needles::{
     contains_ci, has_needle, lwa_code_shape, may_hit_a_limit, needles, percent_hides, ANSWER_IN_URL,
 };
 use super::pieces::Ended;
-use super::simd::{lower_into, Seen};
 use super::unread::{self, REQUEST_HEADERS_READ, RESPONSE_HEADERS_READ};
 use super::{BodyScan, Cursor, GiveUp, Keep, Scan, Skimmed, Str, R, RELEASE_EVERY};
 use crate::limits::Limits;
 use crate::model::{
     header_name_of, Body, Exchange, Header, Request, RequestSlot, Response, Source, Stamp,
 };
+use crate::wire::simd::{lower_into, Seen};
 
 impl Cursor<'_> {
     // -----------------------------------------------------------------------------------------

@@ -32,7 +32,6 @@ mod cursor;
 mod entries;
 mod needles;
 mod pieces;
-mod simd;
 #[cfg(test)]
 mod tests;
 mod unread;

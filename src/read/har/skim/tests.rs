@@ -1,8 +1,8 @@
 use super::cursor::{hides, Cursor};
 use super::needles::{has_needle, needles, percent_hides};
 use super::pieces::{chain, guess_cuts, skim_from, skim_in_pieces, Ended};
-use super::simd::lower_into;
 use super::*;
+use crate::wire::simd::lower_into;
 
 /// What `check` keeps of an entry built from the tokenizer's spans (`Cursor::kept`).
 mod kept;

@@ -1,20 +1,21 @@
-//! The skim's SIMD code, the only `unsafe` in the crate: scanning strings and whitespace 16
-//! bytes at a time (SSE2, part of every x86_64 CPU) and lower-casing an entry's text 32 or 16
-//! bytes at a time (AVX2 where the CPU has it). Each has a portable version, used on other
+//! The SIMD code of the HAR skim and of the secrets policy's JSON walk (here, a leaf both
+//! import, so the crate's `unsafe` for it stays in one file): scanning strings and whitespace
+//! 16 bytes at a time (SSE2, part of every x86_64 CPU), string ends 64 bytes at a time, and
+//! lower-casing an entry's text 32 or 16 bytes at a time (AVX2 where the CPU has it). Each has a portable version, used on other
 //! CPUs and for the last bytes, and tested to agree with it.
 #![allow(unsafe_code)]
 
 /// Where a 64-byte block holds quotes, backslashes and control characters, a bit per byte.
 #[cfg(target_arch = "x86_64")]
-pub(super) struct Masks {
-    pub(super) quote: u64,
-    pub(super) backslash: u64,
-    pub(super) control: u64,
+pub(crate) struct Masks {
+    pub(crate) quote: u64,
+    pub(crate) backslash: u64,
+    pub(crate) control: u64,
 }
 
 #[cfg(target_arch = "x86_64")]
 #[inline]
-pub(super) fn masks64(block: &[u8]) -> Masks {
+pub(crate) fn masks64(block: &[u8]) -> Masks {
     use std::arch::x86_64::*;
     let mut m = Masks {
         quote: 0,
@@ -45,7 +46,7 @@ pub(super) fn masks64(block: &[u8]) -> Masks {
 /// bytes at a time: most of a capture's bytes are inside strings (bodies, headers, URLs).
 #[cfg(target_arch = "x86_64")]
 #[inline]
-pub(super) fn skip_plain(b: &[u8], mut pos: usize) -> usize {
+pub(crate) fn skip_plain(b: &[u8], mut pos: usize) -> usize {
     use std::arch::x86_64::*;
     while let Some(chunk) = b.get(pos..pos + 16) {
         // SAFETY: SSE2 is part of every x86_64 CPU, and `chunk` holds the 16 bytes loaded.
@@ -67,15 +68,108 @@ pub(super) fn skip_plain(b: &[u8], mut pos: usize) -> usize {
 
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
-pub(super) fn skip_plain(b: &[u8], pos: usize) -> usize {
+pub(crate) fn skip_plain(b: &[u8], pos: usize) -> usize {
     skip_plain_words(b, pos)
+}
+
+/// The end (after the closing quote) of the JSON string literal opening at `start`: the first
+/// quote no backslash escapes; `None` when there is none. The JSON walks of the secrets
+/// policy and the snippets call it for every string, and most are short: a plain stretch is
+/// scanned 16 bytes at a time; from the first escape on, 64 bytes at a time with the escaped
+/// bytes found from the backslash runs, as the skim's `Cursor::escaped_string` does (a
+/// response body that is JSON inside a JSON string has an escaped quote every few bytes, and
+/// a call of `memchr` for each costs more than the block). Nothing is validated:
+/// [`string_end_plain`] is the byte-wise definition, and a test holds the two equal.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn string_end(b: &[u8], start: usize) -> Option<usize> {
+    use std::arch::x86_64::*;
+    let mut pos = start + 1;
+    while let Some(chunk) = b.get(pos..pos + 16) {
+        // SAFETY: as in `skip_plain`.
+        let hits = unsafe {
+            let v = _mm_loadu_si128(chunk.as_ptr().cast());
+            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            let slash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+            _mm_movemask_epi8(_mm_or_si128(quote, slash))
+        };
+        if hits != 0 {
+            let at = pos + hits.trailing_zeros() as usize;
+            return if b[at] == b'"' {
+                Some(at + 1)
+            } else {
+                escaped_string_end(b, at)
+            };
+        }
+        pos += 16;
+    }
+    string_end_from(b, pos)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+pub(crate) fn string_end(b: &[u8], start: usize) -> Option<usize> {
+    string_end_plain(b, start)
+}
+
+/// [`string_end`], and whether the literal's content holds no backslash and no control
+/// character (then it is its own decoded text, and needs no other look). Most strings of a
+/// capture are such: found by one [`skip_plain`]; the others by [`string_end`].
+#[inline]
+pub(crate) fn literal_end(b: &[u8], start: usize) -> Option<(usize, bool)> {
+    let at = skip_plain(b, start + 1);
+    if b.get(at) == Some(&b'"') {
+        return Some((at + 1, true));
+    }
+    string_end(b, start).map(|end| (end, false))
+}
+
+/// [`string_end`] from the backslash at `at` (one no earlier backslash escapes), 64 bytes at
+/// a time.
+#[cfg(target_arch = "x86_64")]
+fn escaped_string_end(b: &[u8], mut at: usize) -> Option<usize> {
+    const ODD: u64 = 0xAAAA_AAAA_AAAA_AAAA;
+    // 1 when the last block ended in a backslash that escapes the next block's first byte.
+    let mut carry = 0u64;
+    while let Some(block) = b.get(at..at + 64) {
+        let m = masks64(block);
+        let maybe_escape = m.backslash & !carry;
+        let codes_and_odd = ((maybe_escape << 1) | ODD).wrapping_sub(maybe_escape) ^ ODD;
+        let escaped = codes_and_odd ^ (m.backslash | carry);
+        let quotes = m.quote & !escaped;
+        if quotes != 0 {
+            return Some(at + quotes.trailing_zeros() as usize + 1);
+        }
+        carry = (codes_and_odd & m.backslash) >> 63;
+        at += 64;
+    }
+    // Under 64 bytes left: from the escape that reaches into them, if any.
+    string_end_from(b, at - carry as usize)
+}
+
+/// [`string_end`] byte-wise (`memchr` for each quote or backslash): its definition.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+pub(crate) fn string_end_plain(b: &[u8], start: usize) -> Option<usize> {
+    string_end_from(b, start + 1)
+}
+
+/// The end of a string literal from `i` on, where `i` is no escaped byte.
+fn string_end_from(b: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        let at = i + memchr::memchr2(b'"', b'\\', b.get(i..)?)?;
+        if b[at] == b'\\' {
+            i = at + 2;
+        } else {
+            return Some(at + 1);
+        }
+    }
 }
 
 /// Position of the first byte at or after `pos` that is not JSON whitespace (or the end), 16
 /// bytes at a time: pretty-printed captures indent every line.
 #[cfg(target_arch = "x86_64")]
 #[inline]
-pub(super) fn skip_ws(b: &[u8], mut pos: usize) -> usize {
+pub(crate) fn skip_ws(b: &[u8], mut pos: usize) -> usize {
     use std::arch::x86_64::*;
     while let Some(chunk) = b.get(pos..pos + 16) {
         // SAFETY: as in `skip_plain`.
@@ -98,11 +192,11 @@ pub(super) fn skip_ws(b: &[u8], mut pos: usize) -> usize {
 
 #[cfg(not(target_arch = "x86_64"))]
 #[inline]
-pub(super) fn skip_ws(b: &[u8], pos: usize) -> usize {
+pub(crate) fn skip_ws(b: &[u8], pos: usize) -> usize {
     skip_ws_bytes(b, pos)
 }
 
-pub(super) fn skip_ws_bytes(b: &[u8], mut pos: usize) -> usize {
+pub(crate) fn skip_ws_bytes(b: &[u8], mut pos: usize) -> usize {
     while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(pos) {
         pos += 1;
     }
@@ -110,7 +204,7 @@ pub(super) fn skip_ws_bytes(b: &[u8], mut pos: usize) -> usize {
 }
 
 /// [`skip_plain`] eight bytes at a time, for CPUs without SSE2 and for the last bytes.
-pub(super) fn skip_plain_words(b: &[u8], mut pos: usize) -> usize {
+pub(crate) fn skip_plain_words(b: &[u8], mut pos: usize) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     while let Some(chunk) = b.get(pos..pos + 8) {
@@ -141,15 +235,15 @@ pub(super) fn skip_plain_words(b: &[u8], mut pos: usize) -> usize {
 /// holds `AN` (else it holds no LWA code). Seen in the same pass, they spare most entries
 /// three more passes over their bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Seen {
-    pub(super) ascii: bool,
-    pub(super) percent: bool,
-    pub(super) an: bool,
+pub(crate) struct Seen {
+    pub(crate) ascii: bool,
+    pub(crate) percent: bool,
+    pub(crate) an: bool,
 }
 
 /// What there is to see before the first byte.
 #[cfg(any(test, not(target_arch = "x86_64")))]
-pub(super) const NOTHING_SEEN: Seen = Seen {
+pub(crate) const NOTHING_SEEN: Seen = Seen {
     ascii: true,
     percent: false,
     an: false,
@@ -158,7 +252,7 @@ pub(super) const NOTHING_SEEN: Seen = Seen {
 /// `raw` with ASCII letters lower-cased, in `buffer` (which only grows, so that it is not
 /// cleared for every entry), in one pass 32 or 16 bytes at a time; and what else it holds.
 #[inline]
-pub(super) fn lower_into<'b>(raw: &[u8], buffer: &'b mut Vec<u8>) -> (&'b [u8], Seen) {
+pub(crate) fn lower_into<'b>(raw: &[u8], buffer: &'b mut Vec<u8>) -> (&'b [u8], Seen) {
     if buffer.len() < raw.len() {
         buffer.resize(raw.len(), 0);
     }
@@ -178,7 +272,7 @@ pub(super) fn lower_into<'b>(raw: &[u8], buffer: &'b mut Vec<u8>) -> (&'b [u8], 
 /// [`lower_into`] 32 bytes at a time.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-pub(super) fn lower_avx2(raw: &[u8], out: &mut [u8]) -> Seen {
+pub(crate) fn lower_avx2(raw: &[u8], out: &mut [u8]) -> Seen {
     use std::arch::x86_64::*;
     let mut from = raw.chunks_exact(32);
     let mut to = out.chunks_exact_mut(32);
@@ -213,7 +307,7 @@ pub(super) fn lower_avx2(raw: &[u8], out: &mut [u8]) -> Seen {
 
 /// [`lower_into`] 16 bytes at a time, with SSE2 (part of every x86_64 CPU).
 #[cfg(target_arch = "x86_64")]
-pub(super) fn lower_sse2(raw: &[u8], out: &mut [u8]) -> Seen {
+pub(crate) fn lower_sse2(raw: &[u8], out: &mut [u8]) -> Seen {
     use std::arch::x86_64::*;
     let mut from = raw.chunks_exact(16);
     let mut to = out.chunks_exact_mut(16);
@@ -252,7 +346,7 @@ pub(super) fn lower_sse2(raw: &[u8], out: &mut [u8]) -> Seen {
 
 /// [`lower_into`] a byte at a time (the last bytes; other CPUs), adding to what was `seen`
 /// before; `a_before`: the byte before was `A`.
-pub(super) fn lower_bytes(raw: &[u8], out: &mut [u8], mut seen: Seen, mut a_before: bool) -> Seen {
+pub(crate) fn lower_bytes(raw: &[u8], out: &mut [u8], mut seen: Seen, mut a_before: bool) -> Seen {
     for (&f, t) in raw.iter().zip(out.iter_mut()) {
         *t = f.to_ascii_lowercase();
         seen.ascii &= f.is_ascii();
@@ -290,6 +384,97 @@ mod tests {
         ] {
             assert_eq!(skip_plain(text.as_bytes(), 0), want, "{text}");
         }
+    }
+
+    /// The fast string end against its byte-wise definition: random texts of quotes,
+    /// backslash runs of every length, letters and multi-byte characters, from every start,
+    /// across 16- and 64-byte block edges, closed or not.
+    #[test]
+    fn string_ends_are_the_plain_ones() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let pieces: [&[u8]; 8] = [
+            b"\"",
+            b"\\",
+            b"\\\\",
+            b"a",
+            b"bcdefgh",
+            b"\xc3\xa9",
+            b"\\\"",
+            b"\\u0063",
+        ];
+        let mut compared = 0;
+        for _ in 0..3_000 {
+            let len = (next() % 300) as usize;
+            let mut text = Vec::with_capacity(len + 8);
+            while text.len() < len {
+                // Mostly letters, so that strings run past a block now and then.
+                let r = next() % 16;
+                let piece = if r < 8 {
+                    pieces[3 + (r as usize % 2)]
+                } else {
+                    pieces[(r as usize) % 8]
+                };
+                text.extend_from_slice(piece);
+            }
+            for start in 0..text.len() {
+                if text[start] == b'"' || start % 7 == 0 {
+                    let end = string_end_plain(&text, start);
+                    assert_eq!(
+                        string_end(&text, start),
+                        end,
+                        "{:?} from {start}",
+                        String::from_utf8_lossy(&text)
+                    );
+                    let plain = |end: usize| {
+                        !text[start + 1..end - 1]
+                            .iter()
+                            .any(|&c| c == b'\\' || c < 0x20)
+                    };
+                    assert_eq!(literal_end(&text, start), end.map(|e| (e, plain(e))));
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 50_000, "{compared}");
+        for (text, want) in [
+            (&b"\"abc\""[..], Some(5)),
+            (b"\"a\\\"b\"", Some(6)),
+            (b"\"a\\\\\"", Some(5)),
+            (b"\"a\\", None),
+            (b"\"abc", None),
+            (b"\"", None),
+        ] {
+            assert_eq!(string_end(text, 0), want);
+            assert_eq!(string_end_plain(text, 0), want);
+        }
+        // And the plain ones: content without a backslash or a control character.
+        for text in [
+            &b"\"abc\""[..],
+            b"\"a\\\"b\"",
+            b"\"a\tb\"",
+            b"\"\"",
+            b"\"ab",
+            b"\"\xc3\xa9\"",
+        ] {
+            let plain = |end: usize| !text[1..end - 1].iter().any(|&c| c == b'\\' || c < 0x20);
+            assert_eq!(
+                literal_end(text, 0),
+                string_end(text, 0).map(|end| (end, plain(end))),
+                "{:?}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        let long = format!("\"{}\"", "\\\"x".repeat(100));
+        assert_eq!(string_end(long.as_bytes(), 0), Some(long.len()));
+        let odd = format!("\"{}\\\\\\\"{}\"", "y".repeat(62), "z".repeat(70));
+        assert_eq!(string_end(odd.as_bytes(), 0), Some(odd.len()));
+        assert_eq!(string_end_plain(odd.as_bytes(), 0), Some(odd.len()));
     }
 
     #[test]
