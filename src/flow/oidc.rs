@@ -14,7 +14,7 @@ use crate::wire::form::{names_any as form_names_any, pairs as form_pairs};
 
 use super::facts::Facts;
 use super::jwt::{self, Jwt};
-use super::url::Url;
+use super::url::{split_query, Url};
 use super::{Analysis, Detail};
 
 /// The parameters whose presence makes a redirect an authorization answer.
@@ -310,8 +310,14 @@ pub fn with_known_issuers<'c>(config: &'c Config, a: &Analysis) -> std::borrow::
 }
 
 fn discovery(ex: &Exchange) -> Option<Discovery> {
+    const PATH_END: &str = "/.well-known/openid-configuration";
+    // A URL's path is the end of its part before the query: one that does not end so is
+    // passed over without parsing (every entry of a long capture comes here).
+    if !split_query(&ex.request.url).0.ends_with(PATH_END) {
+        return None;
+    }
     let url = Url::parse(&ex.request.url);
-    if !url.path.ends_with("/.well-known/openid-configuration") {
+    if !url.path.ends_with(PATH_END) {
         return None;
     }
     let body = ex.response.as_ref()?.body.as_ref()?;
@@ -479,11 +485,8 @@ fn userinfo(a: &mut Analysis, capture: &Capture) {
                 .as_deref()
                 .is_some_and(|u| same_endpoint(u, &ex.request.url))
         });
-        let path = Url::parse(&ex.request.url)
-            .path
-            .trim_end_matches('/')
-            .to_string();
-        if !(by_doc || path.ends_with("/userinfo")) {
+        let url = Url::parse(&ex.request.url);
+        if !(by_doc || url.path.trim_end_matches('/').ends_with("/userinfo")) {
             continue;
         }
         let json = ex
