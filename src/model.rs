@@ -145,19 +145,37 @@ impl Capture {
 /// (`flow::security::cookies_sent`, which splits on `;` and takes what is before each `=`).
 /// The values, a session's tokens of a hundred bytes and more on every request a browser
 /// sends, go: `a=1; b=2; c` becomes `a=; b=`, which names the same cookies.
+///
+/// Done in place, a byte at a time (a logged-in capture's every Bearer call keeps one): the
+/// names are moved down over the values, and every cut is at an ASCII `;` or `=`, so the
+/// text stays UTF-8. `tests::cookie_names_are_kept_as_split_gives_them` holds it to the
+/// splitting the comment above describes.
 fn cookie_names_only(value: &mut String) {
-    let names: String = value
-        .split(';')
-        .filter_map(|p| p.split_once('=').map(|(n, _)| n))
-        .fold(String::new(), |mut out, n| {
-            if !out.is_empty() {
-                out.push(';');
+    let mut bytes = std::mem::take(value).into_bytes();
+    let (mut write, mut part) = (0, 0);
+    while part <= bytes.len() {
+        let end = bytes
+            .get(part..)
+            .and_then(|rest| rest.iter().position(|&b| b == b';'))
+            .map_or(bytes.len(), |i| part + i);
+        if let Some(eq) = bytes
+            .get(part..end)
+            .and_then(|p| p.iter().position(|&b| b == b'='))
+        {
+            if write > 0 {
+                bytes[write] = b';';
+                write += 1;
             }
-            out.push_str(n);
-            out.push('=');
-            out
-        });
-    *value = names;
+            bytes.copy_within(part..part + eq, write);
+            write += eq;
+            bytes[write] = b'=';
+            write += 1;
+        }
+        part = end + 1;
+    }
+    bytes.truncate(write);
+    bytes.shrink_to_fit();
+    *value = String::from_utf8(bytes).unwrap_or_default();
 }
 
 /// The request's and the response's headers only reconstruction reads: `Authorization` (the
@@ -612,18 +630,23 @@ const COMMON_HEADER_NAMES: [&str; 26] = [
 /// other owned. (Four names kept per Bearer call, 32 bytes of heap each, were 4 MB of a
 /// gigabyte's logged-in capture.)
 pub fn header_name(name: String) -> Cow<'static, str> {
-    match COMMON_HEADER_NAMES.iter().find(|&&n| n == name) {
-        Some(&common) => Cow::Borrowed(common),
+    match common_header_name(&name) {
+        Some(common) => Cow::Borrowed(common),
         None => Cow::Owned(name),
     }
 }
 
-/// [`header_name`] of a borrowed name: allocates only for an uncommon one.
+/// [`header_name`] of a borrowed name: allocates only for a name that is not common (the
+/// skim's Bearer calls keep four names each, all common).
 pub fn header_name_of(name: &str) -> Cow<'static, str> {
-    match COMMON_HEADER_NAMES.iter().find(|&&n| n == name) {
-        Some(&common) => Cow::Borrowed(common),
-        None => Cow::Owned(name.to_string()),
+    match common_header_name(name) {
+        Some(common) => Cow::Borrowed(common),
+        None => Cow::Owned(name.to_owned()),
     }
+}
+
+fn common_header_name(name: &str) -> Option<&'static str> {
+    COMMON_HEADER_NAMES.iter().find(|&&n| n == name).copied()
 }
 
 /// Case-insensitive header lookup over a header list; HTTP/2 pseudo-headers are kept as written.
@@ -854,6 +877,54 @@ mod tests {
         assert_eq!(ex.request.url, "https://a.example/authorize");
     }
 
+    /// In place, `cookie_names_only` keeps what splitting on `;` and taking what is before
+    /// each part's first `=` gives (parts without one left out), joined as `a=;b=`.
+    #[test]
+    fn cookie_names_are_kept_as_split_gives_them() {
+        let by_split = |value: &str| -> String {
+            value
+                .split(';')
+                .filter_map(|p| p.split_once('=').map(|(n, _)| n))
+                .map(|n| format!("{n}="))
+                .collect::<Vec<_>>()
+                .join(";")
+        };
+        let mut values: Vec<String> = [
+            "",
+            "a=1; b=2; c",
+            "sid=abc; _ga=GA1.2.3; csrftoken=x=y=z; pref=dark",
+            ";;=;a=;=b;c==",
+            "é=ü; ñ=;x",
+            "noequals",
+            "=",
+            ";",
+            "a=1;",
+        ]
+        .map(String::from)
+        .to_vec();
+        let alphabet = ["", ";", "=", " ", "a", "é", "xyz"];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..20_000 {
+            let len = next() % 14;
+            values.push(
+                (0..len)
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                    .collect(),
+            );
+        }
+        for value in values {
+            let mut kept = value.clone();
+            cookie_names_only(&mut kept);
+            assert_eq!(kept, by_split(&value), "{value:?}");
+        }
+    }
+
     /// The names kept for `check` are borrowed in the spellings browsers write; any other
     /// spelling or name is kept as written.
     #[test]
@@ -872,6 +943,17 @@ mod tests {
             let kept = header_name(name.to_string());
             assert!(matches!(kept, Cow::Owned(_)), "{name}");
             assert_eq!(kept, name);
+        }
+        // The borrowed-name form gives what the owned one gives, for every name.
+        let others = ["AUTHORIZATION", "X-Request-Id", "cookie ", "", "Cookie2"];
+        for name in COMMON_HEADER_NAMES.iter().chain(&others) {
+            let (by_str, by_string) = (header_name_of(name), header_name(name.to_string()));
+            assert_eq!(by_str, by_string);
+            assert_eq!(
+                matches!(by_str, Cow::Borrowed(_)),
+                matches!(by_string, Cow::Borrowed(_)),
+                "{name}"
+            );
         }
     }
 }

@@ -14,7 +14,7 @@ use super::locators::{At, Needle};
 use super::oidc::{self, Delivery};
 use super::parsed::{Basic, Parsed, Target, TokenAnswer, UrlAnswer};
 use super::recognize::{bearer, is_activation, raw_param, raw_params, skill_id};
-use super::url::{answers_to, is_amazon_host, lookup, Url};
+use super::url::{answers_to, is_amazon_host, lookup, split_query, Url};
 use super::{
     Activation, Analysis, Answer, ClientAuth, Code, Detail, Endpoint, Lookup, Shared, Step,
     StepKind, Token, TokenKind, TokenRequest, TokenResponse, Via,
@@ -44,6 +44,9 @@ struct ByValue {
 }
 
 impl ByValue {
+    /// foldhash, fixed: a token is a JWT of hundreds of bytes, hashed at every Bearer call
+    /// (SipHash took a thousand instructions for one); a collision costs only a look in
+    /// `collided`.
     fn hash(value: &str) -> u64 {
         use std::hash::BuildHasher as _;
         foldhash::fast::FixedState::default().hash_one(value)
@@ -186,7 +189,7 @@ impl Builder {
         } else if url.path.ends_with(ALEXA_ENDPOINT_PATH) {
             self.lookup(ex);
         } else if let Some(token) = bearer(ex) {
-            let bearer = self.token(&token, TokenKind::Access);
+            let bearer = self.token(token, TokenKind::Access);
             let id = self.push(ex, StepKind::BearerCall, Detail::BearerCall { bearer });
             self.use_token(bearer, id);
             self.locate_token(id, "bearer", At::Authorization, bearer);
@@ -243,7 +246,8 @@ impl Builder {
         });
         let id = self.a.steps.len() - 1;
         if matches!(kind, StepKind::BearerCall | StepKind::EndpointLookup) {
-            self.locate(id, "url", At::Url, &[Url::parse(&ex.request.url).base]);
+            // The URL's base (`Url::base`), without parsing the rest.
+            self.locate(id, "url", At::Url, &[split_query(&ex.request.url).0]);
         }
         id
     }
@@ -781,7 +785,7 @@ impl Builder {
         }
         act.auth_code = auth_code.as_deref().map(|c| self.code(c));
         let token = bearer(ex);
-        act.bearer = token.as_deref().map(|t| self.token(t, TokenKind::Access));
+        act.bearer = token.map(|t| self.token(t, TokenKind::Access));
         act.message = ex
             .response
             .as_ref()
@@ -832,7 +836,7 @@ impl Builder {
 
     fn lookup(&mut self, ex: &Exchange) {
         let token = bearer(ex);
-        let bearer_id = token.as_deref().map(|t| self.token(t, TokenKind::Access));
+        let bearer_id = token.map(|t| self.token(t, TokenKind::Access));
         if bearer_id.is_none() && ex.request.header("authorization").is_none() {
             self.stripped(ex.index, "the Alexa API call has no Authorization header");
         }

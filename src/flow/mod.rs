@@ -575,13 +575,15 @@ fn servers_and_secrets(a: &mut Analysis, capture: &Capture, config: &Config) {
         let Some(ex) = capture.exchanges.get(step.entry.wrapping_sub(1)) else {
             return;
         };
-        let host = url::Url::parse(&ex.request.url).host.into_owned();
+        // Only these two kinds name a server (a logged-in capture's thousands of Bearer calls
+        // are not parsed for nothing).
+        let host = || url::Url::parse(&ex.request.url).host;
         match &mut step.detail {
             Detail::Authorize(auth) => {
-                auth.issuer = Some(issuer(auth.endpoint, &host, config).into());
+                auth.issuer = Some(issuer(auth.endpoint, &host(), config).into());
             }
             Detail::TokenRequest(req) => {
-                req.issuer = Some(issuer(req.endpoint, &host, config).into());
+                req.issuer = Some(issuer(req.endpoint, &host(), config).into());
                 req.secret_profile = req.secret_sha256.as_deref().and_then(|sha| {
                     match (config.alexa.has_secret(sha), config.skill.has_secret(sha)) {
                         (true, false) => Some(Profile::Alexa),

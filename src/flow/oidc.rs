@@ -488,11 +488,8 @@ fn userinfo(a: &mut Analysis, capture: &Capture) {
                 .as_deref()
                 .is_some_and(|u| same_endpoint(u, &ex.request.url))
         });
-        let path = Url::parse(&ex.request.url)
-            .path
-            .trim_end_matches('/')
-            .to_string();
-        if !(by_doc || path.ends_with("/userinfo")) {
+        let url = Url::parse(&ex.request.url);
+        if !(by_doc || url.path.trim_end_matches('/').ends_with("/userinfo")) {
             continue;
         }
         let json = ex

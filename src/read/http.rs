@@ -6,7 +6,7 @@
 use std::ops::Range;
 
 use super::decode;
-use crate::model::{header, header_name, Body, Header, Request, Response};
+use crate::model::{header, header_name_of, Body, Header, Request, Response};
 
 /// The first line of a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,7 +276,7 @@ fn push_header_line(headers: &mut Vec<Header>, line: &[u8]) {
         return;
     }
     headers.push(Header {
-        name: header_name(name.to_string()),
+        name: header_name_of(name),
         value: line[colon + 1..].trim().to_string(),
     });
 }

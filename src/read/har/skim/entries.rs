@@ -433,17 +433,18 @@ impl Cursor<'_> {
 
     /// The headers of `list` named in `read`, in order, repeats included, decoded.
     fn headers_read(&self, list: &[(Str, Str)], read: &[&str]) -> Option<Vec<Header>> {
-        let mut out = Vec::new();
-        for (n, v) in list {
+        let is_read = |n: &Str| {
             let name = self.text(*n);
-            if read.iter().any(|r| name.eq_ignore_ascii_case(r.as_bytes())) {
-                out.push(Header {
-                    name: header_name_of(std::str::from_utf8(name).ok()?),
-                    value: self.owned(*v)?,
-                });
-            }
+            read.iter().any(|r| name.eq_ignore_ascii_case(r.as_bytes()))
+        };
+        // Counted first: the list is made at its size, neither grown nor shrunk.
+        let mut out = Vec::with_capacity(list.iter().filter(|(n, _)| is_read(n)).count());
+        for (n, v) in list.iter().filter(|(n, _)| is_read(n)) {
+            out.push(Header {
+                name: header_name_of(std::str::from_utf8(self.text(*n)).ok()?),
+                value: self.owned(*v)?,
+            });
         }
-        out.shrink_to_fit();
         Some(out)
     }
 

@@ -24,6 +24,7 @@
 //! others are dropped where no header limit applies to the entry, so `limits::apply` sees
 //! nothing to cut either way.
 
+use super::needles::contains_ci;
 use crate::limits::Limits;
 use crate::model::{Exchange, Header};
 
@@ -88,8 +89,10 @@ pub(super) fn body_unread(method: &str, url: &str) -> bool {
     if !method.eq_ignore_ascii_case("GET") {
         return false;
     }
-    let url = url.to_ascii_lowercase();
-    !url.contains('%') && !READ_BY_URL.iter().any(|w| url.contains(w))
+    // Compared ignoring ASCII case in place (the words are lower-case ASCII), without a
+    // lower-cased copy: every Bearer call comes here.
+    let url = url.as_bytes();
+    memchr::memchr(b'%', url).is_none() && !READ_BY_URL.iter().any(|w| contains_ci(url, w))
 }
 
 /// Whether an entry, by its lower-cased text, may hold an answer's body that
@@ -98,15 +101,33 @@ pub(super) fn body_unread(method: &str, url: &str) -> bool {
 /// base64 (whose decoded text could hold one). The body's size needs no look: an entry a
 /// third of `max_body_size` long is read in full (`may_hit_a_limit`).
 pub(super) fn may_keep_a_body(lower: &[u8]) -> bool {
+    use std::sync::LazyLock;
+    // One SIMD pass for the three (Teddy), where the CPU has it: a search for each cost
+    // three passes over the entry, and `\` and `"` (which start two of them) are in every
+    // JSON body written inside a HAR string, so each pass stopped at most of its bytes.
+    static PACKED: LazyLock<Option<aho_corasick::packed::Searcher>> = LazyLock::new(|| {
+        aho_corasick::packed::Config::new()
+            .builder()
+            .extend(BODY_KEPT_FOR)
+            .build()
+    });
+    match &*PACKED {
+        Some(packed) => packed.find(lower).is_some(),
+        None => may_keep_a_body_plain(lower),
+    }
+}
+
+/// What makes [`drop_unread_body`] keep a body, as the lower-cased entry spells it: a `<form`,
+/// a `<` behind an escape, a base64 body's `"encoding"` key.
+const BODY_KEPT_FOR: [&str; 3] = ["<form", r"\u003c", r#""encoding""#];
+
+/// [`may_keep_a_body`] a pattern at a time, where there is no SIMD searcher (and for the
+/// tests, which hold the SIMD search to it).
+fn may_keep_a_body_plain(lower: &[u8]) -> bool {
     use memchr::memmem::Finder;
     use std::sync::LazyLock;
-    static FINDERS: LazyLock<[Finder<'static>; 3]> = LazyLock::new(|| {
-        [
-            Finder::new(b"<form"),
-            Finder::new(br"\u003c"),
-            Finder::new(br#""encoding""#),
-        ]
-    });
+    static FINDERS: LazyLock<[Finder<'static>; 3]> =
+        LazyLock::new(|| BODY_KEPT_FOR.map(|p| Finder::new(p.as_bytes())));
     FINDERS.iter().any(|f| f.find(lower).is_some())
 }
 
@@ -156,4 +177,99 @@ pub(in crate::read) fn names_endpoints(exchanges: &[Exchange]) -> bool {
 pub(in crate::read) fn may_be_dropped(ex: &Exchange) -> bool {
     ex.request.method.eq_ignore_ascii_case("GET")
         && ex.response.as_ref().is_some_and(|r| r.body.is_none())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A little generator of texts made of the pieces that matter (the patterns, their
+    /// beginnings, the bytes they start with) and filler, short and long (the SIMD search
+    /// works on blocks, and its short texts go another way).
+    fn texts(pieces: &[&str]) -> Vec<String> {
+        let mut state = 0x853c_49e6_748f_ea9b_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut out = Vec::new();
+        for _ in 0..20_000 {
+            let len = next() % 24;
+            out.push(
+                (0..len)
+                    .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                    .collect(),
+            );
+        }
+        out
+    }
+
+    #[test]
+    fn the_simd_search_finds_what_each_pattern_finds() {
+        let filler = "x".repeat(37);
+        let pieces = [
+            "<form",
+            r"\u003c",
+            r#""encoding""#,
+            "<for",
+            r"\u003",
+            r#""encodin"#,
+            "<",
+            "\\",
+            "\"",
+            "a",
+            "é",
+            filler.as_str(),
+        ];
+        let mut texts = texts(&pieces);
+        // Each pattern alone at every offset of a long text, and cut short at its end.
+        for p in BODY_KEPT_FOR {
+            for at in 0..70 {
+                texts.push(format!("{}{p}{}", "y".repeat(at), "z".repeat(at % 5)));
+                texts.push(format!("{}{}", "y".repeat(at), &p[..p.len() - 1]));
+            }
+        }
+        for t in &texts {
+            let by_each = BODY_KEPT_FOR
+                .iter()
+                .any(|p| t.as_bytes().windows(p.len()).any(|w| w == p.as_bytes()));
+            assert_eq!(may_keep_a_body_plain(t.as_bytes()), by_each, "{t:?}");
+            assert_eq!(may_keep_a_body(t.as_bytes()), by_each, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn urls_are_read_as_their_lower_cased_copy_reads() {
+        let by_copy = |method: &str, url: &str| {
+            let url = url.to_ascii_lowercase();
+            method.eq_ignore_ascii_case("GET")
+                && !url.contains('%')
+                && !READ_BY_URL.iter().any(|w| url.contains(w))
+        };
+        let pieces = [
+            "https://api.example.com/",
+            "GRANT",
+            "grant",
+            "Gran",
+            "t",
+            "AlexaApiEndpoint",
+            "alexaapiendpoin",
+            "OpenID-Configuration",
+            "userInfo",
+            "USERINF",
+            "%",
+            "%2F",
+            "?",
+            "İ",
+            "é",
+            "/v1/items",
+        ];
+        for url in texts(&pieces) {
+            for method in ["GET", "get", "POST", ""] {
+                assert_eq!(body_unread(method, &url), by_copy(method, &url), "{url:?}");
+            }
+        }
+    }
 }
