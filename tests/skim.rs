@@ -56,6 +56,15 @@ fn same_json_both_ways(path: &Path, config_of: &Path) -> usize {
     compare(path, config_of, false)
 }
 
+/// The entries at which `rule` found something.
+fn entries_found(file: &FileReport, rule: &str) -> Vec<usize> {
+    file.findings
+        .iter()
+        .filter(|f| f.rule == rule)
+        .filter_map(|f| f.entry)
+        .collect()
+}
+
 /// How many entries of a fast read were kept as stubs (a stub has no method).
 fn skimmed(file: &FileReport) -> usize {
     file.capture
@@ -624,13 +633,7 @@ fn bearer_calls_read_the_same_both_ways() {
         1,
         "the first page alone is skimmed, no call"
     );
-    let named = |rule: &str| {
-        fast.findings
-            .iter()
-            .filter(|f| f.rule == rule)
-            .filter_map(|f| f.entry)
-            .collect::<Vec<_>>()
-    };
+    let named = |rule: &str| entries_found(&fast, rule);
     assert!(
         named("oauth/token-expired").iter().any(|&e| e > 6),
         "{:?}",
@@ -760,13 +763,7 @@ fn oauth_steps_read_the_same_both_ways() {
     }
     let (fast, shown) = fast_read_showing(entries, &sample);
     assert_eq!(skimmed(&fast), 30, "the plain entries alone are skimmed");
-    let named = |rule: &str| {
-        fast.findings
-            .iter()
-            .filter(|f| f.rule == rule)
-            .filter_map(|f| f.entry)
-            .collect::<Vec<_>>()
-    };
+    let named = |rule: &str| entries_found(&fast, rule);
     assert!(
         named("oauth/code-reused").contains(&second),
         "{:?}",

@@ -124,23 +124,35 @@ pub(crate) fn literal_end(b: &[u8], start: usize) -> Option<(usize, bool)> {
     string_end(b, start).map(|end| (end, false))
 }
 
+/// Of a 64-byte block whose backslashes are `backslash` (a bit per byte), the bytes a
+/// backslash escapes, and the carry into the next block (1 when this one ends in a backslash
+/// that escapes the next block's first byte); `carry` is the block before's. A run of
+/// backslashes escapes every second byte after its start, found for the whole block at once
+/// from the runs' odd and even starts, as simdjson does (`json_escape_scanner.h`).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+pub(crate) fn escaped64(backslash: u64, carry: u64) -> (u64, u64) {
+    const ODD: u64 = 0xAAAA_AAAA_AAAA_AAAA;
+    let maybe_escape = backslash & !carry;
+    let codes_and_odd = ((maybe_escape << 1) | ODD).wrapping_sub(maybe_escape) ^ ODD;
+    let escaped = codes_and_odd ^ (backslash | carry);
+    (escaped, (codes_and_odd & backslash) >> 63)
+}
+
 /// [`string_end`] from the backslash at `at` (one no earlier backslash escapes), 64 bytes at
 /// a time.
 #[cfg(target_arch = "x86_64")]
 fn escaped_string_end(b: &[u8], mut at: usize) -> Option<usize> {
-    const ODD: u64 = 0xAAAA_AAAA_AAAA_AAAA;
     // 1 when the last block ended in a backslash that escapes the next block's first byte.
     let mut carry = 0u64;
     while let Some(block) = b.get(at..at + 64) {
         let m = masks64(block);
-        let maybe_escape = m.backslash & !carry;
-        let codes_and_odd = ((maybe_escape << 1) | ODD).wrapping_sub(maybe_escape) ^ ODD;
-        let escaped = codes_and_odd ^ (m.backslash | carry);
+        let (escaped, next_carry) = escaped64(m.backslash, carry);
         let quotes = m.quote & !escaped;
         if quotes != 0 {
             return Some(at + quotes.trailing_zeros() as usize + 1);
         }
-        carry = (codes_and_odd & m.backslash) >> 63;
+        carry = next_carry;
         at += 64;
     }
     // Under 64 bytes left: from the escape that reaches into them, if any.

@@ -3,7 +3,7 @@
 
 use super::{GiveUp, Str, DEEP, R};
 #[cfg(target_arch = "x86_64")]
-use crate::wire::simd::masks64;
+use crate::wire::simd::{escaped64, masks64};
 use crate::wire::simd::{skip_plain, skip_ws};
 
 pub(super) struct Cursor<'a> {
@@ -248,17 +248,13 @@ impl<'a> Cursor<'a> {
     /// from the backslash runs, as in simdjson (`json_escape_scanner.h`).
     #[cfg(target_arch = "x86_64")]
     pub(super) fn escaped_string(&mut self, start: usize) -> R<Str> {
-        const ODD: u64 = 0xAAAA_AAAA_AAAA_AAAA;
         let b = self.b;
         let mut at = self.pos;
         // 1 when the last block ended in a backslash that escapes the next block's first byte.
         let mut carry = 0u64;
         while let Some(block) = b.get(at..at + 64) {
             let m = masks64(block);
-            let maybe_escape = m.backslash & !carry;
-            let codes_and_odd = ((maybe_escape << 1) | ODD).wrapping_sub(maybe_escape) ^ ODD;
-            let escaped = codes_and_odd ^ (m.backslash | carry);
-            let next_carry = (codes_and_odd & m.backslash) >> 63;
+            let (escaped, next_carry) = escaped64(m.backslash, carry);
             let end = (m.quote & !escaped).trailing_zeros();
             let before = 1u64.checked_shl(end).map_or(u64::MAX, |bit| bit - 1);
             if m.control & before != 0 {
