@@ -9,7 +9,7 @@ use super::decide;
 use super::functions;
 #[cfg(test)]
 use super::lazy::part_wanted;
-use super::lazy::{parts, Build, Fields as Slots, Parts};
+use super::lazy::{parts, Build, Fields as Slots, Layout};
 use super::value::{display, get_int, into_cel, into_val};
 use super::{template::Part, Expr, Rule, RuleSet, Subject, Template};
 use crate::finding::{Finding, Label, Place, Related};
@@ -123,7 +123,7 @@ fn run_phase(
             .collect()
     };
     // The rules of each step kind, and the fields their conditions read, found once.
-    let by_kind: Vec<(Vec<&Rule>, Option<Reads>, Parts)> = StepKind::ALL
+    let by_kind: Vec<(Vec<&Rule>, Option<Layout>)> = StepKind::ALL
         .iter()
         .map(|kind| {
             let wanted: Vec<&Rule> = rules
@@ -131,9 +131,8 @@ fn run_phase(
                 .copied()
                 .filter(|r| r.subject.takes_step(*kind))
                 .collect();
-            let reads = fields_read(&wanted);
-            let parts = parts(wanted.iter().filter_map(|r| r.when.tree()), "step");
-            (wanted, reads, parts)
+            let layout = layout(&wanted, "step");
+            (wanted, layout)
         })
         .collect();
     // Subjects are independent: a long capture's thousands of Bearer calls are evaluated on
@@ -148,12 +147,12 @@ fn run_phase(
                 || root_context(capture, found),
                 |root, (i, step)| {
                     let kind = StepKind::ALL.iter().position(|k| *k == step.kind);
-                    let Some((wanted, reads, parts)) = kind.and_then(|k| by_kind.get(k)) else {
+                    let Some((wanted, layout)) = kind.and_then(|k| by_kind.get(k)) else {
                         return Vec::new();
                     };
                     let of_step = |ask: Ask| facts.step_facts_asked(i, ask);
                     let subject = Some(("step", &of_step as &Build));
-                    run_rules(wanted, (reads.as_ref(), parts), facts, root, subject)
+                    run_rules(wanted, layout.as_ref(), facts, root, subject)
                 },
             )
             .collect();
@@ -165,13 +164,12 @@ fn run_phase(
         type FactsOf<'f> = dyn Fn(usize, Ask) -> Option<serde_json::Value> + Sync + 'f;
         let each = |subject, name, count, facts_of: &FactsOf| {
             let wanted = of(subject);
-            let reads = fields_read(&wanted);
-            let parts = parts(wanted.iter().filter_map(|r| r.when.tree()), name);
+            let layout = layout(&wanted, name);
             (0..count)
                 .flat_map(|i| {
                     let build = |ask: Ask| facts_of(i, ask);
                     let subject = Some((name, &build as &Build));
-                    run_rules(&wanted, (reads.as_ref(), &parts), facts, &root, subject)
+                    run_rules(&wanted, layout.as_ref(), facts, &root, subject)
                 })
                 .collect::<Vec<Finding>>()
         };
@@ -187,14 +185,7 @@ fn run_phase(
     findings.extend(of_steps);
     findings.extend(of_codes_and_tokens);
     let root = root_context(capture, found);
-    let none = Parts::new();
-    findings.extend(run_rules(
-        &of(Subject::Capture),
-        (None, &none),
-        facts,
-        &root,
-        None,
-    ));
+    findings.extend(run_rules(&of(Subject::Capture), None, facts, &root, None));
 }
 
 /// Names of a subject's fields.
@@ -217,6 +208,14 @@ fn fields_read<'r>(wanted: &[&'r Rule]) -> Option<Reads<'r>> {
     Some(fields.into_iter().collect())
 }
 
+/// The fields the conditions of `wanted` read of the subject `var`, and their parts; `None`
+/// when one of them needs the whole subject.
+fn layout<'r>(wanted: &[&'r Rule], var: &str) -> Option<Layout<'r>> {
+    let reads = fields_read(wanted)?;
+    let parts = parts(wanted.iter().filter_map(|r| r.when.tree()), var);
+    Some(Layout::new(&reads, parts))
+}
+
 /// Evaluates `wanted` over one subject (its variable, and how to build its facts; none for
 /// the capture). A subject without facts is not evaluated.
 ///
@@ -226,7 +225,7 @@ fn fields_read<'r>(wanted: &[&'r Rule]) -> Option<Reads<'r>> {
 /// parts; a rule that fires gets all of them.
 fn run_rules(
     wanted: &[&Rule],
-    (reads, parts): (Option<&Reads>, &Parts),
+    layout: Option<&Layout>,
     facts: &Facts,
     root: &Context,
     subject: Option<(&'static str, &Build)>,
@@ -235,8 +234,8 @@ fn run_rules(
         return Vec::new();
     }
     // The fields the conditions read, when they read nothing else of the subject.
-    let fields = match (subject, reads) {
-        (Some((_, build)), Some(reads)) => match Slots::new(build, reads, parts) {
+    let fields = match (subject, layout) {
+        (Some((_, build)), Some(layout)) => match Slots::new(build, layout) {
             Some(fields) => Some(fields),
             None => return Vec::new(),
         },
@@ -765,8 +764,8 @@ mod tests {
                     return;
                 };
                 let reads: Reads = reads.iter().map(String::as_str).collect();
-                let parts = parts([tree], name);
-                let Some(slots) = Slots::new(build, &reads, &parts) else {
+                let layout = Layout::new(&reads, parts([tree], name));
+                let Some(slots) = Slots::new(build, &layout) else {
                     return;
                 };
                 let Some(full) = build(Ask::Fields(&|_| true)) else {
