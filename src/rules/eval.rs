@@ -63,7 +63,16 @@ pub fn evaluate(rules: &RuleSet, facts: &Facts) -> Vec<Finding> {
     let capture = into_cel(facts.capture_facts());
     let by_place = |x: &Finding, y: &Finding| x.entry.cmp(&y.entry).then(x.rule.cmp(&y.rule));
     let mut findings = Vec::new();
-    run_phase(&first, facts, &capture, None, &mut findings);
+    // The second phase's conditions that do not read `findings` (all the built-in ones: their
+    // messages do) are decided with the first, on the same fields; the second then evaluates
+    // only the subjects where one of them fires, not every step again.
+    let early = second.iter().all(|r| {
+        r.when
+            .tree()
+            .is_none_or(|t| !super::check::mentions(t, "findings"))
+    });
+    let deferred: &[&Rule] = if early { &second } else { &[] };
+    let marked = run_phase(&first, deferred, None, facts, &capture, None, &mut findings);
     findings.sort_by(by_place);
     // Before the second phase: a finding that yields is not a cause to cite.
     apply_yields(rules, &mut findings);
@@ -72,7 +81,16 @@ pub fn evaluate(rules: &RuleSet, facts: &Facts) -> Vec<Finding> {
             findings.iter().map(|f| into_cel(finding_ref(f))).collect(),
         ));
         let mut symptoms = Vec::new();
-        run_phase(&second, facts, &capture, Some(refs), &mut symptoms);
+        let only = early.then_some(&marked);
+        run_phase(
+            &second,
+            &[],
+            only,
+            facts,
+            &capture,
+            Some(refs),
+            &mut symptoms,
+        );
         symptoms.sort_by(by_place);
         findings.extend(symptoms);
         apply_yields(rules, &mut findings);
@@ -105,19 +123,38 @@ fn apply_yields(rules: &RuleSet, findings: &mut Vec<Finding>) {
     findings.retain(|_| keep.next().unwrap_or(true));
 }
 
+/// The steps, codes and tokens (by index, in order) where a rule decided early fired.
+#[derive(Default)]
+struct Marked {
+    steps: Vec<usize>,
+    codes: Vec<usize>,
+    tokens: Vec<usize>,
+}
+
+/// The subjects `only` lists, or every one of `count` (in order).
+fn subjects(only: Option<&[usize]>, count: usize) -> Vec<usize> {
+    only.map_or_else(|| (0..count).collect(), <[usize]>::to_vec)
+}
+
+/// Evaluates `rules`, and decides `deferred` (rules of the next phase) on the same fields
+/// without making their findings: the subjects where one of those fires are returned. Only
+/// the subjects `only` lists are evaluated when it is given (the capture always).
 fn run_phase(
     rules: &[&Rule],
+    deferred: &[&Rule],
+    only: Option<&Marked>,
     facts: &Facts,
     capture: &Value,
     found: Option<Value>,
     findings: &mut Vec<Finding>,
-) {
+) -> Marked {
     use rayon::prelude::*;
     let a = facts.analysis;
     let found = found.as_ref();
+    let is_deferred = |r: &Rule| deferred.iter().any(|d| std::ptr::eq(*d, r));
+    let here: Vec<&Rule> = rules.iter().chain(deferred).copied().collect();
     let of = |subject: Subject| -> Vec<&Rule> {
-        rules
-            .iter()
+        here.iter()
             .copied()
             .filter(|r| r.subject == subject)
             .collect()
@@ -126,7 +163,7 @@ fn run_phase(
     let by_kind: Vec<(Vec<&Rule>, Option<Layout>)> = StepKind::ALL
         .iter()
         .map(|kind| {
-            let wanted: Vec<&Rule> = rules
+            let wanted: Vec<&Rule> = here
                 .iter()
                 .copied()
                 .filter(|r| r.subject.takes_step(*kind))
@@ -138,54 +175,88 @@ fn run_phase(
     // Subjects are independent: a long capture's thousands of Bearer calls are evaluated on
     // every core, and the findings kept in subject order. Codes and tokens are few, but a
     // token's facts hold every use of it: they are evaluated beside the steps.
-    let steps = || -> Vec<Finding> {
-        let per_step: Vec<Vec<Finding>> = a
-            .steps
+    let steps = || -> (Vec<Finding>, Vec<usize>) {
+        let ids = subjects(only.map(|m| &m.steps[..]), a.steps.len());
+        let per_step: Vec<(Vec<Finding>, bool)> = ids
             .par_iter()
-            .enumerate()
             .map_init(
                 || root_context(capture, found),
-                |root, (i, step)| {
+                |root, &i| {
+                    let step = &a.steps[i];
                     let kind = StepKind::ALL.iter().position(|k| *k == step.kind);
                     let Some((wanted, layout)) = kind.and_then(|k| by_kind.get(k)) else {
-                        return Vec::new();
+                        return (Vec::new(), false);
                     };
                     let of_step = |ask: Ask| facts.step_facts_asked(i, ask);
                     let subject = Some(("step", &of_step as &Build));
-                    run_rules(wanted, layout.as_ref(), facts, root, subject)
+                    run_rules(wanted, &is_deferred, layout.as_ref(), facts, root, subject)
                 },
             )
             .collect();
-        per_step.into_iter().flatten().collect()
+        let marked = ids
+            .iter()
+            .zip(&per_step)
+            .filter(|(_, (_, m))| *m)
+            .map(|(i, _)| *i)
+            .collect();
+        (per_step.into_iter().flat_map(|(f, _)| f).collect(), marked)
     };
-    let codes_and_tokens = || -> Vec<Finding> {
+    let codes_and_tokens = || -> (Vec<Finding>, Vec<usize>, Vec<usize>) {
         let root = root_context(capture, found);
         // Every code, or every token: the subject's rules over each in turn.
         type FactsOf<'f> = dyn Fn(usize, Ask) -> Option<serde_json::Value> + Sync + 'f;
-        let each = |subject, name, count, facts_of: &FactsOf| {
+        let each = |subject, name, ids: Vec<usize>, facts_of: &FactsOf| {
             let wanted = of(subject);
             let layout = layout(&wanted, name);
-            (0..count)
-                .flat_map(|i| {
-                    let build = |ask: Ask| facts_of(i, ask);
-                    let subject = Some((name, &build as &Build));
-                    run_rules(&wanted, layout.as_ref(), facts, &root, subject)
-                })
-                .collect::<Vec<Finding>>()
+            let mut found_here = Vec::new();
+            let mut marked = Vec::new();
+            for i in ids {
+                let build = |ask: Ask| facts_of(i, ask);
+                let subject = Some((name, &build as &Build));
+                let (f, m) = run_rules(
+                    &wanted,
+                    &is_deferred,
+                    layout.as_ref(),
+                    facts,
+                    &root,
+                    subject,
+                );
+                found_here.extend(f);
+                if m {
+                    marked.push(i);
+                }
+            }
+            (found_here, marked)
         };
-        let mut found_here = each(Subject::Code, "code", a.codes.len(), &|i, ask| {
+        let codes = subjects(only.map(|m| &m.codes[..]), a.codes.len());
+        let (mut found_here, codes) = each(Subject::Code, "code", codes, &|i, ask| {
             facts.code_facts_asked(i, ask)
         });
-        found_here.extend(each(Subject::Token, "token", a.tokens.len(), &|i, ask| {
+        let tokens = subjects(only.map(|m| &m.tokens[..]), a.tokens.len());
+        let (of_tokens, tokens) = each(Subject::Token, "token", tokens, &|i, ask| {
             facts.token_facts_asked(i, ask)
-        }));
-        found_here
+        });
+        found_here.extend(of_tokens);
+        (found_here, codes, tokens)
     };
-    let (of_steps, of_codes_and_tokens) = rayon::join(steps, codes_and_tokens);
+    let ((of_steps, steps), (of_codes_and_tokens, codes, tokens)) =
+        rayon::join(steps, codes_and_tokens);
     findings.extend(of_steps);
     findings.extend(of_codes_and_tokens);
     let root = root_context(capture, found);
-    findings.extend(run_rules(&of(Subject::Capture), None, facts, &root, None));
+    // The capture's rules run in their own phase (they are one subject, quickly decided).
+    let of_capture: Vec<&Rule> = rules
+        .iter()
+        .copied()
+        .filter(|r| r.subject == Subject::Capture)
+        .collect();
+    let none = |_: &Rule| false;
+    findings.extend(run_rules(&of_capture, &none, None, facts, &root, None).0);
+    Marked {
+        steps,
+        codes,
+        tokens,
+    }
 }
 
 /// Names of a subject's fields.
@@ -225,19 +296,20 @@ fn layout<'r>(wanted: &[&'r Rule], var: &str) -> Option<Layout<'r>> {
 /// parts; a rule that fires gets all of them.
 fn run_rules(
     wanted: &[&Rule],
+    deferred: &dyn Fn(&Rule) -> bool,
     layout: Option<&Layout>,
     facts: &Facts,
     root: &Context,
     subject: Option<(&'static str, &Build)>,
-) -> Vec<Finding> {
+) -> (Vec<Finding>, bool) {
     if wanted.is_empty() {
-        return Vec::new();
+        return (Vec::new(), false);
     }
     // The fields the conditions read, when they read nothing else of the subject.
     let fields = match (subject, layout) {
         (Some((_, build)), Some(layout)) => match Slots::new(build, layout) {
             Some(fields) => Some(fields),
-            None => return Vec::new(),
+            None => return (Vec::new(), false),
         },
         _ => None,
     };
@@ -269,9 +341,20 @@ fn run_rules(
             decide().is_some_and(|ctx| matches!(run(&rule.when, ctx), Some(Value::Bool(true))))
         })
     };
-    let firing: Vec<&Rule> = wanted.iter().copied().filter(|r| fires(r)).collect();
+    let mut marked = false;
+    let firing: Vec<&Rule> = wanted
+        .iter()
+        .copied()
+        .filter(|r| fires(r))
+        .filter(|r| {
+            // Decided here, found in the next phase.
+            let later = deferred(r);
+            marked |= later;
+            !later
+        })
+        .collect();
     if firing.is_empty() {
-        return Vec::new();
+        return (Vec::new(), marked);
     }
     let s = Scope {
         vars: subject
@@ -284,10 +367,11 @@ fn run_rules(
     for (name, v) in &s.vars {
         ctx.add_variable_from_value(*name, v.clone());
     }
-    firing
+    let found = firing
         .into_iter()
         .filter_map(|rule| finding(rule, &s, &ctx, facts))
-        .collect()
+        .collect();
+    (found, marked)
 }
 
 /// The facts with only the named fields.
