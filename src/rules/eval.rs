@@ -14,7 +14,7 @@ use super::value::{display, get_int, into_cel, into_val};
 use super::{template::Part, Expr, Rule, RuleSet, Subject, Template};
 use crate::finding::{Finding, Label, Place, Related};
 use crate::flow::facts::{finding_ref, Ask, Facts};
-use crate::flow::{Analysis, Detail, StepKind};
+use crate::flow::{Analysis, StepKind};
 use crate::secret::{mask, policy};
 
 /// The subject of one evaluation (`step`, `code` or `token`, or none for the capture), kept
@@ -568,19 +568,7 @@ fn unshown(text: String, facts: &Facts) -> String {
     if crate::secret::revealing() {
         return text;
     }
-    let mut hidden: Vec<&str> = Vec::new();
-    for step in &facts.analysis.steps {
-        match &step.detail {
-            Detail::Authorize(a) => hidden.extend(
-                [a.state.as_deref(), a.code_challenge.as_deref()]
-                    .into_iter()
-                    .flatten(),
-            ),
-            Detail::Answer(a) => hidden.extend(a.state.as_deref()),
-            _ => {}
-        }
-    }
-    hidden.retain(|v| !v.is_empty() && text.contains(*v));
+    let mut hidden = facts.unshown_in(&text);
     if hidden.is_empty() {
         return text;
     }
@@ -656,7 +644,7 @@ mod tests {
             "{} conditions read a few fields",
             sets.len()
         );
-        let mut compared = 0;
+        let (mut compared, mut every) = (0, 0);
         each_fixture(|path, analysis, facts| {
             // Codes and tokens are decided on the fields their conditions read, too.
             for i in 0..analysis.codes.len() {
@@ -680,6 +668,14 @@ mod tests {
             for i in 0..analysis.steps.len() {
                 let full = facts.step_facts(i).expect("a step's facts");
                 check_alone(&full, &|a| facts.step_facts_asked(i, a));
+                // Every field of every step alone, those every step has and the kind's: a
+                // field asked alone is looked for among the kind's fields unless every step
+                // has it.
+                let asked = |a| facts.step_facts_asked(i, a);
+                for (f, v) in full.as_object().expect("a map") {
+                    assert_eq!(asked(Ask::One(f, None)).as_ref(), Some(v), "{f}");
+                    every += 1;
+                }
                 for fields in &sets {
                     let part = facts.step_facts_reading(i, Some(fields));
                     let part = part.expect("a step's facts");
@@ -695,6 +691,10 @@ mod tests {
         });
         assert!(compared > 1000, "only {compared} comparisons");
         assert!(alone > 1000, "only {alone} fields asked alone");
+        assert!(
+            every > 5000,
+            "only {every} fields of every step asked alone"
+        );
     }
 
     /// A field the conditions read only through its parts (`step.code.origin`) is built with

@@ -24,6 +24,32 @@ const CREDENTIAL_PARAMS: &[&str] = &[
     "password",
 ];
 
+/// The fields `step_base` makes, by name: a step kind's own fields are never among them.
+const BASE_FIELDS: &[&str] = &[
+    "id",
+    "entry",
+    "kind",
+    "flow",
+    "method",
+    "url",
+    "scheme",
+    "host",
+    "path",
+    "loopback",
+    "query_secrets",
+    "browser_signs",
+    "content_type",
+    "cookies_sent",
+    "cookies_set",
+    "cache_control",
+    "referrer_policy",
+    "www_authenticate",
+    "answered",
+    "status",
+    "time",
+    "t",
+];
+
 /// A subject's facts being built: a field is computed only when it is asked for, and kept
 /// only when it is known ("Unknown is not false", docs/facts.md).
 pub(super) struct Out<'w> {
@@ -171,9 +197,13 @@ impl<'a> Facts<'a> {
     pub fn step_facts_asked(&self, id: usize, ask: Ask) -> Option<Value> {
         let step = self.analysis.steps.get(id)?;
         let mut out = Out::new(ask);
-        self.step_base(id, step, &mut out);
-        if out.done() {
-            return out.into_value();
+        // A field asked alone that every step has not is looked for among the kind's fields
+        // only (a condition reads one field at a time, and most of them are the kind's).
+        if !matches!(ask, Ask::One(name, _) if !BASE_FIELDS.contains(&name)) {
+            self.step_base(id, step, &mut out);
+            if out.done() {
+                return out.into_value();
+            }
         }
         match &step.detail {
             Detail::Authorize(a) => self.authorize_step(a, &mut out),
@@ -191,7 +221,7 @@ impl<'a> Facts<'a> {
         out.into_value()
     }
 
-    /// The fields every step has.
+    /// The fields every step has (each is named in [`BASE_FIELDS`]).
     fn step_base(&self, id: usize, step: &Step, out: &mut Out) {
         out.set("id", || json!(id));
         out.set("entry", || json!(step.entry));
