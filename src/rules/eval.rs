@@ -58,6 +58,12 @@ fn render(t: &Template, ctx: &Context) -> String {
 /// Rules that read `findings` run second, over what the others found: an activation that
 /// failed can then name the finding that explains it instead of guessing.
 pub fn evaluate(rules: &RuleSet, facts: &Facts) -> Vec<Finding> {
+    evaluate_phases(rules, facts, true)
+}
+
+/// [`evaluate`], deciding the second phase's conditions with the first's when `early` allows
+/// it (else as their definition: every subject evaluated again in the second phase).
+fn evaluate_phases(rules: &RuleSet, facts: &Facts, early: bool) -> Vec<Finding> {
     let first: Vec<&Rule> = rules.rules.iter().filter(|r| !r.uses_findings).collect();
     let second: Vec<&Rule> = rules.rules.iter().filter(|r| r.uses_findings).collect();
     let capture = into_cel(facts.capture_facts());
@@ -66,11 +72,12 @@ pub fn evaluate(rules: &RuleSet, facts: &Facts) -> Vec<Finding> {
     // The second phase's conditions that do not read `findings` (all the built-in ones: their
     // messages do) are decided with the first, on the same fields; the second then evaluates
     // only the subjects where one of them fires, not every step again.
-    let early = second.iter().all(|r| {
-        r.when
-            .tree()
-            .is_none_or(|t| !super::check::mentions(t, "findings"))
-    });
+    let early = early
+        && second.iter().all(|r| {
+            r.when
+                .tree()
+                .is_none_or(|t| !super::check::mentions(t, "findings"))
+        });
     let deferred: &[&Rule] = if early { &second } else { &[] };
     let marked = run_phase(&first, deferred, None, facts, &capture, None, &mut findings);
     findings.sort_by(by_place);
@@ -829,6 +836,38 @@ mod tests {
         });
         assert!(compared > 100, "only {compared} comparisons");
         assert!(left_out > 50, "only {left_out} summaries built smaller");
+    }
+
+    /// The second phase's rules decided with the first find what they find when every
+    /// subject is evaluated again in the second phase: the same findings, in the same order,
+    /// for every fixture, with findings of those rules among them.
+    #[test]
+    fn second_phase_rules_decided_early_find_what_the_second_phase_finds() {
+        let mut rules = RuleSet::default();
+        rules.extend(crate::rules::load_builtin().expect("built-in rules"));
+        let second: BTreeSet<&str> = rules
+            .rules
+            .iter()
+            .filter(|r| r.uses_findings)
+            .map(|r| r.id.as_str())
+            .collect();
+        assert!(!second.is_empty(), "no rule reads findings");
+        let (mut of_second, mut all) = (0, 0);
+        each_fixture(|path, _, facts| {
+            let early = evaluate_phases(&rules, facts, true);
+            let late = evaluate_phases(&rules, facts, false);
+            assert_eq!(early, late, "{}", path.display());
+            of_second += early
+                .iter()
+                .filter(|f| second.contains(f.rule.as_str()))
+                .count();
+            all += early.len();
+        });
+        assert!(
+            of_second > 20,
+            "only {of_second} findings of the second phase's rules"
+        );
+        assert!(all > 100, "only {all} findings");
     }
 
     /// Every built-in condition decided without the interpreter gives what the interpreter

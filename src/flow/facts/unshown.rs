@@ -103,7 +103,7 @@ mod tests {
             seed % n
         };
         let letters = ["a", "b", "é", "-", "Z", "\"", " "];
-        let mut word = |len: u64, next: &mut dyn FnMut(u64) -> u64| -> String {
+        let word = |len: u64, next: &mut dyn FnMut(u64) -> u64| -> String {
             (0..len).map(|_| letters[next(7) as usize]).collect()
         };
         let (mut held, mut checked) = (0, 0);
