@@ -93,17 +93,19 @@ fn evidence(a: &Analysis) -> BTreeMap<String, Evidence> {
     let mut evidence: BTreeMap<String, Evidence> = BTreeMap::new();
     // A dense log names the same few clients in thousands of steps: the key is copied, and
     // each sentence written, only the first time (`get_or_insert_with`).
-    fn of<'e>(evidence: &'e mut BTreeMap<String, Evidence>, id: &str) -> &'e mut Evidence {
+    fn of<'e>(evidence: &'e mut BTreeMap<String, Evidence>, id: &str) -> Option<&'e mut Evidence> {
         if !evidence.contains_key(id) {
             evidence.insert(id.to_string(), Evidence::default());
         }
-        evidence.get_mut(id).expect("inserted")
+        evidence.get_mut(id)
     }
     for step in &a.steps {
         match &step.detail {
             Detail::Authorize(auth) => {
                 let Some(id) = &auth.client_id else { continue };
-                let ev = of(&mut evidence, id);
+                let Some(ev) = of(&mut evidence, id) else {
+                    continue;
+                };
                 let scope = auth.scope.as_deref().unwrap_or("");
                 // Only Amazon can issue codes to the Alexa Client Id, so a request to any
                 // other server is the skill's own client whatever scope it names.
@@ -146,7 +148,9 @@ fn evidence(a: &Analysis) -> BTreeMap<String, Evidence> {
             }
             Detail::TokenRequest(req) => {
                 let Some(id) = &req.client_id else { continue };
-                let ev = of(&mut evidence, id);
+                let Some(ev) = of(&mut evidence, id) else {
+                    continue;
+                };
                 if req.endpoint == Some(Endpoint::Other) {
                     ev.own_server.get_or_insert_with(|| {
                         format!(

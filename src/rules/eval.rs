@@ -138,6 +138,23 @@ struct Marked {
     tokens: Vec<usize>,
 }
 
+/// The rules of each step kind (in `StepKind::ALL`'s order), and the fields their conditions
+/// read, found once.
+fn by_kind<'r>(rules: &[&'r Rule]) -> Vec<(Vec<&'r Rule>, Option<Layout<'r>>)> {
+    StepKind::ALL
+        .iter()
+        .map(|kind| {
+            let wanted: Vec<&Rule> = rules
+                .iter()
+                .copied()
+                .filter(|r| r.subject.takes_step(*kind))
+                .collect();
+            let layout = layout(&wanted, "step");
+            (wanted, layout)
+        })
+        .collect()
+}
+
 /// The subjects `only` lists, or every one of `count` (in order).
 fn subjects(only: Option<&[usize]>, count: usize) -> Vec<usize> {
     only.map_or_else(|| (0..count).collect(), <[usize]>::to_vec)
@@ -166,19 +183,7 @@ fn run_phase(
             .filter(|r| r.subject == subject)
             .collect()
     };
-    // The rules of each step kind, and the fields their conditions read, found once.
-    let by_kind: Vec<(Vec<&Rule>, Option<Layout>)> = StepKind::ALL
-        .iter()
-        .map(|kind| {
-            let wanted: Vec<&Rule> = here
-                .iter()
-                .copied()
-                .filter(|r| r.subject.takes_step(*kind))
-                .collect();
-            let layout = layout(&wanted, "step");
-            (wanted, layout)
-        })
-        .collect();
+    let by_kind = by_kind(&here);
     // Subjects are independent: a long capture's thousands of Bearer calls are evaluated on
     // every core, and the findings kept in subject order. Codes and tokens are few, but a
     // token's facts hold every use of it: they are evaluated beside the steps.
