@@ -91,58 +91,73 @@ struct Evidence {
 
 fn evidence(a: &Analysis) -> BTreeMap<String, Evidence> {
     let mut evidence: BTreeMap<String, Evidence> = BTreeMap::new();
+    // A dense log names the same few clients in thousands of steps: the key is copied, and
+    // each sentence written, only the first time (`get_or_insert_with`).
+    fn of<'e>(evidence: &'e mut BTreeMap<String, Evidence>, id: &str) -> Option<&'e mut Evidence> {
+        if !evidence.contains_key(id) {
+            evidence.insert(id.to_string(), Evidence::default());
+        }
+        evidence.get_mut(id)
+    }
     for step in &a.steps {
         match &step.detail {
             Detail::Authorize(auth) => {
                 let Some(id) = &auth.client_id else { continue };
-                let ev = evidence.entry(id.to_string()).or_default();
+                let Some(ev) = of(&mut evidence, id) else {
+                    continue;
+                };
                 let scope = auth.scope.as_deref().unwrap_or("");
                 // Only Amazon can issue codes to the Alexa Client Id, so a request to any
                 // other server is the skill's own client whatever scope it names.
                 if auth.endpoint == Some(Endpoint::Other) {
-                    ev.own_server.get_or_insert(format!(
-                        "used at the skill's authorization server at entry #{}",
-                        step.entry
-                    ));
+                    ev.own_server.get_or_insert_with(|| {
+                        format!(
+                            "used at the skill's authorization server at entry #{}",
+                            step.entry
+                        )
+                    });
                     continue;
                 }
                 ev.at_amazon.get_or_insert(step.entry);
                 if auth.endpoint == Some(Endpoint::AlexaApp) {
-                    ev.alexa.get_or_insert(format!(
-                        "opened the Alexa app's consent page at entry #{}",
-                        step.entry
-                    ));
+                    ev.alexa.get_or_insert_with(|| {
+                        format!(
+                            "opened the Alexa app's consent page at entry #{}",
+                            step.entry
+                        )
+                    });
                 } else if auth.scopes.iter().any(|s| s == ALEXA_SCOPE) {
                     let refused = auth.answer.and_then(|x| match &a.steps.get(x)?.detail {
                         Detail::Answer(ans) => ans.error.as_deref(),
                         _ => None,
                     });
                     if refused == Some("unauthorized_client") {
-                        ev.refused_alexa.get_or_insert(format!(
+                        ev.refused_alexa.get_or_insert_with(|| format!(
                             "Login with Amazon refused it scope {ALEXA_SCOPE} at entry #{} (unauthorized_client), a scope it grants only to the Alexa Client Id",
                             step.entry
                         ));
                     }
-                    ev.alexa.get_or_insert(format!(
-                        "requested scope {ALEXA_SCOPE} at entry #{}",
-                        step.entry
-                    ));
-                } else if !scope.trim().is_empty() && !scope.to_ascii_lowercase().contains("alexa")
-                {
-                    ev.skill_scopes.get_or_insert(format!(
-                        "requested skill scope '{scope}' at entry #{}",
-                        step.entry
-                    ));
+                    ev.alexa.get_or_insert_with(|| {
+                        format!("requested scope {ALEXA_SCOPE} at entry #{}", step.entry)
+                    });
+                } else if !scope.trim().is_empty() && !contains_alexa(scope) {
+                    ev.skill_scopes.get_or_insert_with(|| {
+                        format!("requested skill scope '{scope}' at entry #{}", step.entry)
+                    });
                 }
             }
             Detail::TokenRequest(req) => {
                 let Some(id) = &req.client_id else { continue };
-                let ev = evidence.entry(id.to_string()).or_default();
+                let Some(ev) = of(&mut evidence, id) else {
+                    continue;
+                };
                 if req.endpoint == Some(Endpoint::Other) {
-                    ev.own_server.get_or_insert(format!(
-                        "used at the skill's token endpoint at entry #{}",
-                        step.entry
-                    ));
+                    ev.own_server.get_or_insert_with(|| {
+                        format!(
+                            "used at the skill's token endpoint at entry #{}",
+                            step.entry
+                        )
+                    });
                 } else {
                     ev.at_amazon.get_or_insert(step.entry);
                 }
@@ -151,6 +166,14 @@ fn evidence(a: &Analysis) -> BTreeMap<String, Evidence> {
         }
     }
     evidence
+}
+
+/// Whether `scope.to_ascii_lowercase()` contains `alexa`, without the copy.
+fn contains_alexa(scope: &str) -> bool {
+    scope
+        .as_bytes()
+        .windows(5)
+        .any(|w| w.eq_ignore_ascii_case(b"alexa"))
 }
 
 /// A client the hard facts leave open: its own evidence's reading, and that evidence.
@@ -392,4 +415,40 @@ pub fn decide(a: &mut Analysis, config: &Config, errors: impl Fn(&Analysis) -> u
         };
     }
     a.clients = clients;
+}
+
+#[cfg(test)]
+mod evidence_tests {
+    /// `contains_alexa` is `to_ascii_lowercase().contains("alexa")`: on scopes with the word
+    /// in every case, cut, beside non-ASCII letters (whose bytes no ASCII lowering changes).
+    #[test]
+    fn alexa_is_found_as_the_lower_cased_copy_finds_it() {
+        let pieces = [
+            "a", "l", "e", "x", "A", "L", "E", "X", "É", "ä", " ", ":", "alexa", "ALEXA",
+        ];
+        let mut scopes = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = scopes
+                .iter()
+                .flat_map(|s| pieces.iter().map(move |p| format!("{s}{p}")))
+                .collect();
+            scopes.extend(longer);
+        }
+        scopes.extend(
+            [
+                "profile alexa::skills:account_linking",
+                "AleXa",
+                "alex a",
+                "xalexax",
+            ]
+            .map(String::from),
+        );
+        let mut found = 0;
+        for s in &scopes {
+            let plain = s.to_ascii_lowercase().contains("alexa");
+            assert_eq!(super::contains_alexa(s), plain, "{s}");
+            found += usize::from(plain);
+        }
+        assert!(found > 1000, "only {found} scopes hold the word");
+    }
 }

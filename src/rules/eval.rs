@@ -9,12 +9,12 @@ use super::decide;
 use super::functions;
 #[cfg(test)]
 use super::lazy::part_wanted;
-use super::lazy::{parts, Build, Fields as Slots, Parts};
+use super::lazy::{parts, Build, Fields as Slots, Layout};
 use super::value::{display, get_int, into_cel, into_val};
 use super::{template::Part, Expr, Rule, RuleSet, Subject, Template};
 use crate::finding::{Finding, Label, Place, Related};
 use crate::flow::facts::{finding_ref, Ask, Facts};
-use crate::flow::{Analysis, Detail, StepKind};
+use crate::flow::{Analysis, StepKind};
 use crate::secret::{mask, policy};
 
 /// The subject of one evaluation (`step`, `code` or `token`, or none for the capture), kept
@@ -58,12 +58,28 @@ fn render(t: &Template, ctx: &Context) -> String {
 /// Rules that read `findings` run second, over what the others found: an activation that
 /// failed can then name the finding that explains it instead of guessing.
 pub fn evaluate(rules: &RuleSet, facts: &Facts) -> Vec<Finding> {
+    evaluate_phases(rules, facts, true)
+}
+
+/// [`evaluate`], deciding the second phase's conditions with the first's when `early` allows
+/// it (else as their definition: every subject evaluated again in the second phase).
+fn evaluate_phases(rules: &RuleSet, facts: &Facts, early: bool) -> Vec<Finding> {
     let first: Vec<&Rule> = rules.rules.iter().filter(|r| !r.uses_findings).collect();
     let second: Vec<&Rule> = rules.rules.iter().filter(|r| r.uses_findings).collect();
     let capture = into_cel(facts.capture_facts());
     let by_place = |x: &Finding, y: &Finding| x.entry.cmp(&y.entry).then(x.rule.cmp(&y.rule));
     let mut findings = Vec::new();
-    run_phase(&first, facts, &capture, None, &mut findings);
+    // The second phase's conditions that do not read `findings` (all the built-in ones: their
+    // messages do) are decided with the first, on the same fields; the second then evaluates
+    // only the subjects where one of them fires, not every step again.
+    let early = early
+        && second.iter().all(|r| {
+            r.when
+                .tree()
+                .is_none_or(|t| !super::check::mentions(t, "findings"))
+        });
+    let deferred: &[&Rule] = if early { &second } else { &[] };
+    let marked = run_phase(&first, deferred, None, facts, &capture, None, &mut findings);
     findings.sort_by(by_place);
     // Before the second phase: a finding that yields is not a cause to cite.
     apply_yields(rules, &mut findings);
@@ -72,7 +88,16 @@ pub fn evaluate(rules: &RuleSet, facts: &Facts) -> Vec<Finding> {
             findings.iter().map(|f| into_cel(finding_ref(f))).collect(),
         ));
         let mut symptoms = Vec::new();
-        run_phase(&second, facts, &capture, Some(refs), &mut symptoms);
+        let only = early.then_some(&marked);
+        run_phase(
+            &second,
+            &[],
+            only,
+            facts,
+            &capture,
+            Some(refs),
+            &mut symptoms,
+        );
         symptoms.sort_by(by_place);
         findings.extend(symptoms);
         apply_yields(rules, &mut findings);
@@ -105,25 +130,18 @@ fn apply_yields(rules: &RuleSet, findings: &mut Vec<Finding>) {
     findings.retain(|_| keep.next().unwrap_or(true));
 }
 
-fn run_phase(
-    rules: &[&Rule],
-    facts: &Facts,
-    capture: &Value,
-    found: Option<Value>,
-    findings: &mut Vec<Finding>,
-) {
-    use rayon::prelude::*;
-    let a = facts.analysis;
-    let found = found.as_ref();
-    let of = |subject: Subject| -> Vec<&Rule> {
-        rules
-            .iter()
-            .copied()
-            .filter(|r| r.subject == subject)
-            .collect()
-    };
-    // The rules of each step kind, and the fields their conditions read, found once.
-    let by_kind: Vec<(Vec<&Rule>, Option<Reads>, Parts)> = StepKind::ALL
+/// The steps, codes and tokens (by index, in order) where a rule decided early fired.
+#[derive(Default)]
+struct Marked {
+    steps: Vec<usize>,
+    codes: Vec<usize>,
+    tokens: Vec<usize>,
+}
+
+/// The rules of each step kind (in `StepKind::ALL`'s order), and the fields their conditions
+/// read, found once.
+fn by_kind<'r>(rules: &[&'r Rule]) -> Vec<(Vec<&'r Rule>, Option<Layout<'r>>)> {
+    StepKind::ALL
         .iter()
         .map(|kind| {
             let wanted: Vec<&Rule> = rules
@@ -131,70 +149,126 @@ fn run_phase(
                 .copied()
                 .filter(|r| r.subject.takes_step(*kind))
                 .collect();
-            let reads = fields_read(&wanted);
-            let parts = parts(wanted.iter().filter_map(|r| r.when.tree()), "step");
-            (wanted, reads, parts)
+            let layout = layout(&wanted, "step");
+            (wanted, layout)
         })
-        .collect();
+        .collect()
+}
+
+/// The subjects `only` lists, or every one of `count` (in order).
+fn subjects(only: Option<&[usize]>, count: usize) -> Vec<usize> {
+    only.map_or_else(|| (0..count).collect(), <[usize]>::to_vec)
+}
+
+/// Evaluates `rules`, and decides `deferred` (rules of the next phase) on the same fields
+/// without making their findings: the subjects where one of those fires are returned. Only
+/// the subjects `only` lists are evaluated when it is given (the capture always).
+fn run_phase(
+    rules: &[&Rule],
+    deferred: &[&Rule],
+    only: Option<&Marked>,
+    facts: &Facts,
+    capture: &Value,
+    found: Option<Value>,
+    findings: &mut Vec<Finding>,
+) -> Marked {
+    use rayon::prelude::*;
+    let a = facts.analysis;
+    let found = found.as_ref();
+    let is_deferred = |r: &Rule| deferred.iter().any(|d| std::ptr::eq(*d, r));
+    let here: Vec<&Rule> = rules.iter().chain(deferred).copied().collect();
+    let of = |subject: Subject| -> Vec<&Rule> {
+        here.iter()
+            .copied()
+            .filter(|r| r.subject == subject)
+            .collect()
+    };
+    let by_kind = by_kind(&here);
     // Subjects are independent: a long capture's thousands of Bearer calls are evaluated on
     // every core, and the findings kept in subject order. Codes and tokens are few, but a
     // token's facts hold every use of it: they are evaluated beside the steps.
-    let steps = || -> Vec<Finding> {
-        let per_step: Vec<Vec<Finding>> = a
-            .steps
+    let steps = || -> (Vec<Finding>, Vec<usize>) {
+        let ids = subjects(only.map(|m| &m.steps[..]), a.steps.len());
+        let per_step: Vec<(Vec<Finding>, bool)> = ids
             .par_iter()
-            .enumerate()
             .map_init(
                 || root_context(capture, found),
-                |root, (i, step)| {
+                |root, &i| {
+                    let step = &a.steps[i];
                     let kind = StepKind::ALL.iter().position(|k| *k == step.kind);
-                    let Some((wanted, reads, parts)) = kind.and_then(|k| by_kind.get(k)) else {
-                        return Vec::new();
+                    let Some((wanted, layout)) = kind.and_then(|k| by_kind.get(k)) else {
+                        return (Vec::new(), false);
                     };
                     let of_step = |ask: Ask| facts.step_facts_asked(i, ask);
                     let subject = Some(("step", &of_step as &Build));
-                    run_rules(wanted, (reads.as_ref(), parts), facts, root, subject)
+                    run_rules(wanted, &is_deferred, layout.as_ref(), facts, root, subject)
                 },
             )
             .collect();
-        per_step.into_iter().flatten().collect()
+        let marked = ids
+            .iter()
+            .zip(&per_step)
+            .filter(|(_, (_, m))| *m)
+            .map(|(i, _)| *i)
+            .collect();
+        (per_step.into_iter().flat_map(|(f, _)| f).collect(), marked)
     };
-    let codes_and_tokens = || -> Vec<Finding> {
+    let codes_and_tokens = || -> (Vec<Finding>, Vec<usize>, Vec<usize>) {
         let root = root_context(capture, found);
         // Every code, or every token: the subject's rules over each in turn.
         type FactsOf<'f> = dyn Fn(usize, Ask) -> Option<serde_json::Value> + Sync + 'f;
-        let each = |subject, name, count, facts_of: &FactsOf| {
+        let each = |subject, name, ids: Vec<usize>, facts_of: &FactsOf| {
             let wanted = of(subject);
-            let reads = fields_read(&wanted);
-            let parts = parts(wanted.iter().filter_map(|r| r.when.tree()), name);
-            (0..count)
-                .flat_map(|i| {
-                    let build = |ask: Ask| facts_of(i, ask);
-                    let subject = Some((name, &build as &Build));
-                    run_rules(&wanted, (reads.as_ref(), &parts), facts, &root, subject)
-                })
-                .collect::<Vec<Finding>>()
+            let layout = layout(&wanted, name);
+            let mut found_here = Vec::new();
+            let mut marked = Vec::new();
+            for i in ids {
+                let build = |ask: Ask| facts_of(i, ask);
+                let subject = Some((name, &build as &Build));
+                let (f, m) = run_rules(
+                    &wanted,
+                    &is_deferred,
+                    layout.as_ref(),
+                    facts,
+                    &root,
+                    subject,
+                );
+                found_here.extend(f);
+                if m {
+                    marked.push(i);
+                }
+            }
+            (found_here, marked)
         };
-        let mut found_here = each(Subject::Code, "code", a.codes.len(), &|i, ask| {
+        let codes = subjects(only.map(|m| &m.codes[..]), a.codes.len());
+        let (mut found_here, codes) = each(Subject::Code, "code", codes, &|i, ask| {
             facts.code_facts_asked(i, ask)
         });
-        found_here.extend(each(Subject::Token, "token", a.tokens.len(), &|i, ask| {
+        let tokens = subjects(only.map(|m| &m.tokens[..]), a.tokens.len());
+        let (of_tokens, tokens) = each(Subject::Token, "token", tokens, &|i, ask| {
             facts.token_facts_asked(i, ask)
-        }));
-        found_here
+        });
+        found_here.extend(of_tokens);
+        (found_here, codes, tokens)
     };
-    let (of_steps, of_codes_and_tokens) = rayon::join(steps, codes_and_tokens);
+    let ((of_steps, steps), (of_codes_and_tokens, codes, tokens)) =
+        rayon::join(steps, codes_and_tokens);
     findings.extend(of_steps);
     findings.extend(of_codes_and_tokens);
     let root = root_context(capture, found);
-    let none = Parts::new();
-    findings.extend(run_rules(
-        &of(Subject::Capture),
-        (None, &none),
-        facts,
-        &root,
-        None,
-    ));
+    // The capture's rules run in their own phase (they are one subject, quickly decided).
+    let of_capture: Vec<&Rule> = rules
+        .iter()
+        .copied()
+        .filter(|r| r.subject == Subject::Capture)
+        .collect();
+    let none = |_: &Rule| false;
+    findings.extend(run_rules(&of_capture, &none, None, facts, &root, None).0);
+    Marked {
+        steps,
+        codes,
+        tokens,
+    }
 }
 
 /// Names of a subject's fields.
@@ -217,6 +291,14 @@ fn fields_read<'r>(wanted: &[&'r Rule]) -> Option<Reads<'r>> {
     Some(fields.into_iter().collect())
 }
 
+/// The fields the conditions of `wanted` read of the subject `var`, and their parts; `None`
+/// when one of them needs the whole subject.
+fn layout<'r>(wanted: &[&'r Rule], var: &str) -> Option<Layout<'r>> {
+    let reads = fields_read(wanted)?;
+    let parts = parts(wanted.iter().filter_map(|r| r.when.tree()), var);
+    Some(Layout::new(&reads, parts))
+}
+
 /// Evaluates `wanted` over one subject (its variable, and how to build its facts; none for
 /// the capture). A subject without facts is not evaluated.
 ///
@@ -226,19 +308,20 @@ fn fields_read<'r>(wanted: &[&'r Rule]) -> Option<Reads<'r>> {
 /// parts; a rule that fires gets all of them.
 fn run_rules(
     wanted: &[&Rule],
-    (reads, parts): (Option<&Reads>, &Parts),
+    deferred: &dyn Fn(&Rule) -> bool,
+    layout: Option<&Layout>,
     facts: &Facts,
     root: &Context,
     subject: Option<(&'static str, &Build)>,
-) -> Vec<Finding> {
+) -> (Vec<Finding>, bool) {
     if wanted.is_empty() {
-        return Vec::new();
+        return (Vec::new(), false);
     }
     // The fields the conditions read, when they read nothing else of the subject.
-    let fields = match (subject, reads) {
-        (Some((_, build)), Some(reads)) => match Slots::new(build, reads, parts) {
+    let fields = match (subject, layout) {
+        (Some((_, build)), Some(layout)) => match Slots::new(build, layout) {
             Some(fields) => Some(fields),
-            None => return Vec::new(),
+            None => return (Vec::new(), false),
         },
         _ => None,
     };
@@ -270,9 +353,20 @@ fn run_rules(
             decide().is_some_and(|ctx| matches!(run(&rule.when, ctx), Some(Value::Bool(true))))
         })
     };
-    let firing: Vec<&Rule> = wanted.iter().copied().filter(|r| fires(r)).collect();
+    let mut marked = false;
+    let firing: Vec<&Rule> = wanted
+        .iter()
+        .copied()
+        .filter(|r| fires(r))
+        .filter(|r| {
+            // Decided here, found in the next phase.
+            let later = deferred(r);
+            marked |= later;
+            !later
+        })
+        .collect();
     if firing.is_empty() {
-        return Vec::new();
+        return (Vec::new(), marked);
     }
     let s = Scope {
         vars: subject
@@ -285,10 +379,11 @@ fn run_rules(
     for (name, v) in &s.vars {
         ctx.add_variable_from_value(*name, v.clone());
     }
-    firing
+    let found = firing
         .into_iter()
         .filter_map(|rule| finding(rule, &s, &ctx, facts))
-        .collect()
+        .collect();
+    (found, marked)
 }
 
 /// The facts with only the named fields.
@@ -485,19 +580,7 @@ fn unshown(text: String, facts: &Facts) -> String {
     if crate::secret::revealing() {
         return text;
     }
-    let mut hidden: Vec<&str> = Vec::new();
-    for step in &facts.analysis.steps {
-        match &step.detail {
-            Detail::Authorize(a) => hidden.extend(
-                [a.state.as_deref(), a.code_challenge.as_deref()]
-                    .into_iter()
-                    .flatten(),
-            ),
-            Detail::Answer(a) => hidden.extend(a.state.as_deref()),
-            _ => {}
-        }
-    }
-    hidden.retain(|v| !v.is_empty() && text.contains(*v));
+    let mut hidden = facts.unshown_in(&text);
     if hidden.is_empty() {
         return text;
     }
@@ -573,7 +656,7 @@ mod tests {
             "{} conditions read a few fields",
             sets.len()
         );
-        let mut compared = 0;
+        let (mut compared, mut every) = (0, 0);
         each_fixture(|path, analysis, facts| {
             // Codes and tokens are decided on the fields their conditions read, too.
             for i in 0..analysis.codes.len() {
@@ -597,6 +680,14 @@ mod tests {
             for i in 0..analysis.steps.len() {
                 let full = facts.step_facts(i).expect("a step's facts");
                 check_alone(&full, &|a| facts.step_facts_asked(i, a));
+                // Every field of every step alone, those every step has and the kind's: a
+                // field asked alone is looked for among the kind's fields unless every step
+                // has it.
+                let asked = |a| facts.step_facts_asked(i, a);
+                for (f, v) in full.as_object().expect("a map") {
+                    assert_eq!(asked(Ask::One(f, None)).as_ref(), Some(v), "{f}");
+                    every += 1;
+                }
                 for fields in &sets {
                     let part = facts.step_facts_reading(i, Some(fields));
                     let part = part.expect("a step's facts");
@@ -612,6 +703,10 @@ mod tests {
         });
         assert!(compared > 1000, "only {compared} comparisons");
         assert!(alone > 1000, "only {alone} fields asked alone");
+        assert!(
+            every > 5000,
+            "only {every} fields of every step asked alone"
+        );
     }
 
     /// A field the conditions read only through its parts (`step.code.origin`) is built with
@@ -748,6 +843,38 @@ mod tests {
         assert!(left_out > 50, "only {left_out} summaries built smaller");
     }
 
+    /// The second phase's rules decided with the first find what they find when every
+    /// subject is evaluated again in the second phase: the same findings, in the same order,
+    /// for every fixture, with findings of those rules among them.
+    #[test]
+    fn second_phase_rules_decided_early_find_what_the_second_phase_finds() {
+        let mut rules = RuleSet::default();
+        rules.extend(crate::rules::load_builtin().expect("built-in rules"));
+        let second: BTreeSet<&str> = rules
+            .rules
+            .iter()
+            .filter(|r| r.uses_findings)
+            .map(|r| r.id.as_str())
+            .collect();
+        assert!(!second.is_empty(), "no rule reads findings");
+        let (mut of_second, mut all) = (0, 0);
+        each_fixture(|path, _, facts| {
+            let early = evaluate_phases(&rules, facts, true);
+            let late = evaluate_phases(&rules, facts, false);
+            assert_eq!(early, late, "{}", path.display());
+            of_second += early
+                .iter()
+                .filter(|f| second.contains(f.rule.as_str()))
+                .count();
+            all += early.len();
+        });
+        assert!(
+            of_second > 20,
+            "only {of_second} findings of the second phase's rules"
+        );
+        assert!(all > 100, "only {all} findings");
+    }
+
     /// Every built-in condition decided without the interpreter gives what the interpreter
     /// gives over the full facts, for every step, code and token of every fixture; and most
     /// are decided so, firing or not.
@@ -765,8 +892,8 @@ mod tests {
                     return;
                 };
                 let reads: Reads = reads.iter().map(String::as_str).collect();
-                let parts = parts([tree], name);
-                let Some(slots) = Slots::new(build, &reads, &parts) else {
+                let layout = Layout::new(&reads, parts([tree], name));
+                let Some(slots) = Slots::new(build, &layout) else {
                     return;
                 };
                 let Some(full) = build(Ask::Fields(&|_| true)) else {

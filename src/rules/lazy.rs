@@ -26,18 +26,63 @@ pub type Build<'b> = dyn Fn(Ask) -> Option<serde_json::Value> + Sync + 'b;
 /// A field the conditions may read: its facts, built at most once (`None` when the facts
 /// leave it out), and the interpreter's value of them, converted at most once, only when the
 /// interpreter reads it (most conditions are decided on the facts: `rules::decide`).
-struct Slot<'f> {
-    name: &'f str,
+struct Slot {
     json: OnceLock<Option<serde_json::Value>>,
     val: OnceLock<Option<Box<dyn Val>>>,
+}
+
+/// The fields a subject kind's conditions read, and the parts of each, found once for every
+/// subject of the kind: a field is found by a hash of its name, not by comparing it with each
+/// name in turn (a token request's conditions read thirty fields, and every read of every
+/// condition looked its field up; the parts' map was searched again for each field built).
+pub struct Layout<'r> {
+    names: Vec<&'r str>,
+    /// The parts of `names[i]` the conditions read (`None`: the field whole).
+    parts: Vec<Option<BTreeSet<String>>>,
+    index: foldhash::HashMap<&'r str, usize>,
+    /// Of the fields not in `names` (only the interpreter asks for those), the parts.
+    rest: Parts<'r>,
+}
+
+impl<'r> Layout<'r> {
+    /// The layout of the fields `reads` (each once), with the parts `parts` finds.
+    pub fn new(reads: &[&'r str], mut parts: Parts<'r>) -> Layout<'r> {
+        let names = reads.to_vec();
+        let of_names = names.iter().map(|n| parts.remove(n)).collect();
+        let mut index = foldhash::HashMap::default();
+        for (i, n) in names.iter().enumerate() {
+            // The first of a name given twice, as a search in order finds it.
+            index.entry(*n).or_insert(i);
+        }
+        Layout {
+            names,
+            parts: of_names,
+            index,
+            rest: parts,
+        }
+    }
+
+    /// The slot of `name`, if the conditions read it.
+    #[inline]
+    fn position(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
+    /// The parts of `name` the conditions read, if they read it only through its parts.
+    fn parts_of(&self, name: &str) -> Option<&BTreeSet<String>> {
+        match self.position(name) {
+            Some(i) => self.parts[i].as_ref(),
+            None => self.rest.get(name),
+        }
+    }
 }
 
 /// The fields of one subject, built on first read: only `name.field` is ever asked of it, as
 /// the conditions it is given to read nothing else (`Rule::when_reads`).
 pub struct Fields<'f> {
     build: &'f Build<'f>,
-    slots: Vec<Slot<'f>>,
-    parts: &'f Parts<'f>,
+    slots: Vec<Slot>,
+    layout: &'f Layout<'f>,
 }
 
 /// Of the fields the conditions read only through their parts (`step.code.origin`, never
@@ -133,19 +178,15 @@ fn parts_of<'r>(
 impl<'f> Fields<'f> {
     /// The subject `build` makes, with room for the fields `reads`; `None` when there is no
     /// such subject (it has no facts, and is not evaluated).
-    pub fn new(
-        build: &'f Build<'f>,
-        reads: &[&'f str],
-        parts: &'f Parts<'f>,
-    ) -> Option<Fields<'f>> {
+    pub fn new(build: &'f Build<'f>, layout: &'f Layout<'f>) -> Option<Fields<'f>> {
         build(Ask::Nothing)?;
         Some(Fields {
             build,
-            parts,
-            slots: reads
+            layout,
+            slots: layout
+                .names
                 .iter()
-                .map(|f| Slot {
-                    name: f,
+                .map(|_| Slot {
                     json: OnceLock::new(),
                     val: OnceLock::new(),
                 })
@@ -155,21 +196,24 @@ impl<'f> Fields<'f> {
 
     /// One field, built alone (with only the parts the conditions read, when they read it
     /// only through its parts); `None` when the facts leave it out (unknown).
-    fn build(&self, name: &str) -> Option<serde_json::Value> {
-        let parts = self.parts.get(name);
+    fn build(&self, name: &str, parts: Option<&BTreeSet<String>>) -> Option<serde_json::Value> {
         let part = |p: &str| parts.is_some_and(|ps| part_wanted(ps, p));
         (self.build)(Ask::One(name, parts.map(|_| &part as &Want)))
-    }
-
-    fn slot(&self, name: &str) -> Option<&Slot<'f>> {
-        self.slots.iter().find(|s| s.name == name)
     }
 
     /// A field's facts: `None` when it is not one the conditions read, `Some(None)` when the
     /// facts leave it out.
     pub fn json(&self, name: &str) -> Option<Option<&serde_json::Value>> {
-        let slot = self.slot(name)?;
-        Some(slot.json.get_or_init(|| self.build(name)).as_ref())
+        let i = self.layout.position(name)?;
+        Some(self.json_at(i))
+    }
+
+    fn json_at(&self, i: usize) -> Option<&serde_json::Value> {
+        let layout = self.layout;
+        self.slots[i]
+            .json
+            .get_or_init(|| self.build(layout.names[i], layout.parts[i].as_ref()))
+            .as_ref()
     }
 
     /// The subject as the interpreter reads it.
@@ -190,8 +234,9 @@ impl std::fmt::Debug for Lazy<'_> {
             .fields
             .slots
             .iter()
-            .filter(|s| s.json.get().is_some())
-            .map(|s| s.name)
+            .zip(&self.fields.layout.names)
+            .filter(|(s, _)| s.json.get().is_some())
+            .map(|(_, n)| *n)
             .collect();
         write!(f, "Lazy(built: {built:?})")
     }
@@ -235,16 +280,16 @@ impl Indexer for Lazy<'_> {
             });
         };
         let missing = || ExecutionError::no_such_key(name);
-        match self.fields.slot(name) {
-            Some(slot) => slot
+        let fields = self.fields;
+        match fields.layout.position(name) {
+            Some(i) => fields.slots[i]
                 .val
-                .get_or_init(|| self.fields.json(name)?.map(to_val))
+                .get_or_init(|| fields.json_at(i).map(to_val))
                 .as_deref()
                 .map(CowVal::Borrowed)
                 .ok_or_else(missing),
-            None => self
-                .fields
-                .build(name)
+            None => fields
+                .build(name, fields.layout.parts_of(name))
                 .map(|v| CowVal::Owned(into_val(v)))
                 .ok_or_else(missing),
         }
@@ -338,8 +383,8 @@ mod tests {
             }
         };
         let reads = ["client_id", "code", "grant"];
-        let whole = Parts::new();
-        let fields = Fields::new(&build, &reads, &whole).expect("a subject");
+        let layout = Layout::new(&reads, Parts::new());
+        let fields = Fields::new(&build, &layout).expect("a subject");
         let mut ctx = cel::Context::default();
         ctx.add_variable_as_val("step", Box::new(fields.lazy()));
         let run = |src: &str| {

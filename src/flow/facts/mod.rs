@@ -12,6 +12,7 @@ use super::security;
 use super::url::Url;
 
 mod step;
+mod unshown;
 
 use super::{Analysis, Code, Detail, Step, TokenKind, Via};
 
@@ -19,6 +20,8 @@ pub struct Facts<'a> {
     pub capture: &'a Capture,
     pub analysis: &'a Analysis,
     memo: Memo,
+    /// The values the policy does not show, indexed when a finding's text is first searched.
+    unshown: OnceLock<unshown::Unshown<'a>>,
 }
 
 /// What many subjects share, built once: a code's origin and answer are part of the facts of
@@ -87,7 +90,17 @@ impl<'a> Facts<'a> {
             capture,
             analysis,
             memo,
+            unshown: OnceLock::new(),
         }
+    }
+
+    /// The values facts hold raw for the conditions that the policy does not show (each
+    /// authorize request's `state` and `code_challenge`, each answer's `state`; non-empty, in
+    /// step order) that `text` holds.
+    pub fn unshown_in(&self, text: &str) -> Vec<&'a str> {
+        self.unshown
+            .get_or_init(|| unshown::Unshown::of(self.analysis))
+            .held_by(text)
     }
 
     fn code_mask(&self, id: usize) -> Option<String> {

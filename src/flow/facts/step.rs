@@ -24,6 +24,32 @@ const CREDENTIAL_PARAMS: &[&str] = &[
     "password",
 ];
 
+/// The fields `step_base` makes, by name: a step kind's own fields are never among them.
+const BASE_FIELDS: &[&str] = &[
+    "id",
+    "entry",
+    "kind",
+    "flow",
+    "method",
+    "url",
+    "scheme",
+    "host",
+    "path",
+    "loopback",
+    "query_secrets",
+    "browser_signs",
+    "content_type",
+    "cookies_sent",
+    "cookies_set",
+    "cache_control",
+    "referrer_policy",
+    "www_authenticate",
+    "answered",
+    "status",
+    "time",
+    "t",
+];
+
 /// A subject's facts being built: a field is computed only when it is asked for, and kept
 /// only when it is known ("Unknown is not false", docs/facts.md).
 pub(super) struct Out<'w> {
@@ -171,9 +197,13 @@ impl<'a> Facts<'a> {
     pub fn step_facts_asked(&self, id: usize, ask: Ask) -> Option<Value> {
         let step = self.analysis.steps.get(id)?;
         let mut out = Out::new(ask);
-        self.step_base(id, step, &mut out);
-        if out.done() {
-            return out.into_value();
+        // A field asked alone that every step has not is looked for among the kind's fields
+        // only (a condition reads one field at a time, and most of them are the kind's).
+        if !matches!(ask, Ask::One(name, _) if !BASE_FIELDS.contains(&name)) {
+            self.step_base(id, step, &mut out);
+            if out.done() {
+                return out.into_value();
+            }
         }
         match &step.detail {
             Detail::Authorize(a) => self.authorize_step(a, &mut out),
@@ -191,7 +221,7 @@ impl<'a> Facts<'a> {
         out.into_value()
     }
 
-    /// The fields every step has.
+    /// The fields every step has (each is named in [`BASE_FIELDS`]).
     fn step_base(&self, id: usize, step: &Step, out: &mut Out) {
         out.set("id", || json!(id));
         out.set("entry", || json!(step.entry));
@@ -460,10 +490,7 @@ fn query_secrets(query: &str) -> Value {
                 Some(i) => (&pair[..i], &pair[i + 1..]),
                 None => (pair, &[][..]),
             };
-            // One pair, without `&` or `=`: decoded as the whole query's parse decodes it.
-            let name = form_urlencoded::parse(name)
-                .next()
-                .map_or(std::borrow::Cow::Borrowed(""), |(k, _)| k);
+            let name = param_name(name);
             let secret = CREDENTIAL_PARAMS
                 .iter()
                 .any(|c| name.eq_ignore_ascii_case(c))
@@ -472,6 +499,21 @@ fn query_secrets(query: &str) -> Value {
         })
         .collect();
     Value::Array(secrets)
+}
+
+/// A query parameter's name (one pair's bytes before its `=`), decoded as the whole query's
+/// parse (`form_urlencoded`) decodes it. A name without `%` or `+` decodes to itself: it is
+/// borrowed (the query is a `str` cut at ASCII bytes, so the name is UTF-8), not decoded.
+fn param_name(name: &[u8]) -> std::borrow::Cow<'_, str> {
+    if !name.iter().any(|&b| b == b'%' || b == b'+') {
+        if let Ok(plain) = std::str::from_utf8(name) {
+            return std::borrow::Cow::Borrowed(plain);
+        }
+    }
+    // One pair, without `&` or `=`: decoded as the whole query's parse decodes it.
+    form_urlencoded::parse(name)
+        .next()
+        .map_or(std::borrow::Cow::Borrowed(""), |(k, _)| k)
 }
 
 /// Whether an encoded value decodes to an LWA access or refresh token (`Atza|`, `Atzr|`).
@@ -517,6 +559,39 @@ fn www_authenticate(c: security::BearerChallenge) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A name is decoded as `form_urlencoded` decodes it, borrowed or not: names of `%`
+    /// escapes (good, cut and not UTF-8), `+`, letters and two-byte characters, every
+    /// combination of up to four of them.
+    #[test]
+    fn parameter_names_decode_as_form_urlencoded_does() {
+        let pieces = [
+            "a", "_", "%41", "%4", "%", "+", "%C3%A9", "%FF", "é", "=", "Z",
+        ];
+        let mut names = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = names
+                .iter()
+                .flat_map(|n| pieces.iter().map(move |p| format!("{n}{p}")))
+                .collect();
+            names.extend(longer);
+        }
+        names.sort();
+        names.dedup();
+        for name in &names {
+            let full = form_urlencoded::parse(name.as_bytes())
+                .next()
+                .map_or(String::new(), |(k, _)| k.into_owned());
+            // The bytes before the first `=`, as `query_secrets` gives them.
+            let before = name.split('=').next().unwrap_or("");
+            let full_before = form_urlencoded::parse(before.as_bytes())
+                .next()
+                .map_or(String::new(), |(k, _)| k.into_owned());
+            assert_eq!(full, full_before, "{name}");
+            assert_eq!(param_name(before.as_bytes()), full, "{name}");
+        }
+        assert!(names.len() > 10_000, "only {} names", names.len());
+    }
 
     /// The names `query_secrets` finds are those a full decode of every pair finds, on
     /// queries with encoded names and values, `+`, empty pairs and names, bad escapes and
