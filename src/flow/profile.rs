@@ -426,14 +426,7 @@ mod evidence_tests {
         let pieces = [
             "a", "l", "e", "x", "A", "L", "E", "X", "É", "ä", " ", ":", "alexa", "ALEXA",
         ];
-        let mut scopes = vec![String::new()];
-        for _ in 0..4 {
-            let longer: Vec<String> = scopes
-                .iter()
-                .flat_map(|s| pieces.iter().map(move |p| format!("{s}{p}")))
-                .collect();
-            scopes.extend(longer);
-        }
+        let mut scopes = crate::joined_pieces(&pieces, 4);
         scopes.extend(
             [
                 "profile alexa::skills:account_linking",

@@ -568,14 +568,7 @@ mod tests {
         let pieces = [
             "a", "_", "%41", "%4", "%", "+", "%C3%A9", "%FF", "é", "=", "Z",
         ];
-        let mut names = vec![String::new()];
-        for _ in 0..4 {
-            let longer: Vec<String> = names
-                .iter()
-                .flat_map(|n| pieces.iter().map(move |p| format!("{n}{p}")))
-                .collect();
-            names.extend(longer);
-        }
+        let mut names = crate::joined_pieces(&pieces, 4);
         names.sort();
         names.dedup();
         for name in &names {
