@@ -9,12 +9,12 @@ use time::OffsetDateTime;
 
 use crate::model::{Capture, Exchange};
 
-use super::keys::{ACCESS_TOKEN_PARAM, ALEXA_ENDPOINT_PATH, FORM_TAG};
+use super::keys::{ACCESS_TOKEN_PARAM, ALEXA_ENDPOINT_PATH};
 use super::locators::{At, Needle};
-use super::oidc::{self, Delivery};
-use super::parsed::{Basic, Parsed, Target, TokenAnswer, UrlAnswer};
+use super::oidc::{self, Delivery, Pairs};
+use super::parsed::{body_head, Basic, Parsed, Target, TokenAnswer, UrlAnswer};
 use super::recognize::{bearer, is_activation, raw_param, raw_params, skill_id};
-use super::url::{answers_to, is_amazon_host, lookup, split_query, Url};
+use super::url::{answers_to, is_amazon_host, lookup, lookup_all, split_query, Url};
 use super::{
     Activation, Analysis, Answer, ClientAuth, Code, Detail, Endpoint, Lookup, Shared, Step,
     StepKind, Token, TokenKind, TokenRequest, TokenResponse, Via,
@@ -206,8 +206,8 @@ impl Builder {
         if let Some(found) = &p.location {
             self.answer(ex, &found.0, &found.1, Via::Location);
         }
-        if ex.response.is_some() {
-            self.form_post_page(ex);
+        if let Some(page) = &p.form_post {
+            self.form_post_page(ex, page);
         }
     }
 
@@ -274,18 +274,10 @@ impl Builder {
         }
     }
 
-    /// The start of the request body, for labels about the body as a whole (a missing key).
-    fn locate_body(&mut self, id: usize, ex: &Exchange) {
-        let Some(body) = &ex.request.body else { return };
-        let text = body.text.trim_start();
-        let first = text.lines().next().unwrap_or("").trim_end();
-        let end = first
-            .char_indices()
-            .map(|(i, c)| i + c.len_utf8())
-            .take_while(|&e| e <= 40)
-            .last()
-            .unwrap_or(0);
-        if let Some(head) = first.get(..end) {
+    /// The start of the request body ([`body_head`]), for labels about the body as a whole
+    /// (a missing key).
+    fn locate_body(&mut self, id: usize, head: Option<&str>) {
+        if let Some(head) = head {
             self.locate(id, "body", At::RequestBody, &[head]);
         }
     }
@@ -390,21 +382,12 @@ impl Builder {
     }
 
     /// `response_mode=form_post`, as the server sends it: a page whose form posts the
-    /// answer's fields to the redirect URI as soon as it loads.
-    fn form_post_page(&mut self, ex: &Exchange) {
-        let Some(body) = ex.response.as_ref().and_then(|r| r.body.as_ref()) else {
-            return;
-        };
-        if !(body.text.contains(FORM_TAG) || body.text.contains("<FORM")) {
-            return;
-        }
-        let Some((action, inputs)) = oidc::form_post_page(&body.text) else {
-            return;
-        };
+    /// answer's fields to the redirect URI as soon as it loads (found by the decoding).
+    fn form_post_page(&mut self, ex: &Exchange, (action, inputs): &(String, Pairs)) {
         self.answer_with(
             ex,
-            &Target::of(&action),
-            &inputs,
+            &Target::of(action),
+            inputs,
             Delivery::FormPost,
             Via::Page,
             (At::ResponseBody, ""),
@@ -595,14 +578,14 @@ impl Builder {
     fn token_request(&mut self, p: &Parsed) {
         let (ex, url, query) = (p.ex, &p.url, &p.query);
         let fields = p.token_fields();
-        let get = |name: &str| lookup(fields, name).map(str::to_string);
+        let get = |name: &str| lookup(fields, name);
         let basic = p.basic.as_ref().map(|b| (self.basic_client(b), b));
         let (client_id, client_auth) = if let Some((id, _)) = &basic {
-            (Some(id.clone()), Some(ClientAuth::Basic))
+            (Some(id.as_str()), Some(ClientAuth::Basic))
         } else if let Some(id) = get("client_id") {
             (Some(id), Some(ClientAuth::Form))
         } else if let Some(id) = lookup(query, "client_id") {
-            (Some(id.to_string()), Some(ClientAuth::Query))
+            (Some(id), Some(ClientAuth::Query))
         } else {
             (None, None)
         };
@@ -620,15 +603,15 @@ impl Builder {
         }
         let mut req = TokenRequest {
             secret_sha256: self.share(p.secret_sha256.as_deref()),
-            grant_type: self.share(lookup(fields, "grant_type")),
-            client_id: self.share(client_id.as_deref()),
+            grant_type: self.share(get("grant_type")),
+            client_id: self.share(client_id),
             client_auth,
             has_client_secret: basic.is_some() || get("client_secret").is_some(),
-            redirect_uri: self.share(lookup(fields, "redirect_uri")),
+            redirect_uri: self.share(get("redirect_uri")),
             code_verifier_present: get("code_verifier").is_some(),
-            code_verifier: get("code_verifier"),
+            code_verifier: get("code_verifier").map(str::to_string),
             client_secret_in,
-            scope: self.share(lookup(fields, "scope")),
+            scope: self.share(get("scope")),
             endpoint: Some(if is_amazon_host(&url.host) {
                 Endpoint::Lwa
             } else {
@@ -642,11 +625,9 @@ impl Builder {
             ..TokenRequest::default()
         };
         let code = get("code").filter(|c| !c.is_empty());
-        req.code = code.as_deref().map(|c| self.code(c));
+        req.code = code.map(|c| self.code(c));
         let refresh = get("refresh_token").filter(|r| !r.is_empty());
-        req.refresh_token = refresh
-            .as_deref()
-            .map(|r| self.token(r, TokenKind::Refresh));
+        req.refresh_token = refresh.map(|r| self.token(r, TokenKind::Refresh));
         let redeems = req.redeems_code();
         let code_id = req.code;
         let refresh_id = req.refresh_token;
@@ -667,7 +648,8 @@ impl Builder {
             t.response = response;
         }
         let cred = basic.map(|(_, b)| b.cred.as_str());
-        self.locate_token_request(id, ex, url.base, fields, cred);
+        let artifacts = (code_id, refresh_id);
+        self.locate_token_request(id, p.body_head, url.base, fields, cred, artifacts);
     }
 
     /// The client id of Basic credentials. Many clients (curl -u, Python requests) skip the
@@ -683,17 +665,20 @@ impl Builder {
     }
 
     /// Where a token request's URL, form fields and Basic credentials are written, for labels.
+    /// A code or token sent in the form is located as the artifact it was interned as (its
+    /// value is that text), not copied into the shared text again.
     fn locate_token_request(
         &mut self,
         id: usize,
-        ex: &Exchange,
+        head: Option<&str>,
         base: &str,
         fields: &[(String, String)],
         basic: Option<&str>,
+        (code, refresh): (Option<usize>, Option<usize>),
     ) {
         self.locate(id, "url", At::Url, &[base]);
-        self.locate_body(id, ex);
-        for field in [
+        self.locate_body(id, head);
+        let names = [
             "grant_type",
             "code",
             "redirect_uri",
@@ -701,9 +686,14 @@ impl Builder {
             "refresh_token",
             "code_verifier",
             "scope",
-        ] {
-            if let Some(v) = lookup(fields, field) {
-                self.locate(id, field, At::RequestBody, &[v]);
+        ];
+        for (field, v) in names.into_iter().zip(lookup_all(fields, names)) {
+            let Some(v) = v else { continue };
+            // A non-empty code or refresh token was interned (an empty one locates nothing).
+            match (field, code, refresh) {
+                ("code", Some(c), _) => self.locate_code(id, field, At::RequestBody, c),
+                ("refresh_token", _, Some(t)) => self.locate_token(id, field, At::RequestBody, t),
+                _ => self.locate(id, field, At::RequestBody, &[v]),
             }
         }
         if let Some(cred) = basic {
@@ -809,7 +799,7 @@ impl Builder {
             self.use_token(t, id);
         }
         self.locate(id, "url", At::Url, &[url.base]);
-        self.locate_body(id, ex);
+        self.locate_body(id, body_head(ex));
         if let Some(c) = code_id {
             self.locate_code(id, "auth_code", At::RequestBody, c);
             self.locate_code(id, "code", At::RequestBody, c);

@@ -8,7 +8,7 @@
 use crate::model::Exchange;
 use crate::wire::form::names_any as form_names_any;
 
-use super::keys::AUTHORIZATION;
+use super::keys::{AUTHORIZATION, FORM_TAG};
 use super::oidc::{self, Delivery, Pairs};
 use super::recognize::{authorize, body_fields, token_fields};
 use super::url::{lookup, Url};
@@ -61,6 +61,8 @@ pub(super) struct Parsed<'a> {
     pub body: Pairs,
     /// Where a token request's fields are, when this is one.
     pub token: Option<TokenFrom>,
+    /// A token request's [`body_head`].
+    pub body_head: Option<&'a str>,
     /// A token request's Basic credentials and the digest of the secret it sends.
     pub basic: Option<Box<Basic>>,
     pub secret_sha256: Option<String>,
@@ -73,6 +75,9 @@ pub(super) struct Parsed<'a> {
     pub posted_answer: Option<Box<Target<'a>>>,
     /// The authorization answer in the response's redirect target.
     pub location: Option<Box<(Target<'a>, UrlAnswer<'a>)>>,
+    /// The response is a `response_mode=form_post` page: its form's action and inputs (see
+    /// [`oidc::form_post_page`]).
+    pub form_post: Option<Box<(String, Pairs)>>,
 }
 
 /// Where a token request's fields are.
@@ -138,6 +143,13 @@ impl<'a> Parsed<'a> {
             .as_ref()
             .and_then(|r| r.location())
             .and_then(|l| oidc::url_answer(l).map(|a| Box::new((Target::of(l), a))));
+        let form_post = ex
+            .response
+            .as_ref()
+            .and_then(|r| r.body.as_ref())
+            .filter(|b| b.text.contains(FORM_TAG) || b.text.contains("<FORM"))
+            .and_then(|b| oidc::form_post_page(&b.text))
+            .map(Box::new);
         let mut parsed = Parsed {
             ex,
             url,
@@ -146,14 +158,17 @@ impl<'a> Parsed<'a> {
             authorize_key,
             body,
             token,
+            body_head: None,
             basic: None,
             secret_sha256: None,
             token_answer: None,
             url_answer,
             posted_answer,
             location,
+            form_post,
         };
         if parsed.token.is_some() {
+            parsed.body_head = body_head(ex);
             parsed.basic = basic(ex).map(Box::new);
             parsed.secret_sha256 = parsed.secret().map(|s| crate::config::fingerprint(&s));
             parsed.token_answer = ex.response.as_deref().map(token_answer).map(Box::new);
@@ -181,6 +196,21 @@ impl<'a> Parsed<'a> {
         };
         secret.filter(|s| !s.is_empty())
     }
+}
+
+/// The start of a request body, for labels about the body as a whole: its first line, up to
+/// 40 bytes.
+pub(super) fn body_head(ex: &Exchange) -> Option<&str> {
+    let body = ex.request.body.as_ref()?;
+    let text = body.text.trim_start();
+    let first = text.lines().next().unwrap_or("").trim_end();
+    let end = first
+        .char_indices()
+        .map(|(i, c)| i + c.len_utf8())
+        .take_while(|&e| e <= 40)
+        .last()
+        .unwrap_or(0);
+    first.get(..end)
 }
 
 /// A request's `Authorization: Basic` credentials, decoded.

@@ -98,6 +98,22 @@ pub fn lookup<'p>(pairs: &'p [(String, String)], name: &str) -> Option<&'p str> 
         .map(|(_, v)| v.as_str())
 }
 
+/// [`lookup`] of each of `names`, in one pass over the pairs.
+pub fn lookup_all<'p, const N: usize>(
+    pairs: &'p [(String, String)],
+    names: [&str; N],
+) -> [Option<&'p str>; N] {
+    let mut found = [None; N];
+    for (k, v) in pairs {
+        for (name, slot) in names.iter().zip(found.iter_mut()) {
+            if slot.is_none() && k == name {
+                *slot = Some(v.as_str());
+            }
+        }
+    }
+    found
+}
+
 /// Whether an answer URL goes to `redirect_uri`: it starts with it, or has the same base.
 pub fn answers_to(answer: &str, redirect_uri: &str) -> bool {
     if redirect_uri.is_empty() {
@@ -217,6 +233,30 @@ mod tests {
             }
         }
         assert!(n > 10_000);
+    }
+
+    /// One pass finds what a lookup of each name finds: the first pair of that name.
+    #[test]
+    fn lookup_all_finds_what_each_lookup_finds() {
+        let words = ["code", "state", "", "code ", "Code", "é"];
+        let names = ["code", "state", "", "é", "absent"];
+        let mut lists: Vec<Vec<(String, String)>> = vec![Vec::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for list in &lists {
+                for (i, w) in words.iter().enumerate() {
+                    let mut l = list.clone();
+                    l.push((w.to_string(), format!("{}", l.len() * 10 + i)));
+                    next.push(l);
+                }
+            }
+            lists.extend(next);
+        }
+        assert!(lists.len() > 1_000);
+        for pairs in &lists {
+            let each = names.map(|n| lookup(pairs, n));
+            assert_eq!(lookup_all(pairs, names), each, "{pairs:?}");
+        }
     }
 
     #[test]
