@@ -12,7 +12,10 @@ use crate::model::{Capture, Exchange};
 use super::keys::{ACCESS_TOKEN_PARAM, ALEXA_ENDPOINT_PATH};
 use super::locators::{At, Needle};
 use super::oidc::{self, Delivery, Pairs};
-use super::parsed::{body_head, Basic, Parsed, Target, TokenAnswer, UrlAnswer};
+use super::parsed::{
+    body_head, Basic, Parsed, RawFields, Target, TokenAnswer, UrlAnswer, ANSWER_FIELDS,
+    AUTHORIZE_PARAMS,
+};
 use super::recognize::{bearer, is_activation, raw_param, raw_params, skill_id};
 use super::url::{answers_to, is_amazon_host, lookup, lookup_all, split_query, Url};
 use super::{
@@ -160,7 +163,9 @@ fn in_time_order(capture: &Capture) -> (Option<OffsetDateTime>, Vec<&Exchange>) 
 impl Builder {
     fn exchange(&mut self, p: &mut Parsed) {
         let ex = p.ex;
-        self.note_stripped_cookies(ex);
+        if let Some(why) = p.stripped_cookies {
+            self.stripped(ex.index, why);
+        }
         if let Some(mut auth) = p.authorize.take() {
             for text in [
                 &mut auth.client_id,
@@ -175,7 +180,7 @@ impl Builder {
             if let Some(key) = key {
                 self.by_redirect.entry(key).or_default().push(id);
             }
-            self.locate_authorize(id, &p.url);
+            self.locate_authorize(id, &p.url, &p.authorize_raw);
         } else if let Some(found) = &p.url_answer {
             self.answer(ex, &found.0, &found.1, Via::Url);
         } else if let Some(target) = &p.posted_answer {
@@ -188,7 +193,7 @@ impl Builder {
             self.activation(ex, url);
         } else if url.path.ends_with(ALEXA_ENDPOINT_PATH) {
             self.lookup(ex);
-        } else if let Some(token) = bearer(ex) {
+        } else if let Some(token) = p.bearer {
             let bearer = self.token(token, TokenKind::Access);
             let id = self.push(ex, StepKind::BearerCall, Detail::BearerCall { bearer });
             self.use_token(bearer, id);
@@ -282,19 +287,9 @@ impl Builder {
         }
     }
 
-    fn locate_authorize(&mut self, id: usize, url: &Url) {
+    fn locate_authorize(&mut self, id: usize, url: &Url, raw: &RawFields<8>) {
         self.locate(id, "url", At::Url, &[url.base]);
-        let params = [
-            "client_id",
-            "scope",
-            "redirect_uri",
-            "state",
-            "code_challenge",
-            "response_type",
-            "nonce",
-            "response_mode",
-        ];
-        for (param, raw) in params.into_iter().zip(raw_params(url.query, params)) {
+        for (param, raw) in AUTHORIZE_PARAMS.into_iter().zip(raw) {
             if let Some(v) = raw {
                 self.locate(id, param, At::Url, &[param, "=", v]);
             }
@@ -356,7 +351,7 @@ impl Builder {
     /// Correlates a URL carrying `code=` or `error=` with the authorize request it answers:
     /// it must start with that request's `redirect_uri`; `state` decides between candidates
     /// when both carry one, else the latest unanswered request wins.
-    /// An answer in a URL: its parameters, delivery and raw text.
+    /// An answer in a URL: its parameters, delivery and fields as written.
     fn answer(&mut self, ex: &Exchange, target: &Target, answer: &UrlAnswer, via: Via) {
         let (params, delivery, raw) = answer;
         let area = match via {
@@ -370,14 +365,14 @@ impl Builder {
     /// the redirect URI.
     fn posted_answer(&mut self, ex: &Exchange, target: &Target, params: &[(String, String)]) {
         let Some(body) = &ex.request.body else { return };
-        let raw = body.text.trim();
+        let raw = raw_params(body.text.trim(), ANSWER_FIELDS);
         self.answer_with(
             ex,
             target,
             params,
             Delivery::FormPost,
             Via::Url,
-            (At::RequestBody, raw),
+            (At::RequestBody, &raw),
         );
     }
 
@@ -390,13 +385,13 @@ impl Builder {
             inputs,
             Delivery::FormPost,
             Via::Page,
-            (At::ResponseBody, ""),
+            (At::ResponseBody, &[None; 6]),
         );
     }
 
     /// Correlates an answer's parameters, sent to `target`, with the authorize request
-    /// it answers. `raw` is the area and text the parameters are written in, for labels (an
-    /// empty text: find each value as it is).
+    /// it answers. `raw` is the area the parameters are written in and their values as
+    /// written, for labels (a field not found so: find its value as it is).
     fn answer_with(
         &mut self,
         ex: &Exchange,
@@ -404,7 +399,7 @@ impl Builder {
         params: &[(String, String)],
         delivery: Delivery,
         via: Via,
-        raw: (At, &str),
+        raw: (At, &RawFields<6>),
     ) {
         let answer_url = target.url;
         let code = lookup(params, "code").filter(|c| !c.is_empty());
@@ -530,23 +525,14 @@ impl Builder {
         id: usize,
         base: &str,
         params: &[(String, String)],
-        raw: (At, &str),
+        (area, raw): (At, &RawFields<6>),
     ) {
-        let (area, text) = raw;
         match area {
             At::Location => self.locate(id, "url", At::Location, &[base]),
             At::ResponseBody => self.locate(id, "url", At::ResponseBody, &["<form"]),
             _ => self.locate(id, "url", At::Url, &[base]),
         }
-        let fields = [
-            "code",
-            "error",
-            "state",
-            "error_description",
-            "id_token",
-            "access_token",
-        ];
-        for (field, raw) in fields.into_iter().zip(raw_params(text, fields)) {
+        for (field, raw) in ANSWER_FIELDS.into_iter().zip(raw) {
             match raw {
                 Some(v) => self.locate(id, field, area, &[field, "=", v]),
                 None => {
@@ -874,26 +860,6 @@ impl Builder {
                 entry,
                 why: why.to_string(),
             });
-        }
-    }
-
-    /// A cookie listed apart from the headers, with no header carrying it, means the
-    /// recording tool dropped the header.
-    fn note_stripped_cookies(&mut self, ex: &Exchange) {
-        let req = &ex.request;
-        if req.listed_cookies > 0 && req.header("cookie").is_none() {
-            self.stripped(
-                ex.index,
-                "cookies are listed but the Cookie header is missing",
-            );
-        }
-        if let Some(resp) = &ex.response {
-            if resp.listed_cookies > 0 && resp.header("set-cookie").is_none() {
-                self.stripped(
-                    ex.index,
-                    "cookies are listed but the Set-Cookie header is missing",
-                );
-            }
         }
     }
 }

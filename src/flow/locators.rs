@@ -130,7 +130,12 @@ impl Locators {
     /// The index of a field's name, added when new (`None` past 256 names: reconstruction
     /// locates about twenty).
     fn field_index(&mut self, name: &'static str) -> Option<u8> {
-        if let Some(i) = self.fields.iter().position(|f| *f == name) {
+        // By address first: a name is nearly always the very literal recorded before (a
+        // comparison of two words, where the texts' cost a call each). An equal text at
+        // another address is found by the second search.
+        let same = |f: &&str| f.as_ptr() == name.as_ptr() && f.len() == name.len();
+        let found = self.fields.iter().position(same);
+        if let Some(i) = found.or_else(|| self.fields.iter().position(|f| *f == name)) {
             return u8::try_from(i).ok();
         }
         let i = u8::try_from(self.fields.len()).ok()?;
@@ -153,13 +158,19 @@ impl Locators {
             return None;
         }
         // Joined in a scratch buffer first, so the same text cut into other parts is the same
-        // piece.
-        let mut joined = std::mem::take(&mut self.scratch);
-        joined.clear();
-        for p in parts {
-            joined.push_str(p);
-        }
-        let hash = foldhash::fast::FixedState::default().hash_one(joined.as_str());
+        // piece (a text of one part is its own join).
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let joined = match parts {
+            [one] => one,
+            _ => {
+                scratch.clear();
+                for p in parts {
+                    scratch.push_str(p);
+                }
+                scratch.as_str()
+            }
+        };
+        let hash = foldhash::fast::FixedState::default().hash_one(joined);
         let found = self
             .by_hash
             .get(&hash)
@@ -168,7 +179,7 @@ impl Locators {
         let needle = match found {
             Some(i) => Some(Needle::Text(i)),
             None => u32::try_from(self.pieces.len()).ok().map(|i| {
-                self.text.push_str(&joined);
+                self.text.push_str(joined);
                 self.pieces.push((start, len32));
                 // A different text with the same hash keeps the first in the table
                 // (practically never: the second is still kept, only not shared).
@@ -176,7 +187,7 @@ impl Locators {
                 Needle::Text(i)
             }),
         };
-        self.scratch = joined;
+        self.scratch = scratch;
         needle
     }
 
@@ -297,6 +308,30 @@ mod tests {
                 "client_id=abc"
             ]
         );
+    }
+
+    /// A field's name is one field whatever its address: the search by address only finds it
+    /// sooner.
+    #[test]
+    fn a_name_at_another_address_is_the_same_field() {
+        let mut l = Locators::default();
+        let other: &'static str = Box::leak(String::from("client_id").into_boxed_str());
+        assert_ne!(other.as_ptr(), "client_id".as_ptr());
+        let a = l.text(&["a"]).expect("text");
+        let b = l.text(&["b"]).expect("text");
+        l.add(0, "url", At::Url, a);
+        l.add(0, "client_id", At::Url, a);
+        l.add(0, other, At::RequestBody, b);
+        l.add(1, other, At::RequestBody, b);
+        l.add(1, "client_id", At::Url, a);
+        // One part or several, the same text is the same piece.
+        assert_eq!(l.text(&["ab"]), l.text(&["a", "b"]));
+        l.finish();
+        assert_eq!(l.fields, ["url", "client_id"]);
+        assert_eq!(l.of_step(0).len(), 2);
+        assert_eq!(l.of_step(0)[1].at, At::Url);
+        assert_eq!(l.of_step(1).len(), 1);
+        assert_eq!(l.of_step(1)[0].at, At::RequestBody);
     }
 
     impl Locators {

@@ -131,15 +131,22 @@ pub fn answers_to(answer: &str, redirect_uri: &str) -> bool {
 }
 
 /// Amazon's retail and LWA hosts (`www.amazon.com`, `api.amazon.co.uk`, `alexa.amazon.de`, ...).
+/// The labels are walked, not collected: every token request's host is asked, in the serial
+/// pass.
 pub fn is_amazon_host(host: &str) -> bool {
-    let labels: Vec<&str> = host.split('.').collect();
-    labels
-        .iter()
-        .position(|l| *l == "amazon" || *l == "amazonalexa")
-        .is_some_and(|i| {
-            let suffix = &labels[i + 1..];
-            !suffix.is_empty() && suffix.len() <= 2 && suffix.iter().all(|s| s.len() <= 3)
-        })
+    let mut labels = host.split('.');
+    if !labels.any(|l| l == "amazon" || l == "amazonalexa") {
+        return false;
+    }
+    // One or two short labels after it (`com`, `co.uk`).
+    let mut suffix = 0;
+    for label in labels {
+        suffix += 1;
+        if suffix > 2 || label.len() > 3 {
+            return false;
+        }
+    }
+    suffix > 0
 }
 
 /// Loopback hosts, where plain http is acceptable.
@@ -280,6 +287,52 @@ mod tests {
             "https://app.example.com/cb2?code=1",
             "https://app.example.com/cb"
         ));
+    }
+
+    /// The walk over the labels says what the collected labels said, on hosts of every shape.
+    #[test]
+    fn amazon_hosts_are_those_the_collected_labels_name() {
+        fn collected(host: &str) -> bool {
+            let labels: Vec<&str> = host.split('.').collect();
+            labels
+                .iter()
+                .position(|l| *l == "amazon" || *l == "amazonalexa")
+                .is_some_and(|i| {
+                    let suffix = &labels[i + 1..];
+                    !suffix.is_empty() && suffix.len() <= 2 && suffix.iter().all(|s| s.len() <= 3)
+                })
+        }
+        let labels = [
+            "amazon",
+            "amazonalexa",
+            "com",
+            "co",
+            "uk",
+            "",
+            "www",
+            "long",
+            "de",
+        ];
+        let mut hosts = vec![String::new()];
+        let mut frontier = vec![String::new()];
+        for _ in 0..5 {
+            let mut next = Vec::new();
+            for h in &frontier {
+                for l in labels {
+                    next.push(if h.is_empty() {
+                        l.to_string()
+                    } else {
+                        format!("{h}.{l}")
+                    });
+                }
+            }
+            hosts.extend(next.iter().cloned());
+            frontier = next;
+        }
+        assert!(hosts.len() > 50_000);
+        for h in &hosts {
+            assert_eq!(is_amazon_host(h), collected(h), "{h}");
+        }
     }
 
     #[test]
