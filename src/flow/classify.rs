@@ -16,12 +16,22 @@ use super::parsed::{
     body_head, Basic, Parsed, RawFields, Target, TokenAnswer, UrlAnswer, ANSWER_FIELDS,
     AUTHORIZE_PARAMS,
 };
-use super::recognize::{bearer, is_activation, raw_param, raw_params, skill_id};
+use super::recognize::{
+    bearer, is_activation, raw_param, raw_params, skill_id, SHARED_AUTHORIZE_PARAMS,
+};
 use super::url::{answers_to, is_amazon_host, lookup, lookup_all, split_query, Url};
 use super::{
     Activation, Analysis, Answer, ClientAuth, Code, Detail, Endpoint, Lookup, Shared, Step,
     StepKind, Token, TokenKind, TokenRequest, TokenResponse, Via,
 };
+
+/// Where an answer's fields are written, for labels: found already (a URL's, on every core),
+/// or in a text to cut when the answer is one (a posted form's).
+#[derive(Clone, Copy)]
+enum Written<'r> {
+    Fields(&'r RawFields<'r, 6>),
+    Text(&'r str),
+}
 
 /// Builds the analysis step by step; artifacts are interned by value so equal values are one
 /// artifact wherever they appear.
@@ -73,11 +83,7 @@ impl ByValue {
         self.collided.get(value).copied()
     }
 
-    /// Records the index of a value [`ByValue::get`] did not find.
-    fn insert(&mut self, value: &str, i: usize) {
-        self.insert_hashed(Self::hash(value), value, i);
-    }
-
+    /// Records the index of a value [`ByValue::get_hashed`] did not find.
     fn insert_hashed(&mut self, hash: u64, value: &str, i: usize) {
         match self.by_hash.entry(hash) {
             std::collections::hash_map::Entry::Vacant(e) => {
@@ -167,14 +173,12 @@ impl Builder {
             self.stripped(ex.index, why);
         }
         if let Some(mut auth) = p.authorize.take() {
-            for text in [
-                &mut auth.client_id,
-                &mut auth.scope,
-                &mut auth.redirect_uri,
-                &mut auth.response_type,
-            ] {
-                self.reshare(text);
-            }
+            let [client_id, scope, redirect_uri, response_type] =
+                lookup_all(&p.query, SHARED_AUTHORIZE_PARAMS);
+            auth.client_id = self.share(client_id);
+            auth.scope = self.share(scope);
+            auth.redirect_uri = self.share(redirect_uri);
+            auth.response_type = self.share(response_type);
             let key = p.authorize_key.take();
             let id = self.push(ex, StepKind::Authorize, Detail::Authorize(auth));
             if let Some(key) = key {
@@ -230,11 +234,6 @@ impl Builder {
         kept
     }
 
-    /// Replaces a text decoded on its own (in parallel, see [`Parsed`]) with the one kept.
-    fn reshare(&mut self, text: &mut Option<Shared>) {
-        super::share_again(&mut self.shared, text);
-    }
-
     /// Whether an earlier authorize request named this client id.
     fn known_client(&self, id: &str) -> bool {
         self.a.steps.iter().any(
@@ -260,9 +259,7 @@ impl Builder {
     /// Records where `field` of `step` is written: the text of `parts` joined (nothing when
     /// it is empty).
     fn locate(&mut self, step: usize, field: &'static str, at: At, parts: &[&str]) {
-        if let Some(needle) = self.a.locators.text(parts) {
-            self.a.locators.add(step, field, at, needle);
-        }
+        self.a.locators.locate(step, field, at, parts);
     }
 
     /// Records that `field` of `step` is written as the value of code `code`.
@@ -309,7 +306,11 @@ impl Builder {
     }
 
     fn code(&mut self, value: &str) -> usize {
-        if let Some(i) = self.code_id(value) {
+        // Hashed once, for the look-up and the insert.
+        let hash = ByValue::hash(value);
+        let codes = &self.a.codes;
+        let value_of = |i: usize| codes.get(i).map(|c| c.value.as_str());
+        if let Some(i) = self.code_ids.get_hashed(hash, value, value_of) {
             return i;
         }
         self.a.codes.push(Code {
@@ -321,12 +322,16 @@ impl Builder {
             lifetime: None,
         });
         let i = self.a.codes.len() - 1;
-        self.code_ids.insert(value, i);
+        self.code_ids.insert_hashed(hash, value, i);
         i
     }
 
     fn token(&mut self, value: &str, kind: TokenKind) -> usize {
-        if let Some(i) = self.token_id(value) {
+        // Hashed once, for the look-up and the insert (a token is hundreds of bytes).
+        let hash = ByValue::hash(value);
+        let tokens = &self.a.tokens;
+        let value_of = |i: usize| tokens.get(i).map(|t| t.value.as_str());
+        if let Some(i) = self.token_ids.get_hashed(hash, value, value_of) {
             return i;
         }
         self.a.tokens.push(Token {
@@ -338,7 +343,7 @@ impl Builder {
             expires_in: None,
         });
         let i = self.a.tokens.len() - 1;
-        self.token_ids.insert(value, i);
+        self.token_ids.insert_hashed(hash, value, i);
         i
     }
 
@@ -358,21 +363,27 @@ impl Builder {
             Via::Location => At::Location,
             _ => At::Url,
         };
-        self.answer_with(ex, target, params, *delivery, via, (area, raw));
+        self.answer_with(
+            ex,
+            target,
+            params,
+            *delivery,
+            via,
+            (area, Written::Fields(raw)),
+        );
     }
 
     /// `response_mode=form_post`, as the browser sends it: a POST of the answer's fields to
     /// the redirect URI.
     fn posted_answer(&mut self, ex: &Exchange, target: &Target, params: &[(String, String)]) {
         let Some(body) = &ex.request.body else { return };
-        let raw = raw_params(body.text.trim(), ANSWER_FIELDS);
         self.answer_with(
             ex,
             target,
             params,
             Delivery::FormPost,
             Via::Url,
-            (At::RequestBody, &raw),
+            (At::RequestBody, Written::Text(body.text.trim())),
         );
     }
 
@@ -385,7 +396,7 @@ impl Builder {
             inputs,
             Delivery::FormPost,
             Via::Page,
-            (At::ResponseBody, &[None; 6]),
+            (At::ResponseBody, Written::Fields(&[None; 6])),
         );
     }
 
@@ -399,7 +410,7 @@ impl Builder {
         params: &[(String, String)],
         delivery: Delivery,
         via: Via,
-        raw: (At, &RawFields<6>),
+        raw: (At, Written),
     ) {
         let answer_url = target.url;
         let code = lookup(params, "code").filter(|c| !c.is_empty());
@@ -525,8 +536,14 @@ impl Builder {
         id: usize,
         base: &str,
         params: &[(String, String)],
-        (area, raw): (At, &RawFields<6>),
+        (area, written): (At, Written),
     ) {
+        // A form body's fields are cut only here: every token request posts a `code`, and
+        // nearly none is an answer.
+        let raw = match written {
+            Written::Fields(fields) => *fields,
+            Written::Text(text) => raw_params(text, ANSWER_FIELDS),
+        };
         match area {
             At::Location => self.locate(id, "url", At::Location, &[base]),
             At::ResponseBody => self.locate(id, "url", At::ResponseBody, &["<form"]),
@@ -882,7 +899,7 @@ mod tests {
         assert_eq!(ids.get_hashed(7, "first-token", value_of), Some(0));
         assert_eq!(ids.get_hashed(7, "second-token", value_of), Some(1));
         assert_eq!(ids.get_hashed(7, "third-token", value_of), None);
-        ids.insert("third-token", 2);
+        ids.insert_hashed(ByValue::hash("third-token"), "third-token", 2);
         let kept = ["first-token", "second-token", "third-token"];
         assert_eq!(ids.get("third-token", |i| kept.get(i).copied()), Some(2));
     }

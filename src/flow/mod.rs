@@ -646,18 +646,6 @@ impl Issuers {
     }
 }
 
-/// Replaces `text` with the equal one in `kept`, or keeps it there for the next.
-fn share_again(kept: &mut foldhash::HashSet<Shared>, text: &mut Option<Shared>) {
-    if let Some(t) = text {
-        match kept.get(&**t) {
-            Some(k) => *t = k.clone(),
-            None => {
-                kept.insert(t.clone());
-            }
-        }
-    }
-}
-
 /// Numbers the connected parts of the lineage graph in order of their first step.
 fn assign_flows(a: &mut Analysis) {
     let n = a.steps.len();

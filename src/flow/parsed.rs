@@ -156,7 +156,7 @@ impl<'a> Parsed<'a> {
         let token = token_fields(ex, &url, &body, &query);
         let authorize_key = authorize
             .as_ref()
-            .and_then(|a| a.redirect_uri.as_deref())
+            .and_then(|_| lookup(&query, "redirect_uri"))
             .map(redirect_key);
         let authorize_raw = match &authorize {
             Some(_) => raw_params(url.query, AUTHORIZE_PARAMS),

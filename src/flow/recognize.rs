@@ -11,26 +11,40 @@ use super::keys::{
     GRANT_TYPE, RESPONSE_TYPE, TOKEN_PATH_SUFFIX,
 };
 use super::parsed::TokenFrom;
-use super::url::{is_amazon_host, lookup, Url};
+use super::url::{is_amazon_host, lookup, lookup_all, Url};
 use super::{Authorize, Endpoint};
 
 /// An authorize request: `response_type` asks for a code and a `client_id` is named, or the
 /// Alexa app's consent page.
+///
+/// Its texts many steps repeat ([`SHARED_AUTHORIZE_PARAMS`]) are left for the serial pass
+/// to share (`Builder::exchange`): made here, each would be a copy made on one thread to be
+/// replaced and freed on another.
 pub(super) fn authorize(url: &Url, params: &[(String, String)]) -> Option<Authorize> {
-    let response_type = lookup(params, RESPONSE_TYPE).map(str::to_string);
-    let client_id = lookup(params, CLIENT_ID).map(str::to_string);
+    let [response_type, client_id, scope, state, code_challenge, code_challenge_method, nonce, response_mode] =
+        lookup_all(
+            params,
+            [
+                RESPONSE_TYPE,
+                CLIENT_ID,
+                "scope",
+                "state",
+                "code_challenge",
+                "code_challenge_method",
+                "nonce",
+                "response_mode",
+            ],
+        );
     let alexa_app = url.path.contains(ALEXA_CONSENT_PATH);
     // Every response type: `code`, the implicit `token` and `id_token`, and the hybrids.
-    let asks = response_type.as_deref().is_some_and(|r| {
+    let asks = response_type.is_some_and(|r| {
         r.split(' ')
             .any(|t| matches!(t, "code" | "token" | "id_token"))
     });
     if !(alexa_app || (asks && client_id.is_some())) {
         return None;
     }
-    let scope = lookup(params, "scope").map(str::to_string);
     let scopes = scope
-        .as_deref()
         .map(|s| {
             s.split(' ')
                 .filter(|t| !t.is_empty())
@@ -45,23 +59,29 @@ pub(super) fn authorize(url: &Url, params: &[(String, String)]) -> Option<Author
     } else {
         Endpoint::Other
     };
+    let owned = |v: Option<&str>| v.map(str::to_string);
     Some(Authorize {
-        client_id: client_id.map(Into::into),
-        scope: scope.map(Into::into),
+        client_id: None,
+        scope: None,
         scopes,
-        redirect_uri: lookup(params, "redirect_uri").map(Into::into),
-        state: lookup(params, "state").map(str::to_string),
-        response_type: response_type.map(Into::into),
-        code_challenge: lookup(params, "code_challenge").map(str::to_string),
-        code_challenge_method: lookup(params, "code_challenge_method").map(str::to_string),
-        nonce: lookup(params, "nonce").map(str::to_string),
-        response_mode: lookup(params, "response_mode").map(str::to_string),
+        redirect_uri: None,
+        state: owned(state),
+        response_type: None,
+        code_challenge: owned(code_challenge),
+        code_challenge_method: owned(code_challenge_method),
+        nonce: owned(nonce),
+        response_mode: owned(response_mode),
         endpoint: Some(endpoint),
         issuer: None,
         role: None,
         answer: None,
     })
 }
+
+/// The parameters of an authorize request the serial pass shares, in the order of
+/// `Authorize`'s `client_id`, `scope`, `redirect_uri` and `response_type`.
+pub(super) const SHARED_AUTHORIZE_PARAMS: [&str; 4] =
+    [CLIENT_ID, "scope", "redirect_uri", RESPONSE_TYPE];
 
 /// The fields of a token request: a POST whose form or JSON body names a `grant_type`, or a
 /// POST to a `/token` path whose body is missing (so it is still seen, with unknown fields).

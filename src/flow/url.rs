@@ -131,11 +131,10 @@ pub fn answers_to(answer: &str, redirect_uri: &str) -> bool {
 }
 
 /// Amazon's retail and LWA hosts (`www.amazon.com`, `api.amazon.co.uk`, `alexa.amazon.de`, ...).
-/// The labels are walked, not collected: every token request's host is asked, in the serial
-/// pass.
+/// The labels are walked as bytes, not collected: every token request's host is asked.
 pub fn is_amazon_host(host: &str) -> bool {
-    let mut labels = host.split('.');
-    if !labels.any(|l| l == "amazon" || l == "amazonalexa") {
+    let mut labels = host.as_bytes().split(|&b| b == b'.');
+    if !labels.any(|l| l == b"amazon" || l == b"amazonalexa") {
         return false;
     }
     // One or two short labels after it (`com`, `co.uk`).
