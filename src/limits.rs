@@ -172,12 +172,14 @@ fn cut_headers(headers: &mut Vec<Header>, limits: &Limits) -> Option<(Limit, Str
 /// JSON nested deeper than serde_json reads: where the reader stopped because of it, or an
 /// entry it could only keep as an empty one.
 fn too_deep(capture: &Capture) -> Vec<LimitHit> {
-    let mut hits = Vec::new();
+    use rayon::prelude::*;
     let fixed = format!(
         "nested deeper than {JSON_DEPTH} levels, the JSON parser's fixed limit ({})",
         flag_words(Limit::JsonDepth)
     );
-    for ex in &capture.exchanges {
+    // Every exchange is looked at, on every core (a long capture's tens of thousands on one
+    // thread cost a few milliseconds while the other had nothing to do).
+    let deep = |ex: &Exchange| {
         // Only an entry that came out empty, without even its start time, can have lost
         // everything to depth; the probe re-parses just those, which real captures do not
         // have. (A skimmed stub is empty too but keeps its time; the skim reads deep entries
@@ -185,22 +187,23 @@ fn too_deep(capture: &Capture) -> Vec<LimitHit> {
         let empty =
             ex.request.method.is_empty() && ex.request.url.is_empty() && ex.started_raw.is_none();
         if !empty {
-            continue;
+            return None;
         }
-        let Some(raw) = capture.source.get(ex.span.clone()) else {
-            continue;
-        };
-        if let Err(e) = serde_json::from_slice::<serde_json::Value>(raw) {
-            if is_depth_error(&e) {
-                hits.push(LimitHit {
-                    limit: Limit::JsonDepth,
-                    entry: Some(ex.index),
-                    offset: ex.span.start,
-                    detail: format!("entry #{}: {fixed}; it was read as empty", ex.index),
-                });
-            }
-        }
-    }
+        let raw = capture.source.get(ex.span.clone())?;
+        let e = serde_json::from_slice::<serde_json::Value>(raw).err()?;
+        is_depth_error(&e).then(|| LimitHit {
+            limit: Limit::JsonDepth,
+            entry: Some(ex.index),
+            offset: ex.span.start,
+            detail: format!("entry #{}: {fixed}; it was read as empty", ex.index),
+        })
+    };
+    let mut hits: Vec<LimitHit> = capture
+        .exchanges
+        .par_iter()
+        .with_min_len(1024)
+        .filter_map(deep)
+        .collect();
     if let Some(t) = &capture.truncation {
         if t.reason.contains("recursion limit exceeded") {
             hits.push(LimitHit {

@@ -114,6 +114,23 @@ impl Capture {
     /// authorize request read in full keeps its `Referer` and its answer's `Location`
     /// otherwise, a couple of hundred bytes each).
     pub fn drop_what_reconstruction_alone_reads(&mut self) {
+        use rayon::prelude::*;
+        // Each entry on its own, so on every core: at 200 MB this was tens of milliseconds
+        // of freeing on one thread, between reconstruction and the rules, with the other idle.
+        self.exchanges
+            .par_iter_mut()
+            .with_min_len(DROP_BATCH)
+            .for_each(Exchange::drop_what_reconstruction_alone_reads);
+    }
+}
+
+/// How many exchanges one task of [`Capture::drop_what_reconstruction_alone_reads`] takes: a
+/// stub has nothing to drop, and a task per entry would cost more than the entry.
+const DROP_BATCH: usize = 256;
+
+impl Exchange {
+    /// [`Capture::drop_what_reconstruction_alone_reads`] for one exchange.
+    fn drop_what_reconstruction_alone_reads(&mut self) {
         let drop = |headers: &mut Vec<Header>, names: &[&str]| {
             let before = headers.len();
             headers.retain(|h| !names.iter().any(|n| h.name.eq_ignore_ascii_case(n)));
@@ -122,21 +139,19 @@ impl Capture {
             }
         };
         let (request_names, response_names) = READ_BY_RECONSTRUCTION_ALONE;
-        for ex in &mut self.exchanges {
-            if let Some(request) = ex.request.get_mut() {
-                request.body = None;
-                drop(&mut request.headers, request_names);
-                for h in &mut request.headers {
-                    if h.name.eq_ignore_ascii_case("cookie") {
-                        cookie_names_only(&mut h.value);
-                    }
+        if let Some(request) = self.request.get_mut() {
+            request.body = None;
+            drop(&mut request.headers, request_names);
+            for h in &mut request.headers {
+                if h.name.eq_ignore_ascii_case("cookie") {
+                    cookie_names_only(&mut h.value);
                 }
             }
-            if let Some(response) = &mut ex.response {
-                response.body = None;
-                response.redirect_url = None;
-                drop(&mut response.headers, response_names);
-            }
+        }
+        if let Some(response) = &mut self.response {
+            response.body = None;
+            response.redirect_url = None;
+            drop(&mut response.headers, response_names);
         }
     }
 }

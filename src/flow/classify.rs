@@ -9,16 +9,29 @@ use time::OffsetDateTime;
 
 use crate::model::{Capture, Exchange};
 
-use super::keys::{ACCESS_TOKEN_PARAM, ALEXA_ENDPOINT_PATH, FORM_TAG};
+use super::keys::{ACCESS_TOKEN_PARAM, ALEXA_ENDPOINT_PATH};
 use super::locators::{At, Needle};
-use super::oidc::{self, Delivery};
-use super::parsed::{Basic, Parsed, Target, TokenAnswer, UrlAnswer};
-use super::recognize::{bearer, is_activation, raw_param, raw_params, skill_id};
-use super::url::{answers_to, is_amazon_host, lookup, split_query, Url};
+use super::oidc::{self, Delivery, Pairs};
+use super::parsed::{
+    body_head, Basic, Parsed, RawFields, Target, TokenAnswer, UrlAnswer, ANSWER_FIELDS,
+    AUTHORIZE_PARAMS,
+};
+use super::recognize::{
+    bearer, is_activation, raw_param, raw_params, skill_id, SHARED_AUTHORIZE_PARAMS,
+};
+use super::url::{answers_to, is_amazon_host, lookup, lookup_all, split_query, Url};
 use super::{
     Activation, Analysis, Answer, ClientAuth, Code, Detail, Endpoint, Lookup, Shared, Step,
     StepKind, Token, TokenKind, TokenRequest, TokenResponse, Via,
 };
+
+/// Where an answer's fields are written, for labels: found already (a URL's, on every core),
+/// or in a text to cut when the answer is one (a posted form's).
+#[derive(Clone, Copy)]
+enum Written<'r> {
+    Fields(&'r RawFields<'r, 6>),
+    Text(&'r str),
+}
 
 /// Builds the analysis step by step; artifacts are interned by value so equal values are one
 /// artifact wherever they appear.
@@ -70,11 +83,7 @@ impl ByValue {
         self.collided.get(value).copied()
     }
 
-    /// Records the index of a value [`ByValue::get`] did not find.
-    fn insert(&mut self, value: &str, i: usize) {
-        self.insert_hashed(Self::hash(value), value, i);
-    }
-
+    /// Records the index of a value [`ByValue::get_hashed`] did not find.
     fn insert_hashed(&mut self, hash: u64, value: &str, i: usize) {
         match self.by_hash.entry(hash) {
             std::collections::hash_map::Entry::Vacant(e) => {
@@ -160,22 +169,22 @@ fn in_time_order(capture: &Capture) -> (Option<OffsetDateTime>, Vec<&Exchange>) 
 impl Builder {
     fn exchange(&mut self, p: &mut Parsed) {
         let ex = p.ex;
-        self.note_stripped_cookies(ex);
+        if let Some(why) = p.stripped_cookies {
+            self.stripped(ex.index, why);
+        }
         if let Some(mut auth) = p.authorize.take() {
-            for text in [
-                &mut auth.client_id,
-                &mut auth.scope,
-                &mut auth.redirect_uri,
-                &mut auth.response_type,
-            ] {
-                self.reshare(text);
-            }
+            let [client_id, scope, redirect_uri, response_type] =
+                lookup_all(&p.query, SHARED_AUTHORIZE_PARAMS);
+            auth.client_id = self.share(client_id);
+            auth.scope = self.share(scope);
+            auth.redirect_uri = self.share(redirect_uri);
+            auth.response_type = self.share(response_type);
             let key = p.authorize_key.take();
             let id = self.push(ex, StepKind::Authorize, Detail::Authorize(auth));
             if let Some(key) = key {
                 self.by_redirect.entry(key).or_default().push(id);
             }
-            self.locate_authorize(id, &p.url);
+            self.locate_authorize(id, &p.url, &p.authorize_raw);
         } else if let Some(found) = &p.url_answer {
             self.answer(ex, &found.0, &found.1, Via::Url);
         } else if let Some(target) = &p.posted_answer {
@@ -188,7 +197,7 @@ impl Builder {
             self.activation(ex, url);
         } else if url.path.ends_with(ALEXA_ENDPOINT_PATH) {
             self.lookup(ex);
-        } else if let Some(token) = bearer(ex) {
+        } else if let Some(token) = p.bearer {
             let bearer = self.token(token, TokenKind::Access);
             let id = self.push(ex, StepKind::BearerCall, Detail::BearerCall { bearer });
             self.use_token(bearer, id);
@@ -206,8 +215,8 @@ impl Builder {
         if let Some(found) = &p.location {
             self.answer(ex, &found.0, &found.1, Via::Location);
         }
-        if ex.response.is_some() {
-            self.form_post_page(ex);
+        if let Some(page) = &p.form_post {
+            self.form_post_page(ex, page);
         }
     }
 
@@ -223,11 +232,6 @@ impl Builder {
         let kept: Shared = text.into();
         self.shared.insert(kept.clone());
         kept
-    }
-
-    /// Replaces a text decoded on its own (in parallel, see [`Parsed`]) with the one kept.
-    fn reshare(&mut self, text: &mut Option<Shared>) {
-        super::share_again(&mut self.shared, text);
     }
 
     /// Whether an earlier authorize request named this client id.
@@ -255,9 +259,7 @@ impl Builder {
     /// Records where `field` of `step` is written: the text of `parts` joined (nothing when
     /// it is empty).
     fn locate(&mut self, step: usize, field: &'static str, at: At, parts: &[&str]) {
-        if let Some(needle) = self.a.locators.text(parts) {
-            self.a.locators.add(step, field, at, needle);
-        }
+        self.a.locators.locate(step, field, at, parts);
     }
 
     /// Records that `field` of `step` is written as the value of code `code`.
@@ -274,35 +276,17 @@ impl Builder {
         }
     }
 
-    /// The start of the request body, for labels about the body as a whole (a missing key).
-    fn locate_body(&mut self, id: usize, ex: &Exchange) {
-        let Some(body) = &ex.request.body else { return };
-        let text = body.text.trim_start();
-        let first = text.lines().next().unwrap_or("").trim_end();
-        let end = first
-            .char_indices()
-            .map(|(i, c)| i + c.len_utf8())
-            .take_while(|&e| e <= 40)
-            .last()
-            .unwrap_or(0);
-        if let Some(head) = first.get(..end) {
+    /// The start of the request body ([`body_head`]), for labels about the body as a whole
+    /// (a missing key).
+    fn locate_body(&mut self, id: usize, head: Option<&str>) {
+        if let Some(head) = head {
             self.locate(id, "body", At::RequestBody, &[head]);
         }
     }
 
-    fn locate_authorize(&mut self, id: usize, url: &Url) {
+    fn locate_authorize(&mut self, id: usize, url: &Url, raw: &RawFields<8>) {
         self.locate(id, "url", At::Url, &[url.base]);
-        let params = [
-            "client_id",
-            "scope",
-            "redirect_uri",
-            "state",
-            "code_challenge",
-            "response_type",
-            "nonce",
-            "response_mode",
-        ];
-        for (param, raw) in params.into_iter().zip(raw_params(url.query, params)) {
+        for (param, raw) in AUTHORIZE_PARAMS.into_iter().zip(raw) {
             if let Some(v) = raw {
                 self.locate(id, param, At::Url, &[param, "=", v]);
             }
@@ -322,7 +306,11 @@ impl Builder {
     }
 
     fn code(&mut self, value: &str) -> usize {
-        if let Some(i) = self.code_id(value) {
+        // Hashed once, for the look-up and the insert.
+        let hash = ByValue::hash(value);
+        let codes = &self.a.codes;
+        let value_of = |i: usize| codes.get(i).map(|c| c.value.as_str());
+        if let Some(i) = self.code_ids.get_hashed(hash, value, value_of) {
             return i;
         }
         self.a.codes.push(Code {
@@ -334,12 +322,16 @@ impl Builder {
             lifetime: None,
         });
         let i = self.a.codes.len() - 1;
-        self.code_ids.insert(value, i);
+        self.code_ids.insert_hashed(hash, value, i);
         i
     }
 
     fn token(&mut self, value: &str, kind: TokenKind) -> usize {
-        if let Some(i) = self.token_id(value) {
+        // Hashed once, for the look-up and the insert (a token is hundreds of bytes).
+        let hash = ByValue::hash(value);
+        let tokens = &self.a.tokens;
+        let value_of = |i: usize| tokens.get(i).map(|t| t.value.as_str());
+        if let Some(i) = self.token_ids.get_hashed(hash, value, value_of) {
             return i;
         }
         self.a.tokens.push(Token {
@@ -351,7 +343,7 @@ impl Builder {
             expires_in: None,
         });
         let i = self.a.tokens.len() - 1;
-        self.token_ids.insert(value, i);
+        self.token_ids.insert_hashed(hash, value, i);
         i
     }
 
@@ -364,56 +356,53 @@ impl Builder {
     /// Correlates a URL carrying `code=` or `error=` with the authorize request it answers:
     /// it must start with that request's `redirect_uri`; `state` decides between candidates
     /// when both carry one, else the latest unanswered request wins.
-    /// An answer in a URL: its parameters, delivery and raw text.
+    /// An answer in a URL: its parameters, delivery and fields as written.
     fn answer(&mut self, ex: &Exchange, target: &Target, answer: &UrlAnswer, via: Via) {
         let (params, delivery, raw) = answer;
         let area = match via {
             Via::Location => At::Location,
             _ => At::Url,
         };
-        self.answer_with(ex, target, params, *delivery, via, (area, raw));
+        self.answer_with(
+            ex,
+            target,
+            params,
+            *delivery,
+            via,
+            (area, Written::Fields(raw)),
+        );
     }
 
     /// `response_mode=form_post`, as the browser sends it: a POST of the answer's fields to
     /// the redirect URI.
     fn posted_answer(&mut self, ex: &Exchange, target: &Target, params: &[(String, String)]) {
         let Some(body) = &ex.request.body else { return };
-        let raw = body.text.trim();
         self.answer_with(
             ex,
             target,
             params,
             Delivery::FormPost,
             Via::Url,
-            (At::RequestBody, raw),
+            (At::RequestBody, Written::Text(body.text.trim())),
         );
     }
 
     /// `response_mode=form_post`, as the server sends it: a page whose form posts the
-    /// answer's fields to the redirect URI as soon as it loads.
-    fn form_post_page(&mut self, ex: &Exchange) {
-        let Some(body) = ex.response.as_ref().and_then(|r| r.body.as_ref()) else {
-            return;
-        };
-        if !(body.text.contains(FORM_TAG) || body.text.contains("<FORM")) {
-            return;
-        }
-        let Some((action, inputs)) = oidc::form_post_page(&body.text) else {
-            return;
-        };
+    /// answer's fields to the redirect URI as soon as it loads (found by the decoding).
+    fn form_post_page(&mut self, ex: &Exchange, (action, inputs): &(String, Pairs)) {
         self.answer_with(
             ex,
-            &Target::of(&action),
-            &inputs,
+            &Target::of(action),
+            inputs,
             Delivery::FormPost,
             Via::Page,
-            (At::ResponseBody, ""),
+            (At::ResponseBody, Written::Fields(&[None; 6])),
         );
     }
 
     /// Correlates an answer's parameters, sent to `target`, with the authorize request
-    /// it answers. `raw` is the area and text the parameters are written in, for labels (an
-    /// empty text: find each value as it is).
+    /// it answers. `raw` is the area the parameters are written in and their values as
+    /// written, for labels (a field not found so: find its value as it is).
     fn answer_with(
         &mut self,
         ex: &Exchange,
@@ -421,7 +410,7 @@ impl Builder {
         params: &[(String, String)],
         delivery: Delivery,
         via: Via,
-        raw: (At, &str),
+        raw: (At, Written),
     ) {
         let answer_url = target.url;
         let code = lookup(params, "code").filter(|c| !c.is_empty());
@@ -547,23 +536,20 @@ impl Builder {
         id: usize,
         base: &str,
         params: &[(String, String)],
-        raw: (At, &str),
+        (area, written): (At, Written),
     ) {
-        let (area, text) = raw;
+        // A form body's fields are cut only here: every token request posts a `code`, and
+        // nearly none is an answer.
+        let raw = match written {
+            Written::Fields(fields) => *fields,
+            Written::Text(text) => raw_params(text, ANSWER_FIELDS),
+        };
         match area {
             At::Location => self.locate(id, "url", At::Location, &[base]),
             At::ResponseBody => self.locate(id, "url", At::ResponseBody, &["<form"]),
             _ => self.locate(id, "url", At::Url, &[base]),
         }
-        let fields = [
-            "code",
-            "error",
-            "state",
-            "error_description",
-            "id_token",
-            "access_token",
-        ];
-        for (field, raw) in fields.into_iter().zip(raw_params(text, fields)) {
+        for (field, raw) in ANSWER_FIELDS.into_iter().zip(raw) {
             match raw {
                 Some(v) => self.locate(id, field, area, &[field, "=", v]),
                 None => {
@@ -595,14 +581,14 @@ impl Builder {
     fn token_request(&mut self, p: &Parsed) {
         let (ex, url, query) = (p.ex, &p.url, &p.query);
         let fields = p.token_fields();
-        let get = |name: &str| lookup(fields, name).map(str::to_string);
+        let get = |name: &str| lookup(fields, name);
         let basic = p.basic.as_ref().map(|b| (self.basic_client(b), b));
         let (client_id, client_auth) = if let Some((id, _)) = &basic {
-            (Some(id.clone()), Some(ClientAuth::Basic))
+            (Some(id.as_str()), Some(ClientAuth::Basic))
         } else if let Some(id) = get("client_id") {
             (Some(id), Some(ClientAuth::Form))
         } else if let Some(id) = lookup(query, "client_id") {
-            (Some(id.to_string()), Some(ClientAuth::Query))
+            (Some(id), Some(ClientAuth::Query))
         } else {
             (None, None)
         };
@@ -620,15 +606,15 @@ impl Builder {
         }
         let mut req = TokenRequest {
             secret_sha256: self.share(p.secret_sha256.as_deref()),
-            grant_type: self.share(lookup(fields, "grant_type")),
-            client_id: self.share(client_id.as_deref()),
+            grant_type: self.share(get("grant_type")),
+            client_id: self.share(client_id),
             client_auth,
             has_client_secret: basic.is_some() || get("client_secret").is_some(),
-            redirect_uri: self.share(lookup(fields, "redirect_uri")),
+            redirect_uri: self.share(get("redirect_uri")),
             code_verifier_present: get("code_verifier").is_some(),
-            code_verifier: get("code_verifier"),
+            code_verifier: get("code_verifier").map(str::to_string),
             client_secret_in,
-            scope: self.share(lookup(fields, "scope")),
+            scope: self.share(get("scope")),
             endpoint: Some(if is_amazon_host(&url.host) {
                 Endpoint::Lwa
             } else {
@@ -642,11 +628,9 @@ impl Builder {
             ..TokenRequest::default()
         };
         let code = get("code").filter(|c| !c.is_empty());
-        req.code = code.as_deref().map(|c| self.code(c));
+        req.code = code.map(|c| self.code(c));
         let refresh = get("refresh_token").filter(|r| !r.is_empty());
-        req.refresh_token = refresh
-            .as_deref()
-            .map(|r| self.token(r, TokenKind::Refresh));
+        req.refresh_token = refresh.map(|r| self.token(r, TokenKind::Refresh));
         let redeems = req.redeems_code();
         let code_id = req.code;
         let refresh_id = req.refresh_token;
@@ -667,7 +651,8 @@ impl Builder {
             t.response = response;
         }
         let cred = basic.map(|(_, b)| b.cred.as_str());
-        self.locate_token_request(id, ex, url.base, fields, cred);
+        let artifacts = (code_id, refresh_id);
+        self.locate_token_request(id, p.body_head, url.base, fields, cred, artifacts);
     }
 
     /// The client id of Basic credentials. Many clients (curl -u, Python requests) skip the
@@ -683,17 +668,20 @@ impl Builder {
     }
 
     /// Where a token request's URL, form fields and Basic credentials are written, for labels.
+    /// A code or token sent in the form is located as the artifact it was interned as (its
+    /// value is that text), not copied into the shared text again.
     fn locate_token_request(
         &mut self,
         id: usize,
-        ex: &Exchange,
+        head: Option<&str>,
         base: &str,
         fields: &[(String, String)],
         basic: Option<&str>,
+        (code, refresh): (Option<usize>, Option<usize>),
     ) {
         self.locate(id, "url", At::Url, &[base]);
-        self.locate_body(id, ex);
-        for field in [
+        self.locate_body(id, head);
+        let names = [
             "grant_type",
             "code",
             "redirect_uri",
@@ -701,9 +689,14 @@ impl Builder {
             "refresh_token",
             "code_verifier",
             "scope",
-        ] {
-            if let Some(v) = lookup(fields, field) {
-                self.locate(id, field, At::RequestBody, &[v]);
+        ];
+        for (field, v) in names.into_iter().zip(lookup_all(fields, names)) {
+            let Some(v) = v else { continue };
+            // A non-empty code or refresh token was interned (an empty one locates nothing).
+            match (field, code, refresh) {
+                ("code", Some(c), _) => self.locate_code(id, field, At::RequestBody, c),
+                ("refresh_token", _, Some(t)) => self.locate_token(id, field, At::RequestBody, t),
+                _ => self.locate(id, field, At::RequestBody, &[v]),
             }
         }
         if let Some(cred) = basic {
@@ -809,7 +802,7 @@ impl Builder {
             self.use_token(t, id);
         }
         self.locate(id, "url", At::Url, &[url.base]);
-        self.locate_body(id, ex);
+        self.locate_body(id, body_head(ex));
         if let Some(c) = code_id {
             self.locate_code(id, "auth_code", At::RequestBody, c);
             self.locate_code(id, "code", At::RequestBody, c);
@@ -886,26 +879,6 @@ impl Builder {
             });
         }
     }
-
-    /// A cookie listed apart from the headers, with no header carrying it, means the
-    /// recording tool dropped the header.
-    fn note_stripped_cookies(&mut self, ex: &Exchange) {
-        let req = &ex.request;
-        if req.listed_cookies > 0 && req.header("cookie").is_none() {
-            self.stripped(
-                ex.index,
-                "cookies are listed but the Cookie header is missing",
-            );
-        }
-        if let Some(resp) = &ex.response {
-            if resp.listed_cookies > 0 && resp.header("set-cookie").is_none() {
-                self.stripped(
-                    ex.index,
-                    "cookies are listed but the Set-Cookie header is missing",
-                );
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -926,7 +899,7 @@ mod tests {
         assert_eq!(ids.get_hashed(7, "first-token", value_of), Some(0));
         assert_eq!(ids.get_hashed(7, "second-token", value_of), Some(1));
         assert_eq!(ids.get_hashed(7, "third-token", value_of), None);
-        ids.insert("third-token", 2);
+        ids.insert_hashed(ByValue::hash("third-token"), "third-token", 2);
         let kept = ["first-token", "second-token", "third-token"];
         assert_eq!(ids.get("third-token", |i| kept.get(i).copied()), Some(2));
     }

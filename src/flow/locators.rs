@@ -84,6 +84,8 @@ pub struct Locators {
     by_hash: HashMap<u64, u32, foldhash::fast::FixedState>,
     /// Where [`Locators::text`] joins a text's parts, kept for the next.
     scratch: String,
+    /// The piece [`Locators::locate`] last found for each field, by field index.
+    last: Vec<Option<u32>>,
     /// Whether `located` is in step order (reconstruction locates the step it just made; a
     /// locator for an earlier step is sorted into place by [`Locators::finish`]).
     unsorted: bool,
@@ -92,10 +94,53 @@ pub struct Locators {
 impl Locators {
     /// Records where `field` of `step` is, unless the step already has it.
     pub(crate) fn add(&mut self, step: usize, field: &'static str, at: At, needle: Needle) {
-        let Ok(step) = u32::try_from(step) else {
+        if let Some(field) = self.field_index(field) {
+            self.add_field(step, field, at, needle);
+        }
+    }
+
+    /// Records that `field` of `step` is the text of `parts` joined (nothing when it is empty):
+    /// [`Locators::text`] and [`Locators::add`] in one, with the field's last text compared
+    /// first (a log's steps mostly locate a field at the text the step before had: the
+    /// endpoint's URL, `client_id=…`), which costs less than hashing it.
+    pub(crate) fn locate(&mut self, step: usize, field: &'static str, at: At, parts: &[&str]) {
+        if parts.iter().all(|p| p.is_empty()) {
+            return;
+        }
+        let Some(f) = self.field_index(field) else {
             return;
         };
-        let Some(field) = self.field_index(field) else {
+        let last = self.last.get(usize::from(f)).copied().flatten();
+        let piece = match last.filter(|&i| self.piece_is(i, parts)) {
+            Some(i) => i,
+            None => {
+                let Some(Needle::Text(i)) = self.text(parts) else {
+                    return;
+                };
+                if self.last.len() <= usize::from(f) {
+                    self.last.resize(usize::from(f) + 1, None);
+                }
+                self.last[usize::from(f)] = Some(i);
+                i
+            }
+        };
+        self.add_field(step, f, at, Needle::Text(piece));
+    }
+
+    /// Whether piece `i` is the text of `parts` joined.
+    fn piece_is(&self, i: u32, parts: &[&str]) -> bool {
+        let mut rest = self.piece(i);
+        for p in parts {
+            match rest.strip_prefix(p) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        }
+        rest.is_empty()
+    }
+
+    fn add_field(&mut self, step: usize, field: u8, at: At, needle: Needle) {
+        let Ok(step) = u32::try_from(step) else {
             return;
         };
         let of_step = self.located.iter().rev().take_while(|l| l.step == step);
@@ -130,7 +175,12 @@ impl Locators {
     /// The index of a field's name, added when new (`None` past 256 names: reconstruction
     /// locates about twenty).
     fn field_index(&mut self, name: &'static str) -> Option<u8> {
-        if let Some(i) = self.fields.iter().position(|f| *f == name) {
+        // By address first: a name is nearly always the very literal recorded before (a
+        // comparison of two words, where the texts' cost a call each). An equal text at
+        // another address is found by the second search.
+        let same = |f: &&str| f.as_ptr() == name.as_ptr() && f.len() == name.len();
+        let found = self.fields.iter().position(same);
+        if let Some(i) = found.or_else(|| self.fields.iter().position(|f| *f == name)) {
             return u8::try_from(i).ok();
         }
         let i = u8::try_from(self.fields.len()).ok()?;
@@ -153,13 +203,19 @@ impl Locators {
             return None;
         }
         // Joined in a scratch buffer first, so the same text cut into other parts is the same
-        // piece.
-        let mut joined = std::mem::take(&mut self.scratch);
-        joined.clear();
-        for p in parts {
-            joined.push_str(p);
-        }
-        let hash = foldhash::fast::FixedState::default().hash_one(joined.as_str());
+        // piece (a text of one part is its own join).
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let joined = match parts {
+            [one] => one,
+            _ => {
+                scratch.clear();
+                for p in parts {
+                    scratch.push_str(p);
+                }
+                scratch.as_str()
+            }
+        };
+        let hash = foldhash::fast::FixedState::default().hash_one(joined);
         let found = self
             .by_hash
             .get(&hash)
@@ -168,7 +224,7 @@ impl Locators {
         let needle = match found {
             Some(i) => Some(Needle::Text(i)),
             None => u32::try_from(self.pieces.len()).ok().map(|i| {
-                self.text.push_str(&joined);
+                self.text.push_str(joined);
                 self.pieces.push((start, len32));
                 // A different text with the same hash keeps the first in the table
                 // (practically never: the second is still kept, only not shared).
@@ -176,7 +232,7 @@ impl Locators {
                 Needle::Text(i)
             }),
         };
-        self.scratch = joined;
+        self.scratch = scratch;
         needle
     }
 
@@ -192,6 +248,7 @@ impl Locators {
         // Only `text` adds pieces, and nothing locates after reconstruction.
         self.by_hash = HashMap::default();
         self.scratch = String::new();
+        self.last = Vec::new();
     }
 
     fn of_step(&self, step: usize) -> &[Located] {
@@ -297,6 +354,83 @@ mod tests {
                 "client_id=abc"
             ]
         );
+    }
+
+    /// A field's name is one field whatever its address: the search by address only finds it
+    /// sooner.
+    #[test]
+    fn a_name_at_another_address_is_the_same_field() {
+        let mut l = Locators::default();
+        let other: &'static str = Box::leak(String::from("client_id").into_boxed_str());
+        assert_ne!(other.as_ptr(), "client_id".as_ptr());
+        let a = l.text(&["a"]).expect("text");
+        let b = l.text(&["b"]).expect("text");
+        l.add(0, "url", At::Url, a);
+        l.add(0, "client_id", At::Url, a);
+        l.add(0, other, At::RequestBody, b);
+        l.add(1, other, At::RequestBody, b);
+        l.add(1, "client_id", At::Url, a);
+        // One part or several, the same text is the same piece.
+        assert_eq!(l.text(&["ab"]), l.text(&["a", "b"]));
+        l.finish();
+        assert_eq!(l.fields, ["url", "client_id"]);
+        assert_eq!(l.of_step(0).len(), 2);
+        assert_eq!(l.of_step(0)[1].at, At::Url);
+        assert_eq!(l.of_step(1).len(), 1);
+        assert_eq!(l.of_step(1)[0].at, At::RequestBody);
+    }
+
+    /// `locate` records what `text` and `add` record, whatever the order of fields and texts
+    /// (the last text of a field found again, or another, or the same cut differently).
+    #[test]
+    fn locating_is_finding_the_text_and_adding_it() {
+        let fields = ["url", "client_id", "code", "state"];
+        let texts: [&[&str]; 7] = [
+            &["client_id=", "abc"],
+            &["client_id=abc"],
+            &["client_id=", "abd"],
+            &["https://h/p"],
+            &["", ""],
+            &["a", "", "b"],
+            &["ab"],
+        ];
+        let (mut by_locate, mut by_parts) = (Locators::default(), Locators::default());
+        // A fixed sequence that visits every field with every text, steps going up and
+        // sometimes back.
+        let mut x: u64 = 7;
+        let mut step = 0usize;
+        for _ in 0..5_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let field = fields[(x >> 33) as usize % fields.len()];
+            let parts = texts[(x >> 40) as usize % texts.len()];
+            let at = [At::Url, At::RequestBody][(x >> 50) as usize % 2];
+            match (x >> 55) % 8 {
+                0 => step += 1,
+                1 => step = step.saturating_sub(1),
+                _ => {}
+            }
+            by_locate.locate(step, field, at, parts);
+            if let Some(needle) = by_parts.text(parts) {
+                by_parts.add(step, field, at, needle);
+            }
+        }
+        by_locate.finish();
+        by_parts.finish();
+        let resolved = |l: &Locators| -> Vec<(u32, &'static str, At, String)> {
+            l.located
+                .iter()
+                .map(|x| {
+                    let Needle::Text(i) = x.needle() else {
+                        panic!("only texts")
+                    };
+                    (x.step, l.name(x.field), x.at, l.piece(i).to_string())
+                })
+                .collect()
+        };
+        assert!(by_parts.located.len() > 100);
+        assert_eq!(resolved(&by_locate), resolved(&by_parts));
     }
 
     impl Locators {

@@ -17,7 +17,7 @@ pub mod schema;
 pub mod security;
 pub mod url;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use time::OffsetDateTime;
@@ -393,13 +393,21 @@ impl Analysis {
         self.codes.shrink_to_fit();
         self.tokens.shrink_to_fit();
         self.id_tokens.shrink_to_fit();
-        for t in &mut self.tokens {
-            t.uses.shrink_to_fit();
-        }
-        for c in &mut self.codes {
-            c.redemptions.shrink_to_fit();
-            c.deliveries.shrink_to_fit();
-        }
+        // Each list on its own, on every core (tens of thousands of them).
+        rayon::join(
+            || {
+                self.tokens
+                    .par_iter_mut()
+                    .with_min_len(1024)
+                    .for_each(|t| t.uses.shrink_to_fit());
+            },
+            || {
+                self.codes.par_iter_mut().with_min_len(1024).for_each(|c| {
+                    c.redemptions.shrink_to_fit();
+                    c.deliveries.shrink_to_fit();
+                });
+            },
+        );
     }
 
     pub fn step(&self, i: usize) -> Option<&Step> {
@@ -489,7 +497,8 @@ pub fn analyze(capture: &Capture, config: &Config) -> Analysis {
 /// the Alexa API (the Amazon code), or sent as `accountLinkRequest.authCode` (the link code).
 /// A code that is both is the Amazon code, sent where the link code belongs.
 fn roles(a: &mut Analysis) {
-    let mut found: HashMap<usize, Role> = HashMap::new();
+    // By step index: a lookup for every authorize step, not a hash of each.
+    let mut found: Vec<Option<Role>> = vec![None; a.steps.len()];
     let alexa_api = |a: &Analysis, step: usize| {
         a.steps
             .get(step)
@@ -497,8 +506,8 @@ fn roles(a: &mut Analysis) {
     };
     for (t, token) in a.tokens.iter().enumerate() {
         if token.uses.iter().any(|&u| alexa_api(a, u)) {
-            if let Some(root) = a.token_root(t) {
-                found.insert(root, Role::AmazonCode);
+            if let Some(slot) = a.token_root(t).and_then(|root| found.get_mut(root)) {
+                *slot = Some(Role::AmazonCode);
             }
         }
     }
@@ -508,13 +517,13 @@ fn roles(a: &mut Analysis) {
                 .get(r)
                 .is_some_and(|s| s.kind == StepKind::Activation)
         });
-        if let (true, Some(origin)) = (as_auth_code, code.origin) {
-            found.entry(origin).or_insert(Role::LinkCode);
+        if let (true, Some(slot)) = (as_auth_code, code.origin.and_then(|o| found.get_mut(o))) {
+            slot.get_or_insert(Role::LinkCode);
         }
     }
-    for (i, step) in a.steps.iter_mut().enumerate() {
+    for (step, role) in a.steps.iter_mut().zip(found) {
         if let Detail::Authorize(auth) = &mut step.detail {
-            auth.role = found.get(&i).copied();
+            auth.role = role;
         }
     }
 }
@@ -567,58 +576,73 @@ pub fn issuer(endpoint: Option<Endpoint>, host: &str, config: &Config) -> String
 
 /// Names each authorize request's and token request's server, and the profile whose secret a
 /// token request sends.
-/// Each step on its own, so on every core.
+/// Each step on its own, so on every core; each task names a server once, however many of its
+/// steps name it (a log's thousands of steps name a few servers, which were hashed again one
+/// by one on a single core to be kept once).
 fn servers_and_secrets(a: &mut Analysis, capture: &Capture, config: &Config) {
     // What a sanitized copy records of its placeholder secrets, read only when needed.
     let recorded: std::sync::OnceLock<Vec<sanitized::SecretProfile>> = std::sync::OnceLock::new();
-    a.steps.par_iter_mut().for_each(|step| {
-        let Some(ex) = capture.exchanges.get(step.entry.wrapping_sub(1)) else {
-            return;
-        };
-        // Only these two kinds name a server (a logged-in capture's thousands of Bearer calls
-        // are not parsed for nothing).
-        let host = || url::Url::parse(&ex.request.url).host;
-        match &mut step.detail {
-            Detail::Authorize(auth) => {
-                auth.issuer = Some(issuer(auth.endpoint, &host(), config).into());
+    a.steps
+        .par_iter_mut()
+        .with_min_len(256)
+        .for_each_init(Issuers::default, |issuers, step| {
+            let Some(ex) = capture.exchanges.get(step.entry.wrapping_sub(1)) else {
+                return;
+            };
+            // Only these two kinds name a server (a logged-in capture's thousands of Bearer
+            // calls are not parsed for nothing).
+            let url = || url::Url::parse(&ex.request.url);
+            match &mut step.detail {
+                Detail::Authorize(auth) => {
+                    auth.issuer = Some(issuers.of(auth.endpoint, url, config));
+                }
+                Detail::TokenRequest(req) => {
+                    req.issuer = Some(issuers.of(req.endpoint, url, config));
+                    req.secret_profile = req.secret_sha256.as_deref().and_then(|sha| {
+                        match (config.alexa.has_secret(sha), config.skill.has_secret(sha)) {
+                            (true, false) => Some(Profile::Alexa),
+                            (false, true) => Some(Profile::Skill),
+                            (false, false) => sanitized::profile_of(
+                                recorded.get_or_init(|| sanitized::secret_profiles(capture)),
+                                sha,
+                            ),
+                            _ => None,
+                        }
+                    });
+                }
+                _ => {}
             }
-            Detail::TokenRequest(req) => {
-                req.issuer = Some(issuer(req.endpoint, &host(), config).into());
-                req.secret_profile = req.secret_sha256.as_deref().and_then(|sha| {
-                    match (config.alexa.has_secret(sha), config.skill.has_secret(sha)) {
-                        (true, false) => Some(Profile::Alexa),
-                        (false, true) => Some(Profile::Skill),
-                        (false, false) => sanitized::profile_of(
-                            recorded.get_or_init(|| sanitized::secret_profiles(capture)),
-                            sha,
-                        ),
-                        _ => None,
-                    }
-                });
-            }
-            _ => {}
-        }
-    });
-    // Named on every core, each its own copy; a log's thousands of steps name a few servers.
-    let mut kept = foldhash::HashSet::default();
-    for step in &mut a.steps {
-        match &mut step.detail {
-            Detail::Authorize(auth) => share_again(&mut kept, &mut auth.issuer),
-            Detail::TokenRequest(req) => share_again(&mut kept, &mut req.issuer),
-            _ => {}
-        }
-    }
+        });
 }
 
-/// Replaces `text` with the equal one in `kept`, or keeps it there for the next.
-fn share_again(kept: &mut foldhash::HashSet<Shared>, text: &mut Option<Shared>) {
-    if let Some(t) = text {
-        match kept.get(&**t) {
-            Some(k) => *t = k.clone(),
-            None => {
-                kept.insert(t.clone());
-            }
+/// The servers one task of [`servers_and_secrets`] has named, by host ([`issuer`] of an
+/// endpoint that is not Login with Amazon's depends on the host alone).
+#[derive(Default)]
+struct Issuers {
+    lwa: Option<Shared>,
+    by_host: foldhash::HashMap<String, Shared>,
+}
+
+impl Issuers {
+    fn of<'u>(
+        &mut self,
+        endpoint: Option<Endpoint>,
+        url: impl FnOnce() -> url::Url<'u>,
+        config: &Config,
+    ) -> Shared {
+        if matches!(endpoint, Some(Endpoint::Lwa | Endpoint::AlexaApp)) {
+            return self
+                .lwa
+                .get_or_insert_with(|| issuer(endpoint, "", config).into())
+                .clone();
         }
+        let host = url().host;
+        if let Some(kept) = self.by_host.get(&*host) {
+            return kept.clone();
+        }
+        let named: Shared = issuer(endpoint, &host, config).into();
+        self.by_host.insert(host.into_owned(), named.clone());
+        named
     }
 }
 
@@ -668,14 +692,62 @@ fn assign_flows(a: &mut Analysis) {
             }
         }
     }
-    let mut numbers: HashMap<usize, usize> = HashMap::new();
+    // Each root's number, by the root's index (0: not numbered yet): a lookup by index, not a
+    // hash of every step's root.
+    let mut numbers = vec![0usize; n];
+    let mut flows = 0;
     for i in 0..n {
         let root = find(&mut parent, i);
-        let next = numbers.len() + 1;
-        let flow = *numbers.entry(root).or_insert(next);
+        if numbers[root] == 0 {
+            flows += 1;
+            numbers[root] = flows;
+        }
         if let Some(step) = a.steps.get_mut(i) {
-            step.flow = flow;
+            step.flow = numbers[root];
         }
     }
-    a.flows = numbers.len();
+    a.flows = flows;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server a task names once is the one [`issuer`] names for every step that asks.
+    #[test]
+    fn issuers_named_once_are_those_issuer_names() {
+        let mut config = Config::default();
+        config.issuers.groups = vec![
+            vec!["*.Example.com".into(), "login.partner.net".into()],
+            vec!["auth.other.org".into()],
+        ];
+        let urls = [
+            "https://auth.example.com/authorize",
+            "https://AUTH.Example.com/x",
+            "https://api.example.co.uk/t",
+            "https://login.partner.net/t",
+            "https://10.0.0.1/t",
+            "https://[::1]:8443/t",
+            "myapp://cb",
+            "",
+            "https://auth.other.org/x",
+            "https://www.amazon.com/ap/oa",
+        ];
+        let endpoints = [
+            None,
+            Some(Endpoint::Lwa),
+            Some(Endpoint::AlexaApp),
+            Some(Endpoint::Other),
+        ];
+        let mut issuers = Issuers::default();
+        for _ in 0..2 {
+            for u in urls {
+                for e in endpoints {
+                    let named = issuers.of(e, || url::Url::parse(u), &config);
+                    let plain = issuer(e, &url::Url::parse(u).host, &config);
+                    assert_eq!(&*named, plain, "{u} {e:?}");
+                }
+            }
+        }
+    }
 }

@@ -3,8 +3,6 @@
 //! userinfo answers. Like the rest of `flow`, it records what the capture shows; the rules
 //! under `rules/oidc/` decide what is wrong with it.
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Map, Value};
 
 use crate::config::Config;
@@ -254,18 +252,25 @@ pub struct Userinfo {
 /// Links that need the whole capture: discovery documents, each id_token's client, nonce,
 /// hashes and server, and which Bearer calls are userinfo requests.
 pub fn link(a: &mut Analysis, capture: &Capture, config: &Config) {
-    a.discovery = capture.exchanges.iter().filter_map(discovery).collect();
+    use rayon::prelude::*;
+    // Every exchange is looked at, and each id_token and Bearer call is read on its own: on
+    // every core (a long log's tens of thousands of entries on one thread left the other idle).
+    a.discovery = capture
+        .exchanges
+        .par_iter()
+        .with_min_len(1024)
+        .filter_map(discovery)
+        .collect();
     let skew = config.oidc.clock_skew_seconds.unwrap_or(DEFAULT_CLOCK_SKEW);
     let config = &*with_known_issuers(config, a);
-    for i in 0..a.id_tokens.len() {
-        let found = id_token_links(a, capture, config, i);
-        if let Some(t) = a.id_tokens.get_mut(i) {
-            *t = IdToken {
-                clock_skew: skew,
-                ..found
-            };
-        }
-    }
+    let linked: Vec<IdToken> = (0..a.id_tokens.len())
+        .into_par_iter()
+        .map(|i| IdToken {
+            clock_skew: skew,
+            ..id_token_links(a, capture, config, i)
+        })
+        .collect();
+    a.id_tokens = linked;
     userinfo(a, capture);
 }
 
@@ -475,36 +480,43 @@ const ISSUING_SITES: &[(&str, &str)] = &[
 /// A Bearer call to a userinfo endpoint: the discovery document's `userinfo_endpoint`, or a
 /// path every provider we know ends it with.
 fn userinfo(a: &mut Analysis, capture: &Capture) {
-    let mut found = BTreeMap::new();
-    for (i, step) in a.steps.iter().enumerate() {
-        if !matches!(step.detail, Detail::BearerCall { .. }) {
-            continue;
-        }
-        let Some(ex) = capture.exchanges.get(step.entry.wrapping_sub(1)) else {
-            continue;
-        };
-        let by_doc = a.discovery.iter().any(|d| {
-            d.userinfo_endpoint
-                .as_deref()
-                .is_some_and(|u| same_endpoint(u, &ex.request.url))
-        });
-        let url = Url::parse(&ex.request.url);
-        if !(by_doc || url.path.trim_end_matches('/').ends_with("/userinfo")) {
-            continue;
-        }
-        let json = ex
-            .response
-            .as_ref()
-            .and_then(|r| r.body.as_ref())
-            .and_then(|b| serde_json::from_str::<Value>(&b.text).ok());
-        let mut info = Userinfo::default();
-        if let Some(Value::Object(m)) = json {
-            info.sub = m.get("sub").and_then(Value::as_str).map(str::to_string);
-            info.claims = m.keys().cloned().collect();
-        }
-        found.insert(i, info);
+    use rayon::prelude::*;
+    let found: Vec<(usize, Userinfo)> = a
+        .steps
+        .par_iter()
+        .enumerate()
+        .with_min_len(1024)
+        .filter_map(|(i, step)| Some((i, userinfo_of(a, capture, step)?)))
+        .collect();
+    a.userinfo = found.into_iter().collect();
+}
+
+/// What a step's answer says, when it is a Bearer call to a userinfo endpoint.
+fn userinfo_of(a: &Analysis, capture: &Capture, step: &super::Step) -> Option<Userinfo> {
+    if !matches!(step.detail, Detail::BearerCall { .. }) {
+        return None;
     }
-    a.userinfo = found;
+    let ex = capture.exchanges.get(step.entry.wrapping_sub(1))?;
+    let by_doc = a.discovery.iter().any(|d| {
+        d.userinfo_endpoint
+            .as_deref()
+            .is_some_and(|u| same_endpoint(u, &ex.request.url))
+    });
+    let url = Url::parse(&ex.request.url);
+    if !(by_doc || url.path.trim_end_matches('/').ends_with("/userinfo")) {
+        return None;
+    }
+    let json = ex
+        .response
+        .as_ref()
+        .and_then(|r| r.body.as_ref())
+        .and_then(|b| serde_json::from_str::<Value>(&b.text).ok());
+    let mut info = Userinfo::default();
+    if let Some(Value::Object(m)) = json {
+        info.sub = m.get("sub").and_then(Value::as_str).map(str::to_string);
+        info.claims = m.keys().cloned().collect();
+    }
+    Some(info)
 }
 
 /// Facts of the OIDC artifacts, shaped as `schema.rs` documents them.

@@ -8,15 +8,41 @@
 use crate::model::Exchange;
 use crate::wire::form::names_any as form_names_any;
 
-use super::keys::AUTHORIZATION;
+use super::keys::{AUTHORIZATION, FORM_TAG};
 use super::oidc::{self, Delivery, Pairs};
-use super::recognize::{authorize, body_fields, token_fields};
+use super::recognize::{authorize, bearer, body_fields, raw_params, token_fields};
 use super::url::{lookup, Url};
 use super::Authorize;
 
-/// An authorization answer in a URL: its parameters, delivery and raw text (see
-/// [`oidc::url_answer`]).
-pub(super) type UrlAnswer<'a> = (Pairs, Delivery, &'a str);
+/// An authorization answer in a URL: its parameters, delivery, and the values of
+/// [`ANSWER_FIELDS`] as written (see [`oidc::url_answer`]).
+pub(super) type UrlAnswer<'a> = (Pairs, Delivery, RawFields<'a, 6>);
+
+/// Parameters' values as written (still encoded), by name, for labels (see
+/// [`raw_params`]).
+pub(super) type RawFields<'a, const N: usize> = [Option<&'a str>; N];
+
+/// The parameters of an authorize request whose place labels find.
+pub(super) const AUTHORIZE_PARAMS: [&str; 8] = [
+    "client_id",
+    "scope",
+    "redirect_uri",
+    "state",
+    "code_challenge",
+    "response_type",
+    "nonce",
+    "response_mode",
+];
+
+/// The fields of an authorization answer whose place labels find.
+pub(super) const ANSWER_FIELDS: [&str; 6] = [
+    "code",
+    "error",
+    "state",
+    "error_description",
+    "id_token",
+    "access_token",
+];
 
 /// Where an answer was sent: the URL, the part of it an authorize request's `redirect_uri`
 /// shares (see [`redirect_key`]), and its base, for labels.
@@ -55,12 +81,16 @@ pub(super) struct Parsed<'a> {
     /// Boxed as the step will keep it; the large parts of a `Parsed` are boxed so that a
     /// chunk of them is small.
     pub authorize: Option<Box<Authorize>>,
+    /// The authorize request's [`AUTHORIZE_PARAMS`] as written in its query.
+    pub authorize_raw: RawFields<'a, 8>,
     /// The [`redirect_key`] of the authorize request's `redirect_uri`.
     pub authorize_key: Option<String>,
     /// A POST's body as fields (see [`body_fields`]); empty for other methods.
     pub body: Pairs,
     /// Where a token request's fields are, when this is one.
     pub token: Option<TokenFrom>,
+    /// A token request's [`body_head`].
+    pub body_head: Option<&'a str>,
     /// A token request's Basic credentials and the digest of the secret it sends.
     pub basic: Option<Box<Basic>>,
     pub secret_sha256: Option<String>,
@@ -73,6 +103,13 @@ pub(super) struct Parsed<'a> {
     pub posted_answer: Option<Box<Target<'a>>>,
     /// The authorization answer in the response's redirect target.
     pub location: Option<Box<(Target<'a>, UrlAnswer<'a>)>>,
+    /// The Bearer token the request sends ([`bearer`]).
+    pub bearer: Option<&'a str>,
+    /// Why the capture lost cookie headers, when this exchange shows it ([`stripped_cookies`]).
+    pub stripped_cookies: Option<&'static str>,
+    /// The response is a `response_mode=form_post` page: its form's action and inputs (see
+    /// [`oidc::form_post_page`]).
+    pub form_post: Option<Box<(String, Pairs)>>,
 }
 
 /// Where a token request's fields are.
@@ -119,10 +156,14 @@ impl<'a> Parsed<'a> {
         let token = token_fields(ex, &url, &body, &query);
         let authorize_key = authorize
             .as_ref()
-            .and_then(|a| a.redirect_uri.as_deref())
+            .and_then(|_| lookup(&query, "redirect_uri"))
             .map(redirect_key);
+        let authorize_raw = match &authorize {
+            Some(_) => raw_params(url.query, AUTHORIZE_PARAMS),
+            None => [None; 8],
+        };
         let url_answer = match (&authorize, get) {
-            (None, true) => oidc::url_answer(&ex.request.url),
+            (None, true) => answer_in(&ex.request.url),
             _ => None,
         };
         let url_answer = url_answer.map(|a| Box::new((Target::of(&ex.request.url), a)));
@@ -137,23 +178,36 @@ impl<'a> Parsed<'a> {
             .response
             .as_ref()
             .and_then(|r| r.location())
-            .and_then(|l| oidc::url_answer(l).map(|a| Box::new((Target::of(l), a))));
+            .and_then(|l| answer_in(l).map(|a| Box::new((Target::of(l), a))));
+        let form_post = ex
+            .response
+            .as_ref()
+            .and_then(|r| r.body.as_ref())
+            .filter(|b| b.text.contains(FORM_TAG) || b.text.contains("<FORM"))
+            .and_then(|b| oidc::form_post_page(&b.text))
+            .map(Box::new);
         let mut parsed = Parsed {
             ex,
             url,
             query,
             authorize,
+            authorize_raw,
             authorize_key,
             body,
             token,
+            body_head: None,
             basic: None,
             secret_sha256: None,
             token_answer: None,
             url_answer,
             posted_answer,
             location,
+            bearer: bearer(ex),
+            stripped_cookies: stripped_cookies(ex),
+            form_post,
         };
         if parsed.token.is_some() {
+            parsed.body_head = body_head(ex);
             parsed.basic = basic(ex).map(Box::new);
             parsed.secret_sha256 = parsed.secret().map(|s| crate::config::fingerprint(&s));
             parsed.token_answer = ex.response.as_deref().map(token_answer).map(Box::new);
@@ -181,6 +235,39 @@ impl<'a> Parsed<'a> {
         };
         secret.filter(|s| !s.is_empty())
     }
+}
+
+/// [`oidc::url_answer`], with its fields as written.
+fn answer_in(url: &str) -> Option<UrlAnswer<'_>> {
+    let (pairs, delivery, raw) = oidc::url_answer(url)?;
+    Some((pairs, delivery, raw_params(raw, ANSWER_FIELDS)))
+}
+
+/// A cookie listed apart from the headers, with no header carrying it, means the recording
+/// tool dropped the header: which one (the request's first).
+fn stripped_cookies(ex: &Exchange) -> Option<&'static str> {
+    let req = &ex.request;
+    if req.listed_cookies > 0 && req.header("cookie").is_none() {
+        return Some("cookies are listed but the Cookie header is missing");
+    }
+    let resp = ex.response.as_ref()?;
+    (resp.listed_cookies > 0 && resp.header("set-cookie").is_none())
+        .then_some("cookies are listed but the Set-Cookie header is missing")
+}
+
+/// The start of a request body, for labels about the body as a whole: its first line, up to
+/// 40 bytes.
+pub(super) fn body_head(ex: &Exchange) -> Option<&str> {
+    let body = ex.request.body.as_ref()?;
+    let text = body.text.trim_start();
+    let first = text.lines().next().unwrap_or("").trim_end();
+    let end = first
+        .char_indices()
+        .map(|(i, c)| i + c.len_utf8())
+        .take_while(|&e| e <= 40)
+        .last()
+        .unwrap_or(0);
+    first.get(..end)
 }
 
 /// A request's `Authorization: Basic` credentials, decoded.

@@ -11,26 +11,40 @@ use super::keys::{
     GRANT_TYPE, RESPONSE_TYPE, TOKEN_PATH_SUFFIX,
 };
 use super::parsed::TokenFrom;
-use super::url::{is_amazon_host, lookup, Url};
+use super::url::{is_amazon_host, lookup, lookup_all, Url};
 use super::{Authorize, Endpoint};
 
 /// An authorize request: `response_type` asks for a code and a `client_id` is named, or the
 /// Alexa app's consent page.
+///
+/// Its texts many steps repeat ([`SHARED_AUTHORIZE_PARAMS`]) are left for the serial pass
+/// to share (`Builder::exchange`): made here, each would be a copy made on one thread to be
+/// replaced and freed on another.
 pub(super) fn authorize(url: &Url, params: &[(String, String)]) -> Option<Authorize> {
-    let response_type = lookup(params, RESPONSE_TYPE).map(str::to_string);
-    let client_id = lookup(params, CLIENT_ID).map(str::to_string);
+    let [response_type, client_id, scope, state, code_challenge, code_challenge_method, nonce, response_mode] =
+        lookup_all(
+            params,
+            [
+                RESPONSE_TYPE,
+                CLIENT_ID,
+                "scope",
+                "state",
+                "code_challenge",
+                "code_challenge_method",
+                "nonce",
+                "response_mode",
+            ],
+        );
     let alexa_app = url.path.contains(ALEXA_CONSENT_PATH);
     // Every response type: `code`, the implicit `token` and `id_token`, and the hybrids.
-    let asks = response_type.as_deref().is_some_and(|r| {
+    let asks = response_type.is_some_and(|r| {
         r.split(' ')
             .any(|t| matches!(t, "code" | "token" | "id_token"))
     });
     if !(alexa_app || (asks && client_id.is_some())) {
         return None;
     }
-    let scope = lookup(params, "scope").map(str::to_string);
     let scopes = scope
-        .as_deref()
         .map(|s| {
             s.split(' ')
                 .filter(|t| !t.is_empty())
@@ -45,23 +59,29 @@ pub(super) fn authorize(url: &Url, params: &[(String, String)]) -> Option<Author
     } else {
         Endpoint::Other
     };
+    let owned = |v: Option<&str>| v.map(str::to_string);
     Some(Authorize {
-        client_id: client_id.map(Into::into),
-        scope: scope.map(Into::into),
+        client_id: None,
+        scope: None,
         scopes,
-        redirect_uri: lookup(params, "redirect_uri").map(Into::into),
-        state: lookup(params, "state").map(str::to_string),
-        response_type: response_type.map(Into::into),
-        code_challenge: lookup(params, "code_challenge").map(str::to_string),
-        code_challenge_method: lookup(params, "code_challenge_method").map(str::to_string),
-        nonce: lookup(params, "nonce").map(str::to_string),
-        response_mode: lookup(params, "response_mode").map(str::to_string),
+        redirect_uri: None,
+        state: owned(state),
+        response_type: None,
+        code_challenge: owned(code_challenge),
+        code_challenge_method: owned(code_challenge_method),
+        nonce: owned(nonce),
+        response_mode: owned(response_mode),
         endpoint: Some(endpoint),
         issuer: None,
         role: None,
         answer: None,
     })
 }
+
+/// The parameters of an authorize request the serial pass shares, in the order of
+/// `Authorize`'s `client_id`, `scope`, `redirect_uri` and `response_type`.
+pub(super) const SHARED_AUTHORIZE_PARAMS: [&str; 4] =
+    [CLIENT_ID, "scope", "redirect_uri", RESPONSE_TYPE];
 
 /// The fields of a token request: a POST whose form or JSON body names a `grant_type`, or a
 /// POST to a `/token` path whose body is missing (so it is still seen, with unknown fields).
@@ -143,19 +163,26 @@ pub(super) fn bearer(ex: &Exchange) -> Option<&str> {
 
 /// The values of query parameters as written (still encoded), each the first of its name,
 /// in one pass over the query (see [`raw_param`]).
+///
+/// Cut with byte searches, and done once every name is found: splitting by `char` patterns
+/// cost three thousand instructions an authorize request, in the serial pass. `&` and `=` are
+/// ASCII, so every cut is on a character boundary. `tests::raw_params_cut_as_split_does` holds
+/// it to the splitting it replaces.
 pub(super) fn raw_params<'q, const N: usize>(
     query: &'q str,
     names: [&str; N],
 ) -> [Option<&'q str>; N] {
     let mut found = [None; N];
-    for pair in query.split('&') {
-        let Some((k, v)) = pair.split_once('=') else {
-            continue;
-        };
+    let mut left = N;
+    for (k, v) in pairs_as_written(query) {
         for (name, slot) in names.iter().zip(found.iter_mut()) {
             if slot.is_none() && k == *name {
                 *slot = Some(v);
+                left -= 1;
             }
+        }
+        if left == 0 {
+            break;
         }
     }
     found
@@ -163,8 +190,85 @@ pub(super) fn raw_params<'q, const N: usize>(
 
 /// A query parameter's value as written (still encoded), so a label can find it in the source.
 pub(super) fn raw_param<'q>(query: &'q str, name: &str) -> Option<&'q str> {
-    query.split('&').find_map(|p| {
-        let (k, v) = p.split_once('=')?;
-        (k == name).then_some(v)
+    pairs_as_written(query).find_map(|(k, v)| (k == name).then_some(v))
+}
+
+/// The `name=value` pairs of a query as written, in order; a part without `=` is passed over
+/// (as `split('&')` and `split_once('=')` would).
+fn pairs_as_written(query: &str) -> impl Iterator<Item = (&str, &str)> {
+    let mut rest = Some(query);
+    std::iter::from_fn(move || loop {
+        let text = rest?;
+        let (pair, next) = match memchr::memchr(b'&', text.as_bytes()) {
+            Some(i) => (&text[..i], Some(&text[i + 1..])),
+            None => (text, None),
+        };
+        rest = next;
+        if let Some(eq) = memchr::memchr(b'=', pair.as_bytes()) {
+            return Some((&pair[..eq], &pair[eq + 1..]));
+        }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definitions the byte scans replaced.
+    fn raw_params_by_split<'q, const N: usize>(
+        query: &'q str,
+        names: [&str; N],
+    ) -> [Option<&'q str>; N] {
+        let mut found = [None; N];
+        for pair in query.split('&') {
+            let Some((k, v)) = pair.split_once('=') else {
+                continue;
+            };
+            for (name, slot) in names.iter().zip(found.iter_mut()) {
+                if slot.is_none() && k == *name {
+                    *slot = Some(v);
+                }
+            }
+        }
+        found
+    }
+
+    fn raw_param_by_split<'q>(query: &'q str, name: &str) -> Option<&'q str> {
+        query.split('&').find_map(|p| {
+            let (k, v) = p.split_once('=')?;
+            (k == name).then_some(v)
+        })
+    }
+
+    #[test]
+    fn raw_params_cut_as_split_does() {
+        // Queries of names, values, separators and non-ASCII text in every order: every
+        // sequence of up to five of these pieces.
+        let pieces = ["a", "code", "state", "=", "&", "==", "x%3D", "é", "", "&&"];
+        let names = ["a", "code", "state", "", "x%3D", "é", "code=a"];
+        let mut queries = vec![String::new()];
+        let mut frontier = vec![String::new()];
+        for _ in 0..5 {
+            let mut next = Vec::new();
+            for q in &frontier {
+                for p in pieces {
+                    next.push(format!("{q}{p}"));
+                }
+            }
+            queries.extend(next.iter().cloned());
+            frontier = next;
+        }
+        assert!(queries.len() > 100_000);
+        for q in &queries {
+            assert_eq!(raw_params(q, names), raw_params_by_split(q, names), "{q:?}");
+            assert_eq!(raw_params(q, ["code"]), raw_params_by_split(q, ["code"]));
+            for name in names {
+                assert_eq!(
+                    raw_param(q, name),
+                    raw_param_by_split(q, name),
+                    "{q:?} {name}"
+                );
+            }
+        }
+    }
 }

@@ -226,12 +226,25 @@ const LEAKING_PARAMS: &[&str] = &["code", "access_token", "refresh_token", "id_t
 
 /// Finds the requests whose `Referer` carries a code or token this capture issued. Only
 /// requests after the first step are read, and only a `Referer` that names one of the
-/// parameters is parsed: the cost is a header lookup per entry.
+/// parameters is parsed: the cost is a header lookup per entry, on every core. The codes and
+/// tokens are indexed by value only when some `Referer` names one (a dense log has tens of
+/// thousands of them to hash, on one core, and its `Referer`s rarely carry a query).
 pub fn referer_leaks(a: &Analysis, capture: &Capture) -> Vec<RefererLeak> {
+    use rayon::prelude::*;
     if a.codes.is_empty() && a.tokens.is_empty() {
         return Vec::new();
     }
-    // foldhash: a dense log has tens of thousands of tokens to hash, on one core.
+    let first = a.steps.iter().map(|s| s.entry).min().unwrap_or(usize::MAX);
+    let carried: Vec<Carried> = capture
+        .exchanges
+        .par_iter()
+        .with_min_len(1024)
+        .filter(|e| e.index >= first)
+        .filter_map(carried_by_referer)
+        .collect();
+    if carried.is_empty() {
+        return Vec::new();
+    }
     let codes: foldhash::HashMap<&str, usize> = a
         .codes
         .iter()
@@ -244,43 +257,61 @@ pub fn referer_leaks(a: &Analysis, capture: &Capture) -> Vec<RefererLeak> {
         .enumerate()
         .map(|(i, t)| (t.value.as_str(), i))
         .collect();
-    let first = a.steps.iter().map(|s| s.entry).min().unwrap_or(usize::MAX);
     let mut out = Vec::new();
-    for ex in capture.exchanges.iter().filter(|e| e.index >= first) {
-        let Some(referer) = ex.request.header("referer") else {
-            continue;
-        };
-        if !referer.contains('=') {
-            continue;
-        }
-        let page = Url::parse(referer);
-        let params = page.params();
-        let target = Url::parse(&ex.request.url);
-        // The page's own server already holds what its URL carries.
-        if target.host.eq_ignore_ascii_case(&page.host) {
-            continue;
-        }
-        for &param in LEAKING_PARAMS {
-            let Some(value) = lookup(&params, param).filter(|v| !v.is_empty()) else {
-                continue;
-            };
+    for c in carried {
+        for (param, value) in c.values {
             let leaked = if param == "code" {
-                codes.get(value).map(|&c| Leaked::Code(c))
+                codes.get(value.as_str()).map(|&c| Leaked::Code(c))
             } else {
-                tokens.get(value).map(|&t| Leaked::Token(t))
+                tokens.get(value.as_str()).map(|&t| Leaked::Token(t))
             };
             let Some(leaked) = leaked else { continue };
-            if entitled(a, capture, leaked, &target.host) {
+            if entitled(a, capture, leaked, &c.host) {
                 continue;
             }
             out.push(RefererLeak {
-                entry: ex.index,
+                entry: c.entry,
                 leaked,
                 param,
             });
         }
     }
     out
+}
+
+/// A request whose `Referer` names [`LEAKING_PARAMS`], sent to another host than the page's.
+struct Carried {
+    entry: usize,
+    /// The request's host.
+    host: String,
+    /// Each leaking parameter the `Referer` names, in [`LEAKING_PARAMS`]' order, decoded.
+    values: Vec<(&'static str, String)>,
+}
+
+fn carried_by_referer(ex: &crate::model::Exchange) -> Option<Carried> {
+    let referer = ex.request.header("referer")?;
+    if !referer.contains('=') {
+        return None;
+    }
+    let page = Url::parse(referer);
+    let params = page.params();
+    let target = Url::parse(&ex.request.url);
+    // The page's own server already holds what its URL carries.
+    if target.host.eq_ignore_ascii_case(&page.host) {
+        return None;
+    }
+    let values: Vec<(&'static str, String)> = LEAKING_PARAMS
+        .iter()
+        .filter_map(|&param| {
+            let value = lookup(&params, param).filter(|v| !v.is_empty())?;
+            Some((param, value.to_string()))
+        })
+        .collect();
+    (!values.is_empty()).then(|| Carried {
+        entry: ex.index,
+        host: target.host.into_owned(),
+        values,
+    })
 }
 
 /// Whether `host` is a server that issued or takes the value anyway: the authorize or token

@@ -98,6 +98,22 @@ pub fn lookup<'p>(pairs: &'p [(String, String)], name: &str) -> Option<&'p str> 
         .map(|(_, v)| v.as_str())
 }
 
+/// [`lookup`] of each of `names`, in one pass over the pairs.
+pub fn lookup_all<'p, const N: usize>(
+    pairs: &'p [(String, String)],
+    names: [&str; N],
+) -> [Option<&'p str>; N] {
+    let mut found = [None; N];
+    for (k, v) in pairs {
+        for (name, slot) in names.iter().zip(found.iter_mut()) {
+            if slot.is_none() && k == name {
+                *slot = Some(v.as_str());
+            }
+        }
+    }
+    found
+}
+
 /// Whether an answer URL goes to `redirect_uri`: it starts with it, or has the same base.
 pub fn answers_to(answer: &str, redirect_uri: &str) -> bool {
     if redirect_uri.is_empty() {
@@ -115,15 +131,21 @@ pub fn answers_to(answer: &str, redirect_uri: &str) -> bool {
 }
 
 /// Amazon's retail and LWA hosts (`www.amazon.com`, `api.amazon.co.uk`, `alexa.amazon.de`, ...).
+/// The labels are walked as bytes, not collected: every token request's host is asked.
 pub fn is_amazon_host(host: &str) -> bool {
-    let labels: Vec<&str> = host.split('.').collect();
-    labels
-        .iter()
-        .position(|l| *l == "amazon" || *l == "amazonalexa")
-        .is_some_and(|i| {
-            let suffix = &labels[i + 1..];
-            !suffix.is_empty() && suffix.len() <= 2 && suffix.iter().all(|s| s.len() <= 3)
-        })
+    let mut labels = host.as_bytes().split(|&b| b == b'.');
+    if !labels.any(|l| l == b"amazon" || l == b"amazonalexa") {
+        return false;
+    }
+    // One or two short labels after it (`com`, `co.uk`).
+    let mut suffix = 0;
+    for label in labels {
+        suffix += 1;
+        if suffix > 2 || label.len() > 3 {
+            return false;
+        }
+    }
+    suffix > 0
 }
 
 /// Loopback hosts, where plain http is acceptable.
@@ -219,6 +241,30 @@ mod tests {
         assert!(n > 10_000);
     }
 
+    /// One pass finds what a lookup of each name finds: the first pair of that name.
+    #[test]
+    fn lookup_all_finds_what_each_lookup_finds() {
+        let words = ["code", "state", "", "code ", "Code", "é"];
+        let names = ["code", "state", "", "é", "absent"];
+        let mut lists: Vec<Vec<(String, String)>> = vec![Vec::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for list in &lists {
+                for (i, w) in words.iter().enumerate() {
+                    let mut l = list.clone();
+                    l.push((w.to_string(), format!("{}", l.len() * 10 + i)));
+                    next.push(l);
+                }
+            }
+            lists.extend(next);
+        }
+        assert!(lists.len() > 1_000);
+        for pairs in &lists {
+            let each = names.map(|n| lookup(pairs, n));
+            assert_eq!(lookup_all(pairs, names), each, "{pairs:?}");
+        }
+    }
+
     #[test]
     fn custom_scheme_and_no_path() {
         let u = Url::parse("myapp://callback?code=abc");
@@ -240,6 +286,52 @@ mod tests {
             "https://app.example.com/cb2?code=1",
             "https://app.example.com/cb"
         ));
+    }
+
+    /// The walk over the labels says what the collected labels said, on hosts of every shape.
+    #[test]
+    fn amazon_hosts_are_those_the_collected_labels_name() {
+        fn collected(host: &str) -> bool {
+            let labels: Vec<&str> = host.split('.').collect();
+            labels
+                .iter()
+                .position(|l| *l == "amazon" || *l == "amazonalexa")
+                .is_some_and(|i| {
+                    let suffix = &labels[i + 1..];
+                    !suffix.is_empty() && suffix.len() <= 2 && suffix.iter().all(|s| s.len() <= 3)
+                })
+        }
+        let labels = [
+            "amazon",
+            "amazonalexa",
+            "com",
+            "co",
+            "uk",
+            "",
+            "www",
+            "long",
+            "de",
+        ];
+        let mut hosts = vec![String::new()];
+        let mut frontier = vec![String::new()];
+        for _ in 0..5 {
+            let mut next = Vec::new();
+            for h in &frontier {
+                for l in labels {
+                    next.push(if h.is_empty() {
+                        l.to_string()
+                    } else {
+                        format!("{h}.{l}")
+                    });
+                }
+            }
+            hosts.extend(next.iter().cloned());
+            frontier = next;
+        }
+        assert!(hosts.len() > 50_000);
+        for h in &hosts {
+            assert_eq!(is_amazon_host(h), collected(h), "{h}");
+        }
     }
 
     #[test]
