@@ -185,8 +185,9 @@ fn run_phase(
     };
     let by_kind = by_kind(&here);
     // Subjects are independent: a long capture's thousands of Bearer calls are evaluated on
-    // every core, and the findings kept in subject order. Codes and tokens are few, but a
-    // token's facts hold every use of it: they are evaluated beside the steps.
+    // every core, and the findings kept in subject order. A test suite's log holds as many
+    // codes and tokens as token requests (a token's facts hold every use of it): they are
+    // evaluated on every core too, beside the steps.
     let steps = || -> (Vec<Finding>, Vec<usize>) {
         let ids = subjects(only.map(|m| &m.steps[..]), a.steps.len());
         let per_step: Vec<(Vec<Finding>, bool)> = ids
@@ -214,30 +215,29 @@ fn run_phase(
         (per_step.into_iter().flat_map(|(f, _)| f).collect(), marked)
     };
     let codes_and_tokens = || -> (Vec<Finding>, Vec<usize>, Vec<usize>) {
-        let root = root_context(capture, found);
-        // Every code, or every token: the subject's rules over each in turn.
+        // Every code, or every token: the subject's rules over each, in order.
         type FactsOf<'f> = dyn Fn(usize, Ask) -> Option<serde_json::Value> + Sync + 'f;
         let each = |subject, name, ids: Vec<usize>, facts_of: &FactsOf| {
             let wanted = of(subject);
             let layout = layout(&wanted, name);
-            let mut found_here = Vec::new();
-            let mut marked = Vec::new();
-            for i in ids {
-                let build = |ask: Ask| facts_of(i, ask);
-                let subject = Some((name, &build as &Build));
-                let (f, m) = run_rules(
-                    &wanted,
-                    &is_deferred,
-                    layout.as_ref(),
-                    facts,
-                    &root,
-                    subject,
-                );
-                found_here.extend(f);
-                if m {
-                    marked.push(i);
-                }
-            }
+            let per_subject: Vec<(Vec<Finding>, bool)> = ids
+                .par_iter()
+                .map_init(
+                    || root_context(capture, found),
+                    |root, &i| {
+                        let build = |ask: Ask| facts_of(i, ask);
+                        let subject = Some((name, &build as &Build));
+                        run_rules(&wanted, &is_deferred, layout.as_ref(), facts, root, subject)
+                    },
+                )
+                .collect();
+            let marked = ids
+                .iter()
+                .zip(&per_subject)
+                .filter(|(_, (_, m))| *m)
+                .map(|(i, _)| *i)
+                .collect();
+            let found_here: Vec<Finding> = per_subject.into_iter().flat_map(|(f, _)| f).collect();
             (found_here, marked)
         };
         let codes = subjects(only.map(|m| &m.codes[..]), a.codes.len());
