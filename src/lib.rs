@@ -38,17 +38,18 @@ pub use report::timeline;
 pub mod wasm;
 pub mod wire;
 
-/// Every text made of up to `most` of `pieces` one after another (the empty one first), for
+/// Every sequence of up to `most` of `pieces`, joined, each once (the empty one first), for
 /// tests that hold a fast path to its plain definition on every combination.
 #[cfg(test)]
 pub(crate) fn joined_pieces(pieces: &[&str], most: usize) -> Vec<String> {
     let mut texts = vec![String::new()];
+    let mut frontier = vec![String::new()];
     for _ in 0..most {
-        let longer: Vec<String> = texts
+        frontier = frontier
             .iter()
             .flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}")))
             .collect();
-        texts.extend(longer);
+        texts.extend(frontier.iter().cloned());
     }
     texts
 }

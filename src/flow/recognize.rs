@@ -246,18 +246,7 @@ mod tests {
         // sequence of up to five of these pieces.
         let pieces = ["a", "code", "state", "=", "&", "==", "x%3D", "é", "", "&&"];
         let names = ["a", "code", "state", "", "x%3D", "é", "code=a"];
-        let mut queries = vec![String::new()];
-        let mut frontier = vec![String::new()];
-        for _ in 0..5 {
-            let mut next = Vec::new();
-            for q in &frontier {
-                for p in pieces {
-                    next.push(format!("{q}{p}"));
-                }
-            }
-            queries.extend(next.iter().cloned());
-            frontier = next;
-        }
+        let queries = crate::joined_pieces(&pieces, 5);
         assert!(queries.len() > 100_000);
         for q in &queries {
             assert_eq!(raw_params(q, names), raw_params_by_split(q, names), "{q:?}");

@@ -525,20 +525,25 @@ pub fn step_type(kind: StepKind) -> &'static str {
     }
 }
 
+/// An authorize request's URL and the parameters reconstruction locates in it.
+const AUTHORIZE_LOCATABLE: [&str; 9] = with_url(super::parsed::AUTHORIZE_PARAMS);
+
+/// `url`, then `fields` (`M` is one more than `N`: checked when the constant is built).
+const fn with_url<const N: usize, const M: usize>(fields: [&'static str; N]) -> [&'static str; M] {
+    assert!(M == N + 1);
+    let mut out = ["url"; M];
+    let mut i = 0;
+    while i < N {
+        out[i + 1] = fields[i];
+        i += 1;
+    }
+    out
+}
+
 /// Fields of a step's entry that a label can point at (`field = "..."` in a rule).
 pub fn locatable(kind: StepKind) -> &'static [&'static str] {
     match kind {
-        StepKind::Authorize => &[
-            "url",
-            "client_id",
-            "scope",
-            "redirect_uri",
-            "state",
-            "code_challenge",
-            "response_type",
-            "nonce",
-            "response_mode",
-        ],
+        StepKind::Authorize => &AUTHORIZE_LOCATABLE,
         StepKind::Answer => &[
             "url",
             "code",

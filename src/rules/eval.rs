@@ -172,7 +172,6 @@ fn run_phase(
     found: Option<Value>,
     findings: &mut Vec<Finding>,
 ) -> Marked {
-    use rayon::prelude::*;
     let a = facts.analysis;
     let found = found.as_ref();
     let is_deferred = |r: &Rule| deferred.iter().any(|d| std::ptr::eq(*d, r));
@@ -188,31 +187,19 @@ fn run_phase(
     // every core, and the findings kept in subject order. A test suite's log holds as many
     // codes and tokens as token requests (a token's facts hold every use of it): they are
     // evaluated on every core too, beside the steps.
+    let root = || root_context(capture, found);
     let steps = || -> (Vec<Finding>, Vec<usize>) {
         let ids = subjects(only.map(|m| &m.steps[..]), a.steps.len());
-        let per_step: Vec<(Vec<Finding>, bool)> = ids
-            .par_iter()
-            .map_init(
-                || root_context(capture, found),
-                |root, &i| {
-                    let step = &a.steps[i];
-                    let kind = StepKind::ALL.iter().position(|k| *k == step.kind);
-                    let Some((wanted, layout)) = kind.and_then(|k| by_kind.get(k)) else {
-                        return (Vec::new(), false);
-                    };
-                    let of_step = |ask: Ask| facts.step_facts_asked(i, ask);
-                    let subject = Some(("step", &of_step as &Build));
-                    run_rules(wanted, &is_deferred, layout.as_ref(), facts, root, subject)
-                },
-            )
-            .collect();
-        let marked = ids
-            .iter()
-            .zip(&per_step)
-            .filter(|(_, (_, m))| *m)
-            .map(|(i, _)| *i)
-            .collect();
-        (per_step.into_iter().flat_map(|(f, _)| f).collect(), marked)
+        on_every_core(ids, root, |root, i| {
+            let step = &a.steps[i];
+            let kind = StepKind::ALL.iter().position(|k| *k == step.kind);
+            let Some((wanted, layout)) = kind.and_then(|k| by_kind.get(k)) else {
+                return (Vec::new(), false);
+            };
+            let of_step = |ask: Ask| facts.step_facts_asked(i, ask);
+            let subject = Some(("step", &of_step as &Build));
+            run_rules(wanted, &is_deferred, layout.as_ref(), facts, root, subject)
+        })
     };
     let codes_and_tokens = || -> (Vec<Finding>, Vec<usize>, Vec<usize>) {
         // Every code, or every token: the subject's rules over each, in order.
@@ -220,25 +207,11 @@ fn run_phase(
         let each = |subject, name, ids: Vec<usize>, facts_of: &FactsOf| {
             let wanted = of(subject);
             let layout = layout(&wanted, name);
-            let per_subject: Vec<(Vec<Finding>, bool)> = ids
-                .par_iter()
-                .map_init(
-                    || root_context(capture, found),
-                    |root, &i| {
-                        let build = |ask: Ask| facts_of(i, ask);
-                        let subject = Some((name, &build as &Build));
-                        run_rules(&wanted, &is_deferred, layout.as_ref(), facts, root, subject)
-                    },
-                )
-                .collect();
-            let marked = ids
-                .iter()
-                .zip(&per_subject)
-                .filter(|(_, (_, m))| *m)
-                .map(|(i, _)| *i)
-                .collect();
-            let found_here: Vec<Finding> = per_subject.into_iter().flat_map(|(f, _)| f).collect();
-            (found_here, marked)
+            on_every_core(ids, root, |root, i| {
+                let build = |ask: Ask| facts_of(i, ask);
+                let subject = Some((name, &build as &Build));
+                run_rules(&wanted, &is_deferred, layout.as_ref(), facts, root, subject)
+            })
         };
         let codes = subjects(only.map(|m| &m.codes[..]), a.codes.len());
         let (mut found_here, codes) = each(Subject::Code, "code", codes, &|i, ask| {
@@ -255,7 +228,7 @@ fn run_phase(
         rayon::join(steps, codes_and_tokens);
     findings.extend(of_steps);
     findings.extend(of_codes_and_tokens);
-    let root = root_context(capture, found);
+    let root = root();
     // The capture's rules run in their own phase (they are one subject, quickly decided).
     let of_capture: Vec<&Rule> = rules
         .iter()
@@ -269,6 +242,28 @@ fn run_phase(
         codes,
         tokens,
     }
+}
+
+/// `eval` over each subject of `ids` on every core, each job with its own scope made by
+/// `root`: the findings in subject order, and the subjects `eval` marked.
+fn on_every_core(
+    ids: Vec<usize>,
+    root: impl Fn() -> Context<'static, 'static> + Sync + Send,
+    eval: impl Fn(&mut Context<'static, 'static>, usize) -> (Vec<Finding>, bool) + Sync + Send,
+) -> (Vec<Finding>, Vec<usize>) {
+    use rayon::prelude::*;
+    let per_subject: Vec<(Vec<Finding>, bool)> = ids
+        .par_iter()
+        .map_init(&root, |root, &i| eval(root, i))
+        .collect();
+    let marked = ids
+        .iter()
+        .zip(&per_subject)
+        .filter(|(_, (_, m))| *m)
+        .map(|(i, _)| *i)
+        .collect();
+    let found = per_subject.into_iter().flat_map(|(f, _)| f).collect();
+    (found, marked)
 }
 
 /// Names of a subject's fields.
