@@ -38,6 +38,18 @@ pub use report::timeline;
 pub mod wasm;
 pub mod wire;
 
+/// A seeded xorshift64 generator for unit tests that make many random cases: deterministic,
+/// so a failure reproduces.
+#[cfg(test)]
+pub(crate) fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}
+
 /// Every sequence of up to `most` of `pieces`, joined, each once (the empty one first), for
 /// tests that hold a fast path to its plain definition on every combination.
 #[cfg(test)]

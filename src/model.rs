@@ -918,13 +918,7 @@ mod tests {
         .map(String::from)
         .to_vec();
         let alphabet = ["", ";", "=", " ", "a", "é", "xyz"];
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::xorshift(0x9e37_79b9_7f4a_7c15_u64);
         for _ in 0..20_000 {
             let len = next() % 14;
             values.push(

@@ -95,13 +95,8 @@ mod tests {
     /// made of them, their pieces and other words.
     #[test]
     fn windows_find_what_each_values_search_finds() {
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut random = crate::xorshift(0x2545_f491_4f6c_dd1d_u64);
+        let mut next = move |n: u64| random() % n;
         let letters = ["a", "b", "é", "-", "Z", "\"", " "];
         let word = |len: u64, next: &mut dyn FnMut(u64) -> u64| -> String {
             (0..len).map(|_| letters[next(7) as usize]).collect()

@@ -462,89 +462,96 @@ impl Cursor<'_> {
 
     /// One entry object: tracks what [`Cursor::stub`] needs.
     pub(super) fn entry(&mut self, scan: &mut Scan) -> R<()> {
-        let (mut started, mut request, mut response, mut error) = (false, false, false, false);
+        let odd = self.fields::<4>(|c, key| {
+            Ok(Some(match key {
+                b"startedDateTime" => {
+                    scan.started = c.plain_string(scan)?;
+                    0
+                }
+                b"request" => {
+                    c.request(scan)?;
+                    1
+                }
+                b"response" => {
+                    c.response(scan)?;
+                    2
+                }
+                b"_error" => {
+                    c.null(scan)?;
+                    3
+                }
+                _ => return Ok(None),
+            }))
+        })?;
+        scan.odd |= odd;
+        Ok(())
+    }
+
+    /// Walks the object whose `{` is next: `field` reads the value of each key it knows and
+    /// gives its slot among `N` (`None`: a key it does not know, whose value is skipped).
+    /// True when a key is escaped (its value skipped) or a known one comes twice: the full
+    /// read, which takes the last, is then the one to trust.
+    fn fields<const N: usize>(
+        &mut self,
+        mut field: impl FnMut(&mut Self, &[u8]) -> R<Option<usize>>,
+    ) -> R<bool> {
+        let mut seen = [false; N];
+        let mut odd = false;
         let mut first = true;
         self.eat(b'{')?;
         while let Some(key) = self.key(&mut first)? {
-            let seen = match self.text(key) {
-                _ if key.escaped => {
-                    scan.odd = true;
-                    self.skip_value()?;
-                    continue;
+            if key.escaped {
+                odd = true;
+                self.skip_value()?;
+                continue;
+            }
+            let text = self.text(key);
+            match field(self, text)? {
+                Some(i) => {
+                    if let Some(seen) = seen.get_mut(i) {
+                        odd |= std::mem::replace(seen, true);
+                    }
                 }
-                b"startedDateTime" => {
-                    scan.started = self.plain_string(scan)?;
-                    &mut started
-                }
-                b"request" => {
-                    self.request(scan)?;
-                    &mut request
-                }
-                b"response" => {
-                    self.response(scan)?;
-                    &mut response
-                }
-                b"_error" => {
-                    self.null(scan)?;
-                    &mut error
-                }
-                _ => {
-                    self.skip_value()?;
-                    continue;
-                }
-            };
-            scan.odd |= std::mem::replace(seen, true);
+                None => self.skip_value()?,
+            }
         }
-        Ok(())
+        Ok(odd)
     }
 
     pub(super) fn request(&mut self, scan: &mut Scan) -> R<()> {
         if self.peek() != Some(b'{') {
             return self.skip_value();
         }
-        let mut seen = [false; 5];
-        let mut first = true;
-        self.eat(b'{')?;
-        while let Some(key) = self.key(&mut first)? {
-            let i = match self.text(key) {
-                _ if key.escaped => {
-                    scan.odd = true;
-                    self.skip_value()?;
-                    continue;
-                }
+        let odd = self.fields::<5>(|c, key| {
+            Ok(Some(match key {
                 b"method" => {
-                    scan.method = self.scalar(scan)?;
+                    scan.method = c.scalar(scan)?;
                     0
                 }
                 b"url" => {
-                    scan.url = self.scalar(scan)?;
+                    scan.url = c.scalar(scan)?;
                     1
                 }
                 b"headers" => {
                     let mut headers = std::mem::take(&mut scan.req_headers);
-                    self.headers(scan, &mut headers)?;
+                    c.headers(scan, &mut headers)?;
                     scan.req_headers = headers;
                     2
                 }
                 b"cookies" => {
-                    let at = self.pos;
-                    scan.req_cookies = self.count()?;
-                    scan.cookie_lists.push(at..self.pos);
+                    let at = c.pos;
+                    scan.req_cookies = c.count()?;
+                    scan.cookie_lists.push(at..c.pos);
                     3
                 }
                 b"postData" => {
-                    scan.post_data = Some(self.body()?);
+                    scan.post_data = Some(c.body()?);
                     4
                 }
-                _ => {
-                    self.skip_value()?;
-                    continue;
-                }
-            };
-            if let Some(seen) = seen.get_mut(i) {
-                scan.odd |= std::mem::replace(seen, true);
-            }
-        }
+                _ => return Ok(None),
+            }))
+        })?;
+        scan.odd |= odd;
         Ok(())
     }
 
@@ -553,53 +560,40 @@ impl Cursor<'_> {
             return self.skip_value();
         }
         scan.response = true;
-        let mut seen = [false; 6];
-        let mut first = true;
-        self.eat(b'{')?;
-        while let Some(key) = self.key(&mut first)? {
-            let i = match self.text(key) {
-                _ if key.escaped => {
-                    scan.odd = true;
-                    self.skip_value()?;
-                    continue;
-                }
+        let odd = self.fields::<6>(|c, key| {
+            Ok(Some(match key {
                 b"status" => {
-                    scan.status = Some(self.status()?);
+                    scan.status = Some(c.status()?);
                     0
                 }
                 b"headers" => {
                     let mut headers = std::mem::take(&mut scan.resp_headers);
-                    self.headers(scan, &mut headers)?;
+                    c.headers(scan, &mut headers)?;
                     scan.resp_headers = headers;
                     1
                 }
                 b"cookies" => {
-                    let at = self.pos;
-                    scan.resp_cookies = self.count()?;
-                    scan.cookie_lists.push(at..self.pos);
+                    let at = c.pos;
+                    scan.resp_cookies = c.count()?;
+                    scan.cookie_lists.push(at..c.pos);
                     2
                 }
                 b"redirectURL" => {
-                    scan.redirect = self.scalar(scan)?;
+                    scan.redirect = c.scalar(scan)?;
                     3
                 }
                 b"_error" => {
-                    self.null(scan)?;
+                    c.null(scan)?;
                     4
                 }
                 b"content" => {
-                    scan.content = Some(self.body()?);
+                    scan.content = Some(c.body()?);
                     5
                 }
-                _ => {
-                    self.skip_value()?;
-                    continue;
-                }
-            };
-            if let Some(seen) = seen.get_mut(i) {
-                scan.odd |= std::mem::replace(seen, true);
-            }
-        }
+                _ => return Ok(None),
+            }))
+        })?;
+        scan.odd |= odd;
         Ok(())
     }
 
@@ -619,33 +613,25 @@ impl Cursor<'_> {
                 return Ok(out);
             }
         }
-        let mut seen = [false; 5];
-        let mut first = true;
-        self.eat(b'{')?;
-        while let Some(key) = self.key(&mut first)? {
-            let i = match self.text(key) {
-                _ if key.escaped => {
-                    out.unusual = true;
-                    self.skip_value()?;
-                    continue;
-                }
+        let unusual = self.fields::<5>(|c, key| {
+            Ok(Some(match key {
                 b"mimeType" => {
-                    out.mime_type = self.string_or_null(&mut out.unusual)?;
+                    out.mime_type = c.string_or_null(&mut out.unusual)?;
                     0
                 }
                 b"text" => {
-                    out.text = self.string_or_null(&mut out.unusual)?;
+                    out.text = c.string_or_null(&mut out.unusual)?;
                     1
                 }
                 b"encoding" => {
-                    out.unusual |= self.string_or_null(&mut out.unusual)?.is_some();
+                    out.unusual |= c.string_or_null(&mut out.unusual)?.is_some();
                     2
                 }
                 b"size" => {
-                    if self.peek() == Some(b'n') {
-                        self.literal(b"null")?;
+                    if c.peek() == Some(b'n') {
+                        c.literal(b"null")?;
                     } else {
-                        match self.status()? {
+                        match c.status()? {
                             Ok(size) => out.size = Some(size),
                             Err(()) => out.unusual = true,
                         }
@@ -655,18 +641,13 @@ impl Cursor<'_> {
                 // Elements would be decoded, or not, as `params_are_encoded` decides; any
                 // other value reads as no parameters.
                 b"params" => {
-                    out.unusual |= self.count()? > 0;
+                    out.unusual |= c.count()? > 0;
                     4
                 }
-                _ => {
-                    self.skip_value()?;
-                    continue;
-                }
-            };
-            if let Some(seen) = seen.get_mut(i) {
-                out.unusual |= std::mem::replace(seen, true);
-            }
-        }
+                _ => return Ok(None),
+            }))
+        })?;
+        out.unusual |= unusual;
         Ok(out)
     }
 
@@ -751,17 +732,7 @@ impl Cursor<'_> {
     /// fails on a list or object, and reads a number or boolean as its text, which
     /// [`Cursor::kept`] does not rebuild.
     pub(super) fn scalar(&mut self, scan: &mut Scan) -> R<Option<Str>> {
-        match self.peek() {
-            Some(b'"') => {
-                self.pos += 1;
-                self.string().map(Some)
-            }
-            Some(b'n') => self.literal(b"null").map(|()| None),
-            _ => {
-                scan.odd = true;
-                self.skip_value().map(|()| None)
-            }
-        }
+        self.string_or_null(&mut scan.odd)
     }
 
     /// `null`, or the entry is odd (a transport error is kept by the full reader).

@@ -68,13 +68,7 @@ fn strings_read_alike_in_blocks_and_byte_by_byte() {
         b"\\\\u0063",
         b"\\\\",
     ];
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = crate::xorshift(0x2545_f491_4f6c_dd1du64);
     let (mut ended, mut hidden, mut failed) = (0, 0, 0);
     for _ in 0..20_000 {
         let len = (next() % 300) as usize;
@@ -82,7 +76,7 @@ fn strings_read_alike_in_blocks_and_byte_by_byte() {
         // Mostly plain bytes and escaped quotes, like a JSON body in a HAR string.
         while text.len() < len {
             let r = next();
-            let piece: &[u8] = if r % 4 == 0 {
+            let piece: &[u8] = if r.is_multiple_of(4) {
                 alphabet[(r >> 8) as usize % alphabet.len()]
             } else if r % 4 == 1 {
                 b"\\\""
@@ -154,20 +148,14 @@ fn strings_are_unescaped_as_serde_json_does() {
         b"u",
         b"\\\\n",
     ];
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = crate::xorshift(0x9e37_79b9_7f4a_7c15u64);
     let (mut ours, mut left) = (0, 0);
     for _ in 0..20_000 {
         let len = (next() % 200) as usize;
         let mut text = b"\"".to_vec();
         while text.len() < len + 1 {
             let r = next();
-            let piece: &[u8] = if r % 3 == 0 {
+            let piece: &[u8] = if r.is_multiple_of(3) {
                 alphabet[(r >> 8) as usize % alphabet.len()]
             } else {
                 b"abcdefgh".get(..(r >> 8) as usize % 8).unwrap_or(b"")

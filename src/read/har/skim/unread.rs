@@ -187,13 +187,7 @@ mod tests {
     /// beginnings, the bytes they start with) and filler, short and long (the SIMD search
     /// works on blocks, and its short texts go another way).
     fn texts(pieces: &[&str]) -> Vec<String> {
-        let mut state = 0x853c_49e6_748f_ea9b_u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::xorshift(0x853c_49e6_748f_ea9b_u64);
         let mut out = Vec::new();
         for _ in 0..20_000 {
             let len = next() % 24;
