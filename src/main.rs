@@ -129,6 +129,7 @@ tokentrail manpage | gzip > /usr/local/share/man/man1/tokentrail.1.gz"
 }
 
 fn main() -> ExitCode {
+    cli::allocator::return_memory_at_once();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),

@@ -2,6 +2,7 @@
 //! flags every command that reads captures takes, loading the options and the inputs, and
 //! writing to the terminal.
 
+pub mod allocator;
 pub mod check;
 pub mod diff;
 pub mod error;
