@@ -62,6 +62,7 @@ impl<'a> Cursor<'a> {
 
     /// The next key of an object whose `{` is consumed, with its `:` consumed; `None` after
     /// the closing `}`.
+    #[inline(always)]
     pub(super) fn key(&mut self, first: &mut bool) -> R<Option<Str>> {
         if !self.next_item(first, b'}')? {
             return Ok(None);
@@ -75,6 +76,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Moves to the next element of a list whose `[` is consumed; false after the `]`.
+    #[inline(always)]
     pub(super) fn element(&mut self, first: &mut bool) -> R<bool> {
         self.next_item(first, b']')
     }
