@@ -122,6 +122,32 @@ fn strings_read_alike_in_blocks_and_byte_by_byte() {
     );
 }
 
+/// The tokenizer's whitespace step (inlined, with a lone space stepped over in place) ends
+/// where the byte-wise definition does.
+#[test]
+fn whitespace_ends_where_the_plain_definition_does() {
+    use crate::wire::simd::skip_ws_bytes;
+    let pieces: &[&[u8]] = &[
+        b" ", b"\n", b"\r", b"\t", b"\"", b":", b"x", b"\x0b", b"\xc3",
+    ];
+    let mut next = crate::xorshift(0x6a09_e667_f3bc_c909_u64);
+    for _ in 0..20_000 {
+        let len = next() % 40;
+        let text: Vec<u8> = (0..len)
+            .flat_map(|_| {
+                pieces[(next() % pieces.len() as u64) as usize]
+                    .iter()
+                    .copied()
+            })
+            .collect();
+        for at in 0..=text.len() {
+            let mut c = Cursor::new(&text, at);
+            c.ws();
+            assert_eq!(c.pos, skip_ws_bytes(&text, at), "{text:?} at {at}");
+        }
+    }
+}
+
 /// Every string the tokenizer passes is unescaped as serde_json unescapes it, or left to
 /// serde_json when it holds a `\u` escape (and only then).
 #[test]
