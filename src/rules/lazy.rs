@@ -64,7 +64,7 @@ impl<'r> Layout<'r> {
 
     /// The slot of `name`, if the conditions read it.
     #[inline]
-    fn position(&self, name: &str) -> Option<usize> {
+    pub fn position(&self, name: &str) -> Option<usize> {
         self.index.get(name).copied()
     }
 
@@ -201,14 +201,8 @@ impl<'f> Fields<'f> {
         (self.build)(Ask::One(name, parts.map(|_| &part as &Want)))
     }
 
-    /// A field's facts: `None` when it is not one the conditions read, `Some(None)` when the
-    /// facts leave it out.
-    pub fn json(&self, name: &str) -> Option<Option<&serde_json::Value>> {
-        let i = self.layout.position(name)?;
-        Some(self.json_at(i))
-    }
-
-    fn json_at(&self, i: usize) -> Option<&serde_json::Value> {
+    /// The field of slot `i` (a [`Layout::position`]): `None` when the facts leave it out.
+    pub fn json_at(&self, i: usize) -> Option<&serde_json::Value> {
         let layout = self.layout;
         self.slots[i]
             .json
