@@ -37,18 +37,21 @@ struct Slot {
 /// condition looked its field up; the parts' map was searched again for each field built).
 pub struct Layout<'r> {
     names: Vec<&'r str>,
-    /// The parts of `names[i]` the conditions read (`None`: the field whole).
-    parts: Vec<Option<BTreeSet<String>>>,
+    /// The parts of `names[i]` the conditions read (`None`: the field whole), as a list: each
+    /// field of a summary a condition reaches is tested against them, and a set's walk cost
+    /// more than the test.
+    parts: Vec<Option<Vec<String>>>,
     index: foldhash::HashMap<&'r str, usize>,
     /// Of the fields not in `names` (only the interpreter asks for those), the parts.
-    rest: Parts<'r>,
+    rest: BTreeMap<&'r str, Vec<String>>,
 }
 
 impl<'r> Layout<'r> {
     /// The layout of the fields `reads` (each once), with the parts `parts` finds.
     pub fn new(reads: &[&'r str], mut parts: Parts<'r>) -> Layout<'r> {
         let names = reads.to_vec();
-        let of_names = names.iter().map(|n| parts.remove(n)).collect();
+        let listed = |p: BTreeSet<String>| p.into_iter().collect::<Vec<_>>();
+        let of_names = names.iter().map(|n| parts.remove(n).map(listed)).collect();
         let mut index = foldhash::HashMap::default();
         for (i, n) in names.iter().enumerate() {
             // The first of a name given twice, as a search in order finds it.
@@ -58,7 +61,7 @@ impl<'r> Layout<'r> {
             names,
             parts: of_names,
             index,
-            rest: parts,
+            rest: parts.into_iter().map(|(n, p)| (n, listed(p))).collect(),
         }
     }
 
@@ -69,10 +72,10 @@ impl<'r> Layout<'r> {
     }
 
     /// The parts of `name` the conditions read, if they read it only through its parts.
-    fn parts_of(&self, name: &str) -> Option<&BTreeSet<String>> {
+    fn parts_of(&self, name: &str) -> Option<&[String]> {
         match self.position(name) {
-            Some(i) => self.parts[i].as_ref(),
-            None => self.rest.get(name),
+            Some(i) => self.parts[i].as_deref(),
+            None => self.rest.get(name).map(Vec::as_slice),
         }
     }
 }
@@ -106,11 +109,11 @@ pub fn parts<'r>(trees: impl IntoIterator<Item = &'r IdedExpr>, var: &str) -> Pa
 /// Whether `parts` (of one field, as [`parts`] finds them) asks for `name`: a part (`origin`,
 /// asked whole or through any of its fields), a part's field (`origin.client_id`, asked
 /// alone or with the part whole), or a part whole (`origin.*`).
-pub fn part_wanted(parts: &BTreeSet<String>, name: &str) -> bool {
+pub fn part_wanted<'p>(parts: impl IntoIterator<Item = &'p String>, name: &str) -> bool {
     // A part holds at most one dot: compared as bytes (this runs for every field of every
     // summary a token request's code quotes).
     let n = name.as_bytes();
-    parts.iter().any(|p| {
+    parts.into_iter().any(|p| {
         let p = p.as_bytes();
         p == n
             // `p` is the part whole: any of its fields, or all of them (`origin.*`).
@@ -196,7 +199,7 @@ impl<'f> Fields<'f> {
 
     /// One field, built alone (with only the parts the conditions read, when they read it
     /// only through its parts); `None` when the facts leave it out (unknown).
-    fn build(&self, name: &str, parts: Option<&BTreeSet<String>>) -> Option<serde_json::Value> {
+    fn build(&self, name: &str, parts: Option<&[String]>) -> Option<serde_json::Value> {
         let part = |p: &str| parts.is_some_and(|ps| part_wanted(ps, p));
         (self.build)(Ask::One(name, parts.map(|_| &part as &Want)))
     }
@@ -206,7 +209,7 @@ impl<'f> Fields<'f> {
         let layout = self.layout;
         self.slots[i]
             .json
-            .get_or_init(|| self.build(layout.names[i], layout.parts[i].as_ref()))
+            .get_or_init(|| self.build(layout.names[i], layout.parts[i].as_deref()))
             .as_ref()
     }
 
