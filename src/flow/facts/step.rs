@@ -336,7 +336,10 @@ impl<'a> Facts<'a> {
                 None => None,
             })
         });
-        out.put("client", || self.client(t.client_id.as_deref()));
+        let ask = out.ask;
+        out.put("client", || {
+            self.client_wanted(t.client_id.as_deref(), &ask.part("client"))
+        });
         out.put("client_id", || s(t.client_id.as_deref()));
         out.put("client_auth", || t.client_auth.map(|c| json!(c.name())));
         out.set("has_client_secret", || json!(t.has_client_secret));
@@ -455,7 +458,10 @@ impl<'a> Facts<'a> {
         out.put("endpoint", || a.endpoint.map(|e| json!(e.name())));
         out.put("issuer", || s(a.issuer.as_deref()));
         out.put("role", || a.role.map(|r| json!(r.name())));
-        out.put("client", || self.client(a.client_id.as_deref()));
+        let ask = out.ask;
+        out.put("client", || {
+            self.client_wanted(a.client_id.as_deref(), &ask.part("client"))
+        });
         out.put("client_id", || s(a.client_id.as_deref()));
         out.put("scope", || s(a.scope.as_deref()));
         out.set("scopes", || json!(a.scopes));
