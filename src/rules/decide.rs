@@ -319,22 +319,47 @@ fn combine(l: u8, r: u8, op: impl Fn(u8, u8) -> u8) -> u8 {
         .fold(0, |out, (a, b)| out | op(a, b))
 }
 
-fn and(l: u8, r: u8) -> u8 {
-    combine(l, r, |a, b| match (a, b) {
+/// `&&` of one outcome with another, as the interpreter gives it.
+fn and_one(a: u8, b: u8) -> u8 {
+    match (a, b) {
         (F, _) => F,
         (T, b) => b,
         (_, F) => F,
         _ => E,
-    })
+    }
 }
 
-fn or(l: u8, r: u8) -> u8 {
-    combine(l, r, |a, b| match (a, b) {
+/// `||` of one outcome with another.
+fn or_one(a: u8, b: u8) -> u8 {
+    match (a, b) {
         (T, _) => T,
         (F, b) => b,
         (_, T) => T,
         _ => E,
-    })
+    }
+}
+
+/// `op` over every pair of outcome sets, by set (a condition's connectives are decided for
+/// every subject: a look-up, not the pairs' walk).
+fn table(op: fn(u8, u8) -> u8) -> [[u8; 8]; 8] {
+    let mut t = [[0; 8]; 8];
+    for (l, row) in t.iter_mut().enumerate() {
+        for (r, out) in row.iter_mut().enumerate() {
+            *out = combine(l as u8, r as u8, op);
+        }
+    }
+    t
+}
+
+static AND: std::sync::LazyLock<[[u8; 8]; 8]> = std::sync::LazyLock::new(|| table(and_one));
+static OR: std::sync::LazyLock<[[u8; 8]; 8]> = std::sync::LazyLock::new(|| table(or_one));
+
+fn and(l: u8, r: u8) -> u8 {
+    AND[usize::from(l & ANY)][usize::from(r & ANY)]
+}
+
+fn or(l: u8, r: u8) -> u8 {
+    OR[usize::from(l & ANY)][usize::from(r & ANY)]
 }
 
 fn not(x: u8) -> u8 {
@@ -750,6 +775,20 @@ mod tests {
             false,
         ),
     ];
+
+    /// The connectives' tables give, for every pair of outcome sets, what combining the
+    /// sets outcome by outcome gives.
+    #[test]
+    fn connective_tables_combine_outcome_by_outcome() {
+        for l in 0..8u8 {
+            for r in 0..8u8 {
+                assert_eq!(and(l, r), combine(l, r, and_one), "{l} && {r}");
+                assert_eq!(or(l, r), combine(l, r, or_one), "{l} || {r}");
+            }
+        }
+        assert_eq!(and(T | E, F), F);
+        assert_eq!(or(E, T | F), T | E);
+    }
 
     /// Each expression is decided here, and as the interpreter decides it over the same
     /// subject: errors, absent fields and non-bool values included.

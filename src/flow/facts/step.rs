@@ -24,31 +24,35 @@ const CREDENTIAL_PARAMS: &[&str] = &[
     "password",
 ];
 
-/// The fields `step_base` makes, by name: a step kind's own fields are never among them.
-const BASE_FIELDS: &[&str] = &[
-    "id",
-    "entry",
-    "kind",
-    "flow",
-    "method",
-    "url",
-    "scheme",
-    "host",
-    "path",
-    "loopback",
-    "query_secrets",
-    "browser_signs",
-    "content_type",
-    "cookies_sent",
-    "cookies_set",
-    "cache_control",
-    "referrer_policy",
-    "www_authenticate",
-    "answered",
-    "status",
-    "time",
-    "t",
-];
+/// Whether `step_base` makes the field `name`: a step kind's own fields are never among
+/// them. A `match` (dispatched on the length first), not a search of a list of names: every
+/// field a condition asks alone is tested.
+fn is_base_field(name: &str) -> bool {
+    matches!(
+        name,
+        "id" | "entry"
+            | "kind"
+            | "flow"
+            | "method"
+            | "url"
+            | "scheme"
+            | "host"
+            | "path"
+            | "loopback"
+            | "query_secrets"
+            | "browser_signs"
+            | "content_type"
+            | "cookies_sent"
+            | "cookies_set"
+            | "cache_control"
+            | "referrer_policy"
+            | "www_authenticate"
+            | "answered"
+            | "status"
+            | "time"
+            | "t"
+    )
+}
 
 /// A subject's facts being built: a field is computed only when it is asked for, and kept
 /// only when it is known ("Unknown is not false", docs/facts.md).
@@ -199,7 +203,7 @@ impl<'a> Facts<'a> {
         let mut out = Out::new(ask);
         // A field asked alone that every step has not is looked for among the kind's fields
         // only (a condition reads one field at a time, and most of them are the kind's).
-        if !matches!(ask, Ask::One(name, _) if !BASE_FIELDS.contains(&name)) {
+        if !matches!(ask, Ask::One(name, _) if !is_base_field(name)) {
             self.step_base(id, step, &mut out);
             if out.done() {
                 return out.into_value();
@@ -221,7 +225,7 @@ impl<'a> Facts<'a> {
         out.into_value()
     }
 
-    /// The fields every step has (each is named in [`BASE_FIELDS`]).
+    /// The fields every step has (each is named in [`is_base_field`]).
     fn step_base(&self, id: usize, step: &Step, out: &mut Out) {
         out.set("id", || json!(id));
         out.set("entry", || json!(step.entry));
