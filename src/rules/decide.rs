@@ -35,23 +35,195 @@ const ANY: u8 = T | F | E;
 
 /// A field of the subject: `None` when the conditions' fields do not include it (not
 /// modelled), `Some(None)` when the facts leave it out.
+#[cfg(test)]
 pub type Field<'a> = dyn Fn(&str) -> Option<Option<&'a Json>> + 'a;
 
+/// A field of the subject by its slot (as [`compile`] resolved its name): `None` when the
+/// facts leave it out.
+pub type Slot<'a> = dyn Fn(usize) -> Option<&'a Json> + 'a;
+
 /// Whether the condition `expr` over the subject variable `var` gives `true`, when that is
-/// certain from the fields; `None` when only the interpreter can tell.
+/// certain from the fields; `None` when only the interpreter can tell. (The condition is
+/// compiled for this one call: a rule set's are compiled once, [`compile`].)
+#[cfg(test)]
 pub fn decide<'v, 'a: 'v>(expr: &'v IdedExpr, var: &str, field: &Field<'a>) -> Option<bool> {
-    let set = Eval {
+    // Each name a slot of its own, read again by name.
+    let names = std::cell::RefCell::new(Vec::<&'v str>::new());
+    let cond = compile(expr, var, &|n| {
+        field(n)?;
+        let mut names = names.borrow_mut();
+        Some(names.iter().position(|x| *x == n).unwrap_or_else(|| {
+            names.push(n);
+            names.len() - 1
+        }))
+    });
+    let names = names.into_inner();
+    cond.decide(&|i| field(names[i]).flatten())
+}
+
+/// A condition resolved once for a subject kind: its operators matched and its fields' names
+/// found as slots, so deciding it for each of a capture's thousands of subjects walks the
+/// tree without comparing names (an operator's name was matched at every node, and every
+/// field read was a hash of its name).
+pub struct Compiled<'r> {
+    root: Node<'r>,
+}
+
+/// A node of a [`Compiled`] condition; each evaluates as [`Eval`] defined it on the tree.
+enum Node<'r> {
+    /// Not modelled: any value, or an error.
+    Any,
+    Lit(V<'r>),
+    /// A comprehension's variable: the `n`th binding from the innermost.
+    Bound(usize),
+    /// A field of the subject (`step.f`, or `has(step.f)` when `test`), by slot.
+    Field {
+        slot: usize,
+        test: bool,
+    },
+    /// A field of a value (`x.f`, or `has(x.f)` when `test`).
+    Select {
+        operand: Box<Node<'r>>,
+        field: &'r str,
+        test: bool,
+    },
+    And(Box<Node<'r>>, Box<Node<'r>>),
+    Or(Box<Node<'r>>, Box<Node<'r>>),
+    Not(Box<Node<'r>>),
+    Cond(Box<Node<'r>>, Box<Node<'r>>, Box<Node<'r>>),
+    Eq(Box<Node<'r>>, Box<Node<'r>>),
+    Ne(Box<Node<'r>>, Box<Node<'r>>),
+    /// An order test: which orders of the two sides make it true.
+    Order(fn(Ordering) -> bool, Box<Node<'r>>, Box<Node<'r>>),
+    In(Box<Node<'r>>, Box<Node<'r>>),
+    Double(Box<Node<'r>>),
+    Sub(Box<Node<'r>>, Box<Node<'r>>),
+    Size(Box<Node<'r>>),
+    List(Vec<Node<'r>>),
+    /// An `exists` (or `all`) comprehension.
+    Fold {
+        range: Box<Node<'r>>,
+        pred: Box<Node<'r>>,
+        exists: bool,
+    },
+}
+
+/// Compiles `expr`, a condition over the subject variable `var`, whose fields are found by
+/// `slot` (`None`: not modelled, as [`Field`]'s `None`).
+pub fn compile<'r>(
+    expr: &'r IdedExpr,
+    var: &str,
+    slot: &dyn Fn(&'r str) -> Option<usize>,
+) -> Compiled<'r> {
+    let c = Compiler {
         var,
-        field,
-        bound: None,
+        slot,
+        scope: Vec::new(),
+    };
+    let mut c = c;
+    Compiled { root: c.node(expr) }
+}
+
+struct Compiler<'c, 'r> {
+    var: &'c str,
+    slot: &'c dyn Fn(&'r str) -> Option<usize>,
+    /// The comprehension variables in scope, innermost last: bindings are lexical, so the
+    /// variable a name reads is known here.
+    scope: Vec<&'r str>,
+}
+
+impl<'r> Compiler<'_, 'r> {
+    fn boxed(&mut self, e: &'r IdedExpr) -> Box<Node<'r>> {
+        Box::new(self.node(e))
     }
-    .truth(expr);
-    if set == T {
-        Some(true)
-    } else if set & T == 0 {
-        Some(false)
-    } else {
-        None
+
+    fn bound(&self, name: &str) -> Option<usize> {
+        self.scope.iter().rev().position(|n| *n == name)
+    }
+
+    fn node(&mut self, expr: &'r IdedExpr) -> Node<'r> {
+        match &expr.expr {
+            Ast::Literal(l) => Node::Lit(V::lit(l)),
+            Ast::Ident(n) => self.bound(n).map_or(Node::Any, Node::Bound),
+            Ast::Comprehension(c) => match Fold::of(c) {
+                Some(fold) => {
+                    let range = self.boxed(&c.iter_range);
+                    self.scope.push(&c.iter_var);
+                    let pred = self.boxed(fold.pred);
+                    self.scope.pop();
+                    Node::Fold {
+                        range,
+                        pred,
+                        exists: fold.exists,
+                    }
+                }
+                None => Node::Any,
+            },
+            Ast::Select(s) => match &s.operand.expr {
+                // The subject itself, unless a comprehension's variable of that name shadows it.
+                Ast::Ident(n) if n == self.var && self.bound(n).is_none() => {
+                    match (self.slot)(&s.field) {
+                        Some(slot) => Node::Field { slot, test: s.test },
+                        None => Node::Any,
+                    }
+                }
+                _ => Node::Select {
+                    operand: self.boxed(&s.operand),
+                    field: &s.field,
+                    test: s.test,
+                },
+            },
+            Ast::Call(c) if c.target.is_none() => match (c.func_name.as_str(), &c.args[..]) {
+                (operators::LOGICAL_AND, [a, b]) => Node::And(self.boxed(a), self.boxed(b)),
+                (operators::LOGICAL_OR, [a, b]) => Node::Or(self.boxed(a), self.boxed(b)),
+                (operators::LOGICAL_NOT, [a]) => Node::Not(self.boxed(a)),
+                (operators::CONDITIONAL, [c, a, b]) => {
+                    Node::Cond(self.boxed(c), self.boxed(a), self.boxed(b))
+                }
+                (operators::EQUALS, [a, b]) => Node::Eq(self.boxed(a), self.boxed(b)),
+                (operators::NOT_EQUALS, [a, b]) => Node::Ne(self.boxed(a), self.boxed(b)),
+                (
+                    op @ (operators::LESS
+                    | operators::LESS_EQUALS
+                    | operators::GREATER
+                    | operators::GREATER_EQUALS),
+                    [a, b],
+                ) => {
+                    // Each operator is a test of the two sides' order.
+                    let holds: fn(Ordering) -> bool = match op {
+                        operators::LESS => |o| o == Ordering::Less,
+                        operators::LESS_EQUALS => |o| o != Ordering::Greater,
+                        operators::GREATER => |o| o == Ordering::Greater,
+                        _ => |o| o != Ordering::Less,
+                    };
+                    Node::Order(holds, self.boxed(a), self.boxed(b))
+                }
+                (operators::IN, [a, b]) => Node::In(self.boxed(a), self.boxed(b)),
+                ("double", [a]) => Node::Double(self.boxed(a)),
+                (operators::SUBSTRACT, [a, b]) => Node::Sub(self.boxed(a), self.boxed(b)),
+                ("size", [a]) => Node::Size(self.boxed(a)),
+                _ => Node::Any,
+            },
+            Ast::List(l) if l.optional_indices.is_empty() => {
+                Node::List(l.elements.iter().map(|e| self.node(e)).collect())
+            }
+            _ => Node::Any,
+        }
+    }
+}
+
+impl Compiled<'_> {
+    /// Whether the condition gives `true`, when that is certain from the fields `field`
+    /// gives by slot; `None` when only the interpreter can tell.
+    pub fn decide<'a>(&self, field: &Slot<'a>) -> Option<bool> {
+        let set = Run { field, bound: None }.truth(&self.root);
+        if set == T {
+            Some(true)
+        } else if set & T == 0 {
+            Some(false)
+        } else {
+            None
+        }
     }
 }
 
@@ -147,22 +319,47 @@ fn combine(l: u8, r: u8, op: impl Fn(u8, u8) -> u8) -> u8 {
         .fold(0, |out, (a, b)| out | op(a, b))
 }
 
-fn and(l: u8, r: u8) -> u8 {
-    combine(l, r, |a, b| match (a, b) {
+/// `&&` of one outcome with another, as the interpreter gives it.
+fn and_one(a: u8, b: u8) -> u8 {
+    match (a, b) {
         (F, _) => F,
         (T, b) => b,
         (_, F) => F,
         _ => E,
-    })
+    }
 }
 
-fn or(l: u8, r: u8) -> u8 {
-    combine(l, r, |a, b| match (a, b) {
+/// `||` of one outcome with another.
+fn or_one(a: u8, b: u8) -> u8 {
+    match (a, b) {
         (T, _) => T,
         (F, b) => b,
         (_, T) => T,
         _ => E,
-    })
+    }
+}
+
+/// `op` over every pair of outcome sets, by set (a condition's connectives are decided for
+/// every subject: a look-up, not the pairs' walk).
+fn table(op: fn(u8, u8) -> u8) -> [[u8; 8]; 8] {
+    let mut t = [[0; 8]; 8];
+    for (l, row) in t.iter_mut().enumerate() {
+        for (r, out) in row.iter_mut().enumerate() {
+            *out = combine(l as u8, r as u8, op);
+        }
+    }
+    t
+}
+
+static AND: std::sync::LazyLock<[[u8; 8]; 8]> = std::sync::LazyLock::new(|| table(and_one));
+static OR: std::sync::LazyLock<[[u8; 8]; 8]> = std::sync::LazyLock::new(|| table(or_one));
+
+fn and(l: u8, r: u8) -> u8 {
+    AND[usize::from(l & ANY)][usize::from(r & ANY)]
+}
+
+fn or(l: u8, r: u8) -> u8 {
+    OR[usize::from(l & ANY)][usize::from(r & ANY)]
 }
 
 fn not(x: u8) -> u8 {
@@ -232,13 +429,6 @@ fn contains(l: &V, r: &V) -> Option<bool> {
     Some(found)
 }
 
-/// A comprehension's variable, bound to one item, and the ones it shadows.
-struct Bound<'e, 'v> {
-    name: &'v str,
-    value: V<'v>,
-    outer: Option<&'e Bound<'e, 'v>>,
-}
-
 /// The fold of an `exists` or `all` comprehension.
 struct Fold<'v> {
     pred: &'v IdedExpr,
@@ -285,218 +475,191 @@ impl<'v> Fold<'v> {
     }
 }
 
-struct Eval<'e, 'a, 'v> {
-    var: &'e str,
-    field: &'e Field<'a>,
+/// A comprehension's variable, bound to one item, and the ones it shadows.
+struct Bound<'e, 'v> {
+    value: V<'v>,
+    outer: Option<&'e Bound<'e, 'v>>,
+}
+
+/// The evaluation of a [`Compiled`] condition over one subject.
+///
+/// Each part is evaluated to the set of outcomes the interpreter could give it; the
+/// connectives combine the sets outcome by outcome (see the module's documentation).
+struct Run<'e, 'a, 'v> {
+    field: &'e Slot<'a>,
     /// The comprehension variables in scope, innermost first.
     bound: Option<&'e Bound<'e, 'v>>,
 }
 
 // `'v`: what the values borrow, the tree or the fields.
-impl<'a: 'v, 'v> Eval<'_, 'a, 'v> {
-    /// The value a comprehension variable is bound to.
-    fn lookup(&self, name: &str) -> Option<&V<'v>> {
+impl<'a: 'v, 'v> Run<'_, 'a, 'v> {
+    /// The value the `n`th comprehension variable from the innermost is bound to.
+    fn lookup(&self, n: usize) -> V<'v> {
         let mut b = self.bound;
-        while let Some(x) = b {
-            if x.name == name {
-                return Some(&x.value);
-            }
-            b = x.outer;
+        for _ in 0..n {
+            b = b.and_then(|x| x.outer);
         }
-        None
+        b.map_or(V::Any, |x| x.value.clone())
     }
 
-    /// The outcomes of an `exists` or `all` comprehension, `None` for other comprehensions.
+    /// The outcomes of an `exists` or `all` comprehension.
     ///
     /// The interpreter evaluates the range (an error is the answer; a value it cannot iterate
     /// is one too, left to it here), then the predicate on each item in turn: `exists` stops at
     /// the first true, `all` at the first false; an error or a non-bool is kept and is the
     /// answer if no later item settles it. So the outcomes are the `||` (`&&`) fold of the
     /// items' outcomes, from false (true).
-    fn fold(&self, c: &'v ComprehensionExpr) -> Option<u8> {
-        let fold = Fold::of(c)?;
-        let items: Vec<V<'v>> = match self.value(&c.iter_range) {
-            V::Err => return Some(E),
-            V::Array(items) => items.iter().map(V::of).collect(),
-            V::List(items) => items,
-            _ => return Some(ANY),
-        };
-        let (mut out, stop) = if fold.exists { (F, T) } else { (T, F) };
-        for value in items {
+    fn fold(&self, range: &'v Node<'v>, pred: &'v Node<'v>, exists: bool) -> u8 {
+        let (mut out, stop) = if exists { (F, T) } else { (T, F) };
+        let mut each = |value: V<'v>| -> bool {
             let bound = Bound {
-                name: &c.iter_var,
                 value,
                 outer: self.bound,
             };
-            let inner = Eval {
-                var: self.var,
+            let inner = Run {
                 field: self.field,
                 bound: Some(&bound),
             };
-            let item = inner.truth(fold.pred);
-            out = if fold.exists {
+            let item = inner.truth(pred);
+            out = if exists {
                 or(out, item)
             } else {
                 and(out, item)
             };
             // The interpreter stops there (the later items' fields are then not built).
-            if out == stop {
-                break;
+            out == stop
+        };
+        match self.value(range) {
+            V::Err => return E,
+            V::Array(items) => {
+                for j in items {
+                    if each(V::of(j)) {
+                        break;
+                    }
+                }
             }
+            V::List(items) => {
+                for v in items {
+                    if each(v) {
+                        break;
+                    }
+                }
+            }
+            _ => return ANY,
         }
-        Some(out)
+        out
     }
 
-    /// The outcomes of `expr` where a bool is needed.
-    fn truth(&self, expr: &'v IdedExpr) -> u8 {
-        match &expr.expr {
-            Ast::Comprehension(c) => self.fold(c).unwrap_or(ANY),
-            Ast::Call(c) if c.target.is_none() => match (c.func_name.as_str(), &c.args[..]) {
-                // As the interpreter does, the right side is not evaluated when the left one
-                // settles the answer (its fields are then not built).
-                (operators::LOGICAL_AND, [a, b]) => match self.truth(a) {
-                    F => F,
-                    l => and(l, self.truth(b)),
-                },
-                (operators::LOGICAL_OR, [a, b]) => match self.truth(a) {
-                    T => T,
-                    l => or(l, self.truth(b)),
-                },
-                (operators::LOGICAL_NOT, [a]) => not(self.truth(a)),
-                (operators::CONDITIONAL, [c, a, b]) => {
-                    let cond = self.truth(c);
-                    let mut out = cond & E;
-                    if cond & T != 0 {
-                        out |= self.truth(a);
-                    }
-                    if cond & F != 0 {
-                        out |= self.truth(b);
-                    }
-                    out
-                }
-                (operators::EQUALS, [a, b]) => binary(self.value(a), || self.value(b), equal),
-                (operators::NOT_EQUALS, [a, b]) => binary(
-                    self.value(a),
-                    || self.value(b),
-                    |l, r| equal(l, r).map(|e| !e),
-                ),
-                (
-                    op @ (operators::LESS
-                    | operators::LESS_EQUALS
-                    | operators::GREATER
-                    | operators::GREATER_EQUALS),
-                    [a, b],
-                ) => {
-                    // Each operator is a test of the two sides' order.
-                    let holds: fn(Ordering) -> bool = match op {
-                        operators::LESS => |o| o == Ordering::Less,
-                        operators::LESS_EQUALS => |o| o != Ordering::Greater,
-                        operators::GREATER => |o| o == Ordering::Greater,
-                        _ => |o| o != Ordering::Less,
-                    };
-                    binary(
-                        self.value(a),
-                        || self.value(b),
-                        |l, r| order(l, r).map(holds),
-                    )
-                }
-                (operators::IN, [a, b]) => binary(self.value(a), || self.value(b), contains),
-                _ => self.value(expr).truth(),
+    /// The outcomes of `node` where a bool is needed.
+    fn truth(&self, node: &'v Node<'v>) -> u8 {
+        match node {
+            Node::Fold {
+                range,
+                pred,
+                exists,
+            } => self.fold(range, pred, *exists),
+            // As the interpreter does, the right side is not evaluated when the left one
+            // settles the answer (its fields are then not built).
+            Node::And(a, b) => match self.truth(a) {
+                F => F,
+                l => and(l, self.truth(b)),
             },
+            Node::Or(a, b) => match self.truth(a) {
+                T => T,
+                l => or(l, self.truth(b)),
+            },
+            Node::Not(a) => not(self.truth(a)),
+            Node::Cond(c, a, b) => {
+                let cond = self.truth(c);
+                let mut out = cond & E;
+                if cond & T != 0 {
+                    out |= self.truth(a);
+                }
+                if cond & F != 0 {
+                    out |= self.truth(b);
+                }
+                out
+            }
+            Node::Eq(a, b) => binary(self.value(a), || self.value(b), equal),
+            Node::Ne(a, b) => binary(
+                self.value(a),
+                || self.value(b),
+                |l, r| equal(l, r).map(|e| !e),
+            ),
+            Node::Order(holds, a, b) => binary(
+                self.value(a),
+                || self.value(b),
+                |l, r| order(l, r).map(holds),
+            ),
+            Node::In(a, b) => binary(self.value(a), || self.value(b), contains),
             // `has(x.f)`: `x` is evaluated (an error stays one), then `f` looked up.
-            Ast::Select(s) if s.test => match self.operand(&s.operand) {
-                Operand::Subject => match (self.field)(&s.field) {
-                    Some(found) => {
-                        if found.is_some() {
-                            T
-                        } else {
-                            F
-                        }
-                    }
-                    None => ANY,
-                },
-                Operand::Value(V::Err) => E,
-                Operand::Value(V::Map(m)) => {
-                    if m.contains_key(&s.field) {
+            Node::Field { slot, test: true } => {
+                if (self.field)(*slot).is_some() {
+                    T
+                } else {
+                    F
+                }
+            }
+            Node::Select {
+                operand,
+                field,
+                test: true,
+            } => match self.value(operand) {
+                V::Err => E,
+                V::Map(m) => {
+                    if m.contains_key(*field) {
                         T
                     } else {
                         F
                     }
                 }
-                Operand::Value(_) => ANY,
+                _ => ANY,
             },
-            _ => self.value(expr).truth(),
+            _ => self.value(node).truth(),
         }
     }
 
-    /// The operand of a select: the subject variable itself (unless a comprehension's
-    /// variable of that name shadows it), or a value.
-    fn operand(&self, expr: &'v IdedExpr) -> Operand<'v> {
-        match &expr.expr {
-            Ast::Ident(n) if n == self.var && self.lookup(n).is_none() => Operand::Subject,
-            _ => Operand::Value(self.value(expr)),
-        }
-    }
-
-    fn value(&self, expr: &'v IdedExpr) -> V<'v> {
-        match &expr.expr {
-            Ast::Literal(l) => V::lit(l),
-            Ast::Ident(n) => self.lookup(n).cloned().unwrap_or(V::Any),
-            Ast::Comprehension(c) => match self.fold(c) {
-                Some(set) => V::of_truth(set),
-                None => V::Any,
+    fn value(&self, node: &'v Node<'v>) -> V<'v> {
+        match node {
+            Node::Any => V::Any,
+            Node::Lit(v) => v.clone(),
+            Node::Bound(n) => self.lookup(*n),
+            Node::Field { slot, test: false } => match (self.field)(*slot) {
+                Some(j) => V::of(j as &'v Json),
+                None => V::Err,
             },
-            Ast::Select(s) if !s.test => match self.operand(&s.operand) {
-                Operand::Subject => match (self.field)(&s.field) {
-                    Some(Some(j)) => V::of(j as &'v Json),
-                    Some(None) => V::Err,
-                    None => V::Any,
-                },
-                Operand::Value(V::Err) => V::Err,
-                Operand::Value(V::Map(m)) => m.get(&s.field).map_or(V::Err, V::of),
-                Operand::Value(_) => V::Any,
-            },
-            Ast::Call(c) if c.target.is_none() => match (c.func_name.as_str(), &c.args[..]) {
-                // The arguments are evaluated first; an error in one is the answer.
-                ("double", [a]) => match self.value(a) {
-                    V::Err => V::Err,
-                    V::Int(i) => V::Double(i as f64),
-                    V::Double(d) => V::Double(d),
-                    _ => V::Any,
-                },
-                (operators::SUBSTRACT, [a, b]) => match self.value(a) {
-                    V::Err => V::Err,
-                    l => match (l, self.value(b)) {
-                        (_, V::Err) => V::Err,
-                        (V::Double(l), V::Double(r)) => V::Double(l - r),
-                        _ => V::Any,
-                    },
-                },
-                ("size", [a]) => match self.value(a) {
-                    V::Err => V::Err,
-                    V::Array(items) => i64::try_from(items.len()).map_or(V::Any, V::Int),
-                    V::Map(m) => i64::try_from(m.len()).map_or(V::Any, V::Int),
-                    _ => V::Any,
-                },
-                (
-                    operators::LOGICAL_AND
-                    | operators::LOGICAL_OR
-                    | operators::LOGICAL_NOT
-                    | operators::CONDITIONAL
-                    | operators::EQUALS
-                    | operators::NOT_EQUALS
-                    | operators::LESS
-                    | operators::LESS_EQUALS
-                    | operators::GREATER
-                    | operators::GREATER_EQUALS
-                    | operators::IN,
-                    _,
-                ) => V::of_truth(self.truth(expr)),
+            Node::Select {
+                operand,
+                field,
+                test: false,
+            } => match self.value(operand) {
+                V::Err => V::Err,
+                V::Map(m) => m.get(*field).map_or(V::Err, V::of),
                 _ => V::Any,
             },
-            Ast::Select(_) => V::of_truth(self.truth(expr)),
-            Ast::List(l) if l.optional_indices.is_empty() => {
-                let items: Vec<V> = l.elements.iter().map(|e| self.value(e)).collect();
+            // The arguments are evaluated first; an error in one is the answer.
+            Node::Double(a) => match self.value(a) {
+                V::Err => V::Err,
+                V::Int(i) => V::Double(i as f64),
+                V::Double(d) => V::Double(d),
+                _ => V::Any,
+            },
+            Node::Sub(a, b) => match self.value(a) {
+                V::Err => V::Err,
+                l => match (l, self.value(b)) {
+                    (_, V::Err) => V::Err,
+                    (V::Double(l), V::Double(r)) => V::Double(l - r),
+                    _ => V::Any,
+                },
+            },
+            Node::Size(a) => match self.value(a) {
+                V::Err => V::Err,
+                V::Array(items) => i64::try_from(items.len()).map_or(V::Any, V::Int),
+                V::Map(m) => i64::try_from(m.len()).map_or(V::Any, V::Int),
+                _ => V::Any,
+            },
+            Node::List(l) => {
+                let items: Vec<V> = l.iter().map(|e| self.value(e)).collect();
                 // Elements are evaluated in turn and the first error is the answer.
                 if items.iter().any(|v| matches!(v, V::Err)) {
                     V::Err
@@ -504,14 +667,11 @@ impl<'a: 'v, 'v> Eval<'_, 'a, 'v> {
                     V::List(items)
                 }
             }
-            _ => V::Any,
+            // A condition's value: the comprehensions, the connectives, the comparisons and
+            // `has()`.
+            _ => V::of_truth(self.truth(node)),
         }
     }
-}
-
-enum Operand<'a> {
-    Subject,
-    Value(V<'a>),
 }
 
 #[cfg(test)]
@@ -615,6 +775,20 @@ mod tests {
             false,
         ),
     ];
+
+    /// The connectives' tables give, for every pair of outcome sets, what combining the
+    /// sets outcome by outcome gives.
+    #[test]
+    fn connective_tables_combine_outcome_by_outcome() {
+        for l in 0..8u8 {
+            for r in 0..8u8 {
+                assert_eq!(and(l, r), combine(l, r, and_one), "{l} && {r}");
+                assert_eq!(or(l, r), combine(l, r, or_one), "{l} || {r}");
+            }
+        }
+        assert_eq!(and(T | E, F), F);
+        assert_eq!(or(E, T | F), T | E);
+    }
 
     /// Each expression is decided here, and as the interpreter decides it over the same
     /// subject: errors, absent fields and non-bool values included.

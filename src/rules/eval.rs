@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use cel::common::value::Val;
 use cel::{Context, Value};
 
-use super::decide;
+use super::decide::{self, Compiled};
 use super::functions;
 #[cfg(test)]
 use super::lazy::part_wanted;
@@ -138,9 +138,48 @@ struct Marked {
     tokens: Vec<usize>,
 }
 
+/// A subject kind's rules, the fields their conditions read, and the conditions compiled
+/// against those fields (once per kind, not per subject).
+struct Kind<'r> {
+    rules: Vec<&'r Rule>,
+    layout: Option<Layout<'r>>,
+    conds: Vec<Option<Compiled<'r>>>,
+}
+
+impl<'r> Kind<'r> {
+    /// `rules` over the subject variable `var`.
+    fn new(rules: Vec<&'r Rule>, var: &str) -> Kind<'r> {
+        let layout = layout(&rules, var);
+        let conds = rules
+            .iter()
+            .map(|r| {
+                let layout = layout.as_ref()?;
+                Some(decide::compile(r.when.tree()?, var, &|n| {
+                    layout.position(n)
+                }))
+            })
+            .collect();
+        Kind {
+            rules,
+            layout,
+            conds,
+        }
+    }
+
+    /// `rules` read by the interpreter alone (the capture's).
+    fn interpreted(rules: Vec<&'r Rule>) -> Kind<'r> {
+        let conds = rules.iter().map(|_| None).collect();
+        Kind {
+            rules,
+            layout: None,
+            conds,
+        }
+    }
+}
+
 /// The rules of each step kind (in `StepKind::ALL`'s order), and the fields their conditions
 /// read, found once.
-fn by_kind<'r>(rules: &[&'r Rule]) -> Vec<(Vec<&'r Rule>, Option<Layout<'r>>)> {
+fn by_kind<'r>(rules: &[&'r Rule]) -> Vec<Kind<'r>> {
     StepKind::ALL
         .iter()
         .map(|kind| {
@@ -149,8 +188,7 @@ fn by_kind<'r>(rules: &[&'r Rule]) -> Vec<(Vec<&'r Rule>, Option<Layout<'r>>)> {
                 .copied()
                 .filter(|r| r.subject.takes_step(*kind))
                 .collect();
-            let layout = layout(&wanted, "step");
-            (wanted, layout)
+            Kind::new(wanted, "step")
         })
         .collect()
 }
@@ -193,24 +231,23 @@ fn run_phase(
         on_every_core(ids, root, |root, i| {
             let step = &a.steps[i];
             let kind = StepKind::ALL.iter().position(|k| *k == step.kind);
-            let Some((wanted, layout)) = kind.and_then(|k| by_kind.get(k)) else {
+            let Some(kind) = kind.and_then(|k| by_kind.get(k)) else {
                 return (Vec::new(), false);
             };
             let of_step = |ask: Ask| facts.step_facts_asked(i, ask);
             let subject = Some(("step", &of_step as &Build));
-            run_rules(wanted, &is_deferred, layout.as_ref(), facts, root, subject)
+            run_rules(kind, &is_deferred, facts, root, subject)
         })
     };
     let codes_and_tokens = || -> (Vec<Finding>, Vec<usize>, Vec<usize>) {
         // Every code, or every token: the subject's rules over each, in order.
         type FactsOf<'f> = dyn Fn(usize, Ask) -> Option<serde_json::Value> + Sync + 'f;
         let each = |subject, name, ids: Vec<usize>, facts_of: &FactsOf| {
-            let wanted = of(subject);
-            let layout = layout(&wanted, name);
+            let kind = Kind::new(of(subject), name);
             on_every_core(ids, root, |root, i| {
                 let build = |ask: Ask| facts_of(i, ask);
                 let subject = Some((name, &build as &Build));
-                run_rules(&wanted, &is_deferred, layout.as_ref(), facts, root, subject)
+                run_rules(&kind, &is_deferred, facts, root, subject)
             })
         };
         let codes = subjects(only.map(|m| &m.codes[..]), a.codes.len());
@@ -236,7 +273,8 @@ fn run_phase(
         .filter(|r| r.subject == Subject::Capture)
         .collect();
     let none = |_: &Rule| false;
-    findings.extend(run_rules(&of_capture, &none, None, facts, &root, None).0);
+    let of_capture = Kind::interpreted(of_capture);
+    findings.extend(run_rules(&of_capture, &none, facts, &root, None).0);
     Marked {
         steps,
         codes,
@@ -302,18 +340,17 @@ fn layout<'r>(wanted: &[&'r Rule], var: &str) -> Option<Layout<'r>> {
 /// all their facts, and of a field read only through its parts (`step.code.origin`), those
 /// parts; a rule that fires gets all of them.
 fn run_rules(
-    wanted: &[&Rule],
+    kind: &Kind,
     deferred: &dyn Fn(&Rule) -> bool,
-    layout: Option<&Layout>,
     facts: &Facts,
     root: &Context,
     subject: Option<(&'static str, &Build)>,
 ) -> (Vec<Finding>, bool) {
-    if wanted.is_empty() {
+    if kind.rules.is_empty() {
         return (Vec::new(), false);
     }
     // The fields the conditions read, when they read nothing else of the subject.
-    let fields = match (subject, layout) {
+    let fields = match (subject, kind.layout.as_ref()) {
         (Some((_, build)), Some(layout)) => match Slots::new(build, layout) {
             Some(fields) => Some(fields),
             None => return (Vec::new(), false),
@@ -337,11 +374,9 @@ fn run_rules(
             })
             .as_ref()
     };
-    let fires = |rule: &Rule| -> bool {
-        let native = match (&fields, subject, rule.when.tree()) {
-            (Some(fields), Some((name, _)), Some(tree)) => {
-                decide::decide(tree, name, &|f| fields.json(f))
-            }
+    let fires = |rule: &Rule, cond: &Option<Compiled>| -> bool {
+        let native = match (&fields, cond) {
+            (Some(fields), Some(cond)) => cond.decide(&|i| fields.json_at(i)),
             _ => None,
         };
         native.unwrap_or_else(|| {
@@ -349,10 +384,12 @@ fn run_rules(
         })
     };
     let mut marked = false;
-    let firing: Vec<&Rule> = wanted
+    let firing: Vec<&Rule> = kind
+        .rules
         .iter()
-        .copied()
-        .filter(|r| fires(r))
+        .zip(&kind.conds)
+        .filter(|(r, c)| fires(r, c))
+        .map(|(r, _)| *r)
         .filter(|r| {
             // Decided here, found in the next phase.
             let later = deferred(r);
@@ -899,7 +936,8 @@ mod tests {
                 let interpreted = matches!(run(&rule.when, &ctx), Some(Value::Bool(true)));
                 total += 1;
                 folds += usize::from(name != "step");
-                if let Some(native) = decide::decide(tree, name, &|f| slots.json(f)) {
+                let cond = decide::compile(tree, name, &|n| layout.position(n));
+                if let Some(native) = cond.decide(&|i| slots.json_at(i)) {
                     assert_eq!(native, interpreted, "{} on {}", rule.id, path.display());
                     decided += 1;
                     fired += usize::from(native);

@@ -26,9 +26,18 @@ pub type Build<'b> = dyn Fn(Ask) -> Option<serde_json::Value> + Sync + 'b;
 /// A field the conditions may read: its facts, built at most once (`None` when the facts
 /// leave it out), and the interpreter's value of them, converted at most once, only when the
 /// interpreter reads it (most conditions are decided on the facts: `rules::decide`).
+#[derive(Default)]
 struct Slot {
     json: OnceLock<Option<serde_json::Value>>,
     val: OnceLock<Option<Box<dyn Val>>>,
+}
+
+thread_local! {
+    /// The slot lists of subjects done on this thread, emptied, for the next subjects: a
+    /// list is a few kilobytes (a token request's conditions read thirty fields), which
+    /// glibc does not keep in its per-thread caches, so allocating one per subject cost
+    /// ≈ 700 instructions and freeing it as many again.
+    static SPARE: std::cell::RefCell<Vec<Vec<Slot>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The fields a subject kind's conditions read, and the parts of each, found once for every
@@ -37,18 +46,21 @@ struct Slot {
 /// condition looked its field up; the parts' map was searched again for each field built).
 pub struct Layout<'r> {
     names: Vec<&'r str>,
-    /// The parts of `names[i]` the conditions read (`None`: the field whole).
-    parts: Vec<Option<BTreeSet<String>>>,
+    /// The parts of `names[i]` the conditions read (`None`: the field whole), as a list: each
+    /// field of a summary a condition reaches is tested against them, and a set's walk cost
+    /// more than the test.
+    parts: Vec<Option<Vec<String>>>,
     index: foldhash::HashMap<&'r str, usize>,
     /// Of the fields not in `names` (only the interpreter asks for those), the parts.
-    rest: Parts<'r>,
+    rest: BTreeMap<&'r str, Vec<String>>,
 }
 
 impl<'r> Layout<'r> {
     /// The layout of the fields `reads` (each once), with the parts `parts` finds.
     pub fn new(reads: &[&'r str], mut parts: Parts<'r>) -> Layout<'r> {
         let names = reads.to_vec();
-        let of_names = names.iter().map(|n| parts.remove(n)).collect();
+        let listed = |p: BTreeSet<String>| p.into_iter().collect::<Vec<_>>();
+        let of_names = names.iter().map(|n| parts.remove(n).map(listed)).collect();
         let mut index = foldhash::HashMap::default();
         for (i, n) in names.iter().enumerate() {
             // The first of a name given twice, as a search in order finds it.
@@ -58,21 +70,21 @@ impl<'r> Layout<'r> {
             names,
             parts: of_names,
             index,
-            rest: parts,
+            rest: parts.into_iter().map(|(n, p)| (n, listed(p))).collect(),
         }
     }
 
     /// The slot of `name`, if the conditions read it.
     #[inline]
-    fn position(&self, name: &str) -> Option<usize> {
+    pub fn position(&self, name: &str) -> Option<usize> {
         self.index.get(name).copied()
     }
 
     /// The parts of `name` the conditions read, if they read it only through its parts.
-    fn parts_of(&self, name: &str) -> Option<&BTreeSet<String>> {
+    fn parts_of(&self, name: &str) -> Option<&[String]> {
         match self.position(name) {
-            Some(i) => self.parts[i].as_ref(),
-            None => self.rest.get(name),
+            Some(i) => self.parts[i].as_deref(),
+            None => self.rest.get(name).map(Vec::as_slice),
         }
     }
 }
@@ -106,11 +118,11 @@ pub fn parts<'r>(trees: impl IntoIterator<Item = &'r IdedExpr>, var: &str) -> Pa
 /// Whether `parts` (of one field, as [`parts`] finds them) asks for `name`: a part (`origin`,
 /// asked whole or through any of its fields), a part's field (`origin.client_id`, asked
 /// alone or with the part whole), or a part whole (`origin.*`).
-pub fn part_wanted(parts: &BTreeSet<String>, name: &str) -> bool {
+pub fn part_wanted<'p>(parts: impl IntoIterator<Item = &'p String>, name: &str) -> bool {
     // A part holds at most one dot: compared as bytes (this runs for every field of every
     // summary a token request's code quotes).
     let n = name.as_bytes();
-    parts.iter().any(|p| {
+    parts.into_iter().any(|p| {
         let p = p.as_bytes();
         p == n
             // `p` is the part whole: any of its fields, or all of them (`origin.*`).
@@ -180,45 +192,45 @@ impl<'f> Fields<'f> {
     /// such subject (it has no facts, and is not evaluated).
     pub fn new(build: &'f Build<'f>, layout: &'f Layout<'f>) -> Option<Fields<'f>> {
         build(Ask::Nothing)?;
+        let mut slots = SPARE
+            .with(|spare| spare.borrow_mut().pop())
+            .unwrap_or_default();
+        slots.resize_with(layout.names.len(), Slot::default);
         Some(Fields {
             build,
             layout,
-            slots: layout
-                .names
-                .iter()
-                .map(|_| Slot {
-                    json: OnceLock::new(),
-                    val: OnceLock::new(),
-                })
-                .collect(),
+            slots,
         })
     }
 
     /// One field, built alone (with only the parts the conditions read, when they read it
     /// only through its parts); `None` when the facts leave it out (unknown).
-    fn build(&self, name: &str, parts: Option<&BTreeSet<String>>) -> Option<serde_json::Value> {
+    fn build(&self, name: &str, parts: Option<&[String]>) -> Option<serde_json::Value> {
         let part = |p: &str| parts.is_some_and(|ps| part_wanted(ps, p));
         (self.build)(Ask::One(name, parts.map(|_| &part as &Want)))
     }
 
-    /// A field's facts: `None` when it is not one the conditions read, `Some(None)` when the
-    /// facts leave it out.
-    pub fn json(&self, name: &str) -> Option<Option<&serde_json::Value>> {
-        let i = self.layout.position(name)?;
-        Some(self.json_at(i))
-    }
-
-    fn json_at(&self, i: usize) -> Option<&serde_json::Value> {
+    /// The field of slot `i` (a [`Layout::position`]): `None` when the facts leave it out.
+    pub fn json_at(&self, i: usize) -> Option<&serde_json::Value> {
         let layout = self.layout;
         self.slots[i]
             .json
-            .get_or_init(|| self.build(layout.names[i], layout.parts[i].as_ref()))
+            .get_or_init(|| self.build(layout.names[i], layout.parts[i].as_deref()))
             .as_ref()
     }
 
     /// The subject as the interpreter reads it.
     pub fn lazy(&self) -> Lazy<'_> {
         Lazy { fields: self }
+    }
+}
+
+impl Drop for Fields<'_> {
+    fn drop(&mut self) {
+        let mut slots = std::mem::take(&mut self.slots);
+        // The fields built are dropped here; the list is kept.
+        slots.clear();
+        SPARE.with(|spare| spare.borrow_mut().push(slots));
     }
 }
 

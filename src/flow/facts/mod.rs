@@ -181,6 +181,12 @@ impl<'a> Facts<'a> {
         Some(client_facts(self.analysis.clients.get(id?)?))
     }
 
+    /// A client with the fields `want` names (`step.client.profile` needs neither its
+    /// evidence, a sentence, nor its id).
+    fn client_wanted(&self, id: Option<&str>, want: &Want) -> Option<Value> {
+        Some(client_facts_wanted(self.analysis.clients.get(id?)?, want))
+    }
+
     fn masked_token(&self, token: usize) -> Option<Value> {
         Some(json!(self.token_mask(token)?))
     }
@@ -266,7 +272,8 @@ impl<'a> Facts<'a> {
 
     fn use_summary(&self, id: usize) -> Option<Value> {
         let step = self.analysis.steps.get(id)?;
-        let mut m = Map::new();
+        // Sized for its ten fields: growing the map rehashed its keys twice.
+        let mut m = Map::with_capacity(10);
         m.insert("id".into(), json!(id));
         m.insert("entry".into(), json!(step.entry));
         m.insert("kind".into(), json!(step.kind.name()));
@@ -570,14 +577,19 @@ fn via(v: Via) -> &'static str {
 
 /// A client as rules see it.
 fn client_facts(c: &super::Client) -> Value {
-    let mut m = Map::new();
-    m.insert("id".into(), json!(c.id));
-    m.insert("profile".into(), json!(c.profile.name()));
-    m.insert("profile_source".into(), json!(c.source.name()));
-    m.insert("evidence".into(), json!(c.evidence));
-    m.insert("ambiguous".into(), json!(c.other.is_some()));
-    put(&mut m, "other_profile", c.other.map(|p| json!(p.name())));
-    Value::Object(m)
+    client_facts_wanted(c, &|_| true)
+}
+
+/// [`client_facts`] with the fields `want` names.
+fn client_facts_wanted(c: &super::Client, want: &Want) -> Value {
+    let mut out = step::Out::new(Ask::Fields(want));
+    out.set("id", || json!(c.id));
+    out.set("profile", || json!(c.profile.name()));
+    out.set("profile_source", || json!(c.source.name()));
+    out.set("evidence", || json!(c.evidence));
+    out.set("ambiguous", || json!(c.other.is_some()));
+    out.put("other_profile", || c.other.map(|p| json!(p.name())));
+    Value::Object(out.map)
 }
 
 /// A finding as rules that read `findings` see it.

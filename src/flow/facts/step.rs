@@ -24,31 +24,35 @@ const CREDENTIAL_PARAMS: &[&str] = &[
     "password",
 ];
 
-/// The fields `step_base` makes, by name: a step kind's own fields are never among them.
-const BASE_FIELDS: &[&str] = &[
-    "id",
-    "entry",
-    "kind",
-    "flow",
-    "method",
-    "url",
-    "scheme",
-    "host",
-    "path",
-    "loopback",
-    "query_secrets",
-    "browser_signs",
-    "content_type",
-    "cookies_sent",
-    "cookies_set",
-    "cache_control",
-    "referrer_policy",
-    "www_authenticate",
-    "answered",
-    "status",
-    "time",
-    "t",
-];
+/// Whether `step_base` makes the field `name`: a step kind's own fields are never among
+/// them. A `match` (dispatched on the length first), not a search of a list of names: every
+/// field a condition asks alone is tested.
+fn is_base_field(name: &str) -> bool {
+    matches!(
+        name,
+        "id" | "entry"
+            | "kind"
+            | "flow"
+            | "method"
+            | "url"
+            | "scheme"
+            | "host"
+            | "path"
+            | "loopback"
+            | "query_secrets"
+            | "browser_signs"
+            | "content_type"
+            | "cookies_sent"
+            | "cookies_set"
+            | "cache_control"
+            | "referrer_policy"
+            | "www_authenticate"
+            | "answered"
+            | "status"
+            | "time"
+            | "t"
+    )
+}
 
 /// A subject's facts being built: a field is computed only when it is asked for, and kept
 /// only when it is known ("Unknown is not false", docs/facts.md).
@@ -199,7 +203,7 @@ impl<'a> Facts<'a> {
         let mut out = Out::new(ask);
         // A field asked alone that every step has not is looked for among the kind's fields
         // only (a condition reads one field at a time, and most of them are the kind's).
-        if !matches!(ask, Ask::One(name, _) if !BASE_FIELDS.contains(&name)) {
+        if !matches!(ask, Ask::One(name, _) if !is_base_field(name)) {
             self.step_base(id, step, &mut out);
             if out.done() {
                 return out.into_value();
@@ -221,7 +225,7 @@ impl<'a> Facts<'a> {
         out.into_value()
     }
 
-    /// The fields every step has (each is named in [`BASE_FIELDS`]).
+    /// The fields every step has (each is named in [`is_base_field`]).
     fn step_base(&self, id: usize, step: &Step, out: &mut Out) {
         out.set("id", || json!(id));
         out.set("entry", || json!(step.entry));
@@ -336,7 +340,10 @@ impl<'a> Facts<'a> {
                 None => None,
             })
         });
-        out.put("client", || self.client(t.client_id.as_deref()));
+        let ask = out.ask;
+        out.put("client", || {
+            self.client_wanted(t.client_id.as_deref(), &ask.part("client"))
+        });
         out.put("client_id", || s(t.client_id.as_deref()));
         out.put("client_auth", || t.client_auth.map(|c| json!(c.name())));
         out.set("has_client_secret", || json!(t.has_client_secret));
@@ -391,7 +398,7 @@ impl<'a> Facts<'a> {
 
     /// A token request's answer, as its step's `response`.
     fn token_response(&self, r: &super::super::TokenResponse, want: &Want) -> Value {
-        let mut rm = Map::new();
+        let mut rm = Map::with_capacity(9);
         rm.insert("status".into(), json!(r.status));
         rm.insert("body_present".into(), json!(r.body_present));
         super::put(&mut rm, "error", s(r.error.as_deref()));
@@ -455,7 +462,10 @@ impl<'a> Facts<'a> {
         out.put("endpoint", || a.endpoint.map(|e| json!(e.name())));
         out.put("issuer", || s(a.issuer.as_deref()));
         out.put("role", || a.role.map(|r| json!(r.name())));
-        out.put("client", || self.client(a.client_id.as_deref()));
+        let ask = out.ask;
+        out.put("client", || {
+            self.client_wanted(a.client_id.as_deref(), &ask.part("client"))
+        });
         out.put("client_id", || s(a.client_id.as_deref()));
         out.put("scope", || s(a.scope.as_deref()));
         out.set("scopes", || json!(a.scopes));
@@ -521,8 +531,22 @@ fn param_name(name: &[u8]) -> std::borrow::Cow<'_, str> {
 /// neither prefix, and the prefixes are ASCII, so the lossy UTF-8 of the whole value starts
 /// with one exactly when its bytes do.
 fn lwa_token(value: &[u8]) -> bool {
-    let head = || percent_encoding::percent_decode(&value[..value.len().min(15)]).take(5);
-    head().eq(*b"Atza|") || head().eq(*b"Atzr|")
+    let head = &value[..value.len().min(15)];
+    // Without an escape the head decodes to itself (nearly every value: decoding it byte by
+    // byte, twice, was most of the cost of an authorize request's `query_secrets`).
+    if !head.contains(&b'%') {
+        return value.starts_with(b"Atza|") || value.starts_with(b"Atzr|");
+    }
+    let mut decoded = [0u8; 5];
+    let mut n = 0;
+    for (d, b) in decoded
+        .iter_mut()
+        .zip(percent_encoding::percent_decode(head))
+    {
+        *d = b;
+        n += 1;
+    }
+    &decoded[..n] == b"Atza|" || &decoded[..n] == b"Atzr|"
 }
 
 /// The cookies an answer sets, by name, with their attributes.
@@ -584,6 +608,27 @@ mod tests {
             assert_eq!(param_name(before.as_bytes()), full, "{name}");
         }
         assert!(names.len() > 10_000, "only {} names", names.len());
+    }
+
+    /// A value is an LWA token as its first five decoded bytes say, escaped or not: every
+    /// value of up to five pieces of the prefixes, escapes of them, cut and bad escapes and
+    /// `+`, against the decode of the first fifteen bytes.
+    #[test]
+    fn lwa_tokens_are_those_the_decoded_head_names() {
+        let plain = |value: &[u8]| {
+            let head = || percent_encoding::percent_decode(&value[..value.len().min(15)]).take(5);
+            head().eq(*b"Atza|") || head().eq(*b"Atzr|")
+        };
+        let pieces = [
+            "A", "tz", "a", "r", "|", "%7C", "%41", "%7a", "%", "%4", "+", "x",
+        ];
+        let values = crate::joined_pieces(&pieces, 5);
+        let mut tokens = 0;
+        for v in &values {
+            assert_eq!(lwa_token(v.as_bytes()), plain(v.as_bytes()), "{v}");
+            tokens += usize::from(plain(v.as_bytes()));
+        }
+        assert!(tokens > 50, "only {tokens} tokens among {}", values.len());
     }
 
     /// The names `query_secrets` finds are those a full decode of every pair finds, on
