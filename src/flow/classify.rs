@@ -13,8 +13,8 @@ use super::keys::{ACCESS_TOKEN_PARAM, ALEXA_ENDPOINT_PATH};
 use super::locators::{At, Needle};
 use super::oidc::{self, Delivery, Pairs};
 use super::parsed::{
-    body_head, Basic, Parsed, RawFields, Target, TokenAnswer, UrlAnswer, ANSWER_FIELDS,
-    AUTHORIZE_PARAMS,
+    body_head, Basic, Fingerprints, Parsed, RawFields, Target, TokenAnswer, UrlAnswer,
+    ANSWER_FIELDS, AUTHORIZE_PARAMS,
 };
 use super::recognize::{
     bearer, is_activation, raw_param, raw_params, skill_id, SHARED_AUTHORIZE_PARAMS,
@@ -44,6 +44,7 @@ struct Builder {
     by_redirect: HashMap<String, Vec<usize>>,
     /// The texts steps share ([`Shared`]), each kept once.
     shared: HashSet<Shared>,
+    fingerprints: Fingerprints,
 }
 
 /// Codes' or tokens' indexes by their value, holding no copy of it: a table of hashes, each
@@ -106,6 +107,7 @@ pub fn classify(capture: &Capture) -> Analysis {
         token_ids: ByValue::default(),
         by_redirect: HashMap::new(),
         shared: HashSet::new(),
+        fingerprints: Fingerprints::default(),
     };
     let (start, order) = in_time_order(capture);
     b.a.start = start;
@@ -605,7 +607,7 @@ impl Builder {
             client_secret_in.push(ClientAuth::Query);
         }
         let mut req = TokenRequest {
-            secret_sha256: self.share(p.secret_sha256.as_deref()),
+            secret_sha256: p.secret.as_deref().map(|s| self.fingerprints.of(s)),
             grant_type: self.share(get("grant_type")),
             client_id: self.share(client_id),
             client_auth,

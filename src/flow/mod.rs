@@ -382,6 +382,8 @@ pub struct Analysis {
     /// The capture is a copy `tokentrail sanitize` wrote (looked for only when a token request
     /// sends a PKCE verifier, the one fact it changes).
     pub sanitized: bool,
+    /// What [`analyze`] read of the clients' profiles, kept for [`decide_profiles`].
+    pub(crate) readings: Option<profile::Readings>,
 }
 
 impl Analysis {
@@ -479,7 +481,7 @@ pub fn analyze(capture: &Capture, config: &Config) -> Analysis {
     links::link(&mut analysis, capture, config);
     oidc::link(&mut analysis, capture, config);
     // After linking: an authorize request's answer is evidence of its client's profile.
-    analysis.clients = profile::infer(&analysis, config);
+    profile::infer(&mut analysis, config);
     let config = oidc::with_known_issuers(config, &analysis);
     servers_and_secrets(&mut analysis, capture, &config);
     roles(&mut analysis);

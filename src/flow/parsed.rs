@@ -69,7 +69,13 @@ pub(super) fn redirect_key(url: &str) -> String {
 }
 
 fn key_of(u: &Url) -> String {
-    format!("{}://{}{}", u.scheme, u.host, u.path)
+    // Joined by hand: `format!` cost a thousand instructions a URL, three times an answer.
+    let mut key = String::with_capacity(u.scheme.len() + 3 + u.host.len() + u.path.len());
+    key.push_str(&u.scheme);
+    key.push_str("://");
+    key.push_str(&u.host);
+    key.push_str(u.path);
+    key
 }
 
 /// One exchange, decoded.
@@ -91,9 +97,10 @@ pub(super) struct Parsed<'a> {
     pub token: Option<TokenFrom>,
     /// A token request's [`body_head`].
     pub body_head: Option<&'a str>,
-    /// A token request's Basic credentials and the digest of the secret it sends.
+    /// A token request's Basic credentials, and the secret it sends (its digest is taken in
+    /// the serial pass, once per distinct secret: see [`Fingerprints`]).
     pub basic: Option<Box<Basic>>,
-    pub secret_sha256: Option<String>,
+    pub secret: Option<String>,
     /// A token request's answer.
     pub token_answer: Option<Box<TokenAnswer>>,
     /// The authorization answer in a GET's URL.
@@ -132,7 +139,7 @@ pub(super) struct Basic {
 }
 
 /// A token endpoint's answer, as its JSON body says.
-#[derive(Default)]
+#[derive(Default, Debug, PartialEq)]
 pub(super) struct TokenAnswer {
     pub status: u16,
     pub body_present: bool,
@@ -197,7 +204,7 @@ impl<'a> Parsed<'a> {
             token,
             body_head: None,
             basic: None,
-            secret_sha256: None,
+            secret: None,
             token_answer: None,
             url_answer,
             posted_answer,
@@ -209,7 +216,7 @@ impl<'a> Parsed<'a> {
         if parsed.token.is_some() {
             parsed.body_head = body_head(ex);
             parsed.basic = basic(ex).map(Box::new);
-            parsed.secret_sha256 = parsed.secret().map(|s| crate::config::fingerprint(&s));
+            parsed.secret = parsed.secret();
             parsed.token_answer = ex.response.as_deref().map(token_answer).map(Box::new);
         }
         parsed
@@ -234,6 +241,25 @@ impl<'a> Parsed<'a> {
                 .map(str::to_string),
         };
         secret.filter(|s| !s.is_empty())
+    }
+}
+
+/// The digests of the client secrets token requests send ([`crate::config::fingerprint`]),
+/// each secret's taken once: a log's thousands of token requests send a few secrets, and a
+/// SHA-256 cost eight thousand instructions a request where a look-up costs a hundred.
+#[derive(Default)]
+pub(super) struct Fingerprints {
+    by_secret: foldhash::HashMap<String, super::Shared>,
+}
+
+impl Fingerprints {
+    pub fn of(&mut self, secret: &str) -> super::Shared {
+        if let Some(kept) = self.by_secret.get(secret) {
+            return kept.clone();
+        }
+        let digest: super::Shared = crate::config::fingerprint(secret).into();
+        self.by_secret.insert(secret.to_string(), digest.clone());
+        digest
     }
 }
 
@@ -306,21 +332,244 @@ fn token_answer(resp: &crate::model::Response) -> TokenAnswer {
         return out;
     };
     out.body_present = true;
-    let Ok(serde_json::Value::Object(json)) = serde_json::from_str(&body.text) else {
+    let Some(fields) = answer_fields(&body.text) else {
         return out;
     };
-    let text = |k: &str| json.get(k).and_then(|v| v.as_str()).map(str::to_string);
-    out.error = text("error");
-    out.error_description = text("error_description");
-    out.token_type = text("token_type");
-    out.expires_in = json.get("expires_in").and_then(|v| {
+    let [error, error_description, token_type, expires_in, access_token, refresh_token, id_token] =
+        fields;
+    let text = |v: Option<serde_json::Value>| match v {
+        Some(serde_json::Value::String(s)) => Some(s),
+        _ => None,
+    };
+    out.error = text(error);
+    out.error_description = text(error_description);
+    out.token_type = text(token_type);
+    out.expires_in = expires_in.and_then(|v| {
         v.as_i64()
             .or_else(|| v.as_f64().map(|f| f as i64))
             .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
     });
-    let non_empty = |k: &str| text(k).filter(|v| !v.is_empty());
-    out.access_token = non_empty("access_token");
-    out.refresh_token = non_empty("refresh_token");
-    out.id_token = non_empty("id_token");
+    let non_empty = |v| text(v).filter(|v| !v.is_empty());
+    out.access_token = non_empty(access_token);
+    out.refresh_token = non_empty(refresh_token);
+    out.id_token = non_empty(id_token);
     out
+}
+
+/// The members of a token answer [`token_answer`] reads, in this order.
+const TOKEN_ANSWER_FIELDS: [&str; 7] = [
+    "error",
+    "error_description",
+    "token_type",
+    "expires_in",
+    "access_token",
+    "refresh_token",
+    "id_token",
+];
+
+/// A JSON object's [`TOKEN_ANSWER_FIELDS`], as a `serde_json::Map` of it holds them; `None`
+/// for any other JSON or text.
+fn answer_fields(text: &str) -> Option<[Option<serde_json::Value>; 7]> {
+    match serde_json::from_str(text) {
+        Ok(AnswerFields(fields)) => Some(fields),
+        // A member named as serde_json's own markers is read as `serde_json::Value` reads
+        // it (see `AnswerKey`).
+        Err(_) if text.contains(SERDE_JSON_MARKER) => match serde_json::from_str(text) {
+            Ok(serde_json::Value::Object(json)) => {
+                Some(TOKEN_ANSWER_FIELDS.map(|k| json.get(k).cloned()))
+            }
+            _ => None,
+        },
+        Err(_) => None,
+    }
+}
+
+/// How serde_json's private member names start (`$serde_json::private::RawValue`): an object
+/// holding one is read by `serde_json::Value` as something else.
+const SERDE_JSON_MARKER: &str = "$serde_json::private::";
+
+/// A JSON object's [`TOKEN_ANSWER_FIELDS`], each its last value as a `serde_json::Map` keeps
+/// it; any other JSON is an error, and so is a member named [`SERDE_JSON_MARKER`]. Read without the map: hashing and keeping every member
+/// and looking each field up was half of reading a token answer. The other members are
+/// still parsed as values, so the same texts are refused (a number out of range).
+/// `tests::token_answers_read_as_the_json_map_reads_them` holds it to the map.
+struct AnswerFields([Option<serde_json::Value>; 7]);
+
+impl<'de> serde::Deserialize<'de> for AnswerFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(AnswerFieldsVisitor)
+    }
+}
+
+struct AnswerFieldsVisitor;
+
+impl<'de> serde::de::Visitor<'de> for AnswerFieldsVisitor {
+    type Value = AnswerFields;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<AnswerFields, A::Error> {
+        let mut fields: [Option<serde_json::Value>; 7] = Default::default();
+        while let Some(AnswerKey(slot)) = map.next_key()? {
+            let value: serde_json::Value = map.next_value()?;
+            if let Some(field) = slot.and_then(|i| fields.get_mut(i)) {
+                *field = Some(value);
+            }
+        }
+        Ok(AnswerFields(fields))
+    }
+}
+
+/// A member's name: which of [`TOKEN_ANSWER_FIELDS`] it is, read without a copy.
+struct AnswerKey(Option<usize>);
+
+impl<'de> serde::Deserialize<'de> for AnswerKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Name;
+        impl serde::de::Visitor<'_> for Name {
+            type Value = AnswerKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<AnswerKey, E> {
+                if name.starts_with(SERDE_JSON_MARKER) {
+                    return Err(E::custom("serde_json's own member name"));
+                }
+                Ok(AnswerKey(
+                    TOKEN_ANSWER_FIELDS.iter().position(|f| *f == name),
+                ))
+            }
+        }
+        d.deserialize_str(Name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{key_of, token_answer, Fingerprints, TokenAnswer, Url};
+
+    /// `token_answer` as it read the body through a `serde_json::Map`.
+    fn token_answer_by_map(resp: &crate::model::Response) -> TokenAnswer {
+        let mut out = TokenAnswer {
+            status: resp.status,
+            ..TokenAnswer::default()
+        };
+        let Some(body) = resp.body.as_ref().filter(|b| !b.text.trim().is_empty()) else {
+            return out;
+        };
+        out.body_present = true;
+        let Ok(serde_json::Value::Object(json)) = serde_json::from_str(&body.text) else {
+            return out;
+        };
+        let text = |k: &str| json.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        out.error = text("error");
+        out.error_description = text("error_description");
+        out.token_type = text("token_type");
+        out.expires_in = json.get("expires_in").and_then(|v| {
+            v.as_i64()
+                .or_else(|| v.as_f64().map(|f| f as i64))
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+        });
+        let non_empty = |k: &str| text(k).filter(|v| !v.is_empty());
+        out.access_token = non_empty("access_token");
+        out.refresh_token = non_empty("refresh_token");
+        out.id_token = non_empty("id_token");
+        out
+    }
+
+    /// Token answers read without the map read as with it: objects of up to three members
+    /// of every field's kinds of value (strings, empty, numbers, out of range, null,
+    /// nested), repeated members, escaped names, serde_json's marker member, and texts that
+    /// are no object.
+    #[test]
+    fn token_answers_read_as_the_json_map_reads_them() {
+        let members = [
+            r#""error":"invalid_grant""#,
+            r#""error":1"#,
+            r#""error_description":"x y""#,
+            r#""token_type":"Bearer""#,
+            r#""expires_in":3600"#,
+            r#""expires_in":" 60 ""#,
+            r#""expires_in":3.5e2"#,
+            r#""expires_in":1e400"#,
+            r#""expires_in":-1"#,
+            r#""access_token":"""#,
+            r#""access_token":"at""#,
+            r#""acc\u0065ss_token":"escaped""#,
+            r#""refresh_token":null"#,
+            r#""id_token":"it""#,
+            r#""x":{"y":[1,2,{"z":null}]}"#,
+            r#""$serde_json::private::RawValue":"{\"access_token\":\"raw\"}""#,
+        ];
+        let mut bodies: Vec<String> = ["", " ", "[]", "\"s\"", "{", "{} x", "{\"a\":1,}", "null"]
+            .map(String::from)
+            .to_vec();
+        for a in &members {
+            bodies.push(format!("{{{a}}}"));
+            for b in &members {
+                bodies.push(format!("{{{a},{b}}}"));
+                for c in &members {
+                    bodies.push(format!(" {{{a}, {b},{c}}}\n"));
+                }
+            }
+        }
+        let mut tokens = 0;
+        for text in &bodies {
+            let resp = crate::model::Response {
+                status: 200,
+                body: Some(Box::new(crate::model::Body {
+                    text: text.clone(),
+                    ..Default::default()
+                })),
+                ..Default::default()
+            };
+            let read = token_answer(&resp);
+            tokens += usize::from(read.access_token.is_some());
+            assert_eq!(read, token_answer_by_map(&resp), "{text}");
+        }
+        assert!(tokens > 1000, "{tokens}");
+    }
+
+    /// The redirect key is `format!("{scheme}://{host}{path}")`.
+    #[test]
+    fn redirect_keys_join_scheme_host_and_path() {
+        for url in [
+            "https://a.example/cb?x=1",
+            "HTTP://User@Host.Example:8080/P/a#f",
+            "app:/x",
+            "",
+            "https://[::1]/é",
+        ] {
+            let u = Url::parse(url);
+            assert_eq!(key_of(&u), format!("{}://{}{}", u.scheme, u.host, u.path));
+        }
+    }
+
+    /// A digest kept for a secret is that secret's: secrets repeating in any order, one a
+    /// prefix of another, empty and non-ASCII ones, each against `config::fingerprint`.
+    #[test]
+    fn a_kept_digest_is_the_fingerprint_of_its_secret() {
+        let secrets = [
+            "",
+            "a",
+            "ab",
+            "amzn1.oa2-cs.v1.9a3f",
+            "amzn1.oa2-cs.v1.9a3",
+            "sé",
+            "s e",
+        ];
+        let mut next = crate::xorshift(0x9e37_79b9_7f4a_7c15);
+        let mut kept = Fingerprints::default();
+        for _ in 0..2_000 {
+            let secret = secrets[(next() % secrets.len() as u64) as usize];
+            assert_eq!(
+                &*kept.of(secret),
+                crate::config::fingerprint(secret),
+                "{secret:?}"
+            );
+        }
+        assert_eq!(kept.by_secret.len(), secrets.len());
+    }
 }

@@ -74,7 +74,7 @@ pub struct Client {
 }
 
 /// What the capture shows one client id doing.
-#[derive(Default)]
+#[derive(Default, Debug, PartialEq)]
 struct Evidence {
     /// Asked for the Alexa scope, or opened the Alexa app's consent page.
     alexa: Option<String>,
@@ -89,8 +89,49 @@ struct Evidence {
     refused_alexa: Option<String>,
 }
 
+impl Evidence {
+    /// This evidence followed by `later`'s: each fact the first step showed, as one walk over
+    /// both parts' steps in order keeps it.
+    fn then(&mut self, later: Evidence) {
+        fn first<T>(kept: &mut Option<T>, later: Option<T>) {
+            if kept.is_none() {
+                *kept = later;
+            }
+        }
+        first(&mut self.alexa, later.alexa);
+        first(&mut self.own_server, later.own_server);
+        first(&mut self.skill_scopes, later.skill_scopes);
+        first(&mut self.at_amazon, later.at_amazon);
+        first(&mut self.refused_alexa, later.refused_alexa);
+    }
+}
+
+/// Each client's evidence; the steps' parts on every core, each part's evidence then followed
+/// by the next's (a dense log's tens of thousands of steps were walked on one core).
 fn evidence(a: &Analysis) -> BTreeMap<String, Evidence> {
-    let mut evidence: BTreeMap<String, Evidence> = BTreeMap::new();
+    use rayon::prelude::*;
+    a.steps
+        .par_iter()
+        .with_min_len(1024)
+        .fold(BTreeMap::new, |mut evidence, step| {
+            step_evidence(a, step, &mut evidence);
+            evidence
+        })
+        .reduce(BTreeMap::new, |mut earlier, later| {
+            for (id, ev) in later {
+                match earlier.get_mut(&id) {
+                    Some(kept) => kept.then(ev),
+                    None => {
+                        earlier.insert(id, ev);
+                    }
+                }
+            }
+            earlier
+        })
+}
+
+/// What one step shows of its client, added to `evidence`.
+fn step_evidence(a: &Analysis, step: &super::Step, evidence: &mut BTreeMap<String, Evidence>) {
     // A dense log names the same few clients in thousands of steps: the key is copied, and
     // each sentence written, only the first time (`get_or_insert_with`).
     fn of<'e>(evidence: &'e mut BTreeMap<String, Evidence>, id: &str) -> Option<&'e mut Evidence> {
@@ -99,73 +140,70 @@ fn evidence(a: &Analysis) -> BTreeMap<String, Evidence> {
         }
         evidence.get_mut(id)
     }
-    for step in &a.steps {
-        match &step.detail {
-            Detail::Authorize(auth) => {
-                let Some(id) = &auth.client_id else { continue };
-                let Some(ev) = of(&mut evidence, id) else {
-                    continue;
-                };
-                let scope = auth.scope.as_deref().unwrap_or("");
-                // Only Amazon can issue codes to the Alexa Client Id, so a request to any
-                // other server is the skill's own client whatever scope it names.
-                if auth.endpoint == Some(Endpoint::Other) {
-                    ev.own_server.get_or_insert_with(|| {
-                        format!(
-                            "used at the skill's authorization server at entry #{}",
-                            step.entry
-                        )
-                    });
-                    continue;
-                }
-                ev.at_amazon.get_or_insert(step.entry);
-                if auth.endpoint == Some(Endpoint::AlexaApp) {
-                    ev.alexa.get_or_insert_with(|| {
-                        format!(
-                            "opened the Alexa app's consent page at entry #{}",
-                            step.entry
-                        )
-                    });
-                } else if auth.scopes.iter().any(|s| s == ALEXA_SCOPE) {
-                    let refused = auth.answer.and_then(|x| match &a.steps.get(x)?.detail {
-                        Detail::Answer(ans) => ans.error.as_deref(),
-                        _ => None,
-                    });
-                    if refused == Some("unauthorized_client") {
-                        ev.refused_alexa.get_or_insert_with(|| format!(
+    match &step.detail {
+        Detail::Authorize(auth) => {
+            let Some(id) = &auth.client_id else { return };
+            let Some(ev) = of(evidence, id) else {
+                return;
+            };
+            let scope = auth.scope.as_deref().unwrap_or("");
+            // Only Amazon can issue codes to the Alexa Client Id, so a request to any
+            // other server is the skill's own client whatever scope it names.
+            if auth.endpoint == Some(Endpoint::Other) {
+                ev.own_server.get_or_insert_with(|| {
+                    format!(
+                        "used at the skill's authorization server at entry #{}",
+                        step.entry
+                    )
+                });
+                return;
+            }
+            ev.at_amazon.get_or_insert(step.entry);
+            if auth.endpoint == Some(Endpoint::AlexaApp) {
+                ev.alexa.get_or_insert_with(|| {
+                    format!(
+                        "opened the Alexa app's consent page at entry #{}",
+                        step.entry
+                    )
+                });
+            } else if auth.scopes.iter().any(|s| s == ALEXA_SCOPE) {
+                let refused = auth.answer.and_then(|x| match &a.steps.get(x)?.detail {
+                    Detail::Answer(ans) => ans.error.as_deref(),
+                    _ => None,
+                });
+                if refused == Some("unauthorized_client") {
+                    ev.refused_alexa.get_or_insert_with(|| format!(
                             "Login with Amazon refused it scope {ALEXA_SCOPE} at entry #{} (unauthorized_client), a scope it grants only to the Alexa Client Id",
                             step.entry
                         ));
-                    }
-                    ev.alexa.get_or_insert_with(|| {
-                        format!("requested scope {ALEXA_SCOPE} at entry #{}", step.entry)
-                    });
-                } else if !scope.trim().is_empty() && !contains_alexa(scope) {
-                    ev.skill_scopes.get_or_insert_with(|| {
-                        format!("requested skill scope '{scope}' at entry #{}", step.entry)
-                    });
                 }
+                ev.alexa.get_or_insert_with(|| {
+                    format!("requested scope {ALEXA_SCOPE} at entry #{}", step.entry)
+                });
+            } else if !scope.trim().is_empty() && !contains_alexa(scope) {
+                ev.skill_scopes.get_or_insert_with(|| {
+                    format!("requested skill scope '{scope}' at entry #{}", step.entry)
+                });
             }
-            Detail::TokenRequest(req) => {
-                let Some(id) = &req.client_id else { continue };
-                let Some(ev) = of(&mut evidence, id) else {
-                    continue;
-                };
-                if req.endpoint == Some(Endpoint::Other) {
-                    ev.own_server.get_or_insert_with(|| {
-                        format!(
-                            "used at the skill's token endpoint at entry #{}",
-                            step.entry
-                        )
-                    });
-                } else {
-                    ev.at_amazon.get_or_insert(step.entry);
-                }
-            }
-            _ => {}
         }
+        Detail::TokenRequest(req) => {
+            let Some(id) = &req.client_id else { return };
+            let Some(ev) = of(evidence, id) else {
+                return;
+            };
+            if req.endpoint == Some(Endpoint::Other) {
+                ev.own_server.get_or_insert_with(|| {
+                    format!(
+                        "used at the skill's token endpoint at entry #{}",
+                        step.entry
+                    )
+                });
+            } else {
+                ev.at_amazon.get_or_insert(step.entry);
+            }
+        }
+        _ => {}
     }
-    evidence
 }
 
 /// Whether `scope.to_ascii_lowercase()` contains `alexa`, without the copy.
@@ -177,6 +215,7 @@ fn contains_alexa(scope: &str) -> bool {
 }
 
 /// A client the hard facts leave open: its own evidence's reading, and that evidence.
+#[derive(Debug)]
 struct Open {
     id: String,
     guess: Profile,
@@ -184,11 +223,18 @@ struct Open {
 }
 
 /// The clients the hard facts decide, and the ones they leave open.
-struct Readings {
+///
+/// Made once by [`infer`] and kept in the analysis for [`decide`]: nothing they read changes
+/// between the two, and a dense log's thousands of steps were walked twice on one core.
+#[derive(Debug)]
+pub(crate) struct Readings {
     fixed: BTreeMap<String, Client>,
     open: Vec<Open>,
     /// How many Alexa Client Ids the capture may hold (one, unless the config declares more).
     max_alexa: usize,
+    /// The client ids the config declared: the readings are another config's when these
+    /// differ.
+    declared: [Vec<String>; 2],
 }
 
 /// Readings beyond this many open clients are not enumerated (2^6 rule evaluations): the
@@ -278,6 +324,10 @@ fn readings(a: &Analysis, config: &Config) -> Readings {
         fixed,
         open,
         max_alexa: config.alexa.client_ids.len().max(1),
+        declared: [
+            config.alexa.client_ids.clone(),
+            config.skill.client_ids.clone(),
+        ],
     }
 }
 
@@ -344,16 +394,20 @@ impl Readings {
 }
 
 /// Each client's profile from the hard facts and, where they leave it open, from what that
-/// client alone did: the reading used where no rules run.
-pub fn infer(a: &Analysis, config: &Config) -> BTreeMap<String, Client> {
+/// client alone did: the reading used where no rules run. Keeps the readings for [`decide`].
+pub fn infer(a: &mut Analysis, config: &Config) {
     let r = readings(a, config);
-    r.clients(&r.guesses())
+    a.clients = r.clients(&r.guesses());
+    a.readings = Some(r);
 }
 
 /// Decides the open clients' profiles over the whole capture: `errors` counts the error
 /// findings of the rules under the profiles in `a.clients`. Leaves `a.clients` as decided.
 pub fn decide(a: &mut Analysis, config: &Config, errors: impl Fn(&Analysis) -> usize) {
-    let r = readings(a, config);
+    let r = match a.readings.take() {
+        Some(r) if r.declared == [&*config.alexa.client_ids, &*config.skill.client_ids] => r,
+        _ => readings(a, config),
+    };
     let allowed = r.allowed();
     if allowed.len() < 2 {
         let reading = allowed.into_iter().next().unwrap_or_else(|| r.guesses());
@@ -443,5 +497,89 @@ mod evidence_tests {
             found += usize::from(plain);
         }
         assert!(found > 1000, "only {found} scopes hold the word");
+    }
+}
+
+#[cfg(test)]
+mod parts_tests {
+    use std::collections::BTreeMap;
+
+    use super::super::{
+        Analysis, Answer, Authorize, Detail, Endpoint, Step, StepKind, TokenRequest,
+    };
+    use super::{evidence, step_evidence, ALEXA_SCOPE};
+
+    /// Evidence gathered in parts on every core, each part followed by the next's, is what
+    /// one walk over the steps in order gathers: on logs of thousands of steps naming a few
+    /// clients at every endpoint, with every scope and refused answers.
+    #[test]
+    fn evidence_in_parts_is_the_walk_in_order() {
+        let ids = ["a", "b", "amzn1.application-oa2-client.c", "d"];
+        let endpoints = [Endpoint::Lwa, Endpoint::AlexaApp, Endpoint::Other];
+        let scopes = ["", "profile", ALEXA_SCOPE, "Alexa::x", " "];
+        for seed in 1..6u64 {
+            let mut next = crate::xorshift(seed * 0x2545_f491_4f6c_dd1d);
+            let mut pick = |n: usize| (next() % n as u64) as usize;
+            let mut a = Analysis::default();
+            for entry in 1..6_000 {
+                let client_id = (pick(8) != 0).then(|| ids[pick(ids.len())].into());
+                let endpoint = Some(endpoints[pick(endpoints.len())]);
+                let (kind, detail) = match pick(4) {
+                    0 | 1 => {
+                        let scope = scopes[pick(scopes.len())];
+                        let answer = (pick(3) == 0).then_some(entry);
+                        (
+                            StepKind::Authorize,
+                            Detail::Authorize(Box::new(Authorize {
+                                client_id,
+                                scope: (!scope.is_empty()).then(|| scope.into()),
+                                scopes: scope.split(' ').map(String::from).collect(),
+                                endpoint,
+                                answer,
+                                ..Authorize::default()
+                            })),
+                        )
+                    }
+                    2 => (
+                        StepKind::TokenRequest,
+                        Detail::TokenRequest(Box::new(TokenRequest {
+                            client_id,
+                            endpoint,
+                            ..TokenRequest::default()
+                        })),
+                    ),
+                    _ => (
+                        StepKind::Answer,
+                        Detail::Answer(Box::new(Answer {
+                            authorize: 0,
+                            url: String::new(),
+                            via: super::super::Via::Url,
+                            code: None,
+                            error: ["unauthorized_client", "access_denied"]
+                                .get(pick(3))
+                                .map(|e| e.to_string()),
+                            error_description: None,
+                            state: None,
+                            recovered_at: None,
+                            delivery: super::super::oidc::Delivery::Query,
+                            id_token: None,
+                            access_token: None,
+                        })),
+                    ),
+                };
+                a.steps.push(Step {
+                    entry,
+                    kind,
+                    detail,
+                    flow: 0,
+                });
+            }
+            let mut walked = BTreeMap::new();
+            for step in &a.steps {
+                step_evidence(&a, step, &mut walked);
+            }
+            assert_eq!(evidence(&a), walked, "seed {seed}");
+            assert!(walked.values().any(|e| e.refused_alexa.is_some()));
+        }
     }
 }
